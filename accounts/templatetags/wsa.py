@@ -1,0 +1,24 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def widget_type(bound_field) -> str:
+    return bound_field.field.widget.__class__.__name__.lower().removesuffix("input").removesuffix("widget")
+
+
+@register.filter
+def with_attrs(bound_field, css_class: str):
+    """Renders a field with the KERN class and aria-describedby pointing at its hint and error."""
+    described_by = []
+    if bound_field.help_text:
+        described_by.append(f"{bound_field.auto_id}-hint")
+    if bound_field.errors:
+        described_by.append(f"{bound_field.auto_id}-error")
+    attrs = {"class": css_class}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)

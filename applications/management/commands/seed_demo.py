@@ -1,0 +1,231 @@
+"""Demo data: a login for every role, organisations, authority offices and cases in every state.
+
+Idempotent: every object is found by a fixed natural key first, so a second run changes nothing.
+"""
+
+import base64
+import hashlib
+import os
+from datetime import date, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+
+from accounts.models import Organisation, OrganisationKind, Role, User
+from accounts.services import membership_grant
+from applications import services
+from applications.lifecycle import CaseState
+from applications.models import LanguageSkill, Person, Qualification
+from authorities.models import Authority, AuthorityKind
+
+DEMO_DOMAIN = "demo.wsa.example"
+DEMO_PASSWORD_DEFAULT = "Demo-WSA-2026!"  # noqa: S105 - printed on purpose, refused in production
+
+ORGANISATIONS = [
+    # (key, kind, name, authority kind, jurisdiction)
+    ("wsa", OrganisationKind.WSA, "Work-and-Stay-Agentur", None, {}),
+    ("ba", OrganisationKind.BA, "Bundesagentur für Arbeit – ZAV", AuthorityKind.BA, {}),
+    ("visa-ind", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Neu-Delhi", AuthorityKind.VISA_OFFICE,
+     {"countries": ["IND", "NPL", "BTN"]}),
+    ("visa-col", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Bogotá", AuthorityKind.VISA_OFFICE,
+     {"countries": ["COL", "ECU"]}),
+    ("visa-vnm", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Hanoi", AuthorityKind.VISA_OFFICE,
+     {"countries": ["VNM"]}),
+    ("abh-be", OrganisationKind.FOREIGNERS_AUTHORITY, "Landesamt für Einwanderung Berlin",
+     AuthorityKind.FOREIGNERS_AUTHORITY, {"federal_state": "BE", "municipality": "Berlin"}),
+    ("abh-by", OrganisationKind.FOREIGNERS_AUTHORITY, "Zentrale Stelle für die Einwanderung von Fachkräften Bayern",
+     AuthorityKind.FOREIGNERS_AUTHORITY, {"federal_state": "BY"}),
+    ("zab", OrganisationKind.RECOGNITION_BODY, "Zentralstelle für ausländisches Bildungswesen (ZAB)",
+     AuthorityKind.RECOGNITION_BODY, {"occupation_groups": ["2"]}),
+    ("ihk-fosa", OrganisationKind.RECOGNITION_BODY, "IHK FOSA", AuthorityKind.RECOGNITION_BODY,
+     {"occupation_groups": ["3", "7", "8"]}),
+    ("employer", OrganisationKind.EMPLOYER, "Muster Software GmbH", None, {}),
+]
+
+STAFF = [
+    # (local part, full name, organisation key, role)
+    ("caseworker.wsa", "Clara Fischer", "wsa", Role.CASEWORKER),
+    ("supervisor.wsa", "Jonas Becker", "wsa", Role.SUPERVISOR),
+    ("caseworker.ba", "Mehmet Yilmaz", "ba", Role.CASEWORKER),
+    ("caseworker.visa", "Anna Schulz", "visa-ind", Role.CASEWORKER),
+    ("caseworker.abh", "Lena Wagner", "abh-be", Role.CASEWORKER),
+    ("caseworker.recognition", "Tobias Richter", "zab", Role.CASEWORKER),
+]
+
+# One path through the lifecycle per target state; demo cases are walked along it.
+PATH_TO = {
+    CaseState.DRAFT: [],
+    CaseState.SUBMITTED: ["submit"],
+    CaseState.COMPLETENESS_CHECK: ["submit", "start_completeness_check"],
+    CaseState.DOCUMENTS_REQUESTED: ["submit", "start_completeness_check", "request_documents"],
+    CaseState.AUTHORITY_REVIEW: ["submit", "start_completeness_check", "start_authority_review"],
+    CaseState.VISA_DECISION: ["submit", "start_completeness_check", "start_authority_review",
+                              "refer_to_visa_decision"],
+    CaseState.VISA_GRANTED: ["submit", "start_completeness_check", "start_authority_review",
+                             "refer_to_visa_decision", "grant_visa"],
+    CaseState.REJECTED: ["submit", "start_completeness_check", "start_authority_review",
+                         "refer_to_visa_decision", "reject"],
+    CaseState.ENTERED: ["submit", "start_completeness_check", "start_authority_review",
+                        "refer_to_visa_decision", "grant_visa", "report_entry"],
+    CaseState.PERMIT_ISSUED: ["submit", "start_completeness_check", "start_authority_review",
+                              "refer_to_visa_decision", "grant_visa", "report_entry", "issue_permit"],
+    CaseState.CLOSED: ["submit", "start_completeness_check", "start_authority_review",
+                       "refer_to_visa_decision", "grant_visa", "report_entry", "issue_permit", "close"],
+    CaseState.WITHDRAWN: ["submit", "withdraw"],
+}
+
+# (key, surname, given names, nationality, birth date, title, target state, with employer)
+PEOPLE = [
+    ("applicant", "SHARMA", "PRIYA", "IND", date(1994, 3, 14), "18g", CaseState.AUTHORITY_REVIEW, True),
+    ("p02", "NGUYEN", "VAN AN", "VNM", date(1990, 7, 2), "18a", CaseState.DRAFT, False),
+    ("p03", "GARCIA LOPEZ", "SOFIA", "COL", date(1988, 11, 23), "18b", CaseState.SUBMITTED, True),
+    ("p04", "OKAFOR", "CHINEDU", "NGA", date(1992, 5, 9), "18g", CaseState.COMPLETENESS_CHECK, True),
+    ("p05", "SILVA", "JOAO PEDRO", "BRA", date(1985, 1, 30), "19c", CaseState.DOCUMENTS_REQUESTED, False),
+    ("p06", "YILDIZ", "AYSE", "TUR", date(1996, 9, 17), "20a", CaseState.AUTHORITY_REVIEW, False),
+    ("p07", "KOVALENKO", "OLENA", "UKR", date(1991, 4, 4), "18b", CaseState.VISA_DECISION, True),
+    ("p08", "EL AMRANI", "YOUSSEF", "MAR", date(1989, 12, 12), "18a", CaseState.VISA_GRANTED, False),
+    ("p09", "SANTOS", "MARIA CLARA", "PHL", date(1993, 6, 21), "18a", CaseState.REJECTED, False),
+    ("p10", "PATEL", "ARJUN", "IND", date(1987, 2, 28), "18g", CaseState.ENTERED, True),
+    ("p11", "TRAN", "THI HOA", "VNM", date(1995, 8, 8), "16d3", CaseState.PERMIT_ISSUED, False),
+    ("p12", "RODRIGUEZ", "CARLOS", "COL", date(1983, 10, 5), "19c", CaseState.CLOSED, True),
+    ("p13", "KAYA", "EMRE", "TUR", date(1997, 3, 3), "20a", CaseState.WITHDRAWN, False),
+    ("p14", "IYER", "LAKSHMI", "IND", date(1990, 1, 19), "18b", CaseState.SUBMITTED, True),
+    ("p15", "PEREIRA", "ANA", "BRA", date(1994, 12, 1), "18g", CaseState.COMPLETENESS_CHECK, False),
+    ("p16", "BONDARENKO", "DMYTRO", "UKR", date(1986, 7, 27), "18a", CaseState.AUTHORITY_REVIEW, True),
+    ("p17", "BENALI", "FATIMA", "MAR", date(1998, 5, 15), "16d1", CaseState.DOCUMENTS_REQUESTED, False),
+    ("p18", "REYES", "JOSE", "PHL", date(1984, 9, 9), "18a", CaseState.VISA_DECISION, False),
+    ("p19", "LE", "MINH DUC", "VNM", date(1992, 11, 11), "18g", CaseState.VISA_GRANTED, True),
+    ("p20", "MENDOZA", "CAMILA", "COL", date(1999, 2, 14), "20a", CaseState.DRAFT, False),
+]
+
+
+def demo_totp_secret(email: str) -> str:
+    """A stable demo secret per staff login, so repeated seeding keeps working authenticator entries."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:demo-totp:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+class Command(BaseCommand):
+    help = "Creates demo logins for every role, organisations, authority offices and about 20 cases."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, quiet=False, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates accounts with a published password; it never runs in production.")
+        password = os.environ.get("DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
+        # Demo people have made-up addresses: run the notification pipeline, but deliver nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            organisations = self._organisations()
+            logins = self._logins(organisations, password)
+            self._cases(organisations, logins)
+        if not quiet:
+            self._print(logins, password)
+
+    def _organisations(self) -> dict[str, Organisation]:
+        organisations = {}
+        for key, kind, name, authority_kind, jurisdiction in ORGANISATIONS:
+            organisation, _ = Organisation.objects.get_or_create(
+                kind=kind, name=name,
+                defaults={"city": "Berlin", "contact_email": f"{key}@{DEMO_DOMAIN}"},
+            )
+            if kind == OrganisationKind.EMPLOYER and not organisation.ba_company_number:
+                organisation.legal_form = "GmbH"
+                organisation.commercial_register_number = "HRB 123456 B"
+                organisation.ba_company_number = "12345678"
+                organisation.street = "Friedrichstraße 100"
+                organisation.postal_code = "10117"
+                organisation.save()
+            if authority_kind:
+                Authority.objects.get_or_create(
+                    organisation=organisation, defaults={"kind": authority_kind, "name": name, **jurisdiction}
+                )
+            organisations[key] = organisation
+        return organisations
+
+    def _user(self, local_part: str, full_name: str, password: str, **extra) -> User:
+        email = f"{local_part}@{DEMO_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, **extra)
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        return user
+
+    def _logins(self, organisations, password) -> list[tuple[str, str, str]]:
+        logins = []
+        admin = self._user("admin", "Admin WSA", password, is_staff=True, is_superuser=True)
+        membership_grant(user=admin, role=Role.ADMIN, organisation=organisations["wsa"])
+        logins.append((admin.email, str(Role.ADMIN.label), self._totp(admin)))
+        for local_part, full_name, organisation_key, role in STAFF:
+            user = self._user(local_part, full_name, password)
+            membership_grant(user=user, role=role, organisation=organisations[organisation_key])
+            logins.append((user.email, f"{role.label} · {organisations[organisation_key].name}", self._totp(user)))
+        for local_part, full_name, role in [
+            ("employer.owner", "Sabine Krüger", Role.EMPLOYER_OWNER),
+            ("employer.member", "Paul Neumann", Role.EMPLOYER_MEMBER),
+        ]:
+            user = self._user(local_part, full_name, password, preferred_language="de")
+            membership_grant(user=user, role=role, organisation=organisations["employer"])
+            logins.append((user.email, f"{role.label} · {organisations['employer'].name}", ""))
+        applicant = self._user("applicant", "Priya Sharma", password, preferred_language="en")
+        membership_grant(user=applicant, role=Role.APPLICANT)
+        logins.append((applicant.email, str(Role.APPLICANT.label), ""))
+        return logins
+
+    def _totp(self, user: User) -> str:
+        secret = demo_totp_secret(user.email)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, secret)
+        return secret
+
+    def _cases(self, organisations, logins) -> None:
+        applicant_user = User.objects.get(email=f"applicant@{DEMO_DOMAIN}")
+        caseworker = User.objects.get(email=f"caseworker.wsa@{DEMO_DOMAIN}")
+        for index, (key, surname, given, nationality, born, title, target, with_employer) in enumerate(PEOPLE):
+            email = f"{key}@{DEMO_DOMAIN}"
+            if Person.objects.filter(email=email).exists():
+                continue
+            person = Person.objects.create(
+                user=applicant_user if key == "applicant" else None, email=email, surname=surname,
+                given_names=given, nationality=nationality, birth_date=born, sex="F" if index % 2 == 0 else "M",
+                passport_number=f"Z{index:02d}{born:%y%m%d}", passport_issuing_state=nationality,
+                passport_expiry=date(2031, 6, 30), country_of_residence=nationality,
+            )
+            Qualification.objects.create(
+                person=person, kind="academic" if title in {"18b", "18g"} else "vocational",
+                title="Bachelor of Technology" if title in {"18b", "18g"} else "Diploma in Nursing",
+                country=nationality, recognition="full" if title in {"18a", "18b", "18g"} else "none",
+                comparable=title in {"18b", "18g"},
+            )
+            LanguageSkill.objects.create(person=person, language="en", level="B2")
+            LanguageSkill.objects.create(person=person, language="de", level="A2" if index % 3 else "B1")
+            case = services.case_create(
+                person=person, actor=person.user, title_code=title,
+                employer=organisations["employer"] if with_employer else None,
+                procedure_language="en" if index % 2 == 0 else "de", accelerated=with_employer and index % 4 == 0,
+            )
+            services.employment_set(
+                case=case, job_title="Software Developer" if title in {"18b", "18g"} else "Nursing Specialist",
+                occupation_isco="2512" if title in {"18b", "18g"} else "3221",
+                annual_gross_salary=Decimal("58000.00") if title == "18g" else Decimal("42000.00"),
+                weekly_hours=Decimal("40.0"), start_date=date.today() + timedelta(days=120),
+                workplace_city="Berlin", workplace_state="BE",
+            )
+            for transition in PATH_TO[target]:
+                actor = person.user if transition in {"submit", "withdraw", "report_entry"} else caseworker
+                services.case_transition(case=case, transition=transition, actor=actor)
+
+    def _print(self, logins, password) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Logins (password for all: %s):" % password))
+        for email, role, totp_secret in logins:
+            line = f"  {email:<45} {role}"
+            if totp_secret:
+                line += f"\n  {'':<45} two-factor: `python manage.py demo_totp {email}` prints the current code"
+            self.stdout.write(line)

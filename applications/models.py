@@ -1,0 +1,315 @@
+"""The case store: one Case per person and purpose, the once-only Person profile it reuses, and
+the timeline, messages and decisions that hang off it.
+
+State changes never happen here: see lifecycle.py (the transition table) and services.py.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .lifecycle import CaseState
+
+
+class LanguageLevel(models.TextChoices):
+    NONE = "none", _("None")
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+
+class Person(models.Model):
+    """The once-only profile: entered once, reused by every case of this person."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("female")
+        MALE = "M", _("male")
+        DIVERSE = "X", _("diverse / not specified")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="person"
+    )
+    # Names exactly as printed in the passport, so the MRZ can be compared with them.
+    surname = models.CharField(_("surname (as in passport)"), max_length=100)
+    given_names = models.CharField(_("given names (as in passport)"), max_length=150, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_place = models.CharField(_("place of birth"), max_length=100, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=3, blank=True, help_text=_("ISO 3166-1 alpha-3"))
+    passport_number = models.CharField(_("passport number"), max_length=20, blank=True, db_index=True)
+    passport_issuing_state = models.CharField(_("issuing state"), max_length=3, blank=True)
+    passport_expiry = models.DateField(_("passport valid until"), null=True, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country_of_residence = models.CharField(_("country of residence"), max_length=3, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["surname", "given_names"]
+
+    def __str__(self):
+        return f"{self.surname}, {self.given_names}".strip(", ")
+
+    @property
+    def full_name(self):
+        return f"{self.given_names} {self.surname}".strip()
+
+
+class Qualification(models.Model):
+    class Kind(models.TextChoices):
+        ACADEMIC = "academic", _("University degree")
+        VOCATIONAL = "vocational", _("Vocational qualification")
+
+    class Recognition(models.TextChoices):
+        FULL = "full", _("fully recognised")
+        PARTIAL = "partial", _("partially recognised")
+        PENDING = "pending", _("recognition applied for")
+        NONE = "none", _("not recognised")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="qualifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title of the qualification"), max_length=200)
+    institution = models.CharField(_("institution"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=3, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    recognition = models.CharField(_("recognition in Germany"), max_length=20, choices=Recognition.choices,
+                                   default=Recognition.NONE)
+    comparable = models.BooleanField(_("comparable to a German degree (anabin H+ / ZAB)"), default=False)
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+
+    def __str__(self):
+        return self.title
+
+
+class LanguageSkill(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("language"), max_length=2, choices=[("de", _("German")), ("en", _("English"))])
+    level = models.CharField(_("level (CEFR)"), max_length=4, choices=LanguageLevel.choices)
+    certificate = models.CharField(_("certificate"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("language skill")
+        verbose_name_plural = _("language skills")
+        constraints = [models.UniqueConstraint(fields=["person", "language"], name="one_level_per_language")]
+
+    def __str__(self):
+        return f"{self.get_language_display()} {self.level}"
+
+
+class WorkExperience(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="experience")
+    employer = models.CharField(_("employer"), max_length=200)
+    job_title = models.CharField(_("job title"), max_length=200)
+    occupation_isco = models.CharField(_("occupation (ISCO-08)"), max_length=4, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("work experience")
+        verbose_name_plural = _("work experience")
+
+    def __str__(self):
+        return f"{self.job_title} · {self.employer}"
+
+
+class ReferenceCounter(models.Model):
+    """Hands out human references (WSA-2026-000123) gap-free per year, under a row lock."""
+
+    year = models.PositiveIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class ProcedureLanguage(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class Case(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    employer = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("employer"),
+    )
+    title_code = models.CharField(_("residence title"), max_length=10, blank=True, db_index=True)
+    procedure_language = models.CharField(
+        _("procedure language"), max_length=2, choices=ProcedureLanguage.choices, default=ProcedureLanguage.GERMAN
+    )
+    accelerated = models.BooleanField(_("accelerated procedure (§ 81a AufenthG)"), default=False)
+    state = models.CharField(_("state"), max_length=30, choices=CaseState.choices, default=CaseState.DRAFT,
+                             db_index=True)
+    # Bumped with every change a viewer could notice: the status fragment's ETag is made from it.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "submitted_at"], name="case_state_submitted")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return CaseState(self.state) in CaseState.open_states()
+
+
+class Employment(models.Model):
+    """The job of the case, as in the BA form "Erklärung zum Beschäftigungsverhältnis"."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="employment")
+    job_title = models.CharField(_("job title"), max_length=200)
+    occupation_kldb = models.CharField(_("occupation code (KldB 2010)"), max_length=5, blank=True)
+    occupation_isco = models.CharField(_("occupation code (ISCO-08)"), max_length=4, blank=True)
+    duties = models.TextField(_("duties"), blank=True)
+    annual_gross_salary = models.DecimalField(_("annual gross salary (EUR)"), max_digits=10, decimal_places=2)
+    weekly_hours = models.DecimalField(_("weekly working hours"), max_digits=4, decimal_places=1)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    duration_months = models.PositiveIntegerField(_("duration in months (empty: permanent)"), null=True, blank=True)
+    collective_agreement = models.BooleanField(_("employer bound by a collective agreement"), default=False)
+    workplace_street = models.CharField(_("workplace street"), max_length=200, blank=True)
+    workplace_postal_code = models.CharField(_("workplace postal code"), max_length=10, blank=True)
+    workplace_city = models.CharField(_("workplace city"), max_length=100, blank=True)
+    workplace_state = models.CharField(_("workplace federal state"), max_length=2, blank=True,
+                                       help_text=_("ISO 3166-2:DE code without prefix, e.g. BE, BY"))
+
+    class Meta:
+        verbose_name = _("employment")
+        verbose_name_plural = _("employments")
+
+    def __str__(self):
+        return f"{self.job_title} ({self.case})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Case created")
+    TRANSITION = "transition", _("State changed")
+    MESSAGE = "message", _("Message")
+    DOCUMENT = "document", _("Document")
+    AUTHORITY = "authority", _("Authority step")
+    DECISION = "decision", _("Decision")
+    NOTE = "note", _("Note")
+
+
+class Event(models.Model):
+    """An entry of the case timeline. Written only by services, never edited."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_state = models.CharField(max_length=30, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(max_length=30, choices=CaseState.choices, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # Internal events (e.g. notes) are for staff only and never reach applicants or employers.
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The timeline sentence, in the language of whoever reads it."""
+        from .events import event_text
+
+        return event_text(self)
+
+
+class Message(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal note (staff only)"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.case} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Decision(models.Model):
+    """A notice (Bescheid). Rendered to PDF, hashed and verifiable once issued."""
+
+    class Kind(models.TextChoices):
+        VISA = "visa", _("National visa")
+        RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REJECTED = "rejected", _("rejected")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        AWAITING_APPROVAL = "awaiting_approval", _("awaiting second approval")
+        ISSUED = "issued", _("issued")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by (four-eyes)"))
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="decisions/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    verification_code = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_kind_display()} · {self.get_outcome_display()}"

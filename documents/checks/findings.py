@@ -1,0 +1,224 @@
+"""Findings: what the automated checks tell the applicant and the caseworker.
+
+One catalogue holds every finding code with its default severity and an English message
+(the gettext msgid). Messages say what is wrong *and how to fix it*; they use python-format
+placeholders (``%(found)s``) filled from the finding's ``params`` at render time, so the
+catalogue can be translated without touching code. Nothing here needs Django settings until a
+message is rendered: ``gettext_noop`` only marks msgids for ``makemessages``, and
+``Finding.message`` is a lazy translation that is evaluated when it is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for ``makemessages`` (which looks for this name). Django's own
+    ``gettext_noop`` reads settings, and this module must import without them."""
+    return message
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Spec:
+    severity: Severity
+    msgid: str
+
+
+E, W, I_ = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CATALOGUE: dict[str, Spec] = {
+    # --- file type and limits -------------------------------------------------------------------
+    "empty_file": Spec(E, gettext_noop("The file is empty. Please upload the document again.")),
+    "file_too_large": Spec(E, gettext_noop(
+        "The file is too large (%(found)s, at most %(expected)s allowed). Please upload a smaller "
+        "scan, for example at 300 dpi in grey scale.")),
+    "unsupported_type": Spec(E, gettext_noop(
+        "This file type is not accepted (%(found)s). Please upload a PDF, JPEG or PNG file.")),
+    "extension_mismatch": Spec(I_, gettext_noop(
+        "The file name ends in %(expected)s but the file is a %(found)s. It was checked as %(found)s.")),
+    "too_many_pages": Spec(E, gettext_noop(
+        "The PDF has %(found)s pages, at most %(expected)s are allowed. Please upload each document "
+        "separately.")),
+    "image_too_large": Spec(E, gettext_noop(
+        "The image is too large (%(found)s pixels, at most %(expected)s). Please scan at 300 dpi or "
+        "less.")),
+    "image_too_small": Spec(W, gettext_noop(
+        "The image is very small (%(found)s pixels). Please upload a scan of at least 300 dpi so the "
+        "text can be read.")),
+    "file_damaged": Spec(E, gettext_noop(
+        "The file is damaged and could not be opened. Please save or scan the document again and "
+        "upload the new file.")),
+    "pdf_encrypted": Spec(E, gettext_noop(
+        "The PDF is protected by a password and cannot be read. Please upload a copy without a "
+        "password.")),
+    "pdf_restricted": Spec(I_, gettext_noop(
+        "The PDF carries usage restrictions. It could be read, but a copy without protection is "
+        "preferred.")),
+    "pdf_active_content": Spec(E, gettext_noop(
+        "The PDF contains active content (%(found)s). For security reasons such files are not "
+        "accepted. Please print the document to a new PDF or scan it, and upload that file.")),
+    # --- reading ------------------------------------------------------------------------------
+    "no_text": Spec(W, gettext_noop(
+        "No text could be read from the document. Please upload a sharper scan with good lighting, "
+        "without glare, with the whole page visible.")),
+    "ocr_unavailable": Spec(W, gettext_noop(
+        "The text recognition service is not available at the moment (%(found)s). Your document was "
+        "stored and will be checked by a caseworker.")),
+    "ocr_failed": Spec(W, gettext_noop(
+        "The text of the document could not be recognised in time. Your document was stored and will "
+        "be checked by a caseworker.")),
+    "pages_not_checked": Spec(I_, gettext_noop(
+        "Only the first %(expected)s of %(found)s pages were read automatically.")),
+    "check_failed": Spec(W, gettext_noop(
+        "An automatic check could not be completed (%(found)s). Your document was stored and will be "
+        "checked by a caseworker.")),
+    # --- MRZ (ICAO 9303) ----------------------------------------------------------------------
+    "mrz_not_found": Spec(E, gettext_noop(
+        "The machine-readable zone of your passport could not be found. Please upload a scan of the "
+        "whole photo page, including the two lines of characters at the bottom.")),
+    "mrz_unreadable": Spec(E, gettext_noop(
+        "The machine-readable zone of your passport could not be read. Please upload a sharper scan "
+        "of the photo page, without glare.")),
+    "mrz_check_digit": Spec(E, gettext_noop(
+        "A check digit in the machine-readable zone does not match (%(field)s). Please upload a "
+        "sharper scan of the photo page, without glare. If the scan is sharp, please contact us.")),
+    "mrz_corrected": Spec(I_, gettext_noop(
+        "Some characters of the machine-readable zone were recognised uncertainly and were corrected "
+        "with the check digits (%(found)s).")),
+    "mrz_invalid_date": Spec(E, gettext_noop(
+        "The %(field)s in the machine-readable zone is not a valid date (%(found)s). Please upload a "
+        "sharper scan of the photo page.")),
+    "mrz_name_truncated": Spec(I_, gettext_noop(
+        "The name in the machine-readable zone is shortened because it is too long for the zone. "
+        "This is normal.")),
+    # --- document type ------------------------------------------------------------------------
+    "document_type_unknown": Spec(W, gettext_noop(
+        "We could not recognise what kind of document this is. Please check that you uploaded the "
+        "right file and that the scan is readable.")),
+    "document_type_unexpected": Spec(W, gettext_noop(
+        "This looks like a %(found)s, but a %(expected)s was expected here. Please check that you "
+        "uploaded the right file.")),
+    # --- extraction ---------------------------------------------------------------------------
+    "salary_not_found": Spec(W, gettext_noop(
+        "The gross salary could not be found in the employment contract. Please make sure all pages "
+        "of the contract are uploaded.")),
+    "hours_not_found": Spec(I_, gettext_noop(
+        "The weekly working hours could not be found in the employment contract.")),
+    "start_date_not_found": Spec(I_, gettext_noop(
+        "The start date could not be found in the employment contract.")),
+    "degree_not_found": Spec(I_, gettext_noop(
+        "The name of the degree could not be found on the certificate.")),
+    "language_level_not_found": Spec(W, gettext_noop(
+        "The language level (A1 to C2) could not be found on the certificate. Please upload the "
+        "certificate page that shows the result.")),
+    # --- cross-checks against the applicant's data --------------------------------------------
+    "name_mismatch": Spec(W, gettext_noop(
+        "The name in the document (%(found)s) does not match the name you entered (%(expected)s). "
+        "Please enter your name exactly as in your passport, or upload the right document.")),
+    "name_not_comparable": Spec(I_, gettext_noop(
+        "The name you entered (%(expected)s) uses a script that cannot be compared automatically "
+        "with the document. A caseworker will compare it.")),
+    "birth_date_mismatch": Spec(E, gettext_noop(
+        "The date of birth in the document (%(found)s) does not match the one you entered "
+        "(%(expected)s). Please correct your profile or upload the right document.")),
+    "nationality_mismatch": Spec(W, gettext_noop(
+        "The nationality in the passport (%(found)s) differs from the one you entered "
+        "(%(expected)s). If you hold more than one nationality, please upload the passport you will "
+        "travel with.")),
+    "passport_expired": Spec(E, gettext_noop(
+        "Your passport expired on %(found)s. Please upload a valid passport.")),
+    "passport_expires_before_stay_end": Spec(W, gettext_noop(
+        "Your passport expires on %(found)s, before the end of your intended stay (%(expected)s). "
+        "The residence title can only be issued while your passport is valid; please renew it in "
+        "time.")),
+    "salary_below_threshold": Spec(W, gettext_noop(
+        "The annual gross salary in the contract (%(found)s EUR) is below the required minimum "
+        "(%(expected)s EUR) for the residence title you chose.")),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation about a document. ``message`` is lazy: render it with ``text()``."""
+
+    code: str
+    severity: Severity
+    field: str = ""
+    expected: str = ""
+    found: str = ""
+    confidence: float = 1.0
+    evidence: str = ""
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def msgid(self) -> str:
+        return CATALOGUE[self.code].msgid
+
+    @property
+    def message(self):
+        """The translatable message (lazy; evaluating it needs Django settings)."""
+        return gettext_lazy(self.msgid)
+
+    def placeholders(self) -> dict[str, Any]:
+        return {"field": self.field, "expected": self.expected, "found": self.found, **self.params}
+
+    def text(self) -> str:
+        """Render in the active language, or in English when Django is not configured."""
+        from django.conf import settings
+
+        template = str(self.message) if settings.configured else self.msgid
+        return template % self.placeholders()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "field": self.field,
+            "expected": self.expected,
+            "found": self.found,
+            "confidence": round(self.confidence, 3),
+            "evidence": self.evidence,
+            "message_id": self.msgid,
+            "params": {k: str(v) for k, v in self.params.items()},
+        }
+
+
+def finding(code: str, *, severity: Severity | None = None, field: str = "", expected: Any = "",
+            found: Any = "", confidence: float = 1.0, evidence: str = "", **params: Any) -> Finding:
+    """Build a finding from the catalogue; unknown codes are a programming error."""
+    spec = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=severity or spec.severity,
+        field=field,
+        expected=_as_text(expected),
+        found=_as_text(found),
+        confidence=max(0.0, min(1.0, confidence)),
+        evidence=evidence[:500],
+        params=params,
+    )
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def worst(findings: list[Finding]) -> Severity | None:
+    order = [Severity.INFO, Severity.WARNING, Severity.ERROR]
+    return max((f.severity for f in findings), key=order.index, default=None)

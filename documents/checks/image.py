@@ -1,0 +1,138 @@
+"""Image clean-up before OCR: grey scale, deskew, binarise (OpenCV and numpy only).
+
+Images are numpy arrays: ``uint8``, 2-D (grey) once ``to_gray`` has run.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+
+def load(data: bytes) -> np.ndarray:
+    """Decode an image to grey scale, honouring its EXIF orientation. Call only after
+    ``limits.check_image`` has accepted the header's dimensions; Pillow's own bomb warning is
+    turned into an error as a second line of defence."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as img:
+            img = ImageOps.exif_transpose(img)
+            return to_gray(img)
+
+
+def to_gray(img: Image.Image | np.ndarray) -> np.ndarray:
+    if isinstance(img, np.ndarray):
+        return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Transparent areas are white paper, not black ink.
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert("RGBA"))
+    return np.asarray(img.convert("L"))
+
+
+def resize_to_width(gray: np.ndarray, width: int) -> tuple[np.ndarray, float]:
+    """Returns the resized image and the factor applied."""
+    factor = width / gray.shape[1]
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    size = (width, max(1, round(gray.shape[0] * factor)))
+    return cv2.resize(gray, size, interpolation=interpolation), factor
+
+
+def limit_size(gray: np.ndarray, max_side: int) -> np.ndarray:
+    """Large scans cost OCR time without adding accuracy beyond ~300 dpi."""
+    longest = max(gray.shape)
+    if longest <= max_side:
+        return gray
+    factor = max_side / longest
+    size = (round(gray.shape[1] * factor), round(gray.shape[0] * factor))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def binarise(gray: np.ndarray) -> np.ndarray:
+    """Otsu's threshold after a light blur, which keeps scanner noise out of the glyphs."""
+    blurred = cv2.GaussianBlur(gray, (3, 3), 0)
+    _, out = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return out
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate counter-clockwise by ``angle`` degrees around the centre, growing the canvas and
+    filling with white so that no text is cut off."""
+    if abs(angle) < 0.05:
+        return gray
+    h, w = gray.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    return cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def rotate90(gray: np.ndarray, quarter_turns: int) -> np.ndarray:
+    """Counter-clockwise by 90 degrees per turn (exact, no resampling)."""
+    return np.ascontiguousarray(np.rot90(gray, quarter_turns % 4))
+
+
+def text_line_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark text on light paper becomes white horizontal blobs, one per text line
+    (black-hat, horizontal Sobel gradient, closing, Otsu: the transform PassportEye uses after
+    Boone). Expects a page about 600 px wide."""
+    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 5))
+    blackhat = cv2.morphologyEx(cv2.GaussianBlur(gray, (3, 3), 0), cv2.MORPH_BLACKHAT, rect)
+    grad = np.abs(cv2.Sobel(blackhat, cv2.CV_32F, 1, 0, ksize=-1))
+    low, high = float(grad.min()), float(grad.max())
+    grad = ((grad - low) / max(high - low, 1e-6) * 255).astype(np.uint8)
+    grad = cv2.morphologyEx(grad, cv2.MORPH_CLOSE, rect)
+    _, mask = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return mask
+
+
+def skew_angle(gray: np.ndarray, *, max_angle: float = 15.0) -> float:
+    """Median angle of the long text-line blobs, in degrees counter-clockwise; 0 when the page
+    shows no clear lines. Small angles only: quarter turns are found by the MRZ search."""
+    small, _ = resize_to_width(gray, 600)
+    mask = text_line_mask(small)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 3)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    angles, weights = [], []
+    for contour in contours:
+        (_, _), (w, h), angle = cv2.minAreaRect(contour)
+        long_side, short_side = max(w, h), max(1.0, min(w, h))
+        if long_side < 60 or long_side / short_side < 5:
+            continue
+        angle = rect_angle(w, h, angle)
+        if abs(angle) <= max_angle:
+            angles.append(angle)
+            weights.append(long_side)
+    if not angles:
+        return 0.0
+    return float(_weighted_median(np.array(angles), np.array(weights)))
+
+
+def rect_angle(w: float, h: float, angle: float) -> float:
+    """OpenCV's ``minAreaRect`` angle (its convention changed between versions) as the
+    counter-clockwise tilt of the rectangle's long side, in -45..45."""
+    if w < h:
+        angle -= 90
+    while angle <= -45:
+        angle += 90
+    while angle > 45:
+        angle -= 90
+    return -angle
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def deskew(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[np.ndarray, float]:
+    angle = skew_angle(gray, max_angle=max_angle)
+    return rotate(gray, -angle), angle

@@ -1,0 +1,530 @@
+"""Machine-readable zone (ICAO Doc 9303): check digits, parsing, OCR clean-up and correction.
+
+Our own implementation (the ``mrz`` package on PyPI is GPL-3.0 and must not be used). This module
+works on text only; finding and reading the zone in an image lives in ``mrz_image``.
+
+References: ICAO 9303 Part 3 §4.9 (check digits) and §5 (codes), Part 4 §4.2.2 (TD3, passports),
+Part 5 §4.2.2 (TD1, ID cards).
+
+The rule that everything here serves: an MRZ is only reported ``valid`` when every check digit
+fits, every date exists, every code is known and the sex is a legal value. OCR errors are
+corrected only where the correction is forced by the character class of the position, or where
+exactly one candidate substitution makes a check digit fit (and the composite still fits).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from . import countries
+
+ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+WEIGHTS = (7, 3, 1)
+
+
+# --- check digits (ICAO 9303 Part 3 §4.9) ---------------------------------------------------------
+
+def char_value(char: str) -> int:
+    """``<`` counts 0, digits their value, ``A``..``Z`` 10..35."""
+    if char == "<":
+        return 0
+    if char.isdigit():
+        return int(char)
+    if "A" <= char <= "Z":
+        return ord(char) - ord("A") + 10
+    raise ValueError(f"not an MRZ character: {char!r}")
+
+
+def check_digit(data: str) -> str:
+    """Weights 7, 3, 1 repeating, sum modulo 10."""
+    return str(sum(char_value(c) * WEIGHTS[i % 3] for i, c in enumerate(data)) % 10)
+
+
+# --- layouts ----------------------------------------------------------------------------------
+# Character classes per position, used for the positional OCR clean-up:
+#   a  letter or filler       n  digit            x  letter, digit or filler
+#   c  check digit, or a filler where the standard allows one       s  sex (M, F, X, <)
+
+Span = tuple[int, int, int]  # line, start, end (end exclusive)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    data: tuple[Span, ...]
+    digit: tuple[int, int]  # line, position
+    filler_ok: bool = False  # an all-filler field may carry "<" as its check digit
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    width: int
+    templates: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+
+
+TD3 = Layout(
+    name="TD3",
+    width=44,
+    templates=(
+        "a" * 44,
+        "x" * 9 + "n" + "aaa" + "n" * 7 + "s" + "n" * 7 + "x" * 14 + "c" + "n",
+    ),
+    checks=(
+        CheckSpec("document_number", ((1, 0, 9),), (1, 9)),
+        CheckSpec("birth_date", ((1, 13, 19),), (1, 19)),
+        CheckSpec("expiry_date", ((1, 21, 27),), (1, 27)),
+        CheckSpec("optional_data", ((1, 28, 42),), (1, 42), filler_ok=True),
+        CheckSpec("composite", ((1, 0, 10), (1, 13, 20), (1, 21, 43)), (1, 43)),
+    ),
+)
+
+TD1 = Layout(
+    name="TD1",
+    width=30,
+    templates=(
+        "aaaaa" + "x" * 9 + "c" + "x" * 15,
+        "n" * 7 + "s" + "n" * 7 + "aaa" + "x" * 11 + "n",
+        "a" * 30,
+    ),
+    checks=(
+        CheckSpec("document_number", ((0, 5, 14),), (0, 14)),
+        CheckSpec("birth_date", ((1, 0, 6),), (1, 6)),
+        CheckSpec("expiry_date", ((1, 8, 14),), (1, 14)),
+        CheckSpec("composite", ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)), (1, 29)),
+    ),
+)
+
+LAYOUTS = (TD3, TD1)
+
+# PassportEye's positional fixes (MRZOCRCleaner): a digit in a letter slot and vice versa.
+TO_ALPHA = str.maketrans("0124568", "OIZASGB")
+TO_DIGIT = str.maketrans("BCDOQGISZ", "800006152")
+
+# Substitutions tried when a check digit does not fit: pairs OCR confuses in OCR-B.
+_CONFUSABLE_PAIRS = (
+    "O0", "Q0", "D0", "I1", "L1", "Z2", "S5", "G6", "B8", "A4", "T7",
+    "08", "06", "09", "17", "38", "56", "68", "89", "35", "OQ", "OD", "DQ",
+)
+CONFUSABLE: dict[str, set[str]] = {}
+for _a, _b in _CONFUSABLE_PAIRS:
+    CONFUSABLE.setdefault(_a, set()).add(_b)
+    CONFUSABLE.setdefault(_b, set()).add(_a)
+
+# Look-alikes of the filler that OCR without a whitelist (or a text layer) produces.
+_FILLER_LOOKALIKES = str.maketrans({"«": "<<", "‹": "<", "(": "<", "[": "<", "{": "<", "＜": "<"})
+
+
+# --- result -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mrz:
+    format: str
+    lines: tuple[str, ...]
+    document_code: str
+    issuing_state: str
+    surname: str
+    given_names: str
+    document_number: str
+    nationality: str
+    birth_date: date | None
+    sex: str
+    expiry_date: date | None
+    optional_data: str
+    optional_data_2: str = ""
+    checks: dict[str, bool] = field(default_factory=dict)
+    problems: tuple[tuple[str, str, str], ...] = ()  # (finding code, field, found)
+    corrections: tuple[str, ...] = ()
+    name_truncated: bool = False
+    raw_lines: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.checks) and all(self.checks.values()) and not self.problems
+
+    @property
+    def score(self) -> float:
+        """0..1, used to choose between OCR attempts: checks passed, minus problems."""
+        if not self.checks:
+            return 0.0
+        passed = sum(self.checks.values()) / len(self.checks)
+        return max(0.0, passed - 0.1 * len(self.problems))
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "document_type": "passport" if self.format == "TD3" else "id_card",
+            "document_code": self.document_code,
+            "issuing_state": self.issuing_state,
+            "surname": self.surname,
+            "given_names": self.given_names,
+            "document_number": self.document_number,
+            "passport_number": self.document_number if self.format == "TD3" else "",
+            "nationality": self.nationality,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "expiry_date": self.expiry_date,
+            "personal_number": self.optional_data,
+        }
+
+
+# --- parsing exact lines ------------------------------------------------------------------------
+
+def layout_for(lines: Sequence[str]) -> Layout | None:
+    for layout in LAYOUTS:
+        if len(lines) == len(layout.templates) and all(len(x) == layout.width for x in lines):
+            return layout
+    return None
+
+
+def parse(lines: Sequence[str], *, today: date | None = None) -> Mrz | None:
+    """Parse lines of exact length (no clean-up). ``None`` when they fit no layout."""
+    lines = tuple(lines)
+    layout = layout_for(lines)
+    if layout is None or any(set(x) - ALPHABET for x in lines):
+        return None
+    today = today or date.today()
+    checks = {spec.name: _check_passes(spec, lines) for spec in layout.checks}
+    if layout is TD3:
+        mrz = _parse_td3(lines, checks, today)
+    else:
+        mrz = _parse_td1(lines, checks, today)
+    return replace(mrz, problems=tuple(_problems(mrz)))
+
+
+def _check_passes(spec: CheckSpec, lines: Sequence[str]) -> bool:
+    data = "".join(lines[ln][a:b] for ln, a, b in spec.data)
+    digit = lines[spec.digit[0]][spec.digit[1]]
+    if digit == "<":
+        return spec.filler_ok and set(data) <= {"<"}
+    return digit.isdigit() and check_digit(data) == digit
+
+
+def _parse_td3(lines: tuple[str, ...], checks: dict[str, bool], today: date) -> Mrz:
+    l1, l2 = lines
+    surname, given, truncated = split_names(l1[5:44])
+    return Mrz(
+        format="TD3", lines=lines, document_code=_strip(l1[0:2]), issuing_state=_strip(l1[2:5]),
+        surname=surname, given_names=given, document_number=_strip(l2[0:9]),
+        nationality=_strip(l2[10:13]), birth_date=birth_date(l2[13:19], today), sex=l2[20],
+        expiry_date=expiry_date(l2[21:27]), optional_data=_strip(l2[28:42]),
+        checks=checks, name_truncated=truncated,
+    )
+
+
+def _parse_td1(lines: tuple[str, ...], checks: dict[str, bool], today: date) -> Mrz:
+    l1, l2, l3 = lines
+    number, optional = _td1_number(l1, checks)
+    surname, given, truncated = split_names(l3)
+    return Mrz(
+        format="TD1", lines=lines, document_code=_strip(l1[0:2]), issuing_state=_strip(l1[2:5]),
+        surname=surname, given_names=given, document_number=number,
+        nationality=_strip(l2[15:18]), birth_date=birth_date(l2[0:6], today), sex=l2[7],
+        expiry_date=expiry_date(l2[8:14]), optional_data=optional, optional_data_2=_strip(l2[18:29]),
+        checks=checks, name_truncated=truncated,
+    )
+
+
+def _td1_number(l1: str, checks: dict[str, bool]) -> tuple[str, str]:
+    """A document number longer than 9 characters continues in the optional data, which then
+    ends with the number's check digit; ``<`` stands in the usual check position
+    (ICAO 9303 Part 5 §4.2.2, note j)."""
+    if l1[14] != "<" or l1[5:14].endswith("<"):
+        return _strip(l1[5:14]), _strip(l1[15:30])
+    tail = l1[15:30].split("<", 1)[0]
+    if len(tail) < 2:
+        checks["document_number"] = False
+        return _strip(l1[5:14]), _strip(l1[15:30])
+    number = l1[5:14] + tail[:-1]
+    checks["document_number"] = check_digit(number) == tail[-1]
+    return number, _strip(l1[15 + len(tail):30])
+
+
+def _strip(text: str) -> str:
+    return text.replace("<", " ").strip()
+
+
+def split_names(field: str) -> tuple[str, str, bool]:
+    """``ERIKSSON<<ANNA<MARIA<<<`` -> (``ERIKSSON``, ``ANNA MARIA``); fillers become spaces.
+    A name that fills the field to its last position was truncated (Part 3 §4.6)."""
+    truncated = not field.endswith("<")
+    surname, _, given = field.partition("<<")
+    return _strip(surname), " ".join(_strip(given).split()), truncated
+
+
+def birth_date(yymmdd: str, today: date) -> date | None:
+    """The century is not in the MRZ: a birth date cannot lie in the future, so pivot on today."""
+    parsed = _date(yymmdd, 2000)
+    if parsed is None:
+        return None
+    return parsed if parsed <= today else _date(yymmdd, 1900)
+
+
+def expiry_date(yymmdd: str) -> date | None:
+    """Machine-readable passports exist only since the 1980s and expire within ten years."""
+    return _date(yymmdd, 2000)
+
+
+def _date(yymmdd: str, century: int) -> date | None:
+    if not re.fullmatch(r"\d{6}", yymmdd):
+        return None
+    try:
+        return date(century + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
+    except ValueError:
+        return None
+
+
+def _problems(mrz: Mrz) -> Iterable[tuple[str, str, str]]:
+    l2 = mrz.lines[1]
+    dob_raw, exp_raw = (l2[13:19], l2[21:27]) if mrz.format == "TD3" else (l2[0:6], l2[8:14])
+    if mrz.birth_date is None:
+        yield "mrz_invalid_date", "birth_date", dob_raw
+    if mrz.expiry_date is None:
+        yield "mrz_invalid_date", "expiry_date", exp_raw
+    if mrz.sex not in ("M", "F", "X", "<"):
+        yield "mrz_unreadable", "sex", mrz.sex
+    state_code = mrz.lines[0][2:5]
+    nat_code = l2[10:13] if mrz.format == "TD3" else l2[15:18]
+    for name, code in (("issuing_state", state_code), ("nationality", nat_code)):
+        if not countries.is_known(code):
+            yield "mrz_unreadable", name, code
+    if not mrz.surname:
+        yield "mrz_unreadable", "surname", ""
+    if not _document_code_ok(mrz):
+        yield "mrz_unreadable", "document_code", mrz.lines[0][0:2]
+
+
+def _document_code_ok(mrz: Mrz) -> bool:
+    first = mrz.lines[0][0]
+    return first == "P" if mrz.format == "TD3" else first in "IAC"
+
+
+# --- building (used by the test generator) --------------------------------------------------------
+
+def build_td3(*, surname: str, given_names: str, number: str, nationality: str, birth: str,
+              sex: str, expiry: str, issuing_state: str | None = None, optional: str = "",
+              code: str = "P") -> tuple[str, str]:
+    """Compose both TD3 lines from already transliterated upper-case values; dates ``YYMMDD``."""
+    state = _pad(issuing_state or nationality, 3)
+    names = _name_field(surname, given_names, 39)
+    line1 = _pad(code, 2) + state + names
+    number_f, optional_f = _pad(number, 9), _pad(optional, 14)
+    opt_check = "<" if not optional else check_digit(optional_f)
+    line2 = (number_f + check_digit(number_f) + _pad(nationality, 3) + birth + check_digit(birth)
+             + sex + expiry + check_digit(expiry) + optional_f + opt_check)
+    composite = line2[0:10] + line2[13:20] + line2[21:43]
+    return line1, line2 + check_digit(composite)
+
+
+def _pad(text: str, width: int) -> str:
+    return text.replace(" ", "<")[:width].ljust(width, "<")
+
+
+def _name_field(surname: str, given_names: str, width: int) -> str:
+    def part(text: str) -> str:
+        return "<".join(re.sub(r"[^A-Z ]", " ", text.upper()).split())
+
+    given = part(given_names)
+    return _pad(part(surname) + ("<<" + given if given else ""), width)
+
+
+# --- reading OCR text -----------------------------------------------------------------------------
+
+def normalise_line(raw: str) -> str:
+    """Upper-case, filler look-alikes to ``<``, anything outside the MRZ alphabet dropped."""
+    text = raw.upper().translate(_FILLER_LOOKALIKES)
+    return "".join(c for c in text if c in ALPHABET)
+
+
+def candidate_groups(text_lines: Iterable[str]) -> Iterable[tuple[Layout, tuple[str, ...]]]:
+    """Runs of consecutive lines whose lengths are close to a layout's width."""
+    lines = [x for x in (normalise_line(r) for r in text_lines) if len(x) >= 20]
+    for layout in LAYOUTS:
+        n = len(layout.templates)
+        for i in range(len(lines) - n + 1):
+            group = tuple(lines[i:i + n])
+            if all(abs(len(x) - layout.width) <= 3 for x in group):
+                yield layout, group
+
+
+def read(text_lines: Iterable[str], *, today: date | None = None) -> Mrz | None:
+    """Best MRZ among the candidate line groups of OCR text (valid ones first)."""
+    best: Mrz | None = None
+    for layout, group in candidate_groups(text_lines):
+        mrz = repair(layout, group, today=today)
+        if mrz is not None and (best is None or _rank(mrz) > _rank(best)):
+            best = mrz
+    return best
+
+
+def _rank(mrz: Mrz) -> tuple[bool, float, int]:
+    return mrz.valid, mrz.score, -len(mrz.corrections)
+
+
+def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None) -> Mrz | None:
+    """Clean-up by position, length fixing and check-digit-guided substitution, then parse."""
+    best: Mrz | None = None
+    for lines, notes in _length_variants(layout, raw):
+        lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
+        lines = tuple(_fill_after_names(layout, i, x) for i, x in enumerate(lines))
+        lines, fixes = correct_with_check_digits(layout, lines)
+        mrz = parse(lines, today=today)
+        if mrz is None:
+            continue
+        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw))
+        if best is None or _rank(mrz) > _rank(best):
+            best = mrz
+        if mrz.valid and not notes and not fixes:
+            break
+    return best
+
+
+def clean_by_position(layout: Layout, index: int, line: str) -> str:
+    template = layout.templates[index]
+    out = []
+    for char, cls in zip(line, template, strict=True):
+        if cls == "a":
+            char = char.translate(TO_ALPHA)
+        elif cls in "nc" and char != "<":
+            char = char.translate(TO_DIGIT)
+        out.append(char)
+    return "".join(out)
+
+
+def _fill_after_names(layout: Layout, index: int, line: str) -> str:
+    """In a name field ``<<`` occurs once, between surname and given names; from the next ``<<``
+    on only fillers may follow, so any letter there is noise read from the filler run."""
+    if layout.templates[index] != "a" * layout.width:
+        return line
+    start = 5 if layout is TD3 else 0
+    first = line.find("<<", start)
+    if first < 0:
+        return line
+    second = line.find("<<", first + 2)
+    if second < 0:
+        return line
+    return line[:second] + "<" * (len(line) - second)
+
+
+# --- length fixing ------------------------------------------------------------------------------
+
+def _length_variants(layout: Layout, raw: Sequence[str]) -> list[tuple[tuple[str, ...], list[str]]]:
+    """OCR often miscounts long filler runs. Names line: pad or trim trailing fillers. Lines with
+    check digits: every way of adding or removing fillers inside runs (the checks choose)."""
+    per_line: list[list[tuple[str, str]]] = []
+    for i, line in enumerate(raw):
+        per_line.append(list(_fix_length(line, layout.width, names=_is_names_line(layout, i))))
+    variants = []
+    for combo in itertools.islice(itertools.product(*per_line), 64):
+        lines = tuple(x for x, _ in combo)
+        notes = [f"line {i + 1}: {note}" for i, (_, note) in enumerate(combo) if note]
+        variants.append((lines, notes))
+    return variants
+
+
+def _is_names_line(layout: Layout, index: int) -> bool:
+    return layout.templates[index] == "a" * layout.width
+
+
+def _fix_length(line: str, width: int, *, names: bool) -> Iterable[tuple[str, str]]:
+    diff = len(line) - width
+    if diff == 0:
+        yield line, ""
+        return
+    if names:
+        fixed = (line + "<" * width)[:width] if diff < 0 else _trim_fillers(line, width)
+        if fixed is not None:
+            yield fixed, "filler count adjusted"
+        return
+    seen: set[str] = set()
+    for fixed in _filler_edits(line, width):
+        if fixed not in seen:
+            seen.add(fixed)
+            yield fixed, "filler count adjusted"
+
+
+def _trim_fillers(line: str, width: int) -> str | None:
+    """Too long: only trailing fillers may go; dropping letters would invent a name."""
+    trimmed = line[:width]
+    return trimmed if set(line[width:]) <= {"<"} else None
+
+
+def _filler_edits(line: str, width: int, depth: int = 2) -> Iterable[str]:
+    if len(line) == width:
+        yield line
+        return
+    if depth == 0 or abs(len(line) - width) > depth:
+        return
+    grow = len(line) < width
+    positions = {m.start() for m in re.finditer("<+", line)} | {m.end() for m in re.finditer("<+", line)}
+    positions |= {len(line)} if grow else set()
+    for pos in sorted(positions):
+        if grow:
+            edited = line[:pos] + "<" + line[pos:]
+        elif pos < len(line) and line[pos] == "<":
+            edited = line[:pos] + line[pos + 1:]
+        elif pos > 0 and line[pos - 1] == "<":
+            edited = line[:pos - 1] + line[pos:]
+        else:
+            continue
+        yield from _filler_edits(edited, width, depth - 1)
+
+
+# --- check-digit-guided correction ---------------------------------------------------------------
+
+def correct_with_check_digits(layout: Layout, lines: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """For each failing field check, try single substitutions of confusable characters in the
+    field and its check digit. A candidate is taken only if it is the *only* one that makes the
+    field check fit; afterwards the composite must fit too, otherwise everything is undone.
+    A wrong composite digit alone is corrected only when all field checks fit unaided."""
+    fixes: list[str] = []
+    current = lines
+    field_specs = [s for s in layout.checks if s.name != "composite"]
+    composite = next(s for s in layout.checks if s.name == "composite")
+    for spec in field_specs:
+        if _check_passes(spec, current):
+            continue
+        fixed = _unique_fix(spec, current, layout)
+        if fixed is None:
+            return lines, ()
+        current, note = fixed
+        fixes.append(note)
+    if _check_passes(composite, current):
+        return current, tuple(fixes)
+    if fixes:
+        return lines, ()
+    fixed = _unique_fix(composite, current, layout, data_too=False)
+    if fixed is None:
+        return lines, ()
+    return fixed[0], (fixed[1],)
+
+
+def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
+                data_too: bool = True) -> tuple[tuple[str, ...], str] | None:
+    positions = [spec.digit]
+    if data_too:
+        positions += [(ln, p) for ln, a, b in spec.data for p in range(a, b)]
+    found: dict[tuple[str, ...], str] = {}
+    for ln, pos in positions:
+        char = lines[ln][pos]
+        cls = layout.templates[ln][pos]
+        for alt in CONFUSABLE.get(char, ()):
+            if cls in "nc" and not alt.isdigit():
+                continue
+            if cls == "a" and alt.isdigit():
+                continue
+            candidate = _substitute(lines, ln, pos, alt)
+            if _check_passes(spec, candidate):
+                found[candidate] = f"{spec.name}: {char}→{alt} at line {ln + 1} position {pos + 1}"
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
+
+
+def _substitute(lines: tuple[str, ...], ln: int, pos: int, char: str) -> tuple[str, ...]:
+    line = lines[ln]
+    return lines[:ln] + (line[:pos] + char + line[pos + 1:],) + lines[ln + 1:]

@@ -1,0 +1,77 @@
+"""Tesseract through pytesseract, with availability detection.
+
+When the binary or a language's data is missing, or a call times out, callers get an ``OcrText``
+carrying a finding instead of an exception: an upload is never lost because OCR is down.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pytesseract
+
+from .findings import Finding, finding
+
+DEFAULT_LANG = "deu+eng"
+MRZ_WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+# The dictionaries push the LSTM towards words; an MRZ is not language (PassportEye does this too).
+MRZ_CONFIG = f"-c tessedit_char_whitelist={MRZ_WHITELIST} -c load_system_dawg=0 -c load_freq_dawg=0"
+
+
+@dataclass(frozen=True)
+class Availability:
+    ok: bool
+    version: str = ""
+    languages: frozenset[str] = frozenset()
+    reason: str = ""
+
+
+@dataclass
+class OcrText:
+    text: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@lru_cache(maxsize=8)
+def availability(lang: str = DEFAULT_LANG) -> Availability:
+    """Cached per process: a worker does not get tesseract installed while it runs."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        return Availability(False, reason="tesseract not installed")
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        languages = frozenset(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError, OSError) as exc:
+        return Availability(False, reason=f"tesseract not usable: {exc}"[:200])
+    missing = [x for x in lang.split("+") if x not in languages]
+    if missing:
+        return Availability(False, version, languages, f"language data missing: {', '.join(missing)}")
+    return Availability(True, version, languages)
+
+
+def recognise(image: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3, config: str = "",
+              timeout: float = 30) -> OcrText:
+    """Plain text of an image. Never raises for OCR trouble: the trouble becomes a finding."""
+    status = availability(lang)
+    if not status.ok:
+        return OcrText(findings=[finding("ocr_unavailable", found=status.reason, confidence=0.0)])
+    options = f"--psm {psm} {config}".strip()
+    try:
+        text = pytesseract.image_to_string(image, lang=lang, config=options, timeout=timeout)
+    except RuntimeError as exc:  # pytesseract's timeout
+        return OcrText(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
+    except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:
+        return OcrText(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
+    return OcrText(text=text)
+
+
+def recognise_mrz(image: np.ndarray, *, psm: int = 6, timeout: float = 15) -> OcrText:
+    """OCR restricted to the MRZ alphabet. ``eng`` is enough: the zone is not language."""
+    return recognise(image, lang="eng", psm=psm, config=MRZ_CONFIG, timeout=timeout)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages the portal needs when they are missing: tesseract (deu+eng) for the
+# document checks and gettext for the translations. Without root it only says what is missing:
+# the portal still runs, and the checks report "OCR unavailable" instead of failing.
+set -u
+missing=()
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+if command -v tesseract >/dev/null 2>&1; then
+  langs=$(tesseract --list-langs 2>/dev/null)
+  grep -qx deu <<<"$langs" || missing+=(tesseract-ocr-deu)
+  grep -qx eng <<<"$langs" || missing+=(tesseract-ocr-eng)
+else
+  missing+=(tesseract-ocr-deu tesseract-ocr-eng)
+fi
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing ${missing[*]} ..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages: ${missing[*]} (install them with your package manager; OCR checks stay off until then)." >&2
+fi
+exit 0

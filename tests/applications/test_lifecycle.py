@@ -1,0 +1,83 @@
+"""Every legal and every illegal transition of the case lifecycle, and the Event each one writes."""
+
+import pytest
+
+from applications import services
+from applications.lifecycle import TRANSITIONS, CaseState, IllegalTransition, available_transitions
+from applications.models import Case, Event
+from tests.factories import CaseFactory, UserFactory
+
+LEGAL = [(name, source) for name, t in TRANSITIONS.items() for source in sorted(t.sources)]
+ILLEGAL = [(name, state) for name, t in TRANSITIONS.items() for state in CaseState if state not in t.sources]
+
+
+def test_table_covers_the_documented_lifecycle():
+    reachable = {t.target for t in TRANSITIONS.values()} | {CaseState.DRAFT}
+    assert reachable == set(CaseState)
+    assert available_transitions(CaseState.CLOSED) == []
+    assert {t.name for t in available_transitions(CaseState.VISA_DECISION)} == {"grant_visa", "reject", "withdraw"}
+    assert {t.name for t in available_transitions(CaseState.COMPLETENESS_CHECK)} == {
+        "request_documents", "start_authority_review", "withdraw"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("transition", "source"), LEGAL)
+def test_legal_transition_moves_case_and_writes_event(transition, source):
+    actor = UserFactory()
+    case = CaseFactory(state=source)
+    version = case.version
+    services.case_transition(case=case, transition=transition, actor=actor)
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.state == TRANSITIONS[transition].target
+    assert stored.version > version
+    event = Event.objects.get(case=case)
+    assert (event.kind, event.from_state, event.to_state, event.actor) == (
+        "transition", source, TRANSITIONS[transition].target, actor)
+    assert event.payload["transition"] == transition
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("transition", "state"), ILLEGAL)
+def test_illegal_transition_raises_and_changes_nothing(transition, state):
+    case = CaseFactory(state=state)
+    with pytest.raises(IllegalTransition) as error:
+        services.case_transition(case=case, transition=transition)
+    assert str(CaseState(state).label) in str(error.value)
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.state, stored.version) == (state, case.version)
+    assert not Event.objects.filter(case=case).exists()
+
+
+@pytest.mark.django_db
+def test_unknown_transition_is_illegal():
+    case = CaseFactory()
+    with pytest.raises(IllegalTransition):
+        services.case_transition(case=case, transition="approve_everything")
+    assert Case.objects.get(pk=case.pk).state == CaseState.DRAFT
+
+
+@pytest.mark.django_db
+def test_submit_and_close_stamp_their_times():
+    case = CaseFactory()
+    services.case_transition(case=case, transition="submit")
+    assert case.submitted_at is not None
+    services.case_transition(case=case, transition="withdraw")
+    services.case_transition(case=case, transition="close")
+    assert case.closed_at is not None and case.state == CaseState.CLOSED
+
+
+@pytest.mark.django_db
+def test_failing_hook_rolls_back_the_transition_and_its_event():
+    case = CaseFactory()
+
+    @services.on_transition("submit")
+    def broken_hook(**kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    try:
+        with pytest.raises(RuntimeError):
+            services.case_transition(case=case, transition="submit")
+    finally:
+        services._transition_hooks["submit"].remove(broken_hook)
+    assert Case.objects.get(pk=case.pk).state == CaseState.DRAFT
+    assert not Event.objects.filter(case=case).exists()
