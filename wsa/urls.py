@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", public.portal_home, name="portal_home"),
     path("i18n/setlang/", public.set_language, name="set_language"),
     path("healthz", public.healthz, name="healthz"),
+    path("title-finder/", include("applications.urls.finder")),
     path("accounts/", include("allauth.urls")),
     path("applicant/", include("applications.urls.applicant")),
     path("employer/", include("applications.urls.employer")),

@@ -1,0 +1,187 @@
+"""The public title finder: four short question pages whose answers become a rules Profile.
+
+The answers live in the session (key ANSWERS_SESSION_KEY) so that "start an application" can carry
+them over into the wizard.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .rules import Profile, ProfileError
+from .rules.profile import LANGUAGE_LEVELS
+
+ANSWERS_SESSION_KEY = "title_finder_answers"
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+LEVEL_CHOICES = [("none", _("No knowledge"))] + [(level, level) for level in LANGUAGE_LEVELS if level != "none"]
+
+
+class QualificationStep(forms.Form):
+    title = _("Your qualification")
+    qualification = forms.ChoiceField(
+        label=_("What is your highest qualification?"), widget=forms.RadioSelect,
+        choices=[("academic", _("A university degree")),
+                 ("vocational", _("A vocational qualification of at least two years")),
+                 ("none", _("Neither"))],
+    )
+    recognition = forms.ChoiceField(
+        label=_("Is your qualification recognised in Germany?"), widget=forms.RadioSelect,
+        choices=[("full", _("Yes, fully recognised (equivalence notice)")),
+                 ("partial", _("Partially recognised (deficit notice)")),
+                 ("pending", _("I have applied for recognition")),
+                 ("none", _("No, or I do not know"))],
+    )
+    degree_comparable = forms.BooleanField(
+        label=_("My degree is listed as comparable in anabin (H+) or I have a ZAB Statement of Comparability"),
+        required=False,
+    )
+    degree_years_ago = forms.IntegerField(
+        label=_("How many years ago did you obtain your degree?"), min_value=0, max_value=80, required=False,
+    )
+    it_specialist = forms.BooleanField(label=_("I work as an IT specialist"), required=False)
+    regulated_profession = forms.BooleanField(
+        label=_("My profession is regulated in Germany (e.g. nurse, doctor, engineer with title)"), required=False,
+    )
+    licence_to_practise = forms.BooleanField(label=_("I already have a German licence to practise"), required=False)
+
+
+class JobStep(forms.Form):
+    title = _("Your job offer")
+    has_job_offer = forms.ChoiceField(label=_("Do you have a job offer from an employer in Germany?"),
+                                      widget=forms.RadioSelect, choices=YES_NO)
+    annual_gross_salary_eur = forms.DecimalField(
+        label=_("Annual gross salary in euros"), min_value=0, max_digits=10, decimal_places=2, required=False,
+        help_text=_("As in the contract or offer, before tax. Example: 52000"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    occupation_isco = forms.RegexField(
+        label=_("Occupation code (ISCO-08)"), regex=r"^\d{1,4}$", required=False,
+        help_text=_("Up to four digits, for example 2512 for software developers."),
+        error_messages={"invalid": _("Enter one to four digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    shortage_occupation = forms.BooleanField(label=_("The job is in a shortage occupation"), required=False)
+    hours_per_week = forms.DecimalField(label=_("Working hours per week"), min_value=1, max_value=168,
+                                        required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    start_date = forms.DateField(label=_("Planned start date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("Format: YYYY-MM-DD"))
+    collective_agreement = forms.BooleanField(
+        label=_("The employer is bound by a collective agreement and pays the agreed wage"), required=False,
+    )
+    accelerated_procedure = forms.BooleanField(
+        label=_("My employer will use the accelerated skilled-worker procedure (§ 81a AufenthG)"), required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_job_offer") == "yes":
+            for name in ("annual_gross_salary_eur", "occupation_isco", "hours_per_week", "start_date"):
+                if data.get(name) in (None, ""):
+                    self.add_error(name, _("Please answer this question, because you have a job offer."))
+        return data
+
+
+class LanguageStep(forms.Form):
+    title = _("Your languages")
+    german_level = forms.ChoiceField(label=_("Your German level"), choices=LEVEL_CHOICES,
+                                     help_text=_("Levels of the Common European Framework, A1 to C2."))
+    english_level = forms.ChoiceField(label=_("Your English level"), choices=LEVEL_CHOICES)
+
+
+class AboutStep(forms.Form):
+    title = _("About you")
+    age = forms.IntegerField(label=_("Your age"), min_value=16, max_value=100)
+    years_experience = forms.DecimalField(
+        label=_("Years of professional experience in your field"), min_value=0, max_value=80, decimal_places=1,
+        help_text=_("Count the last seven years."), widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    months_in_germany_last_5_years = forms.IntegerField(
+        label=_("Months of legal stay in Germany in the last five years (not as a tourist)"),
+        min_value=0, max_value=60, initial=0,
+    )
+    monthly_means_eur = forms.DecimalField(
+        label=_("Money available per month for your living costs, in euros"), min_value=0, decimal_places=2,
+        help_text=_("For example from a blocked account. Only needed without a job offer."), initial=0,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    spouse_eligible = forms.BooleanField(
+        label=_("My spouse or partner also meets the criteria and applies together with me"), required=False,
+    )
+    shortage_occupation_qualification = forms.BooleanField(
+        label=_("My qualification is in a shortage occupation in Germany"), required=False,
+    )
+    adequate_pension_provision = forms.BooleanField(
+        label=_("I can prove adequate provision for old age (relevant from age 45)"), required=False,
+    )
+
+
+STEPS = [("qualification", QualificationStep), ("job", JobStep), ("languages", LanguageStep),
+         ("about", AboutStep)]
+STEP_NAMES = [name for name, _form in STEPS]
+
+
+def step_form(name: str):
+    return dict(STEPS)[name]
+
+
+def answers_to_profile(answers: dict) -> Profile:
+    """Turns the stored answers (strings, as posted) into a validated rules Profile."""
+    job_offer = None
+    if answers.get("has_job_offer") == "yes":
+        job_offer = {
+            "annual_gross_salary_eur": answers.get("annual_gross_salary_eur"),
+            "occupation_isco": answers.get("occupation_isco"),
+            "shortage_occupation": bool(answers.get("shortage_occupation")),
+            "hours_per_week": answers.get("hours_per_week"),
+            "start_date": answers.get("start_date"),
+            "collective_agreement": bool(answers.get("collective_agreement")),
+        }
+    data = {
+        "age": answers.get("age"),
+        "qualification": answers.get("qualification"),
+        "recognition": answers.get("recognition"),
+        "degree_comparable": bool(answers.get("degree_comparable")),
+        "job_offer": job_offer,
+        "german_level": answers.get("german_level"),
+        "english_level": answers.get("english_level"),
+        "years_experience": answers.get("years_experience"),
+        "months_in_germany_last_5_years": answers.get("months_in_germany_last_5_years"),
+        "spouse_eligible": bool(answers.get("spouse_eligible")),
+        "monthly_means_eur": answers.get("monthly_means_eur"),
+        "it_specialist": bool(answers.get("it_specialist")),
+        "accelerated_procedure": bool(answers.get("accelerated_procedure")) and job_offer is not None,
+        "regulated_profession": bool(answers.get("regulated_profession")),
+        "licence_to_practise": bool(answers.get("licence_to_practise")),
+        "adequate_pension_provision": bool(answers.get("adequate_pension_provision")),
+        "shortage_occupation_qualification": bool(answers.get("shortage_occupation_qualification")),
+    }
+    if answers.get("degree_years_ago") not in (None, ""):
+        data["degree_years_ago"] = answers["degree_years_ago"]
+    return Profile.from_dict(data)
+
+
+def json_safe(cleaned_data: dict) -> dict:
+    """Cleaned answers in a form the session can store and the forms and the Profile parser read back."""
+    safe = {}
+    for name, value in cleaned_data.items():
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        safe[name] = value
+    return safe
+
+
+def first_unanswered_step(answers: dict) -> str | None:
+    for name, form_class in STEPS:
+        if not form_class(data=answers).is_valid():
+            return name
+    return None
+
+
+__all__ = ["ANSWERS_SESSION_KEY", "STEPS", "STEP_NAMES", "ProfileError", "answers_to_profile",
+           "first_unanswered_step", "json_safe", "step_form"]

@@ -1,0 +1,74 @@
+"""The public title finder: step by step, sourced answers, and the answers carried into the wizard."""
+
+import pytest
+from django.urls import reverse
+
+from applications.finder import ANSWERS_SESSION_KEY
+
+QUALIFICATION = {"qualification": "academic", "recognition": "none", "degree_comparable": "on"}
+JOB = {"has_job_offer": "yes", "annual_gross_salary_eur": "52000", "occupation_isco": "2512",
+       "hours_per_week": "40", "start_date": "2027-03-01"}
+LANGUAGES = {"german_level": "A2", "english_level": "B2"}
+ABOUT = {"age": "31", "years_experience": "4", "months_in_germany_last_5_years": "0", "monthly_means_eur": "0"}
+
+
+def walk(client, *answers):
+    response = None
+    for name, data in zip(["qualification", "job", "languages", "about"], answers, strict=False):
+        response = client.post(reverse("finder:step", args=[name]), data)
+    return response
+
+
+@pytest.mark.django_db
+def test_finder_needs_no_login_and_goes_step_by_step(client):
+    first = client.get(reverse("finder:start"))
+    assert first.status_code == 200
+    assert b"Step 1 of 4" in first.content or b"Schritt 1 von 4" in first.content
+    response = client.post(reverse("finder:step", args=["qualification"]), QUALIFICATION)
+    assert response.url == reverse("finder:step", args=["job"])
+
+
+@pytest.mark.django_db
+def test_blue_card_eligible_with_sourced_reasons(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
+    assert response.url == reverse("finder:result")
+    page = client.get(response.url).content.decode()
+    assert "§ 18g" in page
+    assert "You probably qualify" in page
+    assert "?title=18g" in page
+    assert "75.00 €" in page or "75,00 €" in page
+
+
+@pytest.mark.django_db
+def test_chancenkarte_shows_points_breakdown(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    walk(client, {"qualification": "academic", "recognition": "partial"}, {"has_job_offer": "no"},
+         {"german_level": "B1", "english_level": "C1"},
+         {**ABOUT, "monthly_means_eur": "1200", "years_experience": "5"})
+    page = client.get(reverse("finder:result")).content.decode()
+    assert "Points:" in page and "§ 20b" in page
+
+
+@pytest.mark.django_db
+def test_job_details_are_required_when_there_is_an_offer(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(reverse("finder:step", args=["job"]), {"has_job_offer": "yes"})
+    assert response.status_code == 200
+    assert response.content.count(b"because you have a job offer") == 8  # summary and inline
+    assert b'href="#id_annual_gross_salary_eur"' in response.content
+
+
+@pytest.mark.django_db
+def test_result_without_answers_goes_back_to_the_first_missing_step(client):
+    client.post(reverse("finder:step", args=["qualification"]), QUALIFICATION)
+    assert client.get(reverse("finder:result")).url == reverse("finder:step", args=["job"])
+
+
+@pytest.mark.django_db
+def test_unknown_step_is_404_and_answers_are_kept_for_the_wizard(client):
+    assert client.get("/title-finder/questions/nonsense/").status_code == 404
+    walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
+    assert client.session[ANSWERS_SESSION_KEY]["occupation_isco"] == "2512"
+    client.post(reverse("finder:restart"))
+    assert ANSWERS_SESSION_KEY not in client.session
