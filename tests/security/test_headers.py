@@ -1,0 +1,36 @@
+"""The security headers of real responses, for an anonymous and a signed-in user."""
+
+import re
+
+import pytest
+
+from tests.factories import UserFactory
+
+PAGES = ["/", "/accounts/login/", "/title-finder/", "/admin/login/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_a_strict_policy(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert re.search(r"script-src 'self' 'nonce-[\w-]{20,}'", csp)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_nonce_changes_per_response_and_pages_have_no_inline_script(client):
+    first = client.get("/").headers["Content-Security-Policy"]
+    second = client.get("/").headers["Content-Security-Policy"]
+    assert first != second
+    client.force_login(UserFactory())
+    page = client.get("/applicant/").content.decode()
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert inline_scripts == []
+    assert not re.search(r"\son[a-z]+=\"", page), "inline event handlers need 'unsafe-inline'"
