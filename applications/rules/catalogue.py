@@ -243,7 +243,9 @@ FEE_ACCELERATED = Fee(
     "accelerated_procedure", _("Accelerated skilled-worker procedure"), Decimal("411.00"), "§ 47 Abs. 1 Nr. 15 AufenthV"
 )
 # Residence permit / Blue Card, first issuance: EUR 100 (DOMAIN.md 1.5 [V]).
-FEE_RESIDENCE_PERMIT = Fee("residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 AufenthV")
+FEE_RESIDENCE_PERMIT = Fee(
+    "residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 AufenthV"
+)
 
 # --- Titles ----------------------------------------------------------------------------------
 
@@ -315,7 +317,11 @@ TITLES: dict[str, Title] = {
             max_validity_months=48,
             documents=_IDENTITY
             + _always(
-                "employment_contract", "employment_declaration", "degree_certificate", "anabin_or_zab", "health_insurance"
+                "employment_contract",
+                "employment_declaration",
+                "degree_certificate",
+                "anabin_or_zab",
+                "health_insurance",
             )
             + _when("regulated_profession", "licence_to_practise")
             + _when("age_45", "pension_provision")
@@ -382,7 +388,11 @@ TITLES: dict[str, Title] = {
             max_validity_months=12,
             documents=_IDENTITY
             + _always(
-                "degree_certificate", "zab_state_recognition", "language_certificate", "financial_means", "health_insurance"
+                "degree_certificate",
+                "zab_state_recognition",
+                "language_certificate",
+                "financial_means",
+                "health_insurance",
             )
             + _when("recognition_obtained", "recognition_notice")
             + _when("academic_degree", "anabin_or_zab")
@@ -471,12 +481,16 @@ def required_documents(code: str, accelerated: bool = False) -> tuple[DocumentRe
 def _merge(
     documents: tuple[DocumentRequirement, ...], extra: tuple[DocumentRequirement, ...]
 ) -> tuple[DocumentRequirement, ...]:
-    """Add ``extra``; a document mandatory in ``extra`` becomes mandatory where it was conditional."""
-    by_code = {document.code: document for document in documents}
+    """Add ``extra``; a document mandatory in ``extra`` becomes mandatory where it was conditional.
+    Visa-stage documents stay ahead of after-entry ones."""
+    merged = {document.code: document for document in documents}
     for document in extra:
-        if document.code not in by_code or document.mandatory:
-            by_code[document.code] = replace(by_code.get(document.code, document), condition=document.condition)
-    return tuple(by_code.values())
+        current = merged.get(document.code)
+        if current is None:
+            merged[document.code] = document
+        elif document.mandatory:
+            merged[document.code] = replace(current, condition=None)
+    return tuple(sorted(merged.values(), key=lambda document: document.stage == AFTER_ENTRY_STAGE))
 
 
 def ba_approval_needed(code: str, *, reduced_threshold: bool = False, in_company_measure: bool = False) -> bool:

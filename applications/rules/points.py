@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import plain_number
 from .profile import Profile, level_at_least
 
 # § 20a Abs. 3 Nr. 2 AufenthG with the Anlage: "Die Mindestpunktzahl beträgt sechs Punkte."
@@ -73,9 +73,7 @@ def _german(profile: Profile) -> PointsItem:
                 f"§ 20b Abs. 1 S. 1 Nr. {number} AufenthG",
                 format_lazy(_("German at level {level}"), level=profile.german_level),
             )
-    return PointsItem(
-        "german", 0, 3, "§ 20b Abs. 1 S. 1 Nr. 2-4 AufenthG", _("German below A2 earns no points")
-    )
+    return PointsItem("german", 0, 3, "§ 20b Abs. 1 S. 1 Nr. 2-4 AufenthG", _("German below A2 earns no points"))
 
 
 def _english(profile: Profile) -> PointsItem:
@@ -107,7 +105,7 @@ def _experience(profile: Profile) -> PointsItem:
         points,
         3,
         source,
-        format_lazy(_("{years} years of professional experience in the field"), years=_plain(years)),
+        format_lazy(_("{years} years of professional experience in the field"), years=plain_number(years)),
     )
 
 
@@ -177,8 +175,3 @@ CRITERIA: tuple[Callable[[Profile], PointsItem], ...] = (
 def chancenkarte_points(profile: Profile) -> PointsResult:
     breakdown = tuple(criterion(profile) for criterion in CRITERIA)
     return PointsResult(total=sum(item.points for item in breakdown), breakdown=breakdown)
-
-
-def _plain(number: Decimal) -> str:
-    """2.0 -> "2", 2.5 -> "2.5" for messages."""
-    return format(number.normalize(), "f")

@@ -54,6 +54,7 @@ class JobOffer:
     contract_months: int | None = None
 
     def __post_init__(self) -> None:
+        _coerce_decimals(self, "job_offer.", "annual_gross_salary_eur", "hours_per_week")
         _check_money("job_offer.annual_gross_salary_eur", self.annual_gross_salary_eur)
         if not ISCO_CODE.match(self.occupation_isco):
             raise ProfileError("job_offer.occupation_isco", _("must be an ISCO-08 code of 1 to 4 digits"))
@@ -88,6 +89,7 @@ class Profile:
     shortage_occupation_qualification: bool = False  # qualification in a shortage occupation (§ 20b)
 
     def __post_init__(self) -> None:
+        _coerce_decimals(self, "", "years_experience", "monthly_means_eur")
         _check_int("age", self.age, 0, 120)
         _check_choice("qualification", self.qualification, QUALIFICATIONS)
         _check_choice("recognition", self.recognition, RECOGNITION_STATES)
@@ -117,6 +119,9 @@ def _parse_bool(field: str, value: Any) -> bool:
 
 
 def _parse_int(field: str, value: Any) -> int:
+    # Form posts arrive as strings: "31" is accepted, "31.5" and "thirty" are not.
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ProfileError(field, _("must be a whole number"))
     return value
@@ -204,13 +209,22 @@ def _parse_object(data: dict, target: type, parsers: dict, *, prefix: str) -> di
     for key in data:
         if key not in parsers:
             raise ProfileError(f"{prefix}{key}", _("unknown field"))
+    values = {key: parsers[key](f"{prefix}{key}", value) for key, value in data.items()}
     for field in fields(target):
-        if field.default is MISSING and field.name not in data:
+        if field.default is MISSING and field.name not in values:
             raise ProfileError(f"{prefix}{field.name}", _("is required"))
-    return {key: parsers[key](f"{prefix}{key}", value) for key, value in data.items()}
+    return values
 
 
 # --- Value checks ----------------------------------------------------------------------------
+
+
+def _coerce_decimals(instance: object, prefix: str, *names: str) -> None:
+    """Let callers pass 3 or "2.5" for Decimal fields; the rules always compare Decimals."""
+    for name in names:
+        value = getattr(instance, name)
+        if not isinstance(value, Decimal):
+            object.__setattr__(instance, name, _parse_decimal(f"{prefix}{name}", value))
 
 
 def _check_int(field: str, value: int, minimum: int, maximum: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 
@@ -122,5 +122,6 @@ def chancenkarte_means_on(on_date: date) -> ChancenkarteMeans:
 
 
 def to_cents(amount: Decimal) -> Decimal:
-    """Amounts are compared to the cent: 48,299.99 is below 48,300.00, 48,300.00 meets it."""
-    return amount.quantize(CENT)
+    """Amounts are compared to the cent: 48,299.99 is below 48,300.00, 48,300.00 meets it.
+    Commercial rounding (half up) for the rare computed amount with more decimals."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

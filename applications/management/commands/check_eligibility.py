@@ -1,0 +1,71 @@
+"""``manage.py check_eligibility FILE.json`` (or ``-`` for stdin): evaluate a profile against every
+residence title and print the result as JSON. Bad input ends with a message naming the field on
+stderr and exit code 2. Input fields: applications/rules/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone, translation
+
+from applications.rules import Profile, ProfileError, ThresholdNotFound, evaluate
+
+INPUT_ERROR = 2
+
+
+class Command(BaseCommand):
+    help = "Evaluate an applicant profile (JSON file, or - for stdin) against every residence title."
+    # Pure rules: no models, so no system checks or database needed.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="JSON file with the profile, or - to read standard input")
+        parser.add_argument("--language", default="en", help="language of the messages (default: en)")
+
+    def handle(self, *args, file: str, language: str, **options) -> None:
+        with translation.override(language):
+            data = _load(file)
+            on_date = _on_date(data.pop("on_date", None))
+            try:
+                evaluation = evaluate(Profile.from_dict(data), on_date)
+            except ProfileError as error:
+                raise CommandError(f"invalid input: {error}", returncode=INPUT_ERROR) from None
+            except ThresholdNotFound as error:
+                raise CommandError(f"invalid input: on_date: {error}", returncode=INPUT_ERROR) from None
+            self.stdout.write(json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2))
+
+
+def _load(file: str) -> dict[str, Any]:
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(file, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as error:
+        raise CommandError(f"cannot read {file}: {error.strerror}", returncode=INPUT_ERROR) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}", returncode=INPUT_ERROR
+        ) from None
+    if not isinstance(data, dict):
+        raise CommandError("invalid input: the JSON must be an object", returncode=INPUT_ERROR)
+    return data
+
+
+def _on_date(value: Any) -> date:
+    if value is None:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise CommandError(
+            "invalid input: on_date: must be a date in the form YYYY-MM-DD", returncode=INPUT_ERROR
+        ) from None
