@@ -16,7 +16,7 @@ def with_attrs(bound_field, css_class: str):
         described_by.append(f"{bound_field.auto_id}-hint")
     if bound_field.errors:
         described_by.append(f"{bound_field.auto_id}-error")
-    attrs = {"class": css_class}
+    attrs = {"class": f"{css_class} {css_class}--error" if bound_field.errors else css_class}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     if bound_field.errors:

@@ -47,7 +47,12 @@ def result(request):
         profile = finder.answers_to_profile(answers)
     except rules.ProfileError:
         return redirect("finder:step", name=finder.STEP_NAMES[0])
-    evaluation = rules.evaluate(profile, timezone.localdate())
+    today = timezone.localdate()
+    try:
+        evaluation = rules.evaluate(profile, today)
+    except rules.ThresholdNotFound:
+        # New thresholds are published each year; until they are recorded we say so rather than guess.
+        return render(request, "public/finder_no_thresholds.html", {"on_date": today}, status=503)
     order = {rules.ELIGIBLE: 0, rules.ELIGIBLE_IF: 1, rules.NOT_ELIGIBLE: 2}
     results = [
         {"title": t, "timeline": [(STEP_LABELS[entry.purpose], entry.legal_due) for entry in t.timeline]}

@@ -1,9 +1,19 @@
 """The public title finder: step by step, sourced answers, and the answers carried into the wizard."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from applications.finder import ANSWERS_SESSION_KEY
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    """The finder evaluates on today's date; the tests pin a day whose thresholds are recorded."""
+    day = {"value": date(2026, 11, 28)}
+    monkeypatch.setattr("applications.views.finder.timezone.localdate", lambda: day["value"])
+    return day
 
 QUALIFICATION = {"qualification": "academic", "recognition": "none", "degree_comparable": "on"}
 JOB = {"has_job_offer": "yes", "annual_gross_salary_eur": "52000", "occupation_isco": "2512",
@@ -72,3 +82,14 @@ def test_unknown_step_is_404_and_answers_are_kept_for_the_wizard(client):
     assert client.session[ANSWERS_SESSION_KEY]["occupation_isco"] == "2512"
     client.post(reverse("finder:restart"))
     assert ANSWERS_SESSION_KEY not in client.session
+
+
+@pytest.mark.django_db
+def test_a_day_without_recorded_thresholds_is_explained_not_guessed(client, today):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
+    today["value"] = date(2031, 1, 2)
+    response = client.get(reverse("finder:result"))
+    assert response.status_code == 503
+    assert b"have not been recorded" in response.content
+    assert client.session[ANSWERS_SESSION_KEY]["age"] == 31
