@@ -17,7 +17,9 @@ PROBE = (
     "'transport': s.WSA_AUTHORITY_TRANSPORT, 'debug': s.DEBUG}))"
 )
 SERVICE_VARIABLES = ["DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME",
-                     "CELERY_TASK_ALWAYS_EAGER", "DJANGO_ENV", "SECRET_KEY"]
+                     "CELERY_TASK_ALWAYS_EAGER", "DJANGO_ENV", "SECRET_KEY",
+                     # set for the browser tests in this process; never part of a real deployment
+                     "DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def resolve(**variables):
