@@ -178,7 +178,12 @@ class Finding:
         """Render in the active language, or in English when Django is not configured."""
         from django.conf import settings
 
-        template = str(self.message) if settings.configured else self.msgid
+        template = self.msgid
+        if settings.configured:
+            try:
+                template = str(self.message)
+            except Exception:  # noqa: BLE001 - apps not ready (plain scripts): English it is
+                template = self.msgid
         return template % self.placeholders()
 
     def to_json_dict(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -185,7 +185,7 @@ def parse(lines: Sequence[str], *, today: date | None = None) -> Mrz | None:
     """Parse lines of exact length (no clean-up). ``None`` when they fit no layout."""
     lines = tuple(lines)
     layout = layout_for(lines)
-    if layout is None or any(set(x) - ALPHABET for x in lines):
+    if layout is None or any(set(x) - ALPHABET - {"?"} for x in lines):
         return None
     today = today or date.today()
     checks = {spec.name: _check_passes(spec, lines) for spec in layout.checks}
@@ -199,6 +199,8 @@ def parse(lines: Sequence[str], *, today: date | None = None) -> Mrz | None:
 def _check_passes(spec: CheckSpec, lines: Sequence[str]) -> bool:
     data = "".join(lines[ln][a:b] for ln, a, b in spec.data)
     digit = lines[spec.digit[0]][spec.digit[1]]
+    if "?" in data or digit == "?":
+        return False
     if digit == "<":
         return spec.filler_ok and set(data) <= {"<"}
     return digit.isdigit() and check_digit(data) == digit
@@ -294,6 +296,9 @@ def _problems(mrz: Mrz) -> Iterable[tuple[str, str, str]]:
             yield "mrz_unreadable", name, code
     if not mrz.surname:
         yield "mrz_unreadable", "surname", ""
+    for i, line in enumerate(mrz.lines):
+        if "?" in line:
+            yield "mrz_unreadable", f"line {i + 1}", line
     if not _document_code_ok(mrz):
         yield "mrz_unreadable", "document_code", mrz.lines[0][0:2]
 
@@ -335,9 +340,10 @@ def _name_field(surname: str, given_names: str, width: int) -> str:
 # --- reading OCR text -----------------------------------------------------------------------------
 
 def normalise_line(raw: str) -> str:
-    """Upper-case, filler look-alikes to ``<``, anything outside the MRZ alphabet dropped."""
+    """Upper-case, filler look-alikes to ``<``, anything outside the MRZ alphabet dropped
+    (except ``?``, which the grid reader uses for a cell it could not read)."""
     text = raw.upper().translate(_FILLER_LOOKALIKES)
-    return "".join(c for c in text if c in ALPHABET)
+    return "".join(c for c in text if c in ALPHABET or c == "?")
 
 
 def candidate_groups(text_lines: Iterable[str]) -> Iterable[tuple[Layout, tuple[str, ...]]]:
@@ -351,32 +357,42 @@ def candidate_groups(text_lines: Iterable[str]) -> Iterable[tuple[Layout, tuple[
                 yield layout, group
 
 
-def read(text_lines: Iterable[str], *, today: date | None = None) -> Mrz | None:
-    """Best MRZ among the candidate line groups of OCR text (valid ones first)."""
+Alternatives = Mapping[tuple[int, int], str]  # (line, position) -> characters it may be
+
+
+def read(text_lines: Iterable[str], *, today: date | None = None,
+         alternatives: Alternatives | None = None) -> Mrz | None:
+    """Best MRZ among the candidate line groups of OCR text (valid ones first).
+    ``alternatives`` are the uncertain cells of a grid reading (``mrz_image``)."""
     best: Mrz | None = None
     for layout, group in candidate_groups(text_lines):
-        mrz = repair(layout, group, today=today)
-        if mrz is not None and (best is None or _rank(mrz) > _rank(best)):
+        mrz = repair(layout, group, today=today, alternatives=alternatives)
+        if mrz is not None and (best is None or rank(mrz) > rank(best)):
             best = mrz
     return best
 
 
-def _rank(mrz: Mrz) -> tuple[bool, float, int]:
+def rank(mrz: Mrz) -> tuple[bool, float, int]:
     return mrz.valid, mrz.score, -len(mrz.corrections)
 
 
-def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None) -> Mrz | None:
-    """Clean-up by position, length fixing and check-digit-guided substitution, then parse."""
+def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
+           alternatives: Alternatives | None = None) -> Mrz | None:
+    """Clean-up by position, length fixing and check-digit-guided substitution, then parse.
+    An uncertain cell that the check digits cannot settle makes the MRZ invalid."""
     best: Mrz | None = None
     for lines, notes in _length_variants(layout, raw):
+        alts = dict(alternatives or {}) if not notes else {}
         lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
         lines = tuple(_fill_after_names(layout, i, x) for i, x in enumerate(lines))
-        lines, fixes = correct_with_check_digits(layout, lines)
+        lines, fixes = correct_with_check_digits(layout, lines, alts, blind=alternatives is None)
+        lines, alts = settle_codes(layout, lines, alts)
         mrz = parse(lines, today=today)
         if mrz is None:
             continue
-        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw))
-        if best is None or _rank(mrz) > _rank(best):
+        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw),
+                      problems=mrz.problems + tuple(ambiguities(layout, lines, alts)))
+        if best is None or rank(mrz) > rank(best):
             best = mrz
         if mrz.valid and not notes and not fixes:
             break
@@ -476,53 +492,157 @@ def _filler_edits(line: str, width: int, depth: int = 2) -> Iterable[str]:
 
 # --- check-digit-guided correction ---------------------------------------------------------------
 
-def correct_with_check_digits(layout: Layout, lines: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """For each failing field check, try single substitutions of confusable characters in the
-    field and its check digit. A candidate is taken only if it is the *only* one that makes the
-    field check fit; afterwards the composite must fit too, otherwise everything is undone.
-    A wrong composite digit alone is corrected only when all field checks fit unaided."""
+def correct_with_check_digits(layout: Layout, lines: tuple[str, ...], alternatives: Alternatives | None = None,
+                              *, blind: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Settle each field with its check digit. First the reader's doubts: every combination of
+    the uncertain cells' readings is tried and taken only if exactly one fits. Then, only for
+    text without per-cell doubts (``blind``: plain OCR text), single substitutions of look-alike
+    characters (``_unique_fix``); a grid reading is sure of its other cells, and "correcting"
+    one of them would hide a check digit that is really wrong on the document. The composite
+    must fit at the end, otherwise everything is undone. A wrong composite digit alone is
+    corrected only when all field checks fit unaided."""
     fixes: list[str] = []
     current = lines
     field_specs = [s for s in layout.checks if s.name != "composite"]
     composite = next(s for s in layout.checks if s.name == "composite")
     for spec in field_specs:
+        settled = _settle_doubts(spec, current, layout, alternatives or {})
+        if settled is not None:
+            current, notes = settled
+            fixes.extend(notes)
         if _check_passes(spec, current):
             continue
-        fixed = _unique_fix(spec, current, layout)
+        fixed = _unique_fix(spec, current, layout) if blind else None
         if fixed is None:
             return lines, ()
         current, note = fixed
         fixes.append(note)
     if _check_passes(composite, current):
         return current, tuple(fixes)
-    if fixes:
-        return lines, ()
+    if fixes or not blind:
+        return (current, tuple(fixes)) if not fixes else (lines, ())
     fixed = _unique_fix(composite, current, layout, data_too=False)
     if fixed is None:
         return lines, ()
     return fixed[0], (fixed[1],)
 
 
+def _settle_doubts(spec: CheckSpec, lines: tuple[str, ...], layout: Layout, alternatives: Alternatives,
+                   ) -> tuple[tuple[str, ...], list[str]] | None:
+    cells = [c for c in _positions(spec) if c in alternatives]
+    if not cells:
+        return None
+    options = [dict.fromkeys(lines[ln][pos] + alternatives[(ln, pos)]) for ln, pos in cells]
+    passing = []
+    for combo in itertools.islice(itertools.product(*options), 512):
+        candidate = lines
+        for (ln, pos), char in zip(cells, combo, strict=True):
+            candidate = _substitute(candidate, ln, pos, char)
+        if _check_passes(spec, candidate):
+            passing.append(candidate)
+    if len(passing) != 1:
+        return None
+    chosen = passing[0]
+    notes = [f"{spec.name}: {lines[ln][pos]}→{chosen[ln][pos]} at line {ln + 1} position {pos + 1}"
+             for ln, pos in cells if chosen[ln][pos] != lines[ln][pos]]
+    return chosen, notes
+
+
+def _positions(spec: CheckSpec) -> list[tuple[int, int]]:
+    return [(ln, p) for ln, a, b in spec.data for p in range(a, b)] + [spec.digit]
+
+
+_WILDCARD = {
+    "n": "0123456789", "c": "0123456789", "x": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<",
+    "a": "ABCDEFGHIJKLMNOPQRSTUVWXYZ<", "s": "MFX<",
+}
+
+
 def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
                 data_too: bool = True) -> tuple[tuple[str, ...], str] | None:
+    """For plain OCR text. Tier 1: unreadable cells (``?``) and letter/digit look-alikes.
+    Tier 2, only where the composite check stays independent of the field's own check (in TD3
+    and TD1 the document number and TD3's optional data start where the composite starts, so
+    their weights coincide and the composite cannot catch a wrong fix there): digit/digit
+    look-alikes in date fields and in a check digit itself. The first tier with any candidate
+    must have exactly one, otherwise the field stays as read (and invalid)."""
     positions = [spec.digit]
     if data_too:
         positions += [(ln, p) for ln, a, b in spec.data for p in range(a, b)]
-    found: dict[tuple[str, ...], str] = {}
+    tiers: tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]] = ({}, {})
     for ln, pos in positions:
-        char = lines[ln][pos]
-        cls = layout.templates[ln][pos]
-        for alt in CONFUSABLE.get(char, ()):
-            if cls in "nc" and not alt.isdigit():
-                continue
-            if cls == "a" and alt.isdigit():
-                continue
+        char, cls = lines[ln][pos], layout.templates[ln][pos]
+        for alt, tier in _alternatives(char, cls, is_check=(ln, pos) == spec.digit):
             candidate = _substitute(lines, ln, pos, alt)
             if _check_passes(spec, candidate):
-                found[candidate] = f"{spec.name}: {char}→{alt} at line {ln + 1} position {pos + 1}"
-    if len(found) != 1:
-        return None
-    return next(iter(found.items()))
+                tiers[tier][candidate] = f"{spec.name}: {char}→{alt} at line {ln + 1} position {pos + 1}"
+    for found in tiers:
+        if found:
+            return next(iter(found.items())) if len(found) == 1 else None
+    return None
+
+
+def _alternatives(char: str, cls: str, *, is_check: bool) -> Iterable[tuple[str, int]]:
+    if char == "?":
+        for alt in _WILDCARD[cls]:
+            yield alt, 0
+        return
+    for alt in CONFUSABLE.get(char, ()):
+        if cls in "nc" and not alt.isdigit():
+            continue
+        if cls == "a" and alt.isdigit():
+            continue
+        both_digits = char.isdigit() and alt.isdigit()
+        if not both_digits:
+            yield alt, 0
+        elif cls == "n" or is_check:
+            yield alt, 1
+
+
+CODE_SPANS = {"TD3": ((0, 2, 5), (1, 10, 13)), "TD1": ((0, 2, 5), (1, 15, 18))}
+
+
+def settle_codes(layout: Layout, lines: tuple[str, ...], alternatives: Alternatives,
+                 ) -> tuple[tuple[str, ...], dict[tuple[int, int], str]]:
+    """Issuing state and nationality have no check digit, but only a known code may stand
+    there: an uncertain cell is settled when exactly one of its readings gives a known code."""
+    remaining = dict(alternatives)
+    for ln, a, b in CODE_SPANS[layout.name]:
+        cells = [(ln, p) for p in range(a, b) if (ln, p) in remaining]
+        if not cells:
+            continue
+        options = [dict.fromkeys(lines[ln][p] + remaining[(ln, p)]) for _, p in cells]
+        known = []
+        for combo in itertools.product(*options):
+            code = list(lines[ln][a:b])
+            for (_, p), char in zip(cells, combo, strict=True):
+                code[p - a] = char
+            if countries.is_known("".join(code)):
+                known.append("".join(code))
+        if len(known) == 1:
+            line = lines[ln]
+            lines = lines[:ln] + (line[:a] + known[0] + line[b:],) + lines[ln + 1:]
+            for cell in cells:
+                del remaining[cell]
+    return lines, remaining
+
+
+def ambiguities(layout: Layout, lines: tuple[str, ...], alternatives: Alternatives) -> Iterable[tuple[str, str, str]]:
+    """Uncertain cells whose doubt survives: unchecked positions (names, nationality, sex) with
+    more than one reading, or checked positions where another reading passes the checks too."""
+    for (ln, pos), alts in alternatives.items():
+        others = [a for a in alts if a != lines[ln][pos]]
+        if not others:
+            continue
+        covering = [s for s in layout.checks if _covers(s, ln, pos)]
+        if not covering or any(
+            all(_check_passes(s, _substitute(lines, ln, pos, alt)) for s in covering) for alt in others
+        ):
+            yield "mrz_unreadable", f"line {ln + 1} position {pos + 1}", alts
+
+
+def _covers(spec: CheckSpec, ln: int, pos: int) -> bool:
+    return spec.digit == (ln, pos) or any(line == ln and a <= pos < b for line, a, b in spec.data)
 
 
 def _substitute(lines: tuple[str, ...], ln: int, pos: int, char: str) -> tuple[str, ...]:

@@ -6,28 +6,33 @@ the MRZ is the group of 2 or 3 long, parallel, evenly spaced lines that are abou
 longest line on the page. The fallback is the bottom quarter of the page.
 
 Reading: the band is cut from the full-resolution image along its own angle (so small skews are
-removed), scaled to a text height Tesseract reads best, and read line by line with the MRZ
-whitelist; a whole-band ``--psm 6`` read is the second attempt. Quarter turns are found by the
-locator (no long horizontal lines means the page is on its side); upside-down reads fail their
-checks and are retried turned by 180 degrees.
+removed) and scaled to a glyph height Tesseract reads well. One Tesseract call (``--psm 6``, MRZ
+whitelist) reads the whole band; its symbols are then placed on the MRZ's fixed character grid
+(see below), checked against the filler's shape and against OCR-B templates, and every cell
+that stays uncertain is handed to ``mrz`` with its possible readings, to be settled by the check
+digits or to make the MRZ invalid. Line-by-line ``--psm 7`` reads were tried and were less
+accurate on these bands than one ``--psm 6`` read plus the grid.
+
+Orientation: a page on its side has no long horizontal text lines (so it is turned by a quarter
+before locating); an upside-down band is recognised by its fillers, which only look like "<"
+after turning each cell by 180 degrees.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import cv2
 import numpy as np
 
 from . import image as im
-from . import mrz, ocr
-from .findings import Finding
+from . import mrz, ocr, templates
+from .findings import Finding, finding
 
 WORK_WIDTH = 600
-LINE_HEIGHT_PX = 40  # character height Tesseract's LSTM reads best (about 30-40 px)
 
 
 @dataclass(frozen=True)
@@ -154,73 +159,307 @@ def bottom_band(gray: np.ndarray) -> Band:
 
 
 # --- reading ------------------------------------------------------------------------------------
+# The MRZ is printed at a fixed pitch (ICAO 9303 Part 3 §4.2: 10 characters per 25.4 mm), so
+# once the first and last glyph of a line are found, every character has a known cell. Tesseract
+# reads the band once; each symbol it returns is placed in the cell under its centre. This makes
+# the line length exact (Tesseract often drops or doubles fillers in long runs) and lets a shape
+# test overrule it where it reads the filler "<" as K, E, S or X, its most common MRZ error.
 
-def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 8) -> MrzRead:
-    """Find and read the MRZ of a page; the best parse over a few bounded attempts."""
-    result = MrzRead()
-    for band, label in _bands_in_orientations(gray):
-        for text in _ocr_band(band, result):
-            if result.findings:  # OCR unavailable or failing: more attempts will not help
-                return result
-            result.attempts += 1
-            parsed = mrz.read(text.splitlines(), today=today)
-            if parsed is not None and (result.mrz is None or mrz._rank(parsed) > mrz._rank(result.mrz)):
-                result.mrz, result.text, result.method = parsed, text, label
-            if (result.mrz is not None and result.mrz.valid) or result.attempts >= max_attempts:
-                return result
+CAP_HEIGHT_PX = 30  # glyph height at which Tesseract's LSTM reads OCR-B best
+
+
+@dataclass(frozen=True)
+class Grid:
+    top: int
+    bottom: int
+    first: float  # centre of the first cell
+    pitch: float
+    width: int
+
+    def centre(self, index: int) -> float:
+        return self.first + index * self.pitch
+
+    def index(self, x: float) -> int:
+        return round((x - self.first) / self.pitch)
+
+    def cell(self, ink: np.ndarray, index: int) -> np.ndarray:
+        c = self.centre(index)
+        x0, x1 = max(0, int(c - 0.45 * self.pitch)), int(c + 0.45 * self.pitch) + 1
+        return ink[self.top:self.bottom, x0:x1]
+
+
+def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4) -> MrzRead:
+    """Find and read the MRZ of a page: the best parse over a few bounded attempts.
+
+    Without the OCR-B templates nothing verifies Tesseract's reading of the name line (it has
+    no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
+    returned for the caseworker but never as valid."""
+    result = _read(gray, today=today, max_attempts=max_attempts)
+    if result.mrz is not None and not templates.available():
+        result.mrz = replace(result.mrz, problems=result.mrz.problems + (
+            ("mrz_unreadable", "reader", "OCR-B font not installed"),))
+        result.findings.append(finding("ocr_unavailable", found="OCR-B font (fonts-ocr-b) not installed",
+                                       confidence=0.0))
     return result
 
 
-def _bands_in_orientations(gray: np.ndarray) -> Iterator[tuple[Band, str]]:
-    turns = (0, 2) if has_horizontal_text(gray) else (1, 3)
-    first = im.rotate90(gray, turns[0])
-    candidates = locate(first)
-    for band in candidates:
-        yield band, f"{band.method}/rot{turns[0] * 90}"
-        # Turned by 180 degrees the same band reads upside down: try it before moving on.
-        yield (Band(im.rotate90(band.crop, 2), band.lines, band.method, band.angle),
-               f"{band.method}/rot{turns[1] * 90}")
+def _read(gray: np.ndarray, *, today: date | None, max_attempts: int) -> MrzRead:
+    result = MrzRead()
+    turns = 0 if has_horizontal_text(gray) else 1
+    for band in locate(im.rotate90(gray, turns)):
+        for text, alternatives in _read_band(band, result):
+            result.attempts += 1
+            parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
+            if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
+                result.mrz, result.text, result.method = parsed, text, band.method
+            if result.mrz is not None and result.mrz.valid:
+                return result
+        if result.findings or result.attempts >= max_attempts:  # OCR down: more bands won't help
+            break
+    return result
 
 
-def _ocr_band(band: Band, result: MrzRead) -> Iterator[str]:
-    crop = _normalise_height(band)
-    if band.lines:
-        lines = split_lines(crop, band.lines)
-        if lines:
-            texts = [ocr.recognise_mrz(line, psm=7) for line in lines]
-            result.findings.extend(f for t in texts for f in t.findings)
-            yield "\n".join(t.text.strip() for t in texts)
-    whole = ocr.recognise_mrz(crop, psm=6)
-    result.findings.extend(whole.findings)
-    yield whole.text
+def _read_band(band: Band, result: MrzRead) -> Iterator[tuple[str, dict[tuple[int, int], str]]]:
+    """Grid reading first, then Tesseract's own line text from the same call."""
+    crop = _normalise_height(band.crop)
+    ink = im.binarise(crop) == 0
+    grids = _grids(ink, band.lines)
+    if grids and _upside_down(ink, grids):
+        crop = im.rotate90(crop, 2)
+        ink = np.ascontiguousarray(ink[::-1, ::-1])
+        grids = _grids(ink, band.lines)
+    found = ocr.recognise_mrz_symbols(crop, psm=6)
+    result.findings.extend(found.findings)
+    if found.findings:
+        return
+    if grids:
+        layout = mrz.TD3 if len(grids) == 2 else mrz.TD1
+        glyphs = 1.0 - crop.astype(np.float32) / 255.0
+        lines, alternatives = [], {}
+        for n, grid in enumerate(grids):
+            line, alts = _assemble(grid, ink, glyphs, found.symbols, layout.templates[n])
+            lines.append(line)
+            alternatives.update({(n, pos): chars for pos, chars in alts.items()})
+        yield "\n".join(lines), alternatives
+    if not grids or not templates.available():
+        # Tesseract's text, unchecked by templates: only when there is nothing better.
+        yield _plain_text(found.symbols), {}
 
 
-def _normalise_height(band: Band) -> np.ndarray:
-    crop = band.crop
-    lines = band.lines or 2
-    line_pitch = crop.shape[0] / (lines + 1.6) if band.lines else crop.shape[0] / 4
-    factor = LINE_HEIGHT_PX / max(line_pitch, 1.0)
-    if 0.8 < factor < 1.25:
+def _normalise_height(crop: np.ndarray) -> np.ndarray:
+    rows = _text_rows(im.binarise(crop) == 0)
+    if not rows:
+        return crop
+    cap = float(np.median([b - a for a, b in rows]))
+    factor = CAP_HEIGHT_PX / max(cap, 1.0)
+    if 0.85 < factor < 1.15:
         return crop
     size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-    return cv2.resize(crop, size, interpolation=interpolation)
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
 
 
-def split_lines(crop: np.ndarray, expected: int) -> list[np.ndarray]:
-    """Cut the band into its text lines at the emptiest rows between them (projection profile)."""
-    ink = 255 - im.binarise(crop)
-    profile = ink.sum(axis=1).astype(np.float64)
-    rows = np.flatnonzero(profile > 0.15 * profile.max()) if profile.max() > 0 else []
-    if len(rows) == 0:
+def _text_rows(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges of text lines that run across most of the band (MRZ lines do)."""
+    width = ink.shape[1]
+    spread = np.zeros(ink.shape[0], dtype=bool)
+    for y in range(ink.shape[0]):
+        xs = np.flatnonzero(ink[y])
+        spread[y] = len(xs) > 0.04 * width and xs[-1] - xs[0] > 0.5 * width
+    runs, start = [], None
+    for y, on in enumerate(np.append(spread, False)):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            runs.append((start, y))
+            start = None
+    if not runs:
         return []
-    top, bottom = int(rows[0]), int(rows[-1]) + 1
-    pitch = (bottom - top) / expected
-    cuts = [top]
-    for k in range(1, expected):
-        centre = top + k * pitch
-        lo, hi = int(centre - pitch * 0.35), int(centre + pitch * 0.35) + 1
-        cuts.append(lo + int(np.argmin(profile[lo:hi])))
-    cuts.append(bottom)
-    pad = int(pitch * 0.25)
-    return [crop[max(0, a - pad):min(crop.shape[0], b + pad)] for a, b in zip(cuts, cuts[1:], strict=False)]
+    tallest = max(b - a for a, b in runs)
+    return [(a, b) for a, b in runs if b - a >= 0.5 * tallest]
+
+
+def _grids(ink: np.ndarray, expected: int) -> list[Grid]:
+    rows = _text_rows(ink)
+    if expected and len(rows) > expected:
+        rows = rows[-expected:]  # a fallback band may hold other text above the MRZ
+    if len(rows) not in (2, 3):
+        return []
+    width = 44 if len(rows) == 2 else 30
+    grids = [_grid(ink, top, bottom, width) for top, bottom in rows]
+    return [g for g in grids if g is not None] if all(grids) else []
+
+
+def _grid(ink: np.ndarray, top: int, bottom: int, width: int) -> Grid | None:
+    height = bottom - top
+    pad = max(1, height // 6)
+    band = ink[max(0, top - pad):bottom + pad].astype(np.uint8)
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(band, connectivity=8)
+    glyphs = [
+        (stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH])
+        for i in range(1, count)
+        if 0.5 * height <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.6 * height
+        and stats[i, cv2.CC_STAT_WIDTH] <= 1.6 * height
+    ]
+    if len(glyphs) < width // 3:
+        return None
+    centres = np.sort([(a + b) / 2 for a, b in glyphs])
+    cluster = _main_cluster(centres)
+    pitch = (cluster[-1] - cluster[0]) / (width - 1)
+    if pitch <= 0 or not 0.6 * height < pitch < 2.0 * height:
+        return None
+    return Grid(top=top, bottom=bottom, first=float(cluster[0]), pitch=float(pitch), width=width)
+
+
+def _main_cluster(centres: np.ndarray) -> np.ndarray:
+    """Drop specks left and right of the line: split where the gap is far wider than a pitch."""
+    gaps = np.diff(centres)
+    if len(gaps) == 0:
+        return centres
+    limit = 3.5 * float(np.median(gaps))
+    pieces = np.split(centres, np.flatnonzero(gaps > limit) + 1)
+    return max(pieces, key=lambda p: p[-1] - p[0])
+
+
+def is_filler(cell: np.ndarray) -> bool:
+    """The OCR-B filler "<" is a chevron: ink touches its left edge only in the middle third
+    and its right edge only in the top and bottom thirds. No letter or digit looks like that
+    (K and E have a stem, C touches the left edge over most of its height, G and Z cross the
+    middle on the right). Measured on the glyph's own bounding box."""
+    ys, xs = np.nonzero(cell)
+    if len(ys) < 6:
+        return False
+    glyph = cell[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = glyph.shape
+    if h < 6 or w < 4:
+        return False
+    q, t = max(1, w // 4), max(1, h // 3)
+    left, right = glyph[:, :q].any(axis=1), glyph[:, -q:].any(axis=1)
+    return bool(
+        left[t:2 * t].mean() >= 0.5 and left[:t].mean() <= 0.3 and left[2 * t:].mean() <= 0.3
+        and right[:t].mean() >= 0.3 and right[2 * t:].mean() >= 0.3 and right[t:2 * t].mean() <= 0.2
+    )
+
+
+def _upside_down(ink: np.ndarray, grids: list[Grid]) -> bool:
+    """Fillers seen only after turning each cell by 180 degrees: the band is upside down."""
+    upright = turned = 0
+    for grid in grids:
+        for i in range(grid.width):
+            cell = grid.cell(ink, i)
+            upright += is_filler(cell)
+            turned += is_filler(cell[::-1, ::-1])
+    return turned > upright
+
+
+def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr.Symbol],
+              classes: str) -> tuple[str, dict[int, str]]:
+    """One character per cell, and the alternatives of the cells that stayed uncertain.
+
+    Tesseract's symbols for the line are aligned to the cells in order (edit-distance alignment:
+    LSTM symbol boxes drift on widely spaced text), with the shape test's fillers as anchors.
+    Where OCR-B templates are available each cell is also matched against them, restricted to
+    the characters its position allows (``mrz`` layout classes); Tesseract and the templates
+    must agree, or the template must win clearly, otherwise the cell keeps both readings as
+    alternatives for the check digits to settle."""
+    margin = (grid.bottom - grid.top) * 0.6
+    text = "".join(s.char for s in sorted(
+        (s for s in symbols if grid.top - margin <= s.cy <= grid.bottom + margin), key=lambda s: s.cx))
+    fillers = [is_filler(grid.cell(ink, i)) for i in range(grid.width)]
+    aligned = align(text, fillers)
+    heights = [templates.glyph_height(grid, ink, i) for i in range(grid.width)]
+    # Digit cells of the line give the reference height (the composite's fields are digits).
+    digit_heights = [h for h, f, c in zip(heights, fillers, classes, strict=True) if c == "n" and not f]
+    tallest = float(np.median(digit_heights)) if len(digit_heights) >= 3 else 0.0
+    chars, alternatives = [], {}
+    for i in range(grid.width):
+        if fillers[i]:
+            chars.append("<")
+            continue
+        allowed = _ALLOWED[classes[i]]
+        read = aligned[i] if aligned[i] in allowed else ""
+        scores = templates.scores(grid, ink, glyphs, i)
+        if scores is not None and tallest and classes[i] == "x":
+            scores = _weigh_height(scores, heights[i] / tallest)
+        char, alts = _decide(read, scores, allowed)
+        chars.append(char)
+        if alts:
+            alternatives[i] = alts
+    return "".join(chars), alternatives
+
+
+def _weigh_height(scores: dict[str, float], ratio: float) -> dict[str, float]:
+    """Lower the score of characters whose usual height does not fit the cell's glyph."""
+    return {c: v - 3.0 * max(0.0, abs(ratio - templates.relative_height(c)) - 0.025)
+            for c, v in scores.items()}
+
+
+_LETTERS, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+_ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MFX<",
+            "x": _LETTERS + _DIGITS + "<"}
+_CLEAR_WIN = 0.08
+_CLOSE = 0.04
+
+
+def _decide(read: str, scores: dict[str, float] | None, allowed: str) -> tuple[str, str]:
+    if scores is None:  # no OCR-B font on this machine: Tesseract alone
+        return (read or "?"), ""
+    ranked = sorted((c for c in scores if c in allowed), key=scores.get, reverse=True)
+    best, second = ranked[0], ranked[1]
+    if read == best:
+        return best, ""
+    if read and scores[read] >= scores[best] - _CLOSE:
+        return best, best + read
+    if scores[best] - scores[second] >= _CLEAR_WIN:
+        return best, ""
+    return best, "".join(dict.fromkeys(best + second + read))
+
+
+# Alignment costs: Tesseract reading "<" where the shape test saw none is cheap (the test misses
+# some blurred fillers); a letter on a filler cell is Tesseract's typical error; a dropped or an
+# extra symbol costs most.
+_COST_FILLER_ON_GLYPH = 0.4
+_COST_GLYPH_ON_FILLER = 0.6
+_COST_GAP = 1.0
+
+
+def align(text: str, fillers: list[bool]) -> list[str]:
+    """For each cell, the character of ``text`` aligned with it ("" for none)."""
+    n, m = len(text), len(fillers)
+    cost = np.full((n + 1, m + 1), np.inf)
+    cost[0, :] = np.arange(m + 1) * _COST_GAP
+    cost[:, 0] = np.arange(n + 1) * _COST_GAP
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i, j] = min(
+                cost[i - 1, j - 1] + _pair_cost(text[i - 1], fillers[j - 1]),
+                cost[i - 1, j] + _COST_GAP,
+                cost[i, j - 1] + _COST_GAP,
+            )
+    out = [""] * m
+    i, j = n, m
+    while i > 0 and j > 0:
+        if cost[i, j] == cost[i - 1, j - 1] + _pair_cost(text[i - 1], fillers[j - 1]):
+            out[j - 1] = text[i - 1]
+            i, j = i - 1, j - 1
+        elif cost[i, j] == cost[i - 1, j] + _COST_GAP:
+            i -= 1
+        else:
+            j -= 1
+    return out
+
+
+def _pair_cost(char: str, filler: bool) -> float:
+    if (char == "<") == filler:
+        return 0.0
+    return _COST_GLYPH_ON_FILLER if filler else _COST_FILLER_ON_GLYPH
+
+
+def _plain_text(symbols: list[ocr.Symbol]) -> str:
+    """Tesseract's reading order, one text line per row of symbols."""
+    lines: list[list[ocr.Symbol]] = []
+    for sym in sorted(symbols, key=lambda s: s.cy):
+        if lines and abs(sym.cy - np.mean([s.cy for s in lines[-1]])) < (sym.bottom - sym.top) * 0.6:
+            lines[-1].append(sym)
+        else:
+            lines.append([sym])
+    return "\n".join("".join(s.char for s in sorted(line, key=lambda s: s.left)) for line in lines)

@@ -75,3 +75,48 @@ def recognise(image: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3, conf
 def recognise_mrz(image: np.ndarray, *, psm: int = 6, timeout: float = 15) -> OcrText:
     """OCR restricted to the MRZ alphabet. ``eng`` is enough: the zone is not language."""
     return recognise(image, lang="eng", psm=psm, config=MRZ_CONFIG, timeout=timeout)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    char: str
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def cx(self) -> float:
+        return (self.left + self.right) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class OcrSymbols:
+    symbols: list[Symbol] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def recognise_mrz_symbols(image: np.ndarray, *, psm: int = 6, timeout: float = 15) -> OcrSymbols:
+    """Characters with their boxes (top-left origin), for placing them on the MRZ's fixed grid."""
+    status = availability("eng")
+    if not status.ok:
+        return OcrSymbols(findings=[finding("ocr_unavailable", found=status.reason, confidence=0.0)])
+    try:
+        raw = pytesseract.image_to_boxes(image, lang="eng", config=f"--psm {psm} {MRZ_CONFIG}", timeout=timeout)
+    except RuntimeError as exc:
+        return OcrSymbols(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
+    except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:
+        return OcrSymbols(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
+    height = image.shape[0]
+    symbols = []
+    for row in raw.splitlines():
+        parts = row.split(" ")
+        if len(parts) < 5 or len(parts[0]) != 1:
+            continue
+        x1, y1, x2, y2 = (int(v) for v in parts[1:5])
+        symbols.append(Symbol(parts[0], x1, height - y2, x2, height - y1))
+    return OcrSymbols(symbols=symbols)

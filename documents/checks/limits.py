@@ -1,0 +1,245 @@
+"""Limits that keep hostile or oversized uploads from eating a worker: bytes, PDF pages, image
+pixels (checked from the header, before anything is decoded), encryption and active content.
+Every function returns findings; none raises on bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+from dataclasses import dataclass, field
+
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from .errors import PASS_THROUGH
+from .findings import Finding, finding
+from .sniff import JPEG, PNG
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_pages: int = 30  # refused above this
+    ocr_pages: int = 3  # rendered and OCR'd at most (passports and certificates are short)
+    text_pages: int = 30  # text layer read at most
+    max_pixels: int = 40_000_000  # about A4 at 600 dpi; far below Pillow's 89 MP default
+    min_pixels: int = 200 * 200
+    render_dpi: int = 300  # the MRZ needs about 300 dpi; larger pages are capped below
+    max_render_side: int = 3500
+
+
+DEFAULT = Limits()
+
+
+def check_size(data: bytes, limits: Limits = DEFAULT) -> list[Finding]:
+    if not data:
+        return [finding("empty_file")]
+    if len(data) > limits.max_bytes:
+        return [finding("file_too_large", found=_mib(len(data)), expected=_mib(limits.max_bytes))]
+    return []
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+# --- images ----------------------------------------------------------------------------------
+
+def image_dimensions(data: bytes, content_type: str) -> tuple[int, int] | None:
+    """Width and height from the header alone. PNG and JPEG are parsed by hand so that nothing
+    in Pillow's decoder runs on a file before its size is known to be acceptable."""
+    try:
+        if content_type == PNG:
+            return _png_size(data)
+        if content_type == JPEG:
+            return _jpeg_size(data)
+    except (struct.error, IndexError, ValueError):
+        return None
+    return None
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    # Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4).
+    if data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Walk the marker segments to the first SOFn frame header."""
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
+            return width, height
+        pos += 2 + length
+    return None
+
+
+def check_image(data: bytes, content_type: str, limits: Limits = DEFAULT) -> list[Finding]:
+    size = image_dimensions(data, content_type)
+    if size is None:
+        return [finding("file_damaged", evidence="image header unreadable")]
+    width, height = size
+    pixels = width * height
+    if width == 0 or height == 0:
+        return [finding("file_damaged", evidence="image has no pixels")]
+    if pixels > limits.max_pixels:
+        return [finding("image_too_large", found=f"{width} × {height}", expected=f"{limits.max_pixels:,}")]
+    if pixels < limits.min_pixels:
+        return [finding("image_too_small", found=f"{width} × {height}")]
+    return _verify_image(data)
+
+
+def _verify_image(data: bytes) -> list[Finding]:
+    """Pillow's structural check (no pixel decoding), with its bomb warning as an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                img.verify()
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any decoder complaint means a damaged upload
+        return [finding("file_damaged", evidence=f"{type(exc).__name__}: {exc}"[:200])]
+    return []
+
+
+# --- PDFs ------------------------------------------------------------------------------------
+
+@dataclass
+class PdfInfo:
+    reader: PdfReader | None = None
+    page_count: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.reader is not None and not any(f.severity == "error" for f in self.findings)
+
+
+# Names that make a PDF do something when opened or clicked (ISO 32000-1 §12.6, §12.5.6.10).
+_ACTIVE_NAMES = {
+    "/JavaScript": "JavaScript", "/JS": "JavaScript", "/Launch": "launch action",
+    "/EmbeddedFile": "embedded file", "/RichMedia": "rich media", "/XFA": "XFA form",
+    "/SubmitForm": "form submission", "/ImportData": "data import", "/GoToE": "embedded go-to",
+}
+_NAME_RE = re.compile(rb"/[A-Za-z0-9#]+")
+
+
+def open_pdf(data: bytes, limits: Limits = DEFAULT) -> PdfInfo:
+    info = PdfInfo()
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not _decrypt(reader, info):
+            return info
+        info.page_count = len(reader.pages)
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+        info.findings.append(finding("file_damaged", evidence=f"{type(exc).__name__}: {exc}"[:200]))
+        return info
+    info.reader = reader
+    if info.page_count == 0:
+        info.findings.append(finding("file_damaged", evidence="PDF has no pages"))
+    elif info.page_count > limits.max_pages:
+        info.findings.append(finding("too_many_pages", found=info.page_count, expected=limits.max_pages))
+    active = sorted(set(raw_active_content(data)) | set(structural_active_content(reader)))
+    if active:
+        info.findings.append(finding("pdf_active_content", found=", ".join(active)))
+    return info
+
+
+def _decrypt(reader: PdfReader, info: PdfInfo) -> bool:
+    """A PDF with only an owner password opens with the empty user password: readable, but
+    flagged. One that needs a user password cannot be checked and is refused."""
+    try:
+        opened = reader.decrypt("")
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unsupported crypto, broken encryption dictionaries
+        info.findings.append(finding("pdf_encrypted", evidence=f"{type(exc).__name__}: {exc}"[:200]))
+        return False
+    if not opened:
+        info.findings.append(finding("pdf_encrypted"))
+        return False
+    info.findings.append(finding("pdf_restricted"))
+    return True
+
+
+def raw_active_content(data: bytes) -> list[str]:
+    """Names anywhere in the file, with ``#xx`` escapes undone (``/J#61vaScript``). Objects
+    inside compressed object streams are covered by the structural walk instead."""
+    found = set()
+    for match in _NAME_RE.finditer(data):
+        name = _unescape(match.group())
+        if name in _ACTIVE_NAMES:
+            found.add(_ACTIVE_NAMES[name])
+    return sorted(found)
+
+
+def _unescape(name: bytes) -> str:
+    text = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name)
+    return text.decode("latin-1")
+
+
+def structural_active_content(reader: PdfReader, max_objects: int = 5000) -> list[str]:
+    """Walk the catalogue, pages and annotations (bounded) for actions and scripts. A plain
+    ``/OpenAction`` that only sets the view (a destination array) is harmless and ignored."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = [reader.trailer]
+    while stack and len(seen) < max_objects:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                continue
+            seen.add(obj.idnum)
+            try:
+                obj = obj.get_object()
+            except PASS_THROUGH:
+                raise
+            except Exception:  # noqa: BLE001,S112 - a dangling reference is not active content
+                continue
+        if isinstance(obj, DictionaryObject):
+            _inspect_dict(obj, found)
+            stack.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return sorted(found)
+
+
+def _inspect_dict(obj: DictionaryObject, found: set[str]) -> None:
+    for key in obj:
+        if key in _ACTIVE_NAMES:
+            found.add(_ACTIVE_NAMES[key])
+    action = obj.get("/S")
+    if action in _ACTIVE_NAMES:
+        found.add(_ACTIVE_NAMES[action])
+    if "/AA" in obj:
+        found.add("automatic action")
+    open_action = obj.get("/OpenAction")
+    if open_action is not None:
+        try:
+            target = open_action.get_object()
+        except PASS_THROUGH:
+            raise
+        except Exception:  # noqa: BLE001
+            target = None
+        # A go-to action only turns to a page; anything else runs when the file opens.
+        if isinstance(target, DictionaryObject) and target.get("/S") not in (None, "/GoTo"):
+            found.add("open action")

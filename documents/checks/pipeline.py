@@ -1,0 +1,280 @@
+"""The document check pipeline: ``inspect_bytes`` runs the steps in order and never raises.
+
+Steps: size -> content type -> structure limits (PDF or image header) -> text layer or page
+images -> MRZ -> OCR (only when there is no text layer and no MRZ) -> type -> fields ->
+cross-checks. Each step is a small function on an ``InspectionResult`` being filled in; a step
+that finds a blocking error stops the run, and any unexpected exception becomes a
+``check_failed`` finding, so hostile bytes end in findings, never in a crashed worker.
+
+Called from the Celery task (under a hard time limit) and from ``manage.py inspect_document``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from . import classify as cls
+from . import crosscheck, extract, mrz, mrz_image, ocr, pdf, sniff
+from . import image as im
+from . import limits as limit_checks
+from .crosscheck import Context
+from .errors import PASS_THROUGH
+from .findings import Finding, Severity, finding
+from .limits import DEFAULT, Limits
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 200_000  # characters kept from a text layer or OCR
+JSON_TEXT = 5_000  # characters of text put into the JSON result
+
+
+@dataclass
+class InspectionResult:
+    filename: str = ""
+    size: int = 0
+    content_type: str | None = None
+    page_count: int = 0
+    document_type: str = cls.UNKNOWN
+    document_type_confidence: float = 0.0
+    fields: dict[str, Any] = field(default_factory=dict)
+    mrz: list[str] = field(default_factory=list)
+    mrz_valid: bool | None = None  # None: no MRZ was looked for or none was found
+    text: str = ""
+    ocr_used: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+    # working state, not part of the result
+    images: list[np.ndarray] = field(default_factory=list, repr=False)
+    mrz_result: mrz.Mrz | None = field(default=None, repr=False)
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.severity == Severity.ERROR for f in self.findings)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "size": self.size,
+            "content_type": self.content_type,
+            "page_count": self.page_count,
+            "document_type": self.document_type,
+            "document_type_confidence": self.document_type_confidence,
+            "fields": {k: _json_value(v) for k, v in self.fields.items()},
+            "mrz": list(self.mrz),
+            "mrz_valid": self.mrz_valid,
+            "ocr_used": self.ocr_used,
+            "text": self.text[:JSON_TEXT],
+            "findings": [f.to_json_dict() for f in self.findings],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def inspect_bytes(data: bytes, filename: str, *, context: Context | dict | None = None,
+                  limits: Limits = DEFAULT) -> InspectionResult:
+    """Check one uploaded file. ``context`` carries the applicant's entries for cross-checks
+    (``crosscheck.Context`` or a dict with its field names)."""
+    started = time.perf_counter()
+    result = InspectionResult(filename=filename or "", size=len(data or b""))
+    try:
+        ctx = Context.from_any(context)
+        for step in STEPS:
+            step(result, data or b"", ctx, limits)
+            if result.blocked and step in BLOCKING_STEPS:
+                break
+    except PASS_THROUGH:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never crash the worker
+        log.exception("document check failed for %r", filename)
+        result.findings.append(finding("check_failed", found=type(exc).__name__, confidence=0.0))
+    result.images = []
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+def step_size(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    result.findings += limit_checks.check_size(data, lim)
+
+
+def step_sniff(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    sniffed = sniff.sniff(data, result.filename)
+    result.content_type = sniffed.content_type
+    if not sniffed.allowed:
+        result.findings.append(finding("unsupported_type", found=sniffed.detected))
+    elif result.filename and not sniffed.extension_matches:
+        suffix = result.filename.rsplit(".", 1)[-1] if "." in result.filename else ""
+        result.findings.append(finding("extension_mismatch", expected=f".{suffix}" if suffix else "(none)",
+                                       found=sniffed.detected))
+
+
+def step_structure(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    """PDF: open, count pages, refuse encryption and active content, read the text layer or
+    render the pages. Image: check the header's dimensions, then decode."""
+    if result.content_type == sniff.PDF:
+        _open_pdf(result, data, lim)
+    else:
+        result.findings += limit_checks.check_image(data, result.content_type or "", lim)
+        if result.blocked:
+            return
+        try:
+            result.images = [im.limit_size(im.load(data), lim.max_render_side)]
+        except PASS_THROUGH:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a header that verified can still hide bad pixel data
+            result.findings.append(finding("file_damaged", evidence=f"{type(exc).__name__}: {exc}"[:200]))
+            return
+        result.page_count = 1
+
+
+def _open_pdf(result: InspectionResult, data: bytes, lim: Limits) -> None:
+    info = limit_checks.open_pdf(data, lim)
+    result.findings += info.findings
+    result.page_count = info.page_count
+    if not info.usable:
+        return
+    texts, notes = pdf.page_texts(info.reader, lim)
+    text = "\n".join(texts)
+    if pdf.has_text(text):
+        result.text = text[:MAX_TEXT]
+        result.findings += notes
+        return
+    images, notes = pdf.render_pages(data, list(range(info.page_count)), lim)
+    result.images = images
+    result.findings += notes
+
+
+def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image."""
+    found = mrz.read(result.text.splitlines()) if result.text else None
+    for gray in result.images:
+        if found is not None and found.valid:
+            break
+        read = mrz_image.read(gray, today=ctx.today)
+        result.findings += read.findings
+        if read.findings:  # OCR unavailable: no point in trying further pages
+            break
+        if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
+            found = read.mrz
+    if found is None:
+        return
+    result.mrz_result = found
+    result.mrz = list(found.lines)
+    result.mrz_valid = found.valid
+    result.findings += mrz_findings(found)
+    if found.valid:
+        result.fields.update({k: v for k, v in found.fields().items() if v not in ("", None)})
+
+
+def mrz_findings(found: mrz.Mrz) -> list[Finding]:
+    out: list[Finding] = []
+    evidence = "\n".join(found.lines)
+    if found.valid:
+        if found.corrections:
+            out.append(finding("mrz_corrected", found="; ".join(found.corrections), confidence=0.9,
+                               evidence=evidence))
+        if found.name_truncated:
+            out.append(finding("mrz_name_truncated", field="given_names", evidence=evidence))
+        return out
+    failed = [name for name, ok in found.checks.items() if not ok]
+    if failed:
+        out.append(finding("mrz_check_digit", field=", ".join(failed), confidence=0.8, evidence=evidence))
+    dates = [(f, raw) for code, f, raw in found.problems if code == "mrz_invalid_date"]
+    for field_name, raw in dates:
+        out.append(finding("mrz_invalid_date", field=field_name, found=raw, confidence=0.8, evidence=evidence))
+    unreadable = [f for code, f, _ in found.problems if code == "mrz_unreadable"]
+    if unreadable and not failed:
+        out.append(finding("mrz_unreadable", field=", ".join(unreadable)[:200], confidence=0.7, evidence=evidence))
+    return out
+
+
+def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    """Full-page OCR only when there is neither a text layer nor an MRZ (a passport is fully
+    described by its MRZ; OCR of the whole page would only cost time)."""
+    if result.text or result.mrz_result is not None or not result.images or _ocr_down(result):
+        return
+    texts = []
+    for gray in result.images[: lim.ocr_pages]:
+        deskewed, _ = im.deskew(gray)
+        read = ocr.recognise(deskewed, psm=3)
+        result.ocr_used = True
+        if not read.ok:
+            result.findings += read.findings
+            return
+        texts.append(read.text)
+    result.text = "\n".join(texts)[:MAX_TEXT]
+
+
+def _ocr_down(result: InspectionResult) -> bool:
+    return any(f.code in ("ocr_unavailable", "ocr_failed") for f in result.findings)
+
+
+def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    found = result.mrz_result
+    is_image = result.content_type in (sniff.JPEG, sniff.PNG)
+    classification = cls.classify(
+        result.text, mrz_format=found.format if found else None, mrz_valid=bool(found and found.valid),
+        is_image=is_image,
+    )
+    result.document_type = classification.document_type
+    result.document_type_confidence = classification.confidence
+    ocr_down = _ocr_down(result)
+    if result.document_type in (cls.PASSPORT, cls.ID_CARD) and found is None:
+        result.findings.append(finding("mrz_not_found", confidence=0.7))
+    elif result.document_type == cls.UNKNOWN and not ocr_down:
+        if not pdf.has_text(result.text):
+            result.findings.append(finding("no_text", confidence=0.8))
+        else:
+            result.findings.append(finding("document_type_unknown", confidence=0.6))
+    result.findings += crosscheck.check_document_type(result.document_type, ctx)
+
+
+def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    kind = result.document_type
+    if kind == cls.CONTRACT:
+        got = extract.extract_contract(result.text)
+        result.fields.update(got.fields)
+        for name, code in (("annual_gross_salary", "salary_not_found"), ("weekly_hours", "hours_not_found"),
+                           ("start_date", "start_date_not_found")):
+            if name not in got.fields:
+                result.findings.append(finding(code, field=name, confidence=0.6))
+    elif kind == cls.DEGREE:
+        got = extract.extract_degree(result.text)
+        result.fields.update(got.fields)
+        if "degree" not in got.fields:
+            result.findings.append(finding("degree_not_found", field="degree", confidence=0.6))
+    elif kind == cls.LANGUAGE:
+        got = extract.extract_language(result.text)
+        result.fields.update({k: v for k, v in got.fields.items() if v})
+        if "language_level" not in got.fields:
+            result.findings.append(finding("language_level_not_found", field="language_level", confidence=0.6))
+
+
+def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    found = result.mrz_result
+    if found is not None and found.valid:
+        result.findings += crosscheck.check_identity(result.fields, ctx, truncated=found.name_truncated)
+        result.findings += crosscheck.check_expiry(found.expiry_date, ctx)
+    if result.document_type == cls.CONTRACT:
+        result.findings += crosscheck.check_salary(result.fields.get("annual_gross_salary"), ctx)
+
+
+STEPS = (step_size, step_sniff, step_structure, step_mrz, step_ocr, step_classify, step_extract,
+         step_crosscheck)
+# After these, an error means there is nothing (safe) left to read.
+BLOCKING_STEPS = (step_size, step_sniff, step_structure)

@@ -1,0 +1,33 @@
+"""The finding catalogue: every message renders, placeholders exist, and nothing needs settings
+until a message is shown."""
+
+import re
+
+import pytest
+from django.utils.functional import Promise
+
+from documents.checks.findings import CATALOGUE, Severity, finding
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_every_message_renders_with_the_standard_placeholders(code):
+    f = finding(code, field="birth_date", expected="1990-01-01", found="1990-01-02")
+    names = set(re.findall(r"%\((\w+)\)s", f.msgid))
+    assert names <= {"field", "expected", "found"}
+    assert "%(" not in f.msgid % f.placeholders()
+    assert f.msgid.endswith(".")
+
+
+def test_message_is_lazy_and_renders_in_the_active_language(settings):
+    f = finding("mrz_unreadable")
+    assert isinstance(f.message, Promise)
+    assert f.text() == ("The machine-readable zone of your passport could not be read. Please upload a "
+                        "sharper scan of the photo page, without glare.")
+
+
+def test_severity_confidence_and_json():
+    f = finding("passport_expired", found=__import__("datetime").date(2020, 1, 2), confidence=3)
+    assert f.severity == Severity.ERROR and f.confidence == 1.0 and f.found == "2020-01-02"
+    data = f.to_json_dict()
+    assert data["code"] == "passport_expired" and data["severity"] == "error"
+    assert finding("mrz_corrected").severity == "info"
