@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class AuthoritiesConfig(AppConfig):
     name = "authorities"
     verbose_name = _("Authorities")
+
+    def ready(self):
+        from applications.services import on_transition
+
+        from . import services
+        from .adapters import contrib  # noqa: F401 - registers the adapters
+
+        if getattr(services, "hooks_registered", False):
+            return
+        services.hooks_registered = True
+        # Inside the transition's transaction: the requests and outbox rows commit with it.
+        on_transition("submit")(services.on_submit)
+        on_transition("report_entry")(services.on_report_entry)
+        on_transition("start_authority_review")(services.on_start_authority_review)

@@ -1,3 +1,13 @@
+"""The authority data hub: offices, the requests the hub sends them and the outbox that carries them.
+
+One `AuthorityRequest` per case and step (purpose); one `Outbox` row carries it to the office. Both
+are written in the transaction of the case transition that needs them (see services.py), so a
+request is never lost and never sent twice on our side; the office dedupes on `idempotency_key`.
+State changes go through services.py only.
+"""
+
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +36,11 @@ class Authority(models.Model):
     occupation_groups = models.JSONField(_("occupation groups (ISCO-08 prefixes)"), default=list, blank=True)
     endpoint_url = models.URLField(_("endpoint (remote transport)"), blank=True)
     public_key_jwk = models.JSONField(_("public key (JWK)"), null=True, blank=True)
+    # FIT-Connect destination (Zustellpunkt) of the office, for the http transport.
+    destination_id = models.CharField(_("destination id (remote transport)"), max_length=64, blank=True)
+    # Adapter id from authorities.adapters.registry; empty: the adapter of the office's kind.
+    adapter = models.CharField(_("adapter"), max_length=40, blank=True,
+                               help_text=_("Leave empty to use the adapter of the office's kind."))
 
     class Meta:
         verbose_name = _("authority")
@@ -34,3 +49,142 @@ class Authority(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def adapter_id(self) -> str:
+        return self.adapter or self.kind
+
+
+class Purpose(models.TextChoices):
+    """The authority steps; the codes are those of the rules engine (applications.rules.STEP_PURPOSES)."""
+
+    RECOGNITION = "recognition", _("Recognition of the qualification")
+    BA_APPROVAL = "ba_approval", _("Approval of the Federal Employment Agency")
+    PRE_APPROVAL_81A = "pre_approval_81a", _("Pre-approval (accelerated procedure)")
+    VISA = "visa", _("National visa")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+    REGISTER_CHECK = "register_check", _("Register and security checks")
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENT = "sent", _("sent")
+    ACKNOWLEDGED = "acknowledged", _("receipt confirmed")
+    ANSWERED = "answered", _("answered")
+    FAILED = "failed", _("failed")
+
+    @classmethod
+    def open_states(cls) -> list[str]:
+        """Sent but not yet answered: the office owes an answer."""
+        return [cls.SENT, cls.ACKNOWLEDGED]
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    INFORMATION_NEEDED = "information_needed", _("information needed")
+
+
+class ErrorCode(models.TextChoices):
+    NO_OFFICE = "no_office", _("No office is responsible")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    CASE_CLOSED = "case_closed", _("The case is no longer open")
+    BAD_ANSWER = "bad_answer", _("The answer could not be read")
+
+
+class AuthorityRequest(models.Model):
+    """One step of a case at one office (recognition, BA approval, visa, ...), with its legal deadline."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("applications.Case", on_delete=models.PROTECT, related_name="authority_requests",
+                             verbose_name=_("case"))
+    # Empty only while no office is responsible (routing failed): see error_code / last_error.
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="requests", verbose_name=_("authority"))
+    purpose = models.CharField(_("step"), max_length=30, choices=Purpose.choices)
+    state = models.CharField(_("state"), max_length=20, choices=RequestState.choices,
+                             default=RequestState.PENDING, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    # What an approval is limited to, e.g. the BA: employer, occupation, duration.
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    # Legal deadline, counted from delivery (e.g. § 36 Abs. 2 BeschV); empty where the law sets none.
+    due_at = models.DateTimeField(_("legal deadline"), null=True, blank=True, db_index=True)
+    deadline_source = models.CharField(_("legal basis of the deadline"), max_length=100, blank=True)
+    # Silence until due_at counts as approval (Zustimmungsfiktion) ...
+    deemed_approval_on_silence = models.BooleanField(_("silence counts as approval"), default=False)
+    # ... and was applied.
+    deemed_approval = models.BooleanField(_("deemed approval"), default=False)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+    error_code = models.CharField(_("error"), max_length=30, choices=ErrorCode.choices, blank=True)
+    last_error = models.TextField(_("last error (technical)"), blank=True)
+    request_body = models.JSONField(_("request sent"), default=dict, blank=True)
+    response_body = models.JSONField(_("last answer received"), default=dict, blank=True)
+    remote_id = models.CharField(_("id at the authority"), max_length=100, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("receipt confirmed"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authority request")
+        verbose_name_plural = _("authority requests")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["authority", "state"], name="authreq_authority_state")]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_purpose_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in RequestState.open_states()
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("dead letter")
+
+
+class Outbox(models.Model):
+    """Carries one AuthorityRequest to its office; retried with backoff until delivered or dead."""
+
+    request = models.ForeignKey(AuthorityRequest, on_delete=models.CASCADE, related_name="outbox",
+                                verbose_name=_("authority request"))
+    state = models.CharField(_("state"), max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Due for the next attempt; while a worker sends, it is pushed ahead by the lease.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_state_due")]
+
+    def __str__(self):
+        return f"{self.request} · {self.get_state_display()}"
+
+
+class SimulatedSubmission(models.Model):
+    """The authority side of the in-process `simulated` transport (authorities/simulator/): what the
+    simulated offices received, deduplicated on the sender's idempotency key. Not the hub's data."""
+
+    submission_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    destination = models.CharField(max_length=64, blank=True)
+    deliveries = models.PositiveIntegerField(default=1)
+    record = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("simulated submission")
+        verbose_name_plural = _("simulated submissions")
+
+    def __str__(self):
+        return str(self.submission_id)

@@ -1,0 +1,149 @@
+"""Demo data of the authority hub, called by `seed_demo` after its cases exist.
+
+`seed_authority_requests()` adds the offices the demo people need (the register, visa offices for
+every demo nationality), gives every submitted demo case its requests (the submit hook made most of
+them already) and settles them to match the case's state without any transport: answered for cases
+past the authority review, partly answered in authority review (a BA approval left overdue, so the
+deadlines sweep shows the deemed approval), sent for cases before it. Idempotent: it only touches
+requests still waiting for their first delivery.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from applications.lifecycle import CaseState
+from applications.models import Case
+
+from . import routing, services
+from .adapters.registry import adapter_for
+from .models import (
+    Authority,
+    AuthorityKind,
+    AuthorityRequest,
+    ErrorCode,
+    Outbox,
+    OutboxState,
+    Outcome,
+    Purpose,
+    RequestState,
+)
+from .simulator import rules
+
+DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
+
+DEMO_OFFICES = [
+    ("Bundesverwaltungsamt – Ausländerzentralregister", AuthorityKind.REGISTER, {}),
+    ("Deutsches Generalkonsulat Lagos", AuthorityKind.VISA_OFFICE, {"countries": ["NGA"]}),
+    ("Deutsches Generalkonsulat São Paulo", AuthorityKind.VISA_OFFICE, {"countries": ["BRA"]}),
+    ("Deutsches Generalkonsulat Istanbul", AuthorityKind.VISA_OFFICE, {"countries": ["TUR"]}),
+    ("Deutsche Botschaft Kiew", AuthorityKind.VISA_OFFICE, {"countries": ["UKR"]}),
+    ("Deutsche Botschaft Rabat", AuthorityKind.VISA_OFFICE, {"countries": ["MAR"]}),
+    ("Deutsche Botschaft Manila", AuthorityKind.VISA_OFFICE, {"countries": ["PHL"]}),
+]
+
+BEFORE_REVIEW = {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED}
+AFTER_REVIEW = {CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.REJECTED, CaseState.ENTERED,
+                CaseState.PERMIT_ISSUED, CaseState.CLOSED}
+VISA_DECIDED = {CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSUED, CaseState.CLOSED}
+
+
+def seed_authority_offices() -> None:
+    for name, kind, jurisdiction in DEMO_OFFICES:
+        Authority.objects.get_or_create(name=name, kind=kind, defaults=jurisdiction)
+
+
+@transaction.atomic
+def seed_authority_requests() -> int:
+    """Returns the number of requests it settled (0 on a second run)."""
+    seed_authority_offices()
+    settled = 0
+    cases = Case.objects.filter(person__email__endswith=DEMO_EMAIL_DOMAIN).exclude(state=CaseState.DRAFT)
+    for case in cases.select_related("person").order_by("pk"):
+        services.authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
+        if case.events.filter(kind="transition", payload__transition="report_entry").exists():
+            services.authority_requests_create(case=case, purposes=routing.AFTER_ENTRY)
+        for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
+            services.authority_request_reroute(request=request)
+        settled += _settle(case)
+    return settled
+
+
+def _undelivered(case: Case) -> list[AuthorityRequest]:
+    return list(
+        case.authority_requests.filter(state=RequestState.PENDING, outbox__state=OutboxState.PENDING)
+        .select_related("authority").distinct().order_by("pk")
+    )
+
+
+def _settle(case: Case) -> int:
+    requests = _undelivered(case)
+    if not requests:
+        return 0
+    if case.state in (CaseState.WITHDRAWN,):
+        for request in requests:
+            Outbox.objects.filter(request=request).update(state=OutboxState.DEAD, last_error="case withdrawn")
+            AuthorityRequest.objects.filter(pk=request.pk).update(state=RequestState.FAILED,
+                                                                  error_code=ErrorCode.CASE_CLOSED)
+        return len(requests)
+    approvals = [r for r in requests if r.purpose in routing.APPROVAL_STEPS]
+    left_open = None
+    if case.state == CaseState.AUTHORITY_REVIEW and approvals:
+        # One approval stays open; the BA's if there is one, sent long enough ago to be overdue.
+        left_open = next((r for r in approvals if r.purpose == Purpose.BA_APPROVAL), approvals[-1])
+    for request in requests:
+        sent_at = timezone.now()
+        if request is left_open and request.purpose == Purpose.BA_APPROVAL:
+            sent_at -= timedelta(weeks=3)
+        _mark_sent(case, request, sent_at)
+        if request is left_open or case.state in BEFORE_REVIEW:
+            if request.purpose == Purpose.VISA:
+                _acknowledge_visa(case, request)
+            continue
+        if request.purpose in routing.APPROVAL_STEPS and case.state in AFTER_REVIEW | {CaseState.AUTHORITY_REVIEW}:
+            _answer(case, request, Outcome.APPROVED)
+        elif request.purpose == Purpose.VISA:
+            if case.state in VISA_DECIDED:
+                _answer(case, request, Outcome.APPROVED)
+            elif case.state == CaseState.REJECTED:
+                _answer(case, request, Outcome.REJECTED)
+            else:
+                _acknowledge_visa(case, request)
+        elif request.purpose == Purpose.RESIDENCE_PERMIT and case.state in {CaseState.PERMIT_ISSUED,
+                                                                            CaseState.CLOSED}:
+            _answer(case, request, Outcome.APPROVED)
+    return len(requests)
+
+
+def _data(request: AuthorityRequest) -> dict:
+    return adapter_for(request.authority).build_data(request)
+
+
+def _mark_sent(case: Case, request: AuthorityRequest, sent_at) -> None:
+    """What a delivery does, without a transport: the demo's offices "have" the request."""
+    Outbox.objects.filter(request=request, state=OutboxState.PENDING).update(
+        state=OutboxState.DELIVERED, delivered_at=sent_at, next_attempt_at=None, attempts=1
+    )
+    request.state, request.sent_at, request.attempts = RequestState.SENT, sent_at, 1
+    request.remote_id = f"demo-{request.public_id.hex[:12]}"
+    request.request_body = {"data": _data(request), "demo": True}
+    request.due_at = services.request_due_at(case, request, sent_at)
+    request.save()
+
+
+def _acknowledge_visa(case: Case, request: AuthorityRequest) -> None:
+    slot = rules.appointment_slot(_data(request), request.sent_at)
+    services.authority_request_acknowledge(request=request, appointment=slot.isoformat(),
+                                           body={"status": "acknowledged", "appointment": slot.isoformat()})
+
+
+def _answer(case: Case, request: AuthorityRequest, outcome: str) -> None:
+    decision = rules.decide(_data(request), request.sent_at)
+    conditions = decision["conditions"] if decision["outcome"] == outcome else {}
+    services.authority_request_record_answer(
+        request=request, outcome=outcome, conditions=conditions,
+        body={"status": "answered", "outcome": outcome, "conditions": conditions, "demo": True},
+    )

@@ -1,0 +1,54 @@
+"""Timeline sentences of the hub's Events (kind "authority"), made when they are read.
+
+The payload stores codes only: `purpose` (Purpose), `outcome` (Outcome or ""), `status`
+(sent | acknowledged | appointment | answered | overdue | failed), `deemed_approval`, the office's
+name `authority` (a proper noun) and, by status, `appointment` / `due_at` (ISO) or `error` (ErrorCode).
+"""
+
+from django.utils import formats
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from .models import ErrorCode, Purpose
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _when(value: str) -> str:
+    moment = parse_datetime(value or "")
+    return formats.date_format(localtime(moment), "DATETIME_FORMAT") if moment else (value or "")
+
+
+def authority_event_text(payload: dict) -> str:
+    step = _label(Purpose, payload.get("purpose", ""))
+    office = payload.get("authority") or _("the authority")
+    status, outcome = payload.get("status", ""), payload.get("outcome", "")
+    values = {"step": step, "office": office}
+    if status == "sent":
+        return _("%(step)s: request sent to %(office)s.") % values
+    if status == "acknowledged":
+        return _("%(step)s: %(office)s confirmed receipt.") % values
+    if status == "appointment":
+        return _("%(step)s: %(office)s offers an appointment on %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""))}
+    if status == "answered":
+        if outcome == "approved" and payload.get("deemed_approval"):
+            return _("%(step)s: deemed approved, because %(office)s did not answer within the legal deadline.") % values
+        if outcome == "approved":
+            return _("%(step)s: approved by %(office)s.") % values
+        if outcome == "rejected":
+            return _("%(step)s: refused by %(office)s.") % values
+        if outcome == "information_needed":
+            return _("%(step)s: %(office)s needs more information.") % values
+    if status == "overdue":
+        return _("%(step)s: the legal deadline passed without an answer from %(office)s.") % values
+    if status == "failed":
+        return _("%(step)s: the request could not be sent (%(reason)s).") % {
+            **values, "reason": _label(ErrorCode, payload.get("error", ""))}
+    return _("%(step)s: %(office)s") % values

@@ -1,0 +1,92 @@
+"""Legal deadlines from the rules engine, overdue marks and the BA's deemed approval."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from applications.lifecycle import CaseState
+from applications.models import Case, Event
+from authorities import services
+from authorities.models import AuthorityRequest, RequestState
+from tests.authorities.conftest import deliver_all, submit
+
+
+def due(days: int):
+    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=days), time(23, 59, 59)))
+
+
+def add_months(months: int):
+    from applications.rules.catalogue import Deadline
+
+    return timezone.make_aware(datetime.combine(Deadline(months, "months", "").due(timezone.localdate()),
+                                                time(23, 59, 59)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("accelerated", "expected"), [
+    (False, {"recognition": (add_months(3), "§ 6 Abs. 3 BQFG", False),
+             "ba_approval": (due(14), "§ 36 Abs. 2 S. 1 BeschV", True),
+             "visa": (None, "", False), "register_check": (None, "", False)}),
+    (True, {"recognition": (add_months(2), "§ 14a BQFG", False),
+            "ba_approval": (due(7), "§ 36 Abs. 2 S. 2 BeschV", True),
+            "pre_approval_81a": (None, "", False),
+            "visa": (due(21), "§ 31a AufenthV", False), "register_check": (None, "", False)}),
+])
+def test_delivery_starts_the_legal_deadline(offices, make_case, accelerated, expected):
+    case = make_case("18a", accelerated=accelerated, recognition="none", isco="3221")
+    submit(case)
+    assert all(r.due_at is None for r in AuthorityRequest.objects.filter(case=case))  # not before delivery
+    deliver_all()
+    got = {r.purpose: (r.due_at, r.deadline_source, r.deemed_approval_on_silence)
+           for r in AuthorityRequest.objects.filter(case=case)}
+    assert got == expected
+
+
+@pytest.mark.django_db
+def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_case):
+    case = make_case("18b")
+    submit(case)
+    services.case_send_to_authorities(case=case)
+    deliver_all()
+    register = AuthorityRequest.objects.get(case=case, purpose="register_check")
+    services.authority_request_record_answer(request=register, outcome="approved")
+    ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
+    assert services.deadlines_sweep_run(now=ba.due_at - timedelta(seconds=1))["deemed_approval"] == 0
+    counts = services.deadlines_sweep_run(now=ba.due_at + timedelta(seconds=1))
+    assert counts["deemed_approval"] == 1
+    ba.refresh_from_db()
+    assert (ba.state, ba.outcome, ba.deemed_approval) == (RequestState.ANSWERED, "approved", True)
+    assert ba.response_body["legalBasis"] == "§ 36 Abs. 2 S. 1 BeschV"
+    event = Event.objects.get(case=case, kind="authority", payload__purpose="ba_approval", payload__status="answered")
+    assert (event.payload["outcome"], event.payload["deemed_approval"], event.internal) == ("approved", True, False)
+    assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
+
+
+@pytest.mark.django_db
+def test_other_steps_are_marked_overdue_once(offices, make_case):
+    case = make_case("18a", accelerated=True, recognition="none", isco="3221")
+    submit(case)
+    deliver_all()
+    recognition = AuthorityRequest.objects.get(case=case, purpose="recognition")
+    later = recognition.due_at + timedelta(days=1)
+    counts = services.deadlines_sweep_run(now=later)
+    assert counts["overdue"] == 2 and counts["deemed_approval"] == 1  # recognition + visa; the BA is deemed
+    recognition.refresh_from_db()
+    assert recognition.state == RequestState.SENT and recognition.overdue_since == later
+    assert services.deadlines_sweep_run(now=later + timedelta(days=1))["overdue"] == 0
+    overdue = Event.objects.filter(case=case, kind="authority", payload__status="overdue")
+    assert sorted(overdue.values_list("payload__purpose", flat=True)) == ["recognition", "visa"]
+    assert not overdue.filter(internal=True).exists()
+
+
+@pytest.mark.django_db
+def test_sweep_moves_a_case_whose_move_was_missed(offices, make_case):
+    case = make_case("18b")
+    submit(case)
+    deliver_all()
+    for request in AuthorityRequest.objects.filter(case=case, purpose__in=["ba_approval", "register_check"]):
+        services.authority_request_record_answer(request=request, outcome="approved")
+    Case.objects.filter(pk=case.pk).update(state=CaseState.AUTHORITY_REVIEW)  # moved without the hook
+    assert services.deadlines_sweep_run()["advanced"] == 1
+    assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION

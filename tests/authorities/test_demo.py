@@ -1,0 +1,38 @@
+"""The demo's authority requests: consistent with every case's state, and idempotent."""
+
+import pytest
+from django.core.management import call_command
+
+from applications.lifecycle import CaseState
+from applications.models import Case, Event
+from authorities import services
+from authorities.demo import seed_authority_requests
+from authorities.models import AuthorityRequest, ErrorCode, Outbox, OutboxState, RequestState
+
+
+@pytest.mark.django_db
+def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
+    call_command("seed_demo", quiet=True)  # seeds the authority requests too
+    assert AuthorityRequest.objects.exists()
+    snapshot = (AuthorityRequest.objects.count(), Event.objects.count(), list(Outbox.objects.values_list("state")))
+    assert seed_authority_requests() == 0
+    assert (AuthorityRequest.objects.count(), Event.objects.count(), list(Outbox.objects.values_list("state"))) == \
+        snapshot
+
+    assert not AuthorityRequest.objects.filter(error_code=ErrorCode.NO_OFFICE).exists()
+    assert not Outbox.objects.filter(state=OutboxState.PENDING).exists()
+    submitted = Case.objects.exclude(state=CaseState.DRAFT)
+    assert all(case.authority_requests.exists() for case in submitted)
+    past_review = AuthorityRequest.objects.filter(
+        case__state__in=[CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.CLOSED],
+        purpose__in=["ba_approval", "register_check", "pre_approval_81a", "recognition"])
+    assert set(past_review.values_list("state", "outcome")) == {(RequestState.ANSWERED, "approved")}
+    assert set(AuthorityRequest.objects.filter(case__state=CaseState.WITHDRAWN).values_list("state", flat=True)) == {
+        RequestState.FAILED}
+
+    # In review, the BA's silence is overdue: the deadlines sweep applies the deemed approval.
+    overdue_ba = AuthorityRequest.objects.get(case__state=CaseState.AUTHORITY_REVIEW, purpose="ba_approval")
+    counts = services.deadlines_sweep_run()
+    assert counts["deemed_approval"] == 1
+    overdue_ba.refresh_from_db()
+    assert overdue_ba.deemed_approval and overdue_ba.case.state == CaseState.VISA_DECISION

@@ -1,0 +1,100 @@
+"""Fan-out on submit: one request and one outbox row per required office, in the submit's transaction."""
+
+import pytest
+
+from applications import services as case_services
+from applications.lifecycle import CaseState
+from applications.models import Case, Event
+from authorities import services
+from authorities.models import Authority, AuthorityKind, AuthorityRequest, ErrorCode, Outbox, RequestState
+from tests.authorities.conftest import submit
+
+
+@pytest.mark.django_db
+def test_submit_gives_every_required_office_exactly_one_request(offices, make_case, django_capture_on_commit_callbacks):
+    case = make_case("18a", accelerated=True, recognition="none", isco="3221")
+    with django_capture_on_commit_callbacks() as callbacks:
+        submit(case)
+    requests = AuthorityRequest.objects.filter(case=case).order_by("pk")
+    assert [(r.purpose, r.authority) for r in requests] == [
+        ("recognition", offices["nurses"]), ("ba_approval", offices["ba"]),
+        ("pre_approval_81a", offices["abh_be"]), ("visa", offices["visa_ind"]),
+        ("register_check", offices["register"]),
+    ]
+    assert all(r.state == RequestState.PENDING and r.outbox.count() == 1 for r in requests)
+    assert {r.idempotency_key for r in requests} == {f"wsa:{case.public_id}:{r.purpose}" for r in requests}
+    # Nothing was sent inside the transaction: the relay is only enqueued after the commit.
+    assert any(getattr(c, "func", None) is services.outbox_enqueue for c in callbacks)
+    # The hook does not add timeline entries of its own: the submit's Event is the only one.
+    assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"]
+    # Running the fan-out again (a retried hook) creates nothing new.
+    services.authority_requests_create(case=case, exclude={"residence_permit"})
+    assert AuthorityRequest.objects.filter(case=case).count() == 5 and Outbox.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_requests_roll_back_with_a_failed_submit(offices, make_case):
+    case = make_case("18b")
+
+    @case_services.on_transition("submit")
+    def broken(**kwargs):
+        raise RuntimeError("later hook fails")
+
+    try:
+        with pytest.raises(RuntimeError):
+            submit(case)
+    finally:
+        case_services._transition_hooks["submit"].remove(broken)
+    assert Case.objects.get(pk=case.pk).state == CaseState.DRAFT
+    assert not AuthorityRequest.objects.exists() and not Outbox.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_office_is_recorded_on_the_case_and_can_be_routed_later(offices, make_case):
+    Authority.objects.filter(kind=AuthorityKind.REGISTER).delete()
+    case = make_case("18b")
+    submit(case)  # does not raise
+    assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
+    failed = AuthorityRequest.objects.get(case=case, purpose="register_check")
+    assert (failed.state, failed.error_code, failed.authority) == (RequestState.FAILED, ErrorCode.NO_OFFICE, None)
+    assert "No register authority" in failed.last_error
+    assert not failed.outbox.exists()
+    assert AuthorityRequest.objects.filter(case=case, state=RequestState.PENDING).count() == 2
+
+    assert services.authority_request_reroute(request=failed) is False  # still no office
+    register = Authority.objects.create(kind=AuthorityKind.REGISTER, name="BVA")
+    assert services.authority_request_reroute(request=failed) is True
+    failed.refresh_from_db()
+    assert (failed.state, failed.authority, failed.error_code, failed.outbox.count()) == (
+        RequestState.PENDING, register, "", 1)
+
+
+@pytest.mark.django_db
+def test_a_case_without_a_known_title_is_submitted_without_requests(offices, make_case):
+    case = make_case("18b")
+    Case.objects.filter(pk=case.pk).update(title_code="")
+    case.refresh_from_db()
+    submit(case)
+    assert case.state == CaseState.SUBMITTED and not AuthorityRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_report_entry_asks_the_foreigners_authority_for_the_residence_permit(offices, make_case):
+    case = make_case("18b")
+    submit(case)
+    for name in ("start_completeness_check", "start_authority_review", "refer_to_visa_decision", "grant_visa"):
+        case_services.case_transition(case=case, transition=name)
+    assert not AuthorityRequest.objects.filter(case=case, purpose="residence_permit").exists()
+    case_services.case_transition(case=case, transition="report_entry")
+    permit = AuthorityRequest.objects.get(case=case, purpose="residence_permit")
+    assert permit.authority == offices["abh_be"] and permit.outbox.count() == 1
+
+
+@pytest.mark.django_db
+def test_relay_runs_after_the_commit_and_delivers(offices, make_case, django_capture_on_commit_callbacks):
+    case = make_case("18b")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(case)
+    requests = AuthorityRequest.objects.filter(case=case)
+    assert {r.state for r in requests} == {RequestState.ANSWERED}
+    assert not Outbox.objects.exclude(state="delivered").exists()
