@@ -1,0 +1,119 @@
+"""Reads of documents. Every function takes the acting user and returns only what they may see.
+
+An applicant sees the documents they own. Staff see the documents of the cases they may read.
+Employers do not see an applicant's documents (passport, certificates): they see the case only.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext
+
+from accounts.selectors import user_is_staff_member
+
+from .models import Document, Finding
+
+PASSPORT_FIELDS = ("surname", "given_names", "birth_date", "nationality", "sex", "passport_number",
+                   "document_number", "expiry_date", "issuing_state")
+
+
+def _visible(*, viewer) -> Q | None:
+    if not viewer.is_authenticated:
+        return None
+    visible = Q(owner__user=viewer)
+    if user_is_staff_member(user=viewer):
+        # Staff see the documents of the cases they may read, and the library of those cases' persons.
+        from applications.selectors import case_list
+
+        cases = case_list(viewer=viewer)
+        visible |= Q(case__in=cases.values("pk")) | Q(case__isnull=True, owner_id__in=cases.values("person_id"))
+    return visible
+
+
+def document_list(*, viewer, case=None) -> QuerySet[Document]:
+    """The viewer's own documents (their library), newest first, with their findings."""
+    if not viewer.is_authenticated:
+        return Document.objects.none()
+    documents = Document.objects.filter(owner__user=viewer).select_related("case")
+    if case is not None:
+        documents = documents.filter(case=case)
+    return documents.prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("-severity", "code")))
+
+
+def document_get(*, viewer, public_id) -> Document:
+    """One document the viewer may read, or 404."""
+    visible = _visible(viewer=viewer)
+    if visible is None:
+        raise Http404
+    try:
+        return Document.objects.select_related("case", "owner").get(visible, public_id=public_id)
+    except (Document.DoesNotExist, Document.MultipleObjectsReturned, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def document_get_own(*, viewer, public_id) -> Document:
+    """One of the viewer's own documents (for replacing or deleting), or 404."""
+    try:
+        return document_list(viewer=viewer).select_related("owner").get(public_id=public_id)
+    except (Document.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def document_is_changeable(document: Document) -> bool:
+    """Library documents and those of a draft can be replaced or deleted; submitted ones cannot."""
+    return document.case_id is None or document.case.state == "draft"
+
+
+def document_is_pending(document: Document) -> bool:
+    return document.state in (Document.State.UPLOADED, Document.State.CHECKING)
+
+
+class _Placeholders(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def finding_message(finding: Finding) -> str:
+    """The finding's message from the checks catalogue, in the active language."""
+    try:
+        from .checks.findings import CATALOGUE
+    except ImportError:  # pragma: no cover - the catalogue is part of the foundation
+        CATALOGUE = {}
+    spec = CATALOGUE.get(finding.code)
+    if spec is None:
+        return finding.evidence or finding.code
+    placeholders = _Placeholders(field=finding.field, expected=finding.expected, found=finding.found)
+    try:
+        return gettext(spec.msgid) % placeholders
+    except (TypeError, ValueError, KeyError):
+        return gettext(spec.msgid)
+
+
+def passport_prefill_source(*, viewer) -> Document | None:
+    """The newest of the viewer's passports whose data page could be read, if any."""
+    candidates = document_list(viewer=viewer).filter(document_type="passport").exclude(
+        state__in=[Document.State.UPLOADED, Document.State.CHECKING, Document.State.REJECTED]
+    )
+    for document in candidates[:5]:
+        fields = document.extracted or {}
+        if fields.get("surname") and (fields.get("passport_number") or fields.get("document_number")):
+            return document
+    return None
+
+
+def documents_for_display(documents) -> list[Document]:
+    """Documents with what the templates show: ``finding_items`` (severity and message, worst
+    first), ``is_pending`` (checks still running) and ``is_changeable`` (may be replaced or deleted)."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    shown = []
+    for document in documents:
+        findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
+        document.finding_items = [
+            {"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
+            for f in findings
+        ]
+        document.is_pending = document_is_pending(document)
+        document.is_changeable = document_is_changeable(document)
+        shown.append(document)
+    return shown

@@ -1,0 +1,52 @@
+"""Celery tasks of the documents app. Tasks take ids and call services."""
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+# OCR can hang on hostile or huge images (PROTOCOLS.md §4): the soft limit ends the check with a
+# finding for the caseworker, the hard limit kills the worker process if even that does not help.
+CHECK_SOFT_TIME_LIMIT = 120
+CHECK_TIME_LIMIT = 150
+
+
+def _inspect(data: bytes, filename: str, context: dict):
+    from .checks.pipeline import inspect_bytes
+
+    return inspect_bytes(data, filename, context=context)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=CHECK_SOFT_TIME_LIMIT,
+             time_limit=CHECK_TIME_LIMIT, ignore_result=True)
+def check_document(document_id: int) -> str | None:
+    """Runs the automated checks on one document: checking → passed | needs_attention | rejected.
+
+    Never raises because of the file's content: whatever the pipeline does with hostile bytes,
+    the document ends in a final state with a finding that says what happened.
+    """
+    document = services.document_check_start(document_id=document_id)
+    if document is None:
+        return None
+    try:
+        with document.file.open("rb") as handle:
+            data = handle.read(services.upload_max_bytes() + 1)
+    except OSError:
+        logger.exception("document %s: stored file cannot be read", document_id)
+        return services.document_check_failed(document=document, reason="file not readable").state
+    try:
+        result = _inspect(data, document.original_name, services.check_context(document))
+    except SoftTimeLimitExceeded:
+        logger.warning("document %s: check timed out", document_id)
+        return services.document_check_failed(document=document, reason="timeout").state
+    except ImportError:
+        logger.warning("document %s: checks pipeline not installed", document_id)
+        return services.document_check_failed(document=document, reason="pipeline unavailable").state
+    except Exception as exc:  # hostile bytes must never crash the worker loop
+        logger.exception("document %s: check failed", document_id)
+        return services.document_check_failed(document=document, reason=type(exc).__name__).state
+    return services.document_check_record(document=document, result=result).state
