@@ -1,21 +1,524 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The back office (/backoffice/): queues, the case file, actions by role, decisions, statistics.
+
+Every view is for staff only (accounts.decorators.staff_required), reads through selectors that take
+the acting user (404 for what the viewer may not see), writes through services, and records every
+read of a case, document or decision in the access log (applications.audit).
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
-from accounts.selectors import authority_organisations_for_user
+from accounts.models import OrganisationKind
 
-from .. import selectors
-from ..lifecycle import CaseState
+from .. import selectors, services
+from ..audit import access_record
+from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
+from ..models import CaseAccess, Decision, DocumentRequestReason
+
+# --- Forms ---------------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    title = forms.ChoiceField(label=gettext_lazy("Residence title"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Nationality"), required=False)
+    office = forms.TypedChoiceField(label=gettext_lazy("Office"), required=False, coerce=int, empty_value=None)
+    assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
+    due = forms.ChoiceField(label=gettext_lazy("Deadline"), required=False, choices=[
+        ("", gettext_lazy("Any")), ("overdue", gettext_lazy("Overdue")), ("soon", gettext_lazy("Due soon")),
+    ])
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100,
+                        help_text=gettext_lazy("Reference, name or passport number"))
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=[
+        ("deadline", gettext_lazy("Deadline (earliest first)")),
+        ("submitted", gettext_lazy("Submitted (oldest first)")),
+        ("-submitted", gettext_lazy("Submitted (newest first)")),
+    ])
+
+    def __init__(self, *args, options: dict, sees_all: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = _("My queue: completeness check") if sees_all else _("My queue: open requests to my office")
+        self.fields["state"].choices = [("", default), ("all", _("All cases"))] + list(CaseState.choices)
+        self.fields["title"].choices = [("", _("Any"))] + [(t, t) for t in options["titles"]]
+        self.fields["country"].choices = [("", _("Any"))] + [(c, c) for c in options["countries"]]
+        self.fields["office"].choices = [("", _("Any"))] + options["offices"]
+        self.fields["assignee"].choices = [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))] + [
+            (str(public_id), name or email) for public_id, name, email in options["colleagues"]]
+
+
+class DocumentRequestForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=DocumentRequestReason.choices)
+    note = forms.CharField(label=gettext_lazy("Note to the applicant"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=2000, required=False,
+                           help_text=gettext_lazy("Say exactly which document is needed and why."))
+    deadline = forms.DateField(label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == DocumentRequestReason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", _("Please explain the reason in the note."))
+        return data
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline <= timezone.localdate():
+            raise forms.ValidationError(_("The deadline must be in the future."))
+        return deadline
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Message to the applicant"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Internal note (staff only)"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=gettext_lazy("Never shown to the applicant or the employer."))
+
+
+class AuthorityAnswerForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Answer"), widget=forms.RadioSelect, choices=[
+        (services.AuthorityAnswer.APPROVED, gettext_lazy("Approve")),
+        (services.AuthorityAnswer.REJECTED, gettext_lazy("Reject")),
+        (services.AuthorityAnswer.INFORMATION_NEEDED, gettext_lazy("Information needed")),
+    ])
+    limit_employer = forms.BooleanField(label=gettext_lazy("Approval limited to this employer"), required=False)
+    limit_occupation = forms.BooleanField(label=gettext_lazy("Approval limited to this occupation"), required=False)
+    limit_months = forms.IntegerField(label=gettext_lazy("Approval limited to a duration (months)"), required=False,
+                                      min_value=1, max_value=60)
+    conditions = forms.CharField(label=gettext_lazy("Further conditions"), required=False, max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("Reasons or questions"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") in {services.AuthorityAnswer.REJECTED, services.AuthorityAnswer.INFORMATION_NEEDED} \
+                and not (data.get("note") or "").strip():
+            self.add_error("note", _("Please give the reasons or say which information is needed."))
+        return data
+
+    def condition_data(self, case) -> dict:
+        """What the approval is limited to (only for an approval)."""
+        data = self.cleaned_data
+        if data.get("outcome") != services.AuthorityAnswer.APPROVED:
+            return {}
+        employment = getattr(case, "employment", None)
+        conditions = {}
+        if data.get("limit_employer"):
+            conditions["employer"] = case.employer.name if case.employer_id else _("the employer of the case")
+        if data.get("limit_occupation"):
+            conditions["occupation"] = (f"{employment.job_title} (ISCO {employment.occupation_isco})".replace(
+                " (ISCO )", "") if employment else _("the declared occupation"))
+        if data.get("limit_months"):
+            conditions["duration_months"] = data["limit_months"]
+        if (data.get("conditions") or "").strip():
+            conditions["other"] = data["conditions"].strip()
+        return conditions
+
+
+LEGAL_BASIS = {
+    # title code → the legal basis written on the decision by default (editable)
+    "18a": "§ 18a AufenthG", "18b": "§ 18b Abs. 1 AufenthG", "18g": "§ 18g Abs. 1 AufenthG",
+    "19c": "§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV", "20a": "§ 20a AufenthG", "16d1": "§ 16d Abs. 1 AufenthG",
+    "16d3": "§ 16d Abs. 3 AufenthG",
+}
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), widget=forms.RadioSelect,
+                                choices=Decision.Outcome.choices,
+                                help_text=gettext_lazy("A rejection needs a supervisor's approval before it is "
+                                                       "issued (four-eyes rule)."))
+    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200)
+    reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, max_length=10000,
+                              widget=forms.Textarea(attrs={"rows": 5}))
+    conditions = forms.CharField(label=gettext_lazy("Conditions"), required=False, max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
+    valid_from = forms.DateField(label=gettext_lazy("Valid from"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == Decision.Outcome.REJECTED and not (data.get("reasons") or "").strip():
+            self.add_error("reasons", _("A rejection must give its reasons."))
+        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
+            self.add_error("valid_until", _("The end of validity must not be before its start."))
+        return data
+
+
+class SendBackForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Why it goes back (internal)"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+STAFF_TRANSITIONS = {"start_completeness_check", "start_authority_review", "refer_to_visa_decision"}
+DECISION_KINDS = {"visa": Decision.Kind.VISA, "permit": Decision.Kind.RESIDENCE_PERMIT}
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+PREVIEW_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
+
+
+def _bo_labels():
+    return {
+        "claimed": _("Case claimed"), "released": _("Case released"),
+        "awaiting_approval": _("Rejection drafted; waiting for a supervisor's approval"),
+        "sent_back": _("Draft decision sent back by the supervisor"),
+    }
+
+
+def _timeline(events) -> list[tuple]:
+    labels = _bo_labels()
+    reasons = dict(DocumentRequestReason.choices)
+    rows = []
+    for event in events:
+        payload = event.payload or {}
+        text = labels.get(payload.get("bo"), "") or event.text
+        detail = ""
+        if payload.get("transition") == "request_documents":
+            detail = " · ".join(x for x in [str(reasons.get(payload.get("reason"), "")), payload.get("note", ""),
+                                            _("deadline %(date)s") % {"date": payload.get("deadline", "")}] if x)
+        rows.append((event, text, detail))
+    return rows
+
+
+def _case_actions(*, user, case, scope) -> dict:
+    is_wsa = scope.is_wsa
+    state = case.state
+    transitions = [TRANSITIONS[name] for name in ("start_completeness_check", "start_authority_review",
+                                                    "refer_to_visa_decision")
+                   if is_wsa and CaseState(state) in TRANSITIONS[name].sources]
+    return {
+        "transitions": transitions,
+        "request_documents": is_wsa and state in {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK},
+        "message": is_wsa,
+        "decide_visa": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.VISA),
+        "decide_permit": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
+    }
+
+
+def _render_case(request, case, *, status=200, **forms_):
+    user = request.user
+    scope = selectors.staff_scope(viewer=user)
+    access_record(actor=user, case=case, object_kind=CaseAccess.ObjectKind.CASE)
+    decisions = list(selectors.case_decisions(viewer=user, case=case))
+    for decision in decisions:
+        decision.wsa_can_approve = (decision.status == Decision.Status.AWAITING_APPROVAL
+                                    and decision.decided_by_id != user.pk
+                                    and scope.is_supervisor_of_kind(
+                                        OrganisationKind.VISA_OFFICE if decision.kind == Decision.Kind.VISA
+                                        else OrganisationKind.FOREIGNERS_AUTHORITY))
+    assignment = getattr(case, "assignment", None)
+    context = {
+        "case": case, "person": case.person, "employment": getattr(case, "employment", None),
+        "assignment": assignment, "scope": scope,
+        "documents": selectors.case_documents(viewer=user, case=case),
+        "steps": selectors.case_authority_steps(viewer=user, case=case),
+        "authorities_available": selectors.authority_requests_available(),
+        "timeline": _timeline(selectors.case_timeline(viewer=user, case=case)),
+        "messages_": [m for m in selectors.case_messages(viewer=user, case=case) if not m.internal],
+        "notes": [m for m in selectors.case_messages(viewer=user, case=case) if m.internal],
+        "decisions": decisions,
+        "document_requests": selectors.case_document_requests(viewer=user, case=case),
+        "actions": _case_actions(user=user, case=case, scope=scope),
+        "inline_types": INLINE_TYPES,
+        "document_request_form": forms_.get("document_request_form") or DocumentRequestForm(
+            initial={"deadline": timezone.localdate() + timedelta(days=28)}),
+        "message_form": forms_.get("message_form") or MessageForm(),
+        "note_form": forms_.get("note_form") or NoteForm(),
+        "send_back_form": SendBackForm(),
+    }
+    return render(request, "backoffice/case_detail.html", context, status=status)
+
+
+def _case(request, public_id):
+    return selectors.case_get_for_staff(viewer=request.user, public_id=public_id)
+
+
+# --- Queue ---------------------------------------------------------------------------------------
 
 
 @staff_required
 @require_GET
 def home(request):
-    state = request.GET.get("state") or None
-    if state not in CaseState.values:
-        state = None
-    cases = selectors.case_list(viewer=request.user, state=state).order_by("submitted_at", "pk")[:50]
+    user = request.user
+    scope = selectors.staff_scope(viewer=user)
+    options = selectors.queue_filter_options(viewer=user)
+    form = QueueFilterForm(request.GET or None, options=options, sees_all=scope.sees_all)
+    filters = selectors.QueueFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.QueueFilters(
+            state=data["state"], title=data["title"], country=data["country"], office=data["office"],
+            assignee=data["assignee"], due=data["due"], q=data["q"], sort=data["sort"] or "deadline",
+            cursor=request.GET.get("cursor", "")[:200],
+        )
+    page = selectors.case_queue_page(viewer=user, filters=filters, limit=selectors.QUEUE_PAGE_SIZE)
+    rows = [(case, selectors.deadline_status(deadline=case.deadline_at, now=page.now)) for case in page.cases]
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    if page.next_cursor:
+        query["cursor"] = page.next_cursor
     return render(request, "backoffice/home.html", {
-        "cases": cases, "offices": authority_organisations_for_user(user=request.user),
-        "states": CaseState.choices, "state": state,
+        "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
+        "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
+        "awaiting_approval": selectors.decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
+        "authorities_available": selectors.authority_requests_available(),
     })
+
+
+def _without_cursor(querydict) -> str:
+    query = querydict.copy()
+    query.pop("cursor", None)
+    return query.urlencode() or "page=1"
+
+
+# --- Case file -----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def case_detail(request, public_id):
+    return _render_case(request, _case(request, public_id))
+
+
+@staff_required
+@require_POST
+def case_claim(request, public_id):
+    case = _case(request, public_id)
+    try:
+        services.case_claim(case=case, actor=request.user)
+        messages.success(request, _("You are now working on this case."))
+    except services.BackofficeError as exc:
+        messages.error(request, str(exc))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_release(request, public_id):
+    case = _case(request, public_id)
+    try:
+        services.case_release(case=case, actor=request.user)
+        messages.success(request, _("The case has been released."))
+    except services.BackofficeError as exc:
+        messages.error(request, str(exc))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_transition(request, public_id, name):
+    case = _case(request, public_id)
+    scope = selectors.staff_scope(viewer=request.user)
+    if name not in STAFF_TRANSITIONS or not scope.is_wsa:
+        raise PermissionDenied
+    try:
+        services.case_transition(case=case, transition=name, actor=request.user)
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
+    except IllegalTransition as exc:
+        messages.error(request, str(exc))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_request_documents(request, public_id):
+    case = _case(request, public_id)
+    if not _case_actions(user=request.user, case=case, scope=selectors.staff_scope(viewer=request.user))[
+            "request_documents"]:
+        raise PermissionDenied
+    form = DocumentRequestForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, document_request_form=form)
+    try:
+        services.document_request_create(case=case, actor=request.user, reason=form.cleaned_data["reason"],
+                                         note=form.cleaned_data["note"], due_on=form.cleaned_data["deadline"])
+    except (services.BackofficeError, IllegalTransition) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The applicant has been asked for documents and will be notified."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_message(request, public_id):
+    case = _case(request, public_id)
+    if not selectors.staff_scope(viewer=request.user).is_wsa:
+        raise PermissionDenied
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, message_form=form)
+    services.message_post(case=case, author=request.user, body=form.cleaned_data["body"], internal=False)
+    messages.success(request, _("Your message has been sent to the applicant."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_note(request, public_id):
+    case = _case(request, public_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, note_form=form)
+    services.message_post(case=case, author=request.user, body=form.cleaned_data["body"], internal=True)
+    messages.success(request, _("The internal note has been saved."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def authority_step_answer(request, public_id, step_id):
+    case = _case(request, public_id)
+    step = selectors.case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
+    open_steps = [s for s in selectors.case_authority_steps(viewer=request.user, case=case)
+                  if s.pk == step.pk and s.wsa_answerable]
+    if not open_steps:
+        messages.error(request, _("This authority step has already been answered."))
+        return redirect("backoffice:case_detail", public_id=case.public_id)
+    form = AuthorityAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.authority_step_answer(request=step, actor=request.user, outcome=form.cleaned_data["outcome"],
+                                           conditions=form.condition_data(case), note=form.cleaned_data["note"])
+        except (services.BackofficeError, IllegalTransition) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Your office's answer has been recorded."))
+            return redirect("backoffice:case_detail", public_id=case.public_id)
+    return render(request, "backoffice/step_answer.html", {"case": case, "step": open_steps[0], "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def decision_create(request, public_id, kind):
+    case = _case(request, public_id)
+    decision_kind = DECISION_KINDS.get(kind)
+    if decision_kind is None:
+        raise Http404
+    if not services.decision_may_decide(actor=request.user, case=case, kind=decision_kind):
+        raise PermissionDenied
+    form = DecisionForm(request.POST or None, initial={
+        "outcome": Decision.Outcome.GRANTED, "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
+        "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.decision_create(case=case, actor=request.user, kind=decision_kind, **form.cleaned_data)
+        except (services.BackofficeError, IllegalTransition) as exc:
+            form.add_error(None, str(exc))
+        else:
+            if decision.status == Decision.Status.ISSUED:
+                messages.success(request, _("The decision has been issued."))
+            else:
+                messages.success(request, _("The rejection waits for a supervisor's approval (four-eyes rule)."))
+            return redirect("backoffice:case_detail", public_id=case.public_id)
+    return render(request, "backoffice/decision_form.html", {
+        "case": case, "form": form, "kind": decision_kind, "kind_label": Decision.Kind(decision_kind).label,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@staff_required
+@require_POST
+def decision_approve(request, public_id, decision_id):
+    case = _case(request, public_id)
+    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    try:
+        services.decision_approve(decision=decision, actor=request.user)
+    except services.BackofficeError as exc:
+        messages.error(request, str(exc))
+    except IllegalTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Approved: the decision has been issued."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def decision_send_back(request, public_id, decision_id):
+    case = _case(request, public_id)
+    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    form = SendBackForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.decision_send_back(decision=decision, actor=request.user, note=note)
+    except services.BackofficeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The draft decision has been sent back."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_GET
+def decision_pdf(request, public_id, decision_id):
+    case = _case(request, public_id)
+    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    if not decision.pdf:
+        raise Http404
+    access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DECISION, obj=decision,
+                  action=CaseAccess.Action.DOWNLOAD)
+    response = FileResponse(decision.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"Bescheid-{case.reference}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document_response(request, public_id, document_id, *, inline: bool):
+    case = _case(request, public_id)
+    document = selectors.case_document_get(viewer=request.user, case=case, public_id=document_id)
+    if inline and document.content_type not in INLINE_TYPES:
+        raise Http404
+    access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DOCUMENT, obj=document,
+                  action=CaseAccess.Action.PREVIEW if inline else CaseAccess.Action.DOWNLOAD)
+    filename = get_valid_filename(document.original_name) or f"document-{document.public_id.hex[:8]}"
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=not inline, filename=filename,
+        content_type=document.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    if inline:
+        response["Content-Security-Policy"] = PREVIEW_CSP
+    return response
+
+
+@staff_required
+@require_GET
+def document_download(request, public_id, document_id):
+    return _document_response(request, public_id, document_id, inline=False)
+
+
+@staff_required
+@require_GET
+def document_preview(request, public_id, document_id):
+    return _document_response(request, public_id, document_id, inline=True)
+
+
+# --- Statistics ----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def statistics(request):
+    if not selectors.staff_scope(viewer=request.user).is_supervisor:
+        raise PermissionDenied
+    return render(request, "backoffice/statistics.html", {"stats": selectors.case_statistics(viewer=request.user)})

@@ -1,8 +1,12 @@
+import secrets
+
+from django import forms
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_home_url_name
 from accounts.services import user_set_language
@@ -35,3 +39,34 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class DecisionCheckForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Your copy of the decision (PDF)"),
+                           help_text=gettext_lazy("The file is only compared with the original and not stored."))
+
+
+@require_http_methods(["GET", "POST"])
+def decision_verify(request, code):
+    """Public check of a decision by the code of its QR link: genuine or not, and does a copy match?
+
+    Shows only the date, kind, outcome, office and the initials of the deciders — no names."""
+    from applications.decisions import decision_office, initials, sha256_of_upload
+    from applications.selectors import decision_get_by_verification_code
+
+    decision = decision_get_by_verification_code(code=code)
+    if decision is None:
+        return render(request, "public/verify.html", {"decision": None}, status=404)
+    form = DecisionCheckForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        digest = sha256_of_upload(form.cleaned_data["file"])
+        result = "match" if digest is not None and secrets.compare_digest(digest, decision.sha256) else "mismatch"
+    office = decision_office(decision)
+    response = render(request, "public/verify.html", {
+        "decision": decision, "form": form, "result": result, "office": office.name if office else "",
+        "decided_by": initials(decision.decided_by), "approved_by": initials(decision.approved_by),
+    })
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response

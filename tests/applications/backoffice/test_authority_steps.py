@@ -1,0 +1,56 @@
+"""Answering an authority step for the viewer's office, through the authorities service."""
+
+import pytest
+from django.urls import reverse
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ba_approves_with_conditions_and_the_case_moves_on(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    request = add_request(case, "ba", purpose="ba_approval")
+    login(client, make_staff("ba", name="Mehmet Yilmaz"))
+    url = reverse("backoffice:step_answer", args=[case.public_id, request.public_id])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"outcome": "rejected", "note": ""}).status_code == 400  # reasons needed
+    response = client.post(url, {"outcome": "approved", "limit_employer": "on", "limit_occupation": "on",
+                                 "limit_months": "24", "note": ""})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.state, request.outcome) == ("answered", "approved")
+    assert request.conditions == {"employer": "Muster Software GmbH",
+                                  "occupation": "Software Developer (ISCO 2512)", "duration_months": 24}
+    case.refresh_from_db()
+    assert case.state == "visa_decision"  # the only approval step is in: the hub moves the case on
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    assert "Muster Software GmbH" in html and "24" in html
+    # Answered once: the form is gone.
+    assert client.get(url).status_code == 302
+
+
+def test_information_needed_keeps_the_case_in_review(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    request = add_request(case, "ba")
+    login(client, make_staff("ba"))
+    client.post(reverse("backoffice:step_answer", args=[case.public_id, request.public_id]),
+                {"outcome": "information_needed", "note": "Bitte Arbeitsvertrag nachreichen."})
+    request.refresh_from_db()
+    case.refresh_from_db()
+    assert request.outcome == "information_needed" and case.state == "authority_review"
+
+
+def test_an_office_cannot_answer_for_another(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    ba_request = add_request(case, "ba")
+    add_request(case, "visa", purpose="visa")
+    login(client, make_staff("visa"))
+    url = reverse("backoffice:step_answer", args=[case.public_id, ba_request.public_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"outcome": "approved"}).status_code == 404
+    ba_request.refresh_from_db()
+    assert ba_request.state == "sent"
+    # WSA staff see the step but answer for no office.
+    login(client, make_staff("wsa"))
+    assert client.get(url).status_code == 404

@@ -1,0 +1,139 @@
+"""The case file: documents with findings, download and preview headers, requests for documents,
+authority steps, and the access log."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role
+from applications import selectors, services
+from applications.models import CaseAccess, DocumentRequest
+from documents.models import Document, Finding
+from tests.factories import UserFactory
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def make_document(case, *, content_type="application/pdf", name="passport.pdf", data=b"%PDF-1.4 test"):
+    document = Document(owner=case.person, case=case, document_type="passport", original_name=name,
+                        sha256="0" * 64, size=len(data), content_type=content_type)
+    document.file.save("x", ContentFile(data), save=False)
+    document.save()
+    Finding.objects.create(document=document, code="mrz_name_mismatch", severity="warning", field="surname",
+                           expected="SHARMA", found="SHARNA", confidence=0.82)
+    return document
+
+
+def test_case_file_shows_data_documents_findings_steps_and_timeline(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    add_request(case, "ba")
+    make_document(case)
+    login(client, make_staff("wsa"))
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    for expected in [case.reference, "SHARMA", case.person.passport_number, "Software Developer", "58000",
+                     "passport.pdf", "mrz_name_mismatch", "SHARNA", "Bundesagentur für Arbeit"]:
+        assert expected in html, expected
+
+
+def test_download_is_an_attachment_and_preview_is_sandboxed(client, make_case, make_staff):
+    case = make_case("completeness_check")
+    pdf = make_document(case)
+    office_file = make_document(case, content_type="application/vnd.ms-word", name="cv.doc")
+    caseworker = make_staff("wsa")
+    login(client, caseworker)
+    download = client.get(reverse("backoffice:document_download", args=[case.public_id, pdf.public_id]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"] == "application/octet-stream"
+    preview = client.get(reverse("backoffice:document_preview", args=[case.public_id, pdf.public_id]))
+    assert preview.status_code == 200
+    assert preview["Content-Disposition"].startswith("inline")
+    assert preview["Content-Type"] == "application/pdf"
+    assert preview["X-Content-Type-Options"] == "nosniff"
+    assert preview["Content-Security-Policy"].startswith("sandbox")
+    assert b"".join(preview.streaming_content) == b"%PDF-1.4 test"
+    # No inline preview for anything but PDF, PNG and JPEG.
+    assert client.get(reverse("backoffice:document_preview", args=[case.public_id, office_file.public_id])
+                      ).status_code == 404
+    # The access log has both reads, with the office and role as the reason.
+    accesses = CaseAccess.objects.filter(case=case, object_kind="document").order_by("created_at", "pk")
+    assert [(a.action, a.role, a.organisation_name) for a in accesses] == [
+        ("download", Role.CASEWORKER, "Work-and-Stay-Agentur"), ("preview", Role.CASEWORKER, "Work-and-Stay-Agentur")]
+    assert accesses[0].object_id == str(pdf.public_id)
+
+
+def test_documents_of_a_case_the_viewer_may_not_see_are_404(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    document = make_document(case)
+    other = make_case("authority_review")
+    add_request(other, "ba")
+    login(client, make_staff("ba"))
+    assert client.get(reverse("backoffice:document_download", args=[case.public_id, document.public_id])
+                      ).status_code == 404
+    # Nor through a case the viewer may see.
+    assert client.get(reverse("backoffice:document_download", args=[other.public_id, document.public_id])
+                      ).status_code == 404
+
+
+def test_access_log_records_staff_reads_and_the_applicant_sees_it(client, make_case, make_staff, add_request):
+    applicant = UserFactory()
+    case = make_case("authority_review", user=applicant)
+    add_request(case, "ba")
+    ba = make_staff("ba", name="Mehmet Yilmaz")
+    login(client, ba).get(reverse("backoffice:case_detail", args=[case.public_id]))
+    record = CaseAccess.objects.get(case=case)
+    assert (record.actor, record.object_kind, record.action, record.role, record.organisation_name) == (
+        ba, "case", "view", Role.CASEWORKER, "Bundesagentur für Arbeit – ZAV")
+    # The applicant's own reads are not logged; the applicant can list who read the file.
+    login(client, applicant).get(reverse("applicant:case_detail", args=[case.public_id]))
+    assert CaseAccess.objects.filter(case=case).count() == 1
+    assert list(selectors.case_access_list(viewer=applicant, case=case)) == [record]
+    # Nobody else can list it, except staff who may see the case.
+    assert list(selectors.case_access_list(viewer=UserFactory(), case=case)) == []
+    assert list(selectors.case_access_list(viewer=make_staff("visa"), case=case)) == []
+    assert list(selectors.case_access_list(viewer=make_staff("wsa"), case=case)) == [record]
+
+
+def test_request_documents_notifies_the_applicant(client, make_case, make_staff, django_capture_on_commit_callbacks):
+    applicant = UserFactory(preferred_language="en")
+    case = make_case("completeness_check", user=applicant)
+    mail.outbox.clear()
+    login(client, make_staff("wsa"))
+    url = reverse("backoffice:case_request_documents", args=[case.public_id])
+    assert client.post(url, {"reason": "other", "note": "", "deadline": "2000-01-01"}).status_code == 400
+    deadline = (timezone.localdate() + timedelta(days=14)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "illegible", "note": "Please scan page 2 again.",
+                                     "deadline": deadline})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "documents_requested"
+    request = DocumentRequest.objects.get(case=case)
+    assert (request.reason, request.note) == ("illegible", "Please scan page 2 again.")
+    event = case.events.filter(kind="transition").last()
+    assert event.payload == {"transition": "request_documents", "reason": "illegible",
+                             "note": "Please scan page 2 again.", "deadline": deadline,
+                             "request": str(request.public_id)}
+    assert not event.internal
+    assert [m.to for m in mail.outbox] == [[applicant.email]]
+    # Documents provided: the request counts as fulfilled.
+    services.case_transition(case=case, transition="documents_provided", actor=applicant)
+    request.refresh_from_db()
+    assert request.fulfilled_at is not None
+
+
+def test_wsa_moves_the_case_forward(client, make_case, make_staff):
+    case = make_case("submitted")
+    login(client, make_staff("wsa"))
+    client.post(reverse("backoffice:case_transition", args=[case.public_id, "start_completeness_check"]))
+    client.post(reverse("backoffice:case_transition", args=[case.public_id, "start_authority_review"]))
+    case.refresh_from_db()
+    assert case.state == "authority_review"
+    # Not a staff transition: refused.
+    assert client.post(reverse("backoffice:case_transition", args=[case.public_id, "withdraw"])).status_code == 403

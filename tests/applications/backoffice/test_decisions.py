@@ -1,0 +1,218 @@
+"""Decisions: grant at once, rejection only after a second person approves (four-eyes), the PDF in
+German (and English for English procedures), the seal, and the public verification page."""
+
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accounts.models import Role
+from applications import services
+from applications.models import Decision
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(decision) -> str:
+    decision.pdf.open("rb")
+    try:
+        data = decision.pdf.read()
+    finally:
+        decision.pdf.close()
+    # Line breaks fall where the layout puts them: compare with single spaces.
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages).split())
+
+
+def pdf_bytes(decision) -> bytes:
+    with decision.pdf.open("rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def visa_case(make_case, add_request):
+    def make(**kwargs):
+        case = make_case("visa_decision", **kwargs)
+        add_request(case, "visa", purpose="visa")
+        return case
+
+    return make
+
+
+def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_staff):
+    case = visa_case(language="de")
+    caseworker = make_staff("visa", name="Anna Schulz")
+    login(client, caseworker)
+    response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
+        "outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": "",
+        "conditions": "Beschäftigung nur als Softwareentwickler bei der Muster Software GmbH.",
+        "valid_from": "2027-03-01", "valid_until": "2027-08-31",
+    })
+    assert response.status_code == 302
+    case.refresh_from_db()
+    decision = case.decisions.get()
+    assert case.state == "visa_granted"
+    assert decision.status == Decision.Status.ISSUED and decision.decided_by == caseworker
+    assert len(decision.sha256) == 64 and len(decision.verification_code) >= 16
+    from applications.decisions import sha256_hex
+
+    data = pdf_bytes(decision)
+    assert sha256_hex(data) == decision.sha256
+    assert b"/ByteRange" in data and b"/adbe.pkcs7.detached" not in data  # PAdES (ETSI.CAdES.detached)
+    assert b"ETSI.CAdES.detached" in data
+    text = pdf_text(decision)
+    for expected in ["Bescheid", "Deutsche Botschaft Neu-Delhi", case.reference, "§ 18g Abs. 1 AufenthG",
+                     "nationales Visum", "Nebenbestimmungen", "Rechtsbehelfsbelehrung", "Verwaltungsgericht Berlin",
+                     "Textbaustein", "PRIYA SHARMA", "01.03.2027", decision.verification_code]:
+        assert expected in text, expected
+    assert "Notice of legal remedies" not in text
+
+
+def test_english_procedure_gets_a_bilingual_pdf(visa_case, make_staff):
+    case = visa_case(language="en")
+    decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted",
+                                        legal_basis="§ 18g Abs. 1 AufenthG")
+    text = pdf_text(decision)
+    assert "Rechtsbehelfsbelehrung" in text and "Bescheid" in text
+    for expected in ["Notice of legal remedies", "Administrative Court of Berlin", "within one month",
+                     "The German version above is authoritative", "Legal basis"]:
+        assert expected in text, expected
+
+
+def test_a_rejection_needs_a_second_person(client, visa_case, make_staff):
+    case = visa_case()
+    caseworker = make_staff("visa", name="Anna Schulz")
+    other_caseworker = make_staff("visa", name="Max Weber")
+    ba_supervisor = make_staff("ba", Role.SUPERVISOR, name="Ute Kraus")
+    supervisor = make_staff("visa", Role.SUPERVISOR, name="Jonas Becker")
+
+    login(client, caseworker)
+    response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
+        "outcome": "rejected", "legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": "",
+    })
+    assert response.status_code == 400  # a rejection must give reasons
+    client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
+        "outcome": "rejected", "legal_basis": "§ 18g Abs. 1 AufenthG",
+        "reasons": "Das Gehalt unterschreitet die Mindestgehaltsgrenze.",
+    })
+    decision = case.decisions.get()
+    case.refresh_from_db()
+    assert decision.status == Decision.Status.AWAITING_APPROVAL and not decision.pdf
+    assert case.state == "visa_decision"
+
+    # The decider cannot approve their own rejection, nor can another caseworker or another office.
+    approve = reverse("backoffice:decision_approve", args=[case.public_id, decision.public_id])
+    assert client.post(approve).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.decision_approve(decision=decision, actor=caseworker)
+    login(client, other_caseworker)
+    assert client.post(approve).status_code == 403
+    login(client, ba_supervisor)
+    assert client.post(approve).status_code == 404  # the BA does not even see this case
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.AWAITING_APPROVAL
+
+    login(client, supervisor)
+    assert decision.public_id.hex[:8] in "".join(str(d.public_id.hex) for d in
+                                                  client.get("/backoffice/").context["awaiting_approval"])
+    assert client.post(approve).status_code == 302
+    decision.refresh_from_db()
+    case.refresh_from_db()
+    assert decision.status == Decision.Status.ISSUED
+    assert (decision.decided_by, decision.approved_by) == (caseworker, supervisor)
+    assert case.state == "rejected"
+    text = pdf_text(decision)
+    assert "wird abgelehnt" in text and "Remonstration" in text and "Mindestgehaltsgrenze" in text
+
+
+def test_a_supervisor_cannot_approve_their_own_rejection(visa_case, make_staff):
+    case = visa_case()
+    supervisor = make_staff("visa", Role.SUPERVISOR)
+    decision = services.decision_create(case=case, actor=supervisor, kind="visa", outcome="rejected",
+                                        legal_basis="§ 18g AufenthG", reasons="Reasons.")
+    with pytest.raises(PermissionDenied):
+        services.decision_approve(decision=decision, actor=supervisor)
+    second = make_staff("visa", Role.SUPERVISOR, name="Other Supervisor")
+    services.decision_send_back(decision=decision, actor=second, note="Bitte Begründung ergänzen.")
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.DRAFT
+    assert case.messages.get().internal
+
+
+def test_only_the_deciding_office_in_the_right_state_may_decide(client, visa_case, make_staff, make_case, add_request):
+    case = visa_case()
+    login(client, make_staff("wsa"))
+    assert client.get(reverse("backoffice:decision_create", args=[case.public_id, "visa"])).status_code == 403
+    login(client, make_staff("visa"))
+    assert client.get(reverse("backoffice:decision_create", args=[case.public_id, "permit"])).status_code == 403
+    early = make_case("authority_review")
+    add_request(early, "visa", purpose="visa")
+    assert client.get(reverse("backoffice:decision_create", args=[early.public_id, "visa"])).status_code == 403
+
+
+def test_foreigners_authority_issues_the_residence_permit(client, make_case, make_staff, add_request):
+    case = make_case("entered", language="en")
+    add_request(case, "abh", purpose="residence_permit")
+    login(client, make_staff("abh", name="Lena Wagner"))
+    response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "permit"]), {
+        "outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "valid_until": "2031-02-28",
+    })
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "permit_issued"
+    text = pdf_text(case.decisions.get())
+    assert "Aufenthaltserlaubnis" in text and "Widerspruch" in text and "residence permit" in text
+    assert "objection (Widerspruch)" in text
+
+
+def test_staff_download_of_the_decision_is_an_attachment_and_logged(client, visa_case, make_staff):
+    case = visa_case()
+    caseworker = make_staff("visa")
+    decision = services.decision_create(case=case, actor=caseworker, kind="visa", outcome="granted",
+                                        legal_basis="§ 18g AufenthG")
+    login(client, caseworker)
+    response = client.get(reverse("backoffice:decision_pdf", args=[case.public_id, decision.public_id]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert case.accesses.filter(object_kind="decision", action="download", actor=caseworker).exists()
+
+
+def test_verify_a_genuine_and_a_tampered_decision(client, visa_case, make_staff):
+    case = visa_case()
+    decision = services.decision_create(case=case, actor=make_staff("visa", name="Anna Schulz"), kind="visa",
+                                        outcome="granted", legal_basis="§ 18g AufenthG")
+    url = reverse("decision_verify", args=[decision.verification_code])
+    assert url == f"/verify/{decision.verification_code}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "A. S." in content and "Anna" not in content and "Schulz" not in content
+    assert "SHARMA" not in content and case.person.passport_number not in content
+
+    original = pdf_bytes(decision)
+    genuine = client.post(url, {"file": SimpleUploadedFile("b.pdf", original, content_type="application/pdf")})
+    assert "matches the original" in genuine.content.decode() or "stimmt" in genuine.content.decode()
+    assert genuine.context["result"] == "match"
+
+    middle = len(original) // 2
+    tampered = original[:middle] + bytes([original[middle] ^ 0x01]) + original[middle + 1:]
+    response = client.post(url, {"file": SimpleUploadedFile("b.pdf", tampered, content_type="application/pdf")})
+    assert response.context["result"] == "mismatch"
+    assert "does not match" in response.content.decode() or "nicht" in response.content.decode()
+
+    assert client.get("/verify/not-a-real-code/").status_code == 404
+
+
+def test_the_qr_code_and_verification_link_are_on_the_pdf(visa_case, make_staff, settings):
+    settings.SITE_URL = "https://wsa.example"
+    case = visa_case()
+    decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted",
+                                        legal_basis="§ 18g AufenthG")
+    text = pdf_text(decision).replace(" ", "")
+    assert f"https://wsa.example/verify/{decision.verification_code}/" in text
+    reader = PdfReader(BytesIO(pdf_bytes(decision)))
+    assert any("/XObject" in (page.get("/Resources") or {}) for page in reader.pages)  # the QR image

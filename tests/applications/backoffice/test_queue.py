@@ -1,0 +1,142 @@
+"""The queue: per role and office, filters, search, deadline badges, keyset pagination, query count."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from applications import selectors
+from applications.models import DocumentRequest
+from applications.selectors import QueueFilters
+
+from .conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(client, **params):
+    response = client.get(reverse("backoffice:home"), params)
+    assert response.status_code == 200
+    return response
+
+
+def references(response):
+    return [case.reference for case, _status in response.context["rows"]]
+
+
+def test_wsa_queue_shows_cases_waiting_for_the_completeness_check(client, make_case, make_staff):
+    waiting = [make_case("submitted"), make_case("completeness_check"), make_case("documents_requested")]
+    later = make_case("authority_review")
+    login(client, make_staff("wsa"))
+    shown = references(queue(client))
+    assert set(shown) == {c.reference for c in waiting}
+    assert later.reference in references(queue(client, state="all"))
+    assert references(queue(client, state="authority_review")) == [later.reference]
+
+
+def test_authority_queue_shows_only_open_requests_to_the_office(client, make_case, make_staff, add_request):
+    mine, answered, other = make_case("authority_review"), make_case("authority_review"), make_case("authority_review")
+    add_request(mine, "ba")
+    add_request(answered, "ba", state="answered")
+    add_request(other, "visa", purpose="visa")
+    login(client, make_staff("ba"))
+    assert references(queue(client)) == [mine.reference]
+    assert set(references(queue(client, state="all"))) == {mine.reference, answered.reference}
+
+
+def test_filters_and_search(client, make_case, make_staff, add_request):
+    indian = make_case("submitted", nationality="IND", surname="IYER")
+    vietnamese = make_case("completeness_check", nationality="VNM", surname="NGUYEN", title="18a")
+    add_request(vietnamese, "ba")
+    login(client, make_staff("wsa"))
+    assert references(queue(client, country="VNM")) == [vietnamese.reference]
+    assert references(queue(client, title="18a")) == [vietnamese.reference]
+    assert references(queue(client, q="iye")) == [indian.reference]
+    assert references(queue(client, q=indian.person.passport_number.lower())) == [indian.reference]
+    assert references(queue(client, q=vietnamese.reference[-4:])) == [vietnamese.reference]
+    office = vietnamese.authority_requests.get().authority.organisation_id
+    assert references(queue(client, office=office)) == [vietnamese.reference]
+    assert references(queue(client, assignee="none")) != []
+    assert references(queue(client, assignee="me")) == []
+
+
+def test_deadline_badges_and_due_filters(client, make_case, make_staff, add_request):
+    overdue, soon, later = (make_case("authority_review") for _ in range(3))
+    add_request(overdue, "ba", due_in=timedelta(days=-1))
+    add_request(soon, "ba", due_in=timedelta(days=1))
+    add_request(later, "ba", due_in=timedelta(days=20))
+    login(client, make_staff("ba"))
+    response = queue(client)
+    assert references(response) == [overdue.reference, soon.reference, later.reference]  # by deadline
+    html = response.content.decode()
+    assert "kern-badge--danger" in html and "kern-badge--warning" in html
+    statuses = dict((c.reference, status) for c, status in response.context["rows"])
+    assert statuses == {overdue.reference: "overdue", soon.reference: "soon", later.reference: ""}
+    assert references(queue(client, due="overdue")) == [overdue.reference]
+    assert references(queue(client, due="soon")) == [soon.reference]
+
+
+def test_wsa_deadlines_come_from_document_requests_and_the_completeness_target(make_case, make_staff):
+    requested = make_case("documents_requested")
+    DocumentRequest.objects.create(case=requested, reason="missing", due_at=timezone.now() - timedelta(hours=1))
+    fresh = make_case("submitted")
+    rows = {c.pk: selectors.deadline_status(deadline=c.deadline_at)
+            for c in selectors.case_list_for_staff(viewer=make_staff("wsa"))}
+    assert rows[requested.pk] == "overdue"
+    assert rows[fresh.pk] == ""
+
+
+def test_keyset_pagination_walks_every_case_once(make_case, make_staff):
+    staff = make_staff("wsa")
+    cases = [make_case("submitted") for _ in range(7)]
+    for sort in ("deadline", "submitted", "-submitted"):
+        seen, cursor = [], ""
+        for _ in range(10):
+            page = selectors.case_queue_page(viewer=staff, filters=QueueFilters(sort=sort, cursor=cursor), limit=3)
+            seen += [c.pk for c in page.cases]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        assert sorted(seen) == sorted(c.pk for c in cases), sort
+        assert len(seen) == len(set(seen))
+    # A broken cursor starts again from the top instead of failing.
+    page = selectors.case_queue_page(viewer=staff, filters=QueueFilters(cursor="%%%garbage"), limit=3)
+    assert len(page.cases) == 3
+
+
+def test_pagination_links(client, make_case, make_staff, monkeypatch):
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    for _ in range(3):
+        make_case("submitted")
+    login(client, make_staff("wsa"))
+    first = queue(client, sort="submitted")
+    assert len(first.context["rows"]) == 2 and first.context["next_query"]
+    second = client.get(reverse("backoffice:home") + "?" + first.context["next_query"])
+    assert len(second.context["rows"]) == 1 and not second.context["next_query"]
+
+
+@pytest.mark.parametrize("office", ["wsa", "ba"])
+def test_queue_query_count_is_constant(client, make_case, make_staff, add_request, django_assert_max_num_queries,
+                                       office):
+    user = make_staff(office)
+    login(client, user)
+
+    def add(n):
+        for _ in range(n):
+            case = make_case("submitted" if office == "wsa" else "authority_review")
+            add_request(case, "ba")
+            from applications import services
+
+            services.case_claim(case=case, actor=user)
+
+    add(2)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        queue(client)
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = queue(client)
+    assert len(response.context["rows"]) == 22
