@@ -42,3 +42,131 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "organisation__kind"]
     search_fields = ["user__email", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
+
+
+# --- Employer portal and HR API (issue 5) -----------------------------------------------------
+
+from .models import (  # noqa: E402
+    ApiToken,
+    CandidateInvitation,
+    CaseConsent,
+    EmployerCaseDetails,
+    MemberInvitation,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+@admin.register(MemberInvitation)
+class MemberInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organisation__name"]
+    readonly_fields = ["public_id", "organisation", "email", "role", "invited_by", "created_at", "expires_at",
+                       "accepted_at", "accepted_by"]
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent by owners in the employer portal (signed links)
+
+
+@admin.register(CandidateInvitation)
+class CandidateInvitationAdmin(admin.ModelAdmin):
+    list_display = ["case", "email", "organisation", "created_at", "expires_at", "accepted_at", "declined_at",
+                    "revoked_at"]
+    search_fields = ["email", "case__reference", "organisation__name"]
+    readonly_fields = ["public_id", "case", "organisation", "email", "invited_by", "created_at", "expires_at",
+                       "accepted_at", "accepted_by", "declined_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CaseConsent)
+class CaseConsentAdmin(admin.ModelAdmin):
+    """Read-only: only the candidate gives or withdraws consent."""
+
+    list_display = ["case", "organisation", "scope", "granted_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["case__reference", "organisation__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmployerCaseDetails)
+class EmployerCaseDetailsAdmin(admin.ModelAdmin):
+    list_display = ["case", "organisation", "employer_reference", "required_qualification"]
+    search_fields = ["case__reference", "employer_reference", "organisation__name"]
+    readonly_fields = ["case", "organisation", "created_by", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "prefix", "created_by", "created_at", "expires_at", "last_used_at",
+                    "revoked_at"]
+    search_fields = ["name", "prefix", "organisation__name"]
+    readonly_fields = ["public_id", "organisation", "prefix", "token_hash", "scopes", "created_by", "created_at",
+                       "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # the token is shown once to the owner who creates it in the portal
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "event_type", "state", "attempts", "last_status_code", "last_error", "next_attempt_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "organisation", "created_at", "disabled_at"]
+    search_fields = ["url", "organisation__name"]
+    readonly_fields = ["public_id", "organisation", "created_by", "created_at"]
+    exclude = ["secret_encrypted"]
+    inlines = [WebhookDeliveryInline]
+
+    def has_add_permission(self, request):
+        return False  # the signing secret is shown once to the owner in the portal
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["endpoint", "event_type", "state", "attempts", "last_status_code", "created_at", "delivered_at"]
+    list_filter = ["state", "event_type"]
+    search_fields = ["endpoint__url", "endpoint__organisation__name"]
+    readonly_fields = ["public_id", "endpoint", "event_type", "payload", "attempts", "last_status_code", "last_error",
+                       "created_at", "delivered_at"]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Retry the selected deliveries now"))
+    def retry_now(self, request, queryset):
+        from django.utils import timezone
+
+        queryset.exclude(state=WebhookDelivery.State.SUCCEEDED).update(
+            state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now())

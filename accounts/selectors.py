@@ -1,5 +1,6 @@
 """Reads about who a user is and what they belong to. Every portal decides access from here."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from .models import Membership, Organisation, OrganisationKind, Role
@@ -52,3 +53,113 @@ def user_home_url_name(*, user) -> str:
     if user_is_employer(user=user):
         return "employer:home"
     return "applicant:home"
+
+
+# --- Employer portal and HR API (issue 5) -----------------------------------------------------
+
+
+def employer_role(*, user, organisation) -> str | None:
+    """The user's role in an employer organisation (owner wins over member), or None."""
+    if not user.is_authenticated or organisation is None or organisation.kind != OrganisationKind.EMPLOYER:
+        return None
+    roles = set(Membership.objects.filter(user=user, organisation=organisation, role__in=Role.employer_roles())
+                .values_list("role", flat=True))
+    if Role.EMPLOYER_OWNER in roles:
+        return Role.EMPLOYER_OWNER
+    if Role.EMPLOYER_MEMBER in roles:
+        return Role.EMPLOYER_MEMBER
+    return None
+
+
+def employer_organisation_get(*, user, public_id) -> Organisation | None:
+    try:
+        return employer_organisations_for_user(user=user).filter(public_id=public_id).first()
+    except (ValueError, TypeError, ValidationError):  # a malformed id is no organisation of the user
+        return None
+
+
+def organisation_members(*, organisation) -> list[dict]:
+    """Members of an employer organisation, one row per person: user and their strongest role."""
+    rows: dict[int, dict] = {}
+    memberships = (Membership.objects.filter(organisation=organisation, role__in=Role.employer_roles())
+                   .select_related("user").order_by("user__email"))
+    for membership in memberships:
+        row = rows.setdefault(membership.user_id, {"user": membership.user, "role": membership.role,
+                                                   "since": membership.created_at})
+        if membership.role == Role.EMPLOYER_OWNER:
+            row["role"] = Role.EMPLOYER_OWNER
+    for row in rows.values():
+        row["role_label"] = Role(row["role"]).label
+    return list(rows.values())
+
+
+def member_invitation_list(*, organisation):
+    from django.utils import timezone
+
+    from .models import MemberInvitation
+
+    return MemberInvitation.objects.filter(organisation=organisation, accepted_at__isnull=True,
+                                           revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def member_invitation_get(*, organisation, public_id):
+    from .models import MemberInvitation
+
+    try:
+        return MemberInvitation.objects.filter(organisation=organisation, public_id=public_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def organisation_member_get(*, organisation, user_public_id):
+    from .models import User
+
+    try:
+        return User.objects.filter(public_id=user_public_id, memberships__organisation=organisation,
+                                   memberships__role__in=Role.employer_roles()).distinct().first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def api_token_list(*, organisation):
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(organisation=organisation).select_related("created_by")
+
+
+def api_token_get(*, organisation, public_id):
+    from .models import ApiToken
+
+    try:
+        return ApiToken.objects.filter(organisation=organisation, public_id=public_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def webhook_endpoint_list(*, organisation, include_disabled: bool = False):
+    from .models import WebhookEndpoint
+
+    endpoints = WebhookEndpoint.objects.filter(organisation=organisation)
+    if not include_disabled:
+        endpoints = endpoints.filter(disabled_at__isnull=True)
+    return endpoints
+
+
+def webhook_endpoint_get(*, organisation, public_id):
+    try:
+        return webhook_endpoint_list(organisation=organisation).filter(public_id=public_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def webhook_delivery_list(*, endpoint):
+    return endpoint.deliveries.all()
+
+
+def case_consent_in_force(*, case):
+    """The consent the candidate gave the employer of the case and has not revoked, or None."""
+    from .models import CaseConsent
+
+    if case.employer_id is None:
+        return None
+    return CaseConsent.objects.filter(case=case, organisation_id=case.employer_id, revoked_at__isnull=True).first()

@@ -1,8 +1,34 @@
-from django.conf import settings
-from django.db import transaction
-from django.utils import translation
+import base64
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-from .models import Membership, Organisation, Role, User
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    ApiScope,
+    ApiToken,
+    CandidateInvitation,
+    CaseConsent,
+    ConsentScope,
+    MemberInvitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    WebhookEndpoint,
+)
 
 LANGUAGE_SESSION_KEY = "wsa_language"
 
@@ -23,3 +49,353 @@ def user_set_language(*, request, language: str) -> bool:
 def membership_grant(*, user: User, role: str, organisation: Organisation | None = None) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user, organisation=organisation, role=Role(role))
     return membership
+
+
+# --- Employer portal and HR API (issue 5) -----------------------------------------------------
+# Organisations, colleague invitations, memberships, API tokens, webhook endpoints and the
+# candidate's consent. Keyword-only; every function checks that the actor may do it.
+
+INVITATION_SALTS = {
+    "member": "wsa.employer.member-invitation",
+    "candidate": "wsa.employer.candidate-invitation",
+}
+INVITATION_MODELS = {"member": MemberInvitation, "candidate": CandidateInvitation}
+
+
+class EmployerError(Exception):
+    """An employer action that is not possible; the message is translated and can be shown as is."""
+
+    def __init__(self, message, code: str = "invalid"):
+        self.code = code
+        super().__init__(str(message))
+
+
+class InvitationError(EmployerError):
+    """An invitation link that cannot be used: code is invalid, expired, used, revoked or wrong_email."""
+
+    MESSAGES = {
+        "invalid": _("This invitation link is not valid. Please use the link from the e-mail exactly as sent."),
+        "expired": _("This invitation has expired. Please ask for a new invitation."),
+        "used": _("This invitation has already been used."),
+        "revoked": _("This invitation was withdrawn. Please ask for a new invitation."),
+        "wrong_email": _("This invitation was sent to a different e-mail address. Please sign in with the "
+                         "address the invitation was sent to."),
+        "unverified": _("Please confirm your e-mail address first, then open the invitation link again."),
+    }
+
+    def __init__(self, code: str):
+        super().__init__(self.MESSAGES[code], code=code)
+
+
+def invitation_days(kind: str) -> int:
+    if kind == "member":
+        return int(getattr(settings, "WSA_MEMBER_INVITATION_DAYS", 7))
+    return int(getattr(settings, "WSA_CANDIDATE_INVITATION_DAYS", 14))
+
+
+def invitation_token(*, invitation, kind: str) -> str:
+    """The signed token of the invitation link. It names the invitation and its expiry; the row
+    decides whether it is still usable (single use, revocation)."""
+    signer = signing.Signer(salt=INVITATION_SALTS[kind])
+    return signer.sign_object({"i": invitation.public_id.hex, "x": int(invitation.expires_at.timestamp())})
+
+
+def invitation_from_token(*, token: str, kind: str, lock: bool = False):
+    """The usable invitation of `token`, or InvitationError (tampered, unknown, expired, used, revoked)."""
+    try:
+        data = signing.Signer(salt=INVITATION_SALTS[kind]).unsign_object(str(token or ""))
+        public_id, expires = str(data["i"]), int(data["x"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise InvitationError("invalid") from exc
+    rows = INVITATION_MODELS[kind].objects
+    if lock:
+        rows = rows.select_for_update()
+    invitation = rows.filter(public_id=_uuid_or_none(public_id)).first()
+    if invitation is None or int(invitation.expires_at.timestamp()) != expires:
+        raise InvitationError("invalid")
+    if invitation.revoked_at is not None:
+        raise InvitationError("revoked")
+    if invitation.accepted_at is not None or getattr(invitation, "declined_at", None) is not None:
+        raise InvitationError("used")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError("expired")
+    return invitation
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(hex=value)
+    except (TypeError, ValueError):
+        return None
+
+
+def invitation_check_user(*, invitation, user) -> None:
+    """The invitation is bound to its e-mail address: only that (confirmed) address may use it."""
+    if not user.is_authenticated or user.email.strip().lower() != invitation.email.strip().lower():
+        raise InvitationError("wrong_email")
+    if getattr(settings, "ACCOUNT_EMAIL_VERIFICATION", "none") == "mandatory":
+        from allauth.account.models import EmailAddress
+
+        if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+            raise InvitationError("unverified")
+
+
+def invitation_send_on_commit(*, kind: str, invitation_id: int) -> None:
+    def send():
+        from .tasks import invitation_send
+
+        invitation_send.delay(kind, invitation_id)
+
+    transaction.on_commit(send)
+
+
+def _is_owner(*, organisation: Organisation, user) -> bool:
+    return user.is_authenticated and Membership.objects.filter(
+        organisation=organisation, user=user, role=Role.EMPLOYER_OWNER).exists()
+
+
+def _require_owner(*, organisation: Organisation, actor) -> None:
+    if organisation.kind != OrganisationKind.EMPLOYER or not _is_owner(organisation=organisation, user=actor):
+        raise PermissionDenied(gettext("Only an owner of the organisation can do this."))
+
+
+# Organisation ---------------------------------------------------------------------------------
+
+ORGANISATION_FIELDS = frozenset({
+    "name", "legal_form", "commercial_register_number", "ba_company_number", "street", "postal_code", "city",
+    "country", "contact_email", "contact_phone",
+})
+
+
+@transaction.atomic
+def organisation_register(*, user: User, **fields) -> Organisation:
+    """A signed-in user registers their company: an employer organisation with them as owner."""
+    unknown = set(fields) - ORGANISATION_FIELDS
+    if unknown:
+        raise ValueError(f"Not an organisation field: {', '.join(sorted(unknown))}")
+    number = fields.get("ba_company_number", "")
+    if number and Organisation.objects.filter(kind=OrganisationKind.EMPLOYER, ba_company_number=number).exists():
+        raise EmployerError(_("An organisation with this BA company number is already registered. "
+                              "Please ask its owner to invite you."), code="duplicate")
+    organisation = Organisation.objects.create(kind=OrganisationKind.EMPLOYER, **fields)
+    membership_grant(user=user, role=Role.EMPLOYER_OWNER, organisation=organisation)
+    return organisation
+
+
+# Colleagues -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_invitation_create(*, organisation: Organisation, actor, email: str,
+                             role: str = Role.EMPLOYER_MEMBER) -> MemberInvitation:
+    _require_owner(organisation=organisation, actor=actor)
+    if role not in (Role.EMPLOYER_MEMBER, Role.EMPLOYER_OWNER):
+        raise ValueError("An invitation is for an employer owner or member.")
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise EmployerError(_("This person is already a member of the organisation."), code="member")
+    # A new invitation replaces any open one for the same address.
+    MemberInvitation.objects.filter(organisation=organisation, email__iexact=email, accepted_at__isnull=True,
+                                    revoked_at__isnull=True).update(revoked_at=timezone.now())
+    invitation = MemberInvitation.objects.create(
+        organisation=organisation, email=email, role=role, invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=invitation_days("member")),
+    )
+    invitation_send_on_commit(kind="member", invitation_id=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def member_invitation_revoke(*, invitation: MemberInvitation, actor) -> None:
+    _require_owner(organisation=invitation.organisation, actor=actor)
+    MemberInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+
+
+@transaction.atomic
+def member_invitation_accept(*, token: str, user) -> Membership:
+    """The invitee, signed in with the invited address, joins the organisation. Single use."""
+    invitation = invitation_from_token(token=token, kind="member", lock=True)
+    invitation_check_user(invitation=invitation, user=user)
+    membership = membership_grant(user=user, role=invitation.role, organisation=invitation.organisation)
+    if invitation.role == Role.EMPLOYER_OWNER:
+        Membership.objects.filter(user=user, organisation=invitation.organisation,
+                                  role=Role.EMPLOYER_MEMBER).delete()
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, organisation: Organisation, actor, user: User) -> None:
+    """Removes a colleague; access ends with their next request. The last owner cannot be removed.
+    API tokens the removed person created are revoked with them."""
+    _require_owner(organisation=organisation, actor=actor)
+    # Lock the organisation so that two owners cannot remove each other at the same time.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    memberships = Membership.objects.filter(organisation=organisation, user=user, role__in=Role.employer_roles())
+    if not memberships.exists():
+        raise EmployerError(_("This person is not a member of the organisation."), code="not_member")
+    if memberships.filter(role=Role.EMPLOYER_OWNER).exists():
+        owners = Membership.objects.filter(organisation=organisation, role=Role.EMPLOYER_OWNER)
+        if owners.exclude(user=user).count() == 0:
+            raise EmployerError(_("The last owner cannot be removed. Make someone else an owner first."),
+                                code="last_owner")
+    memberships.delete()
+    ApiToken.objects.filter(organisation=organisation, created_by=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+
+
+# API tokens -----------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "wsa"  # noqa: S105 - the public prefix of every token, not a secret
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, organisation: Organisation, actor, name: str, scopes: list[str],
+                     expires_at=None) -> tuple[ApiToken, str]:
+    """A new token; returns (row, the token in clear). The clear token is never stored or shown again."""
+    _require_owner(organisation=organisation, actor=actor)
+    scopes = sorted(set(scopes))
+    if not scopes or set(scopes) - set(ApiScope.values):
+        raise EmployerError(_("Choose at least one valid scope."), code="scopes")
+    while True:
+        prefix = secrets.token_hex(4)
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            break
+    raw = f"{API_TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(organisation=organisation, name=name.strip()[:100], prefix=prefix,
+                                    token_hash=_token_hash(raw), scopes=scopes, created_by=actor,
+                                    expires_at=expires_at)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> None:
+    _require_owner(organisation=token.organisation, actor=actor)
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The active token for `raw`, or None. Lookup by prefix, SHA-256 compared in constant time."""
+    parts = (raw or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != API_TOKEN_PREFIX or not parts[1] or len(parts[1]) > 16:
+        return None
+    token = ApiToken.objects.select_related("organisation").filter(prefix=parts[1]).first()
+    if token is None:
+        # Spend the same work as for a known prefix, so timing does not tell prefixes apart.
+        hmac.compare_digest(_token_hash(raw), "0" * 64)
+        return None
+    if not hmac.compare_digest(_token_hash(raw), token.token_hash) or not token.is_active:
+        return None
+    if token.organisation.kind != OrganisationKind.EMPLOYER:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+# Webhook endpoints ----------------------------------------------------------------------------
+
+def _webhook_fernet():
+    from cryptography.fernet import Fernet
+
+    configured = getattr(settings, "WSA_WEBHOOK_ENCRYPTION_KEY", "")
+    material = configured or f"wsa-webhook-secrets:{settings.SECRET_KEY}"
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(material.encode()).digest()))
+
+
+def webhook_secret(endpoint: WebhookEndpoint) -> str:
+    return _webhook_fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+
+
+def webhook_url_validate(url: str) -> str:
+    """Only http(s) URLs with a host; https outside development; no literal private addresses."""
+    parts = urlsplit(url.strip())
+    allow_http = getattr(settings, "WSA_WEBHOOK_ALLOW_HTTP", False)
+    if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.hostname:
+        raise ValidationError(_("Enter an https:// URL."), code="scheme")
+    if parts.username or parts.password:
+        raise ValidationError(_("The URL must not contain a user name or password."), code="credentials")
+    if not getattr(settings, "WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False):
+        try:
+            address = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            address = None
+        if parts.hostname.lower() == "localhost" or (address is not None and not address.is_global):
+            raise ValidationError(_("The URL must point to a public address."), code="private")
+    return url.strip()
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, organisation: Organisation, actor, url: str,
+                            description: str = "") -> tuple[WebhookEndpoint, str]:
+    """Registers an endpoint; returns (row, the signing secret in clear, shown once)."""
+    if actor is not None:
+        _require_owner(organisation=organisation, actor=actor)
+    try:
+        url = webhook_url_validate(url)
+    except ValidationError as exc:
+        raise EmployerError(exc.messages[0], code="url") from exc
+    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=organisation, url=url, description=description.strip()[:200],
+        secret_encrypted=_webhook_fernet().encrypt(secret.encode()).decode(), created_by=actor,
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor) -> None:
+    if actor is not None:
+        _require_owner(organisation=endpoint.organisation, actor=actor)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(disabled_at=timezone.now())
+
+
+# Consent --------------------------------------------------------------------------------------
+
+def _require_candidate(*, case, actor) -> None:
+    if not actor.is_authenticated or case.person.user_id != actor.pk:
+        raise PermissionDenied(gettext("Only the candidate of the case can decide this."))
+
+
+@transaction.atomic
+def case_consent_set(*, case, actor, scope: str) -> CaseConsent:
+    """The candidate decides what the employer of the case may see; the previous choice ends now."""
+    from applications.models import Case
+
+    scope = ConsentScope(scope)
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if locked.employer_id is None:
+        raise EmployerError(_("This case has no employer."), code="no_employer")
+    now = timezone.now()
+    CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=now)
+    consent = CaseConsent.objects.create(case=locked, person=locked.person, organisation_id=locked.employer_id,
+                                         scope=scope, granted_at=now, granted_by=actor)
+    _consent_event(case=locked, actor=actor, scope=scope)
+    return consent
+
+
+@transaction.atomic
+def case_consent_revoke(*, case, actor) -> None:
+    """Withdraws the consent at once: from the next request on the employer sees status and next step only."""
+    from applications.models import Case
+
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        _consent_event(case=locked, actor=actor, scope="revoked")
+
+
+def _consent_event(*, case, actor, scope: str) -> None:
+    from applications.services import event_append
+
+    # Internal: an audit entry for staff; the candidate sees their choice on the consent page.
+    event_append(case=case, kind="note", actor=actor, internal=True, payload={"employer_consent": str(scope)})

@@ -2,7 +2,10 @@ from django.contrib import admin
 
 from .models import (
     Case,
+    CaseAccess,
+    CaseAssignment,
     Decision,
+    DocumentRequest,
     Employment,
     Event,
     LanguageSkill,
@@ -151,3 +154,39 @@ class WorkExperienceAdmin(admin.ModelAdmin):
 class ReferenceCounterAdmin(admin.ModelAdmin):
     list_display = ["year", "last_number"]
     readonly_fields = ["year", "last_number"]
+
+
+@admin.register(CaseAssignment)
+class CaseAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["case", "user", "claimed_at"]
+    search_fields = ["case__reference", "user__email"]
+    raw_id_fields = ["case", "user"]
+
+
+@admin.register(DocumentRequest)
+class DocumentRequestAdmin(admin.ModelAdmin):
+    list_display = ["case", "reason", "due_at", "requested_by", "created_at", "fulfilled_at"]
+    list_filter = ["reason"]
+    search_fields = ["case__reference"]
+    readonly_fields = ["public_id", "created_at"]
+    raw_id_fields = ["case", "requested_by"]
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(admin.ModelAdmin):
+    """The access log is append-only: read here, never edited."""
+
+    list_display = ["created_at", "case", "actor", "object_kind", "action", "role", "organisation_name"]
+    list_filter = ["object_kind", "action", "role"]
+    search_fields = ["case__reference", "actor__email", "organisation_name"]
+    readonly_fields = ["case", "actor", "object_kind", "object_id", "object_label", "action", "role", "organisation",
+                       "organisation_name", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,11 +6,15 @@ from django.utils.translation import gettext as _
 from .lifecycle import TRANSITIONS, CaseState
 
 
-def _state_label(value: str) -> str:
+def _choice_label(choices, value: str) -> str:
     try:
-        return str(CaseState(value).label)
+        return str(choices(value).label)
     except ValueError:
         return value
+
+
+def _state_label(value: str) -> str:
+    return _choice_label(CaseState, value)
 
 
 def event_text(event) -> str:
@@ -27,13 +31,15 @@ def event_text(event) -> str:
     if event.kind == "message":
         return _("New message in the case.")
     if event.kind == "document":
+        from documents.models import Document
+
         return _("Document “%(name)s”: %(what)s") % {
-            "name": payload.get("name", ""), "what": payload.get("what", "")
+            "name": payload.get("name", ""), "what": _choice_label(Document.State, payload.get("state", "")),
         }
     if event.kind == "authority":
-        return _("Authority step “%(step)s”: %(what)s") % {
-            "step": payload.get("step", ""), "what": payload.get("what", "")
-        }
+        from authorities.events import authority_event_text
+
+        return authority_event_text(payload)
     if event.kind == "decision":
         return _("A decision was issued.")
     if event.kind == "note":

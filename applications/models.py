@@ -313,3 +313,100 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.case} · {self.get_kind_display()} · {self.get_outcome_display()}"
+
+
+# --- Back office -----------------------------------------------------------------------------
+
+
+class CaseAssignment(models.Model):
+    """Who works a case right now ("claim"). One row per claimed case; releasing deletes it."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="assignment")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_assignments",
+                             verbose_name=_("assigned to"))
+    claimed_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case assignment")
+        verbose_name_plural = _("case assignments")
+
+    def __str__(self):
+        return f"{self.case} → {self.user}"
+
+
+class DocumentRequestReason(models.TextChoices):
+    """The catalogue of reasons for asking the applicant for documents (structured, bilingual)."""
+
+    MISSING = "missing", _("A required document is missing")
+    ILLEGIBLE = "illegible", _("The document is not legible")
+    EXPIRED = "expired", _("The document has expired")
+    INCOMPLETE = "incomplete", _("The document is incomplete (pages missing)")
+    TRANSLATION = "translation", _("A certified translation is needed")
+    NAME_MISMATCH = "name_mismatch", _("The names do not match the passport")
+    CERTIFICATION = "certification", _("A certified copy is needed")
+    EMPLOYER_DECLARATION = "employer_declaration", _("The employer's declaration is missing or incomplete")
+    RECOGNITION = "recognition", _("Proof of recognition of the qualification is missing")
+    OTHER = "other", _("Other reason (see note)")
+
+
+class DocumentRequest(models.Model):
+    """A structured request to the applicant for documents, with a reason from the catalogue and a deadline."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="document_requests")
+    reason = models.CharField(_("reason"), max_length=30, choices=DocumentRequestReason.choices)
+    note = models.TextField(_("note to the applicant"), blank=True)
+    due_at = models.DateTimeField(_("deadline"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("requested by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document request")
+        verbose_name_plural = _("document requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["case", "fulfilled_at"], name="docrequest_case_open")]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_reason_display()}"
+
+
+class CaseAccess(models.Model):
+    """The access log: every staff read of a case, a document or a decision (who, when, what, why).
+
+    Append-only; written by applications.audit.access_record(). The applicant can see it.
+    """
+
+    class ObjectKind(models.TextChoices):
+        CASE = "case", _("Case file")
+        DOCUMENT = "document", _("Document")
+        DECISION = "decision", _("Decision")
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        PREVIEW = "preview", _("previewed")
+        DOWNLOAD = "download", _("downloaded")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accesses")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                              verbose_name=_("who"))
+    object_kind = models.CharField(_("what"), max_length=20, choices=ObjectKind.choices)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, default=Action.VIEW)
+    # Why: the role and office under which the person acted, kept as text so the log stays true later.
+    role = models.CharField(_("role"), max_length=30, blank=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("office"))
+    organisation_name = models.CharField(_("office"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="caseaccess_case_created")]
+
+    def __str__(self):
+        return f"{self.case} · {self.object_kind} · {self.actor} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,21 +1,58 @@
 """Reads of the case store. Every function takes the acting user and returns only what they may see."""
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+import base64
+import binascii
+import json
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import import_module
 
-from accounts.models import OrganisationKind, Role
+from django.apps import apps
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_staff_member
 
-from .models import Case, Event
+from .lifecycle import CaseState
+from .models import Case, CaseAccess, Decision, DocumentRequest, Event, Message
 
 
 def case_visibility_filter(*, viewer) -> Q | None:
-    """The cases `viewer` may read, as a filter; None means none at all."""
+    """The cases `viewer` may read, as a filter; None means none at all.
+
+    WSA staff and admins see every case; caseworkers of an authority office (BA, visa office,
+    foreigners' authority, recognition body) only the cases with a request to their office.
+    """
     if not viewer.is_authenticated:
         return None
     if user_is_staff_member(user=viewer):
-        return Q()
+        scope = staff_scope(viewer=viewer)
+        if scope.sees_all:
+            return Q()
+        staff_visible = _cases_requested_from_q(scope.office_ids)
+    else:
+        staff_visible = None
     visible = Q(person__user=viewer)
+    if staff_visible is not None:
+        visible |= staff_visible
     employers = organisation_list_for_user(
         user=viewer, kinds=[OrganisationKind.EMPLOYER], roles=Role.employer_roles()
     )
@@ -46,3 +83,1418 @@ def case_timeline(*, viewer, case: Case) -> QuerySet[Event]:
     if not user_is_staff_member(user=viewer):
         events = events.filter(internal=False)
     return events
+
+
+# --- Back office: who the staff member is --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """What a staff member may see and do: their offices and roles, read once per request."""
+
+    user_id: int | None
+    sees_all: bool = False
+    is_admin: bool = False
+    # (organisation id, organisation name, organisation kind, role) for every staff membership.
+    memberships: tuple[tuple[int, str, str, str], ...] = ()
+    office_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def office_kinds(self) -> frozenset[str]:
+        return frozenset(kind for _, _, kind, _ in self.memberships)
+
+    @property
+    def is_wsa(self) -> bool:
+        return OrganisationKind.WSA in self.office_kinds or self.is_admin
+
+    def has_kind(self, kind: str) -> bool:
+        return kind in self.office_kinds
+
+    def is_supervisor_of_kind(self, kind: str) -> bool:
+        return self.is_admin or any(k == kind and r == Role.SUPERVISOR for _, _, k, r in self.memberships)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.is_admin or any(r == Role.SUPERVISOR for *_, r in self.memberships)
+
+    def primary(self) -> tuple[int | None, str, str]:
+        """(organisation id, name, role) to record as the "why" of an access."""
+        if self.memberships:
+            ranked = sorted(self.memberships, key=lambda m: (m[2] != OrganisationKind.WSA, m[3] != Role.SUPERVISOR))
+            org_id, name, _, role = ranked[0]
+            return org_id, name, role
+        return None, "", Role.ADMIN if self.is_admin else ""
+
+    def offices_of_kind(self, kind: str) -> frozenset[int]:
+        return frozenset(org for org, _, k, _ in self.memberships if k == kind)
+
+
+def staff_scope(*, viewer) -> StaffScope:
+    """The staff scope of `viewer`, cached on the user object for the rest of the request."""
+    cached = getattr(viewer, "_wsa_staff_scope", None)
+    if cached is not None:
+        return cached
+    if not viewer.is_authenticated:
+        return StaffScope(user_id=None)
+    rows = tuple(
+        Membership.objects.filter(user=viewer, organisation__isnull=False, role__in=Role.staff_roles(),
+                                  organisation__kind__in=OrganisationKind.authority_kinds())
+        .order_by("organisation__name", "role")
+        .values_list("organisation_id", "organisation__name", "organisation__kind", "role")
+    )
+    is_admin = viewer.is_superuser or any(role == Role.ADMIN for *_, role in rows)
+    sees_all = is_admin or any(kind == OrganisationKind.WSA for _, _, kind, _ in rows)
+    offices = frozenset(org for org, _, kind, _ in rows if kind != OrganisationKind.WSA)
+    scope = StaffScope(user_id=viewer.pk, sees_all=sees_all, is_admin=is_admin, memberships=rows,
+                       office_ids=offices)
+    viewer._wsa_staff_scope = scope
+    return scope
+
+
+# --- Back office: the authorities app, read defensively -------------------------------------------
+# The authorities app (AuthorityRequest) is built alongside; these helpers find its fields by their
+# type so that the back office keeps working (and fails closed) whatever their exact names are.
+
+
+@dataclass(frozen=True)
+class _RequestSchema:
+    model: type
+    case: str               # FK to Case
+    office: str             # lookup path to the Organisation id
+    authority: str | None   # FK to authorities.Authority, when there is one
+    due: str | None         # legal deadline field
+    open_q: Q               # filter for requests still waiting for an answer
+    answered_at: str | None
+    public_id: str
+
+
+@cache
+def _request_schema() -> _RequestSchema | None:
+    try:
+        model = apps.get_model("authorities", "AuthorityRequest")
+    except LookupError:
+        return None
+    fields = {f.name: f for f in model._meta.get_fields() if getattr(f, "concrete", False)}
+    case_fk = next((n for n, f in fields.items() if f.many_to_one and f.related_model is Case), None)
+    organisation_model = apps.get_model("accounts", "Organisation")
+    office = authority = None
+    for name, f in fields.items():
+        if f.many_to_one and f.related_model is not None and f.related_model._meta.label == "authorities.Authority":
+            authority, office = name, f"{name}__organisation"
+            break
+    if office is None:
+        office = next((n for n, f in fields.items() if f.many_to_one and f.related_model is organisation_model), None)
+    if case_fk is None or office is None:
+        return None
+    due = next((n for n in ("due_at", "deadline", "due_on") if n in fields), None)
+    answered_at = next((n for n in ("answered_at", "completed_at", "closed_at") if n in fields), None)
+    if answered_at:
+        open_q = Q(**{f"{answered_at}__isnull": True})
+    elif "outcome" in fields:
+        open_q = Q(outcome="") | (Q(outcome__isnull=True) if fields["outcome"].null else Q(pk__in=[]))
+    else:
+        open_q = Q()
+    request_states = getattr(import_module(model.__module__), "RequestState", None)
+    if "state" in fields and hasattr(request_states, "open_states"):
+        # The authorities app says which states owe an answer (sent, acknowledged); a request that
+        # is still on its way (pending) is already the office's to answer in the back office.
+        waiting = list(request_states.open_states()) + ([request_states.PENDING] if hasattr(
+            request_states, "PENDING") else [])
+        open_q = Q(state__in=waiting)
+    elif "state" in fields:
+        closed = {"answered", "approved", "rejected", "deemed_approved", "cancelled", "closed", "done", "completed",
+                  "failed", "withdrawn"}
+        choices = {value for value, _ in (fields["state"].choices or [])}
+        closed_here = closed & choices if choices else closed
+        if closed_here:
+            open_q &= ~Q(state__in=closed_here)
+    public_id = "public_id" if "public_id" in fields else "pk"
+    return _RequestSchema(model=model, case=case_fk, office=office, authority=authority, due=due, open_q=open_q,
+                          answered_at=answered_at, public_id=public_id)
+
+
+def _cases_requested_from_q(office_ids) -> Q | None:
+    """Cases with a request to one of `office_ids`; None when there is no such case (fail closed)."""
+    schema = _request_schema()
+    if schema is None or not office_ids:
+        return None
+    requests = schema.model.objects.filter(**{f"{schema.office}__in": list(office_ids)}).values(schema.case)
+    return Q(pk__in=requests)
+
+
+def authority_requests_available() -> bool:
+    return _request_schema() is not None
+
+
+# --- Back office: the queue ------------------------------------------------------------------------
+
+# Service target of the WSA for the completeness check after submission. The law sets none for the
+# WSA itself; the accelerated procedure expects receipt/completeness confirmations within 2–4 weeks
+# (DOMAIN.md §1.4, [V lexcada]); we aim for the short end. Move to applications/rules (deadlines).
+COMPLETENESS_CHECK_DAYS = 14
+DUE_SOON_DAYS = 3
+QUEUE_PAGE_SIZE = 25
+WSA_QUEUE_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED)
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
+
+SORTS = {
+    # name: (annotation, descending)
+    "deadline": ("deadline_at", False),
+    "submitted": ("submitted_at", False),
+    "-submitted": ("submitted_at", True),
+}
+
+
+@dataclass
+class QueueFilters:
+    state: str = ""          # "" = the role's default queue, "all" = every visible case
+    title: str = ""
+    country: str = ""
+    office: int | None = None
+    assignee: str = ""       # "", "me", "none" or a user's public id
+    due: str = ""            # "", "overdue", "soon"
+    q: str = ""
+    sort: str = "deadline"
+    cursor: str = ""
+
+
+@dataclass
+class QueuePage:
+    cases: list
+    next_cursor: str | None
+    now: datetime
+
+
+def _deadline_expression(*, scope: StaffScope):
+    """The legal (or service) deadline that matters to this viewer, as an annotation."""
+    schema = _request_schema()
+    document_due = Subquery(
+        DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
+        .order_by("due_at").values("due_at")[:1], output_field=DateTimeField())
+    completeness_due = ExpressionWrapper(F("submitted_at") + timedelta(days=COMPLETENESS_CHECK_DAYS),
+                                         output_field=DateTimeField())
+    request_due = None
+    if schema is not None and schema.due:
+        requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk")})
+        if not scope.sees_all:
+            requests = requests.filter(**{f"{schema.office}__in": list(scope.office_ids)})
+        request_due = Subquery(requests.order_by(schema.due).values(schema.due)[:1], output_field=DateTimeField())
+    if not scope.sees_all:
+        return request_due if request_due is not None else Value(None, output_field=DateTimeField())
+    whens = [
+        When(state=CaseState.DOCUMENTS_REQUESTED, then=document_due),
+        When(state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK], then=completeness_due),
+    ]
+    if request_due is not None:
+        whens.append(When(state=CaseState.AUTHORITY_REVIEW, then=request_due))
+    return DbCase(*whens, default=Value(None, output_field=DateTimeField()), output_field=DateTimeField())
+
+
+def _encode_cursor(value: datetime, pk: int) -> str:
+    raw = json.dumps([value.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        parsed = datetime.fromisoformat(value)
+        if timezone.is_naive(parsed) or not isinstance(pk, int):
+            return None
+        return parsed, pk
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> QuerySet[Case]:
+    """The back-office queue of `viewer`, filtered, annotated with `deadline_at` and `sort_value`, sorted.
+
+    WSA staff: cases waiting for the completeness check; authority staff: cases with a request to
+    their office. Nothing at all for anyone else.
+    """
+    filters = filters or QueueFilters()
+    if not user_is_staff_member(user=viewer):
+        return Case.objects.none()
+    scope = staff_scope(viewer=viewer)
+    if scope.sees_all:
+        cases = Case.objects.all()
+    else:
+        requested = _cases_requested_from_q(scope.office_ids)
+        if requested is None:
+            return Case.objects.none()
+        cases = Case.objects.filter(requested)
+    if filters.state == "all":
+        pass
+    elif filters.state in CaseState.values:
+        cases = cases.filter(state=filters.state)
+    elif scope.sees_all:
+        cases = cases.filter(state__in=WSA_QUEUE_STATES)
+    else:
+        schema = _request_schema()
+        open_requests = schema.model.objects.filter(
+            schema.open_q, **{f"{schema.office}__in": list(scope.office_ids)}).values(schema.case)
+        cases = cases.filter(pk__in=open_requests)
+    if filters.title:
+        cases = cases.filter(title_code=filters.title)
+    if filters.country:
+        cases = cases.filter(person__nationality=filters.country.upper())
+    if filters.office:
+        requested = _cases_requested_from_q({filters.office})
+        cases = cases.filter(requested) if requested is not None else cases.none()
+    if filters.assignee == "me":
+        cases = cases.filter(assignment__user=viewer)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignment__isnull=True)
+    elif filters.assignee:
+        cases = cases.filter(assignment__user__public_id=filters.assignee)
+    if filters.q:
+        term = filters.q.strip()
+        # On PostgreSQL these icontains are served by the pg_trgm GIN indexes of migration 0002.
+        cases = cases.filter(
+            Q(reference__icontains=term) | Q(person__surname__icontains=term)
+            | Q(person__given_names__icontains=term) | Q(person__passport_number__icontains=term)
+        )
+    now = timezone.now()
+    cases = cases.annotate(deadline_at=_deadline_expression(scope=scope))
+    if filters.due == "overdue":
+        cases = cases.filter(deadline_at__lt=now)
+    elif filters.due == "soon":
+        cases = cases.filter(deadline_at__gte=now, deadline_at__lt=now + timedelta(days=DUE_SOON_DAYS))
+    field_name, descending = SORTS.get(filters.sort, SORTS["deadline"])
+    sentinel = _FAR_PAST if descending else _FAR_FUTURE
+    cases = cases.annotate(sort_value=Coalesce(F(field_name), Value(sentinel, output_field=DateTimeField()),
+                                               output_field=DateTimeField()))
+    cases = cases.select_related("person", "employer", "assignment__user")
+    if descending:
+        return cases.order_by("-sort_value", "-pk")
+    return cases.order_by("sort_value", "pk")
+
+
+def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """One page of the queue by keyset: the cursor is (sort value, pk) of the last row; no OFFSET."""
+    cases = case_list_for_staff(viewer=viewer, filters=filters)
+    _, descending = SORTS.get(filters.sort, SORTS["deadline"])
+    position = _decode_cursor(filters.cursor) if filters.cursor else None
+    if position is not None:
+        value, pk = position
+        if descending:
+            cases = cases.filter(Q(sort_value__lt=value) | Q(sort_value=value, pk__lt=pk))
+        else:
+            cases = cases.filter(Q(sort_value__gt=value) | Q(sort_value=value, pk__gt=pk))
+    rows = list(cases[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1].sort_value, rows[-1].pk)
+    return QueuePage(cases=rows, next_cursor=next_cursor, now=timezone.now())
+
+
+def queue_filter_options(*, viewer) -> dict:
+    """Choices for the queue's filter form, from what the viewer can see (a few small queries)."""
+    scope = staff_scope(viewer=viewer)
+    visible = case_visibility_filter(viewer=viewer)
+    cases = Case.objects.filter(visible) if visible is not None else Case.objects.none()
+    titles = sorted(t for t in cases.exclude(title_code="").values_list("title_code", flat=True).distinct())
+    countries = sorted(c for c in cases.exclude(person__nationality="").values_list(
+        "person__nationality", flat=True).distinct())
+    from accounts.models import Organisation, User
+
+    offices = Organisation.objects.filter(kind__in=OrganisationKind.authority_kinds()).exclude(
+        kind=OrganisationKind.WSA)
+    if not scope.sees_all:
+        offices = offices.filter(pk__in=scope.office_ids)
+    colleague_orgs = [org for org, *_ in scope.memberships]
+    colleagues = User.objects.filter(memberships__organisation__in=colleague_orgs,
+                                     memberships__role__in=Role.staff_roles()).distinct().order_by("full_name")
+    return {"titles": titles, "countries": countries, "offices": list(offices.values_list("pk", "name")),
+            "colleagues": list(colleagues.values_list("public_id", "full_name", "email"))}
+
+
+def deadline_status(*, deadline, now=None) -> str:
+    """'overdue', 'soon' or '' for a deadline, for the badge (text plus colour)."""
+    if deadline is None or deadline >= _FAR_FUTURE - timedelta(days=1):
+        return ""
+    now = now or timezone.now()
+    if deadline < now:
+        return "overdue"
+    if deadline < now + timedelta(days=DUE_SOON_DAYS):
+        return "soon"
+    return ""
+
+
+# --- Back office: the case file ------------------------------------------------------------------
+
+
+def case_get_for_staff(*, viewer, public_id) -> Case:
+    """One case for the back office (404 when the staff member may not see it)."""
+    if not user_is_staff_member(user=viewer):
+        raise Http404
+    visible = case_visibility_filter(viewer=viewer)
+    if visible is None:
+        raise Http404
+    try:
+        return (Case.objects.filter(visible).select_related("person", "employer", "employment", "assignment__user")
+                .get(public_id=public_id))
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def case_documents(*, viewer, case: Case):
+    """The documents of a case (its own and the once-only ones of the person), with their findings."""
+    from documents.models import Document
+
+    if case_visibility_filter(viewer=viewer) is None:
+        return Document.objects.none()
+    return (Document.objects.filter(Q(case=case) | Q(case__isnull=True, owner_id=case.person_id))
+            .prefetch_related("findings").order_by("-created_at", "-pk"))
+
+
+def case_document_get(*, viewer, case: Case, public_id):
+    try:
+        return case_documents(viewer=viewer, case=case).get(public_id=public_id)
+    except Exception as exc:  # DoesNotExist, ValidationError on a malformed id
+        raise Http404 from exc
+
+
+def case_messages(*, viewer, case: Case) -> QuerySet[Message]:
+    """Messages of a case; internal notes only for staff."""
+    messages = case.messages.select_related("author")
+    if not user_is_staff_member(user=viewer):
+        messages = messages.filter(internal=False)
+    return messages
+
+
+def case_decisions(*, viewer, case: Case) -> QuerySet[Decision]:
+    decisions = case.decisions.select_related("decided_by", "approved_by")
+    if not user_is_staff_member(user=viewer):
+        decisions = decisions.filter(status=Decision.Status.ISSUED)
+    return decisions
+
+
+def case_decision_get(*, viewer, case: Case, public_id) -> Decision:
+    try:
+        return case_decisions(viewer=viewer, case=case).get(public_id=public_id)
+    except Exception as exc:
+        raise Http404 from exc
+
+
+def case_document_requests(*, viewer, case: Case) -> QuerySet[DocumentRequest]:
+    return case.document_requests.select_related("requested_by")
+
+
+def case_authority_steps(*, viewer, case: Case) -> list:
+    """Every authority request of the case (the case file is shared by all offices that work it)."""
+    schema = _request_schema()
+    if schema is None:
+        return []
+    related = [schema.authority] if schema.authority else []
+    requests = schema.model.objects.filter(**{schema.case: case}).select_related(*related)
+    scope = staff_scope(viewer=viewer)
+    steps = []
+    for request in requests.order_by("pk"):
+        office_id = _request_office_id(request, schema)
+        request.wsa_answerable = office_id in scope.office_ids and schema.model.objects.filter(
+            schema.open_q, pk=request.pk).exists()
+        request.wsa_office_id = office_id
+        request.wsa_public_id = getattr(request, schema.public_id)
+        request.wsa_conditions = conditions_text(getattr(request, "conditions", None))
+        request.wsa_office_name = str(getattr(request, schema.authority) or "") if schema.authority else ""
+        steps.append(request)
+    return steps
+
+
+CONDITION_LABELS = {
+    "employer": gettext_lazy("employer"), "occupation": gettext_lazy("occupation"),
+    "duration_months": gettext_lazy("duration (months)"), "other": gettext_lazy("other"),
+}
+
+
+def conditions_text(conditions) -> str:
+    """Conditions of an authority answer (text, list or dict) as one readable line."""
+    if not conditions:
+        return ""
+    if isinstance(conditions, dict):
+        return "; ".join(f"{CONDITION_LABELS.get(k, k)}: {v}" for k, v in conditions.items() if v not in ("", None))
+    if isinstance(conditions, list | tuple):
+        return "; ".join(str(c) for c in conditions if c)
+    return str(conditions)
+
+
+def _request_office_id(request, schema: _RequestSchema):
+    if schema.authority:
+        authority = getattr(request, schema.authority)
+        return authority.organisation_id if authority else None
+    return getattr(request, f"{schema.office}_id", None)
+
+
+def case_authority_step_get(*, viewer, case: Case, public_id):
+    """An open request of this case to one of the viewer's offices, or 404."""
+    schema = _request_schema()
+    scope = staff_scope(viewer=viewer)
+    if schema is None or not scope.office_ids:
+        raise Http404
+    try:
+        return schema.model.objects.get(**{schema.case: case, schema.public_id: public_id,
+                                           f"{schema.office}__in": list(scope.office_ids)})
+    except Exception as exc:
+        raise Http404 from exc
+
+
+def case_access_list(*, viewer, case: Case) -> QuerySet[CaseAccess]:
+    """Who read the case file, its documents and decisions: for the applicant (their own case) and staff."""
+    allowed = (case.person.user_id is not None and case.person.user_id == viewer.pk) or (
+        user_is_staff_member(user=viewer) and case_list(viewer=viewer).filter(pk=case.pk).exists())
+    if not allowed:
+        return CaseAccess.objects.none()
+    return case.accesses.select_related("actor", "organisation")
+
+
+def decision_get_by_verification_code(*, code: str) -> Decision | None:
+    """The public verification page: an issued decision by its code, or None. No viewer: the code is the key."""
+    if not code or len(code) > 32:
+        return None
+    return (Decision.objects.filter(verification_code=code, status=Decision.Status.ISSUED)
+            .select_related("case", "decided_by", "approved_by").first())
+
+
+def decisions_awaiting_approval(*, viewer) -> QuerySet[Decision]:
+    """Rejections waiting for a second pair of eyes, for a supervisor of the deciding kind of office."""
+    scope = staff_scope(viewer=viewer)
+    kinds = []
+    if scope.is_supervisor_of_kind(OrganisationKind.VISA_OFFICE):
+        kinds.append(Decision.Kind.VISA)
+    if scope.is_supervisor_of_kind(OrganisationKind.FOREIGNERS_AUTHORITY):
+        kinds.append(Decision.Kind.RESIDENCE_PERMIT)
+    visible = case_visibility_filter(viewer=viewer)
+    if not kinds or visible is None:
+        return Decision.objects.none()
+    return (Decision.objects.filter(status=Decision.Status.AWAITING_APPROVAL, kind__in=kinds,
+                                    case__in=Case.objects.filter(visible))
+            .exclude(decided_by=viewer).select_related("case", "decided_by"))
+
+
+# --- Back office: statistics ---------------------------------------------------------------------
+
+
+def _median_days(seconds: list[float]) -> float | None:
+    return round(statistics.median(seconds) / 86400, 1) if seconds else None
+
+
+def case_statistics(*, viewer) -> dict:
+    """Cases per state, median days per lifecycle step and per authority, overdue counts.
+
+    For supervisors and admins; computed in Python over the events (fine for the demo and tens of
+    thousands of cases; a materialised view would take over at national scale).
+    """
+    visible = case_visibility_filter(viewer=viewer)
+    cases = Case.objects.filter(visible) if visible is not None else Case.objects.none()
+    per_state = dict(cases.values_list("state").annotate(n=Count("pk")).order_by())
+    states = [(value, label, per_state.get(value, 0)) for value, label in CaseState.choices]
+    durations: dict[str, list[float]] = {}
+    entered: dict[int, tuple[str, datetime]] = {}
+    events = (Event.objects.filter(case__in=cases, kind__in=["created", "transition"])
+              .order_by("case_id", "created_at", "pk").values_list("case_id", "to_state", "created_at"))
+    for case_id, to_state, at in events.iterator():
+        previous = entered.get(case_id)
+        if previous is not None and previous[0] != to_state:
+            durations.setdefault(previous[0], []).append((at - previous[1]).total_seconds())
+        entered[case_id] = (to_state, at)
+    steps = [(value, label, len(durations.get(value, [])), _median_days(durations.get(value, [])))
+             for value, label in CaseState.choices if value in durations]
+    now = timezone.now()
+    authorities = []
+    schema = _request_schema()
+    if schema is not None:
+        name_path = f"{schema.office}__name"
+        rows = schema.model.objects.filter(**{f"{schema.case}__in": cases})
+        per_office: dict[str, dict] = {}
+        values = [name_path, "created_at"] if "created_at" in {f.name for f in schema.model._meta.fields} else [
+            name_path]
+        if schema.answered_at:
+            values.append(schema.answered_at)
+        if schema.due:
+            values.append(schema.due)
+        open_pks = set(rows.filter(schema.open_q).values_list("pk", flat=True))
+        for row in rows.values("pk", *values):
+            entry = per_office.setdefault(row[name_path] or "—", {"total": 0, "open": 0, "overdue": 0, "secs": []})
+            entry["total"] += 1
+            is_open = row["pk"] in open_pks
+            entry["open"] += is_open
+            due = row.get(schema.due) if schema.due else None
+            if is_open and due and due < now:
+                entry["overdue"] += 1
+            answered = row.get(schema.answered_at) if schema.answered_at else None
+            if answered and row.get("created_at"):
+                entry["secs"].append((answered - row["created_at"]).total_seconds())
+        authorities = [(name, e["total"], e["open"], e["overdue"], _median_days(e["secs"]))
+                       for name, e in sorted(per_office.items())]
+    overdue_documents = DocumentRequest.objects.filter(case__in=cases, fulfilled_at__isnull=True,
+                                                       case__state=CaseState.DOCUMENTS_REQUESTED,
+                                                       due_at__lt=now).count()
+    completeness_overdue = cases.filter(
+        state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK],
+        submitted_at__lt=now - timedelta(days=COMPLETENESS_CHECK_DAYS)).count()
+    total = sum(n for *_, n in states) or 1
+    max_median = max([m for *_, m in steps if m] + [m for *_, m in authorities if m] + [0]) or 1
+    return {
+        "states": [(v, label, n, round(100 * n / total)) for v, label, n in states],
+        "total": sum(n for *_, n in states),
+        "steps": [(v, label, n, m, round(100 * (m or 0) / max_median)) for v, label, n, m in steps],
+        "authorities": [(name, t, o, od, m, round(100 * (m or 0) / max_median)) for name, t, o, od, m in authorities],
+        "overdue_documents": overdue_documents,
+        "completeness_overdue": completeness_overdue,
+        "authorities_available": schema is not None,
+    }
+
+
+# --- Applicant portal -------------------------------------------------------------------------
+# The applicant portal shows only the viewer's own cases (not those they see as an employer).
+
+
+def person_for_user(*, viewer):
+    """The viewer's once-only profile, or None before they first used the portal."""
+    from .models import Person
+
+    if not viewer.is_authenticated:
+        return None
+    return Person.objects.filter(user=viewer).first()
+
+
+def applicant_case_list(*, viewer) -> QuerySet[Case]:
+    if not viewer.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(person__user=viewer).select_related("person", "employer")
+
+
+def applicant_case_get(*, viewer, public_id) -> Case:
+    """One of the viewer's own cases, or 404 (also for cases they could see as employer or staff)."""
+    try:
+        return applicant_case_list(viewer=viewer).get(public_id=public_id)
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def case_version(*, viewer, public_id, own_only: bool = True) -> int | None:
+    """The case's change counter in one cheap query, without loading the case; None if the viewer
+    may not see the case. Status fragments build their ETag from it."""
+    if own_only:
+        if not viewer.is_authenticated:
+            return None
+        cases = Case.objects.filter(person__user=viewer)
+    else:
+        visible = case_visibility_filter(viewer=viewer)
+        if visible is None:
+            return None
+        cases = Case.objects.filter(visible)
+    try:
+        return cases.filter(public_id=public_id).values_list("version", flat=True).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def case_public_messages(*, viewer, case: Case):
+    """The message thread of a case; internal notes never reach applicants or employers."""
+    messages = case.messages.select_related("author")
+    if not user_is_staff_member(user=viewer):
+        messages = messages.filter(internal=False)
+    return messages.order_by("created_at", "pk")
+
+
+def case_issued_decisions(*, viewer, case: Case):
+    from .models import Decision
+
+    decisions = case.decisions.all()
+    if not user_is_staff_member(user=viewer):
+        decisions = decisions.filter(status=Decision.Status.ISSUED)
+    return decisions.order_by("-issued_at", "-created_at")
+
+
+def decision_get(*, viewer, public_id):
+    """An issued decision of one of the viewer's own cases, or 404."""
+    from .models import Decision
+
+    try:
+        return Decision.objects.select_related("case").get(
+            case__in=applicant_case_list(viewer=viewer), status=Decision.Status.ISSUED, public_id=public_id
+        )
+    except (Decision.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def applicant_document_request(*, viewer, case: Case) -> dict | None:
+    """What the case team asked for while the case waits for documents: the open structured
+    requests (reason, note, deadline) and the reason/deadline of the transition that asked."""
+    from datetime import date
+
+    from .lifecycle import CaseState
+
+    if case.state != CaseState.DOCUMENTS_REQUESTED:
+        return None
+    event = (
+        case_timeline(viewer=viewer, case=case)
+        .filter(kind="transition", to_state=CaseState.DOCUMENTS_REQUESTED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    payload = (event.payload if event else {}) or {}
+    deadline = payload.get("deadline") or None
+    if deadline:
+        try:
+            deadline = date.fromisoformat(str(deadline)[:10])
+        except ValueError:
+            pass
+    related = getattr(case, "document_requests", None)
+    requests = list(related.filter(fulfilled_at__isnull=True).order_by("due_at")) if related is not None else []
+    return {
+        "reason": str(payload.get("reason") or payload.get("note") or ""),
+        "deadline": deadline,
+        "requested_at": event.created_at if event else None,
+        "requests": requests,
+    }
+
+
+_STEP_LABEL_ATTRS = ("get_purpose_display", "purpose_label", "get_step_display", "step", "purpose", "title")
+_STEP_STATE_ATTRS = ("get_state_display", "state_label", "state", "status")
+_STEP_DEADLINE_ATTRS = ("due_at", "legal_due", "deadline", "due_date", "due_on", "legal_deadline")
+
+
+def _first_attr(obj, names):
+    for name in names:
+        value = getattr(obj, name, None)
+        if callable(value):
+            value = value()
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def applicant_authority_steps(*, viewer, case: Case) -> list[dict]:
+    """The authority steps of the viewer's case (authorities.AuthorityRequest) as plain rows, when
+    that app provides them: what, which office, state and legal deadline."""
+    related = getattr(case, "authority_requests", None)
+    if related is None:
+        return []
+    try:
+        rows = related.all()
+        if any(f.name == "authority" for f in rows.model._meta.get_fields()):
+            rows = rows.select_related("authority")
+        rows = list(rows)
+    except Exception:  # the authorities app is built in parallel; its table may not exist yet
+        return []
+    from django.utils.translation import gettext
+
+    steps = []
+    for row in rows:
+        authority = getattr(row, "authority", None)
+        outcome = getattr(row, "get_outcome_display", None)
+        state_value = getattr(row, "state", "") or getattr(row, "status", "")
+        # Not yet sent, or a delivery problem the WSA is fixing: nothing the applicant must act on.
+        state = gettext("in preparation") if state_value in ("pending", "failed") else (
+            _first_attr(row, _STEP_STATE_ATTRS) or "")
+        steps.append({
+            "label": _first_attr(row, _STEP_LABEL_ATTRS) or "",
+            "authority": getattr(authority, "name", "") if authority is not None else "",
+            "state": state,
+            "state_value": state_value,
+            "outcome": outcome() if callable(outcome) else "",
+            "deadline": _first_attr(row, _STEP_DEADLINE_ATTRS),
+            "deemed_approval": bool(getattr(row, "deemed_approval", False)),
+        })
+    return steps
+
+
+def qualification_get(*, viewer, pk):
+    from .models import Qualification
+
+    try:
+        return Qualification.objects.get(person__user=viewer, pk=int(pk))
+    except (Qualification.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def work_experience_get(*, viewer, pk):
+    from .models import WorkExperience
+
+    try:
+        return WorkExperience.objects.get(person__user=viewer, pk=int(pk))
+    except (WorkExperience.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+# --- The application wizard -------------------------------------------------------------------
+
+def title_needs_job_offer(title_code: str, accelerated: bool = False) -> bool:
+    """Titles whose mandatory documents include the employment contract need a job offer."""
+    from . import rules
+
+    try:
+        requirements = rules.required_documents(title_code, accelerated=accelerated)
+    except rules.UnknownTitle:
+        return False
+    return any(r.code == "employment_contract" and r.mandatory for r in requirements)
+
+
+def case_checklist(*, viewer, case: Case) -> list[dict]:
+    """The documents the case's title needs before the visa (rules.required_documents), each with
+    the documents of the case uploaded for it. A rejected document does not count."""
+    from documents.selectors import document_list, documents_for_display
+    from documents.services import REQUIREMENT_KEY
+
+    from . import rules
+
+    try:
+        requirements = [
+            r for r in rules.required_documents(case.title_code, accelerated=case.accelerated) if r.stage == "visa"
+        ]
+    except rules.UnknownTitle:
+        requirements = []
+    documents = documents_for_display(document_list(viewer=viewer, case=case).order_by("created_at"))
+    by_code: dict[str, list] = {}
+    for document in documents:
+        by_code.setdefault((document.extracted or {}).get(REQUIREMENT_KEY, ""), []).append(document)
+    rows = []
+    for requirement in requirements:
+        attached = by_code.pop(requirement.code, [])
+        rows.append({
+            "code": requirement.code,
+            "label": requirement.label,
+            "mandatory": requirement.mandatory,
+            "condition": requirement.condition_label,
+            "documents": attached,
+            "satisfied": any(d.state != "rejected" for d in attached),
+        })
+    others = [d for docs in by_code.values() for d in docs]
+    if others:
+        from django.utils.translation import gettext_lazy as _
+
+        rows.append({"code": "", "label": _("Other documents"), "mandatory": False, "condition": None,
+                     "documents": others, "satisfied": True})
+    return rows
+
+
+def application_missing(*, viewer, case: Case, checklist: list[dict] | None = None) -> dict[str, list[str]]:
+    """What a draft still lacks before it can be submitted, by wizard step: {step: [messages]}."""
+    from django.utils.translation import gettext as _
+
+    from . import rules
+
+    missing: dict[str, list[str]] = {}
+
+    def add(step, message):
+        missing.setdefault(step, []).append(message)
+
+    if case.title_code not in rules.TITLE_CODES:
+        add("title", _("Choose the residence title you apply for."))
+    person = case.person
+    for name, message in [
+        ("surname", _("Enter your surname as in your passport.")),
+        ("birth_date", _("Enter your date of birth.")),
+        ("nationality", _("Enter your nationality.")),
+        ("passport_number", _("Enter your passport number.")),
+        ("passport_expiry", _("Enter the date until which your passport is valid.")),
+        ("city", _("Enter the city where you live.")),
+        ("country_of_residence", _("Enter the country where you live.")),
+    ]:
+        if not getattr(person, name):
+            add("personal", message)
+    if not person.qualifications.exists():
+        add("qualification", _("Add at least one qualification."))
+    if title_needs_job_offer(case.title_code, case.accelerated) and not case_has_employment(case=case):
+        add("employment", _("Enter the job offer."))
+    for row in checklist if checklist is not None else case_checklist(viewer=viewer, case=case):
+        if row["mandatory"] and not row["satisfied"]:
+            add("documents", _("Upload: %(document)s") % {"document": row["label"]})
+    return missing
+
+
+def case_has_employment(*, case: Case) -> bool:
+    from .models import Employment
+
+    return Employment.objects.filter(case=case).exists()
+
+
+# --- Own data (GDPR Art. 15) ----------------------------------------------------------------------
+
+def _export_value(value):
+    from datetime import date, datetime
+    from decimal import Decimal
+    from uuid import UUID
+
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
+
+
+def _export_row(obj, fields) -> dict:
+    return {name: _export_value(getattr(obj, name)) for name in fields}
+
+
+def applicant_data_export(*, viewer) -> dict:
+    """Everything the portal holds about the viewer as an applicant: account, profile, cases with
+    their events, messages, decisions and documents (metadata; the files go into the ZIP)."""
+    from django.utils import timezone
+
+    from documents.selectors import document_list, finding_message
+
+    person = person_for_user(viewer=viewer)
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "account": _export_row(viewer, ["public_id", "email", "full_name", "preferred_language", "date_joined"]),
+        "person": None,
+        "cases": [],
+        "documents": [],
+    }
+    if person is None:
+        return data
+    data["person"] = {
+        **_export_row(person, ["public_id", "surname", "given_names", "birth_date", "birth_place", "sex",
+                               "nationality", "passport_number", "passport_issuing_state", "passport_expiry",
+                               "email", "phone", "street", "postal_code", "city", "country_of_residence",
+                               "created_at", "updated_at"]),
+        "qualifications": [_export_row(q, ["kind", "title", "institution", "country", "completed_on", "recognition",
+                                           "comparable"]) for q in person.qualifications.all()],
+        "languages": [_export_row(s, ["language", "level", "certificate"]) for s in person.languages.all()],
+        "work_experience": [_export_row(w, ["employer", "job_title", "occupation_isco", "started_on", "ended_on"])
+                            for w in person.experience.all()],
+    }
+    for case in applicant_case_list(viewer=viewer).prefetch_related("events", "messages", "decisions"):
+        row = _export_row(case, ["public_id", "reference", "title_code", "procedure_language", "accelerated", "state",
+                                 "created_at", "submitted_at", "closed_at"])
+        row["employer"] = case.employer.name if case.employer else None
+        row["employment"] = (
+            _export_row(case.employment, ["job_title", "occupation_kldb", "occupation_isco", "duties",
+                                          "annual_gross_salary", "weekly_hours", "start_date", "duration_months",
+                                          "collective_agreement", "workplace_street", "workplace_postal_code",
+                                          "workplace_city", "workplace_state"])
+            if case_has_employment(case=case) else None
+        )
+        row["events"] = [
+            {**_export_row(e, ["kind", "from_state", "to_state", "payload", "created_at"]), "text": e.text}
+            for e in case_timeline(viewer=viewer, case=case)
+        ]
+        row["messages"] = [
+            {**_export_row(m, ["public_id", "body", "created_at"]), "from_me": m.author_id == viewer.pk}
+            for m in case_public_messages(viewer=viewer, case=case)
+        ]
+        row["decisions"] = [
+            _export_row(d, ["public_id", "kind", "outcome", "legal_basis", "reasons", "conditions", "valid_from",
+                            "valid_until", "issued_at", "sha256", "verification_code"])
+            for d in case_issued_decisions(viewer=viewer, case=case)
+        ]
+        data["cases"].append(row)
+    for document in document_list(viewer=viewer):
+        data["documents"].append({
+            **_export_row(document, ["public_id", "document_type", "original_name", "sha256", "size", "content_type",
+                                     "page_count", "state", "extracted", "created_at", "checked_at"]),
+            "case": document.case.reference if document.case else None,
+            "findings": [{"code": f.code, "severity": f.severity, "message": finding_message(f)}
+                         for f in document.findings.all()],
+        })
+    return data
+
+
+def applicant_data_export_zip(*, viewer):
+    """The export as a ZIP file object (spooled to disk when large): ``data.json``, ``documents/``
+    and ``decisions/``. Files that cannot be read are listed in ``missing_files`` of data.json."""
+    import json
+    import tempfile
+    import zipfile
+
+    from documents.selectors import document_list
+    from documents.services import display_name
+
+    data = applicant_data_export(viewer=viewer)
+    data["missing_files"] = []
+    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned open
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for document in document_list(viewer=viewer):
+            name = f"documents/{document.public_id}-{display_name(document.original_name, limit=80)}"
+            try:
+                with document.file.open("rb") as handle:
+                    zipped.writestr(name, handle.read())
+            except (OSError, ValueError):
+                data["missing_files"].append(name)
+        for case in applicant_case_list(viewer=viewer):
+            for decision in case_issued_decisions(viewer=viewer, case=case):
+                if not decision.pdf:
+                    continue
+                name = f"decisions/{case.reference}-{decision.public_id}.pdf"
+                try:
+                    with decision.pdf.open("rb") as handle:
+                        zipped.writestr(name, handle.read())
+                except (OSError, ValueError):
+                    data["missing_files"].append(name)
+        zipped.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    archive.seek(0)
+    return archive
+
+
+# --- Employer portal and HR API (issue 5) ------------------------------------------------------
+# What an employer may read of the cases of its organisation. The candidate's consent decides:
+#   no consent / "status": reference, state, next step (who must do what, by when) and the state
+#       history; the employer's own declaration (employment) and its own § 81a uploads;
+#   "full": also the candidate's personal data, their documents, the whole message thread and the
+#       eligibility verdict with its reasons.
+# Consent is read on every request, so a revocation takes effect at once.
+
+EMPLOYER_PAGE_SIZE = 50
+CONSENT_NONE = ""
+
+
+@dataclass
+class EmployerCaseFilters:
+    state: str = ""
+    title: str = ""
+    q: str = ""
+
+
+def _employer_organisations(viewer):
+    from accounts.selectors import employer_organisations_for_user
+
+    return employer_organisations_for_user(user=viewer)
+
+
+def _consent_scope_subquery():
+    from accounts.models import CaseConsent
+
+    return Subquery(CaseConsent.objects.filter(case=OuterRef("pk"), organisation=OuterRef("employer"),
+                                               revoked_at__isnull=True).values("scope")[:1])
+
+
+def _authority_request_model():
+    """authorities.AuthorityRequest when that app provides it (it is built alongside)."""
+    try:
+        return apps.get_model("authorities", "AuthorityRequest")
+    except LookupError:
+        return None
+
+
+def employer_cases(*, organisations, filters: EmployerCaseFilters | None = None) -> QuerySet[Case]:
+    """Cases of the given employer organisations, annotated with `consent_scope`, filtered, newest first."""
+    from django.db.models import Prefetch
+
+    from accounts.models import CandidateInvitation
+
+    filters = filters or EmployerCaseFilters()
+    cases = (Case.objects.filter(employer__in=organisations)
+             .annotate(consent_scope=Coalesce(_consent_scope_subquery(), Value(CONSENT_NONE)))
+             .select_related("person", "employer", "employer_details", "employment"))
+    if filters.state in CaseState.values:
+        cases = cases.filter(state=filters.state)
+    if filters.title:
+        cases = cases.filter(title_code=filters.title)
+    term = (filters.q or "").strip()
+    if term:
+        # Names are searched only where the candidate shared them (full consent).
+        cases = cases.filter(
+            Q(reference__icontains=term) | Q(employer_details__employer_reference__icontains=term)
+            | (Q(consent_scope="full") & (Q(person__surname__icontains=term) | Q(person__given_names__icontains=term)))
+        )
+    prefetch = [Prefetch("candidate_invitations", queryset=CandidateInvitation.objects.order_by("-created_at")),
+                Prefetch("document_requests", queryset=DocumentRequest.objects.filter(fulfilled_at__isnull=True)
+                         .order_by("due_at"))]
+    if _authority_request_model() is not None:
+        prefetch.append("authority_requests__authority")
+    return cases.prefetch_related(*prefetch).order_by("-created_at", "-pk")
+
+
+def employer_case_list(*, viewer, filters: EmployerCaseFilters | None = None) -> QuerySet[Case]:
+    """Every case of the viewer's employer organisations (none for anybody else)."""
+    return employer_cases(organisations=_employer_organisations(viewer), filters=filters)
+
+
+def employer_case_get(*, viewer, public_id) -> Case:
+    """A case of one of the viewer's employer organisations, or 404 (also for other organisations' cases)."""
+    try:
+        return employer_case_list(viewer=viewer).get(public_id=public_id)
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    except Exception as exc:  # ValidationError of a malformed id
+        from django.core.exceptions import ValidationError
+
+        if isinstance(exc, ValidationError):
+            raise Http404 from exc
+        raise
+
+
+def case_consent_scope(*, case: Case) -> str:
+    """"full", "status" or "" (no consent in force) for the employer of the case."""
+    if hasattr(case, "consent_scope"):
+        return case.consent_scope or CONSENT_NONE
+    from accounts.selectors import case_consent_in_force
+
+    consent = case_consent_in_force(case=case)
+    return consent.scope if consent else CONSENT_NONE
+
+
+@dataclass(frozen=True)
+class Need:
+    """What is needed from whom for the case to move on, and by when."""
+
+    who: str          # "candidate" | "employer" | "wsa" | "authority" | "nobody"
+    who_label: str
+    text: str
+    due: datetime | None = None
+
+
+_WHO = {
+    "candidate": gettext_lazy("Candidate"),
+    "employer": gettext_lazy("Your organisation"),
+    "wsa": gettext_lazy("Work-and-Stay-Agentur"),
+    "authority": gettext_lazy("Authority"),
+}
+
+
+def _need(who: str, text, due=None, label=None) -> Need:
+    return Need(who=who, who_label=str(label or _WHO[who]), text=str(text), due=due)
+
+
+def _latest_invitation(case: Case):
+    invitations = list(case.candidate_invitations.all())
+    if not invitations:
+        return None
+    return max(invitations, key=lambda i: (i.created_at, i.pk))
+
+
+def case_invitation_status(*, case: Case) -> str:
+    """"accepted", "pending", "expired", "declined", "revoked" or "" (no invitation)."""
+    if case.person.user_id is not None:
+        return "accepted"
+    invitation = _latest_invitation(case)
+    if invitation is None:
+        return ""
+    if invitation.accepted_at:
+        return "accepted"
+    if invitation.declined_at:
+        return "declined"
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "pending"
+
+
+def case_authority_deadlines(*, case: Case) -> list[dict]:
+    """Open authority steps of the case with their legal deadlines (empty without the authorities app)."""
+    if _authority_request_model() is None:
+        return []
+    rows = []
+    for request in case.authority_requests.all():
+        if not getattr(request, "is_open", False):
+            continue
+        authority = getattr(request, "authority", None)
+        rows.append({
+            "step": str(request.get_purpose_display()),
+            "authority": str(authority) if authority is not None else "",
+            "due": getattr(request, "due_at", None),
+            "deemed_approval": bool(getattr(request, "deemed_approval_on_silence", False)),
+            "source": getattr(request, "deadline_source", ""),
+        })
+    return sorted(rows, key=lambda r: (r["due"] is None, r["due"] or _FAR_FUTURE))
+
+
+def case_accelerated_documents(*, case: Case) -> dict[str, list]:
+    """The § 81a documents of the case by requirement code (power of attorney, agreement)."""
+    from documents.models import Document
+    from documents.services import REQUIREMENT_KEY
+
+    found: dict[str, list] = {"power_of_attorney_81a": [], "agreement_81a": []}
+    for document in Document.objects.filter(case=case).exclude(state=Document.State.REJECTED).order_by("created_at"):
+        code = (document.extracted or {}).get(REQUIREMENT_KEY, "")
+        if code in found:
+            found[code].append(document)
+    return found
+
+
+def case_needs(*, case: Case, accelerated_documents: dict | None = None) -> list[Need]:
+    """What is needed from whom now, first the most pressing. Uses prefetched invitations,
+    document requests and authority requests when the case came from employer_cases()."""
+    from django.utils.translation import gettext as _
+
+    state = case.state
+    needs: list[Need] = []
+    if state == CaseState.DRAFT:
+        status = case_invitation_status(case=case)
+        invitation = _latest_invitation(case)
+        if status == "pending":
+            needs.append(_need("candidate", _("Accept the invitation and decide what the employer may see."),
+                               invitation.expires_at))
+        elif status in ("expired", "revoked", ""):
+            needs.append(_need("employer", _("Send the candidate a new invitation.")))
+        else:
+            needs.append(_need("candidate", _("Complete the application and submit it.")))
+        if case.accelerated:
+            documents = accelerated_documents if accelerated_documents is not None else case_accelerated_documents(
+                case=case)
+            if not all(documents.values()):
+                needs.append(_need("employer", _("Upload the signed power of attorney and the agreement for the "
+                                                 "accelerated procedure.")))
+    elif state in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK):
+        due = case.submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS) if case.submitted_at else None
+        needs.append(_need("wsa", _("Check that the application is complete."), due))
+    elif state == CaseState.DOCUMENTS_REQUESTED:
+        requests = [r for r in case.document_requests.all() if r.fulfilled_at is None]
+        for request in requests:
+            if request.reason == "employer_declaration":
+                needs.append(_need("employer", _("Complete the employment declaration."), request.due_at))
+            else:
+                needs.append(_need("candidate", _("Provide the requested documents."), request.due_at))
+        if not requests:
+            needs.append(_need("candidate", _("Provide the requested documents.")))
+    elif state == CaseState.AUTHORITY_REVIEW:
+        steps = case_authority_deadlines(case=case)
+        for step in steps:
+            needs.append(_need("authority", step["step"], step["due"], label=step["authority"] or None))
+        if not steps:
+            needs.append(_need("authority", _("The authorities review the case.")))
+    elif state == CaseState.VISA_DECISION:
+        needs.append(_need("authority", _("Decide on the visa."), label=_("Visa office")))
+    elif state == CaseState.VISA_GRANTED:
+        needs.append(_need("candidate", _("Travel to Germany and report the entry.")))
+    elif state == CaseState.ENTERED:
+        needs.append(_need("authority", _("Issue the residence permit."), label=_("Foreigners' authority")))
+    return needs
+
+
+def case_next_step(*, case: Case) -> Need | None:
+    needs = case_needs(case=case)
+    return needs[0] if needs else None
+
+
+# Eligibility ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseEligibility:
+    """The rules engine's verdict for a case, from what Person and Employment hold.
+
+    `result` is the verdict for the case's title (or the best title when none is chosen yet);
+    `missing` its unmet conditions (each fixable one makes the verdict "eligible_if");
+    `missing_inputs` what the profile lacks to evaluate at all; `assumptions` what was assumed."""
+
+    available: bool
+    result: object | None = None
+    others: list = field(default_factory=list)
+    missing_inputs: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    on_date: object | None = None
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict if self.result is not None else ""
+
+    @property
+    def missing(self) -> list:
+        return list(self.result.missing) if self.result is not None else []
+
+
+def _years_of_experience(person, today):
+    from decimal import Decimal
+
+    window_start = today.replace(year=today.year - 7) if not (today.month == 2 and today.day == 29) else (
+        today.replace(year=today.year - 7, day=28))
+    days = 0
+    for item in person.experience.all():
+        start = max(item.started_on, window_start)
+        end = min(item.ended_on or today, today)
+        if end > start:
+            days += (end - start).days
+    return min(Decimal(days) / Decimal("365.25"), Decimal(80)).quantize(Decimal("0.1"))
+
+
+def case_profile(*, case: Case, today=None):
+    """(Profile or None, missing inputs, assumptions) for the rules engine, from the case's data."""
+    from django.utils.translation import gettext as _
+
+    from . import rules
+    from .models import Employment
+
+    today = today or timezone.localdate()
+    person = case.person
+    missing: list[str] = []
+    assumptions: list[str] = []
+    if person.birth_date is None:
+        missing.append(_("date of birth"))
+    qualifications = list(person.qualifications.all())
+    academic = [q for q in qualifications if q.kind == "academic"]
+    vocational = [q for q in qualifications if q.kind == "vocational"]
+    chosen = academic or vocational
+    rank = {"full": 0, "partial": 1, "pending": 2, "none": 3}
+    best = min(chosen, key=lambda q: rank.get(q.recognition, 3)) if chosen else None
+    if best is None:
+        missing.append(_("qualification"))
+    levels = {s.language: s.level for s in person.languages.all()}
+    employment = Employment.objects.filter(case=case).first()
+    job_offer = None
+    if employment is None:
+        missing.append(_("job offer"))
+    elif not employment.occupation_isco:
+        missing.append(_("occupation code (ISCO-08)"))
+    else:
+        job_offer = {
+            "annual_gross_salary_eur": employment.annual_gross_salary,
+            "occupation_isco": employment.occupation_isco,
+            "shortage_occupation": employment.occupation_isco.startswith(rules.engine.BLUE_CARD_SHORTAGE_ISCO_GROUPS),
+            "hours_per_week": employment.weekly_hours,
+            "start_date": employment.start_date or today,
+            "collective_agreement": employment.collective_agreement,
+            "contract_months": employment.duration_months,
+        }
+        if employment.start_date is None:
+            assumptions.append(_("The job starts today (no start date given)."))
+    if person.birth_date is None:
+        return None, missing, assumptions
+    age = today.year - person.birth_date.year - ((today.month, today.day) < (person.birth_date.month,
+                                                                            person.birth_date.day))
+    assumptions.append(_("No earlier stays in Germany, no spouse applying jointly and no proof of means are "
+                         "taken into account."))
+    data = {
+        "age": max(0, min(age, 120)),
+        "qualification": best.kind if best else "none",
+        "recognition": best.recognition if best else "none",
+        "degree_comparable": any(q.comparable for q in academic),
+        "job_offer": job_offer,
+        "german_level": levels.get("de", "none") or "none",
+        "english_level": levels.get("en", "none") or "none",
+        "years_experience": _years_of_experience(person, today),
+        "months_in_germany_last_5_years": 0,
+        "spouse_eligible": False,
+        "monthly_means_eur": 0,
+        "it_specialist": bool(employment and employment.occupation_isco.startswith(("25", "35"))),
+        "accelerated_procedure": bool(case.accelerated and job_offer is not None),
+    }
+    if best is not None and best.kind == "academic" and best.completed_on:
+        data["degree_years_ago"] = max(0, min(today.year - best.completed_on.year, 80))
+    try:
+        return rules.Profile.from_dict(data), missing, assumptions
+    except rules.ProfileError as exc:
+        missing.append(f"{exc.field}: {exc.message}")
+        return None, missing, assumptions
+
+
+def case_eligibility(*, case: Case, today=None) -> CaseEligibility:
+    """The rules engine's verdict for the case, for the candidate and (with full consent) the employer."""
+    from . import rules
+
+    _order = {rules.ELIGIBLE: 0, rules.ELIGIBLE_IF: 1, rules.NOT_ELIGIBLE: 2}
+    today = today or timezone.localdate()
+    profile, missing_inputs, assumptions = case_profile(case=case, today=today)
+    if profile is None:
+        return CaseEligibility(available=False, missing_inputs=missing_inputs, assumptions=assumptions,
+                               on_date=today)
+    try:
+        if case.title_code in rules.TITLE_CODES:
+            result = rules.evaluate_title(case.title_code, profile, today)
+            others = []
+        else:
+            ranked = sorted(rules.evaluate(profile, today).titles, key=lambda r: _order.get(r.verdict, 3))
+            result, others = (ranked[0], [r for r in ranked[1:] if r.verdict != rules.NOT_ELIGIBLE])
+    except rules.ThresholdNotFound:
+        return CaseEligibility(available=False, missing_inputs=missing_inputs, assumptions=assumptions,
+                               on_date=today)
+    return CaseEligibility(available=True, result=result, others=others, missing_inputs=missing_inputs,
+                           assumptions=assumptions, on_date=today)
+
+
+# What an employer reads -------------------------------------------------------------------------
+
+
+def employer_case_messages(*, viewer, case: Case) -> QuerySet[Message]:
+    """The employer's thread: with full consent every public message of the case; otherwise only the
+    messages of the employer's thread (its members and the case team's replies to it)."""
+    messages = case.messages.filter(internal=False).select_related("author").order_by("created_at", "pk")
+    if case_consent_scope(case=case) != "full":
+        messages = messages.filter(employer_thread__organisation_id=case.employer_id)
+    return messages
+
+
+def employer_case_documents(*, case: Case):
+    """The candidate's documents of the case, only with full consent."""
+    from documents.models import Document
+
+    if case_consent_scope(case=case) != "full":
+        return Document.objects.none()
+    return Document.objects.filter(case=case).order_by("-created_at", "-pk")
+
+
+def employer_case_document_get(*, viewer, case: Case, public_id):
+    """A document the employer may download: with full consent any of the case, otherwise only
+    the § 81a documents its own members uploaded."""
+    from documents.models import Document
+
+    documents = Document.objects.filter(case=case)
+    if case_consent_scope(case=case) != "full":
+        from accounts.models import Membership, Role
+
+        members = Membership.objects.filter(organisation_id=case.employer_id, role__in=Role.employer_roles())
+        documents = documents.filter(uploaded_by__in=members.values("user_id"))
+    try:
+        return documents.get(public_id=public_id)
+    except Exception as exc:  # DoesNotExist or a malformed id
+        raise Http404 from exc
+
+
+def employer_case_timeline(*, case: Case) -> QuerySet[Event]:
+    """Public events; without full consent only the state changes (their payload can hold notes)."""
+    events = case.events.filter(internal=False).order_by("created_at", "pk")
+    if case_consent_scope(case=case) != "full":
+        events = events.filter(kind__in=["created", "transition"])
+    return events
+
+
+def employer_case_candidate(*, case: Case) -> dict | None:
+    """The candidate's personal data for the employer: only with full consent."""
+    if case_consent_scope(case=case) != "full":
+        return None
+    person = case.person
+    return {
+        "given_names": person.given_names, "surname": person.surname, "full_name": person.full_name,
+        "email": person.email or (person.user.email if person.user_id else ""),
+        "birth_date": person.birth_date, "nationality": person.nationality, "phone": person.phone,
+        "city": person.city, "country_of_residence": person.country_of_residence,
+    }
+
+
+def employer_export_rows(*, cases) -> list[list]:
+    """CSV rows (after a header) for the dashboard export; the candidate's name and e-mail only with
+    full consent. Cells that a spreadsheet would run as a formula are neutralised."""
+    rows = []
+    for case in cases:
+        candidate = employer_case_candidate(case=case)
+        details = getattr(case, "employer_details", None) if _has_related(case, "employer_details") else None
+        employment = case.employment if _has_related(case, "employment") else None
+        need = next(iter(case_needs(case=case)), None)
+        rows.append([_csv_cell(v) for v in [
+            case.reference, details.employer_reference if details else "", case.get_state_display(),
+            f"{need.who_label}: {need.text}" if need else "", need.due.date().isoformat() if need and need.due else "",
+            case.title_code, "yes" if case.accelerated else "no",
+            employment.job_title if employment else "",
+            candidate["full_name"] if candidate else "", candidate["email"] if candidate else "",
+            case.consent_scope if hasattr(case, "consent_scope") else case_consent_scope(case=case),
+            timezone.localtime(case.created_at).date().isoformat(),
+        ]])
+    return rows
+
+
+EMPLOYER_EXPORT_HEADER = ["reference", "your_reference", "state", "next_step", "next_step_due", "title",
+                          "accelerated", "job_title", "candidate_name", "candidate_email", "consent", "created"]
+
+
+def _has_related(obj, name: str) -> bool:
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return getattr(obj, name) is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

@@ -1,18 +1,40 @@
 """Writes to the case store. Views, tasks and commands change cases only through these functions."""
 
+import inspect
+import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .lifecycle import CaseState, transition_for
-from .models import Case, Employment, Event, EventKind, Message, Person, ProcedureLanguage, ReferenceCounter
+from .models import (
+    Case,
+    CaseAssignment,
+    Decision,
+    DocumentRequest,
+    Employment,
+    Event,
+    EventKind,
+    LanguageSkill,
+    Message,
+    Person,
+    ProcedureLanguage,
+    Qualification,
+    ReferenceCounter,
+    WorkExperience,
+)
 
 # Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
 # hub writes its outbox rows on "submit"). Keyed by transition name.
 _transition_hooks: dict[str, list[Callable]] = {}
+
+logger = logging.getLogger(__name__)
 
 
 def on_transition(name: str):
@@ -44,14 +66,19 @@ def event_append(*, case: Case, kind: str, actor=None, payload=None, internal=Fa
     )
     if not internal:
         Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
-        transaction.on_commit(lambda: _notify(event.pk))
+        transaction.on_commit(lambda: _notify(event.pk), robust=True)
     return event
 
 
 def _notify(event_id: int) -> None:
+    """Queues the e-mail about an event. A broker that is down must not turn a saved change into an
+    error page: the change is committed, only this notice is lost (and logged)."""
     from .tasks import notify_event
 
-    notify_event.delay(event_id)
+    try:
+        notify_event.apply_async((event_id,), retry=False)
+    except Exception:
+        logger.exception("Could not queue the notification for event %s", event_id)
 
 
 @transaction.atomic
@@ -104,3 +131,669 @@ def message_post(*, case: Case, author, body: str, internal: bool = False) -> Me
         payload={"message": str(message.public_id)},
     )
     return message
+
+
+# --- Applicant portal: the once-only profile, drafts, entry report, own data ------------------
+
+class CaseNotEditable(Exception):
+    """A submitted application is not changed through the wizard any more."""
+
+    def __init__(self):
+        super().__init__(gettext("This application has been submitted and can no longer be changed."))
+
+
+PERSON_EDITABLE_FIELDS = frozenset({
+    "surname", "given_names", "birth_date", "birth_place", "sex", "nationality", "passport_number",
+    "passport_issuing_state", "passport_expiry", "email", "phone", "street", "postal_code", "city",
+    "country_of_residence",
+})
+
+
+def person_ensure(*, user) -> Person:
+    """The applicant's once-only profile, created empty on first use."""
+    person = Person.objects.filter(user=user).first()
+    if person is not None:
+        return person
+    try:
+        with transaction.atomic():
+            return Person.objects.create(user=user, surname="", email=user.email)
+    except IntegrityError:  # created by a parallel request
+        return Person.objects.get(user=user)
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor=None, **fields) -> Person:
+    """Changes profile fields; the open drafts that reuse the profile see the change at once."""
+    unknown = set(fields) - PERSON_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not a profile field: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if name in {"surname", "given_names"}:
+                value = " ".join(value.split())
+            if name in {"nationality", "passport_issuing_state", "country_of_residence", "passport_number"}:
+                value = value.upper()
+        setattr(person, name, value)
+    person.save()
+    _bump_drafts(person)
+    return person
+
+
+def _bump_drafts(person: Person) -> None:
+    Case.objects.filter(person=person, state=CaseState.DRAFT).update(version=F("version") + 1)
+
+
+@transaction.atomic
+def qualification_save(*, person: Person, qualification: Qualification | None = None, **fields) -> Qualification:
+    qualification = qualification or Qualification(person=person)
+    if qualification.person_id != person.pk:
+        raise ValueError("The qualification belongs to another person.")
+    for name, value in fields.items():
+        setattr(qualification, name, value.strip() if isinstance(value, str) else value)
+    qualification.country = (qualification.country or "").upper()
+    qualification.save()
+    _bump_drafts(person)
+    return qualification
+
+
+@transaction.atomic
+def qualification_delete(*, qualification: Qualification) -> None:
+    person = qualification.person
+    qualification.delete()
+    _bump_drafts(person)
+
+
+@transaction.atomic
+def work_experience_save(*, person: Person, experience: WorkExperience | None = None, **fields) -> WorkExperience:
+    experience = experience or WorkExperience(person=person)
+    if experience.person_id != person.pk:
+        raise ValueError("The work experience belongs to another person.")
+    for name, value in fields.items():
+        setattr(experience, name, value.strip() if isinstance(value, str) else value)
+    experience.save()
+    _bump_drafts(person)
+    return experience
+
+
+@transaction.atomic
+def work_experience_delete(*, experience: WorkExperience) -> None:
+    person = experience.person
+    experience.delete()
+    _bump_drafts(person)
+
+
+@transaction.atomic
+def language_skills_set(*, person: Person, levels: dict[str, tuple[str, str]]) -> None:
+    """``levels``: language code → (CEFR level or "none", certificate). "none" without a
+    certificate removes the entry."""
+    for language, (level, certificate) in levels.items():
+        if (not level or level == "none") and not certificate:
+            LanguageSkill.objects.filter(person=person, language=language).delete()
+            continue
+        LanguageSkill.objects.update_or_create(
+            person=person, language=language,
+            defaults={"level": level or "none", "certificate": (certificate or "").strip()},
+        )
+    _bump_drafts(person)
+
+
+# Passport (MRZ) fields as the checks extract them → profile fields.
+PASSPORT_PREFILL_FIELDS = {
+    "surname": "surname",
+    "given_names": "given_names",
+    "birth_date": "birth_date",
+    "sex": "sex",
+    "nationality": "nationality",
+    "passport_number": "passport_number",
+    "issuing_state": "passport_issuing_state",
+    "expiry_date": "passport_expiry",
+}
+
+
+def passport_prefill_values(extracted: dict) -> dict:
+    """Profile values read from a passport's extracted fields (only those that are usable)."""
+    from documents.checks import countries
+
+    values = {}
+    for source, target in PASSPORT_PREFILL_FIELDS.items():
+        raw = extracted.get(source)
+        if source == "passport_number" and not raw:
+            raw = extracted.get("document_number")
+        if raw in (None, ""):
+            continue
+        if target in {"birth_date", "passport_expiry"}:
+            try:
+                raw = date.fromisoformat(str(raw)[:10])
+            except ValueError:
+                continue
+        elif target == "sex":
+            raw = {"F": "F", "M": "M"}.get(str(raw).upper(), "X")
+        elif target in {"nationality", "passport_issuing_state"}:
+            raw = countries.to_iso(str(raw))[:3]
+        else:
+            raw = " ".join(str(raw).replace("<", " ").split())[:150]
+        values[target] = raw
+    return values
+
+
+@transaction.atomic
+def person_prefill_from_passport(*, person: Person, document, actor=None) -> list[str]:
+    """Copies the data read from the passport's machine-readable zone into the profile.
+    Returns the names of the fields that changed."""
+    if document.owner_id != person.pk:
+        raise ValueError("The passport belongs to another person.")
+    values = passport_prefill_values(document.extracted or {})
+    changed = {name: value for name, value in values.items() if getattr(person, name) != value}
+    if changed:
+        person_update(person=person, actor=actor, **changed)
+    return sorted(changed)
+
+
+@transaction.atomic
+def case_draft_update(*, case: Case, actor=None, **fields) -> Case:
+    """Changes title, procedure language or § 81a option of a draft; refused once submitted."""
+    allowed = {"title_code", "procedure_language", "accelerated"}
+    if set(fields) - allowed:
+        raise ValueError("Only title, procedure language and the accelerated option can be changed.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.state != CaseState.DRAFT:
+        raise CaseNotEditable()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.version = F("version") + 1
+    locked.save(update_fields=[*fields, "version", "updated_at"])
+    locked.refresh_from_db()
+    case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return case
+
+
+@transaction.atomic
+def case_report_entry(*, case: Case, actor, entry_date: date, street: str, postal_code: str, city: str) -> Case:
+    """The applicant has entered Germany: keeps the German address on the profile and moves the
+    case to "entered". All or nothing."""
+    person = Person.objects.select_for_update().get(pk=case.person_id)
+    address = {"street": street.strip(), "postal_code": postal_code.strip(), "city": city.strip()}
+    person_update(person=person, actor=actor, country_of_residence="DEU", **address)
+    return case_transition(
+        case=case, transition="report_entry", actor=actor,
+        payload={"entry_date": entry_date.isoformat(), "address": {**address, "country": "DEU"}},
+    )
+
+
+def account_deletion_request(*, user, reason: str = "") -> None:
+    """Asks the WSA's data-protection team to delete the account (GDPR Art. 17). No data is
+    deleted here: cases under way and decisions have legal retention periods the team checks."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    recipient = getattr(settings, "WSA_DATA_PROTECTION_EMAIL", "datenschutz@wsa.example")
+    person = Person.objects.filter(user=user).first()
+    cases = list(Case.objects.filter(person__user=user).values_list("reference", "state"))
+    body = "\n".join([
+        "Request to delete an account (GDPR Art. 17), made in the applicant portal.",
+        f"User: {user.email} ({user.public_id})",
+        f"Person: {person.public_id if person else '-'}",
+        "Cases: " + (", ".join(f"{reference} ({state})" for reference, state in cases) or "-"),
+        f"Requested at: {timezone.now().isoformat()}",
+        "",
+        "Reason given:",
+        reason.strip()[:2000] or "-",
+    ])
+    send_mail(f"[WSA] Account deletion request {user.public_id}", body, None, [recipient])
+
+
+# --- Back office --------------------------------------------------------------------------------
+
+
+class BackofficeError(Exception):
+    """A back-office action that is not possible now; the message is translated and shown as is."""
+
+
+def _bo_event(*, case: Case, actor, code: str, **payload) -> Event:
+    """An internal timeline entry for staff (claims, four-eyes steps); never shown to applicants."""
+    return event_append(case=case, kind=EventKind.NOTE, actor=actor, internal=True, payload={"bo": code, **payload})
+
+
+@transaction.atomic
+def case_claim(*, case: Case, actor) -> CaseAssignment:
+    """The actor takes the case; a supervisor may take over a case someone else holds."""
+    from .selectors import staff_scope
+
+    Case.objects.select_for_update().get(pk=case.pk)
+    current = CaseAssignment.objects.filter(case=case).select_related("user").first()
+    if current is not None and current.user_id != actor.pk and not staff_scope(viewer=actor).is_supervisor:
+        raise BackofficeError(gettext("The case is already being worked on by %(name)s.")
+                              % {"name": current.user.get_full_name()})
+    if current is not None and current.user_id == actor.pk:
+        return current
+    CaseAssignment.objects.filter(case=case).delete()
+    assignment = CaseAssignment.objects.create(case=case, user=actor)
+    _bo_event(case=case, actor=actor, code="claimed")
+    return assignment
+
+
+@transaction.atomic
+def case_release(*, case: Case, actor) -> None:
+    from .selectors import staff_scope
+
+    Case.objects.select_for_update().get(pk=case.pk)
+    current = CaseAssignment.objects.filter(case=case).first()
+    if current is None:
+        return
+    if current.user_id != actor.pk and not staff_scope(viewer=actor).is_supervisor:
+        raise BackofficeError(gettext("Only the person who claimed the case or a supervisor can release it."))
+    current.delete()
+    _bo_event(case=case, actor=actor, code="released")
+
+
+def _end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+@transaction.atomic
+def document_request_create(*, case: Case, actor, reason: str, note: str, due_on: date) -> DocumentRequest:
+    """Asks the applicant for documents: a structured request plus the `request_documents` transition
+    (whose public Event notifies the applicant in their language)."""
+    if due_on <= timezone.localdate():
+        raise BackofficeError(gettext("The deadline must be in the future."))
+    if case.state == CaseState.SUBMITTED:
+        case_transition(case=case, transition="start_completeness_check", actor=actor)
+    request = DocumentRequest.objects.create(case=case, reason=reason, note=note.strip(), due_at=_end_of_day(due_on),
+                                             requested_by=actor)
+    case_transition(case=case, transition="request_documents", actor=actor,
+                    payload={"reason": reason, "note": request.note, "deadline": due_on.isoformat(),
+                             "request": str(request.public_id)})
+    return request
+
+
+@on_transition("documents_provided")
+def _document_requests_fulfilled(*, case, actor, payload):
+    DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
+
+
+DECISION_TRANSITIONS = {
+    # kind: (state the case must be in, transition on grant, transition on rejection)
+    Decision.Kind.VISA: (CaseState.VISA_DECISION, "grant_visa", "reject"),
+    # The lifecycle has no move for a refused residence permit: the decision is issued, the case stays "entered".
+    Decision.Kind.RESIDENCE_PERMIT: (CaseState.ENTERED, "issue_permit", None),
+}
+
+
+def _decision_office_kind(kind: str) -> str:
+    from .decisions import DECISION_OFFICE_KIND
+
+    return DECISION_OFFICE_KIND[kind]
+
+
+def decision_may_decide(*, actor, case: Case, kind: str) -> bool:
+    from .selectors import staff_scope
+
+    scope = staff_scope(viewer=actor)
+    required_state = DECISION_TRANSITIONS[kind][0]
+    return scope.has_kind(_decision_office_kind(kind)) and case.state == required_state
+
+
+@transaction.atomic
+def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: str = "", reasons: str = "",
+                    conditions: str = "", valid_from: date | None = None, valid_until: date | None = None) -> Decision:
+    """A caseworker of the deciding office decides. A grant is issued at once; a rejection waits for a
+    supervisor other than the decider (four-eyes rule)."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not decision_may_decide(actor=actor, case=locked, kind=kind):
+        raise PermissionDenied(gettext("Your office cannot take this decision in the current state of the case."))
+    if Decision.objects.filter(case=locked, kind=kind, status__in=[Decision.Status.AWAITING_APPROVAL,
+                                                                   Decision.Status.ISSUED]).exists():
+        raise BackofficeError(gettext("There is already a decision of this kind for the case."))
+    if outcome == Decision.Outcome.REJECTED and not reasons.strip():
+        raise BackofficeError(gettext("A rejection must give its reasons."))
+    decision = Decision.objects.create(
+        case=locked, kind=kind, outcome=outcome, legal_basis=legal_basis.strip(), reasons=reasons.strip(),
+        conditions=conditions.strip(), valid_from=valid_from, valid_until=valid_until, decided_by=actor,
+        status=Decision.Status.DRAFT,
+    )
+    if outcome == Decision.Outcome.GRANTED:
+        _decision_issue(decision=decision, actor=actor)
+    else:
+        decision.status = Decision.Status.AWAITING_APPROVAL
+        decision.save(update_fields=["status"])
+        _bo_event(case=locked, actor=actor, code="awaiting_approval", decision=str(decision.public_id))
+    case.refresh_from_db()
+    return decision
+
+
+@transaction.atomic
+def decision_approve(*, decision: Decision, actor) -> Decision:
+    """The second pair of eyes: a supervisor of the deciding kind of office, never the decider."""
+    from .selectors import staff_scope
+
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if decision.status != Decision.Status.AWAITING_APPROVAL:
+        raise BackofficeError(gettext("This decision is not waiting for approval."))
+    if decision.decided_by_id == actor.pk:
+        raise PermissionDenied(gettext("You cannot approve your own decision: a second person must approve it."))
+    if not staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)):
+        raise PermissionDenied(gettext("Only a supervisor of the deciding office can approve this decision."))
+    decision.approved_by = actor
+    decision.save(update_fields=["approved_by"])
+    _decision_issue(decision=decision, actor=actor)
+    return decision
+
+
+@transaction.atomic
+def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision:
+    """The supervisor does not approve: the draft goes back to the decider (internal note)."""
+    from .selectors import staff_scope
+
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if decision.status != Decision.Status.AWAITING_APPROVAL:
+        raise BackofficeError(gettext("This decision is not waiting for approval."))
+    if not staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)):
+        raise PermissionDenied(gettext("Only a supervisor of the deciding office can return this decision."))
+    decision.status = Decision.Status.DRAFT
+    decision.save(update_fields=["status"])
+    _bo_event(case=decision.case, actor=actor, code="sent_back", decision=str(decision.public_id))
+    if note.strip():
+        message_post(case=decision.case, author=actor, body=note, internal=True)
+    return decision
+
+
+def _decision_issue(*, decision: Decision, actor) -> None:
+    """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
+    from .decisions import new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
+
+    _state, grant, reject = DECISION_TRANSITIONS[decision.kind]
+    transition = grant if decision.outcome == Decision.Outcome.GRANTED else reject
+    if transition:
+        case_transition(case=decision.case, transition=transition, actor=actor,
+                        payload={"decision": str(decision.public_id)})
+    decision.issued_at = timezone.now()
+    decision.verification_code = new_verification_code()
+    decision.status = Decision.Status.ISSUED
+    pdf, _signed = sign_pdf(render_decision_pdf(decision))
+    decision.sha256 = sha256_hex(pdf)
+    decision.pdf.save(f"{decision.case.reference}-{decision.public_id.hex[:12]}.pdf", ContentFile(pdf), save=False)
+    decision.save(update_fields=["issued_at", "verification_code", "status", "sha256", "pdf"])
+    event_append(case=decision.case, kind=EventKind.DECISION, actor=actor,
+                 payload={"decision": str(decision.public_id), "outcome": decision.outcome, "kind": decision.kind})
+
+
+class AuthorityAnswer:
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    INFORMATION_NEEDED = "information_needed"
+
+
+def authority_step_answer(*, request, actor, outcome: str, conditions: dict | None = None, note: str = ""):
+    """Records the answer of the viewer's office to an authority step, through the authorities service.
+
+    `conditions` is what an approval is limited to, e.g. {"employer": ..., "occupation": ...,
+    "duration_months": 24, "other": "..."}; it is passed on in the shape AuthorityRequest.conditions has.
+    """
+    try:
+        from authorities import services as authority_services
+    except ImportError:
+        authority_services = None
+    record = getattr(authority_services, "authority_request_record_answer", None)
+    if record is None:
+        raise BackofficeError(gettext("Answers to authority steps cannot be recorded yet."))
+    outcome_value = _authority_outcome_value(request, outcome)
+    conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
+    condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)
+    if condition_field is not None and condition_field.get_internal_type() in {"TextField", "CharField"}:
+        from .selectors import conditions_text
+
+        conditions_value = conditions_text(conditions)
+    else:
+        conditions_value = conditions
+    available = {
+        "request": request, "authority_request": request, "actor": actor, "user": actor, "outcome": outcome_value,
+        "answer": outcome_value, "conditions": conditions_value, "note": note, "reasons": note, "comment": note,
+        "message": note, "text": note, "body": {"note": note, "answered_in": "backoffice"},
+    }
+    kwargs = {name: available[name] for name, parameter in inspect.signature(record).parameters.items()
+              if parameter.kind is not inspect.Parameter.VAR_KEYWORD and name in available}
+    return record(**kwargs)
+
+
+def _authority_outcome_value(request, outcome: str) -> str:
+    """Maps approve/reject/information needed onto the choices of AuthorityRequest.outcome, if any."""
+    field = next((f for f in request._meta.fields if f.name == "outcome"), None)
+    choices = [value for value, _label in (field.choices or [])] if field is not None else []
+    if not choices or outcome in choices:
+        return outcome
+    keywords = {
+        AuthorityAnswer.APPROVED: ("approv", "grant", "consent", "zustimm"),
+        AuthorityAnswer.REJECTED: ("reject", "refus", "denied", "ablehn"),
+        AuthorityAnswer.INFORMATION_NEEDED: ("info", "question", "more", "nachfrag"),
+    }[outcome]
+    for value in choices:
+        if any(k in value.lower() for k in keywords) and "deem" not in value.lower():
+            return value
+    return outcome
+
+
+# --- Employer portal and HR API (issue 5) ------------------------------------------------------
+# An employer starts a case for a candidate and invites them; the candidate accepts (links the case
+# to their account) and decides what the employer may see. Employer writes check membership here.
+
+EMPLOYMENT_FIELDS = frozenset({
+    "job_title", "occupation_kldb", "occupation_isco", "duties", "annual_gross_salary", "weekly_hours",
+    "start_date", "duration_months", "collective_agreement", "workplace_street", "workplace_postal_code",
+    "workplace_city", "workplace_state",
+})
+EMPLOYER_DETAIL_FIELDS = frozenset({
+    "employer_reference", "required_qualification", "required_qualification_detail", "working_conditions",
+})
+ACCELERATED_DOCUMENTS = ("power_of_attorney_81a", "agreement_81a")
+
+
+def _require_employer_member(*, organisation, actor) -> None:
+    from accounts.selectors import employer_role
+
+    if organisation is None or employer_role(user=actor, organisation=organisation) is None:
+        raise PermissionDenied(gettext("You are not a member of this employer organisation."))
+
+
+def _split_fields(fields: dict, allowed: frozenset, what: str) -> dict:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not {what}: {', '.join(sorted(unknown))}")
+    return {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+
+
+def _check_accelerated_allowed(title_code: str) -> None:
+    from accounts.services import EmployerError
+
+    from . import rules
+
+    if title_code:
+        try:
+            allowed = rules.title(title_code).accelerated_allowed
+        except rules.UnknownTitle:
+            allowed = False
+        if not allowed:
+            raise EmployerError(gettext("The accelerated procedure is not available for this residence title."),
+                                code="accelerated")
+
+
+@transaction.atomic
+def employer_case_start(*, organisation, actor, given_names: str, surname: str, email: str,
+                        employment: dict, details: dict | None = None, title_code: str = "",
+                        accelerated: bool = False, procedure_language: str = ProcedureLanguage.GERMAN):
+    """Starts a draft case for a candidate: a Person without account, the case, the employment
+    declaration and the invitation e-mail (sent after commit). Returns (case, invitation)."""
+    from accounts.models import EmployerCaseDetails
+
+    _require_employer_member(organisation=organisation, actor=actor)
+    if accelerated:
+        _check_accelerated_allowed(title_code)
+    employment = _split_fields(employment, EMPLOYMENT_FIELDS, "an employment field")
+    details = _split_fields(details or {}, EMPLOYER_DETAIL_FIELDS, "an employer detail")
+    # No e-mail on the Person until the candidate accepts: timeline e-mails must not reach an
+    # address that has not confirmed it wants this case.
+    person = Person.objects.create(user=None, surname=" ".join(surname.split()),
+                                   given_names=" ".join(given_names.split()))
+    case = case_create(person=person, actor=actor, employer=organisation, title_code=title_code,
+                       procedure_language=procedure_language, accelerated=accelerated)
+    employment_set(case=case, actor=actor, **employment)
+    EmployerCaseDetails.objects.create(case=case, organisation=organisation, created_by=actor, **details)
+    invitation = candidate_invitation_create(case=case, actor=actor, email=email)
+    return case, invitation
+
+
+@transaction.atomic
+def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
+    """(Re)sends the invitation of a case whose candidate has not accepted yet; the previous link stops working."""
+    from datetime import timedelta
+
+    from accounts.models import CandidateInvitation
+    from accounts.services import EmployerError, invitation_days, invitation_send_on_commit
+
+    _require_employer_member(organisation=case.employer, actor=actor)
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    if locked.person.user_id is not None:
+        raise EmployerError(gettext("The candidate has already accepted the invitation."), code="accepted")
+    if locked.state != CaseState.DRAFT:
+        raise EmployerError(gettext("Invitations can only be sent while the case is a draft."), code="state")
+    previous = CandidateInvitation.objects.filter(case=locked).order_by("-created_at").first()
+    email = (email or (previous.email if previous else "")).strip().lower()
+    if not email:
+        raise EmployerError(gettext("Enter the candidate's e-mail address."), code="email")
+    now = timezone.now()
+    CandidateInvitation.objects.filter(case=locked, accepted_at__isnull=True, declined_at__isnull=True,
+                                       revoked_at__isnull=True).update(revoked_at=now)
+    invitation = CandidateInvitation.objects.create(
+        case=locked, organisation_id=locked.employer_id, email=email, invited_by=actor,
+        expires_at=now + timedelta(days=invitation_days("candidate")),
+    )
+    invitation_send_on_commit(kind="candidate", invitation_id=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
+    """The candidate, signed in with the invited address, takes the case over: the case is linked to
+    their once-only profile (an existing one is reused), and their consent is recorded. Single use."""
+    from accounts.services import InvitationError, case_consent_set, invitation_check_user, invitation_from_token
+    from documents.models import Document
+
+    invitation = invitation_from_token(token=token, kind="candidate", lock=True)
+    invitation_check_user(invitation=invitation, user=user)
+    case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
+    placeholder = case.person
+    if placeholder.user_id is not None and placeholder.user_id != user.pk:
+        raise InvitationError("used")
+    existing = Person.objects.filter(user=user).exclude(pk=placeholder.pk).first()
+    if existing is not None:
+        # Once-only: the candidate already has a profile; the case joins it.
+        Case.objects.filter(pk=case.pk).update(person=existing)
+        Document.objects.filter(owner=placeholder).update(owner=existing)
+        blanks = {name: getattr(placeholder, name) for name in ("surname", "given_names")
+                  if not getattr(existing, name) and getattr(placeholder, name)}
+        if blanks:
+            person_update(person=existing, actor=user, **blanks)
+        if not Case.objects.filter(person=placeholder).exists():
+            placeholder.delete()
+    else:
+        placeholder.user = user
+        placeholder.email = user.email
+        placeholder.save(update_fields=["user", "email", "updated_at"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    case.refresh_from_db()
+    case_consent_set(case=case, actor=user, scope=scope)
+    event_append(case=case, kind=EventKind.NOTE, actor=user, internal=True,
+                 payload={"employer_invitation": "accepted", "invitation": str(invitation.public_id)})
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def candidate_invitation_decline(*, token: str, user) -> Case:
+    """The candidate does not want this case: the invitation is used up and the draft is withdrawn."""
+    from accounts.services import invitation_check_user, invitation_from_token
+
+    invitation = invitation_from_token(token=token, kind="candidate", lock=True)
+    invitation_check_user(invitation=invitation, user=user)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    case = Case.objects.get(pk=invitation.case_id)
+    return case_transition(case=case, transition="withdraw", actor=user,
+                           payload={"reason": "invitation_declined"})
+
+
+@transaction.atomic
+def employer_employment_update(*, case: Case, actor, employment: dict, details: dict | None = None) -> Case:
+    """The employer corrects the employment declaration while the case is a draft."""
+    from accounts.models import EmployerCaseDetails
+
+    _require_employer_member(organisation=case.employer, actor=actor)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.state != CaseState.DRAFT:
+        raise CaseNotEditable()
+    employment_set(case=locked, actor=actor, **_split_fields(employment, EMPLOYMENT_FIELDS, "an employment field"))
+    if details is not None:
+        EmployerCaseDetails.objects.update_or_create(
+            case=locked, defaults={"organisation_id": locked.employer_id,
+                                   **_split_fields(details, EMPLOYER_DETAIL_FIELDS, "an employer detail")})
+    return case
+
+
+def employer_case_accelerated_set(*, case: Case, actor, accelerated: bool) -> Case:
+    """Chooses (or drops) the § 81a accelerated procedure while the case is a draft."""
+    _require_employer_member(organisation=case.employer, actor=actor)
+    if accelerated:
+        _check_accelerated_allowed(case.title_code)
+    return case_draft_update(case=case, actor=actor, accelerated=accelerated)
+
+
+def employer_accelerated_document_upload(*, case: Case, actor, file, requirement: str):
+    """Stores the signed power of attorney or the § 81a agreement for the case (checked like every upload)."""
+    from accounts.services import EmployerError
+    from documents.models import DocumentType
+    from documents.services import document_upload
+
+    _require_employer_member(organisation=case.employer, actor=actor)
+    if requirement not in ACCELERATED_DOCUMENTS:
+        raise ValueError("Not a § 81a document.")
+    if not case.accelerated:
+        raise EmployerError(gettext("Choose the accelerated procedure first."), code="not_accelerated")
+    if case.state != CaseState.DRAFT:
+        raise CaseNotEditable()
+    return document_upload(person=case.person, uploaded_by=actor, file=file, case=case,
+                           document_type=DocumentType.OTHER, requirement=requirement)
+
+
+@transaction.atomic
+def employer_message_post(*, case: Case, actor, body: str) -> Message:
+    """A message of the employer to the case team; every member of the organisation sees the thread."""
+    from accounts.models import EmployerThreadMessage
+
+    _require_employer_member(organisation=case.employer, actor=actor)
+    if not body.strip():
+        raise ValueError("A message needs a text.")
+    message = message_post(case=case, author=actor, body=body[:5000])
+    EmployerThreadMessage.objects.create(message=message, organisation_id=case.employer_id)
+    return message
+
+
+@transaction.atomic
+def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
+    """For the back office: a message of the case team in the employer's thread (the employer sees it
+    even without the candidate's full consent, so it must not contain the candidate's personal data)."""
+    from accounts.models import EmployerThreadMessage
+
+    if case.employer_id is None:
+        raise ValueError("The case has no employer.")
+    message = message_post(case=case, author=author, body=body)
+    EmployerThreadMessage.objects.create(message=message, organisation_id=case.employer_id)
+    return message
+
+
+@transaction.atomic
+def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
+    """Starts one case per row (keyword arguments of employer_case_start), all or nothing."""
+    return [employer_case_start(organisation=organisation, actor=actor, **row)[0] for row in rows]

@@ -7,7 +7,7 @@ from django.utils import translation
 from .models import Event
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
 def notify_event(self, event_id: int) -> int:
     """E-mails the applicant about a new timeline entry, in the case's procedure language."""
     event = Event.objects.select_related("case__person__user").filter(pk=event_id, internal=False).first()

@@ -217,6 +217,25 @@ CACHES = {
 # --- Authorities ----------------------------------------------------------------------------
 # "simulated" answers in-process; "http" speaks the FIT-Connect-like protocol to real endpoints.
 WSA_AUTHORITY_TRANSPORT = env.str("WSA_AUTHORITY_TRANSPORT", default="simulated")
+# Outbox: attempts before a dead letter, exponential backoff (base, cap) and the lease a worker
+# holds a row for while sending it (longer than the HTTP timeouts of one delivery).
+WSA_OUTBOX_MAX_ATTEMPTS = env.int("WSA_OUTBOX_MAX_ATTEMPTS", default=8)
+WSA_OUTBOX_BACKOFF_SECONDS = env.float("WSA_OUTBOX_BACKOFF_SECONDS", default=30.0)
+WSA_OUTBOX_BACKOFF_MAX_SECONDS = env.float("WSA_OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
+WSA_OUTBOX_LEASE_SECONDS = env.float("WSA_OUTBOX_LEASE_SECONDS", default=900.0)
+WSA_AUTHORITY_HTTP_CONNECT_TIMEOUT = env.float("WSA_AUTHORITY_HTTP_CONNECT_TIMEOUT", default=5.0)
+WSA_AUTHORITY_HTTP_TIMEOUT = env.float("WSA_AUTHORITY_HTTP_TIMEOUT", default=30.0)
+# HMAC secret of the offices' callbacks (/authorities/callback/); outside production a value
+# derived from SECRET_KEY is used when it is empty (authorities/callbacks.py).
+WSA_AUTHORITY_CALLBACK_SECRET = env.str("WSA_AUTHORITY_CALLBACK_SECRET", default="")
+# Seconds the simulated offices take to decide (0: at once).
+WSA_AUTHORITY_SIMULATOR_DELAY = env.float("WSA_AUTHORITY_SIMULATOR_DELAY", default=0.0)
+
+CELERY_BEAT_SCHEDULE = {
+    "authorities-outbox-sweep": {"task": "authorities.tasks.outbox_sweep", "schedule": 30.0},
+    "authorities-answers-poll": {"task": "authorities.tasks.answers_poll", "schedule": 600.0},
+    "authorities-deadlines-sweep": {"task": "authorities.tasks.deadlines_sweep", "schedule": 600.0},
+}
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -241,5 +260,26 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+}
+
+# --- Employer portal and HR API (issue 5) ----------------------------------------------------
+# django-ninja serves the HR API (/api/v1/), its OpenAPI schema and self-hosted docs (no CDN).
+INSTALLED_APPS += ["ninja"]  # only for the self-hosted docs templates and static files
+WSA_MEMBER_INVITATION_DAYS = env.int("WSA_MEMBER_INVITATION_DAYS", default=7)
+WSA_CANDIDATE_INVITATION_DAYS = env.int("WSA_CANDIDATE_INVITATION_DAYS", default=14)
+WSA_BULK_MAX_ROWS = env.int("WSA_BULK_MAX_ROWS", default=500)
+# Webhook signing secrets are stored encrypted with this key (default: derived from SECRET_KEY;
+# changing it makes the stored secrets unreadable, so endpoints must then be registered again).
+WSA_WEBHOOK_ENCRYPTION_KEY = env.str("WSA_WEBHOOK_ENCRYPTION_KEY", default="")
+# Outside production webhooks may go to http:// and local addresses (for trying them out).
+WSA_WEBHOOK_ALLOW_HTTP = env.bool("WSA_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
+WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=not PRODUCTION)
+WSA_WEBHOOK_MAX_ATTEMPTS = env.int("WSA_WEBHOOK_MAX_ATTEMPTS", default=8)
+WSA_WEBHOOK_BACKOFF_SECONDS = env.float("WSA_WEBHOOK_BACKOFF_SECONDS", default=30.0)
+# In Celery eager mode deliveries are left to the sweep (`manage.py deliver_webhooks`) instead of
+# being sent inside the web request; set to true only in tests that want them sent at once.
+WSA_WEBHOOKS_SEND_EAGER = False
+vars().setdefault("CELERY_BEAT_SCHEDULE", {})["accounts-webhooks-sweep"] = {
+    "task": "accounts.tasks.webhook_sweep", "schedule": 60.0,
 }

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from applications.api import api as hr_api
 from applications.views import public
+from authorities import views as authority_views
 
 admin.site.site_header = _("WSA portal administration")
 admin.site.site_title = _("WSA portal")
@@ -12,10 +14,16 @@ urlpatterns = [
     path("portal/", public.portal_home, name="portal_home"),
     path("i18n/setlang/", public.set_language, name="set_language"),
     path("healthz", public.healthz, name="healthz"),
+    path("verify/<str:code>/", public.decision_verify, name="decision_verify"),
     path("title-finder/", include("applications.urls.finder")),
     path("accounts/", include("allauth.urls")),
     path("applicant/", include("applications.urls.applicant")),
+    path("documents/", include("documents.urls")),
     path("employer/", include("applications.urls.employer")),
+    path("invitation/", include("applications.urls.invitations")),
+    path("api/", hr_api.urls),
+    path("backoffice/authorities/", include("authorities.urls")),
     path("backoffice/", include("applications.urls.backoffice")),
+    path("authorities/callback/", authority_views.callback, name="authority_callback"),
     path("admin/", admin.site.urls),
 ]

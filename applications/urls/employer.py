@@ -5,4 +5,28 @@ from ..views import employer
 app_name = "employer"
 urlpatterns = [
     path("", employer.home, name="home"),
+    path("export.csv", employer.export_csv, name="export_csv"),
+    path("switch/", employer.switch_organisation, name="switch_organisation"),
+    # The organisation and its people
+    path("register/", employer.register, name="register"),
+    path("organisation/", employer.organisation, name="organisation"),
+    path("organisation/invite/", employer.member_invite, name="member_invite"),
+    path("organisation/members/<uuid:user_public_id>/remove/", employer.member_remove, name="member_remove"),
+    path("organisation/invitations/<uuid:public_id>/revoke/", employer.member_invitation_revoke,
+         name="member_invitation_revoke"),
+    # Cases
+    path("cases/new/", employer.case_new, name="case_new"),
+    path("cases/bulk/", employer.bulk, name="bulk"),
+    path("cases/bulk/template.csv", employer.bulk_template, name="bulk_template"),
+    path("cases/<uuid:public_id>/", employer.case_detail, name="case_detail"),
+    path("cases/<uuid:public_id>/employment/", employer.case_employment, name="case_employment"),
+    path("cases/<uuid:public_id>/accelerated/", employer.case_accelerated, name="case_accelerated"),
+    path("cases/<uuid:public_id>/messages/", employer.case_message, name="case_message"),
+    path("cases/<uuid:public_id>/invite-again/", employer.case_invite_again, name="case_invite_again"),
+    path("cases/<uuid:public_id>/documents/<uuid:document_id>/", employer.case_document, name="case_document"),
+    # HR API
+    path("tokens/", employer.tokens, name="tokens"),
+    path("tokens/<uuid:public_id>/revoke/", employer.token_revoke, name="token_revoke"),
+    path("webhooks/", employer.webhooks, name="webhooks"),
+    path("webhooks/<uuid:public_id>/remove/", employer.webhook_disable, name="webhook_disable"),
 ]

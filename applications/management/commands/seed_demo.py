@@ -17,11 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from accounts.models import Organisation, OrganisationKind, Role, User
-from accounts.services import membership_grant
+from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
+from accounts.services import case_consent_set, membership_grant
 from applications import services
 from applications.lifecycle import CaseState
 from applications.models import LanguageSkill, Person, Qualification
+from authorities.demo import seed_authority_offices, seed_authority_requests
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -126,6 +127,7 @@ class Command(BaseCommand):
             organisations = self._organisations()
             logins = self._logins(organisations, password)
             self._cases(organisations, logins)
+            seed_authority_requests()
         if not quiet:
             self._print(logins, password)
 
@@ -148,6 +150,7 @@ class Command(BaseCommand):
                     organisation=organisation, defaults={"kind": authority_kind, "name": name, **jurisdiction}
                 )
             organisations[key] = organisation
+        seed_authority_offices()
         return organisations
 
     def _user(self, local_part: str, full_name: str, password: str, **extra) -> User:
@@ -218,6 +221,10 @@ class Command(BaseCommand):
                 weekly_hours=Decimal("40.0"), start_date=date.today() + timedelta(days=120),
                 workplace_city="Berlin", workplace_state="BE",
             )
+            if with_employer and person.user is not None:
+                # The demo applicant lets the employer see everything; the other candidates have not
+                # answered yet, so the employer sees status and next steps only (as the law requires).
+                case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
             for transition in PATH_TO[target]:
                 actor = person.user if transition in {"submit", "withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)

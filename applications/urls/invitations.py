@@ -1,0 +1,12 @@
+"""Invitation links (colleagues of an employer, candidates of a case) and the candidate's consent page."""
+
+from django.urls import path
+
+from ..views import employer
+
+app_name = "invitation"
+urlpatterns = [
+    path("colleague/<str:token>/", employer.member_invitation, name="member"),
+    path("case/<str:token>/", employer.candidate_invitation, name="candidate"),
+    path("consent/<uuid:public_id>/", employer.case_consent, name="consent"),
+]

@@ -1,0 +1,135 @@
+"""Organisation registration, colleagues (invite, accept, remove) and the owner/member rules."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts import services as account_services
+from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
+
+from .conftest import verified_user
+
+VALID = {
+    "name": "Neue Firma GmbH", "legal_form": "GmbH",
+    "commercial_register_number": "Amtsgericht Berlin-Charlottenburg HRB 123456 B",
+    "ba_company_number": "8765 4321", "street": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin",
+    "contact_email": "hr@neue-firma.example", "contact_phone": "+49 30 1234567",
+}
+
+
+@pytest.mark.django_db
+def test_signed_in_user_registers_organisation_and_becomes_owner(client):
+    user = verified_user()
+    client.force_login(user)
+    response = client.post(reverse("employer:register"), VALID)
+    assert response.status_code == 302 and response.url == reverse("employer:home")
+    organisation = Organisation.objects.get(name="Neue Firma GmbH")
+    assert organisation.kind == OrganisationKind.EMPLOYER
+    assert organisation.ba_company_number == "87654321"
+    assert Membership.objects.filter(user=user, organisation=organisation, role=Role.EMPLOYER_OWNER).exists()
+    assert client.get(reverse("employer:home")).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field,value,message", [
+    ("ba_company_number", "1234567", "exactly 8 digits"),
+    ("ba_company_number", "1234567A", "exactly 8 digits"),
+    ("ba_company_number", "123456789", "exactly 8 digits"),
+    ("commercial_register_number", "", "required for this legal form"),
+    ("commercial_register_number", "Amtsgericht Berlin HRA 1234", "register section HRB"),
+    ("postal_code", "1011", "5 digits"),
+])
+def test_registration_validates(client, field, value, message):
+    client.force_login(verified_user(preferred_language="en"))
+    response = client.post(reverse("employer:register"), {**VALID, field: value}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Organisation.objects.filter(name="Neue Firma GmbH").exists()
+
+
+@pytest.mark.django_db
+def test_registration_needs_sign_in_and_rejects_duplicate_company_number(client, organisation):
+    assert client.get(reverse("employer:register")).status_code == 302
+    client.force_login(verified_user())
+    response = client.post(reverse("employer:register"), {**VALID, "ba_company_number": organisation.ba_company_number})
+    assert response.status_code == 200
+    assert Organisation.objects.filter(ba_company_number=organisation.ba_company_number).count() == 1
+
+
+@pytest.mark.django_db
+def test_owner_invites_colleague_who_accepts_once(client, owner, organisation, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("employer:member_invite"), {"email": "Colleague@Example.org",
+                                                                   "role": Role.EMPLOYER_MEMBER})
+    assert response.status_code == 302
+    invitation = MemberInvitation.objects.get(organisation=organisation)
+    assert invitation.email == "colleague@example.org"
+    assert len(mail.outbox) == 1 and "/invitation/colleague/" in mail.outbox[0].body
+    link = mail.outbox[0].body.split("http://127.0.0.1:8000", 1)[1].split()[0]
+
+    colleague = verified_user(email="colleague@example.org")
+    client.force_login(colleague)
+    assert client.get(link).status_code == 200
+    response = client.post(link)
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=colleague, organisation=organisation, role=Role.EMPLOYER_MEMBER).exists()
+    assert client.get(reverse("employer:home")).status_code == 200
+    # Single use.
+    assert client.post(link).status_code == 410
+
+
+@pytest.mark.django_db
+def test_member_cannot_invite_remove_or_manage_tokens(client, owner, member, organisation):
+    client.force_login(member)
+    assert client.get(reverse("employer:organisation")).status_code == 200
+    assert client.post(reverse("employer:member_invite"), {"email": "x@example.org", "role": "employer_member"}
+                       ).status_code == 403
+    assert client.post(reverse("employer:member_remove", args=[owner.public_id])).status_code == 403
+    assert client.get(reverse("employer:tokens")).status_code == 403
+    assert client.get(reverse("employer:webhooks")).status_code == 403
+    assert not MemberInvitation.objects.exists()
+    assert Membership.objects.filter(user=owner, organisation=organisation).exists()
+
+
+@pytest.mark.django_db
+def test_removed_member_loses_access_at_once_and_their_tokens_are_revoked(client, owner, organisation):
+    second_owner = verified_user()
+    Membership.objects.create(user=second_owner, organisation=organisation, role=Role.EMPLOYER_OWNER)
+    token, raw = account_services.api_token_create(organisation=organisation, actor=second_owner, name="t",
+                                                   scopes=[ApiScope.CASES_READ])
+    client.force_login(second_owner)
+    assert client.get(reverse("employer:home")).status_code == 200
+    removal = client.__class__()
+    removal.force_login(owner)
+    assert removal.post(reverse("employer:member_remove", args=[second_owner.public_id])).status_code == 302
+    # The same session, the very next request: no access any more.
+    assert client.get(reverse("employer:home")).status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert client.get("/api/v1/cases", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_last_owner_cannot_be_removed(client, owner, member, organisation):
+    client.force_login(owner)
+    response = client.post(reverse("employer:member_remove", args=[owner.public_id]), follow=True)
+    assert Membership.objects.filter(user=owner, organisation=organisation, role=Role.EMPLOYER_OWNER).exists()
+    assert "last owner" in response.content.decode() or "letzte" in response.content.decode()
+    # A member can be removed.
+    client.post(reverse("employer:member_remove", args=[member.public_id]))
+    assert not Membership.objects.filter(user=member, organisation=organisation).exists()
+
+
+@pytest.mark.django_db
+def test_owner_cannot_remove_people_of_another_organisation(client, owner, other_owner):
+    client.force_login(owner)
+    assert client.post(reverse("employer:member_remove", args=[other_owner.public_id])).status_code == 404
+    assert Membership.objects.filter(user=other_owner).exists()
+
+
+@pytest.mark.django_db
+def test_non_employers_get_403(client):
+    client.force_login(verified_user())
+    for name in ("employer:home", "employer:case_new", "employer:bulk", "employer:organisation"):
+        assert client.get(reverse(name)).status_code == 403
