@@ -134,9 +134,19 @@ SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de"
+# Each language is named in itself, as the switcher shows it. Decisions stay German (or German and
+# English) by law; the UI is available in all of these.
 LANGUAGES = [
     ("de", "Deutsch"),
     ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("ar", "العربية"),
+    ("hi", "हिन्दी"),
+    ("vi", "Tiếng Việt"),
 ]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
