@@ -6,7 +6,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup uv venv assets system-packages messages demo lint check ci worker beat
+.PHONY: run test setup uv venv assets system-packages messages messages-update demo lint check ci worker beat
 
 run: setup demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C stops)"
@@ -40,6 +40,14 @@ system-packages:
 
 messages:
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+# After changing user-facing text: collect the messages for every shipped language, then translate
+# the new entries (tests/i18n fails while any is missing or fuzzy).
+LOCALES := de en fr es pt_BR tr uk ar hi vi
+messages-update:
+	$(MANAGE) makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --ignore=.venv --ignore=node_modules \
+		--ignore=var --ignore=staticfiles --ignore=tests --ignore=bench --ignore=scripts
+	$(UV) run --frozen python scripts/fill_source_catalogue.py locale/en/LC_MESSAGES/django.po
 
 demo:
 	$(MANAGE) seed_demo

@@ -106,8 +106,13 @@ PEOPLE = [
 ]
 
 
+HOME_CITIES = {"IND": "Bengaluru", "VNM": "Hà Nội", "COL": "Bogotá", "NGA": "Lagos", "BRA": "São Paulo",
+               "TUR": "İzmir", "UKR": "Kyiv", "MAR": "Casablanca", "PHL": "Manila"}
+
+
 def demo_totp_secret(email: str) -> str:
-    """A stable demo secret per staff login, so repeated seeding keeps working authenticator entries."""
+    """A stable demo secret per login with a second factor (staff, employer owner), so repeated seeding keeps
+    working authenticator entries."""
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:demo-totp:{email}".encode()).digest()[:20]
     return base64.b32encode(digest).decode()
 
@@ -176,7 +181,9 @@ class Command(BaseCommand):
         ]:
             user = self._user(local_part, full_name, password, preferred_language="de")
             membership_grant(user=user, role=role, organisation=organisations["employer"])
-            logins.append((user.email, f"{role.label} · {organisations['employer'].name}", ""))
+            # Owners manage API tokens and webhooks: /employer/ asks them for a second factor as well.
+            totp = self._totp(user) if role == Role.EMPLOYER_OWNER else ""
+            logins.append((user.email, f"{role.label} · {organisations['employer'].name}", totp))
         applicant = self._user("applicant", "Priya Sharma", password, preferred_language="en")
         membership_grant(user=applicant, role=Role.APPLICANT)
         logins.append((applicant.email, str(Role.APPLICANT.label), ""))
@@ -200,6 +207,7 @@ class Command(BaseCommand):
                 given_names=given, nationality=nationality, birth_date=born, sex="F" if index % 2 == 0 else "M",
                 passport_number=f"Z{index:02d}{born:%y%m%d}", passport_issuing_state=nationality,
                 passport_expiry=date(2031, 6, 30), country_of_residence=nationality,
+                city=HOME_CITIES[nationality],
             )
             Qualification.objects.create(
                 person=person, kind="academic" if title in {"18b", "18g"} else "vocational",

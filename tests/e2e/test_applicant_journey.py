@@ -1,0 +1,114 @@
+"""The applicant's whole journey in Chromium: sign up, confirm the e-mail, fill the wizard, upload a
+PDF and a JPEG, submit, and watch the status page change by itself when an authority answers."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+
+from applications import rules
+from applications.models import Case
+from authorities.models import AuthorityRequest
+from authorities.services import authority_request_record_answer
+from documents.testing import documents, passports
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "amara.okafor@example.org"
+PASSWORD = "a-long-and-unusual-passphrase-7"
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+
+
+def submit_main_form(page, name="Save and continue"):
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def test_sign_up_apply_upload_submit_and_follow_the_status(live_server, page, private_storage, tmp_path):
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    # Sign up and confirm the e-mail address.
+    page.goto(live_server.url + "/accounts/signup/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/confirm-email/")
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+    page.goto(live_server.url + link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    page.locator("main button[type=submit]").click()
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/applicant/")
+
+    # The wizard, one question group per page.
+    page.goto(live_server.url + "/applicant/apply/?title=18g")
+    page.get_by_role("link", name="Start now").click()
+    page.get_by_label("English", exact=True).check()
+    submit_main_form(page)
+    page.wait_for_url("**/personal/")
+    page.fill("input[name=p-surname]", "OKAFOR")
+    page.fill("input[name=p-given_names]", "AMARA")
+    page.fill("input[name=p-birth_date]", "1993-05-09")
+    page.select_option("select[name=p-sex]", "F")
+    page.fill("input[name=p-nationality]", "NGA")
+    page.fill("input[name=p-passport_number]", "A12345678")
+    page.fill("input[name=p-passport_issuing_state]", "NGA")
+    page.fill("input[name=p-passport_expiry]", (date.today() + timedelta(days=2000)).isoformat())
+    page.fill("input[name=c-city]", "Lagos")
+    page.fill("input[name=c-country_of_residence]", "NGA")
+    submit_main_form(page)
+    page.wait_for_url("**/qualification/")
+    page.check("input[name=kind][value=academic]")
+    page.fill("input[name=title]", "B.Sc. Computer Science")
+    page.check("input[name=recognition][value=full]")
+    page.check("input[name=comparable]")
+    submit_main_form(page)
+    page.wait_for_url("**/languages/")
+    page.select_option("select[name=german_level]", "A2")
+    page.select_option("select[name=english_level]", "C1")
+    submit_main_form(page)
+    page.wait_for_url("**/employment/")
+    page.fill("input[name=job_title]", "Software Developer")
+    page.fill("input[name=occupation_isco]", "2512")
+    page.fill("input[name=annual_gross_salary]", "58000")
+    page.fill("input[name=weekly_hours]", "40")
+    page.fill("input[name=start_date]", (date.today() + timedelta(days=90)).isoformat())
+    page.fill("input[name=workplace_city]", "Berlin")
+    page.select_option("select[name=workplace_state]", "BE")
+    submit_main_form(page)
+    page.wait_for_url("**/documents/")
+
+    # Uploads: the passport as a JPEG photo of the data page, everything else as PDFs.
+    passport = tmp_path / "passport.jpg"
+    passport.write_bytes(passports.make_passport(seed=5, fmt="jpeg").data)
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(documents.make_contract_pdf())
+    needed = [r.code for r in rules.required_documents("18g") if r.mandatory and r.stage == "visa"]
+    for code in needed:
+        page.set_input_files(f"#req-{code}-files", str(passport if code in ("passport", "photo") else contract))
+        page.locator(f"#req-{code} form[data-upload] button[type=submit]").click()
+        page.locator(f"#req-{code} .wsa-doc-list").wait_for()
+    assert all(page.locator(f"#req-{code} .wsa-doc-list > li").count() == 1 for code in needed)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/check/")
+    assert "Software Developer" in page.content()
+    page.check("input[name=declaration]")
+    submit_main_form(page, "Submit application")
+    page.wait_for_url("**/done/")
+    case = Case.objects.get(person__user__email=EMAIL)
+    assert case.state == "submitted"
+    assert case.reference in page.content()
+
+    # The status page polls; an authority's answer shows up without a reload.
+    page.goto(live_server.url + f"/applicant/cases/{case.public_id}/")
+    request = AuthorityRequest.objects.filter(case=case).exclude(purpose="visa").first()
+    assert request is not None
+    authority_request_record_answer(request=request, outcome="approved")
+    page.get_by_text(re.compile(r"approved by")).first.wait_for(timeout=15_000)

@@ -1,0 +1,60 @@
+"""Every shipped language is complete: no missing, empty or fuzzy message, and the catalogues hold
+exactly the messages the code and templates use today."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.utils.translation import to_locale
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ["manage.py", "wsa", "accounts", "applications", "documents", "authorities", "templates"]
+
+
+def catalogue(language: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / to_locale(language) / "LC_MESSAGES" / "django.po"))
+
+
+@pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])
+def test_every_message_is_translated_and_reviewed(language):
+    po = catalogue(language)
+    missing = [entry.msgid for entry in po if not entry.obsolete and not entry.translated()]
+    fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
+    assert missing == [], f"{language}: {len(missing)} untranslated, e.g. {missing[:3]}"
+    assert fuzzy == [], f"{language}: {len(fuzzy)} fuzzy, e.g. {fuzzy[:3]}"
+
+
+@pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])
+def test_placeholders_survive_translation(language):
+    import re
+
+    placeholder = re.compile(r"%\(\w+\)[sdif]|%[sd]|\{\w*\}")
+    broken = [
+        entry.msgid for entry in catalogue(language) if entry.msgstr and not entry.obsolete
+        and sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr))
+    ]
+    assert broken == [], f"{language}: placeholders differ in {broken[:3]}"
+
+
+@pytest.mark.slow
+def test_catalogues_hold_every_message_the_code_uses(tmp_path):
+    """Runs makemessages on a copy of the sources and compares its template with the German catalogue."""
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    (tmp_path / "locale").mkdir()
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "de", "--keep-pot", "--no-obsolete", "-v0"],
+        cwd=tmp_path, check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "DJANGO_ENV": "test"},
+    )
+    used = {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(tmp_path / "locale" / "django.pot"))}
+    shipped = {(entry.msgctxt, entry.msgid) for entry in catalogue("de") if not entry.obsolete}
+    assert sorted(used - shipped)[:5] == [], "run `make messages-update` and translate the new messages"
+    assert sorted(shipped - used)[:5] == [], "the catalogue holds messages no code uses any more"
