@@ -14,7 +14,8 @@ digits or to make the MRZ invalid. Line-by-line ``--psm 7`` reads were tried and
 accurate on these bands than one ``--psm 6`` read plus the grid.
 
 Orientation: a page on its side has no long horizontal text lines (so it is turned by a quarter
-before locating); an upside-down band is recognised by its fillers, which only look like "<"
+before locating; when one orientation shows no MRZ-like line group, the other is tried too);
+an upside-down band is recognised by its fillers, which only look like "<"
 after turning each cell by 180 degrees.
 """
 
@@ -206,7 +207,12 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4) 
 def _read(gray: np.ndarray, *, today: date | None, max_attempts: int) -> MrzRead:
     result = MrzRead()
     turns = 0 if has_horizontal_text(gray) else 1
-    for band in locate(im.rotate90(gray, turns)):
+    bands = locate(im.rotate90(gray, turns))
+    if len(bands) == 1:
+        # Only the bottom-quarter fallback: a noise streak or a frame may have made a page on its
+        # side look upright, so the line groups of the other quarter turn are tried first.
+        bands = locate(im.rotate90(gray, 1 - turns))[:-1] + bands
+    for band in bands:
         for text, alternatives in _read_band(band, result):
             result.attempts += 1
             parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
@@ -365,11 +371,17 @@ def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr
     text = "".join(s.char for s in sorted(
         (s for s in symbols if grid.top - margin <= s.cy <= grid.bottom + margin), key=lambda s: s.cx))
     fillers = [is_filler(grid.cell(ink, i)) for i in range(grid.width)]
-    aligned = align(text, fillers)
     heights = [templates.glyph_height(grid, ink, i) for i in range(grid.width)]
     # Digit cells of the line give the reference height (the composite's fields are digits).
     digit_heights = [h for h, f, c in zip(heights, fillers, classes, strict=True) if c == "n" and not f]
     tallest = float(np.median(digit_heights)) if len(digit_heights) >= 3 else 0.0
+    cell_scores: list[dict[str, float] | None] = []
+    for i in range(grid.width):
+        scores = None if fillers[i] else templates.scores(grid, ink, glyphs, i)
+        if scores is not None and tallest and classes[i] == "x":
+            scores = _weigh_height(scores, heights[i] / tallest)
+        cell_scores.append(scores)
+    aligned = align(text, fillers, cell_scores)
     chars, alternatives = [], {}
     for i in range(grid.width):
         if fillers[i]:
@@ -377,10 +389,7 @@ def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr
             continue
         allowed = _ALLOWED[classes[i]]
         read = aligned[i] if aligned[i] in allowed else ""
-        scores = templates.scores(grid, ink, glyphs, i)
-        if scores is not None and tallest and classes[i] == "x":
-            scores = _weigh_height(scores, heights[i] / tallest)
-        char, alts = _decide(read, scores, allowed)
+        char, alts = _decide(read, cell_scores[i], allowed)
         chars.append(char)
         if alts:
             alternatives[i] = alts
@@ -416,29 +425,37 @@ def _decide(read: str, scores: dict[str, float] | None, allowed: str) -> tuple[s
 
 # Alignment costs: Tesseract reading "<" where the shape test saw none is cheap (the test misses
 # some blurred fillers); a letter on a filler cell is Tesseract's typical error; a dropped or an
-# extra symbol costs most.
+# extra symbol costs most. Where a symbol was dropped or doubled inside a run of letters, the
+# fillers alone do not say where the gap belongs; the OCR-B template scores do: a symbol placed
+# on a cell whose glyph it does not resemble costs up to ``_COST_UNLIKE`` (kept well below a gap,
+# so the templates only choose among alignments with the same gaps, they never create one).
 _COST_FILLER_ON_GLYPH = 0.4
 _COST_GLYPH_ON_FILLER = 0.6
 _COST_GAP = 1.0
+_COST_UNLIKE = 0.3
+_UNLIKE_SPAN = 0.15
 
 
-def align(text: str, fillers: list[bool]) -> list[str]:
-    """For each cell, the character of ``text`` aligned with it ("" for none)."""
+def align(text: str, fillers: list[bool], scores: list[dict[str, float] | None] | None = None) -> list[str]:
+    """For each cell, the character of ``text`` aligned with it ("" for none). ``scores`` are the
+    cells' template correlations (``None`` for a cell without any), used to place gaps."""
     n, m = len(text), len(fillers)
+    pair = np.array([[_pair_cost(text[i], fillers[j], scores[j] if scores else None) for j in range(m)]
+                     for i in range(n)]).reshape(n, m)
     cost = np.full((n + 1, m + 1), np.inf)
     cost[0, :] = np.arange(m + 1) * _COST_GAP
     cost[:, 0] = np.arange(n + 1) * _COST_GAP
     for i in range(1, n + 1):
         for j in range(1, m + 1):
             cost[i, j] = min(
-                cost[i - 1, j - 1] + _pair_cost(text[i - 1], fillers[j - 1]),
+                cost[i - 1, j - 1] + pair[i - 1, j - 1],
                 cost[i - 1, j] + _COST_GAP,
                 cost[i, j - 1] + _COST_GAP,
             )
     out = [""] * m
     i, j = n, m
     while i > 0 and j > 0:
-        if cost[i, j] == cost[i - 1, j - 1] + _pair_cost(text[i - 1], fillers[j - 1]):
+        if cost[i, j] == cost[i - 1, j - 1] + pair[i - 1, j - 1]:
             out[j - 1] = text[i - 1]
             i, j = i - 1, j - 1
         elif cost[i, j] == cost[i - 1, j] + _COST_GAP:
@@ -448,10 +465,13 @@ def align(text: str, fillers: list[bool]) -> list[str]:
     return out
 
 
-def _pair_cost(char: str, filler: bool) -> float:
-    if (char == "<") == filler:
+def _pair_cost(char: str, filler: bool, scores: dict[str, float] | None = None) -> float:
+    if (char == "<") != filler:
+        return _COST_GLYPH_ON_FILLER if filler else _COST_FILLER_ON_GLYPH
+    if filler or not scores or char not in scores:
         return 0.0
-    return _COST_GLYPH_ON_FILLER if filler else _COST_FILLER_ON_GLYPH
+    shortfall = max(scores.values()) - scores[char]
+    return _COST_UNLIKE * min(1.0, shortfall / _UNLIKE_SPAN)
 
 
 def _plain_text(symbols: list[ocr.Symbol]) -> str:
