@@ -1,16 +1,25 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from .models import Membership, Role
 from .selectors import user_is_staff_member
 from .services import LANGUAGE_SESSION_KEY
 
 # Paths where staff see other people's data and therefore must have a second factor.
 STAFF_AREAS = ("/backoffice/", "/admin/")
 STAFF_AREA_EXEMPT = ("/admin/login/", "/admin/logout/")
+# Employer owners create API tokens and webhook secrets and manage colleagues here.
+EMPLOYER_AREA = "/employer/"
 
 
 class UserLanguageMiddleware:
@@ -27,20 +36,114 @@ class UserLanguageMiddleware:
 
 
 class StaffMFARequiredMiddleware:
+    """Staff may not reach /backoffice/ or /admin/, and employer owners not /employer/, without a
+    TOTP authenticator: they are sent to set one up first."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            settings.WSA_STAFF_MFA_REQUIRED
-            and request.path.startswith(STAFF_AREAS)
-            and not request.path.startswith(STAFF_AREA_EXEMPT)
-            and request.user.is_authenticated
-            and user_is_staff_member(user=request.user)
-            and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
-        ):
-            messages.warning(
-                request, _("Staff accounts need two-factor authentication. Please set up an authenticator app.")
-            )
+        if request.user.is_authenticated and self._needs_second_factor(request):
+            if request.path.startswith(EMPLOYER_AREA):
+                text = _("Owners of an organisation need two-factor authentication. Please set up an "
+                         "authenticator app.")
+            else:
+                text = _("Staff accounts need two-factor authentication. Please set up an authenticator app.")
+            messages.warning(request, text)
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(request) -> bool:
+        user, path = request.user, request.path
+        if (settings.WSA_STAFF_MFA_REQUIRED and path.startswith(STAFF_AREAS)
+                and not path.startswith(STAFF_AREA_EXEMPT) and _is_staff(request)):
+            return not _has_totp(user)
+        if getattr(settings, "WSA_EMPLOYER_OWNER_MFA_REQUIRED", True) and path.startswith(EMPLOYER_AREA):
+            # One query: an owner membership of a user without a TOTP authenticator.
+            return (Membership.objects.filter(user=user, role=Role.EMPLOYER_OWNER)
+                    .exclude(user__in=Authenticator.objects.filter(type=Authenticator.Type.TOTP).values("user_id"))
+                    .exists())
+        return False
+
+
+def _is_staff(request) -> bool:
+    """user_is_staff_member, computed once per request (StaffIdleTimeoutMiddleware may have done it)."""
+    staff = getattr(request, "wsa_is_staff", None)
+    if staff is None:
+        staff = request.wsa_is_staff = user_is_staff_member(user=request.user)
+    return staff
+
+
+def _has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+# Session keys of the idle timeout: {"u": user pk, "s": is staff} and the last activity (unix time).
+STAFF_FLAG_SESSION_KEY = "wsa_staff_session"
+LAST_ACTIVITY_SESSION_KEY = "wsa_last_activity"
+# The last activity is written at most once a minute, so that a busy staff session does not save on every request.
+ACTIVITY_WRITE_INTERVAL = 60
+
+
+def session_mark_on_login(request, user) -> None:
+    """At login (user_logged_in): whether this is a staff session, and its first activity, so that the
+    requests that follow need no extra query or session write for the idle timeout."""
+    if request is None or not hasattr(request, "session"):
+        return
+    staff = user_is_staff_member(user=user)
+    request.session[STAFF_FLAG_SESSION_KEY] = {"u": user.pk, "s": staff}
+    if staff:
+        request.session[LAST_ACTIVITY_SESSION_KEY] = int(time.time())
+
+
+class StaffIdleTimeoutMiddleware:
+    """Ends a staff session after WSA_STAFF_IDLE_TIMEOUT seconds without a request.
+
+    Whether a session is a staff session is decided at login (signals.session_mark_on_login; again on a
+    staff page while the flag says "not staff"), so that no request pays an extra query for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = int(getattr(settings, "WSA_STAFF_IDLE_TIMEOUT", 0) or 0)
+        if timeout > 0 and request.user.is_authenticated and self._is_staff_session(request):
+            now = time.time()
+            last = request.session.get(LAST_ACTIVITY_SESSION_KEY)
+            if isinstance(last, int | float) and now - last > timeout:
+                return self._expired(request)
+            if not isinstance(last, int | float) or now - last >= ACTIVITY_WRITE_INTERVAL:
+                request.session[LAST_ACTIVITY_SESSION_KEY] = int(now)
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_staff_session(request) -> bool:
+        flag = request.session.get(STAFF_FLAG_SESSION_KEY)
+        if isinstance(flag, dict) and flag.get("u") == request.user.pk:
+            if flag.get("s"):
+                request.wsa_is_staff = True  # a staff view checks the role itself again
+                return True
+            if not request.path.startswith(STAFF_AREAS):
+                return False
+        # No flag yet, another user, or a non-staff session on a staff page (a role given since the login).
+        staff = _is_staff(request)
+        request.session[STAFF_FLAG_SESSION_KEY] = {"u": request.user.pk, "s": staff}
+        return staff
+
+    @staticmethod
+    def _expired(request):
+        path = request.get_full_path()
+        logout(request)
+        minutes = max(1, settings.WSA_STAFF_IDLE_TIMEOUT // 60)
+        messages.info(request, ngettext(
+            "You were signed out after %(minutes)d minute without activity. Please sign in again.",
+            "You were signed out after %(minutes)d minutes without activity. Please sign in again.",
+            minutes) % {"minutes": minutes})
+        response = redirect_to_login(path)
+        if getattr(request, "htmx", False):
+            # htmx would swap the login page into a fragment: send the whole page there instead.
+            hx = HttpResponse(status=204)
+            hx["HX-Redirect"] = response["Location"]
+            return hx
+        return response

@@ -9,10 +9,25 @@ from .models import Membership, Organisation, OrganisationKind, Role
 def user_roles(*, user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    roles = set(user.memberships.values_list("role", flat=True))
+    # Asked many times per request (decorators, middleware, context processor, selectors): read
+    # once per user object, i.e. once per request (request.user is loaded afresh for every request).
+    # Code that changes memberships and asks again about the same object calls user_roles_forget().
+    cached = user.__dict__.get("_wsa_roles")
+    if cached is None:
+        cached = frozenset(user.memberships.values_list("role", flat=True))
+        user.__dict__["_wsa_roles"] = cached
+    roles = set(cached)
     if user.is_superuser:
         roles.add(Role.ADMIN)
     return roles
+
+
+def user_roles_forget(*, user) -> None:
+    """After a change of the user's memberships: the next user_roles() reads them again."""
+    if user is not None:
+        user.__dict__.pop("_wsa_roles", None)
+        user.__dict__.pop("_wsa_staff_scope", None)
+        user.__dict__.pop("_wsa_authority_ids", None)
 
 
 def user_is_staff_member(*, user) -> bool:

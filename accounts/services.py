@@ -29,6 +29,7 @@ from .models import (
     User,
     WebhookEndpoint,
 )
+from .selectors import user_roles_forget
 
 LANGUAGE_SESSION_KEY = "wsa_language"
 
@@ -48,6 +49,7 @@ def user_set_language(*, request, language: str) -> bool:
 @transaction.atomic
 def membership_grant(*, user: User, role: str, organisation: Organisation | None = None) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user, organisation=organisation, role=Role(role))
+    user_roles_forget(user=user)
     return membership
 
 
@@ -221,6 +223,7 @@ def member_invitation_accept(*, token: str, user) -> Membership:
     if invitation.role == Role.EMPLOYER_OWNER:
         Membership.objects.filter(user=user, organisation=invitation.organisation,
                                   role=Role.EMPLOYER_MEMBER).delete()
+        user_roles_forget(user=user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -243,6 +246,7 @@ def membership_remove(*, organisation: Organisation, actor, user: User) -> None:
             raise EmployerError(_("The last owner cannot be removed. Make someone else an owner first."),
                                 code="last_owner")
     memberships.delete()
+    user_roles_forget(user=user)
     ApiToken.objects.filter(organisation=organisation, created_by=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now())
 

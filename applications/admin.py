@@ -120,11 +120,24 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
+    """Decisions are made, approved and issued only in the back office (four-eyes rule, sealed PDF):
+    here they are read, never added, edited or deleted."""
+
     list_display = ["case", "kind", "outcome", "status", "issued_at", "decided_by", "approved_by"]
     list_filter = ["kind", "outcome", "status"]
     search_fields = ["case__reference", "verification_code"]
-    readonly_fields = ["public_id", "sha256", "verification_code", "issued_at", "created_at"]
-    raw_id_fields = ["case", "decided_by", "approved_by"]
+    readonly_fields = ["public_id", "case", "kind", "outcome", "status", "legal_basis", "reasons", "conditions",
+                       "valid_from", "valid_until", "decided_by", "approved_by", "issued_at", "pdf", "sha256",
+                       "verification_code", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Qualification)

@@ -4,7 +4,9 @@ list and read their organisation's cases, and manage webhooks.
 Authentication: ``Authorization: Bearer wsa_<prefix>_<secret>``, an organisation's token made by an
 owner in /employer/tokens/ (shown once, stored as SHA-256). A missing, unknown, expired or revoked
 token is a 401; a token without the scope an endpoint needs is a 403; a case of another
-organisation is a 404. What a case shows follows the candidate's consent, exactly as in the portal.
+organisation is a 404; an address that sent too many wrong tokens gets 429 for a while
+(WSA_API_AUTH_FAILURE_LIMIT per WSA_API_AUTH_FAILURE_WINDOW seconds). What a case shows follows the
+candidate's consent, exactly as in the portal.
 Schema: /api/schema/ (OpenAPI 3, JSON); docs: /api/docs/ (Swagger UI served from our own static
 files, so it runs under the portal's CSP).
 """
@@ -24,6 +26,7 @@ from ninja.security import HttpBearer
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope
+from accounts.security import api_auth_blocked, api_auth_failed
 
 from . import employer_forms, selectors, services
 from .lifecycle import CaseState
@@ -44,9 +47,14 @@ state, next step and deadlines only; `candidate` is then `null`.
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
+        # An address that keeps sending wrong tokens is refused for a while (accounts.security).
+        if api_auth_blocked(request):
+            raise HttpError(429, gettext("Too many failed attempts. Please try again later."))
         api_token = account_services.api_token_authenticate(raw=token)
-        if api_token is not None:
-            request.api_token = api_token
+        if api_token is None:
+            api_auth_failed(request)
+            return None
+        request.api_token = api_token
         return api_token
 
 

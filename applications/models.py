@@ -13,6 +13,20 @@ from django.utils.translation import gettext_lazy as _
 from .lifecycle import CaseState
 
 
+class AppendOnlyViolation(RuntimeError):
+    """An attempt to change or delete an audit record (access log, issued decision) through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk changes and deletes of audit records (cascades of a deleted case still work)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they are never updated.")
+
+    def delete(self):
+        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they are never deleted.")
+
+
 class LanguageLevel(models.TextChoices):
     NONE = "none", _("None")
     A1 = "A1", "A1"
@@ -58,6 +72,8 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["surname", "given_names"]
+        # Nationality: the queue's country filter and its list of choices (an index skip scan).
+        indexes = [models.Index(fields=["nationality"], name="person_nationality")]
 
     def __str__(self):
         return f"{self.surname}, {self.given_names}".strip(", ")
@@ -149,7 +165,9 @@ class ProcedureLanguage(models.TextChoices):
 class Case(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    # Indexed by case_person_covering (below), which also carries the id: a search by name finds the
+    # persons, then their cases without reading the case rows.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", db_index=False)
     employer = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
         verbose_name=_("employer"),
@@ -175,7 +193,15 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "submitted_at"], name="case_state_submitted")]
+        indexes = [
+            # The back-office queue reads its order from these (selectors._queue_lanes): one state
+            # by submission (also the WSA's completeness target), every case by submission; and an
+            # employer's dashboard, newest first.
+            models.Index(fields=["state", "submitted_at", "id"], name="case_state_submitted_id"),
+            models.Index(fields=["submitted_at", "id"], name="case_submitted_id"),
+            models.Index(fields=["employer", "-created_at", "-id"], name="case_employer_created"),
+            models.Index(fields=["person"], include=["id"], name="case_person_covering"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -306,6 +332,13 @@ class Decision(models.Model):
     verification_code = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Once issued, a decision is a sealed administrative act: these never change again. Only the
+    # retention job may blank the texts with personal data (anonymise=True) and delete the PDF; the
+    # hash and the verification code stay, so that copies can still be checked.
+    SEALED_FIELDS = ("case_id", "kind", "outcome", "status", "legal_basis", "reasons", "conditions", "valid_from",
+                     "valid_until", "decided_by_id", "approved_by_id", "issued_at", "sha256", "verification_code")
+    ANONYMISABLE_FIELDS = ("reasons", "conditions")
+
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
@@ -313,6 +346,21 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.case} · {self.get_kind_display()} · {self.get_outcome_display()}"
+
+    def save(self, *args, anonymise: bool = False, **kwargs):
+        if not self._state.adding and self.pk is not None:
+            stored = Decision.objects.filter(pk=self.pk).values(*self.SEALED_FIELDS).first()
+            if stored is not None and stored["status"] == self.Status.ISSUED:
+                changed = [name for name in self.SEALED_FIELDS if stored[name] != getattr(self, name)]
+                allowed = {name for name in self.ANONYMISABLE_FIELDS if anonymise and not getattr(self, name)}
+                if set(changed) - allowed:
+                    raise AppendOnlyViolation(f"An issued decision is sealed; refused changes of {', '.join(changed)}.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status == self.Status.ISSUED:
+            raise AppendOnlyViolation("An issued decision is never deleted.")
+        return super().delete(*args, **kwargs)
 
 
 # --- Back office -----------------------------------------------------------------------------
@@ -366,7 +414,12 @@ class DocumentRequest(models.Model):
         verbose_name = _("document request")
         verbose_name_plural = _("document requests")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["case", "fulfilled_at"], name="docrequest_case_open")]
+        indexes = [
+            models.Index(fields=["case", "fulfilled_at"], name="docrequest_case_open"),
+            # The open requests by deadline: the queue of cases waiting for documents.
+            models.Index(fields=["due_at", "case"], name="docrequest_open_due",
+                         condition=models.Q(fulfilled_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.case} · {self.get_reason_display()}"
@@ -402,6 +455,8 @@ class CaseAccess(models.Model):
     organisation_name = models.CharField(_("office"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("access record")
         verbose_name_plural = _("access records")
@@ -410,3 +465,25 @@ class CaseAccess(models.Model):
 
     def __str__(self):
         return f"{self.case} · {self.object_kind} · {self.actor} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyViolation("The access log is append-only: an access record is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("The access log is append-only: an access record is never deleted.")
+
+
+class StatisticsSnapshot(models.Model):
+    """The supervisors' statistics of one scope ("all", or the offices of an authority's staff),
+    computed by services.statistics_refresh() (a beat task) so that the statistics page reads one
+    row instead of aggregating every case and event on each view."""
+
+    scope = models.CharField(max_length=200, unique=True)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    def __str__(self):
+        return f"{self.scope} · {self.computed_at:%Y-%m-%d %H:%M}"

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import import_module
@@ -32,7 +32,7 @@ from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_staff_member
 
 from .lifecycle import CaseState
-from .models import Case, CaseAccess, Decision, DocumentRequest, Event, Message
+from .models import Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message
 
 
 def case_visibility_filter(*, viewer) -> Q | None:
@@ -276,7 +276,10 @@ def _deadline_expression(*, scope: StaffScope):
                                          output_field=DateTimeField())
     request_due = None
     if schema is not None and schema.due:
-        requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk")})
+        # The earliest deadline; a request without one (not yet delivered) has none to offer (and
+        # NULL must not win the ORDER BY, as it would on SQLite).
+        requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk"),
+                                                                 f"{schema.due}__isnull": False})
         if not scope.sees_all:
             requests = requests.filter(**{f"{schema.office}__in": list(scope.office_ids)})
         request_due = Subquery(requests.order_by(schema.due).values(schema.due)[:1], output_field=DateTimeField())
@@ -349,13 +352,8 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
         cases = cases.filter(assignment__isnull=True)
     elif filters.assignee:
         cases = cases.filter(assignment__user__public_id=filters.assignee)
-    if filters.q:
-        term = filters.q.strip()
-        # On PostgreSQL these icontains are served by the pg_trgm GIN indexes of migration 0002.
-        cases = cases.filter(
-            Q(reference__icontains=term) | Q(person__surname__icontains=term)
-            | Q(person__given_names__icontains=term) | Q(person__passport_number__icontains=term)
-        )
+    if filters.q and filters.q.strip():
+        cases = cases.filter(_search_q(filters.q.strip()))
     now = timezone.now()
     cases = cases.annotate(deadline_at=_deadline_expression(scope=scope))
     if filters.due == "overdue":
@@ -373,32 +371,502 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
 
 
 def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
-    """One page of the queue by keyset: the cursor is (sort value, pk) of the last row; no OFFSET."""
-    cases = case_list_for_staff(viewer=viewer, filters=filters)
+    """One page of the queue by keyset: the cursor is (sort value, pk) of the last row; no OFFSET.
+
+    The order and the cases are those of case_list_for_staff(); at national scale they are read
+    from index-ordered lanes (see _queue_lanes) instead of sorting every visible case."""
     _, descending = SORTS.get(filters.sort, SORTS["deadline"])
     position = _decode_cursor(filters.cursor) if filters.cursor else None
+    term = (filters.q or "").strip()
+    if term:
+        # A search: its matches come from the trigram indexes (a few thousand cases for a common
+        # surname, one for a reference) and are sorted as they are, in one query.
+        return _queue_page_general(viewer=viewer, filters=replace(filters, q=""), limit=limit, position=position,
+                                   ids=_search_case_ids(term))
+    lanes = _queue_lanes(viewer=viewer, filters=filters)
+    if lanes is None:
+        return _queue_page_general(viewer=viewer, filters=filters, limit=limit, position=position)
+    rows = _merge_lanes(lanes, position=position, limit=limit + 1, descending=descending)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(*rows[-1])
+    cases = _queue_cases([pk for _value, pk in rows], viewer=viewer)
+    page = []
+    for value, pk in rows:
+        case = cases.get(pk)
+        if case is not None:
+            case.sort_value = value
+            page.append(case)
+    return QueuePage(cases=page, next_cursor=next_cursor, now=timezone.now())
+
+
+def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position, ids=None) -> QueuePage:
+    """The queue as one sorted query: for the cases a search found (`ids`), for small installations
+    and for the rare combination the lanes do not serve."""
+    cases = case_list_for_staff(viewer=viewer, filters=filters)
+    if ids is not None:
+        cases = cases.filter(pk__in=ids)
+    _, descending = SORTS.get(filters.sort, SORTS["deadline"])
     if position is not None:
         value, pk = position
         if descending:
             cases = cases.filter(Q(sort_value__lt=value) | Q(sort_value=value, pk__lt=pk))
         else:
             cases = cases.filter(Q(sort_value__gt=value) | Q(sort_value=value, pk__gt=pk))
-    rows = list(cases[: limit + 1])
+    # First the order (sort value and id only, no joins), then the page's cases with what they show.
+    rows = list(cases.values_list("sort_value", "pk")[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1].sort_value, rows[-1].pk)
-    return QueuePage(cases=rows, next_cursor=next_cursor, now=timezone.now())
+        next_cursor = _encode_cursor(*rows[-1])
+    found = _queue_cases([pk for _value, pk in rows], viewer=viewer)
+    page = []
+    for value, pk in rows:
+        case = found.get(pk)
+        if case is not None:
+            case.sort_value = value
+            page.append(case)
+    return QueuePage(cases=page, next_cursor=next_cursor, now=timezone.now())
+
+
+def _queue_cases(pks: list[int], *, viewer) -> dict[int, Case]:
+    """The page's cases with what the queue shows (deadline, person, claim), in one query."""
+    if not pks:
+        return {}
+    scope = staff_scope(viewer=viewer)
+    cases = (Case.objects.filter(pk__in=pks).annotate(deadline_at=_deadline_expression(scope=scope))
+             .select_related("person", "employer", "assignment__user"))
+    return {case.pk: case for case in cases}
+
+
+# --- Back office: the queue at national scale -------------------------------------------------------
+# case_list_for_staff() says what the queue is as one queryset: its deadline is computed per case
+# (a CASE over the state with subqueries), so sorting by it reads and sorts every visible case.
+# case_queue_page() reads the same order from a few lanes, each ordered by an index and read by
+# keyset, and merges them (k-way merge of at most a page + 1 rows per lane):
+#   WSA staff, by deadline: submitted / completeness check by submitted_at (+ the 14-day target),
+#       documents requested by their earliest open request for documents, authority review by the
+#       earliest open authority request, and last the cases without a deadline by id;
+#   office staff, by deadline: their office's earliest open request per case by due date, then the
+#       cases without one by id (read from the office's requests);
+#   by submission date (either direction): submitted_at, then the cases never submitted by id.
+# Indexes: migration applications/0003 (partial indexes on the open requests) — see bench/README.md.
+
+_COMPLETENESS_OFFSET = timedelta(days=COMPLETENESS_CHECK_DAYS)
+
+
+@dataclass
+class _Lane:
+    """One index-ordered source of (sort value, case pk): `fetch(after, n)` returns the next n rows
+    after the keyset position `after` (None: from the start); `undated` lanes carry the sentinel."""
+
+    fetch: object
+    undated: bool = False
+
+
+def _fast_queue_schema() -> bool:
+    schema = _request_schema()
+    return (schema is not None and schema.model._meta.label == "authorities.AuthorityRequest"
+            and schema.authority == "authority" and schema.due == "due_at")
+
+
+@dataclass
+class _QueueContext:
+    viewer: object
+    scope: StaffScope
+    filters: QueueFilters
+    authorities: list[int]          # the viewer's own offices (authority ids)
+    office_authorities: list[int]   # the office chosen in the filter (authority ids)
+    open_states: list[str]
+
+
+def _queue_context(*, viewer, scope: StaffScope, filters: QueueFilters) -> _QueueContext:
+    from authorities.models import Authority
+
+    authorities = [] if scope.sees_all else _viewer_authority_ids(viewer=viewer, scope=scope)
+    office_authorities = list(Authority.objects.filter(organisation_id=filters.office).values_list(
+        "pk", flat=True)) if filters.office else []
+    return _QueueContext(viewer=viewer, scope=scope, filters=filters, authorities=authorities,
+                         office_authorities=office_authorities,
+                         open_states=_open_request_states())
+
+
+def _search_q(term: str) -> Q:
+    """Reference, surname, given names or passport number contain `term` (case-insensitive). Written
+    as two id sets (cases by reference, persons by name or passport) so that PostgreSQL serves each
+    from the pg_trgm GIN indexes of migration 0002 instead of testing every joined row."""
+    from .models import Person
+
+    persons = Person.objects.filter(Q(surname__icontains=term) | Q(given_names__icontains=term)
+                                    | Q(passport_number__icontains=term)).values("pk")
+    return Q(pk__in=Case.objects.filter(reference__icontains=term).values("pk")) | Q(person_id__in=persons)
+
+
+def _search_case_ids(term: str):
+    """The ids of the cases the search matches, as a subquery: cases by reference, and the cases of
+    the persons by name or passport number (each from its pg_trgm index; the person's cases from the
+    covering index case_person_covering, without reading the case rows)."""
+    from .models import Person
+
+    persons = Person.objects.filter(Q(surname__icontains=term) | Q(given_names__icontains=term)
+                                    | Q(passport_number__icontains=term)).values("pk")
+    by_reference = Case.objects.filter(reference__icontains=term).order_by().values("pk")
+    by_person = Case.objects.filter(person_id__in=persons).order_by().values("pk")
+    return by_reference.union(by_person)
+
+
+def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied: bool = False) -> Q:
+    """Every condition of the queue on the case except its deadline, as one Q on Case.
+    `with_state=False` leaves the state to the lane; `scope_implied` when the lane reads the
+    viewer's own offices' requests anyway."""
+    from authorities.models import AuthorityRequest
+
+    filters, scope = ctx.filters, ctx.scope
+    q = Q()
+    if not scope.sees_all and not scope_implied:
+        q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), authority_id__in=ctx.authorities))
+    if with_state:
+        if filters.state == "all":
+            pass
+        elif filters.state in CaseState.values:
+            q &= Q(state=filters.state)
+        elif scope.sees_all:
+            q &= Q(state__in=WSA_QUEUE_STATES)
+        else:
+            q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), state__in=ctx.open_states,
+                                                      authority_id__in=ctx.authorities))
+    if filters.title:
+        q &= Q(title_code=filters.title)
+    if filters.country:
+        from .models import Person
+
+        q &= _any(Person.objects.filter(pk=OuterRef("person_id"), nationality=filters.country.upper()))
+    if filters.office:
+        q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), authority_id__in=ctx.office_authorities))
+    claims = CaseAssignment.objects.filter(case_id=OuterRef("pk"))
+    if filters.assignee == "me":
+        q &= _any(claims.filter(user=ctx.viewer))
+    elif filters.assignee == "none":
+        q &= _none(claims)
+    elif filters.assignee:
+        q &= _any(claims.filter(user__public_id=filters.assignee))
+    if filters.q and filters.q.strip():
+        q &= _search_q(filters.q.strip())
+    return q
+
+
+def _after(field_name: str, pk_name: str, after, *, descending: bool, offset=timedelta(0)) -> Q:
+    """Keyset condition (field, pk) after the position; the extra bound lets the index start there."""
+    if after is None:
+        return Q()
+    value, pk = after
+    value = value - offset
+    if descending:
+        return Q(**{f"{field_name}__lte": value}) & (Q(**{f"{field_name}__lt": value}) | Q(**{f"{pk_name}__lt": pk}))
+    return Q(**{f"{field_name}__gte": value}) & (Q(**{f"{field_name}__gt": value}) | Q(**{f"{pk_name}__gt": pk}))
+
+
+def _due_window(filters: QueueFilters, now) -> tuple[datetime | None, datetime | None]:
+    if filters.due == "overdue":
+        return None, now
+    if filters.due == "soon":
+        return now, now + timedelta(days=DUE_SOON_DAYS)
+    return None, None
+
+
+def _wanted_states(filters: QueueFilters, scope: StaffScope) -> list[str] | None:
+    """The case states the queue may show (None: any)."""
+    if filters.state in CaseState.values:
+        return [filters.state]
+    if filters.state == "all" or not scope.sees_all:
+        return None
+    return list(WSA_QUEUE_STATES)
+
+
+def _queue_lanes(*, viewer, filters: QueueFilters) -> list[_Lane] | None:
+    """The lanes of the viewer's queue, [] for nobody, None when the general query must serve it."""
+    if not user_is_staff_member(user=viewer):
+        return []
+    if not _fast_queue_schema():
+        return None
+    scope = staff_scope(viewer=viewer)
+    if not scope.sees_all and not scope.office_ids:
+        return []
+    field_name, descending = SORTS.get(filters.sort, SORTS["deadline"])
+    if field_name == "submitted_at" and filters.due:
+        return None  # a deadline filter with a date order: the general query
+    ctx = _queue_context(viewer=viewer, scope=scope, filters=filters)
+    if not scope.sees_all and not ctx.authorities:
+        return []
+    if filters.office and not ctx.office_authorities:
+        return []
+    if field_name == "submitted_at":
+        return _submitted_lanes(ctx, descending=descending)
+    if scope.sees_all:
+        return _wsa_deadline_lanes(ctx)
+    return _office_deadline_lanes(ctx)
+
+
+def _submitted_lanes(ctx: _QueueContext, *, descending: bool) -> list[_Lane]:
+    """By submission date: per state for a few states (index state, submitted_at, id), else one lane
+    over every case (index submitted_at, id); the cases never submitted come last, by id."""
+    order = ("-submitted_at", "-pk") if descending else ("submitted_at", "pk")
+    states = _wanted_states(ctx.filters, ctx.scope)
+    base = Case.objects.filter(_queue_case_q(ctx, with_state=states is None))
+    groups = [[state] for state in states] if states else [None]
+    lanes = []
+    for group in groups:
+        cases = base.filter(state__in=group) if group else base
+
+        def submitted(after, n, cases=cases):
+            rows = (cases.filter(submitted_at__isnull=False)
+                    .filter(_after("submitted_at", "pk", after, descending=descending))
+                    .order_by(*order).values_list("submitted_at", "pk")[:n])
+            return list(rows)
+
+        lanes.append(_Lane(submitted))
+    never = base.filter(state__in=states) if states else base
+
+    def never_submitted(after, n):
+        rows = never.filter(submitted_at__isnull=True)
+        if after is not None:
+            rows = rows.filter(pk__lt=after[1]) if descending else rows.filter(pk__gt=after[1])
+        return [(None, pk) for pk in rows.order_by(*order).values_list("pk", flat=True)[:n]]
+
+    lanes.append(_Lane(never_submitted, undated=True))
+    from django.db import connection
+
+    if not ctx.scope.sees_all and states is None and _default_queue(ctx.filters) and connection.vendor == "postgresql":
+        lanes[0] = _Lane(_office_open_cases_by_submission(ctx, base, descending=descending))
+    return lanes
+
+
+def _default_queue(filters: QueueFilters) -> bool:
+    return filters.state not in CaseState.values and filters.state != "all"
+
+
+def _office_open_cases_by_submission(ctx: _QueueContext, base, *, descending: bool):
+    """Office staff's own queue by submission date. Its cases are recent, so reading every case by
+    submission date and testing each for an open request would first pass the (many) old ones;
+    instead the open requests' cases are collected once (index-only, MATERIALIZED) and sorted.
+    Cost grows with the office's open requests (see bench/README.md), not with all cases."""
+    from django.db import connection
+
+    from authorities.models import AuthorityRequest
+
+    def fetch(after, n):
+        cases = base.filter(submitted_at__isnull=False).filter(
+            _after("submitted_at", "pk", after, descending=descending))
+        inner, inner_params = cases.values("submitted_at", "pk").query.sql_with_params()
+        direction = "DESC" if descending else "ASC"
+        table = AuthorityRequest._meta.db_table
+        sql = (f"WITH open_cases AS MATERIALIZED (SELECT DISTINCT case_id FROM {table} "  # noqa: S608
+               f"WHERE authority_id = ANY(%s) AND state = ANY(%s)) "
+               f"SELECT c.submitted_at, c.pk FROM ({inner}) c JOIN open_cases o ON o.case_id = c.pk "
+               f"ORDER BY c.submitted_at {direction}, c.pk {direction} LIMIT %s")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ctx.authorities, ctx.open_states, *inner_params, n])
+            return list(cursor.fetchall())
+
+    return fetch
+
+
+def _wsa_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
+
+    from authorities.models import AuthorityRequest
+
+    low, high = _due_window(ctx.filters, timezone.now())
+    states = _wanted_states(ctx.filters, ctx.scope) or list(CaseState.values)
+    case_q = _queue_case_q(ctx, with_state=False)
+    lanes = []
+    for state in [s for s in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK) if s in states]:
+        # The WSA's own target: submitted_at + COMPLETENESS_CHECK_DAYS (index state, submitted_at, id).
+        cases = Case.objects.filter(case_q, state=state, submitted_at__isnull=False)
+        if low is not None:
+            cases = cases.filter(submitted_at__gte=low - _COMPLETENESS_OFFSET)
+        if high is not None:
+            cases = cases.filter(submitted_at__lt=high - _COMPLETENESS_OFFSET)
+
+        def completeness(after, n, cases=cases):
+            rows = (cases.filter(_after("submitted_at", "pk", after, descending=False, offset=_COMPLETENESS_OFFSET))
+                    .order_by("submitted_at", "pk").values_list("submitted_at", "pk")[:n])
+            return [(at + _COMPLETENESS_OFFSET, pk) for at, pk in rows]
+
+        lanes.append(_Lane(completeness))
+    if CaseState.DOCUMENTS_REQUESTED in states:
+        # The earliest open request for documents of each case (index docrequest_open_due).
+        first = DocumentRequest.objects.filter(case_id=OuterRef("case_id"), fulfilled_at__isnull=True)
+        documents = _first_per_case(DocumentRequest.objects.filter(fulfilled_at__isnull=True), first)
+        documents = _of_cases(documents, Q(case_q, state=CaseState.DOCUMENTS_REQUESTED))
+        lanes.append(_Lane(_request_lane(_within(documents, "due_at", low, high))))
+    if CaseState.AUTHORITY_REVIEW in states:
+        # The earliest open authority request of each case (index authreq_open_due_any).
+        first = AuthorityRequest.objects.filter(case_id=OuterRef("case_id"), state__in=ctx.open_states,
+                                                due_at__isnull=False)
+        requests = _first_per_case(AuthorityRequest.objects.filter(state__in=ctx.open_states, due_at__isnull=False),
+                                   first)
+        requests = _of_cases(requests, Q(case_q, state=CaseState.AUTHORITY_REVIEW))
+        lanes.append(_Lane(_request_lane(_within(requests, "due_at", low, high))))
+    if ctx.filters.due:
+        return lanes
+    # The cases without a deadline: other states, and the dated states' cases that lack one.
+    undated = Q(state__in=[s for s in states if s not in {
+        CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
+        CaseState.AUTHORITY_REVIEW}])
+    waiting = [s for s in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK) if s in states]
+    if waiting:
+        undated |= Q(state__in=waiting, submitted_at__isnull=True)
+    if CaseState.DOCUMENTS_REQUESTED in states:
+        undated |= Q(state=CaseState.DOCUMENTS_REQUESTED) & _none(DocumentRequest.objects.filter(
+            case_id=OuterRef("pk"), fulfilled_at__isnull=True))
+    if CaseState.AUTHORITY_REVIEW in states:
+        undated |= Q(state=CaseState.AUTHORITY_REVIEW) & _none(AuthorityRequest.objects.filter(
+            case_id=OuterRef("pk"), state__in=ctx.open_states, due_at__isnull=False))
+    rest = Case.objects.filter(case_q).filter(undated)
+
+    def undated_lane(after, n):
+        rows = rest.filter(pk__gt=after[1]) if after is not None else rest
+        return [(None, pk) for pk in rows.order_by("pk").values_list("pk", flat=True)[:n]]
+
+    lanes.append(_Lane(undated_lane, undated=True))
+    return lanes
+
+
+def _office_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
+    """Office staff: the deadline is their offices' earliest open request of the case (index
+    authreq_open_due); the cases without one come last, read from the offices' requests by case."""
+
+    from authorities.models import AuthorityRequest
+
+    low, high = _due_window(ctx.filters, timezone.now())
+    default_queue = _default_queue(ctx.filters)
+    case_q = _queue_case_q(ctx, scope_implied=True, with_state=not default_queue)
+    mine = AuthorityRequest.objects.filter(authority_id__in=ctx.authorities)
+    first = mine.filter(case_id=OuterRef("case_id"), state__in=ctx.open_states, due_at__isnull=False)
+    requests = _first_per_case(mine.filter(state__in=ctx.open_states, due_at__isnull=False), first)
+    requests = _of_cases(requests, case_q)
+    lanes = [_Lane(_request_lane(_within(requests, "due_at", low, high)))]
+    if ctx.filters.due:
+        return lanes
+    rest = _of_cases(mine, case_q)
+    if default_queue:
+        rest = rest.filter(state__in=ctx.open_states)
+    rest = rest.filter(_none(AuthorityRequest.objects.filter(
+        case_id=OuterRef("case_id"), authority_id__in=ctx.authorities, state__in=ctx.open_states,
+        due_at__isnull=False)))
+
+    def undated_lane(after, n):
+        rows = rest.filter(case_id__gt=after[1]) if after is not None else rest
+        ids = rows.order_by("case_id").values_list("case_id", flat=True).distinct()[:n]
+        return [(None, pk) for pk in ids]
+
+    lanes.append(_Lane(undated_lane, undated=True))
+    return lanes
+
+
+# The lanes read rows in index order and stop after a page. Conditions on other rows are written as
+# correlated scalar subqueries that yield a boolean: PostgreSQL neither turns them into joins (which
+# would first collect every matching row of the other table) nor takes them for rare (it assumes
+# half of the rows pass), so it keeps reading in index order and probes an index per row read.
+
+
+def _any(correlated) -> Q:
+    """There is a row of `correlated` (a queryset with OuterRefs to the row read)."""
+    from django.db.models import BooleanField
+
+    found = correlated.annotate(_found=Value(True, output_field=BooleanField())).values("_found")[:1]
+    return Q(Subquery(found, output_field=BooleanField()))
+
+
+def _none(correlated) -> Q:
+    """There is no row of `correlated`."""
+    from django.db.models import BooleanField
+
+    found = correlated.annotate(_found=Value(False, output_field=BooleanField())).values("_found")[:1]
+    return Q(Coalesce(Subquery(found, output_field=BooleanField()), Value(True), output_field=BooleanField()))
+
+
+def _first_per_case(rows, first):
+    """Only the row that comes first (by due date, then id) among `first` (the same kind of rows of
+    its case): the case's deadline."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    is_me = ExpressionWrapper(Q(pk=OuterRef("pk")), output_field=BooleanField())
+    first_is_me = first.order_by("due_at", "pk").annotate(_is_me=is_me).values("_is_me")[:1]
+    return rows.filter(Subquery(first_is_me, output_field=BooleanField()))
+
+
+def _of_cases(rows, case_q: Q):
+    """Rows (requests) of the cases that meet `case_q`, checked per row read."""
+    if not case_q:
+        return rows
+    return rows.filter(_any(Case.objects.filter(case_q, pk=OuterRef("case_id"))))
+
+
+def _within(rows, field_name: str, low, high):
+    if low is not None:
+        rows = rows.filter(**{f"{field_name}__gte": low})
+    if high is not None:
+        rows = rows.filter(**{f"{field_name}__lt": high})
+    return rows
+
+
+def _request_lane(rows):
+    """A lane over requests (for documents or to an authority) whose due date is the case's deadline."""
+
+    def fetch(after, n):
+        selected = rows.filter(_after("due_at", "case_id", after, descending=False))
+        return list(selected.order_by("due_at", "case_id").values_list("due_at", "case_id")[:n])
+
+    return fetch
+
+
+def _viewer_authority_ids(*, viewer, scope: StaffScope) -> list[int]:
+    """The authorities (offices) of the viewer's organisations, read once per request."""
+    cached = getattr(viewer, "_wsa_authority_ids", None)
+    if cached is None:
+        from authorities.models import Authority
+
+        cached = list(Authority.objects.filter(organisation_id__in=list(scope.office_ids)).values_list("pk", flat=True))
+        viewer._wsa_authority_ids = cached
+    return cached
+
+
+def _merge_lanes(lanes: list[_Lane], *, position, limit: int, descending: bool) -> list[tuple[datetime, int]]:
+    """The first `limit` rows after `position` of the lanes merged by (sort value, pk)."""
+    sentinel = _FAR_PAST if descending else _FAR_FUTURE
+    in_undated = position is not None and position[0] == sentinel
+    rows: list[tuple[datetime, int]] = []
+    if not in_undated:
+        for lane in lanes:
+            if not lane.undated:
+                rows += [(value, pk) for value, pk in lane.fetch(position, limit) if value is not None]
+    rows.sort(reverse=descending)
+    merged, seen = [], set()
+    for value, pk in rows:
+        if pk not in seen:
+            seen.add(pk)
+            merged.append((value, pk))
+    merged = merged[:limit]
+    if len(merged) < limit:
+        after = (sentinel, position[1]) if in_undated else None
+        for lane in lanes:
+            if lane.undated:
+                for _value, pk in lane.fetch(after, limit - len(merged)):
+                    if pk not in seen:
+                        seen.add(pk)
+                        merged.append((sentinel, pk))
+    return merged[:limit]
 
 
 def queue_filter_options(*, viewer) -> dict:
-    """Choices for the queue's filter form, from what the viewer can see (a few small queries)."""
+    """Choices for the queue's filter form: the residence titles and nationalities on record (two
+    index skip scans on PostgreSQL, whatever the number of cases), the offices and the colleagues."""
+    from .models import Person
+
     scope = staff_scope(viewer=viewer)
-    visible = case_visibility_filter(viewer=viewer)
-    cases = Case.objects.filter(visible) if visible is not None else Case.objects.none()
-    titles = sorted(t for t in cases.exclude(title_code="").values_list("title_code", flat=True).distinct())
-    countries = sorted(c for c in cases.exclude(person__nationality="").values_list(
-        "person__nationality", flat=True).distinct())
+    titles, countries = _distinct_values([(Case, "title_code"), (Person, "nationality")])
     from accounts.models import Organisation, User
 
     offices = Organisation.objects.filter(kind__in=OrganisationKind.authority_kinds()).exclude(
@@ -410,6 +878,34 @@ def queue_filter_options(*, viewer) -> dict:
                                      memberships__role__in=Role.staff_roles()).distinct().order_by("full_name")
     return {"titles": titles, "countries": countries, "offices": list(offices.values_list("pk", "name")),
             "colleagues": list(colleagues.values_list("public_id", "full_name", "email"))}
+
+
+def _distinct_values(columns: list[tuple[type, str]]) -> list[list[str]]:
+    """The distinct non-empty values of indexed columns, sorted, in one query. PostgreSQL has no skip
+    scan, so each is a recursive query that jumps from value to value through the column's index
+    (one index probe per distinct value instead of reading every row)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    parts = []
+    for position, (model, column) in enumerate(columns):
+        table, col = quote(model._meta.db_table), quote(model._meta.get_field(column).column)
+        if connection.vendor == "postgresql":
+            parts.append(f"""SELECT {position}, value FROM (
+                WITH RECURSIVE walk(value) AS (
+                    (SELECT {col} FROM {table} WHERE {col} > '' ORDER BY {col} LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT {col} FROM {table} WHERE {col} > walk.value ORDER BY {col} LIMIT 1)
+                    FROM walk WHERE walk.value IS NOT NULL
+                ) SELECT value FROM walk WHERE value IS NOT NULL) walked""")  # noqa: S608 - quoted names only
+        else:
+            parts.append(f"SELECT * FROM (SELECT DISTINCT {position}, {col} FROM {table} WHERE {col} > '')")  # noqa: S608
+    values: list[list[str]] = [[] for _ in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))  # quoted model table and column names only
+        for position, value in cursor.fetchall():
+            values[position].append(value)
+    return [sorted(found) for found in values]
 
 
 def deadline_status(*, deadline, now=None) -> str:
@@ -492,11 +988,12 @@ def case_authority_steps(*, viewer, case: Case) -> list:
     related = [schema.authority] if schema.authority else []
     requests = schema.model.objects.filter(**{schema.case: case}).select_related(*related)
     scope = staff_scope(viewer=viewer)
+    # Which of them still wait for an answer, in the same query (not one per request).
+    requests = requests.annotate(wsa_open=DbCase(When(schema.open_q, then=Value(True)), default=Value(False)))
     steps = []
     for request in requests.order_by("pk"):
         office_id = _request_office_id(request, schema)
-        request.wsa_answerable = office_id in scope.office_ids and schema.model.objects.filter(
-            schema.open_q, pk=request.pk).exists()
+        request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
         request.wsa_office_id = office_id
         request.wsa_public_id = getattr(request, schema.public_id)
         request.wsa_conditions = conditions_text(getattr(request, "conditions", None))
@@ -576,22 +1073,120 @@ def decisions_awaiting_approval(*, viewer) -> QuerySet[Decision]:
 
 
 # --- Back office: statistics ---------------------------------------------------------------------
+# At national scale the figures cannot be aggregated on every view (a million cases, ten million
+# events). They are computed per scope by services.statistics_refresh() — a beat task every few
+# minutes, and once on the first view of a scope — and stored in StatisticsSnapshot; the page reads
+# that one row. On PostgreSQL the figures come from SQL aggregates (window functions and
+# percentile_cont); elsewhere (SQLite, the embedded default) from the same walk in Python.
+
+STATISTICS_ALL = "all"
+
+
+def statistics_scope(*, viewer) -> str | None:
+    """The snapshot key of what `viewer` may see: "all" for the WSA and admins, else their offices."""
+    if not user_is_staff_member(user=viewer):
+        return None
+    scope = staff_scope(viewer=viewer)
+    if scope.sees_all:
+        return STATISTICS_ALL
+    if not scope.office_ids:
+        return None
+    return "offices:" + ",".join(str(pk) for pk in sorted(scope.office_ids))
+
+
+def _statistics_cases(scope_key: str) -> QuerySet[Case]:
+    if scope_key == STATISTICS_ALL:
+        return Case.objects.all()
+    office_ids = {int(pk) for pk in scope_key.removeprefix("offices:").split(",") if pk}
+    requested = _cases_requested_from_q(office_ids)
+    return Case.objects.filter(requested) if requested is not None else Case.objects.none()
 
 
 def _median_days(seconds: list[float]) -> float | None:
     return round(statistics.median(seconds) / 86400, 1) if seconds else None
 
 
-def case_statistics(*, viewer) -> dict:
-    """Cases per state, median days per lifecycle step and per authority, overdue counts.
+def case_statistics_compute(*, scope_key: str) -> dict:
+    """The raw figures of a scope (codes, counts, medians in days), as stored in the snapshot."""
+    from django.db import connection
 
-    For supervisors and admins; computed in Python over the events (fine for the demo and tens of
-    thousands of cases; a materialised view would take over at national scale).
-    """
-    visible = case_visibility_filter(viewer=viewer)
-    cases = Case.objects.filter(visible) if visible is not None else Case.objects.none()
-    per_state = dict(cases.values_list("state").annotate(n=Count("pk")).order_by())
-    states = [(value, label, per_state.get(value, 0)) for value, label in CaseState.choices]
+    cases = _statistics_cases(scope_key)
+    now = timezone.now()
+    per_state = {state: n for state, n in cases.values_list("state").annotate(n=Count("pk")).order_by()}
+    schema = _request_schema()
+    if connection.vendor == "postgresql" and schema is not None and schema.authority:
+        steps, authorities = _statistics_sql(scope_key, cases, now)
+    else:
+        steps, authorities = _statistics_python(cases, now)
+    overdue_documents = DocumentRequest.objects.filter(case__in=cases, fulfilled_at__isnull=True,
+                                                       case__state=CaseState.DOCUMENTS_REQUESTED,
+                                                       due_at__lt=now).count()
+    completeness_overdue = cases.filter(
+        state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK],
+        submitted_at__lt=now - timedelta(days=COMPLETENESS_CHECK_DAYS)).count()
+    return {"states": per_state, "steps": steps, "authorities": authorities,
+            "overdue_documents": overdue_documents, "completeness_overdue": completeness_overdue,
+            "authorities_available": schema is not None}
+
+
+def _statistics_sql(scope_key: str, cases: QuerySet[Case], now) -> tuple[dict, list]:
+    """Step medians and per-office figures in three aggregate queries (PostgreSQL)."""
+    from django.db import connection, transaction
+
+    from authorities.models import Authority, AuthorityRequest
+
+    case_sql, case_params = cases.values("pk").query.sql_with_params()
+    scoped = scope_key != STATISTICS_ALL
+    event_table, request_table = Event._meta.db_table, AuthorityRequest._meta.db_table
+    steps = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One sort over the moves of every case: give it memory for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(
+            f"""
+            SELECT prev_state, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY secs)
+            FROM (
+                SELECT to_state,
+                       lag(to_state) OVER w AS prev_state,
+                       extract(epoch FROM created_at - lag(created_at) OVER w) AS secs
+                FROM {event_table}
+                WHERE kind IN ('created', 'transition') {"AND case_id IN (" + case_sql + ")" if scoped else ""}
+                WINDOW w AS (PARTITION BY case_id ORDER BY created_at, id)
+            ) moves
+            WHERE prev_state IS NOT NULL AND prev_state <> to_state
+            GROUP BY prev_state
+            """, list(case_params) if scoped else [])  # noqa: S608 - table names and a Django-built subquery
+        for state, n, median in cursor.fetchall():
+            steps[state] = [n, round(float(median) / 86400, 1) if median is not None else None]
+        open_states = _open_request_states()
+        cursor.execute(
+            f"""
+            SELECT coalesce(a.name, ''), count(*),
+                   count(*) FILTER (WHERE r.state = ANY(%s)),
+                   count(*) FILTER (WHERE r.state = ANY(%s) AND r.due_at < %s),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.answered_at - r.created_at))
+                       FILTER (WHERE r.answered_at IS NOT NULL)
+            FROM {request_table} r LEFT JOIN {Authority._meta.db_table} a ON a.id = r.authority_id
+            {"WHERE r.case_id IN (" + case_sql + ")" if scoped else ""}
+            GROUP BY 1 ORDER BY 1
+            """, [open_states, open_states, now] + (list(case_params) if scoped else []))  # noqa: S608
+        authorities = [[name or "—", total, open_, overdue, round(float(median) / 86400, 1) if median else None]
+                       for name, total, open_, overdue, median in cursor.fetchall()]
+    return steps, authorities
+
+
+def _open_request_states() -> list[str]:
+    """The request states that still owe an answer in the back office (see _request_schema)."""
+    schema = _request_schema()
+    request_states = getattr(import_module(schema.model.__module__), "RequestState", None)
+    states = list(request_states.open_states()) if hasattr(request_states, "open_states") else []
+    if hasattr(request_states, "PENDING"):
+        states.append(request_states.PENDING)
+    return [str(s) for s in states]
+
+
+def _statistics_python(cases: QuerySet[Case], now) -> tuple[dict, list]:
+    """The same figures by walking the events and requests in Python (SQLite; small installations)."""
     durations: dict[str, list[float]] = {}
     entered: dict[int, tuple[str, datetime]] = {}
     events = (Event.objects.filter(case__in=cases, kind__in=["created", "transition"])
@@ -601,13 +1196,11 @@ def case_statistics(*, viewer) -> dict:
         if previous is not None and previous[0] != to_state:
             durations.setdefault(previous[0], []).append((at - previous[1]).total_seconds())
         entered[case_id] = (to_state, at)
-    steps = [(value, label, len(durations.get(value, [])), _median_days(durations.get(value, [])))
-             for value, label in CaseState.choices if value in durations]
-    now = timezone.now()
+    steps = {state: [len(values), _median_days(values)] for state, values in durations.items()}
     authorities = []
     schema = _request_schema()
     if schema is not None:
-        name_path = f"{schema.office}__name"
+        name_path = f"{schema.authority}__name" if schema.authority else f"{schema.office}__name"
         rows = schema.model.objects.filter(**{f"{schema.case}__in": cases})
         per_office: dict[str, dict] = {}
         values = [name_path, "created_at"] if "created_at" in {f.name for f in schema.model._meta.fields} else [
@@ -628,24 +1221,48 @@ def case_statistics(*, viewer) -> dict:
             answered = row.get(schema.answered_at) if schema.answered_at else None
             if answered and row.get("created_at"):
                 entry["secs"].append((answered - row["created_at"]).total_seconds())
-        authorities = [(name, e["total"], e["open"], e["overdue"], _median_days(e["secs"]))
+        authorities = [[name, e["total"], e["open"], e["overdue"], _median_days(e["secs"])]
                        for name, e in sorted(per_office.items())]
-    overdue_documents = DocumentRequest.objects.filter(case__in=cases, fulfilled_at__isnull=True,
-                                                       case__state=CaseState.DOCUMENTS_REQUESTED,
-                                                       due_at__lt=now).count()
-    completeness_overdue = cases.filter(
-        state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK],
-        submitted_at__lt=now - timedelta(days=COMPLETENESS_CHECK_DAYS)).count()
-    total = sum(n for *_, n in states) or 1
+    return steps, authorities
+
+
+def statistics_snapshot_get(*, scope_key: str):
+    from .models import StatisticsSnapshot
+
+    return StatisticsSnapshot.objects.filter(scope=scope_key).first()
+
+
+def case_statistics(*, viewer) -> dict | None:
+    """The statistics page of `viewer` from its scope's snapshot (one query), or None when the
+    snapshot has not been computed yet (the view then has it computed once)."""
+    scope_key = statistics_scope(viewer=viewer)
+    if scope_key is None:
+        return statistics_present({}, computed_at=None)
+    snapshot = statistics_snapshot_get(scope_key=scope_key)
+    if snapshot is None:
+        return None
+    return statistics_present(snapshot.data, computed_at=snapshot.computed_at)
+
+
+def statistics_present(data: dict, *, computed_at) -> dict:
+    """What the template shows (labels in the reader's language, shares and bar widths)."""
+    per_state = data.get("states", {})
+    states = [(value, label, per_state.get(value, 0)) for value, label in CaseState.choices]
+    raw_steps = data.get("steps", {})
+    steps = [(value, label, raw_steps[value][0], raw_steps[value][1])
+             for value, label in CaseState.choices if value in raw_steps]
+    authorities = [tuple(row) for row in data.get("authorities", [])]
+    total = sum(n for *_, n in states)
     max_median = max([m for *_, m in steps if m] + [m for *_, m in authorities if m] + [0]) or 1
     return {
-        "states": [(v, label, n, round(100 * n / total)) for v, label, n in states],
-        "total": sum(n for *_, n in states),
+        "states": [(v, label, n, round(100 * n / (total or 1))) for v, label, n in states],
+        "total": total,
         "steps": [(v, label, n, m, round(100 * (m or 0) / max_median)) for v, label, n, m in steps],
         "authorities": [(name, t, o, od, m, round(100 * (m or 0) / max_median)) for name, t, o, od, m in authorities],
-        "overdue_documents": overdue_documents,
-        "completeness_overdue": completeness_overdue,
-        "authorities_available": schema is not None,
+        "overdue_documents": data.get("overdue_documents", 0),
+        "completeness_overdue": data.get("completeness_overdue", 0),
+        "authorities_available": data.get("authorities_available", authority_requests_available()),
+        "computed_at": computed_at,
     }
 
 
@@ -682,7 +1299,7 @@ def case_version(*, viewer, public_id, own_only: bool = True) -> int | None:
     if own_only:
         if not viewer.is_authenticated:
             return None
-        cases = Case.objects.filter(person__user=viewer)
+        return _own_case_version(viewer_id=viewer.pk, public_id=public_id)
     else:
         visible = case_visibility_filter(viewer=viewer)
         if visible is None:
@@ -692,6 +1309,25 @@ def case_version(*, viewer, public_id, own_only: bool = True) -> int | None:
         return cases.filter(public_id=public_id).values_list("version", flat=True).first()
     except (ValueError, TypeError):
         return None
+
+
+def _own_case_version(*, viewer_id: int, public_id) -> int | None:
+    """The hot path of every poll (every 5 s per open status page): one statement by the unique
+    index on public_id, written out so that no ORM query is compiled per request."""
+    from django.db import connection
+
+    from .models import Person
+
+    try:
+        value = Case._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    sql = (f"SELECT c.version FROM {Case._meta.db_table} c JOIN {Person._meta.db_table} p ON p.id = c.person_id "  # noqa: S608
+           "WHERE c.public_id = %s AND p.user_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, viewer_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def case_public_messages(*, viewer, case: Case):
@@ -948,6 +1584,7 @@ def applicant_data_export(*, viewer) -> dict:
         "cases": [],
         "documents": [],
     }
+    data["account"].update(_export_account_extras(viewer=viewer))
     if person is None:
         return data
     data["person"] = {
@@ -985,6 +1622,7 @@ def applicant_data_export(*, viewer) -> dict:
                             "valid_until", "issued_at", "sha256", "verification_code"])
             for d in case_issued_decisions(viewer=viewer, case=case)
         ]
+        row.update(_export_case_extras(viewer=viewer, case=case))
         data["cases"].append(row)
     for document in document_list(viewer=viewer):
         data["documents"].append({
@@ -995,6 +1633,46 @@ def applicant_data_export(*, viewer) -> dict:
                          for f in document.findings.all()],
         })
     return data
+
+
+def _export_account_extras(*, viewer) -> dict:
+    """The account's e-mail addresses, second factors (kinds and dates, never secrets) and roles."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    return {
+        "email_addresses": [_export_row(e, ["email", "verified", "primary"])
+                            for e in EmailAddress.objects.filter(user=viewer).order_by("email")],
+        "two_factor": [_export_row(a, ["type", "created_at", "last_used_at"])
+                       for a in Authenticator.objects.filter(user=viewer).order_by("pk")],
+        "memberships": [{"role": m.role, "organisation": m.organisation.name if m.organisation else None,
+                         "since": _export_value(m.created_at)}
+                        for m in viewer.memberships.select_related("organisation").order_by("pk")],
+    }
+
+
+def _export_case_extras(*, viewer, case: Case) -> dict:
+    """What else the portal holds about one of the viewer's cases: the requests for documents, the
+    authority steps, what the employer declared and may see, and who at which office read the case
+    file (the access log, Art. 15(1)(c) GDPR)."""
+    from accounts.models import CaseConsent, EmployerCaseDetails
+
+    details = EmployerCaseDetails.objects.filter(case=case).first()
+    return {
+        "document_requests": [_export_row(r, ["reason", "note", "due_at", "created_at", "fulfilled_at"])
+                              for r in case.document_requests.order_by("created_at", "pk")],
+        "authority_steps": [{k: _export_value(v) for k, v in step.items()}
+                            for step in applicant_authority_steps(viewer=viewer, case=case)],
+        "employer_declaration": _export_row(details, ["employer_reference", "required_qualification",
+                                                      "required_qualification_detail", "working_conditions"])
+        if details else None,
+        "consents": [{**_export_row(c, ["scope", "granted_at", "revoked_at"]), "employer": c.organisation.name}
+                     for c in CaseConsent.objects.filter(case=case).select_related("organisation")
+                     .order_by("granted_at", "pk")],
+        "access_log": [_export_row(a, ["created_at", "object_kind", "object_label", "action", "role",
+                                       "organisation_name"])
+                       for a in case_access_list(viewer=viewer, case=case).order_by("created_at", "pk")],
+    }
 
 
 def applicant_data_export_zip(*, viewer):

@@ -462,6 +462,15 @@ def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: 
     return decision
 
 
+def decision_may_approve(*, actor, decision: Decision) -> bool:
+    """Whether `actor` may approve `decision` at all (four-eyes rule): a supervisor of the deciding kind of
+    office who is not the decider. Whether it still waits for approval is checked by decision_approve."""
+    from .selectors import staff_scope
+
+    return (decision.decided_by_id != actor.pk
+            and staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)))
+
+
 @transaction.atomic
 def decision_approve(*, decision: Decision, actor) -> Decision:
     """The second pair of eyes: a supervisor of the deciding kind of office, never the decider."""
@@ -797,3 +806,24 @@ def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
 def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
     """Starts one case per row (keyword arguments of employer_case_start), all or nothing."""
     return [employer_case_start(organisation=organisation, actor=actor, **row)[0] for row in rows]
+
+
+# --- Statistics snapshots (national scale) --------------------------------------------------------
+
+
+def statistics_refresh(*, scopes: list[str] | None = None) -> int:
+    """Recomputes the statistics snapshots: the given scopes, or "all" and every scope viewed before.
+    Run by the beat task `applications.tasks.statistics_refresh`; returns the number refreshed."""
+    import time as _time
+
+    from . import selectors
+    from .models import StatisticsSnapshot
+
+    if scopes is None:
+        scopes = sorted({selectors.STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})
+    for scope in scopes:
+        began = _time.monotonic()
+        data = selectors.case_statistics_compute(scope_key=scope)
+        StatisticsSnapshot.objects.update_or_create(scope=scope, defaults={
+            "data": data, "computed_at": timezone.now(), "seconds": round(_time.monotonic() - began, 3)})
+    return len(scopes)

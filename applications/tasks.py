@@ -23,3 +23,27 @@ def notify_event(self, event_id: int) -> int:
         subject = render_to_string("emails/event_subject.txt", context).strip()
         body = render_to_string("emails/event_body.txt", context)
     return send_mail(subject, body, None, [recipient])
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def statistics_refresh() -> int:
+    """Beat: recompute the supervisors' statistics snapshots (see services.statistics_refresh)."""
+    from .services import statistics_refresh as refresh
+
+    return refresh()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def purge_stale_drafts() -> int:
+    """Beat (daily): deletes drafts untouched for WSA_DRAFT_RETENTION_DAYS (applications.retention)."""
+    from .retention import purge_stale_drafts as purge
+
+    return len(purge().references)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def purge_closed_cases() -> int:
+    """Beat (daily): anonymises cases past WSA_CLOSED_CASE_RETENTION_DAYS (applications.retention)."""
+    from .retention import purge_closed_cases as purge
+
+    return len(purge().references)

@@ -132,7 +132,16 @@ class AuthorityRequest(models.Model):
         verbose_name = _("authority request")
         verbose_name_plural = _("authority requests")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["authority", "state"], name="authreq_authority_state")]
+        indexes = [
+            models.Index(fields=["authority", "state"], name="authreq_authority_state"),
+            # The back-office queues (applications.selectors._queue_lanes) and the authorities board:
+            # an office's open requests by deadline, all open requests by deadline, an office's cases.
+            models.Index(fields=["authority", "due_at", "case"], name="authreq_open_due",
+                         condition=models.Q(state__in=["pending", "sent", "acknowledged"])),
+            models.Index(fields=["due_at", "case"], name="authreq_open_due_any",
+                         condition=models.Q(state__in=["pending", "sent", "acknowledged"])),
+            models.Index(fields=["authority", "case"], name="authreq_authority_case"),
+        ]
 
     def __str__(self):
         return f"{self.case} · {self.get_purpose_display()}"

@@ -21,7 +21,7 @@ from time import monotonic
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from applications.lifecycle import CaseState
@@ -49,6 +49,10 @@ STATUS_FAILED = "failed"
 
 
 def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, **extra) -> None:
+    if internal:
+        # Not in the applicant's timeline, but the step's state shows on their status page (whose
+        # ETag and cached fragment follow Case.version): count the change (public events do so).
+        Case.objects.filter(pk=request.case_id).update(version=F("version") + 1)
     event_append(
         case=request.case, kind=EventKind.AUTHORITY, actor=actor, internal=internal,
         payload={

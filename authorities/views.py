@@ -18,7 +18,8 @@ logger = logging.getLogger("authorities")
 @staff_required
 @require_GET
 def request_board(request):
-    return render(request, "backoffice/authorities.html", {"board": selectors.authority_board(viewer=request.user)})
+    return render(request, "backoffice/authorities.html", {"board": selectors.authority_board(viewer=request.user),
+                                                           "rows": selectors.BOARD_ROWS})
 
 
 @csrf_exempt

@@ -50,6 +50,9 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # How often a check was started: a file that kills the worker is redelivered (acks_late), but
+    # only a few times (documents.services.MAX_CHECK_ATTEMPTS).
+    check_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("document")

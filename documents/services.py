@@ -1,7 +1,10 @@
 """Writes for documents: upload, reuse, replace, delete, and recording the automated checks.
 
 An upload is accepted only if it is a PDF, JPEG or PNG by its first bytes (never by its name or
-the browser's content type), not empty and not larger than ``WSA_UPLOAD_MAX_BYTES``. The file is
+the browser's content type), not empty, not larger than ``WSA_UPLOAD_MAX_BYTES``, an image whose
+header does not claim more pixels than the checks accept, and — when ``WSA_CLAMD_ADDRESS`` is set —
+declared clean by the virus scanner (``documents.scanning``; a scanner that cannot be reached
+refuses the upload). The file is
 stored under the document's random id, in the same transaction as its row: when the row cannot
 be written the stored file is deleted again, so nothing half-uploaded is left behind. The checks
 run afterwards in a Celery task (``documents.tasks.check_document``), started on commit.
@@ -14,7 +17,7 @@ import logging
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -45,7 +49,7 @@ _EXTENSIONS = {PDF: ("pdf",), JPEG: ("jpg", "jpeg"), PNG: ("png",)}
 # Findings that make a file unusable: the document is rejected and must be uploaded again.
 REJECTING_CODES = frozenset({
     "empty_file", "file_too_large", "unsupported_type", "too_many_pages", "image_too_large",
-    "file_damaged", "pdf_encrypted", "pdf_active_content",
+    "file_damaged", "pdf_encrypted", "pdf_active_content", "content_too_large",
 })
 
 # Rules document codes that have a document type of their own; every other code is "other".
@@ -152,7 +156,10 @@ def _reject(code: str, **params) -> DocumentRejected:
 def _read_limited(file, limit: int) -> bytes:
     size = getattr(file, "size", None)
     if size is not None and size > limit:
-        raise _reject("file_too_large", found=filesizeformat(size), expected=filesizeformat(limit))
+        # limit + 1 bytes: the upload handler dropped the rest, the real size is not known.
+        found = filesizeformat(size) if size > limit + 1 else _("more than %(limit)s") % {
+            "limit": filesizeformat(limit)}
+        raise _reject("file_too_large", found=found, expected=filesizeformat(limit))
     if hasattr(file, "seek"):
         try:
             file.seek(0)
@@ -173,7 +180,29 @@ def validate_upload(file) -> tuple[bytes, str]:
     content_type = sniff_content_type(data[:2048])
     if content_type is None:
         raise _reject("unsupported_type", found=_("unknown file type"))
+    if content_type in (JPEG, PNG):
+        _check_image_header(data, content_type)
     return data, content_type
+
+
+def _check_image_header(data: bytes, content_type: str) -> None:
+    """A decompression bomb is refused from its header alone, before it is stored or decoded."""
+    from .checks import limits
+
+    size = limits.image_dimensions(data, content_type)
+    if size is not None and size[0] * size[1] > limits.DEFAULT.max_pixels:
+        raise _reject("image_too_large", found=f"{size[0]} × {size[1]}", expected=f"{limits.DEFAULT.max_pixels:,}")
+
+
+def scan_for_viruses(data: bytes) -> None:
+    """Raises DocumentRejected unless the virus scanner (when configured) says the bytes are clean."""
+    from . import scanning
+
+    result = scanning.scan(data)
+    if result.status == scanning.Status.INFECTED:
+        raise _reject("virus_found", found=result.signature)
+    if not result.accepted:
+        raise _reject("scanner_unavailable")
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -187,7 +216,7 @@ def _store(*, document: Document, data: bytes) -> None:
             stored_name = document.file.name
             document.save()
             document_id = document.pk
-            transaction.on_commit(lambda: _start_check(document_id))
+            transaction.on_commit(lambda: _start_check(document_id), robust=True)
     except BaseException:
         if stored_name:
             document.file.storage.delete(stored_name)
@@ -195,9 +224,19 @@ def _store(*, document: Document, data: bytes) -> None:
 
 
 def _start_check(document_id: int) -> None:
+    """Queues the check. A broker that is down must not turn a stored upload into an error page:
+    the document stays "uploaded" and ``document_check_sweep`` (beat) queues it later."""
+    from wsa.celery import app
+
     from .tasks import check_document
 
-    check_document.delay(document_id)
+    if app.conf.task_always_eager:
+        check_document.delay(document_id)
+        return
+    try:
+        check_document.apply_async((document_id,), retry=False)
+    except Exception as error:  # kombu.OperationalError, redis errors, ...
+        logger.warning("Could not queue the check of document %s (%s); the sweep will.", document_id, error)
 
 
 def document_upload(*, person, uploaded_by, file, case=None, document_type: str = DocumentType.UNKNOWN,
@@ -205,11 +244,13 @@ def document_upload(*, person, uploaded_by, file, case=None, document_type: str 
     """Stores one uploaded file as a Document of ``person`` (and ``case``) and starts its checks.
 
     Raises DocumentRejected (a ValidationError with a translated message) for an empty, too large
-    or unsupported file; then nothing is stored.
+    or unsupported file, an image bomb, or a file the virus scanner refuses or cannot vouch for;
+    then nothing is stored.
     """
     if case is not None and case.person_id != person.pk:
         raise ValueError("The case belongs to another person.")
     data, content_type = validate_upload(file)
+    scan_for_viruses(data)
     if requirement and document_type in ("", DocumentType.UNKNOWN):
         document_type = document_type_for_requirement(requirement)
     document = Document(
@@ -263,7 +304,7 @@ def document_reuse(*, document: Document, case, actor, requirement: str = "") ->
             ])
             if copy.state not in _FINAL_STATES:
                 copy_id = copy.pk
-                transaction.on_commit(lambda: _start_check(copy_id))
+                transaction.on_commit(lambda: _start_check(copy_id), robust=True)
     except BaseException:
         if stored_name:
             copy.file.storage.delete(stored_name)
@@ -327,12 +368,47 @@ def document_provide_for_request(*, case, actor, file, document_type: str = Docu
 _FINAL_STATES = frozenset({Document.State.PASSED, Document.State.NEEDS_ATTENTION, Document.State.REJECTED})
 
 
+MAX_CHECK_ATTEMPTS = 3
+# The sweep re-queues checks that never started (the broker was down) or never finished (the
+# message was lost with a broker's data); a check that is merely slow is left alone.
+SWEEP_UPLOADED_AFTER = timedelta(minutes=10)
+SWEEP_CHECKING_AFTER = timedelta(minutes=30)
+
+
 def document_check_start(*, document_id: int) -> Document | None:
-    """Marks the document as being checked; None if it no longer exists."""
-    updated = Document.objects.filter(pk=document_id).update(state=Document.State.CHECKING)
+    """Marks the document as being checked and counts the attempt; None if it no longer exists or
+    is already checked (a duplicate message). After ``MAX_CHECK_ATTEMPTS`` starts (the worker died
+    each time: a file that crashes or hangs it) the check is given up and recorded as failed."""
+    updated = (
+        Document.objects.filter(pk=document_id)
+        .exclude(state__in=_FINAL_STATES)
+        .update(state=Document.State.CHECKING, check_attempts=F("check_attempts") + 1)
+    )
     if not updated:
         return None
-    return Document.objects.select_related("owner", "case").get(pk=document_id)
+    document = Document.objects.select_related("owner", "case").get(pk=document_id)
+    if document.check_attempts > MAX_CHECK_ATTEMPTS:
+        logger.error("document %s: check given up after %s attempts", document_id, document.check_attempts - 1)
+        document_check_failed(document=document, reason=f"gave up after {document.check_attempts - 1} attempts")
+        return None
+    return document
+
+
+def document_check_sweep_run(*, limit: int = 200) -> int:
+    """Queues the check of every document stuck before a final state; returns how many."""
+    now = timezone.now()
+    stuck = (
+        Document.objects.filter(
+            Q(state=Document.State.UPLOADED, created_at__lte=now - SWEEP_UPLOADED_AFTER)
+            | Q(state=Document.State.CHECKING, created_at__lte=now - SWEEP_CHECKING_AFTER)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(stuck)
+    for document_id in ids:
+        _start_check(document_id)
+    return len(ids)
 
 
 def check_context(document: Document) -> dict[str, Any]:

@@ -9,15 +9,27 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
-# OCR can hang on hostile or huge images (PROTOCOLS.md §4): the soft limit ends the check with a
-# finding for the caseworker, the hard limit kills the worker process if even that does not help.
+# OCR can hang on hostile or huge images (PROTOCOLS.md §4): the checks run in a child process that
+# is killed after WSA_CHECK_TIMEOUT_SECONDS (100 s); the soft limit ends the check with a finding for
+# the caseworker should even that not help, the hard limit kills the worker process.
 CHECK_SOFT_TIME_LIMIT = 120
 CHECK_TIME_LIMIT = 150
 
 
 def _inspect(data: bytes, filename: str, context: dict):
+    """The checks pipeline, in a forked child with a memory budget and a deadline
+    (``documents.checks.sandbox``) unless ``WSA_CHECK_ISOLATION`` is off."""
+    from django.conf import settings
+
+    from .checks import sandbox
     from .checks.pipeline import inspect_bytes
 
+    if getattr(settings, "WSA_CHECK_ISOLATION", True) and sandbox.available():
+        return sandbox.inspect_isolated(
+            data, filename, context=context,
+            memory_mb=int(getattr(settings, "WSA_CHECK_MEMORY_MB", sandbox.DEFAULT_MEMORY_MB)),
+            timeout=float(getattr(settings, "WSA_CHECK_TIMEOUT_SECONDS", sandbox.DEFAULT_TIMEOUT)),
+        )
     return inspect_bytes(data, filename, context=context)
 
 
@@ -50,3 +62,9 @@ def check_document(document_id: int) -> str | None:
         logger.exception("document %s: check failed", document_id)
         return services.document_check_failed(document=document, reason=type(exc).__name__).state
     return services.document_check_record(document=document, result=result).state
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def check_sweep() -> int:
+    """Beat: queue the checks that never started (broker down at upload) or were lost."""
+    return services.document_check_sweep_run()

@@ -11,6 +11,18 @@ def _celery_queue_per_test_process(worker_id):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings, worker_id):
+    """Rate-limit counters and cached pages must not leak from one test into the next (on Redis they
+    would even survive the run); each test process gets its own key space."""
+    from django.core.cache import cache
+
+    settings.CACHES = {name: {**config, "KEY_PREFIX": f"test-{worker_id}"} for name, config in settings.CACHES.items()}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in-process unless a test starts a real worker (see tests/wsa/test_worker.py)."""
     previous = celery_app.conf.task_always_eager
@@ -19,3 +31,13 @@ def _eager_celery(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _cache_per_test(settings):
+    """Every test starts on an empty cache namespace, so that allauth's rate limits and the HR API's
+    throttle of failed tokens never carry over from one test to the next (also on a shared Redis)."""
+    from uuid import uuid4
+
+    prefix = f"test-{uuid4().hex[:12]}"
+    settings.CACHES = {name: {**config, "KEY_PREFIX": prefix} for name, config in settings.CACHES.items()}

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",
     "accounts",
     "applications",
     "documents",
@@ -69,7 +70,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
+    # Last: turns a django-axes lockout into the lockout page (HTTP 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -102,11 +106,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Planner settings of the portal's sessions (bench/README.md): data on SSD, so random reads cost
+    # about as much as sequential ones; and no JIT compilation, which costs more than it saves on
+    # the short queries of web requests. Set DATABASE_SESSION_OPTIONS="" to use the server's own.
+    _session_options = env.str("DATABASE_SESSION_OPTIONS", default="-c random_page_cost=1.1 -c jit=off")
+    if _session_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = _session_options
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check of a locked-out (login, IP) pair before it is made.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -130,7 +142,44 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "WSA-Portal"
 # Staff work with passports and decisions: they may not reach a staff area without a second factor.
 WSA_STAFF_MFA_REQUIRED = env.bool("WSA_STAFF_MFA_REQUIRED", default=True)
+# Employer owners manage API tokens, webhooks and colleagues: /employer/ needs a second factor for them too.
+WSA_EMPLOYER_OWNER_MFA_REQUIRED = env.bool("WSA_EMPLOYER_OWNER_MFA_REQUIRED", default=True)
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
+# A staff session ends after this many seconds without a request (accounts.middleware).
+WSA_STAFF_IDLE_TIMEOUT = env.int("WSA_STAFF_IDLE_TIMEOUT", default=30 * 60)
+
+# --- Login protection (docs/SECURITY.md) ------------------------------------------------------
+# Behind a reverse proxy set this to the number of proxies you run, so that allauth, django-axes and
+# the API throttle see the client's address (X-Forwarded-For); 0 trusts no header (REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("WSA_TRUSTED_PROXY_COUNT", default=0)
+# django-axes: after 5 wrong passwords for one login from one address that pair is locked for 15 minutes.
+AXES_FAILURE_LIMIT = env.int("WSA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("WSA_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "login"]
+# allauth's own limits (per client address, per e-mail address, per user). Failed logins are also
+# limited per address across all logins (credential stuffing) and per login across all addresses.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,10/15m/key",
+    "signup": "5/m/ip,20/h/ip",
+    "reset_password": "5/m/ip,3/15m/key",
+    "reset_password_from_key": "10/m/ip",
+    "reauthenticate": "5/m/user",
+}
+# Sensitive actions (decisions, API tokens, webhook secrets, the data export) ask for the password
+# (or the second factor) again when the last re-authentication is older than this.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("WSA_REAUTHENTICATION_TIMEOUT", default=5 * 60)
+# ... with the password or the second factor only: a code sent by e-mail proves access to the mailbox,
+# not to the account.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# HR API: failed token attempts per client address before the address gets 429 for the window.
+WSA_API_AUTH_FAILURE_LIMIT = env.int("WSA_API_AUTH_FAILURE_LIMIT", default=20)
+WSA_API_AUTH_FAILURE_WINDOW = env.int("WSA_API_AUTH_FAILURE_WINDOW", default=15 * 60)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -190,6 +239,23 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files: at most WSA_UPLOAD_MAX_BYTES each; the first handler stops keeping the bytes of a
+# file past that, so an oversized upload never fills the disk or memory (documents/uploadhandlers.py).
+WSA_UPLOAD_MAX_BYTES = env.int("WSA_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploadhandlers.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Document checks run in a forked child with this memory budget (MB above what the worker already
+# uses) and deadline; WSA_CHECK_ISOLATION=false runs them in the worker process itself.
+WSA_CHECK_ISOLATION = env.bool("WSA_CHECK_ISOLATION", default=True)
+WSA_CHECK_MEMORY_MB = env.int("WSA_CHECK_MEMORY_MB", default=768)
+WSA_CHECK_TIMEOUT_SECONDS = env.float("WSA_CHECK_TIMEOUT_SECONDS", default=100.0)
+# Virus scanner (clamd INSTREAM): "tcp://host:3310", "host:3310" or "unix:///run/clamav/clamd.ctl".
+# Empty: no scan. When set, an upload the scanner cannot vouch for is refused (fail closed).
+WSA_CLAMD_ADDRESS = env.str("WSA_CLAMD_ADDRESS", default="")
+WSA_CLAMD_TIMEOUT_SECONDS = env.float("WSA_CLAMD_TIMEOUT_SECONDS", default=30.0)
 
 if DJANGO_ENV == "test":
     # Hashing is not what the tests are about; the real hasher makes every login take 0.3 s.
@@ -216,7 +282,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A web request that queues a task while the broker is down must fail over to the beat sweeps at
+# once, not spend kombu's default connect retries (about 6 s per task) first: one retry, short waits.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600, "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -245,6 +315,9 @@ CELERY_BEAT_SCHEDULE = {
     "authorities-outbox-sweep": {"task": "authorities.tasks.outbox_sweep", "schedule": 30.0},
     "authorities-answers-poll": {"task": "authorities.tasks.answers_poll", "schedule": 600.0},
     "authorities-deadlines-sweep": {"task": "authorities.tasks.deadlines_sweep", "schedule": 600.0},
+    # Supervisors' statistics are read from snapshots; at a million cases one refresh takes ~10 s.
+    "applications-statistics-refresh": {"task": "applications.tasks.statistics_refresh",
+                                        "schedule": env.float("WSA_STATISTICS_REFRESH_SECONDS", default=300.0)},
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -270,7 +343,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},
 }
 
 # --- Employer portal and HR API (issue 5) ----------------------------------------------------
@@ -292,4 +366,23 @@ WSA_WEBHOOK_BACKOFF_SECONDS = env.float("WSA_WEBHOOK_BACKOFF_SECONDS", default=3
 WSA_WEBHOOKS_SEND_EAGER = False
 vars().setdefault("CELERY_BEAT_SCHEDULE", {})["accounts-webhooks-sweep"] = {
     "task": "accounts.tasks.webhook_sweep", "schedule": 60.0,
+}
+
+# --- Retention (applications/retention.py, docs/SECURITY.md) -----------------------------------
+# Storage limitation (Art. 5(1)(e) GDPR): a draft nobody touched for 180 days is deleted with the
+# documents uploaded for it.
+WSA_DRAFT_RETENTION_DAYS = env.int("WSA_DRAFT_RETENTION_DAYS", default=180)
+# A closed (or withdrawn) case is anonymised two years after closing. The portal is the platform that
+# carries the procedure, not the authorities' file of record (they keep their files under their own
+# rules, e.g. visa data in the VIS, Art. 23 Regulation (EC) No 767/2008). Two years cover the time
+# limits for remedies against the decisions — one month for an objection or an action (§ 70, § 74
+# VwGO), one year when the instructions on remedies were missing or wrong (§ 58 Abs. 2 VwGO) — plus
+# time for the proceedings and for requests under Art. 15-17 GDPR. Agree the period with the data
+# protection officer before going live.
+WSA_CLOSED_CASE_RETENTION_DAYS = env.int("WSA_CLOSED_CASE_RETENTION_DAYS", default=2 * 365)
+CELERY_BEAT_SCHEDULE["applications-purge-stale-drafts"] = {
+    "task": "applications.tasks.purge_stale_drafts", "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["applications-purge-closed-cases"] = {
+    "task": "applications.tasks.purge_closed_cases", "schedule": 24 * 3600.0,
 }

@@ -8,10 +8,12 @@ Reads go through selectors, writes through services; a case or document of someo
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, url_has_allowed_host_and_scheme
@@ -19,7 +21,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import applicant_required
+from accounts.decorators import applicant_required, require_reauthentication
 from documents import selectors as document_selectors
 from documents import services as document_services
 from documents.models import DocumentType
@@ -707,14 +709,37 @@ def _etag(case_public_id, version) -> str:
     return f'"{case_public_id}-v{version}-{get_language()}"'
 
 
+# The status fragment is a function of the case's data, which Case.version counts, and of the
+# language: rendered once per version and language, then served from the cache (Redis in
+# production) to every poll and page view until the case changes. Same freshness as the ETag.
+STATUS_FRAGMENT_CACHE_SECONDS = 600
+
+
+def _status_key(public_id, version, announce: bool) -> str:
+    return f"wsa:case-status:{public_id}:{version}:{get_language()}:{int(announce)}"
+
+
+def _status_fragment(request, case, *, announce: bool) -> str:
+    key = _status_key(case.public_id, case.version, announce)
+    html = cache.get(key)
+    if html is None:
+        context = _status_context(request, case)
+        context.update(announce=announce, etag=_etag(case.public_id, case.version))
+        html = render_to_string("applicant/partials/case_status.html", context)
+        cache.set(key, html, STATUS_FRAGMENT_CACHE_SECONDS)
+    return html
+
+
 @applicant_required
 @require_GET
 def case_detail(request, public_id):
     case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
-    context = _status_context(request, case)
-    context["provide_form"] = forms.ProvideDocumentForm() if context["document_request"] else None
-    context["etag"] = _etag(case.public_id, case.version)
-    return render(request, "applicant/case_detail.html", context)
+    document_request = selectors.applicant_document_request(viewer=request.user, case=case)
+    return render(request, "applicant/case_detail.html", {
+        "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
+        "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
+        "provide_form": forms.ProvideDocumentForm() if document_request else None,
+    })
 
 
 @applicant_required
@@ -729,11 +754,12 @@ def case_status(request, public_id):
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
-        case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
-        etag = _etag(case.public_id, case.version)
-        context = _status_context(request, case)
-        context.update(announce=True, etag=etag)
-        response = render(request, "applicant/partials/case_status.html", context)
+        html = cache.get(_status_key(public_id, version, True))
+        if html is None:  # this version was not rendered yet: load the case and render it once
+            case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+            etag = _etag(case.public_id, case.version)
+            html = _status_fragment(request, case, announce=True)
+        response = HttpResponse(html)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])
@@ -862,7 +888,9 @@ def my_data(request):
 @applicant_required
 @require_GET
 def data_export(request):
-    """All own data as a ZIP (GDPR Art. 15): data.json plus every document and decision PDF."""
+    """All own data as a ZIP (GDPR Art. 15): data.json plus every document and decision PDF. Asks for the
+    password again first (someone at an unlocked computer must not carry everything away)."""
+    require_reauthentication(request)
     archive = selectors.applicant_data_export_zip(viewer=request.user)
     return attachment_response(archive, filename=f"wsa-my-data-{request.user.public_id}.zip",
                                content_type="application/zip")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import staff_required
+from accounts.decorators import require_reauthentication, staff_required
 from accounts.models import OrganisationKind
 
 from .. import selectors, services
@@ -38,7 +38,7 @@ class QueueFilterForm(forms.Form):
     due = forms.ChoiceField(label=gettext_lazy("Deadline"), required=False, choices=[
         ("", gettext_lazy("Any")), ("overdue", gettext_lazy("Overdue")), ("soon", gettext_lazy("Due soon")),
     ])
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100,
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, min_length=3, max_length=100,
                         help_text=gettext_lazy("Reference, name or passport number"))
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=[
         ("deadline", gettext_lazy("Deadline (earliest first)")),
@@ -224,6 +224,7 @@ def _render_case(request, case, *, status=200, **forms_):
                                         OrganisationKind.VISA_OFFICE if decision.kind == Decision.Kind.VISA
                                         else OrganisationKind.FOREIGNERS_AUTHORITY))
     assignment = getattr(case, "assignment", None)
+    thread = list(selectors.case_messages(viewer=user, case=case))
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": assignment, "scope": scope,
@@ -231,8 +232,8 @@ def _render_case(request, case, *, status=200, **forms_):
         "steps": selectors.case_authority_steps(viewer=user, case=case),
         "authorities_available": selectors.authority_requests_available(),
         "timeline": _timeline(selectors.case_timeline(viewer=user, case=case)),
-        "messages_": [m for m in selectors.case_messages(viewer=user, case=case) if not m.internal],
-        "notes": [m for m in selectors.case_messages(viewer=user, case=case) if m.internal],
+        "messages_": [m for m in thread if not m.internal],
+        "notes": [m for m in thread if m.internal],
         "decisions": decisions,
         "document_requests": selectors.case_document_requests(viewer=user, case=case),
         "actions": _case_actions(user=user, case=case, scope=scope),
@@ -419,6 +420,8 @@ def decision_create(request, public_id, kind):
         "outcome": Decision.Outcome.GRANTED, "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
         "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
     })
+    if request.method == "POST":
+        require_reauthentication(request)
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.decision_create(case=case, actor=request.user, kind=decision_kind, **form.cleaned_data)
@@ -440,6 +443,9 @@ def decision_create(request, public_id, kind):
 def decision_approve(request, public_id, decision_id):
     case = _case(request, public_id)
     decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    if not services.decision_may_approve(actor=request.user, decision=decision):
+        raise PermissionDenied
+    require_reauthentication(request)
     try:
         services.decision_approve(decision=decision, actor=request.user)
     except services.BackofficeError as exc:
@@ -485,8 +491,8 @@ def decision_pdf(request, public_id, decision_id):
 def _document_response(request, public_id, document_id, *, inline: bool):
     case = _case(request, public_id)
     document = selectors.case_document_get(viewer=request.user, case=case, public_id=document_id)
-    if inline and document.content_type not in INLINE_TYPES:
-        raise Http404
+    if inline and (document.content_type not in INLINE_TYPES or document.state == "rejected"):
+        raise Http404  # a file the checks rejected (active content, a bomb, ...) is only ever downloaded
     access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DOCUMENT, obj=document,
                   action=CaseAccess.Action.PREVIEW if inline else CaseAccess.Action.DOWNLOAD)
     filename = get_valid_filename(document.original_name) or f"document-{document.public_id.hex[:8]}"
@@ -521,4 +527,8 @@ def document_preview(request, public_id, document_id):
 def statistics(request):
     if not selectors.staff_scope(viewer=request.user).is_supervisor:
         raise PermissionDenied
-    return render(request, "backoffice/statistics.html", {"stats": selectors.case_statistics(viewer=request.user)})
+    stats = selectors.case_statistics(viewer=request.user)
+    if stats is None:  # the first view of this scope: compute its snapshot once, the beat task keeps it fresh
+        services.statistics_refresh(scopes=[selectors.statistics_scope(viewer=request.user)])
+        stats = selectors.case_statistics(viewer=request.user)
+    return render(request, "backoffice/statistics.html", {"stats": stats})

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.decorators import applicant_required, employer_required
+from accounts.decorators import applicant_required, employer_required, require_reauthentication
 from accounts.models import ConsentScope, Role
 from documents.views import attachment_response
 
@@ -428,6 +428,8 @@ def bulk_template(request):
 def tokens(request):
     organisation = _organisation(request)
     _require_owner(request, organisation)
+    if request.method == "POST":
+        require_reauthentication(request)
     form = forms.ApiTokenForm(data=request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -465,6 +467,8 @@ def token_revoke(request, public_id):
 def webhooks(request):
     organisation = _organisation(request)
     _require_owner(request, organisation)
+    if request.method == "POST":
+        require_reauthentication(request)
     form = forms.WebhookForm(data=request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():

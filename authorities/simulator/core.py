@@ -93,11 +93,13 @@ class DatabaseStore:
         return record, True
 
     def get(self, submission_id: str) -> dict | None:
+        from django.core.exceptions import ValidationError
+
         from ..models import SimulatedSubmission
 
         try:
             row = SimulatedSubmission.objects.filter(submission_id=submission_id).first()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ValidationError):  # not a UUID (e.g. the demo's "demo-…" ids)
             return None
         return None if row is None else {**row.record, "deliveries": row.deliveries}
 

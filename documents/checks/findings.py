@@ -46,6 +46,11 @@ CATALOGUE: dict[str, Spec] = {
         "scan, for example at 300 dpi in grey scale.")),
     "unsupported_type": Spec(E, gettext_noop(
         "This file type is not accepted (%(found)s). Please upload a PDF, JPEG or PNG file.")),
+    # A PDF whose compressed streams unpack to more than the limits allow (a decompression bomb):
+    # "too large" is what it is, once unpacked, so it shares the message of file_too_large.
+    "content_too_large": Spec(E, gettext_noop(
+        "The file is too large (%(found)s, at most %(expected)s allowed). Please upload a smaller "
+        "scan, for example at 300 dpi in grey scale.")),
     "extension_mismatch": Spec(I_, gettext_noop(
         "The file name ends in %(expected)s but the file is a %(found)s. It was checked as %(found)s.")),
     "too_many_pages": Spec(E, gettext_noop(
@@ -69,6 +74,13 @@ CATALOGUE: dict[str, Spec] = {
     "pdf_active_content": Spec(E, gettext_noop(
         "The PDF contains active content (%(found)s). For security reasons such files are not "
         "accepted. Please print the document to a new PDF or scan it, and upload that file.")),
+    # --- virus scanner (at upload; the file is not stored) ------------------------------------
+    "virus_found": Spec(E, gettext_noop(
+        "The virus scanner found malware in this file (%(found)s). The file was not stored. Please "
+        "check your computer and upload a clean copy of the document.")),
+    "scanner_unavailable": Spec(E, gettext_noop(
+        "The file could not be checked for viruses at the moment, so it was not stored. Please try "
+        "again in a few minutes.")),
     # --- reading ------------------------------------------------------------------------------
     "no_text": Spec(W, gettext_noop(
         "No text could be read from the document. Please upload a sharper scan with good lighting, "

@@ -1,5 +1,7 @@
 """Limits that keep hostile or oversized uploads from eating a worker: bytes, PDF pages, image
-pixels (checked from the header, before anything is decoded), encryption and active content.
+pixels (checked from the header, before anything is decoded), what the compressed streams of a
+PDF unpack to (measured by inflating them in small pieces that are thrown away, before any
+reader or renderer decodes them), encryption and active content.
 Every function returns findings; none raises on bad input."""
 
 from __future__ import annotations
@@ -8,11 +10,13 @@ import io
 import re
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass, field
 
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.errors import LimitReachedError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from .errors import PASS_THROUGH
 from .findings import Finding, finding
@@ -29,6 +33,11 @@ class Limits:
     min_pixels: int = 200 * 200
     render_dpi: int = 300  # the MRZ needs about 300 dpi; larger pages are capped below
     max_render_side: int = 3500
+    # What the compressed streams of a PDF may unpack to: one stream (a page's content or an image
+    # of max_pixels in colour fits), and all of them together. A deflate bomb unpacks ~1000:1.
+    max_stream_bytes: int = 128 * 1024 * 1024
+    max_inflated_bytes: int = 256 * 1024 * 1024
+    max_pdf_objects: int = 100_000
 
 
 DEFAULT = Limits()
@@ -162,6 +171,115 @@ def open_pdf(data: bytes, limits: Limits = DEFAULT) -> PdfInfo:
     if active:
         info.findings.append(finding("pdf_active_content", found=", ".join(active)))
     return info
+
+
+def check_pdf_streams(reader: PdfReader, limits: Limits = DEFAULT) -> list[Finding]:
+    """Every stream object of the PDF, before anything decodes it: images may not claim more than
+    ``max_pixels``, and compressed streams may not unpack to more than ``max_stream_bytes`` each or
+    ``max_inflated_bytes`` together. FlateDecode streams are inflated one MiB at a time and the
+    output is dropped, so measuring a bomb costs time (bounded by the limits), never memory."""
+    total = 0
+    seen = 0
+    for numbers in list(reader.xref.values()):
+        for idnum in list(numbers):
+            seen += 1
+            if seen > limits.max_pdf_objects:
+                return [finding("content_too_large", found=f"> {limits.max_pdf_objects:,} objects",
+                                expected=f"{limits.max_pdf_objects:,} objects")]
+            try:
+                obj = reader.get_object(idnum)
+            except PASS_THROUGH:
+                raise
+            except Exception:  # noqa: BLE001,S112 - a broken object is the renderer's problem, not a bomb
+                continue
+            if not isinstance(obj, StreamObject):
+                continue
+            image = _image_too_large(obj, limits)
+            if image:
+                return [image]
+            size = _unpacked_size(obj, limits.max_stream_bytes + 1)
+            total += size
+            if size > limits.max_stream_bytes or total > limits.max_inflated_bytes:
+                cap = limits.max_stream_bytes if size > limits.max_stream_bytes else limits.max_inflated_bytes
+                return [finding("content_too_large", found=f"> {_mib(cap)}", expected=_mib(cap),
+                                evidence=f"object {idnum}")]
+    return []
+
+
+def _filters(obj: StreamObject) -> list[str]:
+    value = obj.get("/Filter")
+    try:
+        value = value.get_object() if value is not None else None
+    except PASS_THROUGH:
+        raise
+    except Exception:  # noqa: BLE001
+        return []
+    if value is None:
+        return []
+    if isinstance(value, ArrayObject):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _image_too_large(obj: StreamObject, limits: Limits) -> Finding | None:
+    if obj.get("/Subtype") != "/Image":
+        return None
+    try:
+        width, height = int(obj.get("/Width", 0)), int(obj.get("/Height", 0))
+    except (TypeError, ValueError):
+        return None
+    filters = _filters(obj)
+    if filters[:1] in (["/DCTDecode"], ["/DCT"]):  # the JPEG's own header is what a decoder believes
+        size = image_dimensions(bytes(obj._data or b"")[:65536], JPEG)
+        if size:
+            width, height = max(width, size[0]), max(height, size[1])
+    if width * height > limits.max_pixels:
+        return finding("image_too_large", found=f"{width} × {height}", expected=f"{limits.max_pixels:,}")
+    return None
+
+
+_FLATE = ("/FlateDecode", "/Fl")
+_IMAGE_CODECS = ("/DCTDecode", "/DCT", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode", "/CCF")
+
+
+def _unpacked_size(obj: StreamObject, cap: int) -> int:
+    """How many bytes the stream's filters produce, counted up to ``cap``."""
+    filters = _filters(obj)
+    raw = bytes(obj._data or b"") if hasattr(obj, "_data") else b""
+    if not filters or filters[0] in _IMAGE_CODECS:
+        return len(raw)  # image codecs are limited by the pixel check
+    if filters[0] in _FLATE and len(filters) == 1:
+        return inflated_size(raw, cap)
+    try:  # other chains (LZW, run length, ASCII): pypdf's decoders stop at their own output limit
+        return len(obj.get_data())
+    except LimitReachedError:
+        return cap
+    except PASS_THROUGH:
+        raise
+    except Exception:  # noqa: BLE001 - undecodable: nothing will be unpacked from it
+        return len(raw)
+
+
+def inflated_size(raw: bytes, cap: int, *, piece: int = 1 << 20) -> int:
+    """The size of the zlib (or raw deflate) stream ``raw`` unpacked, counted up to ``cap``, holding
+    at most ``piece`` bytes of output at a time."""
+    for wbits in (zlib.MAX_WBITS | 32, -zlib.MAX_WBITS):
+        inflater = zlib.decompressobj(wbits)
+        total, pos = 0, 0
+        try:
+            while total <= cap and not inflater.eof:
+                if inflater.unconsumed_tail:
+                    chunk = inflater.unconsumed_tail
+                elif pos < len(raw):
+                    chunk, pos = raw[pos:pos + 65536], pos + 65536
+                else:
+                    break
+                total += len(inflater.decompress(chunk, piece))
+            return total
+        except zlib.error:
+            if total:  # broken after some output: that much is what a reader gets
+                return total
+    return len(raw)
 
 
 def _decrypt(reader: PdfReader, info: PdfInfo) -> bool:

@@ -53,6 +53,8 @@ class InspectionResult:
     # working state, not part of the result
     images: list[np.ndarray] = field(default_factory=list, repr=False)
     mrz_result: mrz.Mrz | None = field(default=None, repr=False)
+    # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
+    memory: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def blocked(self) -> bool:
@@ -147,6 +149,10 @@ def _open_pdf(result: InspectionResult, data: bytes, lim: Limits) -> None:
     result.findings += info.findings
     result.page_count = info.page_count
     if not info.usable:
+        return
+    streams = limit_checks.check_pdf_streams(info.reader, lim)
+    if streams:  # a bomb: nothing may decode it
+        result.findings += streams
         return
     texts, notes = pdf.page_texts(info.reader, lim)
     text = "\n".join(texts)

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from accounts import services as account_services
 from accounts.models import ApiScope, Role
 from applications import services
+from tests.auth import give_totp
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -45,8 +46,9 @@ def organisation(db):
 
 @pytest.fixture
 def owner(organisation):
-    return MembershipFactory(organisation=organisation, role=Role.EMPLOYER_OWNER,
-                             user=verified_user(preferred_language="en")).user
+    # Owners need a second factor for /employer/ (accounts.middleware).
+    return give_totp(MembershipFactory(organisation=organisation, role=Role.EMPLOYER_OWNER,
+                                       user=verified_user(preferred_language="en")).user)
 
 
 @pytest.fixture
@@ -62,7 +64,8 @@ def other_organisation(db):
 
 @pytest.fixture
 def other_owner(other_organisation):
-    return MembershipFactory(organisation=other_organisation, role=Role.EMPLOYER_OWNER, user=verified_user()).user
+    return give_totp(MembershipFactory(organisation=other_organisation, role=Role.EMPLOYER_OWNER,
+                                       user=verified_user()).user)
 
 
 @pytest.fixture

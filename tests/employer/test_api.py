@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApiScope, ApiToken, WebhookEndpoint
 from accounts.services import api_token_authenticate
+from tests.auth import reauthenticated
 
 from .conftest import bearer
 
@@ -89,6 +90,7 @@ def test_member_cannot_create_tokens(client, member):
 @pytest.mark.django_db
 def test_owner_creates_token_in_portal_and_sees_it_once(client, owner):
     client.force_login(owner)
+    reauthenticated(client)  # creating a token asks for the password again (tests/security)
     response = client.post("/employer/tokens/", {"name": "HR", "scopes": ["cases:read", "cases:write"],
                                                  "expires_in_days": "90"})
     assert response.status_code == 200

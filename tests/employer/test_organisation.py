@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
+from tests.auth import give_totp
 
 from .conftest import verified_user
 
@@ -27,6 +28,9 @@ def test_signed_in_user_registers_organisation_and_becomes_owner(client):
     assert organisation.kind == OrganisationKind.EMPLOYER
     assert organisation.ba_company_number == "87654321"
     assert Membership.objects.filter(user=user, organisation=organisation, role=Role.EMPLOYER_OWNER).exists()
+    # An owner needs a second factor before the employer portal opens.
+    assert client.get(reverse("employer:home")).url == reverse("mfa_activate_totp")
+    give_totp(user)
     assert client.get(reverse("employer:home")).status_code == 200
 
 
@@ -94,7 +98,7 @@ def test_member_cannot_invite_remove_or_manage_tokens(client, owner, member, org
 
 @pytest.mark.django_db
 def test_removed_member_loses_access_at_once_and_their_tokens_are_revoked(client, owner, organisation):
-    second_owner = verified_user()
+    second_owner = give_totp(verified_user())
     Membership.objects.create(user=second_owner, organisation=organisation, role=Role.EMPLOYER_OWNER)
     token, raw = account_services.api_token_create(organisation=organisation, actor=second_owner, name="t",
                                                    scopes=[ApiScope.CASES_READ])

@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.models import WebhookDelivery
 from accounts.tasks import webhook_deliver
 from applications import services, webhooks
+from tests.auth import reauthenticated
 
 
 class FakeResponse:
@@ -206,6 +207,7 @@ def test_sweep_requeues_overdue_deliveries(accepted_case, endpoint, sent, monkey
 @pytest.mark.django_db
 def test_owner_manages_webhooks_in_the_portal(client, owner, member):
     client.force_login(owner)
+    reauthenticated(client)  # a new signing secret asks for the password again (tests/security)
     response = client.post("/employer/webhooks/", {"url": "https://hr.example.com/in", "description": "HR"})
     assert response.status_code == 200
     assert "whsec_" in response.content.decode()

@@ -8,7 +8,7 @@ from .seed_demo import DEMO_DOMAIN, demo_totp_secret
 
 
 class Command(BaseCommand):
-    help = "Prints the current two-factor code of a demo staff login (development only)."
+    help = "Prints the current two-factor code of a demo staff or employer-owner login (development only)."
 
     def add_arguments(self, parser):
         parser.add_argument("email")

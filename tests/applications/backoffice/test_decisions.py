@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from applications import services
 from applications.models import Decision
+from tests.auth import reauthenticated
 
 from .conftest import login
 
@@ -46,7 +47,7 @@ def visa_case(make_case, add_request):
 def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_staff):
     case = visa_case(language="de")
     caseworker = make_staff("visa", name="Anna Schulz")
-    login(client, caseworker)
+    reauthenticated(login(client, caseworker))
     response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
         "outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": "",
         "conditions": "Beschäftigung nur als Softwareentwickler bei der Muster Software GmbH.",
@@ -90,7 +91,7 @@ def test_a_rejection_needs_a_second_person(client, visa_case, make_staff):
     ba_supervisor = make_staff("ba", Role.SUPERVISOR, name="Ute Kraus")
     supervisor = make_staff("visa", Role.SUPERVISOR, name="Jonas Becker")
 
-    login(client, caseworker)
+    reauthenticated(login(client, caseworker))  # decisions ask for the password again (tests/security)
     response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
         "outcome": "rejected", "legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": "",
     })
@@ -116,7 +117,7 @@ def test_a_rejection_needs_a_second_person(client, visa_case, make_staff):
     decision.refresh_from_db()
     assert decision.status == Decision.Status.AWAITING_APPROVAL
 
-    login(client, supervisor)
+    reauthenticated(login(client, supervisor))
     assert decision.public_id.hex[:8] in "".join(str(d.public_id.hex) for d in
                                                   client.get("/backoffice/").context["awaiting_approval"])
     assert client.post(approve).status_code == 302
@@ -157,7 +158,7 @@ def test_only_the_deciding_office_in_the_right_state_may_decide(client, visa_cas
 def test_foreigners_authority_issues_the_residence_permit(client, make_case, make_staff, add_request):
     case = make_case("entered", language="en")
     add_request(case, "abh", purpose="residence_permit")
-    login(client, make_staff("abh", name="Lena Wagner"))
+    reauthenticated(login(client, make_staff("abh", name="Lena Wagner")))
     response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "permit"]), {
         "outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "valid_until": "2031-02-28",
     })

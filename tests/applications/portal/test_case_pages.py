@@ -15,6 +15,7 @@ from django.utils import formats, timezone, translation
 from applications import services
 from applications.models import Decision, Message
 from documents.models import Document
+from tests.auth import reauthenticated
 
 from .helpers import minimal_pdf, pdf_upload, upload_for
 
@@ -187,6 +188,7 @@ def test_export_contains_profile_cases_events_messages_and_files(client_in, case
     services.message_post(case=case, author=None, body="Welcome!")
     services.message_post(case=case, author=None, body="secret staff note", internal=True)
     issued_decision(case)
+    reauthenticated(client_in)  # the export asks for the password again (tests/security)
     response = client_in.get(reverse("applicant:data_export"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"

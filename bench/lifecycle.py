@@ -1,0 +1,127 @@
+"""Cases through the whole simulated lifecycle with two Celery workers: cases per hour.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale \
+        uv run python bench/lifecycle.py [--cases 10000] [--batch 200]
+
+Every case goes draft → submitted → completeness check → authority review → (the simulated offices
+approve recognition, BA, register check; the visa office acknowledges and decides) → visa decision
+→ visa granted → entered (the residence permit is requested from the foreigners' authority, which
+answers) → permit issued → closed. The caseworkers' and the applicant's steps are taken by this
+script through the services (as the views would), in batches of --batch cases; the authority
+communication runs in two Celery workers (production settings, Redis database of BENCH_REDIS_URL,
+default /14): the outbox relay, the answers' fetches and the e-mail notifications of every public
+event, as in production. The clock runs from the first draft to the last closed case.
+
+Baseline in the same run: how many tasks that do nothing (bench.noop) the two workers pass per
+second, so that "cases per hour" can be read against the machine of the day. Target: 10,000 cases
+in at most 15 minutes (40,000 per hour).
+"""
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import Celery, bench_environment, setup_django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="Give up after this many seconds.")
+    args = parser.parse_args()
+    env = bench_environment()
+    setup_django(env)
+
+    from django.db.models import Count, Q
+
+    from applications import services
+    from applications.lifecycle import CaseState
+    from applications.models import Case
+    from authorities.models import AuthorityRequest, RequestState
+    from bench._cases import make_draft
+    from bench.tasks import noop
+
+    caseworker = None
+    from accounts.models import User
+
+    caseworker = User.objects.filter(email="caseworker.wsa@demo.wsa.example").first()
+    if caseworker is None:
+        sys.exit("The demo caseworker is missing: run seed_demo (or seed_scale) first.")
+    S = CaseState
+    with Celery(env, workers=2, include="bench.tasks"):
+        # Baseline: no-op tasks per second through the same broker and the two workers.
+        began = time.perf_counter()
+        results = [noop.apply_async((time.time(),)) for _ in range(400)]
+        for result in results:
+            result.get(timeout=120)
+        noop_rate = 400 / (time.perf_counter() - began)
+
+        began = time.perf_counter()
+        all_ids: list[int] = []
+        created = 0
+        last_report = 0.0
+        while True:
+            elapsed = time.perf_counter() - began
+            if elapsed > args.timeout:
+                print("timeout")
+                break
+            # Applicants: new drafts, submitted at once, while fewer than two batches are under way.
+            open_count = Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED).count() if all_ids else 0
+            if created < args.cases and open_count < 2 * args.batch:
+                for _ in range(min(args.batch, args.cases - created)):
+                    case = make_draft()
+                    services.case_transition(case=case, transition="submit", actor=case.person.user)
+                    all_ids.append(case.pk)
+                    created += 1
+            progressed = 0
+            rows = list(Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED)
+                        .select_related("person__user"))
+            permit_answered = set(AuthorityRequest.objects.filter(
+                case_id__in=[c.pk for c in rows if c.state == S.ENTERED], purpose="residence_permit",
+                state=RequestState.ANSWERED).values_list("case_id", flat=True))
+            for case in rows:
+                step = {
+                    S.SUBMITTED: ("start_completeness_check", caseworker),
+                    S.COMPLETENESS_CHECK: ("start_authority_review", caseworker),
+                    S.VISA_DECISION: ("grant_visa", caseworker),
+                    S.PERMIT_ISSUED: ("close", caseworker),
+                }.get(case.state)
+                if step:
+                    services.case_transition(case=case, transition=step[0], actor=step[1])
+                    progressed += 1
+                elif case.state == S.VISA_GRANTED:
+                    services.case_report_entry(case=case, actor=case.person.user, entry_date=date.today(),
+                                               street="Friedrichstraße 1", postal_code="10117", city="Berlin")
+                    progressed += 1
+                elif case.state == S.ENTERED and case.pk in permit_answered:
+                    services.case_transition(case=case, transition="issue_permit", actor=caseworker)
+                    progressed += 1
+            done = Case.objects.filter(pk__in=all_ids, state=S.CLOSED).count()
+            if time.perf_counter() - last_report > 15 or done == args.cases:
+                last_report = time.perf_counter()
+                states = dict(Case.objects.filter(pk__in=all_ids).values_list("state").annotate(n=Count("pk")))
+                print(f"  {time.perf_counter() - began:6.0f} s: {done}/{args.cases} closed; {states}", flush=True)
+            if done == args.cases:
+                break
+            if not progressed:
+                time.sleep(0.5)
+        elapsed = time.perf_counter() - began
+    stuck = Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED).count()
+    failed = AuthorityRequest.objects.filter(case_id__in=all_ids).filter(
+        Q(state=RequestState.FAILED) | ~Q(outcome__in=["", "approved"])).count()
+    done = len(all_ids) - stuck
+    per_hour = done / elapsed * 3600
+    print(f"baseline: two workers pass {noop_rate:.0f} no-op tasks per second")
+    print(f"{done} of {args.cases} cases closed in {elapsed:.0f} s ({failed} requests failed or not approved, "
+          f"{stuck} cases not closed): {per_hour:,.0f} cases per hour; 10,000 cases would take "
+          f"{10_000 / max(per_hour, 1) * 60:.1f} min (target <= 15 min: "
+          f"{'met' if per_hour >= 40_000 else 'NOT met'}); {per_hour / 3600 / noop_rate:.3f} cases per no-op task")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The applicant's status fragment (304 and full) and case page, in requests per second against the
+bare baseline view on the same gunicorn.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale uv run python bench/status.py [--seconds 8] [--rounds 3]
+
+Works on any database with seeded cases (best: the national data set of seed_scale, so that the
+indexes see a million cases). Starts its own gunicorn (production settings, DEBUG off, 2 sync
+workers on this 2-core machine) and loads it with --concurrency client threads, a new connection
+per request. Scenarios run in interleaved rounds (baseline, 304, full fragment, case page, ...)
+so that other load on the machine hits them alike; the median of the rounds is reported.
+
+Targets: the 304 path >= 50 % of the baseline's requests per second; the full fragment and the
+case page >= 25 %.
+"""
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import BASELINE_PATH, Server, bench_environment, request, session_cookie, setup_django, throughput
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="Duration of one scenario in one round.")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    env = bench_environment()
+    setup_django(env)
+
+    from applications.lifecycle import CaseState
+    from applications.models import Case
+
+    case = (Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
+            .select_related("person__user").order_by("-pk").first())
+    if case is None:
+        sys.exit("No case in authority review with an applicant login: run seed_demo or seed_scale first.")
+    cookie = session_cookie(case.person.user)
+    status_path = f"/applicant/cases/{case.public_id}/status/"
+    page_path = f"/applicant/cases/{case.public_id}/"
+
+    with Server(env, workers=2) as server:
+        first = request(server.port, status_path, cookie=cookie)
+        assert first[0] == 200, first[0]
+        etag = first[3].getheader("ETag")
+        assert request(server.port, status_path, cookie=cookie, headers={"If-None-Match": etag})[0] == 304
+        scenarios = {
+            "baseline view": ([(BASELINE_PATH, {})], 200),
+            "status fragment, 304": ([(status_path, {"If-None-Match": etag, "HX-Request": "true"})], 304),
+            "status fragment, full": ([(status_path, {"HX-Request": "true"})], 200),
+            "case page": ([(page_path, {})], 200),
+        }
+        for paths, expect in scenarios.values():  # warm-up
+            throughput(server.port, paths, cookie=cookie, seconds=1.5, concurrency=args.concurrency, expect=expect)
+        results = {name: [] for name in scenarios}
+        for _ in range(args.rounds):
+            for name, (paths, expect) in scenarios.items():
+                results[name].append(throughput(server.port, paths, cookie=cookie, seconds=args.seconds,
+                                                concurrency=args.concurrency, expect=expect))
+
+    base = statistics.median(results["baseline view"])
+    print(f"cases in the database: {Case.objects.count():,}; gunicorn 2 sync workers; {args.concurrency} client "
+          f"threads; {args.rounds} rounds of {args.seconds:.0f} s per scenario (median shown)")
+    targets = {"status fragment, 304": 0.50, "status fragment, full": 0.25, "case page": 0.25}
+    for name, values in results.items():
+        rps = statistics.median(values)
+        line = f"  {name:24s} {rps:7.1f} req/s"
+        if name in targets:
+            ratio = rps / base
+            line += (f"   {ratio:6.1%} of the baseline (target >= {targets[name]:.0%}: "
+                     f"{'met' if ratio >= targets[name] else 'NOT met'})")
+        print(line + f"   rounds: {', '.join(f'{v:.0f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Every main page of every portal needs a number of SQL queries that does not grow with the data.
+
+Each page is loaded once on a small data set and once after the data has grown several times (more
+cases of the applicant, more documents, events, messages and authority requests per case, more
+cases in the queues and on the employer's dashboard); both loads must stay within the same bound
+(PAGE_QUERY_BOUND, sessions and authentication included), and the second may not need more
+queries than the first. A first request after login is made before counting: it may write the
+session (last-activity stamps), which is not what these tests are about.
+"""
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
+from applications import services
+from applications.models import LanguageSkill, Message, Qualification
+from documents.models import Document, Finding
+from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE_QUERY_BOUND = 15
+SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
+
+
+@pytest.fixture(autouse=True)
+def _quiet(settings, tmp_path, monkeypatch):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    settings.WSA_WEBHOOKS_SEND_EAGER = False
+    monkeypatch.setattr("documents.services._start_check", lambda document_id: None, raising=False)
+
+
+def _totp(user):
+    Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}})
+    return user
+
+
+class World:
+    """Offices, staff, an employer with a token, an applicant and cases; `grow()` adds more of each."""
+
+    def __init__(self):
+        from authorities.demo import seed_authority_offices
+        from authorities.models import Authority, AuthorityKind
+
+        self.orgs = {}
+        for key, kind, name, authority_kind, extra in [
+            ("wsa", OrganisationKind.WSA, "Work-and-Stay-Agentur", None, {}),
+            ("ba", OrganisationKind.BA, "Bundesagentur für Arbeit – ZAV", AuthorityKind.BA, {}),
+            ("visa", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Neu-Delhi", AuthorityKind.VISA_OFFICE,
+             {"countries": ["IND"]}),
+            ("abh", OrganisationKind.FOREIGNERS_AUTHORITY, "Landesamt für Einwanderung Berlin",
+             AuthorityKind.FOREIGNERS_AUTHORITY, {"federal_state": "BE"}),
+            ("zab", OrganisationKind.RECOGNITION_BODY, "ZAB", AuthorityKind.RECOGNITION_BODY,
+             {"occupation_groups": ["2"]}),
+        ]:
+            organisation = OrganisationFactory(kind=kind, name=name)
+            if authority_kind:
+                Authority.objects.create(kind=authority_kind, name=name, organisation=organisation, **extra)
+            self.orgs[key] = organisation
+        seed_authority_offices()  # the register and more visa offices, as in the demo
+        self.staff = {}
+        for key, org, role in [("caseworker", "wsa", Role.CASEWORKER), ("supervisor", "wsa", Role.SUPERVISOR),
+                               ("ba", "ba", Role.CASEWORKER)]:
+            user = _totp(UserFactory())
+            Membership.objects.create(user=user, organisation=self.orgs[org], role=role)
+            self.staff[key] = user
+        self.employer = OrganisationFactory(kind=OrganisationKind.EMPLOYER, name="Muster Software GmbH",
+                                            ba_company_number="12345678")
+        self.owner = _totp(UserFactory(preferred_language="en"))
+        Membership.objects.create(user=self.owner, organisation=self.employer, role=Role.EMPLOYER_OWNER)
+        _token, self.api_token = account_services.api_token_create(
+            organisation=self.employer, actor=self.owner, name="HR", scopes=[ApiScope.CASES_READ])
+        self.applicant = UserFactory(preferred_language="en")
+        self.person = PersonFactory(user=self.applicant, surname="SHARMA", given_names="PRIYA",
+                                    birth_date=date(1994, 3, 14), nationality="IND", passport_number="Z1234567",
+                                    passport_issuing_state="IND", passport_expiry=date.today() + timedelta(days=900),
+                                    city="Bengaluru", country_of_residence="IND")
+        self._profile(self.person)
+        self.cases = []
+        self.draft = None
+        self.grow(applicant_cases=2, other_cases=3, documents=2, messages=1)
+
+    @staticmethod
+    def _profile(person):
+        Qualification.objects.create(person=person, kind="academic", title="B.Tech", recognition="none",
+                                     comparable=False, country="IND")
+        LanguageSkill.objects.create(person=person, language="en", level="C1")
+
+    def _case(self, person, *, actor, employer=None, path=SUBMITTED_PATH, documents=0, messages=0):
+        case = services.case_create(person=person, actor=actor, title_code="18b", employer=employer,
+                                    procedure_language="en")
+        services.employment_set(case=case, actor=actor, job_title="Developer", occupation_isco="2512",
+                                annual_gross_salary=Decimal("58000.00"), weekly_hours=Decimal("40.0"),
+                                start_date=date.today() + timedelta(days=90), workplace_city="Berlin",
+                                workplace_state="BE")
+        for i in range(documents):
+            document = Document.objects.create(
+                owner=person, case=case, document_type="passport" if i == 0 else "other", file=f"x/{uuid.uuid4()}",
+                original_name=f"doc-{i}.pdf", sha256="0" * 64, size=1000, content_type="application/pdf",
+                state="needs_attention" if i % 2 else "passed", uploaded_by=person.user,
+                extracted={"requirement": "passport" if i == 0 else ""})
+            Finding.objects.create(document=document, code="mrz_unreadable", severity="warning")
+        for transition in path:
+            services.case_transition(case=case, transition=transition,
+                                     actor=person.user if transition == "submit" else self.staff["caseworker"])
+        for _ in range(messages):
+            services.message_post(case=case, author=person.user or self.staff["caseworker"], body="Hello")
+            Message.objects.create(case=case, author=self.staff["caseworker"], body="Note", internal=True)
+        return case
+
+    def grow(self, *, applicant_cases, other_cases, documents, messages):
+        for _ in range(applicant_cases):
+            self.cases.append(self._case(self.person, actor=self.applicant, employer=self.employer,
+                                         documents=documents, messages=messages))
+        draft = self._case(self.person, actor=self.applicant, path=[], documents=documents)
+        self.draft = self.draft or draft
+        for i in range(other_cases):
+            person = PersonFactory(user=UserFactory(), surname=f"PATEL{i}", nationality="IND")
+            self._profile(person)
+            case = self._case(person, actor=person.user, employer=self.employer, path=SUBMITTED_PATH[: 1 + i % 3],
+                              documents=documents, messages=messages)
+            if i % 2:
+                account_services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
+            if i % 3 == 0:
+                services.case_claim(case=case, actor=self.staff["caseworker"])
+        # Cases of nobody the viewers know: more rows everywhere else.
+        for _ in range(other_cases):
+            CaseFactory(title_code="18a")
+        from applications.services import statistics_refresh
+
+        statistics_refresh()
+
+    def grow_a_lot(self):
+        self.grow(applicant_cases=4, other_cases=12, documents=5, messages=3)
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def count(client, url, **extra) -> int:
+    client.get(url, **extra)  # the first request after login may write the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code in (200, 304), (url, response.status_code)
+    return len(queries)
+
+
+def pages(world):
+    """(who, url, extra headers) of the main pages of every portal."""
+    case = world.cases[0]
+    status = reverse("applicant:case_status", args=[case.public_id])
+    etag = {"HTTP_IF_NONE_MATCH": f'"{case.public_id}-v{type(case).objects.get(pk=case.pk).version}-en"'}
+    steps = ["title", "personal", "qualification", "languages", "employment", "documents", "check"]
+    other = world.cases[-1]
+    return [
+        ("applicant", reverse("applicant:home"), {}),
+        ("applicant", reverse("applicant:case_detail", args=[case.public_id]), {}),
+        ("applicant", status, {}),
+        ("applicant", status, etag),
+        ("applicant", reverse("applicant:documents"), {}),
+        *[("applicant", reverse("applicant:apply_step", args=[world.draft.public_id, step]), {}) for step in steps],
+        ("owner", reverse("employer:home"), {}),
+        ("owner", reverse("employer:case_detail", args=[other.public_id]), {}),
+        ("caseworker", reverse("backoffice:home"), {}),
+        ("caseworker", reverse("backoffice:home") + "?state=all", {}),
+        ("caseworker", reverse("backoffice:home") + "?q=PATEL", {}),
+        ("ba", reverse("backoffice:home"), {}),
+        ("caseworker", reverse("backoffice:case_detail", args=[other.public_id]), {}),
+        ("supervisor", reverse("backoffice:statistics"), {}),
+        ("caseworker", reverse("authorities:board"), {}),
+        ("anonymous", reverse("finder:start"), {}),
+        ("anonymous", reverse("finder:step", args=["languages"]), {}),
+        ("api", "/api/v1/cases?page_size=100", {}),
+    ]
+
+
+def login(client, world, who):
+    client.logout()
+    client.defaults.pop("HTTP_AUTHORIZATION", None)
+    if who == "applicant":
+        client.force_login(world.applicant)
+    elif who == "owner":
+        client.force_login(world.owner)
+    elif who == "api":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.api_token}"
+    elif who != "anonymous":
+        client.force_login(world.staff[who])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def test_every_main_page_needs_the_same_few_queries_whatever_the_data(client, world):
+    before = {}
+    for index, (who, url, extra) in enumerate(pages(world)):
+        login(client, world, who)
+        before[index] = count(client, url, **extra)
+    world.grow_a_lot()
+    problems = []
+    for index, (who, url, extra) in enumerate(pages(world)):
+        login(client, world, who)
+        after = count(client, url, **extra)
+        if not (before[index] <= PAGE_QUERY_BOUND and after <= PAGE_QUERY_BOUND and after <= before[index]):
+            problems.append(f"{who} {url} {sorted(extra)}: {before[index]} queries, then {after} with more data")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_status_fragment_answers_304_from_one_query_besides_session_and_user(client, world):
+    """The poll every 5 s: with a matching ETag one indexed query (the case's version) after the
+    session and the user; nothing of the case graph is loaded."""
+    case = world.cases[0]
+    client.force_login(world.applicant)
+    url = reverse("applicant:case_status", args=[case.public_id])
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    etag = first["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 304
+    tables = [q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in queries.captured_queries
+              if q["sql"].startswith("SELECT")]
+    assert tables == ["django_session", "accounts_user", "applications_case"], tables
+    assert "version" in queries.captured_queries[-1]["sql"] and "public_id" in queries.captured_queries[-1]["sql"]
+    # A change of the case (an event) changes the ETag, and the fragment is sent again.
+    services.message_post(case=case, author=world.staff["caseworker"], body="News")
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+
+
+def test_statistics_are_read_from_the_snapshot_not_aggregated_per_view(client, world):
+    client.force_login(world.staff["supervisor"])
+    url = reverse("backoffice:statistics")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "applications_event" not in sql and "COUNT(" not in sql.upper()
+    assert "applications_statisticssnapshot" in sql
+    assert timezone.now()  # the snapshot is refreshed by the beat task applications.tasks.statistics_refresh
