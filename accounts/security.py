@@ -10,11 +10,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def client_ip(request) -> str:
-    """The client's address as allauth sees it (X-Forwarded-For only from WSA_TRUSTED_PROXY_COUNT proxies)."""
+def client_ip(request) -> str | None:
+    """The client's address as allauth sees it (X-Forwarded-For only from WSA_TRUSTED_PROXY_COUNT proxies).
+
+    None when there is none (e.g. a session started without a request): axes stores the address in an
+    inet column on PostgreSQL, which takes NULL but not a placeholder word."""
     from allauth.core.internal.httpkit import get_client_ip
 
-    return get_client_ip(request) or "unknown"
+    return get_client_ip(request) or None
 
 
 def axes_username(request, credentials) -> str:
@@ -32,7 +35,7 @@ API_FAILURE_KEY = "wsa:api-auth-failures:{ip}"
 
 
 def _api_key(request) -> str:
-    return API_FAILURE_KEY.format(ip=client_ip(request))
+    return API_FAILURE_KEY.format(ip=client_ip(request) or "unknown")
 
 
 def api_auth_blocked(request) -> bool:

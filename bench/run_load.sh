@@ -7,7 +7,8 @@
 #   USERS=20 DURATION=30s bash bench/run_load.sh
 #
 # Uses its own database (LOAD_DB, default wsa_load; created when missing, seeded by seed_demo and
-# seed_load, both idempotent), Redis database 12, and var/load/ for files, logs and the CSVs.
+# seed_load, both idempotent), Redis database 14 (LOAD_REDIS_URL), and var/load/ for files, logs
+# and the CSVs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ mkdir -p "$OUT"
 
 export DJANGO_ENV=development DJANGO_DEBUG=false LOG_LEVEL=WARNING
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$LOAD_DB"
-export REDIS_URL="redis://127.0.0.1:6379/12"
+export REDIS_URL="${LOAD_REDIS_URL:-redis://127.0.0.1:6379/14}"
 export WSA_VAR_DIR="$PWD/$OUT" CONN_MAX_AGE=60 WSA_TRUSTED_PROXY_COUNT=1
 export LOAD_APPLICANTS="$USERS" LOAD_CASEWORKERS=10
 
@@ -30,7 +31,6 @@ redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not running o
 uv sync --frozen -q
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$LOAD_DB'" | grep -q 1 \
   || createdb -h 127.0.0.1 -U postgres "$LOAD_DB"
-redis-cli -h 127.0.0.1 -p 6379 -n 12 flushdb >/dev/null
 
 echo "== seeding ($LOAD_DB)"
 .venv/bin/python manage.py migrate --noinput -v0

@@ -30,6 +30,7 @@ Not for production: it refuses to run there, as `seed_demo` does.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import random
@@ -473,9 +474,13 @@ class BatchWriter:
             lines = rows[name]
             if not lines:
                 continue
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            extra_columns, extra_values = _extra_columns(table, columns)
+            with cursor.copy(f"COPY {table} ({columns}{extra_columns}) FROM STDIN") as copy:
                 for start in range(0, len(lines), 5000):
-                    copy.write("\n".join(lines[start:start + 5000]) + "\n")
+                    chunk = lines[start:start + 5000]
+                    if extra_values:
+                        chunk = [line + extra_values for line in chunk]
+                    copy.write("\n".join(chunk) + "\n")
         return counts
 
     def _uuid(self) -> str:
@@ -644,6 +649,36 @@ class BatchWriter:
 
 
 DOCUMENTS_BY_KIND = {kind: (kind, name, content_type) for kind, name, content_type in DOCUMENTS}
+_EXTRA_COLUMNS: dict[str, tuple[str, str]] = {}
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return _t(value)
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _extra_columns(table: str, columns: str) -> tuple[str, str]:
+    """Columns of `table` the generator does not know (added to the models later): written with
+    each field's default, so that a new NOT NULL column does not break the seed."""
+    if table not in _EXTRA_COLUMNS:
+        from django.apps import apps
+
+        known = {c.strip() for c in columns.split(",")}
+        model = next(m for m in apps.get_models() if m._meta.db_table == table)
+        names, values = [], []
+        for field in model._meta.concrete_fields:
+            if field.column in known:
+                continue
+            default = field.get_default() if field.has_default() or field.null else None
+            names.append(field.column)
+            values.append(_copy_text(field.get_prep_value(default) if default is not None else None))
+        _EXTRA_COLUMNS[table] = ("".join(f", {n}" for n in names), "".join(f"\t{v}" for v in values))
+    return _EXTRA_COLUMNS[table]
 
 
 # --- the batches, run by worker processes -------------------------------------------------------------
@@ -736,7 +771,7 @@ class Command(BaseCommand):
         total = time.monotonic() - began
         self.stdout.write(self.style.SUCCESS(
             f"seed_scale: {self._seeded()} seeded cases; loaded {todo} in {load_seconds:.0f} s, "
-            f"{total:.0f} s in all ({dropped and 'indexes dropped and rebuilt' or 'indexes kept'})."))
+            f"{total:.0f} s in all ({'indexes dropped and rebuilt' if dropped or rebuilt else 'indexes kept'})."))
 
     # -- bookkeeping tables --------------------------------------------------------------------------
     def _tables(self) -> None:

@@ -1,0 +1,150 @@
+"""Peak memory (RSS) of a gunicorn web worker under the status and queue load, and of a Celery
+check worker running 20 passport checks.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale uv run python bench/memory.py [--seconds 30]
+
+Web: the bench gunicorn (production settings, 2 sync workers) is loaded for --seconds with the
+applicant's status fragment (304 and full) and case page and the back office's queues and searches
+(bench/status.py and bench/queue_search.py ask the same pages); the peak is each worker's VmHWM.
+Baseline in the same run: the workers' resident memory after one request each (imports and
+templates loaded), before the load.
+
+Checks: one Celery worker (prefork, concurrency 1) checks 20 generated passport pages (PNG, JPEG and
+image-only PDF; documents/testing/passports.py) uploaded as an applicant would. The checks run in a
+forked child per document (documents.checks.sandbox, with its own memory limit); the peak is read
+every 20 ms from the worker's whole process tree. Baseline: the idle worker.
+
+Target: web worker <= 200 MB.
+"""
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import Celery, Server, bench_environment, children, request, rss_mb, session_cookie, setup_django
+
+
+def tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children(current))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--checks", type=int, default=20)
+    args = parser.parse_args()
+    env = bench_environment()
+    env["WSA_VAR_DIR"] = tempfile.mkdtemp(prefix="wsa-bench-memory-")
+    setup_django(env)
+
+    from accounts.models import User
+    from applications.lifecycle import CaseState
+    from applications.models import Case
+
+    case = (Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
+            .select_related("person__user").order_by("-pk").first())
+    applicant = session_cookie(case.person.user)
+    staff = {key: session_cookie(User.objects.get(email=f"{key}@demo.wsa.example"))
+             for key in ("caseworker.wsa", "caseworker.ba")}
+    pages = [
+        (applicant, f"/applicant/cases/{case.public_id}/status/"),
+        (applicant, f"/applicant/cases/{case.public_id}/"),
+        (staff["caseworker.wsa"], "/backoffice/"),
+        (staff["caseworker.wsa"], "/backoffice/?state=all"),
+        (staff["caseworker.wsa"], "/backoffice/?q=SHARMA"),
+        (staff["caseworker.wsa"], f"/backoffice/?state=all&q={case.reference}"),
+        (staff["caseworker.ba"], "/backoffice/"),
+        (staff["caseworker.wsa"], f"/backoffice/cases/{case.public_id}/"),
+        (staff["caseworker.wsa"], "/backoffice/authorities/"),
+    ]
+    with Server(env, workers=2) as server:
+        workers = server.worker_pids()
+        for cookie, path in pages[:2]:
+            request(server.port, path, cookie=cookie)
+        idle = {pid: rss_mb(pid) for pid in workers}
+        stop = time.monotonic() + args.seconds
+        counts = [0, 0]
+
+        def load(slot):
+            i = slot
+            while time.monotonic() < stop:
+                cookie, path = pages[i % len(pages)]
+                status = request(server.port, path, cookie=cookie)[0]
+                assert status == 200, (path, status)
+                counts[slot] += 1
+                i += 1
+
+        threads = [threading.Thread(target=load, args=(slot,)) for slot in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        peak_web = {pid: rss_mb(pid, "VmHWM") for pid in workers}
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bench._cases import make_draft
+    from documents import services as document_services
+    from documents.models import Document
+    from documents.testing import passports
+
+    draft = make_draft()
+    person, user = draft.person, draft.person.user
+    with Celery(env, workers=1) as celery:
+        main_pid = celery.pids()[0]
+        time.sleep(2)
+        idle_check = max(rss_mb(pid) for pid in tree(main_pid))
+        peak_check = {"max": 0.0}
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.is_set():
+                for pid in tree(main_pid):
+                    peak_check["max"] = max(peak_check["max"], rss_mb(pid))
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        began = time.perf_counter()
+        ids = []
+        for seed in range(args.checks):
+            fmt = ("png", "jpeg", "pdf")[seed % 3]
+            page = passports.make_passport(seed=seed, fmt=fmt, options=passports.variants(seed))
+            document = document_services.document_upload(
+                person=person, uploaded_by=user, file=SimpleUploadedFile(page.filename, page.data),
+                document_type="passport")
+            ids.append(document.pk)
+        while Document.objects.filter(pk__in=ids, state__in=["uploaded", "checking"]).exists():
+            if time.perf_counter() - began > 900:
+                print("WARNING: checks did not finish within 15 minutes")
+                break
+            time.sleep(0.2)
+        checks_seconds = time.perf_counter() - began
+        hwm_tree = max(rss_mb(pid, "VmHWM") for pid in tree(main_pid))
+        sampling.set()
+        sampler.join()
+        states = list(Document.objects.filter(pk__in=ids).values_list("state", flat=True))
+
+    peak = max(peak_web.values())
+    print(f"web: {sum(counts)} requests in {args.seconds:.0f} s over {len(pages)} pages; per worker idle "
+          f"{', '.join(f'{v:.0f}' for v in idle.values())} MB -> peak (VmHWM) "
+          f"{', '.join(f'{v:.0f}' for v in peak_web.values())} MB; peak {peak:.0f} MB "
+          f"(target <= 200 MB: {'met' if peak <= 200 else 'NOT met'}); ratio to idle x{peak / max(idle.values()):.2f}")
+    check_peak = max(peak_check["max"], hwm_tree)
+    print(f"check worker: {len(ids)} passport checks in {checks_seconds:.0f} s (states: "
+          f"{ {s: states.count(s) for s in set(states)} }); idle {idle_check:.0f} MB -> peak of the worker's processes "
+          f"{check_peak:.0f} MB (ratio x{check_peak / max(idle_check, 1):.2f})")
+
+
+if __name__ == "__main__":
+    main()
