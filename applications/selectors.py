@@ -1416,7 +1416,10 @@ def applicant_authority_steps(*, viewer, case: Case) -> list[dict]:
         rows = related.all()
         if any(f.name == "authority" for f in rows.model._meta.get_fields()):
             rows = rows.select_related("authority")
-        rows = list(rows)
+        # Not the request and answer documents (JSON, often many kilobytes): this is read on every
+        # status page and poll that is not answered from the cache.
+        heavy = {"request_body", "response_body", "last_error"} & {f.name for f in rows.model._meta.concrete_fields}
+        rows = list(rows.defer(*heavy))
     except Exception:  # the authorities app is built in parallel; its table may not exist yet
         return []
     from django.utils.translation import gettext

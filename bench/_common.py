@@ -153,21 +153,27 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def throughput(port: int, paths: list[tuple[str, dict]], *, cookie: str, seconds: float, concurrency: int,
-               expect: int) -> float:
-    """Requests per second over `seconds` with `concurrency` client threads cycling through `paths`."""
+               expect: int, used: list | None = None) -> float:
+    """Requests per second over `seconds` with `concurrency` client threads taking `paths` in turn
+    (each path once when `used` is given: it receives how many were taken)."""
     done = [0] * concurrency
     errors = []
     stop = time.monotonic() + seconds
+    lock = threading.Lock()
+    position = [0]
 
     def run(slot: int):
-        i = slot
         while time.monotonic() < stop:
+            with lock:
+                i = position[0]
+                position[0] += 1
+            if used is not None and i >= len(paths):
+                raise RuntimeError("not enough distinct paths for the duration")
             path, headers = paths[i % len(paths)]
             status = request(port, path, cookie=cookie, headers=headers)[0]
             if status != expect:
                 errors.append(status)
             done[slot] += 1
-            i += 1
 
     threads = [threading.Thread(target=run, args=(slot,)) for slot in range(concurrency)]
     began = time.monotonic()
@@ -178,6 +184,8 @@ def throughput(port: int, paths: list[tuple[str, dict]], *, cookie: str, seconds
     elapsed = time.monotonic() - began
     if errors:
         raise RuntimeError(f"unexpected statuses {sorted(set(errors))} (expected {expect})")
+    if used is not None:
+        used.append(position[0])
     return sum(done) / elapsed
 
 

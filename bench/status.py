@@ -1,13 +1,18 @@
 """The applicant's status fragment (304 and full) and case page, in requests per second against the
 bare baseline view on the same gunicorn.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale uv run python bench/status.py [--seconds 8] [--rounds 3]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale uv run python bench/status.py [--seconds 8] \
+        [--rounds 3]
 
 Works on any database with seeded cases (best: the national data set of seed_scale, so that the
 indexes see a million cases). Starts its own gunicorn (production settings, DEBUG off, 2 sync
 workers on this 2-core machine) and loads it with --concurrency client threads, a new connection
 per request. Scenarios run in interleaved rounds (baseline, 304, full fragment, case page, ...)
 so that other load on the machine hits them alike; the median of the rounds is reported.
+
+The full fragment is rendered once per case version and language and then served from the cache
+(applications.views.applicant._status_fragment); "first rendering" asks a different case with
+each request, so that every answer is rendered (other applicants, one session each).
 
 Targets: the 304 path >= 50 % of the baseline's requests per second; the full fragment and the
 case page >= 25 %.
@@ -28,6 +33,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="Duration of one scenario in one round.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--uncached", type=int, default=6000, help="Cases for the first-rendering scenario.")
     args = parser.parse_args()
     env = bench_environment()
     setup_django(env)
@@ -39,7 +45,15 @@ def main() -> None:
             .select_related("person__user").order_by("-pk").first())
     if case is None:
         sys.exit("No case in authority review with an applicant login: run seed_demo or seed_scale first.")
+    from django.core.cache import cache
+
+    cache.clear()  # the bench's own Redis database: no fragment of an earlier run is cached
     cookie = session_cookie(case.person.user)
+    # For the fragment's first rendering (nothing cached yet): other applicants' cases, one request each.
+    others = list(Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
+                  .exclude(pk=case.pk).select_related("person__user").order_by("-pk")[:args.uncached])
+    first_renders = [(f"/applicant/cases/{other.public_id}/status/",
+                      {"Cookie": session_cookie(other.person.user), "HX-Request": "true"}) for other in others]
     status_path = f"/applicant/cases/{case.public_id}/status/"
     page_path = f"/applicant/cases/{case.public_id}/"
 
@@ -52,20 +66,32 @@ def main() -> None:
             "baseline view": ([(BASELINE_PATH, {})], 200),
             "status fragment, 304": ([(status_path, {"If-None-Match": etag, "HX-Request": "true"})], 304),
             "status fragment, full": ([(status_path, {"HX-Request": "true"})], 200),
+            "status fragment, full, first rendering": (first_renders, 200),
             "case page": ([(page_path, {})], 200),
         }
-        for paths, expect in scenarios.values():  # warm-up
-            throughput(server.port, paths, cookie=cookie, seconds=1.5, concurrency=args.concurrency, expect=expect)
+        for name, (paths, expect) in scenarios.items():  # warm-up
+            if "first" not in name:
+                throughput(server.port, paths, cookie=cookie, seconds=1.5, concurrency=args.concurrency,
+                           expect=expect)
         results = {name: [] for name in scenarios}
+        offset = 0
         for _ in range(args.rounds):
             for name, (paths, expect) in scenarios.items():
+                if "first" in name:  # each request renders a case's fragment for the first time
+                    paths, used = paths[offset:], []
+                    rate = throughput(server.port, paths, cookie="", seconds=args.seconds,
+                                      concurrency=args.concurrency, expect=expect, used=used)
+                    offset += sum(used)
+                    results[name].append(rate)
+                    continue
                 results[name].append(throughput(server.port, paths, cookie=cookie, seconds=args.seconds,
                                                 concurrency=args.concurrency, expect=expect))
 
     base = statistics.median(results["baseline view"])
     print(f"cases in the database: {Case.objects.count():,}; gunicorn 2 sync workers; {args.concurrency} client "
           f"threads; {args.rounds} rounds of {args.seconds:.0f} s per scenario (median shown)")
-    targets = {"status fragment, 304": 0.50, "status fragment, full": 0.25, "case page": 0.25}
+    targets = {"status fragment, 304": 0.50, "status fragment, full": 0.25,
+               "status fragment, full, first rendering": 0.25, "case page": 0.25}
     for name, values in results.items():
         rps = statistics.median(values)
         line = f"  {name:24s} {rps:7.1f} req/s"

@@ -690,7 +690,8 @@ def _status_context(request, case) -> dict:
                         "label": _("Report your entry")})
     return {
         "case": case,
-        "events": selectors.case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk"),
+        "events": selectors.case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
+        .select_related(None),  # the timeline's sentences do not name the actor
         "authority_steps": selectors.applicant_authority_steps(viewer=request.user, case=case),
         "document_request": document_request,
         "actions": actions,

@@ -45,6 +45,7 @@ def login(client, email, password, ip):
 
 
 def test_login_is_locked_after_five_wrong_passwords_and_unlocked_after_the_cool_off(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages below are asserted in English
     user = verified("lock.me@example.org")
     ip = fresh_ip()
     for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -103,6 +104,7 @@ def test_password_reset_is_rate_limited_per_address_and_per_account(client):
 
 
 def test_api_throttles_an_address_that_keeps_sending_wrong_tokens(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages below are asserted in English
     settings.WSA_API_AUTH_FAILURE_LIMIT = 3
     owner = verified()
     organisation = OrganisationFactory()
