@@ -382,7 +382,7 @@ def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SI
         # A search: its matches come from the trigram indexes (a few thousand cases for a common
         # surname, one for a reference) and are sorted as they are, in one query.
         return _queue_page_general(viewer=viewer, filters=replace(filters, q=""), limit=limit, position=position,
-                                   ids=_search_case_ids(term))
+                                   matches=_search_case_ids(term))
     lanes = _queue_lanes(viewer=viewer, filters=filters)
     if lanes is None:
         return _queue_page_general(viewer=viewer, filters=filters, limit=limit, position=position)
@@ -401,12 +401,12 @@ def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SI
     return QueuePage(cases=page, next_cursor=next_cursor, now=timezone.now())
 
 
-def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position, ids=None) -> QueuePage:
-    """The queue as one sorted query: for the cases a search found (`ids`), for small installations
-    and for the rare combination the lanes do not serve."""
+def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position, matches=None) -> QueuePage:
+    """The queue as one sorted query: for the cases a search found (`matches`, a subquery of ids),
+    for small installations and for the rare combination the lanes do not serve."""
     cases = case_list_for_staff(viewer=viewer, filters=filters)
-    if ids is not None:
-        cases = cases.filter(pk__in=ids)
+    if matches is not None:
+        cases = cases.filter(pk__in=matches)
     _, descending = SORTS.get(filters.sort, SORTS["deadline"])
     if position is not None:
         value, pk = position
@@ -1314,13 +1314,14 @@ def case_version(*, viewer, public_id, own_only: bool = True) -> int | None:
 def _own_case_version(*, viewer_id: int, public_id) -> int | None:
     """The hot path of every poll (every 5 s per open status page): one statement by the unique
     index on public_id, written out so that no ORM query is compiled per request."""
+    from django.core.exceptions import ValidationError
     from django.db import connection
 
     from .models import Person
 
     try:
         value = Case._meta.get_field("public_id").get_db_prep_value(public_id, connection)
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, ValidationError):
         return None
     sql = (f"SELECT c.version FROM {Case._meta.db_table} c JOIN {Person._meta.db_table} p ON p.id = c.person_id "  # noqa: S608
            "WHERE c.public_id = %s AND p.user_id = %s")

@@ -53,7 +53,7 @@ def bench_environment(*, database_url: str | None = None, redis_url: str | None 
 def setup_django(env: dict) -> None:
     os.environ.update({k: v for k, v in env.items() if k in {
         "DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE"}})
+        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE", "WSA_VAR_DIR"}})
     import django
 
     django.setup()

@@ -10,7 +10,8 @@ logins of `seed_demo` are reused (it runs first); a pool of employer organisatio
 
 How it loads
   * PostgreSQL COPY (psycopg 3 `cursor.copy()`), one transaction per batch of cases (default
-    10,000), in several worker processes (`--workers`, default 2).
+    10,000), in several worker processes (`--workers`, default 2; 1 writes in this process).
+    Columns added to the models after this generator was written are filled with their defaults.
   * Primary keys are reserved from each table's own sequence before a batch is written, so the
     application keeps allocating ids above the seed. References are `WSA-<year>-<number>` with
     numbers reserved from the reference counters up front (the application continues above them).
@@ -695,25 +696,48 @@ def _session_setup(cursor) -> bool:
         return False
 
 
-def _run_batches(pools: Pools, plans: list[Plan], jobs: list[tuple[int, int, int, int]], queue) -> None:
-    """Worker process: writes each (segment, batch, first, count) job in its own transaction."""
-    connections.close_all()
+def _run_batches(pools: Pools, plans: list[Plan], jobs: list[tuple[int, int, int, int]], queue, *,
+                 forked: bool = True) -> None:
+    """Writes each (segment, batch, first, count) job in its own transaction (in a worker process,
+    or in this one with --workers 1)."""
+    if forked:
+        connections.close_all()
     plan_of = {plan.segment: plan for plan in plans}
     with connection.cursor() as cursor:
         _session_setup(cursor)
-        for segment, batch, first, count in jobs:
-            began = time.monotonic()
-            with transaction.atomic():
-                cursor.execute(f"SELECT 1 FROM {BATCH_TABLE} WHERE segment = %s AND first_case = %s",  # noqa: S608
-                               [segment, first])
-                if cursor.fetchone():
-                    continue
-                counts = BatchWriter(pools, plan_of[segment], batch, first, count).write(cursor)
-                cursor.execute(
-                    f"INSERT INTO {BATCH_TABLE} (segment, batch, first_case, cases, rows, finished_at) "  # noqa: S608
-                    "VALUES (%s, %s, %s, %s, %s, now())", [segment, batch, first, count, sum(counts.values())])
-            queue.put((count, sum(counts.values()), time.monotonic() - began))
+        try:
+            _write_jobs(cursor, pools, plan_of, jobs, queue)
+        finally:
+            if not forked:
+                cursor.execute("RESET session_replication_role")
+                cursor.execute("RESET synchronous_commit")
     queue.put(None)
+
+
+def _write_jobs(cursor, pools, plan_of, jobs, queue) -> None:
+    for segment, batch, first, count in jobs:
+        began = time.monotonic()
+        with transaction.atomic():
+            cursor.execute(f"SELECT 1 FROM {BATCH_TABLE} WHERE segment = %s AND first_case = %s",  # noqa: S608
+                           [segment, first])
+            if cursor.fetchone():
+                continue
+            counts = BatchWriter(pools, plan_of[segment], batch, first, count).write(cursor)
+            cursor.execute(
+                f"INSERT INTO {BATCH_TABLE} (segment, batch, first_case, cases, rows, finished_at) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, now())", [segment, batch, first, count, sum(counts.values())])
+        queue.put((count, sum(counts.values()), time.monotonic() - began))
+
+
+class _Collected:
+    """The progress reports of in-process batches (what the worker processes put on their queue)."""
+
+    def __init__(self):
+        self.items: list[tuple[int, int]] = []
+
+    def put(self, item) -> None:
+        if item is not None:
+            self.items.append(item[:2])
 
 
 class Command(BaseCommand):
@@ -890,6 +914,11 @@ class Command(BaseCommand):
     # -- the load ------------------------------------------------------------------------------------
     def _load(self, pools: Pools, plans: list[Plan], jobs, workers: int, todo: int) -> None:
         workers = max(1, min(workers, len(jobs)))
+        if workers == 1:  # in this process (no fork): small loads, tests
+            done = _Collected()
+            _run_batches(pools, plans, jobs, done, forked=False)
+            self.stdout.write(f"  {sum(c for c, _r in done.items)}/{todo} cases, {sum(r for _c, r in done.items)} rows")
+            return
         shares = [jobs[i::workers] for i in range(workers)]
         connections.close_all()
         context = multiprocessing.get_context("fork")
