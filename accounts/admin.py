@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from wsa.admin import ReadOnlyModelAdmin
+
 from .models import Membership, Organisation, User
 
 
@@ -47,6 +49,7 @@ class MembershipAdmin(admin.ModelAdmin):
 # --- Employer portal and HR API (issue 5) -----------------------------------------------------
 
 from .models import (  # noqa: E402
+    AccountDeletion,
     ApiToken,
     CandidateInvitation,
     CaseConsent,
@@ -82,21 +85,12 @@ class CandidateInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseConsent)
-class CaseConsentAdmin(admin.ModelAdmin):
+class CaseConsentAdmin(ReadOnlyModelAdmin):
     """Read-only: only the candidate gives or withdraws consent."""
 
     list_display = ["case", "organisation", "scope", "granted_at", "revoked_at"]
     list_filter = ["scope"]
     search_fields = ["case__reference", "organisation__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EmployerCaseDetails)
@@ -170,3 +164,17 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
         queryset.exclude(state=WebhookDelivery.State.SUCCEEDED).update(
             state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now())
+
+
+# --- Account deletions (GDPR Art. 17): the append-only audit record ------------------------------
+
+
+@admin.register(AccountDeletion)
+class AccountDeletionAdmin(ReadOnlyModelAdmin):
+    """Read here, never edited: who (the account's public id) deleted their account when, and what was kept."""
+
+    list_display = ["deleted_at", "account", "drafts_deleted", "documents_deleted", "cases_retained", "retained_until"]
+    search_fields = ["account"]
+    date_hierarchy = "deleted_at"
+    readonly_fields = ["account", "deleted_at", "drafts_deleted", "documents_deleted", "cases_retained",
+                       "retained_until"]

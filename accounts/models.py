@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import AppendOnlyQuerySet, AppendOnlyViolation
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -402,3 +404,34 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.endpoint} · {self.event_type} · {self.state}"
+
+
+class AccountDeletion(models.Model):
+    """The audit record of an account its holder deleted (GDPR Art. 17): which account, when, and what
+    was deleted or kept. Only the account's random public id, no personal data: the record outlives the
+    data it speaks about. Append-only; written by applications.audit.account_deletion_record()."""
+
+    account = models.UUIDField(_("account (public id)"), db_index=True, editable=False)
+    deleted_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    drafts_deleted = models.PositiveIntegerField(_("drafts deleted"), default=0)
+    documents_deleted = models.PositiveIntegerField(_("documents deleted"), default=0)
+    cases_retained = models.PositiveIntegerField(_("cases kept until their retention period ends"), default=0)
+    retained_until = models.DateTimeField(_("kept until"), null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
+        ordering = ["-deleted_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.account} · {self.deleted_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyViolation("Account deletions are append-only: a record is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Account deletions are append-only: a record is never deleted.")

@@ -35,6 +35,17 @@ def user_is_staff_member(*, user) -> bool:
     return bool(user_roles(user=user) & Role.staff_roles()) or bool(user.is_authenticated and user.is_staff)
 
 
+# An account deleted by its holder keeps its row (cases and the audit refer to it) under an address
+# in this reserved domain (RFC 2606), so the real address is free for a new registration.
+DELETED_ACCOUNT_DOMAIN = "deleted.invalid"
+
+
+def user_is_deleted(*, user) -> bool:
+    """Whether the account was deleted by its holder (accounts.services.account_deactivate)."""
+    return (user is not None and not user.is_active
+            and (user.email or "").endswith(f"@{DELETED_ACCOUNT_DOMAIN}"))
+
+
 def user_is_employer(*, user) -> bool:
     return bool(user_roles(user=user) & Role.employer_roles())
 

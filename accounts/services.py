@@ -29,7 +29,7 @@ from .models import (
     User,
     WebhookEndpoint,
 )
-from .selectors import user_roles_forget
+from .selectors import DELETED_ACCOUNT_DOMAIN, user_roles_forget
 
 LANGUAGE_SESSION_KEY = "wsa_language"
 
@@ -51,6 +51,37 @@ def membership_grant(*, user: User, role: str, organisation: Organisation | None
     membership, _ = Membership.objects.get_or_create(user=user, organisation=organisation, role=Role(role))
     user_roles_forget(user=user)
     return membership
+
+
+def account_deactivate(*, user: User) -> None:
+    """Ends an account its holder deleted (applications.services.account_delete): no further login, no
+    personal data left on the row, the e-mail address free for a new registration. The row stays
+    (with a placeholder address in DELETED_ACCOUNT_DOMAIN) because kept cases and the audit refer to it.
+
+    Sessions: with an unusable password the session hash of every other session no longer matches and
+    an inactive user is never loaded again, so each of them ends at its next request (the rows expire
+    with SESSION_COOKIE_AGE); the caller logs out the current one."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    address = user.email
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()  # TOTP, recovery codes
+    ApiToken.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    Membership.objects.filter(user=user).delete()
+    for log in (AccessAttempt, AccessFailureLog, AccessLog):  # login records under the address
+        log.objects.filter(username__iexact=address).delete()
+    user.email = f"deleted-{user.public_id.hex}@{DELETED_ACCOUNT_DOMAIN}"
+    user.full_name = ""
+    user.preferred_language = ""
+    user.is_active = False
+    user.last_login = None
+    user.set_unusable_password()
+    user.save(update_fields=["email", "full_name", "preferred_language", "is_active", "last_login", "password"])
+    user.groups.clear()
+    user.user_permissions.clear()
+    user_roles_forget(user=user)
 
 
 # --- Employer portal and HR API (issue 5) -----------------------------------------------------

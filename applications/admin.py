@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from wsa.admin import ReadOnlyModelAdmin
+
 from .models import (
     Case,
     CaseAccess,
@@ -92,21 +94,13 @@ class EmploymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyModelAdmin):
+    """The timeline is append-only: it is read here, never edited."""
+
     list_display = ["created_at", "case", "kind", "from_state", "to_state", "actor", "internal"]
     list_filter = ["kind", "internal", "to_state"]
     search_fields = ["case__reference"]
     readonly_fields = ["case", "actor", "kind", "from_state", "to_state", "payload", "internal", "created_at"]
-
-    # The timeline is append-only: it is read here, never edited.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Message)
@@ -119,7 +113,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyModelAdmin):
     """Decisions are made, approved and issued only in the back office (four-eyes rule, sealed PDF):
     here they are read, never added, edited or deleted."""
 
@@ -129,15 +123,6 @@ class DecisionAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "case", "kind", "outcome", "status", "legal_basis", "reasons", "conditions",
                        "valid_from", "valid_until", "decided_by", "approved_by", "issued_at", "pdf", "sha256",
                        "verification_code", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Qualification)
@@ -186,7 +171,7 @@ class DocumentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseAccess)
-class CaseAccessAdmin(admin.ModelAdmin):
+class CaseAccessAdmin(ReadOnlyModelAdmin):
     """The access log is append-only: read here, never edited."""
 
     list_display = ["created_at", "case", "actor", "object_kind", "action", "role", "organisation_name"]
@@ -194,12 +179,3 @@ class CaseAccessAdmin(admin.ModelAdmin):
     search_fields = ["case__reference", "actor__email", "organisation_name"]
     readonly_fields = ["case", "actor", "object_kind", "object_id", "object_label", "action", "role", "organisation",
                        "organisation_name", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -434,11 +434,9 @@ class WithdrawForm(forms.Form):
                                  error_messages={"required": _("Please confirm that you want to withdraw.")})
 
 
-class DeletionRequestForm(forms.Form):
-    reason = forms.CharField(label=_("Anything we should know?"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+class AccountDeleteForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("Yes, please delete my account and my data as far as the law allows."),
+        label=_("Yes, delete my account and my data now. I know that this cannot be undone."),
         error_messages={"required": _("Please confirm that you want your account deleted.")},
     )
 

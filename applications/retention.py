@@ -1,14 +1,18 @@
 """Retention: what the portal keeps, for how long, and the two jobs that delete or anonymise the rest.
 
 - ``purge_stale_drafts``: a draft nobody touched for WSA_DRAFT_RETENTION_DAYS is deleted with the
-  documents uploaded for it; a candidate record an employer created for it (no account, no other
-  case) goes with it.
+  documents uploaded for it (``draft_delete``, also used by the account deletion); a candidate record
+  an employer created for it (no account, no other case) goes with it.
 - ``purge_closed_cases``: a case closed (or withdrawn) more than WSA_CLOSED_CASE_RETENTION_DAYS ago is
   anonymised: its documents and the decision PDFs are deleted, messages, notes, addresses and the
   data sent to the authorities are removed, and the case is detached from the person. What stays:
   the reference, title, states and dates (statistics), the timeline without its texts, the access
   log (append-only) and each decision's verification record (kind, outcome, dates, SHA-256 and
   verification code), so that a copy of a decision can still be checked at /verify/<code>/.
+  When the person's account was deleted (services.account_delete), the profile that was kept for
+  the case is deleted with its last case (``_person_is_orphan``).
+
+The documents' stored files are removed once the transaction commits (documents.services.documents_remove).
 
 Both run daily from Celery beat (applications.tasks) and as management commands with ``--dry-run``,
 which only reports what would happen. See docs/SECURITY.md.
@@ -36,6 +40,7 @@ from .models import (
     EventKind,
     Message,
     Person,
+    case_search_text,
 )
 
 logger = logging.getLogger("wsa.retention")
@@ -75,34 +80,59 @@ class RetentionReport:
         return rows
 
 
-def _delete_document_files(documents) -> int:
-    """Deletes the stored files and rows of `documents` (findings go with them); returns how many."""
-    count = 0
-    for document in documents:
-        if document.file:
-            try:
-                document.file.delete(save=False)
-            except OSError:  # already gone: the row still goes
-                logger.warning("Retention: file of document %s could not be deleted", document.public_id)
-        document.delete()
-        count += 1
-    return count
-
-
 def _person_is_orphan(person: Person) -> bool:
-    """A person record nobody needs any more: no account (an employer's candidate record, or an account
-    that was deleted) and no case."""
-    return person.user_id is None and not Case.objects.filter(person=person).exists()
+    """A person record nobody needs any more: no case, and no account (an employer's candidate record)
+    or an account its holder deleted (the profile was only kept for the cases)."""
+    from accounts.selectors import user_is_deleted
+
+    if person.user_id is not None and not user_is_deleted(user=person.user):
+        return False
+    return not Case.objects.filter(person=person).exists()
 
 
-def _delete_person(person: Person) -> None:
+def person_delete(person: Person) -> int:
+    """Deletes a person record with its documents (the caller made sure no case needs it); returns
+    how many documents went with it."""
     from documents.models import Document
+    from documents.services import documents_remove
 
-    _delete_document_files(Document.objects.filter(owner=person))
+    removed = documents_remove(Document.objects.filter(owner=person))
     person.delete()
+    return removed
+
+
+def case_retained_until(case: Case) -> datetime | None:
+    """When purge_closed_cases anonymises a closed or withdrawn case (see closed_cases_due); None for
+    a case that is not finished."""
+    if case.state == CaseState.CLOSED:
+        since = case.closed_at or case.updated_at
+    elif case.state == CaseState.WITHDRAWN:
+        since = case.updated_at
+    else:
+        return None
+    return since + timedelta(days=settings.WSA_CLOSED_CASE_RETENTION_DAYS)
 
 
 # --- Stale drafts ----------------------------------------------------------------------------------
+
+
+def draft_delete(case: Case) -> tuple[int, bool]:
+    """Deletes a draft (or a withdrawn case that was never submitted), locked by the caller, with
+    the documents uploaded for it; an employer's candidate record nobody needs any more goes with it.
+    Returns (documents deleted, whether a candidate record went too). Raises ProtectedError when
+    another record still refers to the case; the caller's transaction then keeps everything."""
+    from documents.models import Document
+    from documents.services import documents_remove
+
+    if case.submitted_at is not None or case.state not in (CaseState.DRAFT, CaseState.WITHDRAWN):
+        raise ValueError(f"{case.reference} was submitted: it is anonymised, never deleted")
+    person = case.person
+    removed = documents_remove(Document.objects.filter(case=case))
+    case.delete()
+    if _person_is_orphan(person):
+        person_delete(person)
+        return removed, True
+    return removed, False
 
 
 def stale_drafts(*, now: datetime | None = None):
@@ -129,11 +159,8 @@ def purge_stale_drafts(*, now: datetime | None = None, dry_run: bool = False) ->
                 locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
                 if locked.state != CaseState.DRAFT or locked.updated_at >= cutoff:
                     continue  # touched since it was selected
-                person = locked.person
-                removed = _delete_document_files(Document.objects.filter(case=locked))
-                locked.delete()
-                if _person_is_orphan(person):
-                    _delete_person(person)
+                removed, candidate_record = draft_delete(locked)
+                if candidate_record:
                     report.add("candidate_records")
         except ProtectedError:
             logger.warning("Retention: draft %s is referenced elsewhere and was kept", case.reference)
@@ -189,13 +216,14 @@ def case_anonymise(*, case: Case) -> dict[str, int]:
     """Removes the personal data of one finished case and keeps its verification record. Idempotent."""
     from accounts.models import CandidateInvitation, CaseConsent, EmployerCaseDetails
     from documents.models import Document
+    from documents.services import documents_remove
 
     from .services import event_append
 
     locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     person = locked.person
     applicant_user_id = person.user_id
-    counts = {"documents": _delete_document_files(Document.objects.filter(case=locked))}
+    counts = {"documents": documents_remove(Document.objects.filter(case=locked))}
 
     decisions = 0
     for decision in Decision.objects.filter(case=locked):
@@ -227,14 +255,14 @@ def case_anonymise(*, case: Case) -> dict[str, int]:
     # Detach the case from the person: the profile belongs to the account (deleted with it), not to the case.
     stand_in = Person.objects.create(surname="", given_names="")
     CaseConsent.objects.filter(case=locked).update(person=stand_in)
-    detached = {"person": stand_in}
+    detached = {"person": stand_in, "search_text": case_search_text(locked.reference, stand_in)}
     if applicant_user_id is not None and locked.created_by_id == applicant_user_id:
         detached["created_by"] = None
     Case.objects.filter(pk=locked.pk).update(**detached)
     CaseAssignment.objects.filter(case=locked).delete()
     if _person_is_orphan(person):
-        _delete_person(person)
-        counts["candidate_records"] = 1
+        person_delete(person)
+        counts["candidate_records" if applicant_user_id is None else "deleted_account_profiles"] = 1
     event_append(case=locked, kind=EventKind.NOTE, internal=True,
                  payload={"retention": ANONYMISED_MARK, "at": timezone.now().isoformat()})
     logger.info("Retention: case %s anonymised", locked.reference)

@@ -3,8 +3,9 @@
 import base64
 import binascii
 import json
+import re
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import import_module
@@ -29,10 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, OrganisationKind, Role
-from accounts.selectors import organisation_list_for_user, user_is_staff_member
+from accounts.selectors import organisation_list_for_user, user_is_employer, user_is_staff_member
 
 from .lifecycle import CaseState
-from .models import Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message
+from .models import Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message, search_normalise
 
 
 def case_visibility_filter(*, viewer) -> Q | None:
@@ -379,10 +380,9 @@ def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SI
     position = _decode_cursor(filters.cursor) if filters.cursor else None
     term = (filters.q or "").strip()
     if term:
-        # A search: its matches come from the trigram indexes (a few thousand cases for a common
+        # A search: its matches come from the trigram index (a few thousand cases for a common
         # surname, one for a reference) and are sorted as they are, in one query.
-        return _queue_page_general(viewer=viewer, filters=replace(filters, q=""), limit=limit, position=position,
-                                   matches=_search_case_ids(term))
+        return _queue_page_general(viewer=viewer, filters=filters, limit=limit, position=position)
     lanes = _queue_lanes(viewer=viewer, filters=filters)
     if lanes is None:
         return _queue_page_general(viewer=viewer, filters=filters, limit=limit, position=position)
@@ -401,12 +401,10 @@ def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SI
     return QueuePage(cases=page, next_cursor=next_cursor, now=timezone.now())
 
 
-def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position, matches=None) -> QueuePage:
-    """The queue as one sorted query: for the cases a search found (`matches`, a subquery of ids),
-    for small installations and for the rare combination the lanes do not serve."""
+def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position) -> QueuePage:
+    """The queue as one sorted query: for searches, for small installations and for the rare
+    combination the lanes do not serve."""
     cases = case_list_for_staff(viewer=viewer, filters=filters)
-    if matches is not None:
-        cases = cases.filter(pk__in=matches)
     _, descending = SORTS.get(filters.sort, SORTS["deadline"])
     if position is not None:
         value, pk = position
@@ -492,28 +490,19 @@ def _queue_context(*, viewer, scope: StaffScope, filters: QueueFilters) -> _Queu
                          open_states=_open_request_states())
 
 
+# A whole reference (services.reference_allocate) names one case: its unique index finds it at once,
+# where the trigrams it shares with every other reference ("WSA", "-20") would read long lists.
+WHOLE_REFERENCE = re.compile(r"WSA-\d{4}-\d{6,}")
+
+
 def _search_q(term: str) -> Q:
-    """Reference, surname, given names or passport number contain `term` (case-insensitive). Written
-    as two id sets (cases by reference, persons by name or passport) so that PostgreSQL serves each
-    from the pg_trgm GIN indexes of migration 0002 instead of testing every joined row."""
-    from .models import Person
-
-    persons = Person.objects.filter(Q(surname__icontains=term) | Q(given_names__icontains=term)
-                                    | Q(passport_number__icontains=term)).values("pk")
-    return Q(pk__in=Case.objects.filter(reference__icontains=term).values("pk")) | Q(person_id__in=persons)
-
-
-def _search_case_ids(term: str):
-    """The ids of the cases the search matches, as a subquery: cases by reference, and the cases of
-    the persons by name or passport number (each from its pg_trgm index; the person's cases from the
-    covering index case_person_covering, without reading the case rows)."""
-    from .models import Person
-
-    persons = Person.objects.filter(Q(surname__icontains=term) | Q(given_names__icontains=term)
-                                    | Q(passport_number__icontains=term)).values("pk")
-    by_reference = Case.objects.filter(reference__icontains=term).order_by().values("pk")
-    by_person = Case.objects.filter(person_id__in=persons).order_by().values("pk")
-    return by_reference.union(by_person)
+    """Reference, surname, given names or passport number contain `term` (case-insensitive): one
+    LIKE on Case.search_text, served by its trigram index (migration 0005) in the same rows that
+    the queue's state and dates come from."""
+    term = search_normalise(term)
+    if WHOLE_REFERENCE.fullmatch(term):
+        return Q(reference=term)
+    return Q(search_text__contains=term)
 
 
 def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied: bool = False) -> Q:
@@ -1713,6 +1702,74 @@ def applicant_data_export_zip(*, viewer):
         zipped.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
     archive.seek(0)
     return archive
+
+
+# --- Own data: account deletion (GDPR Art. 17) ---------------------------------------------------
+
+@dataclass
+class RetainedCase:
+    case: Case
+    until: datetime  # when purge_closed_cases anonymises it
+
+
+@dataclass
+class AccountDeletionOverview:
+    """What deleting the viewer's account would do (services.account_delete acts on the same answer)."""
+
+    open_cases: list[Case] = field(default_factory=list)  # under way: they block the deletion
+    organisation_access: bool = False  # employer or authority access: blocks it too (ask to be removed first)
+    drafts: list[Case] = field(default_factory=list)  # deleted, with their documents
+    documents: int = 0  # deleted: the library and the drafts' documents
+    retained: list[RetainedCase] = field(default_factory=list)  # closed or withdrawn: kept for the period
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.open_cases) or self.organisation_access
+
+    @property
+    def retained_until(self) -> datetime | None:
+        return max((r.until for r in self.retained), default=None)
+
+    @property
+    def refusal(self) -> str:
+        """Why the account cannot be deleted now, in the reader's language ("" when it can)."""
+        from django.utils.translation import gettext, ngettext
+
+        reasons = []
+        if self.open_cases:
+            reasons.append(ngettext(
+                "Your account cannot be deleted while your application %(references)s is under way. "
+                "Please withdraw it first, or wait until it is closed.",
+                "Your account cannot be deleted while your applications %(references)s are under way. "
+                "Please withdraw them first, or wait until they are closed.",
+                len(self.open_cases)) % {"references": ", ".join(c.reference for c in self.open_cases)})
+        if self.organisation_access:
+            reasons.append(gettext(
+                "Your account also gives access to an employer's or an authority's cases. Please ask the "
+                "organisation's owner or your administrator to remove that access first."))
+        return " ".join(reasons)
+
+
+def account_deletion_overview(*, viewer) -> AccountDeletionOverview:
+    """Sorts the viewer's cases for the deletion of their account: never submitted (drafts and discarded
+    drafts) → deleted; finished (closed, or withdrawn after submission) → kept until the retention period
+    ends; anything else is still under way and must be withdrawn first."""
+    from documents.models import Document
+
+    from .retention import case_retained_until
+
+    overview = AccountDeletionOverview(
+        organisation_access=user_is_staff_member(user=viewer) or user_is_employer(user=viewer))
+    for case in applicant_case_list(viewer=viewer).order_by("created_at", "pk"):
+        if case.submitted_at is None and case.state in (CaseState.DRAFT, CaseState.WITHDRAWN):
+            overview.drafts.append(case)
+        elif case.state in (CaseState.CLOSED, CaseState.WITHDRAWN):
+            overview.retained.append(RetainedCase(case=case, until=case_retained_until(case)))
+        else:
+            overview.open_cases.append(case)
+    overview.documents = Document.objects.filter(owner__user=viewer).filter(
+        Q(case__isnull=True) | Q(case__in=[c.pk for c in overview.drafts])).count()
+    return overview
 
 
 # --- Employer portal and HR API (issue 5) ------------------------------------------------------

@@ -3,6 +3,7 @@
 import inspect
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied
@@ -66,19 +67,35 @@ def event_append(*, case: Case, kind: str, actor=None, payload=None, internal=Fa
     )
     if not internal:
         Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
-        transaction.on_commit(lambda: _notify(event.pk), robust=True)
+        transaction.on_commit(lambda: _notify(case.pk), robust=True)
     return event
 
 
-def _notify(event_id: int) -> None:
-    """Queues the e-mail about an event. A broker that is down must not turn a saved change into an
-    error page: the change is committed, only this notice is lost (and logged)."""
-    from .tasks import notify_event
+def notify_pending_key(case_id: int) -> str:
+    return f"wsa:notify-pending:{case_id}"
 
+
+def _notify(case_id: int) -> None:
+    """Queues the e-mail about the case's new timeline entries, unless one is queued already: the
+    entries of a transaction, and those that follow within WSA_NOTIFY_DELAY_SECONDS, go out as one
+    message (tasks.notify_case). A broker that is down must not turn a saved change into an error
+    page: the change is committed, only this notice waits for the next one (and is logged)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from .tasks import notify_case
+
+    delay = settings.WSA_NOTIFY_DELAY_SECONDS
     try:
-        notify_event.apply_async((event_id,), retry=False)
+        # The mark outlives the delay: a lost task (worker killed) delays the e-mail, never stops it.
+        if not cache.add(notify_pending_key(case_id), 1, timeout=delay + 600):
+            return
     except Exception:
-        logger.exception("Could not queue the notification for event %s", event_id)
+        logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
+    try:
+        notify_case.apply_async((case_id,), countdown=delay or None, retry=False)
+    except Exception:
+        logger.exception("Could not queue the notification for case %s", case_id)
 
 
 @transaction.atomic
@@ -321,26 +338,111 @@ def case_report_entry(*, case: Case, actor, entry_date: date, street: str, posta
     )
 
 
-def account_deletion_request(*, user, reason: str = "") -> None:
-    """Asks the WSA's data-protection team to delete the account (GDPR Art. 17). No data is
-    deleted here: cases under way and decisions have legal retention periods the team checks."""
-    from django.conf import settings
-    from django.core.mail import send_mail
+class AccountDeletionRefused(Exception):
+    """The account cannot be deleted now (a case under way, employer or authority access). Nothing was
+    changed; the message is translated and says what to do."""
 
-    recipient = getattr(settings, "WSA_DATA_PROTECTION_EMAIL", "datenschutz@wsa.example")
-    person = Person.objects.filter(user=user).first()
-    cases = list(Case.objects.filter(person__user=user).values_list("reference", "state"))
-    body = "\n".join([
-        "Request to delete an account (GDPR Art. 17), made in the applicant portal.",
-        f"User: {user.email} ({user.public_id})",
-        f"Person: {person.public_id if person else '-'}",
-        "Cases: " + (", ".join(f"{reference} ({state})" for reference, state in cases) or "-"),
-        f"Requested at: {timezone.now().isoformat()}",
-        "",
-        "Reason given:",
-        reason.strip()[:2000] or "-",
-    ])
-    send_mail(f"[WSA] Account deletion request {user.public_id}", body, None, [recipient])
+
+# What kept cases still need of the profile: the identity their decisions were made for (as in the
+# passport) and the country of residence (it made the visa office competent). Contact data and the
+# address go with the account, and so do the once-only extras (qualifications, languages, experience).
+PERSON_ERASED_WITH_ACCOUNT = {"email": "", "phone": "", "street": "", "postal_code": "", "city": ""}
+
+
+@dataclass(frozen=True)
+class AccountDeletionResult:
+    drafts: int
+    documents: int
+    retained: list  # selectors.RetainedCase: kept until their retention period ends
+
+
+@transaction.atomic
+def account_delete(*, user) -> AccountDeletionResult:
+    """Deletes the applicant's account at their request (GDPR Art. 17), all or nothing. The caller has
+    the holder confirm and re-authenticate first, and logs out the current session afterwards.
+
+    - Refused (AccountDeletionRefused, nothing changed) while a case is under way (anything but draft,
+      closed or withdrawn: withdraw it first) or while the account has employer or authority access.
+    - Drafts (and discarded drafts, never submitted) are deleted with their documents, as the retention
+      job deletes stale drafts; so are the documents of the library. Stored files go after the commit.
+    - Closed and withdrawn cases stay until WSA_CLOSED_CASE_RETENTION_DAYS have passed (decisions must
+      stay verifiable and can still be challenged); the employer's consent to see them ends now. Their
+      profile keeps only the identity (PERSON_ERASED_WITH_ACCOUNT); retention.purge_closed_cases
+      deletes it with the last of them. Without such cases the profile is deleted at once.
+    - The login ends (accounts.services.account_deactivate); the audit records who (the account's
+      public id only) and when; the holder gets a confirmation in their language.
+
+    The data-protection office is no longer e-mailed: the deletion needs nothing from it, and the
+    append-only audit record (admin, read-only) is the complete account of what was deleted and what is
+    kept until when (Art. 5(2) GDPR). A mail per deletion would copy that into a mailbox with no
+    retention of its own and, at the portal's scale, train the office to ignore it."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db.models import ProtectedError
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from accounts import services as account_services
+    from documents.models import Document
+    from documents.services import documents_remove
+
+    from . import audit, retention, selectors
+
+    # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
+    # submitted while the cases are sorted and deleted).
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountDeletionRefused(gettext("This account has already been deleted."))
+    person = Person.objects.select_for_update().filter(user=user).first()
+    if person is not None:
+        list(Case.objects.select_for_update().filter(person=person).values_list("pk", flat=True))
+    overview = selectors.account_deletion_overview(viewer=user)
+    if overview.blocked:
+        raise AccountDeletionRefused(overview.refusal)
+
+    documents = 0
+    try:
+        for case in overview.drafts:
+            documents += retention.draft_delete(case)[0]
+    except ProtectedError as exc:  # another record still needs a draft: keep everything
+        logger.warning("Account deletion of %s refused: a draft is referenced elsewhere", user.public_id)
+        raise AccountDeletionRefused(gettext(
+            "Your account could not be deleted now; nothing was changed. Please try again later or write to us."
+        )) from exc
+    if person is not None:
+        documents += documents_remove(Document.objects.filter(owner=person, case__isnull=True))
+        if overview.retained:
+            for retained in overview.retained:
+                account_services.case_consent_revoke(case=retained.case, actor=user)
+            Person.objects.filter(pk=person.pk).update(**PERSON_ERASED_WITH_ACCOUNT, updated_at=timezone.now())
+            for extras in (person.qualifications, person.languages, person.experience):
+                extras.all().delete()
+        else:
+            retention.person_delete(person)
+
+    result = AccountDeletionResult(drafts=len(overview.drafts), documents=documents, retained=overview.retained)
+    address = user.email
+    with translation.override(user.preferred_language or translation.get_language() or settings.LANGUAGE_CODE):
+        context = {"result": result, "retention_days": settings.WSA_CLOSED_CASE_RETENTION_DAYS,
+                   "site_url": settings.SITE_URL}
+        subject = render_to_string("emails/account_deleted_subject.txt", context).strip()
+        body = render_to_string("emails/account_deleted_body.txt", context)
+    account_services.account_deactivate(user=user)
+    audit.account_deletion_record(user=user, drafts=result.drafts, documents=documents,
+                                  retained_cases=len(overview.retained), retained_until=overview.retained_until)
+    # The address is gone from the database: the message goes out rendered, once the deletion is committed.
+    transaction.on_commit(lambda: _mail_queue(address, subject, body), robust=True)
+    logger.info("Account %s deleted by its holder", user.public_id)
+    return result
+
+
+def _mail_queue(recipient: str, subject: str, body: str) -> None:
+    from .tasks import mail_send
+
+    try:
+        mail_send.apply_async((recipient, subject, body), retry=False)
+    except Exception:
+        logger.exception("Could not queue the confirmation of an account deletion")
 
 
 # --- Back office --------------------------------------------------------------------------------

@@ -1,27 +1,62 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import Event
+from .models import Case, Event
+
+logger = logging.getLogger(__name__)
+
+# One e-mail lists at most the newest entries; the portal shows the whole timeline.
+NOTICE_MAX_EVENTS = 20
 
 
 @shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
-def notify_event(self, event_id: int) -> int:
-    """E-mails the applicant about a new timeline entry, in the case's procedure language."""
-    event = Event.objects.select_related("case__person__user").filter(pk=event_id, internal=False).first()
-    if event is None:
+def notify_case(self, case_id: int) -> int:
+    """E-mails the applicant about the case's public timeline entries since the last such e-mail, in
+    one message, in their language (services._notify queues it once per burst of changes)."""
+    from .services import notify_pending_key
+
+    try:
+        cache.delete(notify_pending_key(case_id))  # from now on, a new entry queues a new e-mail
+    except Exception:
+        logger.warning("No cache to clear the queued mark of case %s; its mark expires on its own.", case_id)
+    case = Case.objects.select_related("person__user").filter(pk=case_id).first()
+    if case is None:
         return 0
-    person = event.case.person
+    told = case.notified_event_id
+    newest = Event.objects.filter(case_id=case_id, internal=False, pk__gt=told).order_by("-pk")[:NOTICE_MAX_EVENTS]
+    events = list(reversed(newest))
+    if not events:
+        return 0
+    # Claim the entries first, so that two workers never send the same news twice.
+    if not Case.objects.filter(pk=case_id, notified_event_id=told).update(notified_event_id=events[-1].pk):
+        return 0
+    person = case.person
     recipient = (person.user.email if person.user else "") or person.email
     if not recipient:
         return 0
-    language = (person.user.preferred_language if person.user else "") or event.case.procedure_language
+    language = (person.user.preferred_language if person.user else "") or case.procedure_language
     with translation.override(language):
-        context = {"event": event, "case": event.case, "site_url": settings.SITE_URL}
+        context = {"events": events, "case": case, "site_url": settings.SITE_URL}
         subject = render_to_string("emails/event_subject.txt", context).strip()
         body = render_to_string("emails/event_body.txt", context)
+    try:
+        return send_mail(subject, body, None, [recipient])
+    except Exception:
+        # Give the entries back for the retry (unless newer ones went out meanwhile).
+        Case.objects.filter(pk=case_id, notified_event_id=events[-1].pk).update(notified_event_id=told)
+        raise
+
+
+@shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
+def mail_send(self, recipient: str, subject: str, body: str) -> int:
+    """Sends a message rendered beforehand, to an address the database no longer holds (the confirmation
+    of an account deletion: services.account_delete)."""
     return send_mail(subject, body, None, [recipient])
 
 

@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Authority, AuthorityRequest, ErrorCode, Outbox, OutboxState, RequestState
+from .models import (
+    AppointmentBooking,
+    AppointmentSlot,
+    Authority,
+    AuthorityRequest,
+    ErrorCode,
+    Outbox,
+    OutboxState,
+    RequestState,
+)
 
 
 class AuthorityForm(forms.ModelForm):
@@ -96,3 +105,48 @@ class OutboxAdmin(admin.ModelAdmin):
         )
         self.message_user(request, ngettext("%d dead letter will be sent again.", "%d dead letters will be sent again.",
                                             retried) % retried, messages.SUCCESS if retried else messages.WARNING)
+
+
+class AppointmentBookingInline(admin.TabularInline):
+    model = AppointmentBooking
+    extra = 0
+    can_delete = False
+    fields = ["case", "state", "created_at", "ended_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AppointmentSlot)
+class AppointmentSlotAdmin(admin.ModelAdmin):
+    """Read-only: the visa offices publish and cancel slots in the back office, applicants book them in
+    the portal, both through the services (counters, events, notifications)."""
+
+    list_display = ["authority", "starts_at", "ends_at", "capacity", "booked", "cancelled_at"]
+    list_filter = ["authority"]
+    list_select_related = ["authority"]
+    date_hierarchy = "starts_at"
+    inlines = [AppointmentBookingInline]
+    readonly_fields = [field.name for field in AppointmentSlot._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AppointmentBooking)
+class AppointmentBookingAdmin(admin.ModelAdmin):
+    list_display = ["case", "slot", "state", "created_at", "ended_at"]
+    list_filter = ["state", "slot__authority"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "slot__authority"]
+    readonly_fields = [field.name for field in AppointmentBooking._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -19,3 +19,4 @@ class AuthoritiesConfig(AppConfig):
         on_transition("submit")(services.on_submit)
         on_transition("report_entry")(services.on_report_entry)
         on_transition("start_authority_review")(services.on_start_authority_review)
+        on_transition("withdraw")(services.on_withdraw)

@@ -4,13 +4,14 @@
 every demo nationality), gives every submitted demo case its requests (the submit hook made most of
 them already) and settles them to match the case's state without any transport: answered for cases
 past the authority review, partly answered in authority review (a BA approval left overdue, so the
-deadlines sweep shows the deemed approval), sent for cases before it. Idempotent: it only touches
-requests still waiting for their first delivery.
+deadlines sweep shows the deemed approval), sent for cases before it; the visa office asks the
+applicant to book an appointment. Idempotent: it only touches requests still waiting for their first
+delivery. `seed_appointment_slots()` publishes the visa offices' appointment slots (idempotent too).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -135,9 +136,29 @@ def _mark_sent(case: Case, request: AuthorityRequest, sent_at) -> None:
 
 
 def _acknowledge_visa(case: Case, request: AuthorityRequest) -> None:
-    slot = rules.appointment_slot(_data(request), request.sent_at)
-    services.authority_request_acknowledge(request=request, appointment=slot.isoformat(),
-                                           body={"status": "acknowledged", "appointment": slot.isoformat()})
+    """The visa office's receipt: it asks the applicant to book an appointment from its slots."""
+    services.authority_request_acknowledge(request=request, body={"status": "acknowledged", "bookAppointment": True})
+
+
+# --- appointment slots ------------------------------------------------------------------------
+
+DEMO_SLOT_WEEKS = 4
+DEMO_SLOT_TIMES = tuple(time(hour, minute) for hour in (9, 10, 11, 14, 15) for minute in (0, 30))
+DEMO_SLOT_MINUTES = 30
+DEMO_SLOT_CAPACITY = 2
+
+
+def seed_appointment_slots(*, today: date | None = None) -> int:
+    """Every visa office publishes half-hour slots (two places each) on working days for the coming
+    weeks, as its caseworkers would in the back office. Idempotent: times already offered are
+    left alone. Returns the number of new slots."""
+    first = (today or timezone.localdate()) + timedelta(days=1)
+    created = 0
+    for office in Authority.objects.filter(kind=AuthorityKind.VISA_OFFICE).order_by("pk"):
+        created += services.appointment_slots_publish(
+            authority=office, actor=None, first_day=first, last_day=first + timedelta(weeks=DEMO_SLOT_WEEKS),
+            weekdays=range(5), times=DEMO_SLOT_TIMES, minutes=DEMO_SLOT_MINUTES, capacity=DEMO_SLOT_CAPACITY)
+    return created
 
 
 def _answer(case: Case, request: AuthorityRequest, outcome: str) -> None:

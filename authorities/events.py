@@ -1,8 +1,10 @@
 """Timeline sentences of the hub's Events (kind "authority"), made when they are read.
 
 The payload stores codes only: `purpose` (Purpose), `outcome` (Outcome or ""), `status`
-(sent | acknowledged | appointment | answered | overdue | failed), `deemed_approval`, the office's
-name `authority` (a proper noun) and, by status, `appointment` / `due_at` (ISO) or `error` (ErrorCode).
+(sent | acknowledged | answered | overdue | failed; for the visa office's appointment booking_requested |
+booked | rebooked | booking_cancelled | slot_cancelled; `appointment` in earlier events), `deemed_approval`,
+the office's name `authority` (a proper noun) and, by status, `appointment` / `previous` / `due_at` (ISO)
+or `error` (ErrorCode).
 """
 
 from django.utils import formats
@@ -36,6 +38,21 @@ def authority_event_text(payload: dict) -> str:
         return _("%(step)s: %(office)s confirmed receipt.") % values
     if status == "appointment":
         return _("%(step)s: %(office)s offers an appointment on %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""))}
+    if status == "booking_requested":
+        return _("%(step)s: %(office)s expects you in person (fingerprints, identity check, fee). "
+                 "Please book your appointment in the portal.") % values
+    if status == "booked":
+        return _("%(step)s: you booked your appointment at %(office)s on %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""))}
+    if status == "rebooked":
+        return _("%(step)s: your appointment at %(office)s was moved from %(previous)s to %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", "")), "previous": _when(payload.get("previous", ""))}
+    if status == "booking_cancelled":
+        return _("%(step)s: you cancelled your appointment at %(office)s on %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""))}
+    if status == "slot_cancelled":
+        return _("%(step)s: %(office)s had to cancel your appointment on %(when)s. Please book a new one.") % {
             **values, "when": _when(payload.get("appointment", ""))}
     if status == "answered":
         if outcome == "approved" and payload.get("deemed_approval"):

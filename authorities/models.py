@@ -8,6 +8,7 @@ State changes go through services.py only.
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -197,3 +198,101 @@ class SimulatedSubmission(models.Model):
 
     def __str__(self):
         return str(self.submission_id)
+
+
+# --- Appointments at the visa office ----------------------------------------------------------
+# The one step the applicant must take in person: biometrics, identity check and fee at the visa
+# office (DOMAIN.md 3, step 3). The office publishes slots; the applicant books one in the portal.
+# Writes only through services.py (`appointment_*`), under row locks.
+
+
+class AppointmentSlot(models.Model):
+    """A time at a visa office with room for `capacity` applicants; `booked` counts the active bookings."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="appointment_slots",
+                                  verbose_name=_("authority"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=1)
+    # Kept by the services in the same transaction as the bookings; the check constraint below makes
+    # an overbooked slot impossible whatever the code does.
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("cancelled by"))
+    cancellation_reason = models.CharField(_("reason for the cancellation"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("published by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appointment slot")
+        verbose_name_plural = _("appointment slots")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="apptslot_capacity_positive"),
+            models.CheckConstraint(condition=models.Q(booked__lte=models.F("capacity")),
+                                   name="apptslot_not_overbooked"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="apptslot_ends_after_start"),
+            # One open slot per office and start time (publishing the same times again adds nothing).
+            models.UniqueConstraint(fields=["authority", "starts_at"], condition=models.Q(cancelled_at__isnull=True),
+                                    name="apptslot_one_open_per_start"),
+        ]
+        # The office's calendar and the applicant's free slots: an office's slots by start time.
+        indexes = [models.Index(fields=["authority", "starts_at"], name="apptslot_authority_start")]
+
+    def __str__(self):
+        return f"{self.authority} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def free(self) -> int:
+        return 0 if self.cancelled_at else max(self.capacity - self.booked, 0)
+
+
+class BookingState(models.TextChoices):
+    ACTIVE = "active", _("booked")
+    REBOOKED = "rebooked", _("replaced by another appointment")
+    CANCELLED = "cancelled", _("cancelled by the applicant")
+    SLOT_CANCELLED = "slot_cancelled", _("cancelled by the visa office")
+
+
+class AppointmentBooking(models.Model):
+    """An applicant's booking of a slot for their case; ended bookings stay as the history."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slot = models.ForeignKey(AppointmentSlot, on_delete=models.PROTECT, related_name="bookings",
+                             verbose_name=_("appointment slot"))
+    case = models.ForeignKey("applications.Case", on_delete=models.CASCADE, related_name="appointment_bookings",
+                             verbose_name=_("case"))
+    # The visa step the appointment belongs to.
+    request = models.ForeignKey(AuthorityRequest, on_delete=models.CASCADE, related_name="appointment_bookings",
+                                verbose_name=_("authority request"))
+    state = models.CharField(_("state"), max_length=20, choices=BookingState.choices, default=BookingState.ACTIVE)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("booked by"))
+    created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("ended by"))
+
+    class Meta:
+        verbose_name = _("appointment booking")
+        verbose_name_plural = _("appointment bookings")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(state="active"),
+                                    name="apptbooking_one_active_per_case"),
+            models.CheckConstraint(condition=models.Q(state="active", ended_at__isnull=True)
+                                   | (~models.Q(state="active") & models.Q(ended_at__isnull=False)),
+                                   name="apptbooking_ended_when_not_active"),
+        ]
+        indexes = [models.Index(fields=["slot", "state"], name="apptbooking_slot_state")]
+
+    def __str__(self):
+        return f"{self.case} · {self.slot}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == BookingState.ACTIVE

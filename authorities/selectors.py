@@ -7,13 +7,27 @@ be found for.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from datetime import datetime, timedelta
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import OrganisationKind, Role
 from accounts.selectors import authority_organisations_for_user, organisation_list_for_user
+from applications.lifecycle import CaseState
 
-from .models import Authority, AuthorityRequest, RequestState
+from .models import (
+    AppointmentBooking,
+    AppointmentSlot,
+    Authority,
+    AuthorityKind,
+    AuthorityRequest,
+    BookingState,
+    Outcome,
+    Purpose,
+    RequestState,
+)
 
 
 def viewer_sees_all_requests(*, viewer) -> bool:
@@ -165,3 +179,139 @@ def _board_buckets_python(*, viewer, now) -> dict:
         if len(bucket[name][1]) < BOARD_ROWS:
             bucket[name][1].append(pk)
     return {office: {name: tuple(value) for name, value in bucket.items()} for office, bucket in buckets.items()}
+
+
+# --- Appointments at the visa office ------------------------------------------------------------
+# The applicant books the in-person appointment (biometrics, identity check, fee) once the visa
+# office has the visa request; the office's caseworkers publish the slots and see who booked them.
+
+# Case states in which the visa office expects the applicant (before the visa is decided).
+APPOINTMENT_CASE_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
+                           CaseState.AUTHORITY_REVIEW, CaseState.VISA_DECISION)
+# How far ahead the applicant's booking page lists free slots, and at most how many.
+APPOINTMENT_DAYS_AHEAD = 42
+APPOINTMENT_SLOTS_SHOWN = 240
+# Changing or cancelling a booking is possible until this long before the appointment.
+APPOINTMENT_CUTOFF = timedelta(hours=24)
+# The back office lists the upcoming slots of this many days.
+OFFICE_SLOT_DAYS = 28
+
+
+def appointment_request(*, case) -> AuthorityRequest | None:
+    """The visa step for which the applicant of `case` may book an appointment now: the visa office
+    has the request (sent, receipt confirmed, or answered without a refusal) and the visa is not
+    decided yet. None otherwise. The services check it again under the case's row lock."""
+    if case.state not in APPOINTMENT_CASE_STATES:
+        return None
+    return (AuthorityRequest.objects.select_related("authority")
+            .filter(case=case, purpose=Purpose.VISA, authority__kind=AuthorityKind.VISA_OFFICE,
+                    state__in=[*RequestState.open_states(), RequestState.ANSWERED])
+            .exclude(outcome=Outcome.REJECTED)
+            .defer("request_body", "response_body", "last_error")
+            .order_by("pk").first())
+
+
+def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None:
+    """The legal target of the appointment, or None where the law sets none (regular procedure).
+    In the § 81a procedure the mission offers the appointment within three weeks of the pre-approval
+    being presented (§ 31a AufenthV; `applications.rules` VISA_APPOINTMENT_ACCELERATED): counted from
+    the later of the visa request reaching the office and the foreigners' authority's pre-approval.
+    {"due": date or None while the pre-approval is outstanding, "source": "§ 31a AufenthV"}."""
+    from applications.rules.catalogue import APPOINTMENT
+
+    from . import routing
+
+    if request is None:
+        return None
+    step = routing.step_for(case, Purpose.VISA)
+    deadline = next((d for d in (step.deadlines if step else ()) if d.kind == APPOINTMENT), None)
+    if deadline is None:
+        return None
+    pre_approved = (AuthorityRequest.objects.filter(case=case, purpose=Purpose.PRE_APPROVAL_81A,
+                                                    state=RequestState.ANSWERED, outcome=Outcome.APPROVED)
+                    .values_list("answered_at", flat=True).first())
+    if pre_approved is None or request.sent_at is None:
+        return {"due": None, "source": deadline.source}
+    return {"due": deadline.due(timezone.localdate(max(pre_approved, request.sent_at))), "source": deadline.source}
+
+
+def _own_case(viewer, case) -> bool:
+    return viewer.is_authenticated and case.person.user_id == viewer.pk
+
+
+def applicant_appointment(*, viewer, case) -> dict | None:
+    """For the applicant's own case: the visa step to book for (or None: not at that step) and the
+    active booking. Two queries. None for anyone else's case."""
+    if not _own_case(viewer, case) or case.state == CaseState.DRAFT:
+        return None
+    request = appointment_request(case=case)
+    booking = (AppointmentBooking.objects.select_related("slot__authority")
+               .filter(case=case, state=BookingState.ACTIVE).first())
+    if request is None and booking is None:
+        return None
+    changeable = booking is not None and booking.slot.starts_at - timezone.now() > APPOINTMENT_CUTOFF
+    return {"request": request, "booking": booking, "changeable": changeable and request is not None,
+            "cutoff_hours": int(APPOINTMENT_CUTOFF.total_seconds() // 3600)}
+
+
+def applicant_free_slots(*, viewer, case, request: AuthorityRequest, now: datetime | None = None):
+    """The free, future slots of the office responsible for the viewer's own case, earliest first."""
+    if request is None or not _own_case(viewer, case) or request.case_id != case.pk:
+        return AppointmentSlot.objects.none()
+    now = now or timezone.now()
+    until = now + timedelta(days=APPOINTMENT_DAYS_AHEAD)
+    return (AppointmentSlot.objects.filter(authority_id=request.authority_id, cancelled_at__isnull=True,
+                                           starts_at__gt=now, starts_at__lt=until, booked__lt=F("capacity"))
+            .order_by("starts_at", "pk")[:APPOINTMENT_SLOTS_SHOWN])
+
+
+def appointment_offices(*, viewer) -> QuerySet[Authority]:
+    """The visa offices whose slots the viewer manages: those of their own staff memberships (the WSA
+    and admins do not run a visa office's calendar)."""
+    if not viewer.is_authenticated:
+        return Authority.objects.none()
+    return Authority.objects.filter(kind=AuthorityKind.VISA_OFFICE,
+                                     organisation__in=authority_organisations_for_user(user=viewer)).order_by("name")
+
+
+def office_slot_list(*, viewer, authority: Authority | None = None, days: int = OFFICE_SLOT_DAYS,
+                     now: datetime | None = None) -> QuerySet[AppointmentSlot]:
+    """The upcoming slots of the viewer's visa offices (cancelled ones included), with the active
+    bookings and their cases."""
+    now = now or timezone.now()
+    offices = appointment_offices(viewer=viewer)
+    if authority is not None:
+        offices = offices.filter(pk=authority.pk)
+    active = AppointmentBooking.objects.filter(state=BookingState.ACTIVE).select_related("case__person")
+    return (AppointmentSlot.objects.filter(authority__in=offices, ends_at__gt=now,
+                                           starts_at__lt=now + timedelta(days=days))
+            .select_related("authority").prefetch_related(Prefetch("bookings", queryset=active, to_attr="active"))
+            .order_by("starts_at", "pk"))
+
+
+def office_slot_get(*, viewer, public_id) -> AppointmentSlot:
+    """One slot of the viewer's visa offices, or 404."""
+    try:
+        return (AppointmentSlot.objects.select_related("authority")
+                .get(public_id=public_id, authority__in=appointment_offices(viewer=viewer)))
+    except (AppointmentSlot.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def office_slot_bookings(*, viewer, slot: AppointmentSlot) -> QuerySet[AppointmentBooking]:
+    """The active bookings of one of the viewer's slots (with their cases)."""
+    if not appointment_offices(viewer=viewer).filter(pk=slot.authority_id).exists():
+        return AppointmentBooking.objects.none()
+    return (AppointmentBooking.objects.filter(slot=slot, state=BookingState.ACTIVE)
+            .select_related("case__person").order_by("pk"))
+
+
+def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
+    """The bookings of a case (the active one and the history) for the back-office case file; the
+    caller has read the case through `applications.selectors.case_get_for_staff`."""
+    from applications.selectors import case_visibility_filter
+
+    if case_visibility_filter(viewer=viewer) is None:
+        return []
+    return list(AppointmentBooking.objects.filter(case=case).select_related("slot__authority", "booked_by")
+                .order_by("-created_at", "-pk"))

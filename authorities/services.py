@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime, time, timedelta
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from time import monotonic
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,10 +33,21 @@ from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
 from applications.services import case_transition, event_append
 
-from . import routing
+from . import routing, selectors
 from .adapters.base import AdapterError, AnswerError
 from .adapters.registry import adapter_for
-from .models import AuthorityRequest, ErrorCode, Outbox, OutboxState, Outcome, RequestState
+from .models import (
+    AppointmentBooking,
+    AppointmentSlot,
+    AuthorityRequest,
+    BookingState,
+    ErrorCode,
+    Outbox,
+    OutboxState,
+    Outcome,
+    Purpose,
+    RequestState,
+)
 from .transports import Envelope, Receipt, TransportError, get_transport
 
 logger = logging.getLogger("authorities")
@@ -42,10 +57,16 @@ CLOSED_CASE_STATES = {CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED}
 # Event payload `status` codes (kind "authority"); `purpose` and `outcome` are model codes.
 STATUS_SENT = "sent"
 STATUS_ACKNOWLEDGED = "acknowledged"
-STATUS_APPOINTMENT = "appointment"
+STATUS_APPOINTMENT = "appointment"  # earlier events only: offices used to assign a fixed slot
 STATUS_ANSWERED = "answered"
 STATUS_OVERDUE = "overdue"
 STATUS_FAILED = "failed"
+# Appointments at the visa office (see the section "appointments" below).
+STATUS_BOOKING_REQUESTED = "booking_requested"
+STATUS_BOOKED = "booked"
+STATUS_REBOOKED = "rebooked"
+STATUS_BOOKING_CANCELLED = "booking_cancelled"
+STATUS_SLOT_CANCELLED = "slot_cancelled"
 
 
 def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, **extra) -> None:
@@ -101,17 +122,50 @@ def _enqueue(task, args: tuple, **options) -> bool:
         return False
 
 
+# One task carries up to this many rows or requests: a case's fan-out is one relay task, and the
+# answers it calls for are one fetch task (a task costs the broker and the worker more than a row).
+TASK_BATCH_SIZE = 20
+_fetch_batch = threading.local()
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), TASK_BATCH_SIZE):
+        yield ids[start:start + TASK_BATCH_SIZE]
+
+
 def outbox_enqueue(outbox_ids: list[int]) -> None:
     from .tasks import outbox_relay
 
-    for outbox_id in outbox_ids:
-        _enqueue(outbox_relay, (outbox_id,))
+    for batch in _batches(list(outbox_ids)):
+        _enqueue(outbox_relay, (batch,))
 
 
 def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> None:
+    """Queues the fetch of a request's answer; inside answer_fetches_batched() it waits for the batch."""
     from .tasks import authority_answer_fetch
 
-    _enqueue(authority_answer_fetch, (request_id,), **({"countdown": countdown} if countdown else {}))
+    pending = getattr(_fetch_batch, "ids", None)
+    if pending is not None and not countdown:
+        pending.append(request_id)
+        return
+    _enqueue(authority_answer_fetch, ([request_id],), **({"countdown": countdown} if countdown else {}))
+
+
+@contextmanager
+def answer_fetches_batched():
+    """Collects the answer fetches queued inside (a relay batch, the poll) into tasks of TASK_BATCH_SIZE."""
+    from .tasks import authority_answer_fetch
+
+    if getattr(_fetch_batch, "ids", None) is not None:  # already collecting: the outer scope sends them
+        yield
+        return
+    _fetch_batch.ids = []
+    try:
+        yield
+    finally:
+        ids, _fetch_batch.ids = _fetch_batch.ids, None
+        for batch in _batches(list(dict.fromkeys(ids))):
+            _enqueue(authority_answer_fetch, (batch,))
 
 
 def _enqueue_on_commit(outbox_ids: list[int]) -> None:
@@ -233,6 +287,12 @@ def _outbox_claim(outbox_id: int) -> Outbox | None:
     return row
 
 
+def outbox_relay_deliver_many(*, outbox_ids: list[int]) -> list[str]:
+    """Sends the rows one after the other; the answers they call for are fetched by one task."""
+    with answer_fetches_batched():
+        return [outbox_relay_deliver(outbox_id=outbox_id) for outbox_id in outbox_ids]
+
+
 def outbox_relay_deliver(*, outbox_id: int) -> str:
     """Sends one outbox row. Returns "delivered", "retry", "dead" or "skipped" (not due / taken)."""
     row = _outbox_claim(outbox_id)
@@ -268,6 +328,7 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
     now = timezone.now()
     case = Case.objects.select_for_update().get(pk=request.case_id)
     locked = AuthorityRequest.objects.select_for_update().get(pk=request.pk)
+    locked.case, locked.authority = case, request.authority
     delivered = Outbox.objects.filter(pk=row.pk, state=OutboxState.PENDING).update(
         state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""
     )
@@ -395,7 +456,7 @@ def authority_request_fetch_answer(*, request_id: int) -> str:
                                         body=answer.body)
         return "answered"
     if answer.status == "acknowledged":
-        authority_request_acknowledge(request=request, body=answer.body, appointment=answer.appointment)
+        authority_request_acknowledge(request=request, body=answer.body)
         return "acknowledged"
     return "nothing"
 
@@ -420,15 +481,16 @@ def answers_poll_run(*, limit: int = 500) -> int:
         .order_by("sent_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for request_id in ids:
-        answer_fetch_enqueue(request_id)
+    with answer_fetches_batched():
+        for request_id in ids:
+            answer_fetch_enqueue(request_id)
     return len(ids)
 
 
 @transaction.atomic
-def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | None = None,
-                                  appointment: str = "") -> AuthorityRequest:
-    """The office confirmed receipt (the visa office with an appointment slot)."""
+def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | None = None) -> AuthorityRequest:
+    """The office confirmed receipt. The visa office then expects the applicant in person: a public
+    event asks them to book an appointment from the office's slots (no slot is assigned any more)."""
     Case.objects.select_for_update().get(pk=request.case_id)
     locked = _locked_request(request.pk)
     if locked.state not in (RequestState.PENDING, RequestState.SENT):
@@ -436,8 +498,8 @@ def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | Non
     locked.state, locked.acknowledged_at = RequestState.ACKNOWLEDGED, timezone.now()
     locked.response_body = body or {}
     locked.save(update_fields=["state", "acknowledged_at", "response_body", "updated_at"])
-    if appointment:
-        _event(request=locked, status=STATUS_APPOINTMENT, internal=False, appointment=appointment)
+    if locked.purpose == Purpose.VISA:
+        _event(request=locked, status=STATUS_BOOKING_REQUESTED, internal=False)
     else:
         _event(request=locked, status=STATUS_ACKNOWLEDGED, internal=True)
     return locked
@@ -545,3 +607,228 @@ def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
             if case_advance_if_ready(case=case):
                 counts["advanced"] += 1
     return counts
+
+
+# --- appointments at the visa office --------------------------------------------------------
+# The applicant books the in-person appointment (biometrics, identity check, fee) from the slots
+# the visa office published. Locks: Case, then AppointmentBooking, then AppointmentSlot (by pk), as
+# above Case before AuthorityRequest. The check constraints of the models are the last line: a
+# slot's `booked` never exceeds its capacity, and a case never has two active bookings.
+
+# Publishing at most this many days and slots at once (a quarter of a year of a busy office).
+SLOTS_PUBLISH_MAX_DAYS = 92
+SLOTS_PUBLISH_MAX = 3000
+
+
+class AppointmentError(Exception):
+    """A booking that is not possible; `code` for tests and callers, the message is translated."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _appointment_error(code: str) -> AppointmentError:
+    from django.utils.translation import gettext as _
+
+    hours = int(selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600)
+    messages = {
+        "not_at_step": _("Your application is not at the step where you book an appointment at the visa office."),
+        "unknown_slot": _("This appointment does not exist (any more). Please choose another one."),
+        "other_office": _("This appointment belongs to another visa office. Please choose one of the "
+                          "appointments listed for your application."),
+        "slot_cancelled": _("The visa office has cancelled this appointment. Please choose another one."),
+        "slot_past": _("This appointment is in the past. Please choose a later one."),
+        "slot_taken": _("Someone else has just booked the last place of this appointment. Please choose another one."),
+        "already_booked": _("You have already booked an appointment for this application. You can change it below."),
+        "booking_changed": _("Your appointment has already been changed or cancelled (perhaps the form was sent "
+                             "twice). Please check your appointment below."),
+        "same_slot": _("This is already your appointment."),
+        "too_late": _("Appointments can only be changed or cancelled until %(hours)d hours before they start. "
+                      "Please contact the visa office.") % {"hours": hours},
+    }
+    return AppointmentError(code, messages[code])
+
+
+def _booking_request(case: Case) -> AuthorityRequest:
+    request = selectors.appointment_request(case=case)
+    if request is None:
+        raise _appointment_error("not_at_step")
+    request.case = case
+    return request
+
+
+def _locked_slots(*pks: int) -> dict[int, AppointmentSlot]:
+    rows = AppointmentSlot.objects.select_for_update().select_related("authority").filter(pk__in=pks).order_by("pk")
+    return {slot.pk: slot for slot in rows}
+
+
+def _booking_end(booking: AppointmentBooking, *, state: str, actor, now) -> None:
+    booking.state, booking.ended_at, booking.ended_by = state, now, actor
+    booking.save(update_fields=["state", "ended_at", "ended_by"])
+    AppointmentSlot.objects.filter(pk=booking.slot_id).update(booked=F("booked") - 1)
+
+
+def _ask_office_after_booking(request: AuthorityRequest) -> None:
+    """The office learns of the booking on its next answer fetch (the simulated visa office decides
+    with the booked slot); fetch once after the commit."""
+    if request.state in RequestState.open_states() and request.remote_id:
+        transaction.on_commit(partial(answer_fetch_enqueue, request.pk), robust=True)
+
+
+@transaction.atomic
+def appointment_book(*, case: Case, slot_id, actor, replaces=None) -> AppointmentBooking:
+    """Books the slot `slot_id` (public id) for the case, or moves the case's booking `replaces`
+    (public id of the active booking) to it. Raises AppointmentError (see `_appointment_error`)."""
+    now = timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    request = _booking_request(case)
+    active = AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE).first()
+    if replaces is None and active is not None:
+        raise _appointment_error("already_booked")
+    if replaces is not None and (active is None or str(active.public_id) != str(replaces)):
+        raise _appointment_error("booking_changed")
+    try:
+        slot_pk = AppointmentSlot.objects.filter(public_id=slot_id).values_list("pk", flat=True).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        slot_pk = None
+    if slot_pk is None:
+        raise _appointment_error("unknown_slot")
+    slots = _locked_slots(slot_pk, *([active.slot_id] if active else []))
+    slot = slots[slot_pk]
+    if slot.authority_id != request.authority_id:
+        raise _appointment_error("other_office")
+    if active is not None and active.slot_id == slot.pk:
+        raise _appointment_error("same_slot")
+    if active is not None and slots[active.slot_id].starts_at - now <= selectors.APPOINTMENT_CUTOFF:
+        raise _appointment_error("too_late")
+    if slot.cancelled_at is not None:
+        raise _appointment_error("slot_cancelled")
+    if slot.starts_at <= now:
+        raise _appointment_error("slot_past")
+    if slot.booked >= slot.capacity:
+        raise _appointment_error("slot_taken")
+    previous = None
+    if active is not None:
+        previous = slots[active.slot_id]
+        _booking_end(active, state=BookingState.REBOOKED, actor=actor, now=now)
+    AppointmentSlot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
+    booking = AppointmentBooking.objects.create(slot=slot, case=case, request=request, booked_by=actor)
+    extra = {"appointment": slot.starts_at.isoformat(), "booking": str(booking.public_id)}
+    if previous is not None:
+        extra["previous"] = previous.starts_at.isoformat()
+    _event(request=request, status=STATUS_REBOOKED if previous else STATUS_BOOKED, internal=False, actor=actor,
+           **extra)
+    _ask_office_after_booking(request)
+    return booking
+
+
+@transaction.atomic
+def appointment_cancel(*, case: Case, booking_id, actor) -> AppointmentBooking:
+    """The applicant cancels their active booking (until the cut-off before it starts)."""
+    now = timezone.now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    try:
+        booking = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("request__authority")
+                   .filter(case=case, state=BookingState.ACTIVE, public_id=booking_id).first())
+    except (ValueError, TypeError, DjangoValidationError):
+        booking = None
+    if booking is None:
+        raise _appointment_error("booking_changed")
+    slot = _locked_slots(booking.slot_id)[booking.slot_id]
+    if slot.starts_at - now <= selectors.APPOINTMENT_CUTOFF:
+        raise _appointment_error("too_late")
+    _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
+    booking.request.case = case
+    _event(request=booking.request, status=STATUS_BOOKING_CANCELLED, internal=False, actor=actor,
+           appointment=slot.starts_at.isoformat(), booking=str(booking.public_id))
+    return booking
+
+
+def on_withdraw(*, case: Case, actor=None, payload=None) -> None:
+    """Hook of `withdraw` (the case is locked): an active booking ends and frees its place; the
+    withdrawal's own event tells the story."""
+    now = timezone.now()
+    for booking in AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE):
+        _locked_slots(booking.slot_id)  # bookings of a slot change under its lock (see appointment_slot_cancel)
+        _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
+
+
+def _require_office_staff(*, actor, authority) -> None:
+    if not selectors.appointment_offices(viewer=actor).filter(pk=authority.pk).exists():
+        raise PermissionDenied
+
+
+def appointment_slots_plan(*, first_day: date, last_day: date, weekdays, times) -> list[datetime]:
+    """The start times of a bulk publication (portal time zone), earliest first."""
+    weekdays = {int(day) for day in weekdays}
+    starts = []
+    day = first_day
+    while day <= last_day:
+        if day.weekday() in weekdays:
+            starts += [timezone.make_aware(datetime.combine(day, moment)) for moment in sorted(set(times))]
+        day += timedelta(days=1)
+    return starts
+
+
+@transaction.atomic
+def appointment_slots_publish(*, authority, actor, first_day: date, last_day: date, weekdays, times,
+                              minutes: int, capacity: int) -> int:
+    """Publishes a slot of `minutes` with room for `capacity` applicants on every chosen weekday
+    between the two days at each of the daily `times`. Start times the office already offers are
+    left alone (idempotent); past ones are skipped. Returns the number of new slots."""
+    if actor is not None:
+        _require_office_staff(actor=actor, authority=authority)
+    if capacity < 1 or minutes < 5 or last_day < first_day or (last_day - first_day).days >= SLOTS_PUBLISH_MAX_DAYS:
+        raise ValueError("Invalid slot plan.")
+    now = timezone.now()
+    starts = [start for start in appointment_slots_plan(first_day=first_day, last_day=last_day, weekdays=weekdays,
+                                                        times=times) if start > now]
+    if len(starts) > SLOTS_PUBLISH_MAX:
+        raise ValueError("Too many slots at once.")
+    if not starts:
+        return 0
+    existing = set(AppointmentSlot.objects.filter(authority=authority, cancelled_at__isnull=True,
+                                                  starts_at__in=starts).values_list("starts_at", flat=True))
+    length = timedelta(minutes=minutes)
+    new = [AppointmentSlot(authority=authority, starts_at=start, ends_at=start + length, capacity=capacity,
+                           created_by=actor) for start in starts if start not in existing]
+    AppointmentSlot.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def appointment_slot_cancel(*, slot: AppointmentSlot, actor, reason: str = "") -> int:
+    """The visa office cancels a slot: every active booking of it ends (`slot_cancelled`), its
+    applicant gets a public event and an e-mail and can book another slot. Returns that number."""
+    if actor is not None:
+        _require_office_staff(actor=actor, authority=slot.authority)
+    reason = reason.strip()[:500]
+    for _attempt in range(5):
+        with transaction.atomic():
+            # The usual order: the cases, their bookings, then the slot. Bookings of a slot change only
+            # under the slot's lock, so once we hold it the set we locked must still be the active one;
+            # if a booking came or went in between, start again.
+            case_ids = list(AppointmentBooking.objects.filter(slot=slot, state=BookingState.ACTIVE)
+                            .values_list("case_id", flat=True))
+            cases = {case.pk: case for case in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")}
+            bookings = list(AppointmentBooking.objects.select_for_update(of=("self",))
+                            .select_related("request__authority")
+                            .filter(slot=slot, state=BookingState.ACTIVE, case_id__in=list(cases)).order_by("pk"))
+            locked = _locked_slots(slot.pk).get(slot.pk)
+            if locked is None or locked.cancelled_at is not None:
+                return 0
+            active = set(AppointmentBooking.objects.filter(slot=locked, state=BookingState.ACTIVE)
+                         .values_list("pk", flat=True))
+            if active != {booking.pk for booking in bookings}:
+                continue
+            now = timezone.now()
+            for booking in bookings:
+                _booking_end(booking, state=BookingState.SLOT_CANCELLED, actor=actor, now=now)
+                booking.request.case = cases[booking.case_id]
+                _event(request=booking.request, status=STATUS_SLOT_CANCELLED, internal=False, actor=actor,
+                       appointment=locked.starts_at.isoformat(), booking=str(booking.public_id))
+            AppointmentSlot.objects.filter(pk=locked.pk).update(cancelled_at=now, cancelled_by=actor,
+                                                                 cancellation_reason=reason)
+            slot.cancelled_at, slot.cancelled_by, slot.cancellation_reason = now, actor, reason
+            return len(bookings)
+    raise RuntimeError(f"The bookings of slot {slot.pk} kept changing; try again.")

@@ -10,8 +10,8 @@ TASK_OPTIONS = {"acks_late": True, "ignore_result": True}
 
 
 @shared_task(**TASK_OPTIONS)
-def outbox_relay(outbox_id: int) -> str:
-    return services.outbox_relay_deliver(outbox_id=outbox_id)
+def outbox_relay(outbox_ids: list[int]) -> list[str]:
+    return services.outbox_relay_deliver_many(outbox_ids=outbox_ids)
 
 
 @shared_task(**TASK_OPTIONS)
@@ -21,8 +21,8 @@ def outbox_sweep() -> int:
 
 
 @shared_task(**TASK_OPTIONS)
-def authority_answer_fetch(request_id: int) -> str:
-    return services.authority_request_fetch_answer(request_id=request_id)
+def authority_answer_fetch(request_ids: list[int]) -> list[str]:
+    return [services.authority_request_fetch_answer(request_id=request_id) for request_id in request_ids]
 
 
 @shared_task(**TASK_OPTIONS)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -315,11 +316,29 @@ def document_reuse(*, document: Document, case, actor, requirement: str = "") ->
 def document_delete(*, document: Document, actor) -> None:
     """Deletes a library document, or one of a draft application; refused after submission."""
     _check_changeable(document)
-    stored_name = document.file.name
-    storage = document.file.storage
+    documents_remove([document])
+
+
+def documents_remove(documents) -> int:
+    """Deletes the rows of `documents` (their findings go with them) and, once the transaction commits,
+    their stored files: a rollback keeps rows and files together. No permission check: callers are
+    document_delete, the retention jobs and the account deletion. Returns how many were deleted."""
+    count = 0
     with transaction.atomic():
-        document.delete()
-        transaction.on_commit(lambda: storage.delete(stored_name) if stored_name else None)
+        for document in documents:
+            stored_name, storage = document.file.name, document.file.storage
+            document.delete()
+            if stored_name:
+                transaction.on_commit(partial(_stored_file_delete, storage, stored_name), robust=True)
+            count += 1
+    return count
+
+
+def _stored_file_delete(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:  # already gone, or the storage is unreachable: the row is gone either way
+        logger.warning("Stored file %s could not be deleted", name)
 
 
 def document_replace(*, document: Document, file, actor) -> Document:

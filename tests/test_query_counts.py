@@ -70,7 +70,7 @@ class World:
         seed_authority_offices()  # the register and more visa offices, as in the demo
         self.staff = {}
         for key, org, role in [("caseworker", "wsa", Role.CASEWORKER), ("supervisor", "wsa", Role.SUPERVISOR),
-                               ("ba", "ba", Role.CASEWORKER)]:
+                               ("ba", "ba", Role.CASEWORKER), ("visa", "visa", Role.CASEWORKER)]:
             user = _totp(UserFactory())
             Membership.objects.create(user=user, organisation=self.orgs[org], role=role)
             self.staff[key] = user
@@ -136,9 +136,30 @@ class World:
         # Cases of nobody the viewers know: more rows everywhere else.
         for _ in range(other_cases):
             CaseFactory(title_code="18a")
+        self._appointments(slots=other_cases * 4)
         from applications.services import statistics_refresh
 
         statistics_refresh()
+
+    def _appointments(self, *, slots):
+        """The visa office has the visa requests, publishes slots, and the other applicants book some."""
+        from authorities import services as authority_services
+        from authorities.models import AppointmentSlot, Authority, AuthorityRequest
+
+        AuthorityRequest.objects.filter(purpose="visa", state="pending", authority__isnull=False).update(
+            state="sent", sent_at=timezone.now())
+        office = Authority.objects.get(organisation=self.orgs["visa"])
+        last = AppointmentSlot.objects.filter(authority=office).order_by("-starts_at").first()
+        start = last.starts_at if last else timezone.now().replace(minute=0, second=0, microsecond=0)
+        new = AppointmentSlot.objects.bulk_create(
+            AppointmentSlot(authority=office, starts_at=start + timedelta(hours=i + 1),
+                            ends_at=start + timedelta(hours=i + 1, minutes=30), capacity=2) for i in range(slots))
+        waiting = [c for c in type(self.cases[0]).objects.filter(person__surname__startswith="PATEL",
+                                                                 authority_requests__purpose="visa",
+                                                                 authority_requests__state="sent")
+                   .exclude(appointment_bookings__state="active")]
+        for case, slot in zip(waiting, new, strict=False):
+            authority_services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
 
     def grow_a_lot(self):
         self.grow(applicant_cases=4, other_cases=12, documents=5, messages=3)
@@ -180,6 +201,8 @@ def pages(world):
         ("caseworker", reverse("backoffice:case_detail", args=[other.public_id]), {}),
         ("supervisor", reverse("backoffice:statistics"), {}),
         ("caseworker", reverse("authorities:board"), {}),
+        ("visa", reverse("authorities:appointment_slots"), {}),
+        ("applicant", reverse("applicant:case_appointment", args=[case.public_id]), {}),
         ("anonymous", reverse("finder:start"), {}),
         ("anonymous", reverse("finder:step", args=["languages"]), {}),
         ("api", "/api/v1/cases?page_size=100", {}),

@@ -310,6 +310,9 @@ WSA_AUTHORITY_HTTP_TIMEOUT = env.float("WSA_AUTHORITY_HTTP_TIMEOUT", default=30.
 WSA_AUTHORITY_CALLBACK_SECRET = env.str("WSA_AUTHORITY_CALLBACK_SECRET", default="")
 # Seconds the simulated offices take to decide (0: at once).
 WSA_AUTHORITY_SIMULATOR_DELAY = env.float("WSA_AUTHORITY_SIMULATOR_DELAY", default=0.0)
+# News about a case within this many seconds go out as one e-mail (tasks.notify_case); an applicant
+# whose case moves three steps in a minute gets one message, not three.
+WSA_NOTIFY_DELAY_SECONDS = env.float("WSA_NOTIFY_DELAY_SECONDS", default=60.0 if PRODUCTION else 0.0)
 
 CELERY_BEAT_SCHEDULE = {
     "authorities-outbox-sweep": {"task": "authorities.tasks.outbox_sweep", "schedule": 30.0},

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from authorities import views as appointments
+
 from ..views import applicant
 
 app_name = "applicant"
@@ -36,6 +38,10 @@ urlpatterns = [
          name="case_provide_documents"),
     path("cases/<uuid:public_id>/entry/", applicant.case_entry, name="case_entry"),
     path("cases/<uuid:public_id>/decisions/", applicant.case_decisions, name="case_decisions"),
+    # The in-person appointment at the visa office (authorities app)
+    path("cases/<uuid:public_id>/appointment/", appointments.case_appointment, name="case_appointment"),
+    path("cases/<uuid:public_id>/appointment/cancel/", appointments.case_appointment_cancel,
+         name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/withdraw/", applicant.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", applicant.decision_download, name="decision_download"),
     # Own data

@@ -7,7 +7,9 @@ Reads go through selectors, writes through services; a case or document of someo
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotModified
@@ -15,8 +17,10 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -683,6 +687,7 @@ def _status_context(request, case) -> dict:
     if document_request is not None:
         actions.append({"text": _("Your case team needs documents from you."), "url": "#provide",
                         "label": _("Send documents")})
+    actions += _appointment_actions(request, case)
     if case.state == CaseState.VISA_GRANTED:
         actions.append({"text": _("Your visa was granted. When you have entered Germany, tell us your date of "
                                   "entry and your address here."),
@@ -697,6 +702,26 @@ def _status_context(request, case) -> dict:
         "actions": actions,
         "title": _title_or_none(case.title_code),
     }
+
+
+def _appointment_actions(request, case) -> list[dict]:
+    """The in-person appointment at the visa office: book it, or the booked one (change or cancel)."""
+    from authorities import selectors as authority_selectors
+
+    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case)
+    if appointment is None:
+        return []
+    url = reverse("applicant:case_appointment", args=[case.public_id])
+    booking = appointment["booking"]
+    if booking is None:
+        return [{"text": _("The visa office needs to see you in person (fingerprints, identity check, fee)."),
+                 "url": url, "label": _("Book your appointment")}]
+    text = gettext("Your appointment at %(office)s: %(when)s. Please bring your passport.") % {
+        "office": booking.slot.authority.name,
+        "when": formats.date_format(localtime(booking.slot.starts_at), "DATETIME_FORMAT")}
+    if appointment["changeable"]:
+        return [{"text": text, "url": url, "label": _("Change or cancel your appointment")}]
+    return [{"text": text}]
 
 
 def _title_or_none(code):
@@ -900,8 +925,26 @@ def data_export(request):
 @applicant_required
 @GET_OR_POST
 def account_delete(request):
-    form = forms.DeletionRequestForm(_post(request))
-    if request.method == "POST" and form.is_valid():
-        services.account_deletion_request(user=request.user, reason=form.cleaned_data["reason"])
-        return render(request, "applicant/account_delete_done.html")
-    return render(request, "applicant/account_delete.html", {"form": form})
+    """Deletes the account (GDPR Art. 17, services.account_delete): the page says what goes and what is
+    kept until when; the deletion needs the confirmation and then the password again (the suspended POST
+    is carried out after the prompt). While a case is under way the answer is a refusal, never a prompt."""
+    overview = selectors.account_deletion_overview(viewer=request.user)
+    form = forms.AccountDeleteForm(_post(request))
+    if request.method == "POST":
+        if overview.blocked:
+            messages.error(request, overview.refusal)
+            return redirect("applicant:account_delete")
+        if form.is_valid():
+            require_reauthentication(request)
+            try:
+                result = services.account_delete(user=request.user)
+            except services.AccountDeletionRefused as exc:
+                messages.error(request, str(exc))
+                return redirect("applicant:account_delete")
+            logout(request)
+            return render(request, "applicant/account_delete_done.html", {
+                "result": result, "retention_days": settings.WSA_CLOSED_CASE_RETENTION_DAYS,
+            })
+    return render(request, "applicant/account_delete.html", {
+        "form": form, "overview": overview, "retention_days": settings.WSA_CLOSED_CASE_RETENTION_DAYS,
+    })

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import require_reauthentication, staff_required
 from accounts.models import OrganisationKind
+from authorities import selectors as authority_selectors
 
 from .. import selectors, services
 from ..audit import access_record
@@ -230,6 +231,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "assignment": assignment, "scope": scope,
         "documents": selectors.case_documents(viewer=user, case=case),
         "steps": selectors.case_authority_steps(viewer=user, case=case),
+        "appointments": authority_selectors.case_appointments(viewer=user, case=case),
         "authorities_available": selectors.authority_requests_available(),
         "timeline": _timeline(selectors.case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],

@@ -6,9 +6,12 @@
 
 Answer documents (the same from the simulator and, by contract, from real offices):
 
-    {"status": "acknowledged", "appointment": "2026-12-14T09:30:00+01:00"}      # receipt, optional slot
+    {"status": "acknowledged", "bookAppointment": true}      # receipt (the visa office: please book)
     {"status": "answered", "outcome": "approved" | "rejected" | "information_needed",
-     "conditions": {...}, "reference": "office file number", "appointment": "..."}
+     "conditions": {...}, "reference": "office file number"}
+
+Offices assign no appointments: the applicant books one from the slots the visa office publishes
+in the portal (authorities.services.appointment_book). An `appointment` in an answer is ignored.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-from django.utils.dateparse import parse_datetime
 
 SCHEMA_URI = "https://wsa.example/schemas/authority-request/{purpose}/1.0.json"
 ANSWER_STATUSES = ("received", "acknowledged", "answered")
@@ -57,7 +58,6 @@ class Answer:
     status: str
     outcome: str = ""
     conditions: dict = field(default_factory=dict)
-    appointment: str = ""
     reference: str = ""
     body: dict = field(default_factory=dict)
 
@@ -104,9 +104,6 @@ class BasePlugin:
         conditions = body.get("conditions") or {}
         if not isinstance(conditions, dict):
             raise AnswerError("`conditions` must be an object.")
-        appointment = body.get("appointment") or ""
-        if appointment and (not isinstance(appointment, str) or parse_datetime(appointment) is None):
-            raise AnswerError("`appointment` must be an ISO date and time.")
         reference = body.get("reference") or ""
         if not isinstance(reference, str):
             raise AnswerError("`reference` must be a string.")
@@ -114,7 +111,6 @@ class BasePlugin:
             status=status,
             outcome=outcome if status == "answered" else "",
             conditions={key: value for key, value in conditions.items() if key in self.condition_keys},
-            appointment=appointment,
             reference=reference[:100],
             body=body,
         )

@@ -227,14 +227,19 @@ class Simulator:
 
     # --- answers ----------------------------------------------------------------------------
 
-    def answer(self, submission_id: str) -> dict | None:
+    def answer(self, submission_id: str, *, appointment: str = "") -> dict | None:
+        """The office's answer. `appointment`: the slot the applicant booked in the portal (the visa
+        office's own calendar, passed by the in-process transport); the decision then uses it."""
         record = self.store.get(submission_id)
         if record is None or record.get("state") != "submitted":
             return None
         decision = record["decision"]
+        if appointment and decision.get("book_appointment"):
+            decision = rules.decide({**record["data"], "appointment": appointment},
+                                    datetime.fromisoformat(record["received_at"]))
         answer = {"submissionId": record["submission_id"], "receivedAt": record["received_at"]}
-        if decision.get("appointment"):
-            answer["appointment"] = decision["appointment"]
+        if decision.get("book_appointment"):
+            answer["bookAppointment"] = True
         if self.clock() < datetime.fromisoformat(record["ready_at"]):
             return {**answer, "status": "acknowledged"}
         return {

@@ -27,9 +27,10 @@ Recognition body — `recognition` (BQFG): equivalence per qualification, the be
   (`equivalence: none`).
 
 Visa office — `visa` (§ 6 Abs. 3 AufenthG, § 31a AufenthV)
-  Receipt comes with an appointment slot: the first working day (Mon–Fri) at least 14 days
-  (7 in the accelerated procedure) after receipt, between 09:00 and 16:30 Berlin time in
-  half-hour slots chosen by a hash of the request id. Then the decision:
+  The office assigns no appointment: its receipt asks the applicant to book one from the slots it
+  publishes in the portal (`bookAppointment: true`). The appointment is the booked slot (the data's
+  `appointment`, which the hub passes once the applicant booked) or, before a booking, the legal
+  target: three weeks after receipt (§ 31a AufenthV). Then the decision:
   no passport number or expiry date → information_needed; passport valid for less than 90 days
   after the job start (or the appointment) → rejected (`reason: passport_validity`);
   otherwise approved with `valid_months` (12 for the Chancenkarte, else 6) and, with a job,
@@ -51,13 +52,12 @@ Demo adapter (`"demo": true` in the data) → approved. Anything else → inform
 
 Timing: the decision is ready `delay` seconds after receipt (setting
 WSA_AUTHORITY_SIMULATOR_DELAY, `run_authority_simulator --delay`); before that the office
-only acknowledges receipt (with the appointment slot for the visa).
+only acknowledges receipt (the visa office asking for a booking).
 """
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -89,8 +89,8 @@ def _age(birth: date | None, on: date) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _decision(outcome: str, conditions: dict | None = None, reason: str = "", appointment: str = "") -> dict:
-    return {"outcome": outcome, "conditions": conditions or {}, "reason": reason, "appointment": appointment}
+def _decision(outcome: str, conditions: dict | None = None, reason: str = "", **extra) -> dict:
+    return {"outcome": outcome, "conditions": conditions or {}, "reason": reason, **extra}
 
 
 def _job_conditions(data: dict) -> dict:
@@ -156,26 +156,33 @@ def recognition(data: dict, received: datetime) -> dict:
     return _decision("rejected", {"equivalence": "none"}, reason="no_equivalence")
 
 
-def appointment_slot(data: dict, received: datetime) -> datetime:
-    day = received.astimezone(BERLIN).date() + timedelta(days=7 if data.get("accelerated") else 14)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    slot = int(hashlib.sha256(str(data.get("requestId", "")).encode()).hexdigest(), 16) % 16
-    return datetime.combine(day, time(9, 0), tzinfo=BERLIN) + timedelta(minutes=30 * slot)
+# § 31a AufenthV: the appointment within three weeks of the pre-approval being presented.
+APPOINTMENT_TARGET = timedelta(weeks=3)
+
+
+def appointment_day(data: dict, received: datetime) -> date:
+    """The day of the applicant's appointment: the booked slot's, else the legal target."""
+    booked = data.get("appointment")
+    try:
+        moment = datetime.fromisoformat(booked) if isinstance(booked, str) and booked else None
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return (moment if moment.tzinfo is None else moment.astimezone(BERLIN)).date()
+    return (received.astimezone(BERLIN) + APPOINTMENT_TARGET).date()
 
 
 def visa(data: dict, received: datetime) -> dict:
-    slot = appointment_slot(data, received)
-    appointment = slot.isoformat()
+    booking = {"book_appointment": True}
     passport = data.get("passport") or {}
     valid_until = _date(passport.get("validUntil"))
     if not passport.get("number") or valid_until is None:
-        return _decision("information_needed", reason="passport_data_missing", appointment=appointment)
-    start = _date((data.get("employment") or {}).get("startDate")) or slot.date()
+        return _decision("information_needed", reason="passport_data_missing", **booking)
+    start = _date((data.get("employment") or {}).get("startDate")) or appointment_day(data, received)
     if valid_until < start + timedelta(days=PASSPORT_MARGIN_DAYS):
-        return _decision("rejected", reason="passport_validity", appointment=appointment)
+        return _decision("rejected", reason="passport_validity", **booking)
     conditions = {"valid_months": 12 if data.get("title") == "20a" else 6, **_job_conditions(data)}
-    return _decision("approved", conditions, appointment=appointment)
+    return _decision("approved", conditions, **booking)
 
 
 def pre_approval_81a(data: dict, received: datetime) -> dict:
@@ -222,7 +229,7 @@ RULES = {
 
 
 def decide(data: dict, received: datetime) -> dict:
-    """The office's decision on `data`: {outcome, conditions, reason, appointment}."""
+    """The office's decision on `data`: {outcome, conditions, reason} (+ `book_appointment` for the visa)."""
     if data.get("demo"):
         return _decision("approved", {"demo": True})
     rule = RULES.get(data.get("purpose", ""))

@@ -43,6 +43,10 @@ def test_it_loads_resumes_and_extends_on_postgresql(settings):
         case__in=seeded).count()
     assert len(set(seeded.values_list("state", flat=True))) >= 8
     assert StatisticsSnapshot.objects.filter(scope="all").exists()
+    # The back-office search finds seeded cases by name and passport number (Case.search_text).
+    sample = seeded.select_related("person").first()
+    assert sample.search_text == f"{sample.reference} {sample.person.search_text}"
+    assert sample in Case.objects.filter(search_text__contains=sample.person.passport_number)
 
     # A second run with the same number loads nothing; a larger one only the difference.
     call_command("seed_scale", cases=300, batch=100, workers=1, skip_demo=True, stdout=out)

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from applications import services
 from applications.models import Event
@@ -37,3 +38,54 @@ def test_internal_notes_are_not_sent_to_the_applicant():
     services.message_post(case=case, author=staff, body="Passport copy looks cropped.", internal=True)
     assert mail.outbox == []
     assert Event.objects.get(case=case, kind="note").internal is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_news_of_one_change_arrive_as_one_email_and_later_news_in_the_next():
+    user = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
+    mail.outbox.clear()
+    with transaction.atomic():  # two timeline entries in one transaction: one e-mail naming both
+        services.event_append(case=case, kind="message", payload={"text": "a"})
+        services.case_transition(case=case, transition="submit", actor=user)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].body.count("\n- ") == 2
+    services.case_transition(case=case, transition="withdraw", actor=user)
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].body.count("\n- ") == 1  # only what is new since the first e-mail
+    assert "withdrawn" in mail.outbox[1].body.lower()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_notice_takes_the_news_that_arrive_before_it_runs(settings, monkeypatch):
+    from applications import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.notify_case, "apply_async", lambda args, **options: queued.append((args, options)))
+    settings.WSA_NOTIFY_DELAY_SECONDS = 60
+    user = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
+    services.case_transition(case=case, transition="submit", actor=user)
+    services.case_transition(case=case, transition="withdraw", actor=user)
+    assert queued == [((case.pk,), {"countdown": 60, "retry": False})]  # one task for the three entries
+    assert tasks.notify_case.run(case.pk) == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].body.count("\n- ") == 3
+    assert tasks.notify_case.run(case.pk) == 0  # nothing new: no second e-mail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_send_gives_the_news_back_for_the_retry(monkeypatch):
+    from applications import tasks
+
+    user = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
+    mail.outbox.clear()
+    services.case_transition(case=case, transition="submit", actor=user)
+    assert len(mail.outbox) == 1
+    mail.outbox.clear()
+    monkeypatch.setattr(tasks, "send_mail", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("smtp down")))
+    services.event_append(case=case, kind="message", payload={"text": "b"})
+    monkeypatch.undo()
+    assert mail.outbox == []
+    assert tasks.notify_case.run(case.pk) == 1  # the retry still has the entry to tell
+    assert mail.outbox[0].body.count("\n- ") == 1

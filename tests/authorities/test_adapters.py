@@ -44,7 +44,6 @@ def test_each_office_gets_only_what_it_needs(offices, make_case):
 @pytest.mark.parametrize("body", [
     "not a dict", {"status": "done"}, {"status": "answered", "outcome": "perhaps"},
     {"status": "answered", "outcome": "approved", "conditions": ["x"]},
-    {"status": "acknowledged", "appointment": "tomorrow"},
 ])
 def test_garbage_answers_are_refused(body):
     with pytest.raises(AnswerError):
@@ -56,9 +55,10 @@ def test_answers_keep_only_known_conditions():
                                           "conditions": {"employer": "M", "salary_secret": 1}, "reference": "R-1"})
     assert (answer.final, answer.outcome, answer.conditions, answer.reference) == (True, "approved",
                                                                                     {"employer": "M"}, "R-1")
-    receipt = register["visa_office"].parse_answer({"status": "acknowledged",
-                                                    "appointment": "2026-12-14T09:30:00+01:00"})
-    assert (receipt.final, receipt.outcome, receipt.appointment) == (False, "", "2026-12-14T09:30:00+01:00")
+    # Offices assign no appointment any more (the applicant books one): an `appointment` is ignored.
+    receipt = register["visa_office"].parse_answer({"status": "acknowledged", "bookAppointment": True,
+                                                    "appointment": "tomorrow"})
+    assert (receipt.final, receipt.outcome) == (False, "") and not hasattr(receipt, "appointment")
 
 
 @pytest.mark.django_db

@@ -30,7 +30,9 @@ def test_simulated_offices_answer_and_the_case_goes_to_the_visa_decision(offices
     assert ba.conditions == {"employer": "Muster GmbH", "employer_ba_number": "12345678",
                              "occupation": "Software Developer", "occupation_isco": "2512", "duration_months": 48,
                              "weekly_hours": "40.0"}
-    assert requests["visa"].response_body["appointment"]
+    # The visa office assigns no slot: it asks the applicant to book one (authorities.services.appointment_book).
+    assert requests["visa"].response_body["bookAppointment"] is True
+    assert "appointment" not in requests["visa"].response_body
     # Answers came in while the case waited for the completeness check: it stays there ...
     assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
     # ... and moves on at once when the back office sends it to the authorities.
@@ -124,8 +126,8 @@ def test_back_office_answer_with_actor_and_note(offices, make_case):
 
 
 @pytest.mark.django_db
-def test_acknowledgement_with_appointment_is_public(offices, make_case, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_visa_receipt_asks_the_applicant_to_book_an_appointment(offices, make_case, settings,
+                                                                 django_capture_on_commit_callbacks):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600  # the offices take an hour to decide
     case = make_case("18b")
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,8 +135,10 @@ def test_acknowledgement_with_appointment_is_public(offices, make_case, settings
     visa = AuthorityRequest.objects.get(case=case, purpose="visa")
     ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
     assert (visa.state, ba.state) == (RequestState.ACKNOWLEDGED, RequestState.ACKNOWLEDGED)
-    appointment = Event.objects.get(case=case, kind="authority", payload__status="appointment")
-    assert appointment.internal is False and appointment.payload["appointment"] == visa.response_body["appointment"]
+    assert visa.response_body["bookAppointment"] is True and "appointment" not in visa.response_body
+    booking_requested = Event.objects.get(case=case, kind="authority", payload__status="booking_requested")
+    assert booking_requested.internal is False and "appointment" not in booking_requested.payload
+    assert not Event.objects.filter(case=case, kind="authority", payload__status="appointment").exists()
     assert Event.objects.get(case=case, kind="authority", payload__status="acknowledged",
                              payload__purpose="ba_approval").internal is True
     # The poll asks again later: still only the receipt, and no second timeline entry for it.

@@ -36,3 +36,21 @@ def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
     assert counts["deemed_approval"] == 1
     overdue_ba.refresh_from_db()
     assert overdue_ba.deemed_approval and overdue_ba.case.state == CaseState.VISA_DECISION
+
+
+@pytest.mark.django_db
+def test_demo_visa_offices_publish_slots_and_ask_for_a_booking_instead_of_assigning_one():
+    from authorities.demo import seed_appointment_slots
+    from authorities.models import AppointmentSlot, Authority, AuthorityKind
+
+    call_command("seed_demo", quiet=True)
+    offices = Authority.objects.filter(kind=AuthorityKind.VISA_OFFICE)
+    assert offices.exists()
+    for office in offices:
+        slots = AppointmentSlot.objects.filter(authority=office)
+        assert slots.count() > 100 and all(s.starts_at.weekday() < 5 for s in slots[:50])
+    count = AppointmentSlot.objects.count()
+    assert seed_appointment_slots() == 0 and AppointmentSlot.objects.count() == count  # idempotent
+    assert not Event.objects.filter(kind="authority", payload__status="appointment").exists()
+    asked = Event.objects.filter(kind="authority", payload__status="booking_requested")
+    assert asked.exists() and not asked.filter(internal=True).exists()

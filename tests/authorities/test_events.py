@@ -28,10 +28,30 @@ def test_sentences(payload, text):
 
 
 def test_appointment_is_shown_as_a_local_date_and_time():
+    """Events of the time when offices assigned a slot keep their sentence."""
     with translation.override("en"):
         text = authority_event_text({"purpose": "visa", "status": "appointment", "authority": "Botschaft",
                                      "appointment": "2026-12-14T09:30:00+01:00"})
     assert text.startswith("National visa: Botschaft offers an appointment on ") and "9:30" in text
+
+
+@pytest.mark.parametrize(("payload", "start"), [
+    ({"status": "booking_requested"}, "National visa: Botschaft expects you in person"),
+    ({"status": "booked", "appointment": "2026-12-14T09:30:00+01:00"},
+     "National visa: you booked your appointment at Botschaft on "),
+    ({"status": "rebooked", "appointment": "2026-12-14T09:30:00+01:00", "previous": "2026-12-10T10:00:00+01:00"},
+     "National visa: your appointment at Botschaft was moved from "),
+    ({"status": "booking_cancelled", "appointment": "2026-12-14T09:30:00+01:00"},
+     "National visa: you cancelled your appointment at Botschaft on "),
+    ({"status": "slot_cancelled", "appointment": "2026-12-14T09:30:00+01:00"},
+     "National visa: Botschaft had to cancel your appointment on "),
+])
+def test_appointment_sentences(payload, start):
+    with translation.override("en"):
+        text = authority_event_text({"purpose": "visa", "authority": "Botschaft", **payload})
+    assert text.startswith(start)
+    if "appointment" in payload:
+        assert "9:30" in text
 
 
 def test_unknown_codes_do_not_break_the_timeline():

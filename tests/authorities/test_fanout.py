@@ -98,3 +98,35 @@ def test_relay_runs_after_the_commit_and_delivers(offices, make_case, django_cap
     requests = AuthorityRequest.objects.filter(case=case)
     assert {r.state for r in requests} == {RequestState.ANSWERED}
     assert not Outbox.objects.exclude(state="delivered").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the deliveries commit, so their after-commit fetches run
+def test_a_fan_out_is_one_relay_task_and_its_answers_one_fetch_task(offices, make_case, monkeypatch):
+    """Tasks cost more than rows: the submit's five deliveries travel as one task, and the five answers
+    the simulated offices then have are fetched by one task (not ten tasks)."""
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", lambda task, args, **options: queued.append((task.name, args)))
+    case = make_case("18a", accelerated=True, recognition="none", isco="3221")
+    submit(case)  # commits: the relay is queued after the commit
+    outbox_ids = sorted(Outbox.objects.filter(request__case=case).values_list("pk", flat=True))
+    assert [(name, sorted(args[0])) for name, args in queued] == [("authorities.tasks.outbox_relay", outbox_ids)]
+    queued.clear()
+    results = services.outbox_relay_deliver_many(outbox_ids=outbox_ids)
+    assert results == ["delivered"] * 5
+    request_ids = list(AuthorityRequest.objects.filter(case=case).order_by("pk").values_list("pk", flat=True))
+    assert [(name, sorted(args[0])) for name, args in queued] == [("authorities.tasks.authority_answer_fetch",
+                                                                  request_ids)]
+
+
+@pytest.mark.django_db
+def test_relay_and_fetch_batches_are_capped(monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "_enqueue", lambda task, args, **options: queued.append(args[0]))
+    services.outbox_enqueue(list(range(1, 46)))
+    assert [len(batch) for batch in queued] == [20, 20, 5]
+    queued.clear()
+    with services.answer_fetches_batched():
+        for request_id in [*range(1, 26), 3]:  # a request asked for twice is fetched once
+            services.answer_fetch_enqueue(request_id)
+        assert queued == []  # nothing leaves before the batch is complete
+    assert [len(batch) for batch in queued] == [20, 5]

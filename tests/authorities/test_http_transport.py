@@ -50,10 +50,10 @@ def test_submission_is_encrypted_hashed_verified_and_answered(http_transport, ma
         hashlib.sha512(d.file.open("rb").read()).hexdigest() for d in (contract, passport)}
     assert received["register_check"]["attachments"] == []
 
-    # On our side: delivered, the receipt fetched at once (acknowledged, the visa with an appointment).
+    # On our side: delivered, the receipt fetched at once (acknowledged; the visa office asks for a booking).
     requests_by_purpose = {r.purpose: r for r in AuthorityRequest.objects.filter(case=case)}
     assert {r.state for r in requests_by_purpose.values()} == {RequestState.ACKNOWLEDGED}
-    assert requests_by_purpose["visa"].response_body["appointment"]
+    assert requests_by_purpose["visa"].response_body["bookAppointment"] is True
     assert requests_by_purpose["ba_approval"].request_body["attachments"][0]["document"] == str(contract.public_id)
     assert not Outbox.objects.exclude(state=OutboxState.DELIVERED).exists()
 

@@ -64,14 +64,25 @@ def visa_data(valid_until="2032-01-01", start="2026-10-01", accelerated=False, n
             "employer": {"name": "Muster GmbH"}}
 
 
-def test_visa_appointment_slot_is_a_working_day_in_office_hours():
-    regular = datetime.fromisoformat(rules.decide(visa_data(), RECEIVED)["appointment"])
-    accelerated = datetime.fromisoformat(rules.decide(visa_data(accelerated=True), RECEIVED)["appointment"])
-    assert regular.date().isoformat() == "2026-06-15" and accelerated.date().isoformat() == "2026-06-08"
-    assert regular.weekday() < 5 and 9 <= regular.hour <= 16 and regular.minute in (0, 30)
-    saturday = datetime(2026, 6, 6, 10, 0, tzinfo=UTC)  # + 14 days is a Saturday → Monday
-    assert datetime.fromisoformat(rules.decide(visa_data(), saturday)["appointment"]).date().isoformat() == "2026-06-22"
-    assert rules.decide(visa_data(), RECEIVED) == rules.decide(visa_data(), RECEIVED)  # deterministic
+def test_visa_office_assigns_no_slot_but_asks_for_a_booking():
+    decision = rules.decide(visa_data(), RECEIVED)
+    assert decision["book_appointment"] is True and "appointment" not in decision
+    assert rules.decide(visa_data(), RECEIVED) == decision  # deterministic
+
+
+def test_the_appointment_is_the_booked_slot_else_the_legal_target_of_three_weeks():
+    # § 31a AufenthV: the appointment within three weeks; before a booking the office counts from there.
+    assert rules.appointment_day(visa_data(), RECEIVED).isoformat() == "2026-06-22"
+    booked = {**visa_data(), "appointment": "2026-07-03T09:30:00+02:00"}
+    assert rules.appointment_day(booked, RECEIVED).isoformat() == "2026-07-03"
+    assert rules.appointment_day({**visa_data(), "appointment": "garbage"}, RECEIVED).isoformat() == "2026-06-22"
+
+
+def test_without_a_job_start_the_passport_is_measured_from_the_booked_appointment():
+    # Valid until 2026-09-25: 95 days after the legal target (2026-06-22), but only 80 after a booked 2026-07-07.
+    data = {**visa_data(valid_until="2026-09-25"), "employment": {}}
+    assert rules.decide(data, RECEIVED)["outcome"] == "approved"
+    assert rules.decide({**data, "appointment": "2026-07-07T10:00:00+02:00"}, RECEIVED)["outcome"] == "rejected"
 
 
 @pytest.mark.parametrize(("data", "outcome"), [

@@ -166,7 +166,8 @@ def _close(case, *, days_ago):
     return case
 
 
-def test_purge_closed_cases_anonymises_and_keeps_the_verification_record(world, client, capsys):
+def test_purge_closed_cases_anonymises_and_keeps_the_verification_record(world, client, capsys,
+                                                                         django_capture_on_commit_callbacks):
     case = _close(world.a.case, days_ago=800)
     recent = _close(world.b.case, days_ago=100)
     person, user = case.person, case.person.user
@@ -180,7 +181,8 @@ def test_purge_closed_cases_anonymises_and_keeps_the_verification_record(world, 
     assert "closed cases: 1 (oldest" in out and "decision pdfs: 1" in out and "messages: 1" in out
     assert Message.objects.filter(case=case).exists()
 
-    assert tasks.purge_closed_cases.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # stored files go once the deletion is committed
+        assert tasks.purge_closed_cases.delay().get() == 1
     case.refresh_from_db()
     decision.refresh_from_db()
     assert case.person != person and case.person.surname == "" and case.person.user is None

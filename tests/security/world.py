@@ -61,6 +61,7 @@ class Side:
     webhook: object = None
     ba_request: object = None
     requests: dict = field(default_factory=dict)
+    slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
 
 
 @dataclass
@@ -214,6 +215,13 @@ def build_world() -> World:
     from applications.audit import access_record
 
     access_record(actor=users["wsa"], case=sides["A"].case)  # one entry of the access log
+    from authorities.models import AppointmentSlot
+
+    elsewhere = Authority.objects.create(kind="visa_office", name="Another visa office", countries=["XXX"])
+    for side, office in ((sides["A"], offices["visa"].authority), (sides["B"], elsewhere)):
+        starts = timezone.now() + timedelta(days=5)
+        side.slot = AppointmentSlot.objects.create(authority=office, starts_at=starts,
+                                                   ends_at=starts + timedelta(minutes=30), capacity=2)
     sides["B"].ba_request = sides["A"].requests["ba"]
     sides["A"].ba_request = sides["A"].requests["ba"]
     return World(users=users, offices=offices, a=sides["A"], b=sides["B"])

@@ -22,7 +22,7 @@ from accounts.services import case_consent_set, membership_grant
 from applications import services
 from applications.lifecycle import CaseState
 from applications.models import LanguageSkill, Person, Qualification
-from authorities.demo import seed_authority_offices, seed_authority_requests
+from authorities.demo import seed_appointment_slots, seed_authority_offices, seed_authority_requests
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -133,6 +133,7 @@ class Command(BaseCommand):
             logins = self._logins(organisations, password)
             self._cases(organisations, logins)
             seed_authority_requests()
+            seed_appointment_slots()
         if not quiet:
             self._print(logins, password)
 

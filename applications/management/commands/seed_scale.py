@@ -47,7 +47,7 @@ from django.db import connection, connections, transaction
 
 from accounts.models import Organisation, OrganisationKind, User
 from applications.lifecycle import CaseState
-from applications.models import ReferenceCounter
+from applications.models import ReferenceCounter, search_normalise
 from authorities.models import Authority, AuthorityKind
 
 BATCH_TABLE = "wsa_seed_scale_batch"
@@ -64,7 +64,8 @@ TABLES = {
                 "nationality, passport_number, passport_issuing_state, passport_expiry, email, phone, street, "
                 "postal_code, city, country_of_residence, created_at, updated_at, user_id"),
     "cases": ("applications_case", "id, public_id, reference, title_code, procedure_language, accelerated, state, "
-              "version, created_at, updated_at, submitted_at, closed_at, created_by_id, employer_id, person_id"),
+              "version, created_at, updated_at, submitted_at, closed_at, created_by_id, employer_id, person_id, "
+              "search_text"),
     "employments": ("applications_employment", "id, job_title, occupation_kldb, occupation_isco, duties, "
                     "annual_gross_salary, weekly_hours, start_date, duration_months, collective_agreement, "
                     "workplace_street, workplace_postal_code, workplace_city, workplace_state, case_id"),
@@ -528,7 +529,8 @@ class BatchWriter:
         rows["cases"].append(
             f"{case_id}\t{case_uuid}\t{reference}\t{title_code}\t{language}\t{_t(case['accelerated'])}\t{state}\t"
             f"{version}\t{ts(created)}\t{ts(last_moment)}\t"
-            f"{ts(case['submitted']) if case['submitted'] else NULL}\t{closed_at}\t{user_id}\t{employer}\t{person_id}")
+            f"{ts(case['submitted']) if case['submitted'] else NULL}\t{closed_at}\t{user_id}\t{employer}\t{person_id}\t"
+            f"{search_normalise(f'{reference} {surname} {given_names} {passport}')}")
         if case["job"] is not None:
             job, isco = case["job"]
             low, high = case["title"][3]

@@ -61,6 +61,25 @@ def test_filters_and_search(client, make_case, make_staff, add_request):
     assert references(queue(client, assignee="me")) == []
 
 
+def test_search_follows_the_profile_and_forgets_anonymised_cases(client, make_case, make_staff, settings):
+    from applications import services
+    from applications.retention import purge_closed_cases
+
+    case = make_case("submitted", surname="OKONKWO")
+    login(client, make_staff("wsa"))
+    assert references(queue(client, q="  okonkwo ")) == [case.reference]
+    services.person_update(person=case.person, surname="Adeyemi-Okafor")  # married name, new passport
+    assert references(queue(client, q="okonkwo")) == []
+    assert references(queue(client, q="adeyemi-oka")) == [case.reference]
+    assert references(queue(client, q=f"{case.reference[-6:]}")) == [case.reference]
+    # Past its retention period a closed case is anonymised: no longer found by the person's name.
+    type(case).objects.filter(pk=case.pk).update(state="closed", closed_at=timezone.now() - timedelta(days=3000))
+    settings.WSA_CLOSED_CASE_RETENTION_DAYS = 30
+    purge_closed_cases()
+    assert references(queue(client, q="adeyemi", state="all")) == []
+    assert references(queue(client, q=case.reference, state="all")) == [case.reference]
+
+
 def test_deadline_badges_and_due_filters(client, make_case, make_staff, add_request):
     overdue, soon, later = (make_case("authority_review") for _ in range(3))
     add_request(overdue, "ba", due_in=timedelta(days=-1))

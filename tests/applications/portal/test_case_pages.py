@@ -7,7 +7,6 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -206,20 +205,6 @@ def test_export_contains_profile_cases_events_messages_and_files(client_in, case
     assert any(e["to_state"] == "submitted" for e in exported["events"])
     assert [m["body"] for m in exported["messages"]] == ["Welcome!"]
     assert data["documents"][0]["sha256"] == Document.objects.get(case=case).sha256
-
-
-def test_account_deletion_request_is_sent_to_the_wsa(client_in, case, applicant_user, settings):
-    settings.WSA_DATA_PROTECTION_EMAIL = "privacy@wsa.example"
-    url = reverse("applicant:account_delete")
-    assert client_in.post(url, {}).status_code == 200
-    assert mail.outbox == [] or all("deletion" not in m.subject for m in mail.outbox)
-    response = client_in.post(url, {"confirm": "on", "reason": "No longer needed"})
-    assert response.status_code == 200 and "Your request was sent" in response.text
-    sent = [m for m in mail.outbox if "deletion" in m.subject]
-    assert len(sent) == 1 and sent[0].to == ["privacy@wsa.example"]
-    assert applicant_user.email in sent[0].body and case.reference in sent[0].body
-    applicant_user.refresh_from_db()
-    assert applicant_user.is_active  # nothing is deleted or deactivated by the portal itself
 
 
 def test_status_page_lists_the_authority_steps_with_their_deadlines(client_in, case):

@@ -4,6 +4,7 @@ until a message is shown."""
 import re
 
 import pytest
+from django.utils import translation
 from django.utils.functional import Promise
 
 from documents.checks.findings import CATALOGUE, Severity, finding
@@ -21,8 +22,12 @@ def test_every_message_renders_with_the_standard_placeholders(code):
 def test_message_is_lazy_and_renders_in_the_active_language(settings):
     f = finding("mrz_unreadable")
     assert isinstance(f.message, Promise)
-    assert f.text() == ("The machine-readable zone of your passport could not be read. Please upload a "
-                        "sharper scan of the photo page, without glare.")
+    with translation.override("en"):
+        english = f.text()
+    assert english == ("The machine-readable zone of your passport could not be read. Please upload a "
+                       "sharper scan of the photo page, without glare.")
+    with translation.override("de"):
+        assert f.text() == translation.gettext(english)  # the same finding, read in German
 
 
 def test_severity_confidence_and_json():

@@ -1,5 +1,7 @@
-"""Visa office abroad (mission / BfAA): the national visa application, answered with an appointment
-slot and then the mission's decision (§ 6 Abs. 3 AufenthG; § 31a AufenthV in the § 81a procedure)."""
+"""Visa office abroad (mission / BfAA): the national visa application, answered with a receipt that
+asks the applicant to book the in-person appointment from the office's slots, then the mission's
+decision (§ 6 Abs. 3 AufenthG; § 31a AufenthV in the § 81a procedure). Once booked, the data carry
+the appointment (`appointment`, ISO), e.g. on a resend."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -23,4 +25,13 @@ class VisaOfficePlugin(BasePlugin):
             "address": self.address(case.person),
             "employment": self.employment(case),
             "employer": self.employer(case),
+            **self.appointment(request),
         }
+
+    @staticmethod
+    def appointment(request) -> dict:
+        from authorities.models import AppointmentBooking, BookingState
+
+        starts = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
+                  .values_list("slot__starts_at", flat=True).first())
+        return {"appointment": starts.isoformat()} if starts else {}
