@@ -200,6 +200,25 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return 0.0
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes and of their children (prefork pool processes)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in {*pids, *(child for parent in pids for child in children(parent))}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process (the server and its backends) so far."""
+    out = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True).stdout
+    return cpu_seconds([int(x) for x in out.split()])
+
+
 class Celery:
     """Celery workers on the bench's Redis database (purged first), production settings."""
 

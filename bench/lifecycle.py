@@ -18,6 +18,7 @@ in at most 15 minutes (40,000 per hour).
 """
 
 import argparse
+import resource
 import sys
 import time
 from datetime import date
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import Celery, bench_environment, setup_django
+from bench._common import Celery, bench_environment, cpu_seconds, postgres_cpu_seconds, setup_django
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
     if caseworker is None:
         sys.exit("The demo caseworker is missing: run seed_demo (or seed_scale) first.")
     S = CaseState
-    with Celery(env, workers=2, include="bench.tasks"):
+    with Celery(env, workers=2, include="bench.tasks") as celery:
         # Baseline: no-op tasks per second through the same broker and the two workers.
         began = time.perf_counter()
         results = [noop.apply_async((time.time(),)) for _ in range(400)]
@@ -62,7 +63,9 @@ def main() -> None:
         noop_rate = 400 / (time.perf_counter() - began)
 
         began = time.perf_counter()
+        cpu_before = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(celery.pids()), postgres_cpu_seconds())
         all_ids: list[int] = []
+        open_ids: set[int] = set()  # the cases under way (asked for by id: the list of all grows to 10,000)
         created = 0
         last_report = 0.0
         while True:
@@ -71,16 +74,17 @@ def main() -> None:
                 print("timeout")
                 break
             # Applicants: new drafts, submitted at once, while fewer than two batches are under way.
-            open_count = Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED).count() if all_ids else 0
-            if created < args.cases and open_count < 2 * args.batch:
+            if created < args.cases and len(open_ids) < 2 * args.batch:
                 for _ in range(min(args.batch, args.cases - created)):
                     case = make_draft()
                     services.case_transition(case=case, transition="submit", actor=case.person.user)
                     all_ids.append(case.pk)
+                    open_ids.add(case.pk)
                     created += 1
             progressed = 0
-            rows = list(Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED)
-                        .select_related("person__user"))
+            rows = list(Case.objects.filter(pk__in=open_ids).select_related("person__user"))
+            open_ids.difference_update(case.pk for case in rows if case.state == S.CLOSED)
+            rows = [case for case in rows if case.state != S.CLOSED]
             permit_answered = set(AuthorityRequest.objects.filter(
                 case_id__in=[c.pk for c in rows if c.state == S.ENTERED], purpose="residence_permit",
                 state=RequestState.ANSWERED).values_list("case_id", flat=True))
@@ -101,21 +105,30 @@ def main() -> None:
                 elif case.state == S.ENTERED and case.pk in permit_answered:
                     services.case_transition(case=case, transition="issue_permit", actor=caseworker)
                     progressed += 1
-            done = Case.objects.filter(pk__in=all_ids, state=S.CLOSED).count()
+            done = created - len(open_ids)
             if time.perf_counter() - last_report > 15 or done == args.cases:
                 last_report = time.perf_counter()
-                states = dict(Case.objects.filter(pk__in=all_ids).values_list("state").annotate(n=Count("pk")))
+                states = dict(Case.objects.filter(pk__in=open_ids).values_list("state").annotate(n=Count("pk")))
                 print(f"  {time.perf_counter() - began:6.0f} s: {done}/{args.cases} closed; {states}", flush=True)
             if done == args.cases:
                 break
             if not progressed:
                 time.sleep(0.5)
         elapsed = time.perf_counter() - began
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = {
+            "this script (applicants, caseworkers)": usage.ru_utime + usage.ru_stime
+            - cpu_before[0].ru_utime - cpu_before[0].ru_stime,
+            "two Celery workers": cpu_seconds(celery.pids()) - cpu_before[1],
+            "PostgreSQL (every backend on the machine)": postgres_cpu_seconds() - cpu_before[2],
+        }
     stuck = Case.objects.filter(pk__in=all_ids).exclude(state=S.CLOSED).count()
     failed = AuthorityRequest.objects.filter(case_id__in=all_ids).filter(
         Q(state=RequestState.FAILED) | ~Q(outcome__in=["", "approved"])).count()
     done = len(all_ids) - stuck
     per_hour = done / elapsed * 3600
+    print("CPU time per closed case: " + ", ".join(
+        f"{name} {seconds / max(done, 1) * 1000:.0f} ms" for name, seconds in cpu.items()))
     print(f"baseline: two workers pass {noop_rate:.0f} no-op tasks per second")
     print(f"{done} of {args.cases} cases closed in {elapsed:.0f} s ({failed} requests failed or not approved, "
           f"{stuck} cases not closed): {per_hour:,.0f} cases per hour; 10,000 cases would take "
