@@ -28,7 +28,9 @@ def post_callbacks(client, callbacks):
 def test_submission_is_encrypted_hashed_verified_and_answered(http_transport, make_case, private_storage, client,
                                                               settings, django_capture_on_commit_callbacks):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 0
-    http_transport.simulator.delay = 1.0  # the offices acknowledge first and decide a second later
+    # The offices acknowledge first and decide later: late enough that a busy CI machine fetches the
+    # receipts before the decisions are ready.
+    http_transport.simulator.delay = 3.0
     case = make_case("18a", accelerated=True)
     contract = add_document(case, "employment_contract", b"%PDF-1.7 contract " + bytes(range(256)) * 40)
     passport = add_document(case, "passport", b"%PDF-1.7 passport scan")
@@ -60,7 +62,7 @@ def test_submission_is_encrypted_hashed_verified_and_answered(http_transport, ma
     # The offices decide and call back (signed); the hub verifies, fetches with GET and moves the case.
     import time
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while len(http_transport.callbacks) < 8 and time.monotonic() < deadline:
         time.sleep(0.05)
     with django_capture_on_commit_callbacks(execute=True):
