@@ -7,9 +7,10 @@ be found for.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
 
@@ -254,15 +255,56 @@ def applicant_appointment(*, viewer, case) -> dict | None:
             "cutoff_hours": int(APPOINTMENT_CUTOFF.total_seconds() // 3600)}
 
 
-def applicant_free_slots(*, viewer, case, request: AuthorityRequest, now: datetime | None = None):
-    """The free, future slots of the office responsible for the viewer's own case, earliest first."""
+def _week_start(monday: date) -> datetime:
+    """Monday 00:00 of the week in the portal's time zone (aware; each Monday on its own, so DST-safe)."""
+    return timezone.make_aware(datetime.combine(monday, time.min))
+
+
+def _free_slots_in_window(*, viewer, case, request: AuthorityRequest | None, now: datetime) -> QuerySet:
+    """The free slots of the next APPOINTMENT_DAYS_AHEAD days of the office responsible for the
+    viewer's own case (unordered); none for anyone else's case."""
     if request is None or not _own_case(viewer, case) or request.case_id != case.pk:
         return AppointmentSlot.objects.none()
-    now = now or timezone.now()
     until = now + timedelta(days=APPOINTMENT_DAYS_AHEAD)
-    return (AppointmentSlot.objects.filter(authority_id=request.authority_id, cancelled_at__isnull=True,
-                                           starts_at__gt=now, starts_at__lt=until, booked__lt=F("capacity"))
-            .order_by("starts_at", "pk")[:APPOINTMENT_SLOTS_SHOWN])
+    return AppointmentSlot.objects.filter(authority_id=request.authority_id, cancelled_at__isnull=True,
+                                          starts_at__gt=now, starts_at__lt=until, booked__lt=F("capacity"))
+
+
+def applicant_free_slots(*, viewer, case, request: AuthorityRequest, now: datetime | None = None,
+                         week: date | None = None):
+    """The free, future slots of the office responsible for the viewer's own case, earliest first;
+    with `week` (a Monday) only those of that week (Monday to Sunday in the portal's time zone)."""
+    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now())
+    if week is not None:
+        slots = slots.filter(starts_at__gte=_week_start(week), starts_at__lt=_week_start(week + timedelta(days=7)))
+    return slots.order_by("starts_at", "pk")[:APPOINTMENT_SLOTS_SHOWN]
+
+
+def applicant_free_slot_weeks(*, viewer, case, request: AuthorityRequest, now: datetime | None = None) -> list[date]:
+    """The Mondays (portal's time zone) of the weeks with a free slot in the booking window, earliest
+    first: at most seven, one query."""
+    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now())
+    starts = (slots.annotate(week=Trunc("starts_at", "week")).order_by("week")
+              .values_list("week", flat=True).distinct())
+    return sorted({timezone.localtime(start).date() for start in starts})
+
+
+def applicant_slot_week(*, viewer, case, request: AuthorityRequest, week: date | None = None,
+                        now: datetime | None = None) -> dict:
+    """One week of the applicant's free slots, for a short page: `week` if it has free slots in the
+    window, else (none asked for, not a Monday, out of the window, nothing free) the earliest week
+    with a free slot. {"week": Monday or None, "slots": [...], "earlier": / "later": the Monday of
+    the neighbouring week with free slots or None}. Two queries (one when nothing is free)."""
+    now = now or timezone.now()
+    weeks = applicant_free_slot_weeks(viewer=viewer, case=case, request=request, now=now)
+    if not weeks:
+        return {"week": None, "slots": [], "earlier": None, "later": None}
+    index = weeks.index(week) if week in weeks else 0
+    return {"week": weeks[index],
+            "slots": list(applicant_free_slots(viewer=viewer, case=case, request=request, now=now,
+                                               week=weeks[index])),
+            "earlier": weeks[index - 1] if index > 0 else None,
+            "later": weeks[index + 1] if index + 1 < len(weeks) else None}
 
 
 def appointment_offices(*, viewer) -> QuerySet[Authority]:

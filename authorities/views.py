@@ -5,6 +5,7 @@ the viewer's, every staff read of a case's booking in the access log."""
 
 import json
 import logging
+from datetime import date, timedelta
 from itertools import groupby
 
 from django.contrib import messages
@@ -66,6 +67,16 @@ def _by_day(slots) -> list[tuple]:
     return [(day, list(group)) for day, group in groupby(slots, key=lambda slot: localtime(slot.starts_at).date())]
 
 
+def _monday(value) -> date | None:
+    """The `week` query parameter: a Monday as YYYY-MM-DD, or None (anything else: the page falls back
+    to the first week with free slots)."""
+    try:
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day.weekday() == 0 else None
+
+
 def _when(slot) -> str:
     return formats.date_format(localtime(slot.starts_at), "DATETIME_FORMAT")
 
@@ -73,8 +84,10 @@ def _when(slot) -> str:
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def case_appointment(request, public_id):
-    """The free slots of the responsible visa office, earliest first and grouped by day (radio buttons
-    and one button, no JavaScript needed); book, or move the booking to another slot."""
+    """The free slots of the responsible visa office, one week at a time (the earliest week with a free
+    slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
+    one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
+    slot of any week: the booking service checks it."""
     case = case_selectors.applicant_case_get(viewer=request.user, public_id=public_id)
     appointment = selectors.applicant_appointment(viewer=request.user, case=case) or {}
     visa_request, booking = appointment.get("request"), appointment.get("booking")
@@ -95,12 +108,14 @@ def case_appointment(request, public_id):
                 "when": _when(new.slot), "office": new.slot.authority.name})
             return redirect("applicant:case_detail", public_id=case.public_id)
     may_choose = visa_request is not None and (booking is None or appointment.get("changeable"))
-    slots = list(selectors.applicant_free_slots(viewer=request.user, case=case, request=visa_request)) \
-        if may_choose else []
+    shown = selectors.applicant_slot_week(viewer=request.user, case=case, request=visa_request,
+                                          week=_monday(request.GET.get("week"))) if may_choose else {}
+    week = shown.get("week")
     return render(request, "applicant/case_appointment.html", {
         "case": case, "visa_request": visa_request, "booking": booking, "form": form, "form_list": [form],
-        "may_choose": may_choose,
-        "days": _by_day(slots), "changeable": appointment.get("changeable", False),
+        "may_choose": may_choose, "week": week, "week_end": week + timedelta(days=6) if week else None,
+        "earlier_week": shown.get("earlier"), "later_week": shown.get("later"),
+        "days": _by_day(shown.get("slots", [])), "changeable": appointment.get("changeable", False),
         "cutoff_hours": appointment.get("cutoff_hours") or int(selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600),
         "target": selectors.appointment_target(case=case, request=visa_request),
         "cancel_form": forms.BookingCancelForm(initial={"booking": booking.public_id}) if booking else None,

@@ -13,7 +13,7 @@ from applications.models import CaseAccess, Event
 from authorities import services
 from authorities.models import AppointmentBooking, AppointmentSlot, BookingState
 from tests.auth import give_totp
-from tests.authorities.appointment_helpers import case_at_the_visa_office, slot
+from tests.authorities.appointment_helpers import case_at_the_visa_office, monday, slot, slot_in_week
 from tests.factories import UserFactory
 
 
@@ -48,7 +48,7 @@ def page(case):
 def test_case_page_asks_to_book_and_the_booking_page_lists_free_future_slots_by_day(client, offices, at_office):
     case = at_office(accelerated=True)
     office = offices["visa_ind"]
-    later, earlier = slot(office, days=4, hour=10), slot(office, days=3, hour=11)
+    later, earlier = slot_in_week(office, weekday=2, hour=10), slot_in_week(office, weekday=1, hour=11)  # one week
     slot(office, days=3, hour=9, capacity=1, booked=1)      # full
     slot(office, days=-1)                                   # past
     slot(office, days=5, cancelled_at=timezone.now())       # cancelled
@@ -158,6 +158,118 @@ def test_someone_elses_case_is_a_404_and_changes_nothing(client, offices, at_off
     client.post(reverse("applicant:case_appointment_cancel", args=[case.public_id]), {"booking": booking.public_id})
     booking.refresh_from_db()
     assert booking.state == BookingState.ACTIVE
+
+
+def at(office, delta, **extra):
+    """A slot `delta` from now (whatever the weekday: for the window's ends)."""
+    starts = timezone.now().replace(second=0, microsecond=0) + delta
+    return AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30),
+                                          **extra)
+
+
+def radios(html) -> int:
+    return html.count('type="radio"')
+
+
+@pytest.mark.django_db
+def test_the_first_page_shows_only_the_week_of_the_earliest_free_slot(client, offices, at_office):
+    case = at_office()
+    office = offices["visa_ind"]
+    slot_in_week(office, weeks=1, weekday=0, capacity=1, booked=1)        # full: does not count
+    first = [slot_in_week(office, weeks=2, weekday=day, hour=9) for day in (0, 4)]
+    later = slot_in_week(office, weeks=3, weekday=1)
+    signed_in(client, case.person.user)
+    html = client.get(page(case)).content.decode()
+    assert radios(html) == 2 and all(str(s.public_id) in html for s in first)
+    assert str(later.public_id) not in html
+    assert f'?week={monday(3).isoformat()}"' in html and "Later dates" in html and "Earlier dates" not in html
+    assert "Week from" in html and "<script" not in html.split('id="main"')[-1].split("</main>")[0]
+
+
+@pytest.mark.django_db
+def test_later_and_earlier_dates_move_by_week_with_free_slots_and_stop_at_the_window_ends(client, offices,
+                                                                                          at_office):
+    case = at_office()
+    office = offices["visa_ind"]
+    soonest = at(office, timedelta(days=1))
+    middle = at(office, timedelta(days=15))
+    last = at(office, timedelta(days=41))                  # the last week of the 6-week window
+    beyond = at(office, timedelta(days=50))                # outside, in a later week: never reachable
+    signed_in(client, case.person.user)
+    seen, url, forward = [], page(case), []
+    while url:                                             # follow "Later dates" to the end
+        html = client.get(url).content.decode()
+        seen.append([s for s in (soonest, middle, last, beyond) if str(s.public_id) in html])
+        forward.append(html)
+        later = html.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&") if 'rel="next"' in html \
+            else None
+        url = later
+    assert seen == [[soonest], [middle], [last]]
+    assert 'rel="prev"' not in forward[0] and "Earlier dates" not in forward[0]
+    assert "Later dates" not in forward[-1] and "Earlier dates" in forward[-1]
+    back = forward[-1].split('rel="prev" href="')[1].split('"')[0]
+    html = client.get(back).content.decode()
+    assert str(middle.public_id) in html and radios(html) == 1
+    # Asking for the week beyond the window directly shows the first week instead.
+    beyond_week = timezone.localdate(beyond.starts_at)
+    beyond_week -= timedelta(days=beyond_week.weekday())
+    html = client.get(page(case), {"week": beyond_week.isoformat()}).content.decode()
+    assert str(soonest.public_id) in html and str(beyond.public_id) not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("week", [
+    "", "garbage", "2025-13-01", "2025-1-6", "0001-01-01", "9999-12-27x", "'; DROP TABLE x; --",
+    "tuesday", "past-monday", "far-monday", "empty-monday", "x" * 5000,
+])
+def test_a_bad_week_falls_back_to_the_first_week_with_free_slots(client, offices, at_office, week):
+    case = at_office()
+    office = offices["visa_ind"]
+    first, second = slot_in_week(office, weeks=1), slot_in_week(office, weeks=4)
+    week = {"tuesday": (monday(4) + timedelta(days=1)).isoformat(), "past-monday": monday(-1).isoformat(),
+            "far-monday": monday(10).isoformat(), "empty-monday": monday(2).isoformat()}.get(week, week)
+    signed_in(client, case.person.user)
+    response = client.get(page(case), {"week": week})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert str(first.public_id) in html and str(second.public_id) not in html and radios(html) == 1
+
+
+@pytest.mark.django_db
+def test_booking_works_from_a_later_week_and_with_a_slot_of_another_week(client, offices, at_office):
+    case = at_office()
+    office = offices["visa_ind"]
+    slot_in_week(office, weeks=1)
+    later, other = slot_in_week(office, weeks=3, weekday=2), slot_in_week(office, weeks=5, weekday=4)
+    signed_in(client, case.person.user)
+    url = f"{page(case)}?week={monday(3).isoformat()}"
+    html = client.get(url).content.decode()
+    assert str(later.public_id) in html and radios(html) == 1
+    response = client.post(url, {"slot": later.public_id}, follow=True)
+    assert "Your appointment is booked" in response.content.decode()
+    booking = AppointmentBooking.objects.get(case=case, state=BookingState.ACTIVE)
+    assert booking.slot == later
+    # Moving to a slot the page does not show now (another week): the service checks the slot.
+    moved = client.post(page(case), {"slot": other.public_id, "replaces": booking.public_id}, follow=True)
+    assert moved.status_code == 200
+    assert AppointmentBooking.objects.get(case=case, state=BookingState.ACTIVE).slot == other
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "texts", "absent"), [
+    ("de", ["Woche vom", "Spätere Termine", "Frühere Termine"], ["Later dates", "Earlier dates", "Week from"]),
+    ("en", ["Week from", "Later dates", "Earlier dates"], ["Spätere Termine", "Frühere Termine", "Woche vom"]),
+])
+def test_the_week_navigation_in_german_and_english(client, offices, at_office, language, texts, absent):
+    case = at_office(accelerated=True)
+    office = offices["visa_ind"]
+    for weeks in (1, 2, 3):
+        slot_in_week(office, weeks=weeks)
+    signed_in(client, case.person.user, language=language)
+    html = client.get(page(case), {"week": monday(2).isoformat()}).content.decode()
+    assert f'lang="{language}"' in html
+    assert all(text in html for text in texts) and not any(text in html for text in absent)
+    assert "§ 31a AufenthV" in html  # the legal-target hint is still there
 
 
 # --- back office -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from applications.lifecycle import CaseState
 from applications.models import Case, Event
 from authorities import selectors, services
 from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, RequestState
-from tests.authorities.appointment_helpers import case_at_the_visa_office, slot
+from tests.authorities.appointment_helpers import case_at_the_visa_office, monday, slot, slot_in_week
 from tests.factories import UserFactory
 
 
@@ -246,6 +246,37 @@ def test_the_legal_target_is_three_weeks_in_the_accelerated_procedure(offices, a
                                                                                "source": "§ 31a AufenthV"}
     regular = at_office(title="18b")
     assert selectors.appointment_target(case=regular, request=selectors.appointment_request(case=regular)) is None
+
+
+@pytest.mark.django_db
+def test_the_free_slots_one_week_at_a_time_in_two_queries_whatever_the_data(offices, at_office,
+                                                                           django_assert_num_queries):
+    case, other = at_office(), at_office()
+    office = offices["visa_ind"]
+    request = selectors.appointment_request(case=case)
+    viewer = case.person.user                                                 # as the view has it: loaded
+    week2 = [slot_in_week(office, weeks=2, weekday=day, hour=hour) for day in (0, 6) for hour in (9, 14)]
+    week4 = slot_in_week(office, weeks=4, weekday=3)
+    slot_in_week(office, weeks=1, capacity=1, booked=1)                      # full
+    slot_in_week(office, weeks=3, cancelled_at=timezone.now())                # cancelled
+    slot_in_week(offices["visa_vnm"], weeks=1)                                # another office
+
+    def shown(week=None):
+        return selectors.applicant_slot_week(viewer=viewer, case=case, request=request, week=week)
+
+    with django_assert_num_queries(2):
+        first = shown()
+    assert first == {"week": monday(2), "slots": week2, "earlier": None, "later": monday(4)}
+    assert shown(monday(4)) == {"week": monday(4), "slots": [week4], "earlier": monday(2), "later": None}
+    for fallback in (monday(3), monday(1), monday(9), monday(4) + timedelta(days=1), None):
+        assert shown(fallback)["week"] == monday(2)
+    for weeks in range(5):                                                    # more data, the same queries
+        for day in range(7):
+            slot_in_week(office, weeks=weeks + 1, weekday=day, hour=16)
+    with django_assert_num_queries(2):
+        assert shown()["week"] == monday(1)
+    # Someone else's case: nothing (and the week list is empty too).
+    assert selectors.applicant_slot_week(viewer=other.person.user, case=case, request=request)["slots"] == []
 
 
 @pytest.mark.django_db
