@@ -299,17 +299,20 @@ def test_visa_decided_cases_cannot_book(offices, at_office):
 # --- the race for the last place: two connections at once (PostgreSQL row locks) --------------------
 
 
+def _submitted_and_delivered(make_case) -> Case:
+    """A case whose requests have reached the offices: the visa office now expects a booking."""
+    case = make_case("18a")
+    case_services.case_transition(case=case, transition="submit", actor=case.person.user)
+    for request in AuthorityRequest.objects.filter(case=case):
+        services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)
+    return Case.objects.get(pk=case.pk)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_applicants_racing_for_the_last_place_get_one_booking(offices, make_case):
     if connection.vendor != "postgresql":
         pytest.skip("row locks of two concurrent connections need PostgreSQL")
-    cases = []
-    for _ in range(2):
-        case = make_case("18a")
-        case_services.case_transition(case=case, transition="submit", actor=case.person.user)
-        for request in AuthorityRequest.objects.filter(case=case):
-            services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)
-        cases.append(Case.objects.get(pk=case.pk))
+    cases = [_submitted_and_delivered(make_case) for _ in range(2)]
     target = slot(offices["visa_ind"], capacity=1)
     barrier = threading.Barrier(2)
     results: dict[int, str] = {}
@@ -343,13 +346,7 @@ def test_the_slot_lock_holds_the_second_booking_until_the_first_commits(offices,
     """Deterministic variant: the first booking holds the slot's row lock while the second tries."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks of two concurrent connections need PostgreSQL")
-    cases = []
-    for _ in range(2):
-        case = make_case("18a")
-        case_services.case_transition(case=case, transition="submit", actor=case.person.user)
-        for request in AuthorityRequest.objects.filter(case=case):
-            services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)
-        cases.append(Case.objects.get(pk=case.pk))
+    cases = [_submitted_and_delivered(make_case) for _ in range(2)]
     target = slot(offices["visa_ind"], capacity=1)
     holding = threading.Event()
     outcome = {}
