@@ -88,8 +88,8 @@ class Person(models.Model):
         fields = kwargs.get("update_fields")
         if fields is None or set(fields) & set(self.SEARCHED_FIELDS):
             # The cases carry the names for the search; they follow the profile in the same transaction.
-            Case.objects.filter(person_id=self.pk).update(
-                search_text=Concat(F("reference"), Value(" " + self.search_text), output_field=models.TextField()))
+            Case.objects.filter(person_id=self.pk).update(search_text=Concat(
+                F("reference"), Value(case_search_text("", self)), output_field=models.TextField()))
 
     @property
     def full_name(self):
@@ -97,7 +97,7 @@ class Person(models.Model):
 
     @property
     def search_text(self) -> str:
-        return search_normalise(" ".join(getattr(self, name) or "" for name in self.SEARCHED_FIELDS))
+        return search_text_of(*(getattr(self, name) for name in self.SEARCHED_FIELDS))
 
 
 class Qualification(models.Model):
@@ -238,14 +238,27 @@ class Case(models.Model):
     def is_open(self):
         return CaseState(self.state) in CaseState.open_states()
 
+    @property
+    def never_submitted(self) -> bool:
+        """A draft, or one withdrawn before submission: no authority saw it, so it is deleted (not
+        kept and anonymised) when it goes."""
+        return self.submitted_at is None and self.state in (CaseState.DRAFT, CaseState.WITHDRAWN)
+
 
 def search_normalise(text: str) -> str:
     """Upper case, single spaces: how search texts are stored and search terms compared with them."""
     return " ".join(text.split()).upper()
 
 
+def search_text_of(*parts: str) -> str:
+    return search_normalise(" ".join(part or "" for part in parts))
+
+
 def case_search_text(reference: str, person) -> str:
-    return f"{reference} {person.search_text}".strip()
+    """Case.search_text: the reference, then the person's searched fields. With an empty `reference`,
+    the part that follows a case's reference (Person.save appends it to each case's in SQL)."""
+    person_text = person.search_text
+    return f"{reference} {person_text}" if person_text else reference
 
 
 class Employment(models.Model):

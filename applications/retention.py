@@ -124,7 +124,7 @@ def draft_delete(case: Case) -> tuple[int, bool]:
     from documents.models import Document
     from documents.services import documents_remove
 
-    if case.submitted_at is not None or case.state not in (CaseState.DRAFT, CaseState.WITHDRAWN):
+    if not case.never_submitted:
         raise ValueError(f"{case.reference} was submitted: it is anonymised, never deleted")
     person = case.person
     removed = documents_remove(Document.objects.filter(case=case))

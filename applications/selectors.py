@@ -506,7 +506,8 @@ def _search_q(term: str) -> Q:
 
 
 def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied: bool = False) -> Q:
-    """Every condition of the queue on the case except its deadline, as one Q on Case.
+    """Every condition of the queue on the case except its deadline and a search (searches never reach
+    the lanes: case_queue_page reads them in one query), as one Q on Case.
     `with_state=False` leaves the state to the lane; `scope_implied` when the lane reads the
     viewer's own offices' requests anyway."""
     from authorities.models import AuthorityRequest
@@ -540,8 +541,6 @@ def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied:
         q &= _none(claims)
     elif filters.assignee:
         q &= _any(claims.filter(user__public_id=filters.assignee))
-    if filters.q and filters.q.strip():
-        q &= _search_q(filters.q.strip())
     return q
 
 
@@ -1761,7 +1760,7 @@ def account_deletion_overview(*, viewer) -> AccountDeletionOverview:
     overview = AccountDeletionOverview(
         organisation_access=user_is_staff_member(user=viewer) or user_is_employer(user=viewer))
     for case in applicant_case_list(viewer=viewer).order_by("created_at", "pk"):
-        if case.submitted_at is None and case.state in (CaseState.DRAFT, CaseState.WITHDRAWN):
+        if case.never_submitted:
             overview.drafts.append(case)
         elif case.state in (CaseState.CLOSED, CaseState.WITHDRAWN):
             overview.retained.append(RetainedCase(case=case, until=case_retained_until(case)))

@@ -92,10 +92,16 @@ def _notify(case_id: int) -> None:
             return
     except Exception:
         logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
+    _queue(notify_case, (case_id,), f"the notification for case {case_id}", countdown=delay or None)
+
+
+def _queue(task, args: tuple, what: str, **options) -> None:
+    """Hands an e-mail task to the broker after a commit; a broker that is down must not turn the
+    committed change into an error page (the failure is logged)."""
     try:
-        notify_case.apply_async((case_id,), countdown=delay or None, retry=False)
+        task.apply_async(args, retry=False, **options)
     except Exception:
-        logger.exception("Could not queue the notification for case %s", case_id)
+        logger.exception("Could not queue %s", what)
 
 
 @transaction.atomic
@@ -387,6 +393,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     from documents.services import documents_remove
 
     from . import audit, retention, selectors
+    from .tasks import mail_send
 
     # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
     # submitted while the cases are sorted and deleted).
@@ -431,18 +438,10 @@ def account_delete(*, user) -> AccountDeletionResult:
     audit.account_deletion_record(user=user, drafts=result.drafts, documents=documents,
                                   retained_cases=len(overview.retained), retained_until=overview.retained_until)
     # The address is gone from the database: the message goes out rendered, once the deletion is committed.
-    transaction.on_commit(lambda: _mail_queue(address, subject, body), robust=True)
+    transaction.on_commit(lambda: _queue(mail_send, (address, subject, body), "the confirmation of an account "
+                                         "deletion"), robust=True)
     logger.info("Account %s deleted by its holder", user.public_id)
     return result
-
-
-def _mail_queue(recipient: str, subject: str, body: str) -> None:
-    from .tasks import mail_send
-
-    try:
-        mail_send.apply_async((recipient, subject, body), retry=False)
-    except Exception:
-        logger.exception("Could not queue the confirmation of an account deletion")
 
 
 # --- Back office --------------------------------------------------------------------------------

@@ -236,6 +236,16 @@ def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None
     return {"due": deadline.due(timezone.localdate(max(pre_approved, request.sent_at))), "source": deadline.source}
 
 
+def booked_appointment(*, request) -> str:
+    """The start (ISO) of the slot booked for a visa request, or "": what the hub tells the visa
+    office (its adapter's data, the simulated office's calendar). A system read, for no viewer."""
+    if request.purpose != Purpose.VISA:
+        return ""
+    starts = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
+              .values_list("slot__starts_at", flat=True).first())
+    return starts.isoformat() if starts else ""
+
+
 def _own_case(viewer, case) -> bool:
     return viewer.is_authenticated and case.person.user_id == viewer.pk
 

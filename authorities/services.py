@@ -628,7 +628,8 @@ class AppointmentError(Exception):
         self.code = code
 
 
-def _appointment_error(code: str) -> AppointmentError:
+def appointment_error(code: str) -> AppointmentError:
+    """The AppointmentError for `code`, its message in the active language (also for the views)."""
     from django.utils.translation import gettext as _
 
     hours = int(selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600)
@@ -653,7 +654,7 @@ def _appointment_error(code: str) -> AppointmentError:
 def _booking_request(case: Case) -> AuthorityRequest:
     request = selectors.appointment_request(case=case)
     if request is None:
-        raise _appointment_error("not_at_step")
+        raise appointment_error("not_at_step")
     request.case = case
     return request
 
@@ -685,29 +686,29 @@ def appointment_book(*, case: Case, slot_id, actor, replaces=None) -> Appointmen
     request = _booking_request(case)
     active = AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE).first()
     if replaces is None and active is not None:
-        raise _appointment_error("already_booked")
+        raise appointment_error("already_booked")
     if replaces is not None and (active is None or str(active.public_id) != str(replaces)):
-        raise _appointment_error("booking_changed")
+        raise appointment_error("booking_changed")
     try:
         slot_pk = AppointmentSlot.objects.filter(public_id=slot_id).values_list("pk", flat=True).first()
     except (ValueError, TypeError, DjangoValidationError):
         slot_pk = None
     if slot_pk is None:
-        raise _appointment_error("unknown_slot")
+        raise appointment_error("unknown_slot")
     slots = _locked_slots(slot_pk, *([active.slot_id] if active else []))
     slot = slots[slot_pk]
     if slot.authority_id != request.authority_id:
-        raise _appointment_error("other_office")
+        raise appointment_error("other_office")
     if active is not None and active.slot_id == slot.pk:
-        raise _appointment_error("same_slot")
+        raise appointment_error("same_slot")
     if active is not None and slots[active.slot_id].starts_at - now <= selectors.APPOINTMENT_CUTOFF:
-        raise _appointment_error("too_late")
+        raise appointment_error("too_late")
     if slot.cancelled_at is not None:
-        raise _appointment_error("slot_cancelled")
+        raise appointment_error("slot_cancelled")
     if slot.starts_at <= now:
-        raise _appointment_error("slot_past")
+        raise appointment_error("slot_past")
     if slot.booked >= slot.capacity:
-        raise _appointment_error("slot_taken")
+        raise appointment_error("slot_taken")
     previous = None
     if active is not None:
         previous = slots[active.slot_id]
@@ -734,10 +735,10 @@ def appointment_cancel(*, case: Case, booking_id, actor) -> AppointmentBooking:
     except (ValueError, TypeError, DjangoValidationError):
         booking = None
     if booking is None:
-        raise _appointment_error("booking_changed")
+        raise appointment_error("booking_changed")
     slot = _locked_slots(booking.slot_id)[booking.slot_id]
     if slot.starts_at - now <= selectors.APPOINTMENT_CUTOFF:
-        raise _appointment_error("too_late")
+        raise appointment_error("too_late")
     _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
     booking.request.case = case
     _event(request=booking.request, status=STATUS_BOOKING_CANCELLED, internal=False, actor=actor,

@@ -128,8 +128,7 @@ def case_appointment_cancel(request, public_id):
     case = case_selectors.applicant_case_get(viewer=request.user, public_id=public_id)
     form = forms.BookingCancelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, gettext("Your appointment has already been changed or cancelled (perhaps the form "
-                                        "was sent twice). Please check your appointment below."))
+        messages.error(request, str(services.appointment_error("booking_changed")))
         return redirect("applicant:case_appointment", public_id=case.public_id)
     try:
         booking = services.appointment_cancel(case=case, booking_id=form.cleaned_data["booking"], actor=request.user)

@@ -10,15 +10,6 @@ from ..simulator import DatabaseStore, Simulator
 from .base import Envelope, Receipt, Transport, TransportError
 
 
-def _booked_appointment(request) -> str:
-    """The start of the slot booked for this request (the simulated visa office's own calendar)."""
-    from ..models import AppointmentBooking, BookingState
-
-    starts = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
-              .values_list("slot__starts_at", flat=True).first())
-    return starts.isoformat() if starts else ""
-
-
 def simulator() -> Simulator:
     return Simulator(DatabaseStore(), delay=settings.WSA_AUTHORITY_SIMULATOR_DELAY)
 
@@ -46,7 +37,9 @@ class SimulatedTransport(Transport):
                        manifest={"attachments": manifest})
 
     def fetch_answer(self, *, request) -> dict | None:
-        return simulator().answer(request.remote_id, appointment=_booked_appointment(request))
+        from ..selectors import booked_appointment
+
+        return simulator().answer(request.remote_id, appointment=booked_appointment(request=request))
 
     def after_delivery(self, request_id: int) -> None:
         from ..services import answer_fetch_enqueue

@@ -47,7 +47,7 @@ from django.db import connection, connections, transaction
 
 from accounts.models import Organisation, OrganisationKind, User
 from applications.lifecycle import CaseState
-from applications.models import ReferenceCounter, search_normalise
+from applications.models import ReferenceCounter, search_text_of
 from authorities.models import Authority, AuthorityKind
 
 BATCH_TABLE = "wsa_seed_scale_batch"
@@ -530,7 +530,7 @@ class BatchWriter:
             f"{case_id}\t{case_uuid}\t{reference}\t{title_code}\t{language}\t{_t(case['accelerated'])}\t{state}\t"
             f"{version}\t{ts(created)}\t{ts(last_moment)}\t"
             f"{ts(case['submitted']) if case['submitted'] else NULL}\t{closed_at}\t{user_id}\t{employer}\t{person_id}\t"
-            f"{search_normalise(f'{reference} {surname} {given_names} {passport}')}")
+            f"{search_text_of(reference, surname, given_names, passport)}")
         if case["job"] is not None:
             job, isco = case["job"]
             low, high = case["title"][3]

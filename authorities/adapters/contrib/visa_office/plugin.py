@@ -30,8 +30,7 @@ class VisaOfficePlugin(BasePlugin):
 
     @staticmethod
     def appointment(request) -> dict:
-        from authorities.models import AppointmentBooking, BookingState
+        from authorities.selectors import booked_appointment
 
-        starts = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
-                  .values_list("slot__starts_at", flat=True).first())
-        return {"appointment": starts.isoformat()} if starts else {}
+        starts = booked_appointment(request=request)
+        return {"appointment": starts} if starts else {}
