@@ -60,13 +60,17 @@ def reference_allocate(*, today: date | None = None) -> str:
 
 
 def event_append(*, case: Case, kind: str, actor=None, payload=None, internal=False,
-                 from_state: str = "", to_state: str = "") -> Event:
+                 from_state: str = "", to_state: str = "", case_changes: dict | None = None) -> Event:
+    """Appends a timeline entry. A public one counts the case's version (the status page's ETag) and
+    queues the applicant's e-mail; `case_changes` (a transition's new state, always public) go into
+    that same UPDATE."""
     event = Event.objects.create(
         case=case, kind=kind, actor=actor, payload=payload or {}, internal=internal,
         from_state=from_state, to_state=to_state,
     )
     if not internal:
-        Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now(),
+                                               **(case_changes or {}))
         transaction.on_commit(lambda: _notify(case.pk), robust=True)
     return event
 
@@ -121,20 +125,21 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
     locked = Case.objects.select_for_update().get(pk=case.pk)
     move = transition_for(transition, locked.state)
     from_state = locked.state
-    locked.state = move.target
+    changes = {"state": move.target}
     now = timezone.now()
     if move.target == CaseState.SUBMITTED:
-        locked.submitted_at = now
+        changes["submitted_at"] = now
     if move.target == CaseState.CLOSED:
-        locked.closed_at = now
-    locked.save(update_fields=["state", "submitted_at", "closed_at", "updated_at"])
+        changes["closed_at"] = now
     event_append(
         case=locked, kind=EventKind.TRANSITION, actor=actor, from_state=from_state, to_state=move.target,
-        payload={"transition": transition, **(payload or {})},
+        payload={"transition": transition, **(payload or {})}, case_changes=changes,
     )
+    locked.__dict__.update(changes)
     for hook in _transition_hooks.get(transition, []):
         hook(case=locked, actor=actor, payload=payload or {})
-    locked.refresh_from_db()
+    # What the UPDATEs counted and what the hooks moved (an approval already in: the next state).
+    locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at"])
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return case
 

@@ -25,7 +25,12 @@ def notify_case(self, case_id: int) -> int:
         cache.delete(notify_pending_key(case_id))  # from now on, a new entry queues a new e-mail
     except Exception:
         logger.warning("No cache to clear the queued mark of case %s; its mark expires on its own.", case_id)
-    case = Case.objects.select_related("person__user").filter(pk=case_id).first()
+    # Only what the e-mail shows and whom it goes to: this runs after every burst of changes.
+    case = (Case.objects.select_related("person__user")
+            .only("id", "public_id", "reference", "state", "procedure_language", "notified_event_id",
+                  "person__surname", "person__given_names", "person__email",
+                  "person__user__email", "person__user__preferred_language")
+            .filter(pk=case_id).first())
     if case is None:
         return 0
     told = case.notified_event_id

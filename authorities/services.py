@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from applications.lifecycle import CaseState
@@ -173,6 +173,22 @@ def _enqueue_on_commit(outbox_ids: list[int]) -> None:
         transaction.on_commit(partial(outbox_enqueue, list(outbox_ids)), robust=True)
 
 
+def _locked_case(pk: int) -> Case:
+    """The case under a row lock, read only as far as the answer's steps need (its state)."""
+    return Case.objects.select_for_update().only("id", "state").get(pk=pk)
+
+
+def _locked_state(request: AuthorityRequest) -> str:
+    """Locks the request's row (its case first) and returns its current state."""
+    return AuthorityRequest.objects.select_for_update().values_list("state", flat=True).get(pk=request.pk)
+
+
+def _request_update(request: AuthorityRequest, **changes) -> None:
+    """One UPDATE of the changed columns (a full save would rewrite the request's JSON bodies too)."""
+    AuthorityRequest.objects.filter(pk=request.pk).update(**changes)
+    request.__dict__.update(changes)
+
+
 def _locked_request(pk: int) -> AuthorityRequest:
     """The request under a row lock (only its own row: the office may be empty). Lock its case first."""
     return AuthorityRequest.objects.select_for_update(of=("self",)).select_related("case", "authority").get(pk=pk)
@@ -268,39 +284,64 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def _outbox_claim(outbox_id: int) -> Outbox | None:
-    """Locks a due row (skipping rows another worker holds), counts the attempt and pushes the row's
-    due time ahead by the lease, so nobody else takes it while it is being sent."""
+def _outbox_claim(outbox_ids: list[int]) -> list[Outbox]:
+    """Locks the due rows (skipping rows another worker holds), counts the attempt and pushes each
+    row's due time ahead by the lease, so nobody else takes it while it is being sent."""
     now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.WSA_OUTBOX_LEASE_SECONDS)
     with transaction.atomic():
-        row = (
+        rows = list(
             Outbox.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, state=OutboxState.PENDING)
+            .filter(pk__in=outbox_ids, state=OutboxState.PENDING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .first()
+            .order_by("pk")
         )
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=settings.WSA_OUTBOX_LEASE_SECONDS)
-        row.save(update_fields=["attempts", "next_attempt_at"])
-    return row
+        if rows:
+            Outbox.objects.filter(pk__in=[row.pk for row in rows]).update(
+                attempts=F("attempts") + 1, next_attempt_at=lease_until
+            )
+    for row in rows:
+        row.attempts, row.next_attempt_at = row.attempts + 1, lease_until
+    return rows
+
+
+def _requests_to_deliver(request_ids: list[int]) -> dict[int, AuthorityRequest]:
+    """The requests with what the adapters and the deadline need, in one read; the requests of one
+    case share one Case object, so its person, qualifications and employment are read once."""
+    from applications.models import Qualification
+
+    requests = list(
+        AuthorityRequest.objects.filter(pk__in=request_ids)
+        .defer("request_body", "response_body")
+        .select_related("case__person", "case__employer", "case__employment", "authority")
+        .prefetch_related(Prefetch("case__person__qualifications", queryset=Qualification.objects.order_by("pk")))
+    )
+    cases: dict[int, Case] = {}
+    for request in requests:
+        request.case = cases.setdefault(request.case_id, request.case)
+    return {request.pk: request for request in requests}
 
 
 def outbox_relay_deliver_many(*, outbox_ids: list[int]) -> list[str]:
-    """Sends the rows one after the other; the answers they call for are fetched by one task."""
+    """Sends the rows one after the other ("delivered", "retry", "dead", or "skipped": not due or
+    taken); the answers they call for are fetched by one task."""
+    results = dict.fromkeys(outbox_ids, "skipped")
     with answer_fetches_batched():
-        return [outbox_relay_deliver(outbox_id=outbox_id) for outbox_id in outbox_ids]
+        rows = _outbox_claim(list(outbox_ids))
+        requests = _requests_to_deliver([row.request_id for row in rows])
+        for row in rows:
+            request = requests.get(row.request_id)
+            if request is not None:  # else its case was deleted since the claim (retention)
+                results[row.pk] = _outbox_deliver(row, request)
+    return [results[outbox_id] for outbox_id in outbox_ids]
 
 
 def outbox_relay_deliver(*, outbox_id: int) -> str:
     """Sends one outbox row. Returns "delivered", "retry", "dead" or "skipped" (not due / taken)."""
-    row = _outbox_claim(outbox_id)
-    if row is None:
-        return "skipped"
-    request = AuthorityRequest.objects.select_related("case__person", "case__employer", "authority").get(
-        pk=row.request_id
-    )
+    return outbox_relay_deliver_many(outbox_ids=[outbox_id])[0]
+
+
+def _outbox_deliver(row: Outbox, request: AuthorityRequest) -> str:
     if request.case.state in CLOSED_CASE_STATES:
         return _outbox_failed(row, "The case is no longer open.", permanent=True, code=ErrorCode.CASE_CLOSED)
     if request.authority is None:
@@ -325,26 +366,29 @@ def outbox_relay_deliver(*, outbox_id: int) -> str:
 @transaction.atomic
 def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Envelope, receipt: Receipt,
                            transport) -> None:
+    """Records the delivery on the row and the request (one UPDATE each), under the locks of the case
+    and the request; the deadline is counted from now, with the case as read for the delivery."""
     now = timezone.now()
-    case = Case.objects.select_for_update().get(pk=request.case_id)
-    locked = AuthorityRequest.objects.select_for_update().get(pk=request.pk)
-    locked.case, locked.authority = case, request.authority
+    _locked_case(request.case_id)  # the lock; the request keeps the case it was built from
+    state, attempts = AuthorityRequest.objects.select_for_update().values_list("state", "attempts").get(pk=request.pk)
     delivered = Outbox.objects.filter(pk=row.pk, state=OutboxState.PENDING).update(
         state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""
     )
     if not delivered:
         return
-    locked.attempts += 1
-    locked.remote_id = receipt.remote_id
-    locked.request_body = {"data": envelope.data, **receipt.manifest, "remoteCaseId": receipt.remote_case_id}
-    if locked.state in (RequestState.PENDING, RequestState.FAILED):
-        locked.state = RequestState.SENT
-        locked.sent_at = now
-        locked.error_code, locked.last_error = "", ""
-        locked.due_at = request_due_at(case, locked, now)
-    locked.save()
-    _event(request=locked, status=STATUS_SENT, internal=True)
-    transaction.on_commit(partial(transport.after_delivery, locked.pk), robust=True)
+    changes = {
+        "remote_id": receipt.remote_id,
+        "request_body": {"data": envelope.data, **receipt.manifest, "remoteCaseId": receipt.remote_case_id},
+        "updated_at": now,
+    }
+    if state in (RequestState.PENDING, RequestState.FAILED):
+        changes.update(state=RequestState.SENT, sent_at=now, error_code="", last_error="",
+                       due_at=request_due_at(request.case, request, now),
+                       deadline_source=request.deadline_source,
+                       deemed_approval_on_silence=request.deemed_approval_on_silence)
+    _request_update(request, attempts=attempts + 1, **changes)
+    _event(request=request, status=STATUS_SENT, internal=True)
+    transaction.on_commit(partial(transport.after_delivery, request.pk), robust=True)
 
 
 def request_due_at(case: Case, request: AuthorityRequest, sent: datetime) -> datetime | None:
@@ -428,10 +472,20 @@ def outbox_retry_dead(*, outbox_ids=None, actor=None) -> int:
 # --- answers --------------------------------------------------------------------------------
 
 
+def authority_requests_fetch_answers(*, request_ids: list[int]) -> list[str]:
+    """Reads the offices' answers (after a callback, on the poll) and records them; the requests are
+    read in one query. Per request: "answered", "acknowledged", "nothing", "bad_answer", "error" or
+    "skipped"."""
+    requests = (AuthorityRequest.objects.select_related("authority").defer("request_body", "response_body")
+                .in_bulk(list(request_ids)))
+    return [_fetch_answer(requests.get(request_id)) for request_id in request_ids]
+
+
 def authority_request_fetch_answer(*, request_id: int) -> str:
-    """Reads the office's answer (after a callback, on the poll) and records it.
-    Returns "answered", "acknowledged", "nothing", "bad_answer", "error" or "skipped"."""
-    request = AuthorityRequest.objects.select_related("authority", "case").filter(pk=request_id).first()
+    return authority_requests_fetch_answers(request_ids=[request_id])[0]
+
+
+def _fetch_answer(request: AuthorityRequest | None) -> str:
     if request is None or not request.remote_id or request.authority is None or request.state in (
         RequestState.ANSWERED,
     ):
@@ -491,18 +545,17 @@ def answers_poll_run(*, limit: int = 500) -> int:
 def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | None = None) -> AuthorityRequest:
     """The office confirmed receipt. The visa office then expects the applicant in person: a public
     event asks them to book an appointment from the office's slots (no slot is assigned any more)."""
-    Case.objects.select_for_update().get(pk=request.case_id)
-    locked = _locked_request(request.pk)
-    if locked.state not in (RequestState.PENDING, RequestState.SENT):
-        return locked
-    locked.state, locked.acknowledged_at = RequestState.ACKNOWLEDGED, timezone.now()
-    locked.response_body = body or {}
-    locked.save(update_fields=["state", "acknowledged_at", "response_body", "updated_at"])
-    if locked.purpose == Purpose.VISA:
-        _event(request=locked, status=STATUS_BOOKING_REQUESTED, internal=False)
+    request.case = _locked_case(request.case_id)
+    if _locked_state(request) not in (RequestState.PENDING, RequestState.SENT):
+        return request
+    now = timezone.now()
+    _request_update(request, state=RequestState.ACKNOWLEDGED, acknowledged_at=now, response_body=body or {},
+                    updated_at=now)
+    if request.purpose == Purpose.VISA:
+        _event(request=request, status=STATUS_BOOKING_REQUESTED, internal=False)
     else:
-        _event(request=locked, status=STATUS_ACKNOWLEDGED, internal=True)
-    return locked
+        _event(request=request, status=STATUS_ACKNOWLEDGED, internal=True)
+    return request
 
 
 @transaction.atomic
@@ -518,25 +571,22 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
     """
     if outcome not in Outcome.values:
         raise ValueError(f"Unknown outcome {outcome!r}.")
-    case = Case.objects.select_for_update().get(pk=request.case_id)
-    locked = _locked_request(request.pk)
-    if locked.state == RequestState.ANSWERED:
-        return locked
+    case = request.case = _locked_case(request.case_id)
+    if _locked_state(request) == RequestState.ANSWERED:
+        request.refresh_from_db()
+        return request
     now = timezone.now()
-    locked.case = case
-    locked.state, locked.outcome, locked.answered_at = RequestState.ANSWERED, outcome, now
-    locked.conditions = conditions or {}
-    locked.response_body = {**(body or {}), **({"note": note.strip()} if note and note.strip() else {})}
-    locked.deemed_approval = deemed_approval
-    locked.error_code = ""
-    locked.save()
-    Outbox.objects.filter(request=locked).exclude(state=OutboxState.DELIVERED).update(
+    _request_update(
+        request, state=RequestState.ANSWERED, outcome=outcome, answered_at=now, conditions=conditions or {},
+        response_body={**(body or {}), **({"note": note.strip()} if note and note.strip() else {})},
+        deemed_approval=deemed_approval, error_code="", updated_at=now,
+    )
+    Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
         state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
     )
-    _event(request=locked, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval)
+    _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval)
     case_advance_if_ready(case=case, actor=actor)
-    request.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return locked
+    return request
 
 
 def case_approvals_complete(*, case: Case) -> bool:

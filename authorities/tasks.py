@@ -22,7 +22,7 @@ def outbox_sweep() -> int:
 
 @shared_task(**TASK_OPTIONS)
 def authority_answer_fetch(request_ids: list[int]) -> list[str]:
-    return [services.authority_request_fetch_answer(request_id=request_id) for request_id in request_ids]
+    return services.authority_requests_fetch_answers(request_ids=request_ids)
 
 
 @shared_task(**TASK_OPTIONS)

@@ -234,5 +234,6 @@ class BasePlugin:
                 "recognition": q.recognition,
                 "comparable": q.comparable,
             }
-            for q in person.qualifications.order_by("pk")
+            # .all(): the relay reads them once per case (prefetched)
+            for q in sorted(person.qualifications.all(), key=lambda q: q.pk)
         ]

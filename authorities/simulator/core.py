@@ -216,13 +216,13 @@ class Simulator:
     # --- in-process (simulated transport) ---------------------------------------------------
 
     def receive(self, *, idempotency_key: str, destination: str, data: dict, attachments: list[dict]) -> dict:
+        def accepted() -> dict:  # stored once, already accepted
+            record = self._new_record(idempotency_key, destination, [])
+            self._accept(record, data, attachments)
+            return record
+
         with self.store.transaction():
-            record, created = self.store.get_or_create(
-                idempotency_key, lambda: self._new_record(idempotency_key, destination, [])
-            )
-            if created:
-                self._accept(record, data, attachments)
-                self.store.save(record)
+            record, _created = self.store.get_or_create(idempotency_key, accepted)
             return record
 
     # --- answers ----------------------------------------------------------------------------
