@@ -194,8 +194,8 @@ class Case(models.Model):
         _("procedure language"), max_length=2, choices=ProcedureLanguage.choices, default=ProcedureLanguage.GERMAN
     )
     accelerated = models.BooleanField(_("accelerated procedure (§ 81a AufenthG)"), default=False)
-    state = models.CharField(_("state"), max_length=30, choices=CaseState.choices, default=CaseState.DRAFT,
-                             db_index=True)
+    # No index of its own: (state, submitted_at, id) serves every filter by state (migration 0006).
+    state = models.CharField(_("state"), max_length=30, choices=CaseState.choices, default=CaseState.DRAFT)
     # Bumped with every change a viewer could notice: the status fragment's ETag is made from it.
     version = models.PositiveIntegerField(default=1)
     # The last public Event the applicant was e-mailed about (tasks.notify_case).

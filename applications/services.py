@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from time import monotonic
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -87,9 +88,17 @@ def _notify(case_id: int) -> None:
     from django.conf import settings
     from django.core.cache import cache
 
+    from wsa.celery import app as celery_app
+
     from .tasks import notify_case
 
     delay = settings.WSA_NOTIFY_DELAY_SECONDS
+    # Queued by this process moments ago: that task has not run yet and will carry this entry too
+    # (unless tasks run eagerly, i.e. at once).
+    now = monotonic()
+    waiting = 0.0 if celery_app.conf.task_always_eager else delay - 1
+    if now - _notify_queued_here.get(case_id, float("-inf")) < waiting:
+        return
     try:
         # The mark outlives the delay: a lost task (worker killed) delays the e-mail, never stops it.
         if not cache.add(notify_pending_key(case_id), 1, timeout=delay + 600):
@@ -97,6 +106,15 @@ def _notify(case_id: int) -> None:
     except Exception:
         logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
     _queue(notify_case, (case_id,), f"the notification for case {case_id}", countdown=delay or None)
+    if waiting > 0:
+        if len(_notify_queued_here) > 10_000:
+            _notify_queued_here.clear()
+        _notify_queued_here[case_id] = now
+
+
+# case id -> when this process queued its e-mail (monotonic): spares the cache round trip for the
+# other entries of the same burst (a case's transition and its hooks write several).
+_notify_queued_here: dict[int, float] = {}
 
 
 def _queue(task, args: tuple, what: str, **options) -> None:

@@ -201,7 +201,8 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes and of their children (prefork pool processes)."""
+    """User + system CPU time of these processes and of their children, the living ones (prefork pool
+    processes) and those that ended and were reaped (PostgreSQL backends that closed, autovacuum)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in {*pids, *(child for parent in pids for child in children(parent))}:
@@ -209,12 +210,18 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        total += sum(int(value) for value in fields[11:15]) / tick  # utime, stime, cutime, cstime
     return total
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time all processes of the machine spent so far (everything but idle and I/O wait)."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL process (the server and its backends) so far."""
+    """CPU time of every PostgreSQL process (the server, its living and its ended backends) so far."""
     out = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True).stdout
     return cpu_seconds([int(x) for x in out.split()])
 

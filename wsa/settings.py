@@ -99,6 +99,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates, but <select> built in Python (wsa/forms.py: one template per <option> is slow).
+FORM_RENDERER = "wsa.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

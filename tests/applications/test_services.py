@@ -89,3 +89,36 @@ def test_a_failed_send_gives_the_news_back_for_the_retry(monkeypatch):
     assert mail.outbox == []
     assert tasks.notify_case.run(case.pk) == 1  # the retry still has the entry to tell
     assert mail.outbox[0].body.count("\n- ") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_entries_of_a_burst_ask_the_cache_once(settings, monkeypatch):
+    from django.core.cache import cache, caches
+
+    from applications import tasks
+    from wsa.celery import app as celery_app
+
+    queued, added = [], []
+    monkeypatch.setattr(tasks.notify_case, "apply_async", lambda args, **options: queued.append(args))
+    real_add = caches["default"].add
+    monkeypatch.setattr(caches["default"], "add", lambda *a, **k: added.append(a[0]) or real_add(*a, **k))
+    celery_app.conf.task_always_eager = False  # put back by the _eager_celery fixture
+    settings.WSA_NOTIFY_DELAY_SECONDS = 60
+    user = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
+    services.case_transition(case=case, transition="submit", actor=user)
+    cache.delete(services.notify_pending_key(case.pk))  # even without the mark: the task is still waiting
+    services.event_append(case=case, kind="message", payload={"text": "b"})
+    assert queued == [(case.pk,)] and added == [services.notify_pending_key(case.pk)]
+    assert tasks.notify_case.run(case.pk) == 1 and mail.outbox[-1].body.count("\n- ") == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eager_tasks_tell_every_change_at_once(settings):
+    settings.WSA_NOTIFY_DELAY_SECONDS = 60  # ignored by eager tasks: each change is its own e-mail
+    user = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
+    mail.outbox.clear()
+    services.case_transition(case=case, transition="submit", actor=user)
+    services.case_transition(case=case, transition="withdraw", actor=user)
+    assert len(mail.outbox) == 2

@@ -49,7 +49,7 @@ def test_case_page_asks_to_book_and_the_booking_page_lists_free_future_slots_by_
     case = at_office(accelerated=True)
     office = offices["visa_ind"]
     later, earlier = slot_in_week(office, weekday=2, hour=10), slot_in_week(office, weekday=1, hour=11)  # one week
-    slot(office, days=3, hour=9, capacity=1, booked=1)      # full
+    slot(office, days=3, hour=9, minute=45, capacity=1, booked=1)  # full (:45: never on a slot_in_week hour)
     slot(office, days=-1)                                   # past
     slot(office, days=5, cancelled_at=timezone.now())       # cancelled
     foreign = slot(offices["visa_vnm"], days=3)              # another office

@@ -1,0 +1,52 @@
+"""The portal's form renderer builds <select> itself: the markup must be what Django's templates give."""
+
+import re
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+from wsa.forms import FormRenderer
+
+
+class Choices(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "Any"), ("a", "A & B"), ("b", '"quoted" <b>')], required=False)
+    grouped = forms.ChoiceField(choices=[("", "—"), ("Europe", [("DEU", "Germany"), ("FRA", "France")]),
+                                         ("Asia", [("IND", "India")])])
+    several = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y"), ("z", "Z")])
+    numbers = forms.TypedChoiceField(choices=[(1, "one"), (2, "two")], coerce=int)
+
+
+def normalised(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@pytest.mark.parametrize("data", [
+    {},
+    {"plain": "a", "grouped": "IND", "several": ["x", "z"], "numbers": "2"},
+    {"plain": "<script>", "grouped": "nowhere", "several": ["y"], "numbers": "9"},
+])
+def test_selects_render_as_with_djangos_templates(data):
+    attrs = {"class": "kern-form-input__select"}
+    for name in Choices.base_fields:
+        ours = Choices(data or None, renderer=FormRenderer())[name].as_widget(attrs=attrs)
+        django = Choices(data or None, renderer=DjangoTemplates())[name].as_widget(attrs=attrs)
+        assert normalised(ours) == normalised(django)
+
+
+def test_selected_options_and_escaping():
+    html = Choices({"plain": "b", "several": ["x", "y"]}, renderer=FormRenderer())
+    assert '<option value="b" selected>&quot;quoted&quot; &lt;b&gt;</option>' in str(html["plain"])
+    several = str(html["several"])
+    assert " multiple" in several and several.count(" selected") == 2
+    assert '<optgroup label="Europe"><option value="DEU">Germany</option>' in str(html["grouped"])
+
+
+def test_a_select_with_its_own_option_template_is_left_to_the_templates():
+    class Custom(forms.Select):
+        option_template_name = "django/forms/widgets/input_option.html"
+
+    class WithCustom(forms.Form):
+        pick = forms.ChoiceField(choices=[("a", "A")], widget=Custom)
+
+    assert "<option" not in str(WithCustom(renderer=FormRenderer())["pick"])
