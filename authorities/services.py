@@ -215,13 +215,12 @@ def authority_requests_create(*, case: Case, purposes: set[str] | None = None,
         logger.error("Case %s has no known residence title (%r): no authority steps.", case.reference, case.title_code)
         return []
     existing = set(AuthorityRequest.objects.filter(case=case).values_list("purpose", flat=True))
-    now = timezone.now()
-    created, outbox_ids = [], []
+    created = []
     for route in routes:
         if route.purpose in existing:
             continue
         deadline = route.step.deadline
-        request = AuthorityRequest.objects.create(
+        created.append(AuthorityRequest(
             case=case, authority=route.authority, purpose=route.purpose,
             idempotency_key=idempotency_key(case, route.purpose),
             deadline_source=deadline.source if deadline else "",
@@ -229,13 +228,16 @@ def authority_requests_create(*, case: Case, purposes: set[str] | None = None,
             state=RequestState.PENDING if route.authority else RequestState.FAILED,
             error_code="" if route.authority else ErrorCode.NO_OFFICE,
             last_error=route.error,
-        )
-        created.append(request)
+        ))
         if route.authority is None:
             logger.warning("Case %s, step %s: %s", case.reference, route.purpose, route.error)
-            continue
-        outbox_ids.append(Outbox.objects.create(request=request, next_attempt_at=now).pk)
-    _enqueue_on_commit(outbox_ids)
+    # Two INSERTs for the whole fan-out (PostgreSQL returns the new keys; so does SQLite 3.35+).
+    AuthorityRequest.objects.bulk_create(created)
+    now = timezone.now()
+    outbox = Outbox.objects.bulk_create(
+        [Outbox(request=request, next_attempt_at=now) for request in created if request.authority_id]
+    )
+    _enqueue_on_commit([row.pk for row in outbox])
     return created
 
 
@@ -572,7 +574,8 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
     if outcome not in Outcome.values:
         raise ValueError(f"Unknown outcome {outcome!r}.")
     case = request.case = _locked_case(request.case_id)
-    if _locked_state(request) == RequestState.ANSWERED:
+    state = _locked_state(request)
+    if state == RequestState.ANSWERED:
         request.refresh_from_db()
         return request
     now = timezone.now()
@@ -581,9 +584,12 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         response_body={**(body or {}), **({"note": note.strip()} if note and note.strip() else {})},
         deemed_approval=deemed_approval, error_code="", updated_at=now,
     )
-    Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
-        state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
-    )
+    if state not in RequestState.open_states():
+        # The answer overtook our record of the delivery: its rows need not be sent (again). A sent
+        # request's rows were all marked delivered with it (_outbox_mark_delivered).
+        Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
+            state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
+        )
     _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval)
     case_advance_if_ready(case=case, actor=actor)
     return request

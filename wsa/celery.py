@@ -1,9 +1,24 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsa.settings")
 
 app = Celery("wsa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(**kwargs) -> None:
+    """Around every task, what Django does around every request: close a connection that broke or
+    outlived CONN_MAX_AGE, keep the others. (Celery itself would close it after every task, unless
+    CELERY_DB_REUSE_MAX is set, and a new PostgreSQL backend costs more CPU than most of our tasks:
+    bench/README.md, "Lifecycle".)"""
+    if getattr(kwargs.get("task") and kwargs["task"].request, "is_eager", False):
+        return  # inside the caller's request or transaction
+    from django.db import close_old_connections
+
+    close_old_connections()

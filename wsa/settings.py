@@ -105,7 +105,9 @@ FORM_RENDERER = "wsa.forms.FormRenderer"
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections in production (web and workers): a new PostgreSQL backend costs several
+# milliseconds of CPU; CONN_HEALTH_CHECKS below replaces one that broke.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Planner settings of the portal's sessions (bench/README.md): data on SSD, so random reads cost
@@ -284,6 +286,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery closes the database connection after every task unless this is set; wsa/celery.py closes it
+# the way Django does after a request instead (broken or older than CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = 1_000_000
 # A web request that queues a task while the broker is down must fail over to the beat sweeps at
 # once, not spend kombu's default connect retries (about 6 s per task) first: one retry, short waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
