@@ -1,13 +1,13 @@
 """Cases through the whole simulated lifecycle with two Celery workers: cases per hour.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale \
-        uv run python bench/lifecycle.py [--cases 10000] [--batch 200]
+        uv run python bench/lifecycle.py [--cases 10000] [--batch 50] [--in-flight 400]
 
 Every case goes draft → submitted → completeness check → authority review → (the simulated offices
 approve recognition, BA, register check; the visa office acknowledges and decides) → visa decision
 → visa granted → entered (the residence permit is requested from the foreigners' authority, which
 answers) → permit issued → closed. The caseworkers' and the applicant's steps are taken by this
-script through the services (as the views would), in batches of --batch cases; the authority
+script through the services (as the views would), a steady stream of --batch new cases per round; the authority
 communication runs in two Celery workers (production settings, Redis database of BENCH_REDIS_URL,
 default /14): the outbox relay, the answers' fetches and the e-mail notifications of every public
 event, as in production. The clock runs from the first draft to the last closed case.
@@ -21,6 +21,7 @@ import argparse
 import resource
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -39,7 +40,9 @@ from bench._common import (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=50, help="New cases per round of the script.")
+    parser.add_argument("--in-flight", type=int, default=400, help="Cases under way at most.")
+    parser.add_argument("--people", type=int, default=2, help="Threads taking the applicants' and caseworkers' steps.")
     parser.add_argument("--timeout", type=float, default=3600.0, help="Give up after this many seconds.")
     args = parser.parse_args()
     env = bench_environment()
@@ -61,9 +64,31 @@ def main() -> None:
     if caseworker is None:
         sys.exit("The demo caseworker is missing: run seed_demo (or seed_scale) first.")
     S = CaseState
+    caseworker_steps = {
+        S.SUBMITTED: "start_completeness_check",
+        S.COMPLETENESS_CHECK: "start_authority_review",
+        S.VISA_DECISION: "grant_visa",
+        S.ENTERED: "issue_permit",  # once the residence permit's answer is in (see actionable)
+        S.PERMIT_ISSUED: "close",
+    }
+
+    def new_case() -> int:
+        case = make_draft()
+        services.case_transition(case=case, transition="submit", actor=case.person.user)
+        return case.pk
+
+    def next_step(case) -> int:
+        if case.state == S.VISA_GRANTED:
+            services.case_report_entry(case=case, actor=case.person.user, entry_date=date.today(),
+                                       street="Friedrichstraße 1", postal_code="10117", city="Berlin")
+        else:
+            services.case_transition(case=case, transition=caseworker_steps[case.state], actor=caseworker)
+        return 1
+
     # The states in which the script (a caseworker or the applicant) takes the next step.
     SCRIPT_STEPS = {S.SUBMITTED, S.COMPLETENESS_CHECK, S.VISA_DECISION, S.PERMIT_ISSUED, S.VISA_GRANTED}
-    with Celery(env, workers=2, include="bench.tasks") as celery:
+    # Applicants and caseworkers are many people at once: --people threads of this script.
+    with Celery(env, workers=2, include="bench.tasks") as celery, ThreadPoolExecutor(args.people) as people:
         # Baseline: no-op tasks per second through the same broker and the two workers.
         began = time.perf_counter()
         results = [noop.apply_async((time.time(),)) for _ in range(400)]
@@ -83,15 +108,14 @@ def main() -> None:
             if elapsed > args.timeout:
                 print("timeout")
                 break
-            # Applicants: new drafts, submitted at once, while fewer than two batches are under way.
-            if created < args.cases and len(open_ids) < 2 * args.batch:
-                for _ in range(min(args.batch, args.cases - created)):
-                    case = make_draft()
-                    services.case_transition(case=case, transition="submit", actor=case.person.user)
-                    all_ids.append(case.pk)
-                    open_ids.add(case.pk)
-                    created += 1
-            progressed = 0
+            # Applicants: up to --batch new drafts per round, submitted at once, while fewer than
+            # --in-flight cases are under way (a steady stream, not waves that leave the workers idle).
+            if created < args.cases and len(open_ids) < args.in_flight:
+                count = min(args.batch, args.in_flight - len(open_ids), args.cases - created)
+                for pk in people.map(lambda _: new_case(), range(count)):
+                    all_ids.append(pk)
+                    open_ids.add(pk)
+                created += count
             # The caseworkers' inbox: states only (cheap); the cases they act on are read in full below.
             states = dict(Case.objects.filter(pk__in=open_ids).values_list("pk", "state"))
             open_ids.difference_update(pk for pk, state in states.items() if state == S.CLOSED)
@@ -101,23 +125,7 @@ def main() -> None:
             actionable = [pk for pk, state in states.items() if state in SCRIPT_STEPS
                           or (state == S.ENTERED and pk in permit_answered)]
             rows = Case.objects.select_related("person__user").in_bulk(actionable).values()
-            for case in rows:
-                step = {
-                    S.SUBMITTED: ("start_completeness_check", caseworker),
-                    S.COMPLETENESS_CHECK: ("start_authority_review", caseworker),
-                    S.VISA_DECISION: ("grant_visa", caseworker),
-                    S.PERMIT_ISSUED: ("close", caseworker),
-                }.get(case.state)
-                if step:
-                    services.case_transition(case=case, transition=step[0], actor=step[1])
-                    progressed += 1
-                elif case.state == S.VISA_GRANTED:
-                    services.case_report_entry(case=case, actor=case.person.user, entry_date=date.today(),
-                                               street="Friedrichstraße 1", postal_code="10117", city="Berlin")
-                    progressed += 1
-                elif case.state == S.ENTERED and case.pk in permit_answered:
-                    services.case_transition(case=case, transition="issue_permit", actor=caseworker)
-                    progressed += 1
+            progressed = sum(people.map(next_step, rows))
             done = created - len(open_ids)
             if time.perf_counter() - last_report > 15 or done == args.cases:
                 last_report = time.perf_counter()
