@@ -4,6 +4,7 @@ a valid passport, nationality served by the demo's visa office in New Delhi."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,12 +13,15 @@ from decimal import Decimal
 def make_draft(*, employer=None):
     from accounts.models import User
     from applications import services
+    from applications.management.commands.seed_scale import COUNTRIES
     from applications.models import LanguageSkill, Person, Qualification
 
     tag = uuid.uuid4().hex[:12]
+    _share, surnames, given_names = COUNTRIES["IND"]  # the seed's names: no one name for thousands of cases
     user = User.objects.create_user(email=f"bench-{tag}@bench.wsa.example", password=None, full_name="Bench Applicant")
     person = Person.objects.create(
-        user=user, surname="BENCH", given_names="APPLICANT", birth_date=date(1992, 5, 17), nationality="IND", sex="F",
+        user=user, surname=random.choice(surnames), given_names=random.choice(given_names),  # noqa: S311
+        birth_date=date(1992, 5, 17), nationality="IND", sex="F",
         passport_number=f"B{tag[:8].upper()}", passport_issuing_state="IND",
         passport_expiry=date.today() + timedelta(days=3650), city="Pune", country_of_residence="IND", email=user.email,
     )
