@@ -174,7 +174,7 @@ def _enqueue_on_commit(outbox_ids: list[int]) -> None:
 
 
 def _locked_case(pk: int) -> Case:
-    """The case under a row lock, read only as far as the answer's steps need (its state)."""
+    """The case under a row lock, reading only its id and state: the lock is what the callers need."""
     return Case.objects.select_for_update().only("id", "state").get(pk=pk)
 
 
@@ -259,7 +259,7 @@ def on_start_authority_review(*, case: Case, actor=None, payload=None) -> None:
 @transaction.atomic
 def authority_request_reroute(*, request: AuthorityRequest) -> bool:
     """Finds the office for a request that had none and sends it; False if there is still none."""
-    Case.objects.select_for_update().get(pk=request.case_id)
+    _locked_case(request.case_id)
     locked = AuthorityRequest.objects.select_for_update().get(pk=request.pk)
     if locked.authority_id is not None or locked.state != RequestState.FAILED:
         return False
@@ -409,7 +409,7 @@ def request_due_at(case: Case, request: AuthorityRequest, sent: datetime) -> dat
 def _outbox_failed(row: Outbox, error: str, *, permanent: bool, code: str = ErrorCode.DELIVERY_FAILED) -> str:
     now = timezone.now()
     case_id = AuthorityRequest.objects.values_list("case_id", flat=True).get(pk=row.request_id)
-    Case.objects.select_for_update().get(pk=case_id)
+    _locked_case(case_id)
     request = _locked_request(row.request_id)
     locked = Outbox.objects.select_for_update().get(pk=row.pk)
     if locked.state != OutboxState.PENDING:
@@ -629,7 +629,7 @@ def case_send_to_authorities(*, case: Case, actor=None) -> Case:
 
 @transaction.atomic
 def authority_request_mark_overdue(*, request: AuthorityRequest, now: datetime | None = None) -> bool:
-    Case.objects.select_for_update().get(pk=request.case_id)
+    _locked_case(request.case_id)
     locked = _locked_request(request.pk)
     if locked.state not in RequestState.open_states() or locked.overdue_since is not None:
         return False
