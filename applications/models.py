@@ -5,11 +5,12 @@ State changes never happen here: see lifecycle.py (the transition table) and ser
 """
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from .lifecycle import CaseState
@@ -179,6 +180,10 @@ class ProcedureLanguage(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+# Where a case without a deadline sorts (last, ascending): the queue's keyset cursor carries it.
+DUE_LAST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 class Case(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -211,6 +216,11 @@ class Case(models.Model):
     # Case.save and Person.save: the back-office search reads one trigram index (case_search_trgm,
     # migration 0005) instead of joining persons, and filters by state in the same row.
     search_text = models.TextField(default="", blank=True, editable=False)
+    # The WSA back office's deadline of the case (selectors.case_due_expression: the completeness
+    # target, the earliest open request for documents or to an office), written by every UPDATE that
+    # can move it (a transition, an authority request's event): searches across all cases sort their
+    # thousands of matches by it through the index case_due_sort instead of computing it per match.
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -224,6 +234,8 @@ class Case(models.Model):
             models.Index(fields=["submitted_at", "id"], name="case_submitted_id"),
             models.Index(fields=["employer", "-created_at", "-id"], name="case_employer_created"),
             models.Index(fields=["person"], include=["id"], name="case_person_covering"),
+            # The order of selectors.case_list_for_staff for the WSA: deadline (none: last), id.
+            models.Index(Coalesce("due_at", Value(DUE_LAST)), "id", name="case_due_sort"),
         ]
 
     def __str__(self):

@@ -33,7 +33,7 @@ from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_employer, user_is_staff_member
 
 from .lifecycle import CaseState
-from .models import Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message, search_normalise
+from .models import DUE_LAST, Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message, search_normalise
 
 
 def case_visibility_filter(*, viewer) -> Q | None:
@@ -236,7 +236,7 @@ COMPLETENESS_CHECK_DAYS = 14
 DUE_SOON_DAYS = 3
 QUEUE_PAGE_SIZE = 25
 WSA_QUEUE_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED)
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_FAR_FUTURE = DUE_LAST
 _FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
 
 SORTS = {
@@ -267,32 +267,61 @@ class QueuePage:
     now: datetime
 
 
-def _deadline_expression(*, scope: StaffScope):
-    """The legal (or service) deadline that matters to this viewer, as an annotation."""
-    schema = _request_schema()
-    document_due = Subquery(
-        DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
-        .order_by("due_at").values("due_at")[:1], output_field=DateTimeField())
-    completeness_due = ExpressionWrapper(F("submitted_at") + timedelta(days=COMPLETENESS_CHECK_DAYS),
-                                         output_field=DateTimeField())
-    request_due = None
-    if schema is not None and schema.due:
-        # The earliest deadline; a request without one (not yet delivered) has none to offer (and
-        # NULL must not win the ORDER BY, as it would on SQLite).
-        requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk"),
-                                                                 f"{schema.due}__isnull": False})
-        if not scope.sees_all:
-            requests = requests.filter(**{f"{schema.office}__in": list(scope.office_ids)})
-        request_due = Subquery(requests.order_by(schema.due).values(schema.due)[:1], output_field=DateTimeField())
-    if not scope.sees_all:
-        return request_due if request_due is not None else Value(None, output_field=DateTimeField())
-    whens = [
-        When(state=CaseState.DOCUMENTS_REQUESTED, then=document_due),
-        When(state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK], then=completeness_due),
-    ]
+# The states in which a case has a deadline in the WSA's view (case_due_expression).
+DATED_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
+                CaseState.AUTHORITY_REVIEW)
+
+
+def case_due_expression(*, state: str | None = None, submitted_at: datetime | None = None):
+    """The WSA's deadline of a case as an SQL expression over its row and its requests: the rule
+    behind Case.due_at. For the state in the row, or for `state` when a transition writes the state
+    in the same UPDATE (whose SET still sees the old row), with the submission time it sets.
+    Submitted / completeness check: submitted_at + COMPLETENESS_CHECK_DAYS; documents requested: the
+    earliest open request for documents; authority review: the earliest open authority request
+    with a due date; any other state: none."""
+    none = Value(None, output_field=DateTimeField())
+    completeness_due = (
+        Value(submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS), output_field=DateTimeField())
+        if submitted_at is not None else
+        ExpressionWrapper(F("submitted_at") + timedelta(days=COMPLETENESS_CHECK_DAYS), output_field=DateTimeField()))
+    branches = {
+        CaseState.SUBMITTED: completeness_due,
+        CaseState.COMPLETENESS_CHECK: completeness_due,
+        CaseState.DOCUMENTS_REQUESTED: Subquery(
+            DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
+            .order_by("due_at").values("due_at")[:1], output_field=DateTimeField()),
+    }
+    request_due = _request_due_expression(office_ids=None)
     if request_due is not None:
-        whens.append(When(state=CaseState.AUTHORITY_REVIEW, then=request_due))
-    return DbCase(*whens, default=Value(None, output_field=DateTimeField()), output_field=DateTimeField())
+        branches[CaseState.AUTHORITY_REVIEW] = request_due
+    if state is not None:
+        return branches.get(state, none)
+    return DbCase(*[When(state=dated, then=due) for dated, due in branches.items()], default=none,
+                  output_field=DateTimeField())
+
+
+def _request_due_expression(*, office_ids):
+    """The earliest due date of the case's open authority requests (to `office_ids`, or to any
+    office); None without an authorities app that records due dates."""
+    schema = _request_schema()
+    if schema is None or not schema.due:
+        return None
+    # A request without a due date (not yet delivered) has none to offer (and NULL must not win
+    # the ORDER BY, as it would on SQLite).
+    requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk"),
+                                                             f"{schema.due}__isnull": False})
+    if office_ids is not None:
+        requests = requests.filter(**{f"{schema.office}__in": list(office_ids)})
+    return Subquery(requests.order_by(schema.due).values(schema.due)[:1], output_field=DateTimeField())
+
+
+def _deadline_expression(*, scope: StaffScope):
+    """The legal (or service) deadline that matters to this viewer, as an annotation: the WSA's is
+    stored on the case (Case.due_at), an office's is its earliest open request to that office."""
+    if scope.sees_all:
+        return F("due_at")
+    request_due = _request_due_expression(office_ids=scope.office_ids)
+    return request_due if request_due is not None else Value(None, output_field=DateTimeField())
 
 
 def _encode_cursor(value: datetime, pk: int) -> str:
@@ -362,13 +391,26 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
     elif filters.due == "soon":
         cases = cases.filter(deadline_at__gte=now, deadline_at__lt=now + timedelta(days=DUE_SOON_DAYS))
     field_name, descending = SORTS.get(filters.sort, SORTS["deadline"])
-    sentinel = _FAR_PAST if descending else _FAR_FUTURE
-    cases = cases.annotate(sort_value=Coalesce(F(field_name), Value(sentinel, output_field=DateTimeField()),
-                                               output_field=DateTimeField()))
+    sentinel = Value(_FAR_PAST if descending else _FAR_FUTURE, output_field=DateTimeField())
+    sort_value = Coalesce(F(field_name), sentinel, output_field=DateTimeField())
+    if filters.q and filters.q.strip() and _narrowed(filters):
+        # A search within a state (the default queue) or another filter: its matches, sorted, cost
+        # less than walking the WSA's deadline index (case_due_sort) until 25 of them turn up, which
+        # PostgreSQL expects soon (it takes them for spread evenly) but whose first rows are mostly
+        # other states' cases. The repeated column only makes the order differ from the index's
+        # (PostgreSQL keeps it, where it drops a repeated constant).
+        sort_value = Coalesce(F(field_name), F(field_name), sentinel, output_field=DateTimeField())
+    cases = cases.annotate(sort_value=sort_value)
     cases = cases.select_related("person", "employer", "assignment__user")
     if descending:
         return cases.order_by("-sort_value", "-pk")
     return cases.order_by("sort_value", "pk")
+
+
+def _narrowed(filters: QueueFilters) -> bool:
+    """Whether a filter other than the search term narrows the cases."""
+    return bool(filters.state != "all" or filters.title or filters.country or filters.office
+                or filters.assignee or filters.due)
 
 
 def case_queue_page(*, viewer, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
@@ -699,9 +741,7 @@ def _wsa_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
     if ctx.filters.due:
         return lanes
     # The cases without a deadline: other states, and the dated states' cases that lack one.
-    undated = Q(state__in=[s for s in states if s not in {
-        CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
-        CaseState.AUTHORITY_REVIEW}])
+    undated = Q(state__in=[s for s in states if s not in DATED_STATES])
     waiting = [s for s in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK) if s in states]
     if waiting:
         undated |= Q(state__in=waiting, submitted_at__isnull=True)

@@ -10,7 +10,7 @@ from time import monotonic
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -31,6 +31,7 @@ from .models import (
     ReferenceCounter,
     WorkExperience,
 )
+from .selectors import DATED_STATES, case_due_expression
 
 # Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
 # hub writes its outbox rows on "submit"). Keyed by transition name.
@@ -63,8 +64,8 @@ def reference_allocate(*, today: date | None = None) -> str:
 def event_append(*, case: Case, kind: str, actor=None, payload=None, internal=False,
                  from_state: str = "", to_state: str = "", case_changes: dict | None = None) -> Event:
     """Appends a timeline entry. A public one counts the case's version (the status page's ETag) and
-    queues the applicant's e-mail; `case_changes` (a transition's new state, always public) go into
-    that same UPDATE."""
+    queues the applicant's e-mail; `case_changes` (a transition's new state, a new deadline: always
+    public) go into that same UPDATE."""
     event = Event.objects.create(
         case=case, kind=kind, actor=actor, payload=payload or {}, internal=internal,
         from_state=from_state, to_state=to_state,
@@ -126,6 +127,14 @@ def _queue(task, args: tuple, what: str, **options) -> None:
         logger.exception("Could not queue %s", what)
 
 
+def case_due_refresh(*, case_ids=None) -> int:
+    """Writes Case.due_at anew from the cases' states and requests (all cases: `case_ids` None), for
+    rows written without the services (the national seed, a migration); the services keep it in the
+    UPDATEs that move it. Returns the number of cases written."""
+    cases = Case.objects.all() if case_ids is None else Case.objects.filter(pk__in=list(case_ids))
+    return cases.filter(Q(state__in=DATED_STATES) | Q(due_at__isnull=False)).update(due_at=case_due_expression())
+
+
 @transaction.atomic
 def case_create(*, person: Person, actor=None, employer=None, title_code: str = "",
                 procedure_language: str = ProcedureLanguage.GERMAN, accelerated: bool = False) -> Case:
@@ -149,15 +158,16 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
         changes["submitted_at"] = now
     if move.target == CaseState.CLOSED:
         changes["closed_at"] = now
+    due = case_due_expression(state=move.target, submitted_at=changes.get("submitted_at"))
     event_append(
         case=locked, kind=EventKind.TRANSITION, actor=actor, from_state=from_state, to_state=move.target,
-        payload={"transition": transition, **(payload or {})}, case_changes=changes,
+        payload={"transition": transition, **(payload or {})}, case_changes={**changes, "due_at": due},
     )
     locked.__dict__.update(changes)
     for hook in _transition_hooks.get(transition, []):
         hook(case=locked, actor=actor, payload=payload or {})
     # What the UPDATEs counted and what the hooks moved (an approval already in: the next state).
-    locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at"])
+    locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at", "due_at"])
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return case
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from applications.lifecycle import CaseState
 from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
+from applications.selectors import case_due_expression
 from applications.services import case_transition, event_append
 
 from . import routing, selectors
@@ -70,12 +71,16 @@ STATUS_SLOT_CANCELLED = "slot_cancelled"
 
 
 def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, **extra) -> None:
+    # Every change of a request's state or due date comes with its event: the case's deadline
+    # (Case.due_at) is written anew in the UPDATE that counts the change.
+    due = {"due_at": case_due_expression()}
     if internal:
         # Not in the applicant's timeline, but the step's state shows on their status page (whose
         # ETag and cached fragment follow Case.version): count the change (public events do so).
-        Case.objects.filter(pk=request.case_id).update(version=F("version") + 1)
+        Case.objects.filter(pk=request.case_id).update(version=F("version") + 1, **due)
     event_append(
         case=request.case, kind=EventKind.AUTHORITY, actor=actor, internal=internal,
+        case_changes=None if internal else due,
         payload={
             "purpose": request.purpose,
             "outcome": request.outcome,

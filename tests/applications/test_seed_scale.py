@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F, Q
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,13 @@ def test_it_loads_resumes_and_extends_on_postgresql(settings):
     sample = seeded.select_related("person").first()
     assert sample.search_text == f"{sample.reference} {sample.person.search_text}"
     assert sample in Case.objects.filter(search_text__contains=sample.person.passport_number)
+    # Every seeded case carries the deadline its state and requests give it (the search sorts by it).
+    from applications.selectors import case_due_expression
+
+    dated = seeded.exclude(due_at=None)
+    assert dated.exists()
+    assert not seeded.annotate(rule=case_due_expression()).exclude(due_at=None, rule=None).filter(
+        Q(rule=None) | Q(due_at=None) | ~Q(due_at=F("rule"))).exists()
 
     # A second run with the same number loads nothing; a larger one only the difference.
     call_command("seed_scale", cases=300, batch=100, workers=1, skip_demo=True, stdout=out)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
+from applications.selectors import COMPLETENESS_CHECK_DAYS, case_due_expression
 from authorities import services
 from authorities.models import AuthorityRequest, RequestState
 from tests.authorities.conftest import deliver_all, submit
@@ -41,6 +42,35 @@ def test_delivery_starts_the_legal_deadline(offices, make_case, accelerated, exp
     got = {r.purpose: (r.due_at, r.deadline_source, r.deemed_approval_on_silence)
            for r in AuthorityRequest.objects.filter(case=case)}
     assert got == expected
+
+
+def stored_and_computed_due(case):
+    """Case.due_at as stored, and as the rule computes it from the case's requests now."""
+    return Case.objects.annotate(rule=case_due_expression()).values_list("due_at", "rule").get(pk=case.pk)
+
+
+@pytest.mark.django_db
+def test_the_case_deadline_follows_its_requests(offices, make_case):
+    """The WSA's deadline stored on the case (the back office's order) is written by the hub's own
+    updates: the deliveries that start the offices' periods and the answers that end them."""
+    case = submit(make_case("18b"))
+    target = case.submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS)
+    assert stored_and_computed_due(case) == (target, target)
+    deliver_all()  # the offices' periods run, but the WSA's own check comes first
+    assert stored_and_computed_due(case) == (target, target)
+    services.case_send_to_authorities(case=case)
+    ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
+    assert ba.due_at is not None
+    assert stored_and_computed_due(case) == (ba.due_at, ba.due_at)
+    services.authority_request_acknowledge(request=ba)
+    assert stored_and_computed_due(case) == (ba.due_at, ba.due_at)
+    services.authority_request_record_answer(request=ba, outcome="approved")
+    assert stored_and_computed_due(case) == (None, None)  # the register check runs without a period
+    register = AuthorityRequest.objects.get(case=case, purpose="register_check")
+    services.authority_request_record_answer(request=register, outcome="approved")
+    case.refresh_from_db()
+    assert case.state == CaseState.VISA_DECISION
+    assert stored_and_computed_due(case) == (None, None)
 
 
 @pytest.mark.django_db

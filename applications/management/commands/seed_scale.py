@@ -24,7 +24,8 @@ How it loads
     Foreign keys stay; their per-row checks are skipped for the seeding session when the database
     user may (`session_replication_role = replica`, superuser only): the generator writes only
     references that exist.
-  * Statistics snapshots are refreshed at the end.
+  * The cases' deadlines (Case.due_at) are written from their requests after the load, and the
+    statistics snapshots are refreshed at the end.
 
 Not for production: it refuses to run there, as `seed_demo` does.
 """
@@ -785,6 +786,12 @@ class Command(BaseCommand):
         rebuilt = self._restore_indexes()
         if rebuilt:
             self.stdout.write(f"  rebuilt {rebuilt} indexes and constraints in {time.monotonic() - rebuilt_at:.0f} s")
+        if jobs:
+            from applications.services import case_due_refresh
+
+            due_at = time.monotonic()  # after the indexes: it reads each dated case's requests
+            dated = case_due_refresh()
+            self.stdout.write(f"  deadlines of {dated} cases written in {time.monotonic() - due_at:.0f} s")
         if jobs or rebuilt:
             analysed_at = time.monotonic()
             self._vacuum_analyse()

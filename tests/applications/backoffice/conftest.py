@@ -88,11 +88,13 @@ def add_request(offices):
     def add(case, key, purpose="ba_approval", due_in=timedelta(days=7), state="sent"):
         from authorities.models import AuthorityRequest
 
-        return AuthorityRequest.objects.create(
+        request = AuthorityRequest.objects.create(
             case=case, authority=offices[key].authority, purpose=purpose, state=state,
             idempotency_key=uuid.uuid4().hex, due_at=timezone.now() + due_in if due_in is not None else None,
             sent_at=timezone.now(),
         )
+        services.case_due_refresh(case_ids=[case.pk])  # written here, not by the hub's services
+        return request
 
     return add
 

@@ -122,10 +122,14 @@ def test_request_documents_notifies_the_applicant(client, make_case, make_staff,
                              "request": str(request.public_id)}
     assert not event.internal
     assert [m.to for m in mail.outbox] == [[applicant.email]]
-    # Documents provided: the request counts as fulfilled.
+    # The queue's deadline is now the request's (stored on the case for the search's order).
+    assert case.due_at == request.due_at
+    # Documents provided: the request counts as fulfilled, the completeness target counts again.
     services.case_transition(case=case, transition="documents_provided", actor=applicant)
     request.refresh_from_db()
     assert request.fulfilled_at is not None
+    case.refresh_from_db()
+    assert case.due_at == case.submitted_at + timedelta(days=selectors.COMPLETENESS_CHECK_DAYS)
 
 
 def test_wsa_moves_the_case_forward(client, make_case, make_staff):

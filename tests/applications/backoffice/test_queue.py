@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import selectors
+from applications import selectors, services
 from applications.models import DocumentRequest
 from applications.selectors import QueueFilters
 
@@ -98,7 +98,9 @@ def test_deadline_badges_and_due_filters(client, make_case, make_staff, add_requ
 
 def test_wsa_deadlines_come_from_document_requests_and_the_completeness_target(make_case, make_staff):
     requested = make_case("documents_requested")
+    # Already overdue (the back office only sets future deadlines): written directly.
     DocumentRequest.objects.create(case=requested, reason="missing", due_at=timezone.now() - timedelta(hours=1))
+    services.case_due_refresh(case_ids=[requested.pk])
     fresh = make_case("submitted")
     rows = {c.pk: selectors.deadline_status(deadline=c.deadline_at)
             for c in selectors.case_list_for_staff(viewer=make_staff("wsa"))}

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from applications import selectors
+from applications import selectors, services
 from applications.lifecycle import CaseState
 from applications.models import CaseAssignment, DocumentRequest
 from applications.selectors import QueueFilters
@@ -53,6 +53,7 @@ def messy_cases(offices, make_staff):
                 idempotency_key=uuid.uuid4().hex, due_at=due)
         if rng.random() < 0.3:
             CaseAssignment.objects.create(case=case, user=staff)
+    services.case_due_refresh()  # the rows above were written directly, not by the services
     return cases
 
 
