@@ -33,7 +33,17 @@ from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_employer, user_is_staff_member
 
 from .lifecycle import CaseState
-from .models import DUE_LAST, Case, CaseAccess, CaseAssignment, Decision, DocumentRequest, Event, Message, search_normalise
+from .models import (
+    DUE_LAST,
+    Case,
+    CaseAccess,
+    CaseAssignment,
+    Decision,
+    DocumentRequest,
+    Event,
+    Message,
+    search_normalise,
+)
 
 
 def case_visibility_filter(*, viewer) -> Q | None:

@@ -129,7 +129,7 @@ def main() -> None:
         for _ in range(3):
             for _name, who, path in queue_scenarios() + search_scenarios():
                 get(who, path)
-        baseline, queues, searches = [], {}, {}
+        baseline, queues, searches, slowest = [], {}, {}, []
         for _ in range(args.rounds):
             for _ in range(20):
                 baseline.append(request(server.port, BASELINE_PATH, cookie=cookies["caseworker.wsa"])[1])
@@ -141,6 +141,7 @@ def main() -> None:
                 status, times = get(who, path)
                 assert status == 200, (name, status)
                 searches.setdefault(name, []).extend(times)
+                slowest.extend((ms, name, path) for ms in times)
             for _ in range(20):
                 baseline.append(request(server.port, BASELINE_PATH, cookie=cookies["caseworker.wsa"])[1])
 
@@ -156,6 +157,8 @@ def main() -> None:
         for name, times in groups.items():
             print(f"  {name:32s} p50 {percentile(times, 50):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   "
                   f"(n={len(times)})")
+    print("\nslowest searches: " + "; ".join(f"{ms:.1f} ms {name} ({path.split('q=')[-1]})"
+                                            for ms, name, path in sorted(slowest, reverse=True)[:4]))
 
 
 if __name__ == "__main__":
