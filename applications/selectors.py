@@ -285,29 +285,30 @@ DATED_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOC
 def case_due_expression(*, state: str | None = None, submitted_at: datetime | None = None):
     """The WSA's deadline of a case as an SQL expression over its row and its requests: the rule
     behind Case.due_at. For the state in the row, or for `state` when a transition writes the state
-    in the same UPDATE (whose SET still sees the old row), with the submission time it sets.
-    Submitted / completeness check: submitted_at + COMPLETENESS_CHECK_DAYS; documents requested: the
-    earliest open request for documents; authority review: the earliest open authority request
-    with a due date; any other state: none."""
-    none = Value(None, output_field=DateTimeField())
-    completeness_due = (
-        Value(submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS), output_field=DateTimeField())
-        if submitted_at is not None else
-        ExpressionWrapper(F("submitted_at") + timedelta(days=COMPLETENESS_CHECK_DAYS), output_field=DateTimeField()))
-    branches = {
-        CaseState.SUBMITTED: completeness_due,
-        CaseState.COMPLETENESS_CHECK: completeness_due,
-        CaseState.DOCUMENTS_REQUESTED: Subquery(
-            DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
-            .order_by("due_at").values("due_at")[:1], output_field=DateTimeField()),
-    }
-    request_due = _request_due_expression(office_ids=None)
-    if request_due is not None:
-        branches[CaseState.AUTHORITY_REVIEW] = request_due
+    in the same UPDATE (whose SET still sees the old row), with the submission time it sets."""
     if state is not None:
-        return branches.get(state, none)
-    return DbCase(*[When(state=dated, then=due) for dated, due in branches.items()], default=none,
-                  output_field=DateTimeField())
+        return _due_in_state(state, submitted_at=submitted_at)
+    return DbCase(*[When(state=dated, then=_due_in_state(dated)) for dated in DATED_STATES],
+                  default=Value(None, output_field=DateTimeField()), output_field=DateTimeField())
+
+
+def _due_in_state(state: str, *, submitted_at: datetime | None = None):
+    """Submitted / completeness check: submitted_at + COMPLETENESS_CHECK_DAYS; documents requested:
+    the earliest open request for documents; authority review: the earliest open authority request
+    with a due date; any other state: none."""
+    if state in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK):
+        if submitted_at is not None:
+            return Value(submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS), output_field=DateTimeField())
+        return ExpressionWrapper(F("submitted_at") + timedelta(days=COMPLETENESS_CHECK_DAYS),
+                                 output_field=DateTimeField())
+    if state == CaseState.DOCUMENTS_REQUESTED:
+        return Subquery(DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
+                        .order_by("due_at").values("due_at")[:1], output_field=DateTimeField())
+    if state == CaseState.AUTHORITY_REVIEW:
+        request_due = _request_due_expression(office_ids=None)
+        if request_due is not None:
+            return request_due
+    return Value(None, output_field=DateTimeField())
 
 
 def _request_due_expression(*, office_ids):

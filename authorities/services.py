@@ -70,10 +70,15 @@ STATUS_BOOKING_CANCELLED = "booking_cancelled"
 STATUS_SLOT_CANCELLED = "slot_cancelled"
 
 
-def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, **extra) -> None:
-    # Every change of a request's state or due date comes with its event: the case's deadline
-    # (Case.due_at) is written anew in the UPDATE that counts the change.
-    due = {"due_at": case_due_expression()}
+def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, moves_deadline=False,
+           **extra) -> None:
+    """`moves_deadline`: the request got or lost a due date (delivered, answered). In authority review
+    the case's deadline (Case.due_at) is its earliest open request's, written anew in the UPDATE that
+    counts the change; in any other state the requests do not make it (case_due_expression). The
+    case's state is the one read under its lock, which every caller holds."""
+    due = {}
+    if moves_deadline and request.case.state == CaseState.AUTHORITY_REVIEW:
+        due["due_at"] = case_due_expression(state=CaseState.AUTHORITY_REVIEW)
     if internal:
         # Not in the applicant's timeline, but the step's state shows on their status page (whose
         # ETag and cached fragment follow Case.version): count the change (public events do so).
@@ -376,7 +381,8 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
     """Records the delivery on the row and the request (one UPDATE each), under the locks of the case
     and the request; the deadline is counted from now, with the case as read for the delivery."""
     now = timezone.now()
-    _locked_case(request.case_id)  # the lock; the request keeps the case it was built from
+    # The lock; the request keeps the case it was built from, with the state as it is now.
+    request.case.state = _locked_case(request.case_id).state
     state, attempts = AuthorityRequest.objects.select_for_update().values_list("state", "attempts").get(pk=request.pk)
     delivered = Outbox.objects.filter(pk=row.pk, state=OutboxState.PENDING).update(
         state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""
@@ -394,7 +400,7 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
                        deadline_source=request.deadline_source,
                        deemed_approval_on_silence=request.deemed_approval_on_silence)
     _request_update(request, attempts=attempts + 1, **changes)
-    _event(request=request, status=STATUS_SENT, internal=True)
+    _event(request=request, status=STATUS_SENT, internal=True, moves_deadline="due_at" in changes)
     transaction.on_commit(partial(transport.after_delivery, request.pk), robust=True)
 
 
@@ -595,7 +601,8 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
             state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
         )
-    _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval)
+    _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval,
+           moves_deadline=True)
     case_advance_if_ready(case=case, actor=actor)
     return request
 

@@ -74,6 +74,17 @@ def test_the_case_deadline_follows_its_requests(offices, make_case):
 
 
 @pytest.mark.django_db
+def test_a_delivery_during_the_authority_review_sets_the_case_deadline(offices, make_case):
+    case = submit(make_case("18b"))
+    services.case_send_to_authorities(case=case)  # before the relay ran: no office's period runs yet
+    assert stored_and_computed_due(case) == (None, None)
+    deliver_all()
+    ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
+    assert ba.due_at is not None
+    assert stored_and_computed_due(case) == (ba.due_at, ba.due_at)
+
+
+@pytest.mark.django_db
 def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_case):
     case = make_case("18b")
     submit(case)
