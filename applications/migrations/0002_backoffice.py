@@ -6,31 +6,17 @@ from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
+from applications.migration_operations import RunSQLOnPostgreSQL
+
 # Queue search (reference, name, passport number) uses icontains, i.e. UPPER(col::text) LIKE UPPER(%s)
 # on PostgreSQL. These trigram GIN indexes on exactly that expression serve it. PostgreSQL only:
-# TrigramExtension is a no-op elsewhere, and so is the RunPython below.
+# TrigramExtension is a no-op elsewhere, and so is RunSQLOnPostgreSQL below.
 TRIGRAM_INDEXES = [
     ("case_reference_trgm", "applications_case", "reference"),
     ("person_surname_trgm", "applications_person", "surname"),
     ("person_given_names_trgm", "applications_person", "given_names"),
     ("person_passport_trgm", "applications_person", "passport_number"),
 ]
-
-
-def create_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, table, column in TRIGRAM_INDEXES:
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
-        )
-
-
-def drop_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _column in TRIGRAM_INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
@@ -98,5 +84,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['case', 'fulfilled_at'], name='docrequest_case_open')],
             },
         ),
-        migrations.RunPython(create_trigram_indexes, drop_trigram_indexes),
+        RunSQLOnPostgreSQL(
+            [f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+             for name, table, column in TRIGRAM_INDEXES],
+            [f"DROP INDEX IF EXISTS {name}" for name, _table, _column in TRIGRAM_INDEXES],
+        ),
     ]

@@ -9,6 +9,8 @@ application's way the next time its profile is saved."""
 
 from django.db import migrations, models
 
+from applications.migration_operations import RunSQLOnPostgreSQL
+
 FILL = """
 UPDATE applications_case SET search_text = UPPER(
     applications_case.reference || ' ' || (
@@ -27,19 +29,6 @@ def fill_search_text(apps, schema_editor):
             cursor.execute(FILL, [start, start + BATCH - 1])
 
 
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS case_search_trgm "
-                          "ON applications_case USING gin (search_text gin_trgm_ops)")
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS case_search_trgm")
-
-
 class Migration(migrations.Migration):
     atomic = False
 
@@ -54,5 +43,7 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, default="", editable=False),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
-        migrations.RunPython(create_index, drop_index),
+        RunSQLOnPostgreSQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS case_search_trgm "
+                           "ON applications_case USING gin (search_text gin_trgm_ops)",
+                           "DROP INDEX CONCURRENTLY IF EXISTS case_search_trgm"),
     ]

@@ -16,24 +16,14 @@ PostgreSQL only; storage parameters are metadata (no rewrite, no long lock).
 
 from django.db import migrations, models
 
+from applications.migration_operations import RunSQLOnPostgreSQL
+
 STORAGE = [
     ("ALTER TABLE applications_case SET (fillfactor = 85)", "ALTER TABLE applications_case RESET (fillfactor)"),
     ("ALTER INDEX case_search_trgm SET (fastupdate = off)", "ALTER INDEX case_search_trgm RESET (fastupdate)"),
     ("ALTER INDEX IF EXISTS case_reference_trgm SET (fastupdate = off)",
      "ALTER INDEX IF EXISTS case_reference_trgm RESET (fastupdate)"),
 ]
-
-
-def storage_forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for forwards, _backwards in STORAGE:
-            schema_editor.execute(forwards)
-
-
-def storage_backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for _forwards, backwards in STORAGE:
-            schema_editor.execute(backwards)
 
 
 class Migration(migrations.Migration):
@@ -48,5 +38,6 @@ class Migration(migrations.Migration):
             name='state',
             field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('completeness_check', 'Completeness check'), ('documents_requested', 'Documents requested'), ('authority_review', 'Review by the authorities'), ('visa_decision', 'Visa decision'), ('visa_granted', 'Visa granted'), ('rejected', 'Rejected'), ('entered', 'Entered Germany'), ('permit_issued', 'Residence permit issued'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=30, verbose_name='state'),
         ),
-        migrations.RunPython(storage_forwards, storage_backwards),
+        RunSQLOnPostgreSQL([forwards for forwards, _backwards in STORAGE],
+                           [backwards for _forwards, backwards in STORAGE]),
     ]

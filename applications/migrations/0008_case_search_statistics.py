@@ -11,21 +11,11 @@ the case table takes about 3 s instead of a fraction of one at 1 M cases. Postgr
 
 from django.db import migrations
 
+from applications.migration_operations import RunSQLOnPostgreSQL
+
 FORWARDS = ["ALTER TABLE applications_case ALTER COLUMN search_text SET STATISTICS 1000",
             "ANALYZE applications_case"]
 BACKWARDS = ["ALTER TABLE applications_case ALTER COLUMN search_text SET STATISTICS -1"]
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in FORWARDS:
-            schema_editor.execute(statement)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in BACKWARDS:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -35,5 +25,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forwards, backwards, elidable=False),
+        RunSQLOnPostgreSQL(FORWARDS, BACKWARDS),
     ]
