@@ -1,5 +1,7 @@
 import time
+from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -7,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,7 +20,7 @@ from .services import LANGUAGE_SESSION_KEY
 
 # Paths where staff see other people's data and therefore must have a second factor.
 STAFF_AREAS = ("/backoffice/", "/admin/")
-STAFF_AREA_EXEMPT = ("/admin/login/", "/admin/logout/")
+STAFF_AREA_EXEMPT = ("/admin/logout/",)
 # Employer owners create API tokens and webhook secrets and manage colleagues here.
 EMPLOYER_AREA = "/employer/"
 
@@ -36,35 +39,46 @@ class UserLanguageMiddleware:
 
 
 class StaffMFARequiredMiddleware:
-    """Staff may not reach /backoffice/ or /admin/, and employer owners not /employer/, without a
-    TOTP authenticator: they are sent to set one up first."""
+    """Staff may not reach /backoffice/ or /admin/, and employer owners not /employer/, unless this very
+    session passed a second factor: without a TOTP authenticator they are sent to set one up; with one,
+    a session that signed in with the password alone (or got its role after signing in) is asked for
+    the code. Having an authenticator is not enough: the session must have used it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and self._needs_second_factor(request):
-            if request.path.startswith(EMPLOYER_AREA):
-                text = _("Owners of an organisation need two-factor authentication. Please set up an "
-                         "authenticator app.")
-            else:
-                text = _("Staff accounts need two-factor authentication. Please set up an authenticator app.")
-            messages.warning(request, text)
-            return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        if not request.user.is_authenticated or not self._second_factor_required(request):
+            return self.get_response(request)
+        if _has_totp(request.user):
+            if session_passed_second_factor(request):
+                return self.get_response(request)
+            messages.info(request, _("Please confirm it is you with the code from your authenticator app."))
+            return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
+        if request.path.startswith(EMPLOYER_AREA):
+            text = _("Owners of an organisation need two-factor authentication. Please set up an "
+                     "authenticator app.")
+        else:
+            text = _("Staff accounts need two-factor authentication. Please set up an authenticator app.")
+        messages.warning(request, text)
+        return redirect("mfa_activate_totp")
 
     @staticmethod
-    def _needs_second_factor(request) -> bool:
-        user, path = request.user, request.path
+    def _second_factor_required(request) -> bool:
+        path = request.path
         if (settings.WSA_STAFF_MFA_REQUIRED and path.startswith(STAFF_AREAS)
-                and not path.startswith(STAFF_AREA_EXEMPT) and _is_staff(request)):
-            return not _has_totp(user)
+                and not path.startswith(STAFF_AREA_EXEMPT)):
+            return _is_staff(request)
         if getattr(settings, "WSA_EMPLOYER_OWNER_MFA_REQUIRED", True) and path.startswith(EMPLOYER_AREA):
-            # One query: an owner membership of a user without a TOTP authenticator.
-            return (Membership.objects.filter(user=user, role=Role.EMPLOYER_OWNER)
-                    .exclude(user__in=Authenticator.objects.filter(type=Authenticator.Type.TOTP).values("user_id"))
-                    .exists())
+            return Membership.objects.filter(user=request.user, role=Role.EMPLOYER_OWNER).exists()
         return False
+
+
+def session_passed_second_factor(request) -> bool:
+    """Whether this session's user confirmed a second factor in this session: at sign-in, on re-checking
+    it, or by activating an authenticator with a code (allauth's authentication records, which are
+    bound to the user and end with the session)."""
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
 
 
 def _is_staff(request) -> bool:

@@ -4,7 +4,22 @@ employer owners need one)."""
 
 import time
 
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
 from allauth.mfa.models import Authenticator
+from django.test import Client
+
+force_login_password_only = Client.force_login
+
+
+def force_login_with_second_factor(client, user, backend=None):
+    """Django's force_login, and in the session what allauth records when the sign-in's second step (the
+    authenticator code) is passed."""
+    force_login_password_only(client, user, backend)
+    now = time.time()
+    _record(client, user, {"method": "password", "at": now}, {"method": "mfa", "at": now, "type": "totp"})
 
 
 def give_totp(user):
@@ -15,15 +30,17 @@ def give_totp(user):
 
 def reauthenticated(client, user=None, *, at=None):
     """Records in the client's session that its user re-authenticated with the password just now (or at `at`)."""
-    from allauth.account.internal.flows.login import (
-        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
-        AUTHENTICATION_METHODS_SESSION_KEY,
-    )
+    _record(client, user, {"method": "password", "at": time.time() if at is None else at, "reauthenticated": True})
+    return client
 
+
+def _record(client, user, *records):
+    """Appends allauth authentication records to the session of the client's (or the given) user."""
     session = client.session
     user_id = str(user.pk) if user is not None else session.get("_auth_user_id")
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time() if at is None else at, "reauthenticated": True}]
+    kept = session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
+    if session.get(_AUTHENTICATION_METHODS_USER_SESSION_KEY) != user_id:
+        kept = []
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [*kept, *records]
     session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id
     session.save()
-    return client

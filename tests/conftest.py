@@ -1,6 +1,13 @@
 import pytest
+from django.test import Client
 
+from tests.auth import force_login_with_second_factor
 from wsa.celery import app as celery_app
+
+# force_login stands for a finished sign-in, second factor included (staff and employer owners may not
+# enter their areas otherwise); the sign-in itself is tested through its pages, and a password-only
+# session with tests.auth.force_login_password_only.
+Client.force_login = force_login_with_second_factor
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,8 @@ from authorities import views as authority_views
 
 admin.site.site_header = _("WSA portal administration")
 admin.site.site_title = _("WSA portal")
+# One sign-in for everyone: the admin's login page sends to the portal's, which asks for the second factor.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", public.home, name="home"),

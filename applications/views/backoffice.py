@@ -58,7 +58,10 @@ class QueueFilterForm(forms.Form):
             (str(public_id), name or email) for public_id, name, email in options["colleagues"]]
 
 
+# Every form of the case file has its own prefix, so that no two fields on the page share an id and
+# each label points at its own field (a note must never be typed into the message to the applicant).
 class DocumentRequestForm(forms.Form):
+    prefix = "request"
     reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=DocumentRequestReason.choices)
     note = forms.CharField(label=gettext_lazy("Note to the applicant"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=2000, required=False,
@@ -79,11 +82,13 @@ class DocumentRequestForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    prefix = "message"
     body = forms.CharField(label=gettext_lazy("Message to the applicant"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class NoteForm(forms.Form):
+    prefix = "note"
     body = forms.CharField(label=gettext_lazy("Internal note (staff only)"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=gettext_lazy("Never shown to the applicant or the employer."))
@@ -163,6 +168,7 @@ class DecisionForm(forms.Form):
 
 
 class SendBackForm(forms.Form):
+    prefix = "send_back"
     note = forms.CharField(label=gettext_lazy("Why it goes back (internal)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -2,6 +2,7 @@
 (allauth), the HR API's throttle of failed tokens, a second factor for employer owners, re-authentication
 before sensitive actions and the idle timeout of staff sessions."""
 
+import itertools
 import time
 import uuid
 from datetime import timedelta
@@ -11,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,9 +28,25 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery-staple"
 
 
+_addresses = itertools.count(1)
+
+
 def fresh_ip() -> str:
-    """A client address of its own per test, so that no counter of another test applies."""
-    return f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    """A client address never handed out before in this test process (TEST-NET-2 and -3 hold 508), so
+    that no counter of another test, nor the test's own first address, applies to it."""
+    n = next(_addresses)
+    if n > 508:
+        raise RuntimeError("fresh_ip() ran out of test addresses; widen the ranges")
+    return f"198.51.100.{n}" if n <= 254 else f"203.0.113.{n - 254}"
+
+
+@pytest.fixture(autouse=True)
+def _no_lockout_outlives_a_test():
+    """Lockouts are rows of django-axes (and allauth counters in the cache, which tests/conftest.py gives
+    every test afresh): none from before this test applies, none of it stays after."""
+    axes_reset()
+    yield
+    axes_reset()
 
 
 def verified(email=None, **extra):
@@ -67,15 +85,21 @@ def test_login_is_locked_after_five_wrong_passwords_and_unlocked_after_the_cool_
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_admin_login_failures_count_for_the_same_login(client, settings):
+def test_login_failures_count_for_the_login_whatever_its_spelling(client, settings):
     verified("admin.lock@example.org", is_staff=True)
     ip = fresh_ip()
-    for _attempt in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/admin/login/", {"username": "Admin.Lock@example.org", "password": "nope"}, REMOTE_ADDR=ip)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        login(client, "Admin.Lock@example.org", "nope", ip)
     attempt = AccessAttempt.objects.get()
-    assert attempt.username == "admin.lock@example.org" and attempt.failures_since_start == settings.AXES_FAILURE_LIMIT
-    assert client.post("/admin/login/", {"username": "admin.lock@example.org", "password": PASSWORD},
-                       REMOTE_ADDR=ip).status_code == 429
+    assert attempt.username == "admin.lock@example.org"
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT - 1
+    assert login(client, "ADMIN.LOCK@example.org", "nope", ip).status_code == 429
+    assert login(client, "admin.lock@example.org", PASSWORD, ip).status_code == 429
+
+
+def test_fresh_addresses_are_never_handed_out_twice():
+    addresses = [fresh_ip() for _ in range(20)]
+    assert len(set(addresses)) == len(addresses)
 
 
 # --- Rate limits of sign-up and password reset -------------------------------------------------------

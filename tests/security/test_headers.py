@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import UserFactory
 
-PAGES = ["/", "/accounts/login/", "/title-finder/", "/admin/login/"]
+PAGES = ["/", "/accounts/login/", "/title-finder/", "/accounts/signup/"]
 
 
 @pytest.mark.django_db

@@ -106,11 +106,12 @@ def test_request_documents_notifies_the_applicant(client, make_case, make_staff,
     mail.outbox.clear()
     login(client, make_staff("wsa"))
     url = reverse("backoffice:case_request_documents", args=[case.public_id])
-    assert client.post(url, {"reason": "other", "note": "", "deadline": "2000-01-01"}).status_code == 400
+    refused = client.post(url, {"request-reason": "other", "request-note": "", "request-deadline": "2000-01-01"})
+    assert refused.status_code == 400
     deadline = (timezone.localdate() + timedelta(days=14)).isoformat()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"reason": "illegible", "note": "Please scan page 2 again.",
-                                     "deadline": deadline})
+        response = client.post(url, {"request-reason": "illegible", "request-note": "Please scan page 2 again.",
+                                     "request-deadline": deadline})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "documents_requested"

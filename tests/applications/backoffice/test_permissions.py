@@ -1,5 +1,7 @@
 """Who may open what in the back office: a matrix per role and office."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -58,7 +60,7 @@ def test_ba_caseworker_cannot_open_a_case_without_a_request_to_the_ba(client, ma
         selectors.case_get(viewer=caseworker, public_id=case.public_id)
     assert excinfo.typename == "Http404"
     # ... nor its documents, decisions or any action on it
-    assert client.post(reverse("backoffice:case_note", args=[case.public_id]), {"body": "x"}).status_code == 404
+    assert client.post(reverse("backoffice:case_note", args=[case.public_id]), {"note-body": "x"}).status_code == 404
     assert client.post(reverse("backoffice:case_claim", args=[case.public_id])).status_code == 404
 
 
@@ -100,15 +102,35 @@ def test_statistics_only_for_supervisors_and_admins(client, make_case, make_staf
     assert client.get(reverse("backoffice:statistics")).status_code == expected
 
 
+def test_the_note_and_the_message_to_the_applicant_are_separate_fields(client, make_case, make_staff):
+    """Clicking the note's label must put the cursor into the note, never into the message to the applicant."""
+    case = make_case()
+    login(client, make_staff("wsa"))
+    page = client.get(detail(case)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    labels = dict(re.findall(r'<label class="kern-label" for="([^"]+)">([^<]+)', page))
+    assert labels["id_message-body"].strip() == "Nachricht an die antragstellende Person"
+    assert labels["id_note-body"].strip() == "Interner Vermerk (nur für Mitarbeitende)"
+    assert 'name="note-body"' in page and 'name="message-body"' in page
+
+    # A note sent with the message's field name is refused and becomes nothing, least of all a message.
+    response = client.post(reverse("backoffice:case_note", args=[case.public_id]), {"message-body": "internal!"})
+    assert response.status_code == 400
+    assert not case.messages.exists()
+    client.post(reverse("backoffice:case_note", args=[case.public_id]), {"note-body": "internal!"})
+    assert [(m.body, m.internal) for m in case.messages.all()] == [("internal!", True)]
+
+
 def test_internal_notes_never_reach_applicant_or_employer(client, make_case, make_staff, offices, settings):
     applicant = UserFactory()
     case = make_case(user=applicant)
     caseworker = make_staff("wsa")
     login(client, caseworker)
     response = client.post(reverse("backoffice:case_note", args=[case.public_id]),
-                           {"body": "Passport photo looks manipulated - check with BVA"})
+                           {"note-body": "Passport photo looks manipulated - check with BVA"})
     assert response.status_code == 302
-    client.post(reverse("backoffice:case_message", args=[case.public_id]), {"body": "Hello from the WSA"})
+    client.post(reverse("backoffice:case_message", args=[case.public_id]), {"message-body": "Hello from the WSA"})
     page = client.get(detail(case)).content.decode()
     assert "Passport photo looks manipulated" in page and "Hello from the WSA" in page
 
@@ -132,7 +154,8 @@ def test_only_wsa_writes_to_the_applicant(client, make_case, make_staff, add_req
     case = make_case("authority_review")
     add_request(case, "ba")
     login(client, make_staff("ba"))
-    assert client.post(reverse("backoffice:case_message", args=[case.public_id]), {"body": "hi"}).status_code == 403
+    message_url = reverse("backoffice:case_message", args=[case.public_id])
+    assert client.post(message_url, {"message-body": "hi"}).status_code == 403
     assert client.post(reverse("backoffice:case_transition", args=[case.public_id, "refer_to_visa_decision"])
                        ).status_code == 403
 
