@@ -122,7 +122,9 @@ class StaffScope:
         return kind in self.office_kinds
 
     def is_supervisor_of_kind(self, kind: str) -> bool:
-        return self.is_admin or any(k == kind and r == Role.SUPERVISOR for _, _, k, r in self.memberships)
+        """A supervisor in an office of this kind: the second pair of eyes on its decisions. The admin is
+        not one: an admin administers, never decides."""
+        return any(k == kind and r == Role.SUPERVISOR for _, _, k, r in self.memberships)
 
     @property
     def is_supervisor(self) -> bool:

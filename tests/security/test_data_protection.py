@@ -95,19 +95,19 @@ def test_the_admin_cannot_add_change_or_delete_audit_records(world, model):
 
 
 def test_every_step_of_a_decision_writes_a_timeline_entry(world):
-    case, admin = world.b.case, world.users["admin"]
-    # B's rejection waits for the second pair of eyes: sent back once, then approved and issued.
-    pending = world.b.pending_decision
-    services.decision_send_back(decision=pending, actor=admin, note="please rephrase")
-    assert Event.objects.filter(case=case, actor=admin, payload__bo="sent_back").exists()
-    Decision.objects.filter(pk=pending.pk).update(status=Decision.Status.AWAITING_APPROVAL)
-    services.decision_approve(decision=pending, actor=admin)
-    issued = Event.objects.get(case=case, kind=EventKind.DECISION)
-    assert issued.actor == admin and issued.payload == {"decision": str(pending.public_id), "outcome": "rejected",
-                                                        "kind": "visa"}
-    # A grant is issued at once and logged with its decider.
+    case = world.b.case
     supervisor = give_totp(UserFactory())
     Membership.objects.create(user=supervisor, organisation=world.offices["visa"], role=Role.SUPERVISOR)
+    # B's rejection waits for the second pair of eyes: sent back once, then approved and issued.
+    pending = world.b.pending_decision
+    services.decision_send_back(decision=pending, actor=supervisor, note="please rephrase")
+    assert Event.objects.filter(case=case, actor=supervisor, payload__bo="sent_back").exists()
+    Decision.objects.filter(pk=pending.pk).update(status=Decision.Status.AWAITING_APPROVAL)
+    services.decision_approve(decision=pending, actor=supervisor)
+    issued = Event.objects.get(case=case, kind=EventKind.DECISION)
+    assert issued.actor == supervisor and issued.payload == {"decision": str(pending.public_id),
+                                                             "outcome": "rejected", "kind": "visa"}
+    # A grant is issued at once and logged with its decider.
     other = services.case_create(person=Person.objects.create(surname="X", nationality="IND"), title_code="18g")
     for transition in ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]:
         services.case_transition(case=other, transition=transition, actor=None)

@@ -57,6 +57,11 @@ STAFF = [
     ("caseworker.visa", "Anna Schulz", "visa-ind", Role.CASEWORKER),
     ("caseworker.abh", "Lena Wagner", "abh-be", Role.CASEWORKER),
     ("caseworker.recognition", "Tobias Richter", "zab", Role.CASEWORKER),
+    # Every office kind has a second pair of eyes for its four-eyes decisions (the admin is none).
+    ("supervisor.ba", "Ute Kraus", "ba", Role.SUPERVISOR),
+    ("supervisor.visa", "Farid Rahimi", "visa-ind", Role.SUPERVISOR),
+    ("supervisor.abh", "Sabine Hoffmann", "abh-be", Role.SUPERVISOR),
+    ("supervisor.recognition", "Peter Neumann", "zab", Role.SUPERVISOR),
 ]
 
 # One path through the lifecycle per target state; demo cases are walked along it.

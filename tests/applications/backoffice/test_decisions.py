@@ -114,6 +114,16 @@ def test_a_rejection_needs_a_second_person(client, visa_case, make_staff):
     assert client.post(approve).status_code == 403
     login(client, ba_supervisor)
     assert client.post(approve).status_code == 404  # the BA does not even see this case
+    admin = make_staff("wsa")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    reauthenticated(login(client, admin))
+    assert client.post(approve).status_code == 403  # an admin administers, never decides
+    with pytest.raises(PermissionDenied):
+        services.decision_approve(decision=decision, actor=admin)
+    with pytest.raises(PermissionDenied):
+        services.decision_send_back(decision=decision, actor=admin)
+    assert list(client.get("/backoffice/").context["awaiting_approval"]) == []
     decision.refresh_from_db()
     assert decision.status == Decision.Status.AWAITING_APPROVAL
 
