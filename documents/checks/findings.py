@@ -68,7 +68,7 @@ CATALOGUE: dict[str, Spec] = {
     "pdf_encrypted": Spec(E, gettext_noop(
         "The PDF is protected by a password and cannot be read. Please upload a copy without a "
         "password.")),
-    "pdf_restricted": Spec(I_, gettext_noop(
+    "pdf_restricted": Spec(W, gettext_noop(
         "The PDF carries usage restrictions. It could be read, but a copy without protection is "
         "preferred.")),
     "pdf_active_content": Spec(E, gettext_noop(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from .errors import PASS_THROUGH
 from .findings import Finding, finding
@@ -167,7 +167,12 @@ def open_pdf(data: bytes, limits: Limits = DEFAULT) -> PdfInfo:
         info.findings.append(finding("file_damaged", evidence="PDF has no pages"))
     elif info.page_count > limits.max_pages:
         info.findings.append(finding("too_many_pages", found=info.page_count, expected=limits.max_pages))
-    active = sorted(set(raw_active_content(data)) | set(structural_active_content(reader)))
+    structural = structural_active_content(reader, limits.max_pdf_objects)
+    if structural is None:
+        info.findings.append(finding("content_too_large", found=f"> {limits.max_pdf_objects:,} objects",
+                                     expected=f"{limits.max_pdf_objects:,} objects"))
+        return info
+    active = sorted(set(raw_active_content(data)) | set(structural))
     if active:
         info.findings.append(finding("pdf_active_content", found=", ".join(active)))
     return info
@@ -315,30 +320,39 @@ def _unescape(name: bytes) -> str:
     return text.decode("latin-1")
 
 
-def structural_active_content(reader: PdfReader, max_objects: int = 5000) -> list[str]:
-    """Walk the catalogue, pages and annotations (bounded) for actions and scripts. A plain
-    ``/OpenAction`` that only sets the view (a destination array) is harmless and ignored."""
+def structural_active_content(reader: PdfReader, max_objects: int = DEFAULT.max_pdf_objects) -> list[str] | None:
+    """Every object of the PDF, those packed into compressed object streams included (which the byte
+    scan cannot read), looked at for actions and scripts, whether anything refers to it or not. None
+    when the file holds more than ``max_objects`` objects: it is refused rather than half checked.
+    A plain ``/OpenAction`` that only sets the view (a destination array) is harmless and ignored."""
     found: set[str] = set()
-    seen: set[int] = set()
-    stack = [reader.trailer]
-    while stack and len(seen) < max_objects:
+    numbers = {idnum for by_number in reader.xref.values() for idnum in by_number}
+    numbers |= set(getattr(reader, "xref_objStm", {}) or {})
+    if len(numbers) > max_objects:
+        return None
+    stack: list = [reader.trailer]
+    for idnum in sorted(numbers):
+        try:
+            stack.append(reader.get_object(idnum))
+        except PASS_THROUGH:
+            raise
+        except Exception:  # noqa: BLE001,S112 - a broken object is not active content
+            continue
+        _walk_direct(stack, found)
+    _walk_direct(stack, found)
+    return sorted(found)
+
+
+def _walk_direct(stack: list, found: set[str]) -> None:
+    """The dictionaries and arrays written inside the objects on the stack; references to other
+    objects are not followed (every object is visited by itself)."""
+    while stack:
         obj = stack.pop()
-        if isinstance(obj, IndirectObject):
-            if obj.idnum in seen:
-                continue
-            seen.add(obj.idnum)
-            try:
-                obj = obj.get_object()
-            except PASS_THROUGH:
-                raise
-            except Exception:  # noqa: BLE001,S112 - a dangling reference is not active content
-                continue
         if isinstance(obj, DictionaryObject):
             _inspect_dict(obj, found)
-            stack.extend(v for k, v in obj.items() if k not in ("/Parent", "/P"))
+            stack.extend(v for v in obj.values() if isinstance(v, DictionaryObject | ArrayObject))
         elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
-    return sorted(found)
+            stack.extend(v for v in obj if isinstance(v, DictionaryObject | ArrayObject))
 
 
 def _inspect_dict(obj: DictionaryObject, found: set[str]) -> None:

@@ -185,6 +185,46 @@ def obfuscated_launch_pdf() -> bytes:
     return text_pdf([["Rechnung"]], extra_catalog=action + " ")
 
 
+def javascript_in_object_stream_pdf(harmless: int = 6000) -> bytes:
+    """A one-page PDF 1.5 whose objects 4 … sit compressed in one object stream: ``harmless`` plain
+    dictionaries, then a JavaScript action that nothing refers to. The byte scan cannot see into the
+    compressed stream, and a walk that stops after a few thousand objects never reaches the script."""
+    head = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
+    packed = [b"<< /Harmless true >>"] * harmless + [b"<< /S /JavaScript /JS (app.alert\\(1\\);) >>"]
+    first_packed = len(head) + 1
+    stream_number = first_packed + len(packed)
+    xref_number = stream_number + 1
+    offsets_in_stream, body = [], b""
+    for obj in packed:
+        offsets_in_stream.append(len(body))
+        body += obj + b"\n"
+    index = b" ".join(b"%d %d" % (first_packed + i, off) for i, off in enumerate(offsets_in_stream)) + b"\n"
+    compressed = zlib.compress(index + body)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, obj in enumerate(head, start=1):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    offsets[stream_number] = len(out)
+    out += (b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (stream_number, len(packed), len(index), len(compressed)) + compressed + b"\nendstream\nendobj\n")
+    rows = [b"\x00" + struct.pack(">IH", 0, 65535)]
+    for number in range(1, xref_number + 1):
+        if number in offsets:
+            rows.append(b"\x01" + struct.pack(">IH", offsets[number], 0))
+        elif number == xref_number:
+            rows.append(b"\x01" + struct.pack(">IH", len(out), 0))
+        else:
+            rows.append(b"\x02" + struct.pack(">IH", stream_number, number - first_packed))
+    table = b"".join(rows)
+    xref_offset = len(out)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+            % (xref_number, xref_number + 1, len(table)) + table + b"\nendstream\nendobj\n")
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)
+
+
 def truncated_pdf() -> bytes:
     data = make_contract_pdf()
     return data[: len(data) // 3]

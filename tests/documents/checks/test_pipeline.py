@@ -23,6 +23,7 @@ HOSTILE = {
     "locked.pdf": (docs.encrypted_pdf(), "pdf_encrypted"),
     "script.pdf": (docs.javascript_pdf(), "pdf_active_content"),
     "launch.pdf": (docs.obfuscated_launch_pdf(), "pdf_active_content"),
+    "packed-script.pdf": (docs.javascript_in_object_stream_pdf(), "pdf_active_content"),
     "broken.png": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "file_damaged"),
     "broken.jpg": (b"\xff\xd8\xff\xe0" + b"\x00" * 40, "file_damaged"),
     "garbage.pdf": (b"%PDF-1.7\n" + bytes(range(256)) * 20, "file_damaged"),

@@ -70,9 +70,10 @@ def test_pdf_with_user_password_is_refused():
     assert not info.usable
 
 
-def test_pdf_with_only_an_owner_password_is_read_and_noted():
+def test_pdf_with_only_an_owner_password_is_read_and_flagged():
     info = limits.open_pdf(docs.encrypted_pdf(user_password=""))
     assert [f.code for f in info.findings] == ["pdf_restricted"]
+    assert info.findings[0].severity == "warning"  # "needs your attention", never "no problems found"
     assert info.usable and info.page_count == 1
 
 
@@ -80,6 +81,25 @@ def test_pdf_javascript_is_refused():
     info = limits.open_pdf(docs.javascript_pdf())
     assert [f.code for f in info.findings] == ["pdf_active_content"]
     assert "JavaScript" in info.findings[0].found
+
+
+def test_javascript_hidden_in_an_object_stream_behind_thousands_of_objects_is_refused():
+    data = docs.javascript_in_object_stream_pdf(harmless=6000)
+    assert b"/JavaScript" not in data  # compressed: the byte scan cannot see it
+    info = limits.open_pdf(data)
+    assert info.page_count == 1
+    assert [f.code for f in info.findings] == ["pdf_active_content"]
+    assert "JavaScript" in info.findings[0].found
+
+
+def test_a_pdf_with_more_objects_than_can_be_checked_is_refused_not_half_checked():
+    data = docs.javascript_in_object_stream_pdf(harmless=50)
+    small = limits.Limits(max_pdf_objects=40)
+    info = limits.open_pdf(data, small)
+    assert [f.code for f in info.findings] == ["content_too_large"]
+    assert not info.usable
+    assert limits.open_pdf(docs.javascript_in_object_stream_pdf(harmless=10), small).findings[0].code == (
+        "pdf_active_content")
 
 
 def test_escaped_launch_action_is_found():
