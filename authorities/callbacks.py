@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import time
 
 from django.conf import settings
@@ -20,6 +22,39 @@ CALLBACK_TYPE = "https://schema.fitko.de/fit-connect/submission-api/callbacks/ne
 
 class CallbackRejected(Exception):
     pass
+
+
+class CallbackMalformed(ValueError):
+    """A correctly signed callback whose body is not the callback format."""
+
+
+# A submission id as the offices issue them (a UUID, or a token of letters, digits, dots and dashes that
+# fits AuthorityRequest.remote_id): nothing else reaches a query.
+_SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+MAX_SUBMISSIONS = 1000
+
+
+def submission_ids(raw_body: bytes) -> list[str]:
+    """The submission ids a verified callback names (``submissions[].submissionId``, and the deprecated
+    ``submissionIds``). CallbackMalformed for anything else: not JSON, nested beyond the parser's depth,
+    ids that are not ids (NUL bytes, numbers, objects, over-long), or more ids than a callback carries."""
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, RecursionError) as exc:
+        raise CallbackMalformed("not JSON") from exc
+    if not isinstance(payload, dict):
+        raise CallbackMalformed("not an object")
+    entries, legacy = payload.get("submissions") or [], payload.get("submissionIds") or []
+    if not isinstance(entries, list) or not isinstance(legacy, list):
+        raise CallbackMalformed("submissions is not a list")
+    if any(not isinstance(entry, dict) or "submissionId" not in entry for entry in entries):
+        raise CallbackMalformed("a submission without an id")
+    ids = [entry["submissionId"] for entry in entries] + legacy
+    if len(ids) > MAX_SUBMISSIONS:
+        raise CallbackMalformed("too many submissions")
+    if any(not isinstance(value, str) or not _SUBMISSION_ID.fullmatch(value) for value in ids):
+        raise CallbackMalformed("a submission id that is no id")
+    return ids
 
 
 def callback_secret() -> str:

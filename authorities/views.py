@@ -3,7 +3,6 @@ appointments at the visa office: the applicant books (applicant portal), the off
 cancels slots (back office). Reads through selectors, writes through services; 404 for what is not
 the viewer's, every staff read of a case's booking in the access log."""
 
-import json
 import logging
 from datetime import date, timedelta
 from itertools import groupby
@@ -16,7 +15,7 @@ from django.utils import formats
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import applicant_required, staff_required
 from applications import selectors as case_selectors
@@ -28,7 +27,7 @@ logger = logging.getLogger("authorities")
 
 
 @staff_required
-@require_GET
+@require_safe
 def request_board(request):
     return render(request, "backoffice/authorities.html", {"board": selectors.authority_board(viewer=request.user),
                                                            "rows": selectors.BOARD_ROWS})
@@ -49,11 +48,8 @@ def callback(request):
         logger.warning("Authority callback rejected: %s", reason)
         return JsonResponse({"detail": "rejected"}, status=403)
     try:
-        payload = json.loads(request.body)
-        entries = payload.get("submissions") or []
-        submission_ids = [entry["submissionId"] for entry in entries]
-        submission_ids += [str(s) for s in payload.get("submissionIds") or []]  # deprecated form
-    except (ValueError, AttributeError, KeyError, TypeError):
+        submission_ids = callbacks.submission_ids(request.body)
+    except callbacks.CallbackMalformed:
         return JsonResponse({"detail": "malformed"}, status=400)
     services.authority_callback_received(submission_ids=submission_ids)
     return HttpResponse(status=200)
@@ -82,7 +78,7 @@ def _when(slot) -> str:
 
 
 @applicant_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_appointment(request, public_id):
     """The free slots of the responsible visa office, one week at a time (the earliest week with a free
     slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
@@ -156,7 +152,7 @@ def _record_booking_reads(user, bookings) -> None:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def appointment_slots(request):
     """The visa office's calendar: publish slots in bulk, the upcoming slots with their bookings."""
     offices = _office_staff(request)
@@ -179,7 +175,7 @@ def appointment_slots(request):
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def appointment_slot_cancel(request, public_id):
     """Cancel a slot (after confirmation): its applicants are told and can book another one."""
     _office_staff(request)

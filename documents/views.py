@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import selectors
 
@@ -18,7 +18,7 @@ def attachment_response(file, *, filename: str, content_type: str) -> FileRespon
 
 
 @login_required
-@require_GET
+@require_safe
 def download(request, public_id):
     document = selectors.document_get(viewer=request.user, public_id=public_id)
     try:
@@ -29,7 +29,7 @@ def download(request, public_id):
 
 
 @login_required
-@require_GET
+@require_safe
 def status(request, public_id):
     """The check state of one document; polled by htmx while the checks run, then it stops."""
     document = selectors.document_get(viewer=request.user, public_id=public_id)

@@ -5,6 +5,8 @@ import secrets
 
 from django.conf import settings
 
+from .errors import bad_request
+
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()" for feature in (
         "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
@@ -43,3 +45,26 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the address, the query or a form field is never valid input, and PostgreSQL refuses
+    it in any text: it ends here as a 400 page instead of a server error deep in a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            return bad_request(request)
+        return self.get_response(request)
+
+
+def _carries_nul(request) -> bool:
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
+        return True
+    if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+        return True
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        return any("\x00" in key or "\x00" in value for key, values in request.POST.lists() for value in values)
+    return False

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "wsa.middleware.RejectNulBytesMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     # Last: turns a django-axes lockout into the lockout page (HTTP 429).
@@ -99,6 +100,7 @@ TEMPLATES = [
         },
     },
 ]
+CSRF_FAILURE_VIEW = "wsa.errors.csrf_failure"
 # Django's form templates, but <select> built in Python (wsa/forms.py: one template per <option> is slow).
 FORM_RENDERER = "wsa.forms.FormRenderer"
 

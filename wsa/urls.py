@@ -12,6 +12,11 @@ admin.site.site_title = _("WSA portal")
 # One sign-in for everyone: the admin's login page sends to the portal's, which asks for the second factor.
 admin.site.login = secure_admin_login(admin.site.login)
 
+handler400 = "wsa.errors.bad_request"
+handler403 = "wsa.errors.permission_denied"
+handler404 = "wsa.errors.page_not_found"
+handler500 = "wsa.errors.server_error"
+
 urlpatterns = [
     path("", public.home, name="home"),
     path("portal/", public.portal_home, name="portal_home"),

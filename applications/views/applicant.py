@@ -23,7 +23,7 @@ from django.utils.http import parse_etags, url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import applicant_required, require_reauthentication
 from documents import selectors as document_selectors
@@ -37,7 +37,7 @@ from ..lifecycle import CaseState, IllegalTransition
 # --- helpers ----------------------------------------------------------------------------------
 
 PREFILL_SESSION_KEY = "wsa_apply_prefill"
-GET_OR_POST = require_http_methods(["GET", "POST"])
+GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _post(request):
@@ -91,7 +91,7 @@ def _announce_uploads(request, stored) -> None:
 # --- Home -------------------------------------------------------------------------------------
 
 @applicant_required
-@require_GET
+@require_safe
 def home(request):
     cases = list(selectors.applicant_case_list(viewer=request.user))
     person = selectors.person_for_user(viewer=request.user)
@@ -106,7 +106,7 @@ def home(request):
 # --- Profile ----------------------------------------------------------------------------------
 
 @applicant_required
-@require_GET
+@require_safe
 def profile(request):
     person = _person(request)
     return render(request, "applicant/profile.html", {
@@ -451,7 +451,7 @@ def apply_new(request):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def apply_resume(request, public_id):
     """Continue a draft where it is incomplete (or at the check page when nothing is missing)."""
     case, elsewhere = _draft_case(request, public_id)
@@ -654,7 +654,7 @@ STEP_VIEWS = {
 
 
 @applicant_required
-@require_GET
+@require_safe
 def apply_done(request, public_id):
     case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
     if case.state == CaseState.DRAFT:
@@ -663,7 +663,7 @@ def apply_done(request, public_id):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def case_receipt(request, public_id):
     """A printable acknowledgement of receipt: what was submitted when, with the documents' hashes."""
     case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
@@ -757,7 +757,7 @@ def _status_fragment(request, case, *, announce: bool) -> str:
 
 
 @applicant_required
-@require_GET
+@require_safe
 def case_detail(request, public_id):
     case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
     document_request = selectors.applicant_document_request(viewer=request.user, case=case)
@@ -769,7 +769,7 @@ def case_detail(request, public_id):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def case_status(request, public_id):
     """The live part of the status page, polled every 5 s. Answers 304 while Case.version is
     unchanged, found by one cheap query that does not load the case."""
@@ -857,7 +857,7 @@ def case_entry(request, public_id):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def case_decisions(request, public_id):
     case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
     return render(request, "applicant/case_decisions.html", {
@@ -866,7 +866,7 @@ def case_decisions(request, public_id):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def decision_download(request, public_id):
     decision = selectors.decision_get(viewer=request.user, public_id=public_id)
     if not decision.pdf:
@@ -904,7 +904,7 @@ def case_withdraw(request, public_id):
 # --- Own data ---------------------------------------------------------------------------------
 
 @applicant_required
-@require_GET
+@require_safe
 def my_data(request):
     return render(request, "applicant/my_data.html", {
         "cases": selectors.applicant_case_list(viewer=request.user),
@@ -912,7 +912,7 @@ def my_data(request):
 
 
 @applicant_required
-@require_GET
+@require_safe
 def data_export(request):
     """All own data as a ZIP (GDPR Art. 15): data.json plus every document and decision PDF. Asks for the
     password again first (someone at an unlocked computer must not carry everything away)."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import require_reauthentication, staff_required
 from accounts.models import OrganisationKind
@@ -263,7 +263,7 @@ def _case(request, public_id):
 
 
 @staff_required
-@require_GET
+@require_safe
 def home(request):
     user = request.user
     scope = selectors.staff_scope(viewer=user)
@@ -301,7 +301,7 @@ def _without_cursor(querydict) -> str:
 
 
 @staff_required
-@require_GET
+@require_safe
 def case_detail(request, public_id):
     return _render_case(request, _case(request, public_id))
 
@@ -392,7 +392,7 @@ def case_note(request, public_id):
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def authority_step_answer(request, public_id, step_id):
     case = _case(request, public_id)
     step = selectors.case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
@@ -416,7 +416,7 @@ def authority_step_answer(request, public_id, step_id):
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def decision_create(request, public_id, kind):
     case = _case(request, public_id)
     decision_kind = DECISION_KINDS.get(kind)
@@ -482,7 +482,7 @@ def decision_send_back(request, public_id, decision_id):
 
 
 @staff_required
-@require_GET
+@require_safe
 def decision_pdf(request, public_id, decision_id):
     case = _case(request, public_id)
     decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
@@ -516,13 +516,13 @@ def _document_response(request, public_id, document_id, *, inline: bool):
 
 
 @staff_required
-@require_GET
+@require_safe
 def document_download(request, public_id, document_id):
     return _document_response(request, public_id, document_id, inline=False)
 
 
 @staff_required
-@require_GET
+@require_safe
 def document_preview(request, public_id, document_id):
     return _document_response(request, public_id, document_id, inline=True)
 
@@ -531,7 +531,7 @@ def document_preview(request, public_id, document_id):
 
 
 @staff_required
-@require_GET
+@require_safe
 def statistics(request):
     if not selectors.staff_scope(viewer=request.user).is_supervisor:
         raise PermissionDenied

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
@@ -35,7 +35,7 @@ from .. import employer_forms as forms
 from .. import rules, selectors, services
 from ..lifecycle import CaseState, IllegalTransition
 
-GET_OR_POST = require_http_methods(["GET", "POST"])
+GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
 
 
@@ -90,7 +90,7 @@ def _filters(request) -> tuple[forms.DashboardFilterForm, selectors.EmployerCase
 # --- Dashboard --------------------------------------------------------------------------------
 
 @employer_required
-@require_GET
+@require_safe
 def home(request):
     organisation = _organisation(request)
     form, filters = _filters(request)
@@ -106,7 +106,7 @@ def home(request):
 
 
 @employer_required
-@require_GET
+@require_safe
 def export_csv(request):
     organisation = _organisation(request)
     _form, filters = _filters(request)
@@ -152,7 +152,7 @@ def register(request):
 
 
 @employer_required
-@require_GET
+@require_safe
 def organisation(request):
     organisation = _organisation(request)
     return render(request, "employer/organisation.html", _context(
@@ -252,7 +252,7 @@ def _accelerated_info(case) -> dict:
 
 
 @employer_required
-@require_GET
+@require_safe
 def case_detail(request, public_id):
     case = _case(request, public_id)
     scope = selectors.case_consent_scope(case=case)
@@ -366,7 +366,7 @@ def case_invite_again(request, public_id):
 
 
 @employer_required
-@require_GET
+@require_safe
 def case_document(request, public_id, document_id):
     case = _case(request, public_id)
     document = selectors.employer_case_document_get(viewer=request.user, case=case, public_id=document_id)
@@ -413,7 +413,7 @@ def bulk(request):
 
 
 @employer_required
-@require_GET
+@require_safe
 def bulk_template(request):
     response = HttpResponse("\ufeff" + forms.bulk_template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="wsa-candidates-template.csv"'

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import finder, rules
 from ..rules.catalogue import STEP_LABELS
@@ -13,7 +13,7 @@ def _answers(request) -> dict:
     return dict(request.session.get(finder.ANSWERS_SESSION_KEY, {}))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step(request, name):
     if name not in finder.STEP_NAMES:
         raise Http404
@@ -37,7 +37,7 @@ def step(request, name):
     })
 
 
-@require_http_methods(["GET"])
+@require_safe
 def result(request):
     answers = _answers(request)
     missing = finder.first_unanswered_step(answers)

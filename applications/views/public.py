@@ -6,18 +6,18 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.selectors import user_home_url_name
 from accounts.services import user_set_language
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "public/home.html")
 
 
-@require_GET
+@require_safe
 def portal_home(request):
     if not request.user.is_authenticated:
         return redirect("account_login")
@@ -34,7 +34,7 @@ def set_language(request):
     return HttpResponseRedirect(target)
 
 
-@require_GET
+@require_safe
 def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -46,7 +46,7 @@ class DecisionCheckForm(forms.Form):
                            help_text=gettext_lazy("The file is only compared with the original and not stored."))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def decision_verify(request, code):
     """Public check of a decision by the code of its QR link: genuine or not, and does a copy match?
 

@@ -84,9 +84,23 @@ def test_a_timestamp_within_five_minutes_is_accepted(client, delivered):
 
 
 @pytest.mark.django_db
-def test_a_well_signed_but_malformed_body_is_a_bad_request(client, delivered):
-    assert post(client, b'{"submissions": [{"no-id": 1}]}').status_code == 400
-    assert post(client, b"not json").status_code == 400
+@pytest.mark.parametrize("body", [
+    b'{"submissions": [{"no-id": 1}]}',
+    b"not json",
+    b"[]",
+    b'{"submissions": {"submissionId": "x"}}',
+    b'{"submissions": [{"submissionId": "\\u0000"}]}',
+    b'{"submissions": [{"submissionId": "abc\\u0000def"}]}',
+    b'{"submissions": [{"submissionId": 17}]}',
+    b'{"submissions": [{"submissionId": {"$gt": ""}}]}',
+    b'{"submissionIds": ["' + b"a" * 500 + b'"]}',
+    b"[" * 50_000 + b"]" * 50_000,
+    b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
+], ids=["no-id", "not-json", "array", "not-a-list", "nul-id", "nul-inside", "number", "object", "long",
+        "deep-array", "deep-object"])
+def test_a_well_signed_but_malformed_body_is_a_bad_request(client, delivered, body):
+    assert post(client, body).status_code == 400
+    assert AuthorityRequest.objects.get(pk=delivered.pk).state != RequestState.ANSWERED
 
 
 @pytest.mark.django_db
