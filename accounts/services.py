@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import socket
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -358,14 +359,28 @@ def webhook_url_validate(url: str) -> str:
         raise ValidationError(_("Enter an https:// URL."), code="scheme")
     if parts.username or parts.password:
         raise ValidationError(_("The URL must not contain a user name or password."), code="credentials")
-    if not getattr(settings, "WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False):
-        try:
-            address = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            address = None
-        if parts.hostname.lower() == "localhost" or (address is not None and not address.is_global):
-            raise ValidationError(_("The URL must point to a public address."), code="private")
+    if not getattr(settings, "WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False) and _names_a_non_public_host(parts.hostname):
+        raise ValidationError(_("The URL must point to a public address."), code="private")
     return url.strip()
+
+
+def _names_a_non_public_host(hostname: str) -> bool:
+    """Whether the host, read as the resolver reads it, is this machine or a non-public address: localhost
+    with or without the root dot and its subdomains, and every spelling of an address that inet_aton
+    accepts (2130706433, 0x7f.0.0.1, 0177.0.0.1, 127.1). Names are resolved again at every delivery."""
+    host = hostname.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or not host:
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    if all(part and (part.isdigit() or part.startswith("0x")) for part in host.split(".")):
+        try:
+            return not ipaddress.ip_address(socket.inet_aton(host)).is_global
+        except OSError:
+            return True  # numeric but no address: nothing a delivery could reach
+    return False
 
 
 @transaction.atomic

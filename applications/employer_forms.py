@@ -312,7 +312,8 @@ class AcceleratedUploadForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Your message to the case team"), max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+                           widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": _("Please write a message.")})
 
 
 class DashboardFilterForm(forms.Form):

@@ -254,7 +254,10 @@ def _accelerated_info(case) -> dict:
 @employer_required
 @require_safe
 def case_detail(request, public_id):
-    case = _case(request, public_id)
+    return _render_case_detail(request, _case(request, public_id))
+
+
+def _render_case_detail(request, case, *, message_form=None, status=200):
     scope = selectors.case_consent_scope(case=case)
     full = scope == ConsentScope.FULL
     return render(request, "employer/case_detail.html", _context(
@@ -270,8 +273,8 @@ def case_detail(request, public_id):
         documents=selectors.employer_case_documents(case=case),
         accelerated_documents=selectors.case_accelerated_documents(case=case) if case.accelerated else None,
         eligibility=selectors.case_eligibility(case=case) if full else None,
-        message_form=forms.MessageForm(),
-    ))
+        message_form=message_form or forms.MessageForm(),
+    ), status=status)
 
 
 @employer_required
@@ -343,11 +346,10 @@ def case_accelerated(request, public_id):
 def case_message(request, public_id):
     case = _case(request, public_id)
     form = forms.MessageForm(data=request.POST)
-    if form.is_valid():
-        services.employer_message_post(case=case, actor=request.user, body=form.cleaned_data["body"])
-        messages.success(request, gettext("Your message was sent to the case team."))
-    else:
-        messages.error(request, gettext("Please write a message."))
+    if not form.is_valid():  # the page again, with the form's own error and the text kept
+        return _render_case_detail(request, case, message_form=form, status=400)
+    services.employer_message_post(case=case, actor=request.user, body=form.cleaned_data["body"])
+    messages.success(request, gettext("Your message was sent to the case team."))
     return redirect(reverse("employer:case_detail", args=[case.public_id]) + "#messages")
 
 

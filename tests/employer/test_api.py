@@ -166,8 +166,14 @@ def test_webhook_urls_are_checked(client, api_token, settings):
     settings.WSA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
     _t, raw = api_token()
     for url in ("http://hr.example.com/x", "https://127.0.0.1/x", "https://localhost/x", "https://10.0.0.1/x",
-                "https://user:pw@hr.example.com/x", "ftp://hr.example.com"):
+                "https://user:pw@hr.example.com/x", "ftp://hr.example.com",
+                # loopback as a resolver also reads it
+                "https://2130706433/x", "https://0x7f.0.0.1/x", "https://0177.0.0.1/x", "https://127.1/x",
+                "https://localhost./x", "https://LOCALHOST/x", "https://api.localhost/x", "https://[::1]/x",
+                "https://[::ffff:127.0.0.1]/x", "https://0/x", "https://169.254.169.254/x", "https://0x0a000001/x"):
         assert post(client, "/api/v1/webhooks", {"url": url}, raw).status_code == 422, url
+    for url in ("https://hr.example.com/x", "https://93.184.216.34/hook", "https://1.1.1.1/x"):
+        assert post(client, "/api/v1/webhooks", {"url": url}, raw).status_code == 201, url
 
 
 @pytest.mark.django_db

@@ -132,3 +132,20 @@ def test_timeline_without_consent_has_state_changes_only(client, member, accepte
     account_services.case_consent_set(case=case, actor=candidate_user, scope="full")
     events = client.get(f"/api/v1/cases/{case.public_id}/events", **bearer(raw)).json()
     assert "message" in [e["kind"] for e in events]
+
+
+@pytest.mark.django_db
+def test_a_message_that_is_too_long_or_empty_says_why_and_keeps_the_text(client, member, accepted_case):
+    case = accepted_case("status")
+    client.force_login(member)
+    client.cookies["django_language"] = "en"
+    url = reverse("employer:case_message", args=[case.public_id])
+    too_long = "Start date? " * 500
+    response = client.post(url, {"body": too_long})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Ensure this value has at most 5000 characters" in page and "Please write a message" not in page
+    assert too_long.strip()[:200] in page  # nothing the person wrote is lost
+    assert not case.messages.exists()
+    response = client.post(url, {"body": "   "})
+    assert response.status_code == 400 and "Please write a message." in response.content.decode()
