@@ -51,3 +51,13 @@ def _cache_per_test(settings):
 
     prefix = f"test-{uuid4().hex[:12]}"
     settings.CACHES = {name: {**config, "KEY_PREFIX": prefix} for name, config in settings.CACHES.items()}
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The order's seed again at the end of the run, where a failure is read, with the command that
+    replays the same order (pytest-randomly prints it at the top too)."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"Test order: random, seed {seed}. Replay this order: make test PYTEST_ARGS='-p randomly "
+            f"--randomly-seed={seed}'")
