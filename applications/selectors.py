@@ -979,13 +979,13 @@ def case_get_for_staff(*, viewer, public_id) -> Case:
 
 
 def case_documents(*, viewer, case: Case):
-    """The documents of a case (its own and the once-only ones of the person), with their findings."""
+    """The documents handed in with a case, with their findings. A document of the person's library is
+    the case's only once it was handed in with it (documents.services.document_reuse copies it)."""
     from documents.models import Document
 
     if case_visibility_filter(viewer=viewer) is None:
         return Document.objects.none()
-    return (Document.objects.filter(Q(case=case) | Q(case__isnull=True, owner_id=case.person_id))
-            .prefetch_related("findings").order_by("-created_at", "-pk"))
+    return Document.objects.filter(case=case).prefetch_related("findings").order_by("-created_at", "-pk")
 
 
 def case_document_get(*, viewer, case: Case, public_id):

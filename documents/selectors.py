@@ -1,6 +1,6 @@
 """Reads of documents. Every function takes the acting user and returns only what they may see.
 
-An applicant sees the documents they own. Staff see the documents of the cases they may read.
+An applicant sees the documents they own. Staff see the documents handed in with the cases they may read.
 Employers do not see an applicant's documents (passport, certificates): they see the case only.
 """
 
@@ -23,11 +23,11 @@ def _visible(*, viewer) -> Q | None:
         return None
     visible = Q(owner__user=viewer)
     if user_is_staff_member(user=viewer):
-        # Staff see the documents of the cases they may read, and the library of those cases' persons.
+        # Staff see the documents the cases they may read carry; never the person's library, which holds
+        # what was not handed in.
         from applications.selectors import case_list
 
-        cases = case_list(viewer=viewer)
-        visible |= Q(case__in=cases.values("pk")) | Q(case__isnull=True, owner_id__in=cases.values("person_id"))
+        visible |= Q(case__in=case_list(viewer=viewer).values("pk"))
     return visible
 
 

@@ -59,5 +59,4 @@ def pytest_terminal_summary(terminalreporter, config):
     seed = getattr(config.option, "randomly_seed", None)
     if isinstance(seed, int):
         terminalreporter.write_line(
-            f"Test order: random, seed {seed}. Replay this order: make test PYTEST_ARGS='-p randomly "
-            f"--randomly-seed={seed}'")
+            f"Test order: random, seed {seed}. Replay this order: make test PYTEST_ARGS='--randomly-seed={seed}'")

@@ -6,12 +6,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
 from applications import selectors, services
 from applications.models import CaseAccess, DocumentRequest
+from documents import selectors as document_selectors
 from documents.models import Document, Finding
 from tests.factories import UserFactory
 
@@ -142,3 +144,22 @@ def test_wsa_moves_the_case_forward(client, make_case, make_staff):
     assert case.state == "authority_review"
     # Not a staff transition: refused.
     assert client.post(reverse("backoffice:case_transition", args=[case.public_id, "withdraw"])).status_code == 403
+
+
+def test_staff_see_only_what_the_case_carries_never_the_persons_library(client, make_case, make_staff):
+    case = make_case("completeness_check")
+    handed_in = make_document(case, name="passport.pdf")
+    library = make_document(case, name="old-payslip.pdf")
+    library.case = None
+    library.save()
+    login(client, make_staff("wsa"))
+    page = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    assert "passport.pdf" in page and "old-payslip.pdf" not in page
+    assert client.get(reverse("backoffice:document_download", args=[case.public_id, handed_in.public_id])
+                      ).status_code == 200
+    for name in ("document_download", "document_preview"):
+        assert client.get(reverse(f"backoffice:{name}", args=[case.public_id, library.public_id])).status_code == 404
+    staff = make_staff("wsa", name="Other")
+    assert document_selectors.document_get(viewer=staff, public_id=handed_in.public_id) == handed_in
+    with pytest.raises(Http404):
+        document_selectors.document_get(viewer=staff, public_id=library.public_id)
