@@ -324,3 +324,34 @@ def test_applicants_have_no_idle_timeout(client, settings):
     session[LAST_ACTIVITY_SESSION_KEY] = int(time.time()) - settings.WSA_STAFF_IDLE_TIMEOUT - 600
     session.save()
     assert client.get("/applicant/").status_code == 200
+
+
+# --- Sign-up does not reveal registered addresses --------------------------------------------------
+
+
+def test_signing_up_with_a_registered_address_costs_the_same_password_hash(client, monkeypatch, settings):
+    """The slow step of a sign-up is hashing the password; a registered address must pay it too, or the
+    response time tells which addresses have an account."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher_class = type(get_hasher())
+    hashed = []
+    original = hasher_class.encode
+
+    def counting_encode(self, *args, **kwargs):
+        hashed.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(hasher_class, "encode", counting_encode)
+
+    def signup(email):
+        hashed.clear()
+        response = client.post(reverse("account_signup"), {"email": email, "password1": "a-long-pass-42x",
+                                                           "password2": "a-long-pass-42x"}, REMOTE_ADDR=fresh_ip())
+        return response, len(hashed)
+
+    verified("taken@example.org")
+    new_response, new_hashes = signup("fresh@example.org")
+    taken_response, taken_hashes = signup("taken@example.org")
+    assert new_hashes >= 1 and taken_hashes == new_hashes
+    assert (new_response.status_code, new_response.url) == (taken_response.status_code, taken_response.url)
