@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from wsa.admin import ReadOnlyModelAdmin
 
+from . import services as account_services
 from .models import Membership, Organisation, User
 
 
@@ -32,10 +33,20 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "city", "country", "ba_company_number", "created_at"]
-    list_filter = ["kind", "country"]
+    list_display = ["name", "kind", "commercial_register_number", "city", "ba_company_number", "created_at",
+                    "verified_at"]
+    list_filter = ["kind", ("verified_at", admin.EmptyFieldListFilter), "country"]
     search_fields = ["name", "commercial_register_number", "ba_company_number", "city"]
-    readonly_fields = ["public_id", "created_at"]
+    readonly_fields = ["public_id", "created_at", "verified_at", "verified_by", "verification_note"]
+    actions = ["verify"]
+
+    @admin.action(description=_("Mark as verified: register entry and BA company number checked"))
+    def verify(self, request, queryset):
+        for organisation in queryset.filter(verified_at__isnull=True):
+            account_services.organisation_verify(
+                organisation=organisation, actor=request.user,
+                note=f"Commercial register entry and BA company number checked by {request.user.email}")
+        self.message_user(request, _("The organisations are verified and may send invitations."), messages.SUCCESS)
 
 
 @admin.register(Membership)

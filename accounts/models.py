@@ -96,6 +96,12 @@ class Organisation(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An employer that registered itself may not send invitations in the portal's name until an admin
+    # has checked its commercial register entry (anyone can type a known firm's name and number).
+    verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("verified by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    verification_note = models.CharField(_("how it was verified"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -121,6 +121,39 @@ class InvitationError(EmployerError):
         super().__init__(self.MESSAGES[code], code=code)
 
 
+def invitations_allowed(*, organisation: Organisation, count: int = 1) -> None:
+    """Whether the organisation may send ``count`` more invitations in the portal's name now: only a
+    verified employer (organisation_verify), and at most WSA_INVITATIONS_PER_HOUR of all kinds per hour
+    (an owner's account in the wrong hands must not mail hundreds of people)."""
+    if organisation.verified_at is None:
+        raise EmployerError(_("Your organisation has not been verified yet. You can send invitations once the "
+                              "WSA has checked its commercial register entry, usually within one working day."),
+                            code="unverified")
+    limit = int(getattr(settings, "WSA_INVITATIONS_PER_HOUR", 100))
+    since = timezone.now() - timedelta(hours=1)
+    sent = (CandidateInvitation.objects.filter(organisation=organisation, created_at__gte=since).count()
+            + MemberInvitation.objects.filter(organisation=organisation, created_at__gte=since).count())
+    if sent + count > limit:
+        raise EmployerError(ngettext(
+            "Your organisation can send at most %(limit)d invitation an hour. Please try again later.",
+            "Your organisation can send at most %(limit)d invitations an hour. Please try again later.",
+            limit) % {"limit": limit}, code="rate_limited")
+
+
+@transaction.atomic
+def organisation_verify(*, organisation: Organisation, actor, note: str) -> Organisation:
+    """An admin confirms that the organisation is who it says it is (its commercial register entry and
+    BA company number checked against the register's data); from then on it may send invitations."""
+    if not (actor.is_staff and actor.has_perm("accounts.change_organisation")):
+        raise PermissionDenied(gettext("Only an administrator can verify an organisation."))
+    if not note.strip():
+        raise EmployerError(_("Say how the organisation was verified."), code="note")
+    Organisation.objects.filter(pk=organisation.pk).update(verified_at=timezone.now(), verified_by=actor,
+                                                           verification_note=note.strip()[:500])
+    organisation.refresh_from_db()
+    return organisation
+
+
 def invitation_days(kind: str) -> int:
     if kind == "member":
         return int(getattr(settings, "WSA_MEMBER_INVITATION_DAYS", 7))
@@ -225,6 +258,7 @@ def member_invitation_create(*, organisation: Organisation, actor, email: str,
     _require_owner(organisation=organisation, actor=actor)
     if role not in (Role.EMPLOYER_MEMBER, Role.EMPLOYER_OWNER):
         raise ValueError("An invitation is for an employer owner or member.")
+    invitations_allowed(organisation=organisation)
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise EmployerError(_("This person is already a member of the organisation."), code="member")

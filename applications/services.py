@@ -791,9 +791,10 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     from datetime import timedelta
 
     from accounts.models import CandidateInvitation
-    from accounts.services import EmployerError, invitation_days, invitation_send_on_commit
+    from accounts.services import EmployerError, invitation_days, invitation_send_on_commit, invitations_allowed
 
     _require_employer_member(organisation=case.employer, actor=actor)
+    invitations_allowed(organisation=case.employer)
     locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     if locked.person.user_id is not None:
         raise EmployerError(gettext("The candidate has already accepted the invitation."), code="accepted")
@@ -939,6 +940,10 @@ def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
 @transaction.atomic
 def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
     """Starts one case per row (keyword arguments of employer_case_start), all or nothing."""
+    from accounts.services import invitations_allowed
+
+    _require_employer_member(organisation=organisation, actor=actor)
+    invitations_allowed(organisation=organisation, count=len(rows))
     return [employer_case_start(organisation=organisation, actor=actor, **row)[0] for row in rows]
 
 

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from applications.models import Case, Employment, Person
@@ -28,6 +29,9 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     kind = OrganisationKind.EMPLOYER
     name = factory.Sequence(lambda n: f"Firma {n} GmbH")
+    # Verified, as every organisation of the tests' worlds is; an employer that registers itself through
+    # the portal is not (accounts.services.organisation_register).
+    verified_at = factory.LazyFunction(timezone.now)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -145,8 +145,9 @@ def register(request):
             form.add_error("ba_company_number", str(exc))
         else:
             request.session[ORGANISATION_SESSION_KEY] = str(organisation.public_id)
-            messages.success(request, gettext("Your organisation is registered. You can now start cases and "
-                                              "invite colleagues."))
+            messages.success(request, gettext("Your organisation is registered. The WSA now checks its commercial "
+                                              "register entry; once that is done you can start cases and invite "
+                                              "colleagues."))
             return redirect("employer:home")
     return render(request, "employer/register.html", {"form": form})
 

@@ -2,10 +2,12 @@
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
+from applications import services
 from tests.auth import give_totp
 
 from .conftest import verified_user
@@ -137,3 +139,72 @@ def test_non_employers_get_403(client):
     client.force_login(verified_user())
     for name in ("employer:home", "employer:case_new", "employer:bulk", "employer:organisation"):
         assert client.get(reverse(name)).status_code == 403
+
+
+# --- Verification before invitations, and a cap on invitations -------------------------------------
+
+
+@pytest.fixture
+def impostor(client):
+    """Someone who registers a well-known employer's name and register number as their own."""
+    user = give_totp(verified_user(preferred_language="en"))
+    client.force_login(user)
+    client.post(reverse("employer:register"),
+                {**VALID, "name": "Muster Software GmbH", "ba_company_number": "11112222"})
+    return user, Organisation.objects.get(ba_company_number="11112222")
+
+
+@pytest.mark.django_db
+def test_a_self_registered_organisation_cannot_invite_until_an_admin_verified_it(client, impostor, start_case):
+    user, organisation = impostor
+    assert organisation.verified_at is None
+    page = client.get(reverse("employer:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your organisation is being verified" in page
+    with pytest.raises(account_services.EmployerError) as refused:
+        start_case(org=organisation, actor=user)
+    assert refused.value.code == "unverified"
+    with pytest.raises(account_services.EmployerError):
+        account_services.member_invitation_create(organisation=organisation, actor=user, email="a@example.org")
+    assert not MemberInvitation.objects.exists() and not mail.outbox
+    # Through the portal's form, too: the page says why and nothing is sent.
+    response = client.post(reverse("employer:member_invite"), {"email": "colleague@example.org",
+                                                               "role": "employer_member"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "has not been verified yet" in response.content.decode()
+    assert not MemberInvitation.objects.exists() and not mail.outbox
+
+
+@pytest.mark.django_db
+def test_the_admin_verifies_with_a_note_and_then_invitations_go_out(client, impostor, start_case,
+                                                                     django_capture_on_commit_callbacks):
+    user, organisation = impostor
+    applicant = verified_user()
+    with pytest.raises(PermissionDenied):
+        account_services.organisation_verify(organisation=organisation, actor=applicant, note="looked fine")
+    admin_user = give_totp(verified_user(is_staff=True, is_superuser=True))
+    with pytest.raises(account_services.EmployerError):
+        account_services.organisation_verify(organisation=organisation, actor=admin_user, note="  ")
+    client.force_login(admin_user)
+    response = client.post("/admin/accounts/organisation/", {"action": "verify", "_selected_action": [organisation.pk]})
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.verified_at is not None and organisation.verified_by == admin_user
+    assert "checked" in organisation.verification_note
+    with django_capture_on_commit_callbacks(execute=True):
+        case, invitation = start_case(org=organisation, actor=user)
+    assert invitation.email == "priya.sharma@example.org" and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_invitations_are_capped_per_hour_and_a_bulk_upload_is_refused_whole(settings, owner, organisation,
+                                                                           start_case):
+    settings.WSA_INVITATIONS_PER_HOUR = 3
+    rows = [{"given_names": "A", "surname": f"B{i}", "email": f"c{i}@example.org", "employment": {},
+             "title_code": "18g"} for i in range(4)]
+    with pytest.raises(account_services.EmployerError) as refused:
+        services.employer_bulk_start(organisation=organisation, actor=owner, rows=rows)
+    assert refused.value.code == "rate_limited" and "3 invitations an hour" in str(refused.value)
+    for i in range(3):
+        start_case(email=f"person{i}@example.org")
+    with pytest.raises(account_services.EmployerError) as refused:
+        start_case(email="fourth@example.org")
+    assert refused.value.code == "rate_limited"

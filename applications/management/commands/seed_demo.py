@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
 from accounts.services import case_consent_set, membership_grant
@@ -156,6 +157,10 @@ class Command(BaseCommand):
                 organisation.street = "Friedrichstraße 100"
                 organisation.postal_code = "10117"
                 organisation.save()
+            if organisation.verified_at is None:
+                organisation.verified_at = timezone.now()
+                organisation.verification_note = "Demo data: no register entry was checked."
+                organisation.save(update_fields=["verified_at", "verification_note"])
             if authority_kind:
                 Authority.objects.get_or_create(
                     organisation=organisation, defaults={"kind": authority_kind, "name": name, **jurisdiction}

@@ -45,6 +45,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, User
 from applications.lifecycle import CaseState
@@ -902,7 +903,8 @@ class Command(BaseCommand):
                                                     name__startswith="Seed-Arbeitgeber ").values_list("name", "pk"))
         names = [f"Seed-Arbeitgeber {i:04d} GmbH" for i in range(wanted)]
         new = [Organisation(kind=OrganisationKind.EMPLOYER, name=name, legal_form="GmbH", city="Berlin",
-                            ba_company_number=f"{70000000 + i}")
+                            ba_company_number=f"{70000000 + i}", verified_at=timezone.now(),
+                            verification_note="Benchmark data")
                for i, name in enumerate(names) if name not in existing]
         for organisation in Organisation.objects.bulk_create(new, batch_size=1000):
             existing[organisation.name] = organisation.pk
