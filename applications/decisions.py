@@ -11,11 +11,13 @@ certificate are generated into var/signing/ on first use. In production without 
 issued unsigned (and a warning is logged): the hash and the verification page still hold.
 """
 
+import asyncio
 import hashlib
 import logging
 import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -283,5 +285,17 @@ def sign_pdf(data: bytes, *, reason: str = "Bescheid", location: str = "Deutschl
     writer = IncrementalPdfFileWriter(BytesIO(data))
     meta = signers.PdfSignatureMetadata(field_name="WSASeal", subfilter=SigSeedSubFilter.PADES,
                                         reason=reason, location=location, md_algorithm="sha256")
-    output = signers.sign_pdf(writer, meta, signer=signer)
+    output = _run_to_completion(signers.async_sign_pdf(writer, meta, signer=signer))
     return output.getvalue(), True
+
+
+def _run_to_completion(coroutine):
+    """Runs pyHanko's signing coroutine in this thread, or in a thread of its own where this one already
+    runs an event loop (an async server, or a browser test driving the page): asyncio.run refuses to
+    nest, and pyHanko's synchronous sign_pdf is only asyncio.run around the same coroutine."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -1,6 +1,7 @@
 """Decisions: grant at once, rejection only after a second person approves (four-eyes), the PDF in
 German (and English for English procedures), the seal, and the public verification page."""
 
+import asyncio
 from io import BytesIO
 
 import pytest
@@ -10,8 +11,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts.models import Role
-from applications import services
+from applications import decisions, services
 from applications.models import Decision
+from documents.testing.documents import make_contract_pdf
 from tests.auth import reauthenticated
 
 from .conftest import login
@@ -227,3 +229,15 @@ def test_the_qr_code_and_verification_link_are_on_the_pdf(visa_case, make_staff,
     assert f"https://wsa.example/verify/{decision.verification_code}/" in text
     reader = PdfReader(BytesIO(pdf_bytes(decision)))
     assert any("/XObject" in (page.get("/Resources") or {}) for page in reader.pages)  # the QR image
+
+
+def test_a_decision_is_sealed_also_where_the_thread_runs_an_event_loop():
+    """An async server (or a browser test in the same process) runs an event loop in the request's
+    thread; sealing must not depend on there being none."""
+
+    async def seal_inside_a_running_loop():
+        return decisions.sign_pdf(make_contract_pdf())
+
+    sealed, signed = asyncio.run(seal_inside_a_running_loop())
+    assert signed and b"/ByteRange" in sealed
+    assert decisions.sign_pdf(make_contract_pdf())[1]
