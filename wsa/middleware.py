@@ -4,6 +4,7 @@
 import secrets
 
 from django.conf import settings
+from django.http import JsonResponse
 
 from .errors import bad_request
 
@@ -48,14 +49,16 @@ class SecurityHeadersMiddleware:
 
 
 class RejectNulBytesMiddleware:
-    """A NUL byte in the address, the query or a form field is never valid input, and PostgreSQL refuses
-    it in any text: it ends here as a 400 page instead of a server error deep in a query."""
+    """A NUL byte in the address, the query, a form field or a JSON body is never valid input, and
+    PostgreSQL refuses it in any text: it ends here as a 400 page instead of a server error deep in a query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if _carries_nul(request):
+            if request.path.startswith(("/api/", "/authorities/callback/")):
+                return JsonResponse({"detail": "NUL bytes are not allowed in any input."}, status=400)
             return bad_request(request)
         return self.get_response(request)
 
@@ -65,6 +68,10 @@ def _carries_nul(request) -> bool:
         return True
     if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
         return True
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.content_type == "application/x-www-form-urlencoded":
         return any("\x00" in key or "\x00" in value for key, values in request.POST.lists() for value in values)
+    if request.content_type == "application/json":  # the HR API; written as an escape or as the byte itself
+        return b"\\u0000" in request.body or b"\x00" in request.body
     return False

@@ -19,7 +19,12 @@ def browser():
     return client
 
 
-@pytest.mark.parametrize("url", ["/verify/%00/", "/api/v1/cases?q=%00", "/title-finder/?step=%00",
+def test_a_nul_byte_for_the_api_is_a_bad_request_in_json(browser):
+    response = browser.get("/api/v1/cases?q=%00")
+    assert response.status_code == 400 and response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/verify/%00/", "/title-finder/?step=%00",
                                  "/%00", "/backoffice/?q=a%00b", "/applicant/?x%00=1"])
 def test_a_nul_byte_anywhere_in_the_address_is_a_bad_request_page(browser, url):
     response = browser.get(url)
@@ -84,3 +89,9 @@ def test_the_500_page_is_the_portals_and_falls_back_to_a_plain_one(browser, monk
         response = errors.server_error(request)
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode() and 'href="/"' in response.content.decode()
+
+
+@pytest.mark.parametrize("body", [b'{"url": "https://x\\u0000.example"}', b'{"email": "a\x00b"}'])
+def test_a_nul_byte_in_a_json_body_is_a_bad_request(browser, body):
+    response = browser.post("/api/v1/webhooks", body, content_type="application/json")
+    assert response.status_code == 400 and response.json() == {"detail": "NUL bytes are not allowed in any input."}
