@@ -1,7 +1,7 @@
 """Login protection shared by allauth, django-axes and the HR API: one notion of the client's
 address, the login name django-axes counts failures for, and the throttle of failed API tokens.
 
-See docs/SECURITY.md for the numbers and how to change them.
+See docs/security.md for the numbers and how to change them.
 """
 
 from __future__ import annotations
@@ -30,29 +30,40 @@ def axes_username(request, credentials) -> str:
 
 
 # --- HR API: failed token attempts ----------------------------------------------------------------
+# Failures count twice: for the client's address and for the address together with the token's prefix
+# (the part before the secret that names a token). A failure is answered 429 once either count is used
+# up; a valid token is refused only while its own prefix is under attack from that address, so the
+# valid tokens of other systems behind the same address (a shared NAT) keep working.
 
 API_FAILURE_KEY = "wsa:api-auth-failures:{ip}"
+API_PREFIX_FAILURE_KEY = "wsa:api-auth-failures:{ip}:{prefix}"
 
 
-def _api_key(request) -> str:
-    return API_FAILURE_KEY.format(ip=client_ip(request) or "unknown")
+def _api_keys(request, prefix: str) -> tuple[str, str]:
+    ip = client_ip(request) or "unknown"
+    return API_FAILURE_KEY.format(ip=ip), API_PREFIX_FAILURE_KEY.format(ip=ip, prefix=prefix[:16])
 
 
-def api_auth_blocked(request) -> bool:
-    """True while the client's address has used up its failed token attempts of the current window."""
-    return int(cache.get(_api_key(request)) or 0) >= settings.WSA_API_AUTH_FAILURE_LIMIT
+def api_auth_blocked(request, *, prefix: str, token_valid: bool) -> bool:
+    """True while the client's address has used up its failed attempts of the current window: for the
+    token's prefix, and (for a token that does not authenticate) for the address as a whole."""
+    address_key, prefix_key = _api_keys(request, prefix)
+    limit = settings.WSA_API_AUTH_FAILURE_LIMIT
+    if int(cache.get(prefix_key) or 0) >= limit:
+        return True
+    return not token_valid and int(cache.get(address_key) or 0) >= limit
 
 
-def api_auth_failed(request) -> int:
-    """Counts one failed token attempt of the client's address; the window starts with the first failure."""
-    key = _api_key(request)
-    if cache.add(key, 1, timeout=settings.WSA_API_AUTH_FAILURE_WINDOW):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=settings.WSA_API_AUTH_FAILURE_WINDOW)
-        return 1
+def api_auth_failed(request, *, prefix: str) -> None:
+    """Counts one failed token attempt of the client's address, and of the address with that prefix;
+    each window starts with its first failure."""
+    for key in _api_keys(request, prefix):
+        if cache.add(key, 1, timeout=settings.WSA_API_AUTH_FAILURE_WINDOW):
+            continue
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=settings.WSA_API_AUTH_FAILURE_WINDOW)
 
 
 # --- Login lockout (django-axes) ------------------------------------------------------------------

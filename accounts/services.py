@@ -351,12 +351,20 @@ def api_token_revoke(*, token: ApiToken, actor) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    """The active token for `raw`, or None. Lookup by prefix, SHA-256 compared in constant time."""
+def api_token_prefix(raw: str) -> str:
+    """The prefix that names a token (``wsa_<prefix>_<secret>``), or "" for anything not of that form."""
     parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_TOKEN_PREFIX or not parts[1] or len(parts[1]) > 16:
+        return ""
+    return parts[1]
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The active token for `raw`, or None. Lookup by prefix, SHA-256 compared in constant time."""
+    prefix = api_token_prefix(raw)
+    if not prefix:
         return None
-    token = ApiToken.objects.select_related("organisation").filter(prefix=parts[1]).first()
+    token = ApiToken.objects.select_related("organisation").filter(prefix=prefix).first()
     if token is None:
         # Spend the same work as for a known prefix, so timing does not tell prefixes apart.
         hmac.compare_digest(_token_hash(raw), "0" * 64)

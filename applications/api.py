@@ -47,12 +47,16 @@ state, next step and deadlines only; `candidate` is then `null`.
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        # An address that keeps sending wrong tokens is refused for a while (accounts.security).
-        if api_auth_blocked(request):
-            raise HttpError(429, gettext("Too many failed attempts. Please try again later."))
+        # An address that keeps sending wrong tokens is refused for a while (accounts.security); the check
+        # follows the lookup, so that a valid token of another system behind the same address still works.
         api_token = account_services.api_token_authenticate(raw=token)
+        prefix = account_services.api_token_prefix(token)
+        blocked = api_auth_blocked(request, prefix=prefix, token_valid=api_token is not None)
         if api_token is None:
-            api_auth_failed(request)
+            api_auth_failed(request, prefix=prefix)
+        if blocked:
+            raise HttpError(429, gettext("Too many failed attempts. Please try again later."))
+        if api_token is None:
             return None
         request.api_token = api_token
         return api_token

@@ -15,7 +15,7 @@
 The documents' stored files are removed once the transaction commits (documents.services.documents_remove).
 
 Both run daily from Celery beat (applications.tasks) and as management commands with ``--dry-run``,
-which only reports what would happen. See docs/SECURITY.md.
+which only reports what would happen. See docs/security.md.
 """
 
 from __future__ import annotations

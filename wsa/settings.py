@@ -154,7 +154,7 @@ SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
 # A staff session ends after this many seconds without a request (accounts.middleware).
 WSA_STAFF_IDLE_TIMEOUT = env.int("WSA_STAFF_IDLE_TIMEOUT", default=30 * 60)
 
-# --- Login protection (docs/SECURITY.md) ------------------------------------------------------
+# --- Login protection (docs/security.md) ------------------------------------------------------
 # Behind a reverse proxy set this to the number of proxies you run, so that allauth, django-axes and
 # the API throttle see the client's address (X-Forwarded-For); 0 trusts no header (REMOTE_ADDR).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("WSA_TRUSTED_PROXY_COUNT", default=0)
@@ -380,7 +380,7 @@ vars().setdefault("CELERY_BEAT_SCHEDULE", {})["accounts-webhooks-sweep"] = {
     "task": "accounts.tasks.webhook_sweep", "schedule": 60.0,
 }
 
-# --- Retention (applications/retention.py, docs/SECURITY.md) -----------------------------------
+# --- Retention (applications/retention.py, docs/security.md) -----------------------------------
 # Storage limitation (Art. 5(1)(e) GDPR): a draft nobody touched for 180 days is deleted with the
 # documents uploaded for it.
 WSA_DRAFT_RETENTION_DAYS = env.int("WSA_DRAFT_RETENTION_DAYS", default=180)
