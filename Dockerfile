@@ -13,4 +13,4 @@ RUN make assets && python manage.py compilemessages -v0 --ignore=node_modules \
 RUN useradd --create-home wsa && mkdir -p /app/var && chown -R wsa /app/var
 USER wsa
 EXPOSE 8000
-CMD ["gunicorn", "wsa.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "wsa.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]

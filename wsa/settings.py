@@ -118,6 +118,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _session_options = env.str("DATABASE_SESSION_OPTIONS", default="-c random_page_cost=1.1 -c jit=off")
     if _session_options:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = _session_options
+    # A bounded pool of connections per process (psycopg 3's pool): a burst of requests waits for a free
+    # connection instead of opening one each and exhausting PostgreSQL's max_connections. Size it so
+    # that processes x DATABASE_POOL_MAX_SIZE stays below max_connections. 0: no pool.
+    _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+    if _pool_size > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": _pool_size, "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0)}
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------

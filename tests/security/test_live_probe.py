@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Probe-Password-2026!"
 CALLBACK_SECRET = secrets.token_hex(32)
 BAD_VALUES = ["\x00", "x" * 3000, "-1"]
+WORKERS, THREADS, POOL_SIZE = 2, 4, 2
 
 
 def _free_port() -> int:
@@ -66,7 +67,8 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
                         f"{db['NAME']}",
         "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
         "WSA_AUTHORITY_CALLBACK_SECRET": CALLBACK_SECRET,
-        "EMAIL_URL": "consolemail://", "REDIS_URL": "", "CELERY_BROKER_URL": "", "CONN_MAX_AGE": "0",
+        "EMAIL_URL": "consolemail://", "REDIS_URL": "", "CELERY_BROKER_URL": "",
+        "DATABASE_POOL_MAX_SIZE": str(POOL_SIZE),
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -76,7 +78,7 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "wsa.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "2", "--timeout", "60"], cwd=ROOT, env=env, stdout=out,
+             "--workers", str(WORKERS), "--threads", str(THREADS), "--timeout", "60"], cwd=ROOT, env=env, stdout=out,
             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -248,6 +250,41 @@ def test_an_admin_cannot_approve_a_rejection(live, production_hashers):
     assert response.status_code == 403
     decision.refresh_from_db()
     assert decision.status == Decision.Status.AWAITING_APPROVAL
+
+
+def test_a_burst_of_clients_gets_answers_within_a_bounded_number_of_connections(live):
+    """Two hundred requests from sixteen clients at once: every one answered, none 5xx, and PostgreSQL
+    never sees more than workers x pool size connections of the portal (runserver opened one a request)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    database = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        test_backend = cursor.fetchone()[0]
+    peak, done = [0], []
+
+    def watch():
+        try:
+            with connection.cursor() as cursor:
+                while not done:
+                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                                   "AND pid NOT IN (pg_backend_pid(), %s)", [database, test_backend])
+                    peak[0] = max(peak[0], cursor.fetchone()[0])
+                    time.sleep(0.01)
+        finally:
+            connection.close()
+
+    def fetch(i):
+        path = ("/", "/title-finder/", "/healthz", "/accounts/login/")[i % 4]
+        return requests.get(live + path, headers={"X-Forwarded-Proto": "https"}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=17) as pool:
+        watcher = pool.submit(watch)
+        codes = list(pool.map(fetch, range(200)))
+        done.append(True)
+        watcher.result()
+    assert all(code < 500 for code in codes) and len(codes) == 200
+    assert 0 < peak[0] <= WORKERS * POOL_SIZE
 
 
 # --- The sweep -------------------------------------------------------------------------------------------

@@ -14,9 +14,12 @@ PROBE = (
     "'db': s.DATABASES['default']['ENGINE'], 'db_name': str(s.DATABASES['default']['NAME']),"
     "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL, 'email': s.EMAIL_BACKEND,"
     "'storage': s.STORAGES['default']['BACKEND'], 'cache': s.CACHES['default']['BACKEND'],"
-    "'transport': s.WSA_AUTHORITY_TRANSPORT, 'debug': s.DEBUG}))"
+    "'transport': s.WSA_AUTHORITY_TRANSPORT, 'debug': s.DEBUG,"
+    "'pool': s.DATABASES['default'].get('OPTIONS', {}).get('pool'),"
+    "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE']}))"
 )
-SERVICE_VARIABLES = ["DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME",
+SERVICE_VARIABLES = ["DATABASE_URL", "DATABASE_POOL_MAX_SIZE", "WSA_CLAMD_ADDRESS",
+                     "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME",
                      "CELERY_TASK_ALWAYS_EAGER", "DJANGO_ENV", "SECRET_KEY",
                      # set for the browser tests in this process; never part of a real deployment
                      "DJANGO_ALLOW_ASYNC_UNSAFE"]
@@ -59,6 +62,14 @@ def test_real_services_by_environment():
     assert resolved["cache"].endswith("RedisCache")
 
 
+def test_a_bounded_connection_pool_by_environment():
+    resolved = resolve(DATABASE_URL="postgres://wsa:pw@db.example:5432/wsa", DATABASE_POOL_MAX_SIZE="4",
+                       DJANGO_ENV="production", SECRET_KEY="k" * 60, ALLOWED_HOSTS="wsa.example")
+    assert resolved["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
+    assert resolved["conn_max_age"] == 0  # Django refuses persistent connections beside a pool
+    assert resolve(DATABASE_URL="postgres://wsa:pw@db.example:5432/wsa")["pool"] is None
+
+
 def test_separate_broker_url_wins_over_redis_url():
     resolved = resolve(REDIS_URL="redis://cache.example:6379/0", CELERY_BROKER_URL="amqp://guest@mq.example//")
     assert resolved["broker"] == "amqp://guest@mq.example//"
@@ -82,3 +93,9 @@ def test_production_deploy_check_is_clean():
                             cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
+    # Without a virus scanner the check says so plainly; with one it is silent.
+    assert "wsa.I001" in result.stdout + result.stderr and "NOT scanned for viruses" in result.stdout + result.stderr
+    env["WSA_CLAMD_ADDRESS"] = "tcp://clamav:3310"
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "wsa.I001" not in result.stdout + result.stderr
