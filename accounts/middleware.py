@@ -21,6 +21,7 @@ from .services import LANGUAGE_SESSION_KEY
 # Paths where staff see other people's data and therefore must have a second factor.
 STAFF_AREAS = ("/backoffice/", "/admin/")
 STAFF_AREA_EXEMPT = ("/admin/logout/",)
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Employer owners create API tokens and webhook secrets and manage colleagues here.
 EMPLOYER_AREA = "/employer/"
 
@@ -40,7 +41,8 @@ class UserLanguageMiddleware:
 
 class StaffMFARequiredMiddleware:
     """Staff may not reach /backoffice/ or /admin/, and employer owners not /employer/, unless this very
-    session passed a second factor: without a TOTP authenticator they are sent to set one up; with one,
+    session passed a second factor: without an authenticator app or security key they are sent to set
+    one up; with one,
     a session that signed in with the password alone (or got its role after signing in) is asked for
     the code. Having an authenticator is not enough: the session must have used it."""
 
@@ -50,10 +52,10 @@ class StaffMFARequiredMiddleware:
     def __call__(self, request):
         if not request.user.is_authenticated or not self._second_factor_required(request):
             return self.get_response(request)
-        if _has_totp(request.user):
+        if _has_second_factor(request.user):
             if session_passed_second_factor(request):
                 return self.get_response(request)
-            messages.info(request, _("Please confirm it is you with the code from your authenticator app."))
+            messages.info(request, _("Please confirm it is you with your authenticator app or security key."))
             return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         if request.path.startswith(EMPLOYER_AREA):
             text = _("Owners of an organisation need two-factor authentication. Please set up an "
@@ -89,8 +91,9 @@ def _is_staff(request) -> bool:
     return staff
 
 
-def _has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+def _has_second_factor(user) -> bool:
+    """An authenticator app or a security key (recovery codes only back these up)."""
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 
 # Session keys of the idle timeout: {"u": user pk, "s": is staff} and the last activity (unix time).

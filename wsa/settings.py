@@ -152,7 +152,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[WSA] "
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP), a security key or passkey (WebAuthn), and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# WebAuthn needs HTTPS; only development on http://localhost may skip the origin check.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG and not PRODUCTION)
 MFA_TOTP_ISSUER = "WSA-Portal"
 # Staff work with passports and decisions: they may not reach a staff area without a second factor.
 WSA_STAFF_MFA_REQUIRED = env.bool("WSA_STAFF_MFA_REQUIRED", default=True)

@@ -144,3 +144,12 @@ def test_a_second_factor_recorded_for_another_user_does_not_count(client, casewo
 def test_a_signed_in_non_admin_is_refused_at_the_admin_login(client):
     client.force_login(UserFactory())
     assert client.get("/admin/login/").status_code == 403
+
+
+def test_a_security_key_alone_is_a_second_factor(client, caseworker):
+    Authenticator.objects.create(user=caseworker, type=Authenticator.Type.WEBAUTHN,
+                                 data={"name": "Office key", "credential": {}})
+    force_login_password_only(client, caseworker)
+    assert client.get("/backoffice/").url.startswith(reverse("mfa_reauthenticate"))  # not "set one up"
+    client.force_login(caseworker)
+    assert client.get("/backoffice/").status_code == 200
