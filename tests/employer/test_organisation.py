@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
@@ -200,7 +201,7 @@ def test_invitations_are_capped_per_hour_and_a_bulk_upload_is_refused_whole(sett
     settings.WSA_INVITATIONS_PER_HOUR = 3
     rows = [{"given_names": "A", "surname": f"B{i}", "email": f"c{i}@example.org", "employment": {},
              "title_code": "18g"} for i in range(4)]
-    with pytest.raises(account_services.EmployerError) as refused:
+    with pytest.raises(account_services.EmployerError) as refused, translation.override("en"):
         services.employer_bulk_start(organisation=organisation, actor=owner, rows=rows)
     assert refused.value.code == "rate_limited" and "3 invitations an hour" in str(refused.value)
     for i in range(3):

@@ -96,6 +96,7 @@ MATRIX: dict[str, Rule] = {
     "portal_home": Rule(E("R", anon="L")),
     "set_language": Rule(E(405), post={"language": "en"}, allowed=ACTORS),
     "healthz": Rule(E(200)),
+    "favicon": Rule(E("R")),
     "decision_verify": Rule(E(200), kw=lambda s: {"code": s.issued_decision.verification_code}, objects=False),
     "finder:start": Rule(E(200)),
     "finder:step": Rule(E(200), kw=lambda s: {"name": "qualification"}, objects=False),
@@ -130,6 +131,12 @@ MATRIX: dict[str, Rule] = {
     "mfa_view_recovery_codes": Rule(E(404, anon="L")),
     "mfa_generate_recovery_codes": Rule(E(200, anon="L")),
     "mfa_download_recovery_codes": Rule(E(404, anon="L")),
+    # Security keys (WebAuthn): nobody in the world has one, so a key's own pages are 404 for everyone.
+    "mfa_list_webauthn": Rule(E(200, anon="L")),
+    "mfa_add_webauthn": Rule(E(200, anon="L")),
+    "mfa_reauthenticate_webauthn": Rule(E("R", anon="L")),  # without a key: to the other ways
+    "mfa_edit_webauthn": Rule(E(404, anon="L"), kw=lambda s: {"pk": 999999}),
+    "mfa_remove_webauthn": Rule(E(404, anon="L"), kw=lambda s: {"pk": 999999}),
     # --- applicant portal ------------------------------------------------------------------------
     "applicant:home": Rule(APPLICANT_PAGE),
     "applicant:profile": Rule(APPLICANT_PAGE),

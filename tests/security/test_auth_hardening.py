@@ -3,6 +3,7 @@
 before sensitive actions and the idle timeout of staff sessions."""
 
 import itertools
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -239,6 +240,12 @@ def test_data_export_asks_for_the_password_again(client):
     reauthenticated(client)
     response = client.get(reverse("applicant:data_export"))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment")
+    # The link is an ordinary link: a `download` attribute would save the password prompt as a file.
+    for page in ("applicant:my_data", "applicant:account_delete"):
+        html = client.get(reverse(page)).content.decode()
+        link = re.search(r'<a [^>]*href="%s"[^>]*>' % re.escape(reverse("applicant:data_export")), html).group(0)
+        assert " download" not in link, page
 
 
 def test_reauthentication_by_emailed_code_is_not_offered(client):

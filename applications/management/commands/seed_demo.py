@@ -253,5 +253,5 @@ class Command(BaseCommand):
         for email, role, totp_secret in logins:
             line = f"  {email:<45} {role}"
             if totp_secret:
-                line += f"\n  {'':<45} two-factor: `python manage.py demo_totp {email}` prints the current code"
+                line += f"\n  {'':<45} two-factor: `uv run python manage.py demo_totp {email}` prints the current code"
             self.stdout.write(line)

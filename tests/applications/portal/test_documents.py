@@ -188,7 +188,8 @@ def test_staff_who_may_read_the_case_can_download_its_documents_employers_cannot
     wsa = MembershipFactory(organisation=OrganisationFactory(kind=OrganisationKind.WSA), role=Role.CASEWORKER).user
     employer = MembershipFactory(organisation=case.employer, role=Role.EMPLOYER_OWNER).user
     client.force_login(wsa)
-    for item in (document, library):
-        assert client.get(reverse("documents:download", args=[item.public_id])).status_code == 200
+    assert client.get(reverse("documents:download", args=[document.public_id])).status_code == 200
+    # The applicant's library holds what was not handed in with the case: not for staff.
+    assert client.get(reverse("documents:download", args=[library.public_id])).status_code == 404
     client.force_login(employer)
     assert client.get(reverse("documents:download", args=[document.public_id])).status_code == 404
