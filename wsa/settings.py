@@ -138,7 +138,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -152,6 +152,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[WSA] "
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# The holder is told by e-mail when the password, an e-mail address or a second factor of the account
+# changes (a change they did not make is the sign of a taken-over account).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Second factors: an authenticator app (TOTP), a security key or passkey (WebAuthn), and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 # WebAuthn needs HTTPS; only development on http://localhost may skip the origin check.

@@ -14,12 +14,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.middleware import LAST_ACTIVITY_SESSION_KEY
-from accounts.models import ApiScope, ApiToken, Membership, OrganisationKind, Role, WebhookEndpoint
+from accounts.models import ApiScope, ApiToken, Membership, OrganisationKind, Role, User, WebhookEndpoint
 from applications import services
 from applications.models import Decision
 from tests.auth import give_totp, reauthenticated
@@ -372,3 +373,24 @@ def test_signing_up_with_a_registered_address_costs_the_same_password_hash(clien
     taken_response, taken_hashes = signup("taken@example.org")
     assert new_hashes >= 1 and taken_hashes == new_hashes
     assert (new_response.status_code, new_response.url) == (taken_response.status_code, taken_response.url)
+
+
+# --- Passwords and notices of account changes --------------------------------------------------------
+
+
+def test_passwords_need_twelve_characters(client):
+    response = client.post(reverse("account_signup"), {"email": "short@example.org", "password1": "Kx7-pq2-mZ4",
+                                                       "password2": "Kx7-pq2-mZ4"}, REMOTE_ADDR=fresh_ip())
+    assert response.status_code == 200 and not User.objects.filter(email="short@example.org").exists()
+
+
+def test_the_holder_is_told_when_the_password_changes(client, django_capture_on_commit_callbacks):
+    user = verified("holder@example.org")
+    client.force_login(user)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_change_password"), {
+            "oldpassword": PASSWORD, "password1": "an-even-longer-pass-77", "password2": "an-even-longer-pass-77"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["holder@example.org"]]
+    assert mail.outbox[0].subject == "[WSA] Passwort geändert"  # in the language of the portal (German by default)
