@@ -9,6 +9,13 @@ from allauth.account.internal.flows.login import (
     AUTHENTICATION_METHODS_SESSION_KEY,
 )
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.test import Client
 
 force_login_password_only = Client.force_login
@@ -26,6 +33,19 @@ def give_totp(user):
     """A TOTP authenticator, so that the second-factor middleware lets the user into their portal."""
     Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}})
     return user
+
+
+def with_totp(user) -> str:
+    """A real TOTP authenticator for `user`; returns its secret, from which totp_code makes codes."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for `secret`."""
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 def reauthenticated(client, user=None, *, at=None):

@@ -4,24 +4,14 @@ a virtual authenticator: the browser really creates and uses a credential, the p
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 
 from accounts.models import Membership, OrganisationKind, Role
+from tests.auth import totp_code, with_totp
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery-staple"
 
-
-def totp_code(secret: str) -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 def sign_in_with_password(page, base, email):
@@ -37,8 +27,7 @@ def test_a_caseworker_adds_a_security_key_and_signs_in_with_it(live_server, page
     EmailAddress.objects.create(user=caseworker, email=caseworker.email, verified=True, primary=True)
     Membership.objects.create(user=caseworker, role=Role.CASEWORKER,
                               organisation=OrganisationFactory(kind=OrganisationKind.WSA, name="WSA"))
-    secret = generate_totp_secret()
-    TOTP.activate(caseworker, secret)
+    secret = with_totp(caseworker)
     base = live_server.url.replace("127.0.0.1", "localhost")  # WebAuthn needs a domain, not an address
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     cdp = page.context.new_cdp_session(page)

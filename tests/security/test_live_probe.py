@@ -19,13 +19,6 @@ from pathlib import Path
 import pytest
 import requests
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
@@ -34,6 +27,7 @@ from accounts.models import ApiScope, Membership, Organisation, OrganisationKind
 from applications import services
 from applications.models import Decision
 from authorities import callbacks
+from tests.auth import totp_code, with_totp
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
 
 from .test_access_matrix import all_patterns
@@ -136,10 +130,6 @@ class Browser:
         return response
 
 
-def totp_code(secret: str) -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
-
 
 def person_with_password(email: str, **extra):
     user = UserFactory(email=email, **extra)
@@ -148,11 +138,6 @@ def person_with_password(email: str, **extra):
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
-
-def with_totp(user) -> str:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
 
 
 @pytest.fixture

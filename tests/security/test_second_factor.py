@@ -7,18 +7,11 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    SECRET_SESSION_KEY,
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.urls import reverse
 
 from accounts.models import OrganisationKind, Role
-from tests.auth import force_login_password_only, reauthenticated
+from tests.auth import force_login_password_only, reauthenticated, totp_code, with_totp
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,15 +28,6 @@ def verified(user):
     return user
 
 
-def with_totp(user) -> str:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
-
-
-def code(secret: str) -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 @pytest.fixture
@@ -79,7 +63,7 @@ def test_the_admin_reaches_the_admin_only_after_the_authenticator_code(client, a
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"}, REMOTE_ADDR=ip)
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
 
-    response = client.post(reverse("mfa_authenticate"), {"code": code(secret)}, REMOTE_ADDR=ip)
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)}, REMOTE_ADDR=ip)
     assert response.status_code == 302 and response.url == "/admin/"
     assert client.get("/admin/", REMOTE_ADDR=ip).status_code == 200
 
@@ -96,7 +80,7 @@ def test_a_password_only_session_is_asked_for_the_code(client, admin_user, casew
 
     client.post(reverse("mfa_reauthenticate") + f"?next={path}", {"code": "123456"})
     assert client.get(path).status_code == 302
-    client.post(reverse("mfa_reauthenticate") + f"?next={path}", {"code": code(secret)})
+    client.post(reverse("mfa_reauthenticate") + f"?next={path}", {"code": totp_code(secret)})
     assert client.get(path).status_code == 200
 
 
@@ -105,7 +89,7 @@ def test_an_employer_owner_session_needs_the_code_too(client):
     secret = with_totp(owner)
     force_login_password_only(client, owner)
     assert client.get("/employer/").url.startswith(reverse("mfa_reauthenticate"))
-    client.post(reverse("mfa_reauthenticate"), {"code": code(secret)})
+    client.post(reverse("mfa_reauthenticate"), {"code": totp_code(secret)})
     assert client.get("/employer/").status_code == 200
 
 
@@ -124,7 +108,7 @@ def test_setting_up_the_authenticator_with_a_code_counts_for_the_session(client,
     reauthenticated(client, caseworker)
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
     secret = client.session[SECRET_SESSION_KEY]
-    response = client.post(reverse("mfa_activate_totp"), {"code": code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=caseworker, type=Authenticator.Type.TOTP).exists()
     assert client.get("/backoffice/").status_code == 200
