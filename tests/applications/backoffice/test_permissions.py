@@ -1,9 +1,11 @@
 """Who may open what in the back office: a matrix per role and office."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, OrganisationKind, Role
 from applications import selectors, services
@@ -185,3 +187,12 @@ def test_membership_counts_only_for_staff_roles(make_case, offices):
     Membership.objects.create(user=user, organisation=offices["ba"], role=Role.EMPLOYER_MEMBER)
     make_case("authority_review")
     assert list(selectors.case_list_for_staff(viewer=user)) == []
+
+
+def test_the_date_fields_of_the_case_file_carry_their_value_in_the_format_a_date_picker_reads(client, make_case,
+                                                                                              make_staff):
+    case = make_case()
+    login(client, make_staff("wsa"))
+    page = client.get(detail(case)).content.decode()
+    due = (timezone.localdate() + timedelta(days=28)).isoformat()
+    assert re.search(r'<input type="date" name="request-deadline" value="%s"' % due, page)
