@@ -1,9 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from applications.api import api as hr_api
 from applications.views import public
@@ -25,7 +23,7 @@ urlpatterns = [
     path("i18n/setlang/", public.set_language, name="set_language"),
     path("healthz", public.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, a PDF's).
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True), name="favicon"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("verify/<str:code>/", public.decision_verify, name="decision_verify"),
     path("title-finder/", include("applications.urls.finder")),
     path("accounts/", include("allauth.urls")),

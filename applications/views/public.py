@@ -4,6 +4,7 @@ from django import forms
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,6 +33,13 @@ def set_language(request):
                                            require_https=request.is_secure()):
         target = "/"
     return HttpResponseRedirect(target)
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, a PDF's). The address is
+    looked up per request: the static files' manifest exists only after collectstatic."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @require_safe
