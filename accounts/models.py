@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import AppendOnlyQuerySet, AppendOnlyViolation
 
@@ -188,7 +189,7 @@ class MemberInvitation(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("accepted by"))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("date label", "revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("colleague invitation")
@@ -221,7 +222,7 @@ class CandidateInvitation(models.Model):
     accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("accepted by"))
     declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("date label", "revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("candidate invitation")
@@ -286,10 +287,10 @@ class CaseConsent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="case_consents",
                                      verbose_name=_("employer"))
     scope = models.CharField(_("what the employer may see"), max_length=10, choices=ConsentScope.choices)
-    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    granted_at = models.DateTimeField(pgettext_lazy("date label", "granted"), default=timezone.now)
     granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+",
                                    verbose_name=_("granted by"))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("date label", "revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("consent")
@@ -341,7 +342,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(pgettext_lazy("date label", "revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

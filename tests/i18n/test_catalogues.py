@@ -9,7 +9,11 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import to_locale
+
+from accounts.models import ApiToken, CaseConsent
+from applications.models import Decision
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["manage.py", "wsa", "accounts", "applications", "documents", "authorities", "templates"]
@@ -58,3 +62,13 @@ def test_catalogues_hold_every_message_the_code_uses(tmp_path):
     shipped = {(entry.msgctxt, entry.msgid) for entry in catalogue("de") if not entry.obsolete}
     assert sorted(used - shipped)[:5] == [], "run `make messages-update` and translate the new messages"
     assert sorted(shipped - used)[:5] == [], "the catalogue holds messages no code uses any more"
+
+
+def test_one_word_two_meanings_are_told_apart_by_context():
+    """"granted" and "revoked" are a status (a decision's outcome, a token's state) and, with the context
+    "date label", the label of a date: the verify page must not read "Ergebnis: erteilt am"."""
+    with translation.override("de"):
+        assert str(Decision.Outcome.GRANTED.label) == "erteilt"
+        assert translation.gettext("revoked") == "widerrufen"
+        assert str(CaseConsent._meta.get_field("granted_at").verbose_name) == "erteilt am"
+        assert str(ApiToken._meta.get_field("revoked_at").verbose_name) == "widerrufen am"
