@@ -40,6 +40,7 @@ from .models import (
     CaseAssignment,
     Decision,
     DocumentRequest,
+    DocumentRequestReason,
     Event,
     Message,
     search_normalise,
@@ -1425,8 +1426,11 @@ def applicant_document_request(*, viewer, case: Case) -> dict | None:
             pass
     related = getattr(case, "document_requests", None)
     requests = list(related.filter(fulfilled_at__isnull=True).order_by("due_at")) if related is not None else []
+    reason = str(payload.get("reason") or payload.get("note") or "")
+    if reason in DocumentRequestReason.values:  # a code ("illegible") reads as its label
+        reason = str(DocumentRequestReason(reason).label)
     return {
-        "reason": str(payload.get("reason") or payload.get("note") or ""),
+        "reason": reason,
         "deadline": deadline,
         "requested_at": event.created_at if event else None,
         "requests": requests,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 
 def gettext_noop(message: str) -> str:
@@ -161,6 +161,21 @@ CATALOGUE: dict[str, Spec] = {
 }
 
 
+# What a person reads for the fields a finding names (the codes stay in the JSON for the machines).
+FIELD_LABELS = {
+    "document_number": gettext_noop("document number"),
+    "birth_date": gettext_noop("date of birth"),
+    "expiry_date": gettext_noop("date of expiry"),
+    "optional_data": gettext_noop("personal number"),
+    "composite": gettext_noop("overall check digit"),
+    "surname": gettext_noop("surname"),
+    "given_names": gettext_noop("given names"),
+    "nationality": gettext_noop("nationality"),
+    "issuing_state": gettext_noop("issuing state"),
+    "sex": gettext_noop("sex"),
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One observation about a document. ``message`` is lazy: render it with ``text()``."""
@@ -183,20 +198,24 @@ class Finding:
         """The translatable message (lazy; evaluating it needs Django settings)."""
         return gettext_lazy(self.msgid)
 
-    def placeholders(self) -> dict[str, Any]:
-        return {"field": self.field, "expected": self.expected, "found": self.found, **self.params}
+    def placeholders(self, translate=lambda text: text) -> dict[str, Any]:
+        """The values of the message's placeholders; field codes ("birth_date, composite") become their
+        labels ("date of birth, overall check digit"), passed through ``translate``."""
+        field = ", ".join(translate(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+                          for name in (part.strip() for part in self.field.split(",")) if name)
+        return {"field": field, "expected": self.expected, "found": self.found, **self.params}
 
     def text(self) -> str:
         """Render in the active language, or in English when Django is not configured."""
         from django.conf import settings
 
-        template = self.msgid
+        template, translate = self.msgid, (lambda text: text)
         if settings.configured:
             try:
-                template = str(self.message)
+                template, translate = str(self.message), gettext
             except Exception:  # noqa: BLE001 - apps not ready (plain scripts): English it is
-                template = self.msgid
-        return template % self.placeholders()
+                template, translate = self.msgid, (lambda text: text)
+        return template % self.placeholders(translate)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {

@@ -127,6 +127,10 @@ def test_request_documents_notifies_the_applicant(client, make_case, make_staff,
     assert [m.to for m in mail.outbox] == [[applicant.email]]
     # The queue's deadline is now the request's (stored on the case for the search's order).
     assert case.due_at == request.due_at
+    # The applicant reads the reason, not its code.
+    login(client, applicant)
+    page = client.get(reverse("applicant:case_detail", args=[case.public_id])).content.decode()
+    assert "illegible" not in page and "Das Dokument ist nicht lesbar" in page
     # Documents provided: the request counts as fulfilled, the completeness target counts again.
     services.case_transition(case=case, transition="documents_provided", actor=applicant)
     request.refresh_from_db()

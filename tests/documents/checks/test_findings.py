@@ -36,3 +36,14 @@ def test_severity_confidence_and_json():
     data = f.to_json_dict()
     assert data["code"] == "passport_expired" and data["severity"] == "error"
     assert finding("mrz_corrected").severity == "info"
+
+
+def test_field_codes_read_as_words_in_the_users_language():
+    check = finding("mrz_check_digit", field="document_number, expiry_date, composite")
+    invalid = finding("mrz_invalid_date", field="birth_date", found="991340")
+    with translation.override("en"):
+        assert "(document number, date of expiry, overall check digit)" in check.text()
+        assert invalid.text().startswith("The date of birth in the machine-readable zone")
+    with translation.override("de"):
+        assert "document_number" not in check.text() and "birth_date" not in invalid.text()
+    assert check.to_json_dict()["field"] == "document_number, expiry_date, composite"  # codes for machines
