@@ -9,6 +9,7 @@ COPY . .
 # The key below only exists during the build (collectstatic needs settings); the container gets its own.
 RUN make assets && python manage.py compilemessages -v0 --ignore=node_modules \
     && DJANGO_ENV=production SECRET_KEY=build-time-only-key-never-used-at-run-time-0123456789 \
+       SITE_URL=https://build.invalid \
        python manage.py collectstatic --noinput -v0
 RUN useradd --create-home wsa && mkdir -p /app/var && chown -R wsa /app/var
 USER wsa

@@ -57,7 +57,7 @@ lint:
 
 check: lint
 	$(MANAGE) makemigrations --check --dry-run
-	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=wsa.example \
+	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=wsa.example SITE_URL=https://wsa.example \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 worker:

@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from wsa.site import site_url
+
 
 @shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def invitation_send(self, kind: str, invitation_id: int) -> int:
@@ -19,14 +21,14 @@ def invitation_send(self, kind: str, invitation_id: int) -> int:
     if invitation is None or not invitation.is_pending:
         return 0
     url_name = "invitation:member" if kind == "member" else "invitation:candidate"
-    link = settings.SITE_URL + reverse(url_name, args=[invitation_token(invitation=invitation, kind=kind)])
+    link = site_url() + reverse(url_name, args=[invitation_token(invitation=invitation, kind=kind)])
     if kind == "candidate":
         language = invitation.case.procedure_language
     else:
         language = (invitation.invited_by.preferred_language if invitation.invited_by else "") or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {"invitation": invitation, "organisation": invitation.organisation, "link": link,
-                   "site_url": settings.SITE_URL}
+                   "site_url": site_url()}
         subject = render_to_string(f"emails/{kind}_invitation_subject.txt", context).strip()
         body = render_to_string(f"emails/{kind}_invitation_body.txt", context)
     return send_mail(subject, body, None, [invitation.email])

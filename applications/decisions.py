@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Membership, OrganisationKind, Role
+from wsa.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def new_verification_code() -> str:
 
 
 def verification_url(code: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/verify/{code}/"
+    return f"{site_url()}/verify/{code}/"
 
 
 def sha256_hex(data: bytes) -> str:

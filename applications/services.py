@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from wsa.site import site_url
+
 from .lifecycle import CaseState, transition_for
 from .models import (
     Case,
@@ -464,7 +466,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     address = user.email
     with translation.override(user.preferred_language or translation.get_language() or settings.LANGUAGE_CODE):
         context = {"result": result, "retention_days": settings.WSA_CLOSED_CASE_RETENTION_DAYS,
-                   "site_url": settings.SITE_URL}
+                   "site_url": site_url()}
         subject = render_to_string("emails/account_deleted_subject.txt", context).strip()
         body = render_to_string("emails/account_deleted_body.txt", context)
     account_services.account_deactivate(user=user)

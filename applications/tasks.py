@@ -1,11 +1,12 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from wsa.site import site_url
 
 from .models import Case, Event
 
@@ -47,7 +48,7 @@ def notify_case(self, case_id: int) -> int:
         return 0
     language = (person.user.preferred_language if person.user else "") or case.procedure_language
     with translation.override(language):
-        context = {"events": events, "case": case, "site_url": settings.SITE_URL}
+        context = {"events": events, "case": case, "site_url": site_url()}
         subject = render_to_string("emails/event_subject.txt", context).strip()
         body = render_to_string("emails/event_body.txt", context)
     try:

@@ -39,6 +39,7 @@ def bench_environment(*, database_url: str | None = None, redis_url: str | None 
         "DJANGO_ENV": "production",
         "SECRET_KEY": env["WSA_BENCH_SECRET_KEY"],
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "https://127.0.0.1",
         "DATABASE_URL": database_url or os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         "REDIS_URL": redis_url or os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         "CONN_MAX_AGE": "60",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from .errors import bad_request
+from .site import remember_origin
 
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()" for feature in (
@@ -46,6 +47,18 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class SiteAddressMiddleware:
+    """Development without SITE_URL: links in e-mails and decisions follow the address the portal is
+    reached at (wsa/site.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        remember_origin(request)
+        return self.get_response(request)
 
 
 class RejectNulBytesMiddleware:

@@ -34,7 +34,11 @@ if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEVELOPMENT_SECRET_KEY):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The portal's address for links in e-mails and decisions (wsa/site.py). Production must set it; in
+# development links follow the address the portal is reached at.
+SITE_URL = env.str("SITE_URL", default="")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured("Set SITE_URL to the portal's public address (e.g. https://wsa.example).")
 
 INSTALLED_APPS = [
     # modeltranslation must come before the admin so that translated fields show there.
@@ -71,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wsa.middleware.RejectNulBytesMiddleware",
+    "wsa.middleware.SiteAddressMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     # Last: turns a django-axes lockout into the lockout page (HTTP 429).

@@ -177,3 +177,21 @@ def test_candidate_declines_and_the_draft_is_withdrawn(client, start_case, candi
     assert client.post(link(invitation), {"action": "decline"}).status_code == 302
     case.refresh_from_db()
     assert case.state == "withdrawn" and case.person.user is None
+
+
+@pytest.mark.django_db
+def test_invitation_links_use_the_configured_address_or_the_one_the_portal_is_reached_at(
+        client, owner, settings, django_capture_on_commit_callbacks):
+    """A link in an e-mail must open the portal that sent it: SITE_URL when configured; in development the
+    address of the request, whatever host or port serves the portal."""
+    client.force_login(owner)
+    settings.SITE_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("employer:member_invite"), {"email": "dev@example.org", "role": "employer_member"},
+                    HTTP_HOST="localhost:9000")
+    assert "http://localhost:9000/invitation/" in mail.outbox[-1].body
+    settings.SITE_URL = "https://wsa.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("employer:member_invite"), {"email": "prod@example.org", "role": "employer_member"},
+                    HTTP_HOST="localhost:9000")
+    assert "https://wsa.example/invitation/" in mail.outbox[-1].body

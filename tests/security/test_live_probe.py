@@ -57,6 +57,7 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
         **os.environ,
         "DJANGO_ENV": "production", "DJANGO_DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://127.0.0.1",
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
                         f"{db['NAME']}",
         "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),

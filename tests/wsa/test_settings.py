@@ -18,7 +18,7 @@ PROBE = (
     "'pool': s.DATABASES['default'].get('OPTIONS', {}).get('pool'),"
     "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE']}))"
 )
-SERVICE_VARIABLES = ["DATABASE_URL", "DATABASE_POOL_MAX_SIZE", "WSA_CLAMD_ADDRESS",
+SERVICE_VARIABLES = ["DATABASE_URL", "DATABASE_POOL_MAX_SIZE", "WSA_CLAMD_ADDRESS", "SITE_URL",
                      "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "AWS_STORAGE_BUCKET_NAME",
                      "CELERY_TASK_ALWAYS_EAGER", "DJANGO_ENV", "SECRET_KEY",
                      # set for the browser tests in this process; never part of a real deployment
@@ -64,7 +64,8 @@ def test_real_services_by_environment():
 
 def test_a_bounded_connection_pool_by_environment():
     resolved = resolve(DATABASE_URL="postgres://wsa:pw@db.example:5432/wsa", DATABASE_POOL_MAX_SIZE="4",
-                       DJANGO_ENV="production", SECRET_KEY="k" * 60, ALLOWED_HOSTS="wsa.example")
+                       DJANGO_ENV="production", SECRET_KEY="k" * 60, ALLOWED_HOSTS="wsa.example",
+                       SITE_URL="https://wsa.example")
     assert resolved["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10.0}
     assert resolved["conn_max_age"] == 0  # Django refuses persistent connections beside a pool
     assert resolve(DATABASE_URL="postgres://wsa:pw@db.example:5432/wsa")["pool"] is None
@@ -73,6 +74,15 @@ def test_a_bounded_connection_pool_by_environment():
 def test_separate_broker_url_wins_over_redis_url():
     resolved = resolve(REDIS_URL="redis://cache.example:6379/0", CELERY_BROKER_URL="amqp://guest@mq.example//")
     assert resolved["broker"] == "amqp://guest@mq.example//"
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="wsa.settings", DJANGO_ENV="production", SECRET_KEY="k" * 60,
+               ALLOWED_HOSTS="wsa.example")
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode != 0 and "SITE_URL" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -88,7 +98,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_deploy_check_is_clean():
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
     env.update(DJANGO_ENV="production", SECRET_KEY="x" * 20 + "-a-real-random-production-key-" + "y" * 20,
-               ALLOWED_HOSTS="wsa.example")
+               ALLOWED_HOSTS="wsa.example", SITE_URL="https://wsa.example")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

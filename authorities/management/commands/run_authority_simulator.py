@@ -15,6 +15,7 @@ from jwcrypto import jwk
 
 from authorities.callbacks import callback_secret as hub_callback_secret
 from authorities.simulator.server import SimulatorServer
+from wsa.site import site_url
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--key-file", default=str(settings.VAR_DIR / "authority-simulator" / "key.json"),
                             help="Private JWK of the simulated offices; created when missing.")
         parser.add_argument("--key-size", type=int, default=4096, help="RSA size of a new key (FIT-Connect: 4096).")
-        parser.add_argument("--callback-url", default=settings.SITE_URL.rstrip("/") + "/authorities/callback/")
+        parser.add_argument("--callback-url", default=site_url() + "/authorities/callback/")
         parser.add_argument("--callback-secret", default="",
                             help="HMAC secret of the callbacks (default: the hub's, see authorities/callbacks.py).")
         parser.add_argument("--configure", action="store_true",
