@@ -160,6 +160,9 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # The holder is told by e-mail when the password, an e-mail address or a second factor of the account
 # changes (a change they did not make is the sign of a taken-over account).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Confirming the address in the browser that signed up signs the person in and takes them on to where
+# they were going (the title chosen in the finder, an invitation): the intent survives the sign-up.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Second factors: an authenticator app (TOTP), a security key or passkey (WebAuthn), and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 # WebAuthn needs HTTPS; only development on http://localhost may skip the origin check.

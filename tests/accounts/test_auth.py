@@ -102,3 +102,21 @@ def test_login_lands_in_the_portal_of_the_role(client):
                                                       "password": "correct-horse-battery-staple"})
     assert response.url == reverse("employer:home")
     assert Membership.objects.filter(user=member).exists()
+
+
+@pytest.mark.django_db
+def test_the_title_chosen_in_the_finder_survives_sign_up_and_confirmation(client):
+    """From the finder's "apply for § 18b" through sign-up and the e-mail link, in one browser: the
+    person lands in the application for that title, signed in, without starting over."""
+    target = "/applicant/apply/?title=18b"
+    login_url = client.get(target).url
+    login_page = client.get(login_url).content.decode()
+    signup_links = {link.replace("&amp;", "&") for link in re.findall(r'href="(/accounts/signup/[^"]*)"', login_page)}
+    assert signup_links == {"/accounts/signup/?next=%2Fapplicant%2Fapply%2F%3Ftitle%3D18b"}  # every one keeps it
+    client.post(signup_links.pop(), {"email": "new.person@example.org", "password1": "a-long-pass-42xy",
+                                     "password2": "a-long-pass-42xy"})
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+    confirm = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    response = client.post(confirm)
+    assert response.status_code == 302 and response.url == target
+    assert client.get(target).status_code == 200

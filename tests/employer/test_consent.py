@@ -149,3 +149,14 @@ def test_a_message_that_is_too_long_or_empty_says_why_and_keeps_the_text(client,
     assert not case.messages.exists()
     response = client.post(url, {"body": "   "})
     assert response.status_code == 400 and "Please write a message." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_candidate_finds_the_consent_page_from_the_application(client, accepted_case, candidate_user):
+    case = accepted_case("status")
+    client.force_login(candidate_user)
+    page = client.get(reverse("applicant:case_detail", args=[case.public_id])).content.decode()
+    assert f'href="{reverse("invitation:consent", args=[case.public_id])}"' in page
+    own = services.case_create(person=case.person, actor=candidate_user, title_code="18g")
+    page = client.get(reverse("applicant:case_detail", args=[own.public_id])).content.decode()
+    assert "/invitation/consent/" not in page  # no employer, nothing to consent to
