@@ -44,7 +44,9 @@ def notify_case(self, case_id: int) -> int:
         return 0
     person = case.person
     recipient = (person.user.email if person.user else "") or person.email
-    if not recipient:
+    # Nobody is told about what they did themselves (their draft, uploads, messages, submission).
+    events = [event for event in events if person.user_id is None or event.actor_id != person.user_id]
+    if not recipient or not events:
         return 0
     language = (person.user.preferred_language if person.user else "") or case.procedure_language
     with translation.override(language):
