@@ -1,6 +1,7 @@
 """The security headers of real responses, for an anonymous and a signed-in user."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,13 @@ def test_nonce_changes_per_response_and_pages_have_no_inline_script(client):
     inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     assert inline_scripts == []
     assert not re.search(r"\son[a-z]+=\"", page), "inline event handlers need 'unsafe-inline'"
+
+
+@pytest.mark.django_db
+def test_no_template_writes_inline_styles_the_policy_would_block():
+    """style="…" attributes are blocked by the content-security policy (no 'unsafe-inline'): the browser
+    would drop them and log an error, so no template may carry one."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    offenders = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
+                 if " style=" in path.read_text(encoding="utf-8")]
+    assert offenders == []
