@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
@@ -28,6 +29,8 @@ from accounts.models import ApiScope, Membership, Organisation, OrganisationKind
 from applications import services
 from applications.models import Decision
 from authorities import callbacks
+from documents.models import Document
+from documents.testing import documents as hostile
 from tests.auth import totp_code, with_totp
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
 
@@ -39,6 +42,7 @@ PASSWORD = "Probe-Password-2026!"
 CALLBACK_SECRET = secrets.token_hex(32)
 BAD_VALUES = ["\x00", "x" * 3000, "-1"]
 WORKERS, THREADS, POOL_SIZE = 2, 4, 2
+PROBE_REDIS_DB = 14
 
 
 def _free_port() -> int:
@@ -54,6 +58,12 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
         pytest.skip("the live probe runs against PostgreSQL, as CI does (DATABASE_URL)")
     db = connection.settings_dict
     port = _free_port()
+    # Throttles must count across gunicorn's workers: on Redis when the run has it (CI), in a database
+    # of the probe's own, emptied first; tasks still run in the web process (no worker here).
+    cache_url = ""
+    if os.environ.get("REDIS_URL"):
+        cache_url = os.environ["REDIS_URL"].rsplit("/", 1)[0] + f"/{PROBE_REDIS_DB}"
+        redis.Redis.from_url(cache_url).flushdb()
     env = {
         **os.environ,
         "DJANGO_ENV": "production", "DJANGO_DEBUG": "false",
@@ -63,7 +73,8 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
                         f"{db['NAME']}",
         "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
         "WSA_AUTHORITY_CALLBACK_SECRET": CALLBACK_SECRET,
-        "EMAIL_URL": "consolemail://", "REDIS_URL": "", "CELERY_BROKER_URL": "",
+        "EMAIL_URL": "consolemail://", "REDIS_URL": cache_url, "CELERY_BROKER_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
         "DATABASE_POOL_MAX_SIZE": str(POOL_SIZE),
         "PYTHONUNBUFFERED": "1",
         # The probe stands behind one proxy that names each simulated person's own address, so that one
@@ -108,7 +119,8 @@ class Browser:
         self.base, self.cookies = base, {}
         self.address = next_address()
 
-    def request(self, method: str, path: str, *, data=None, json_body=None, headers=None) -> requests.Response:
+    def request(self, method: str, path: str, *, data=None, json_body=None, headers=None,
+                files=None) -> requests.Response:
         sent = {"X-Forwarded-Proto": "https", "X-Forwarded-For": self.address,
                 "Origin": self.base.replace("http://", "https://"),
                 "Referer": self.base.replace("http://", "https://") + "/", "Accept-Language": "en",
@@ -118,7 +130,7 @@ class Browser:
         if isinstance(data, dict) and "csrftoken" in self.cookies:
             data = {"csrfmiddlewaretoken": self.cookies["csrftoken"], **data}
         response = requests.request(method, self.base + path, data=data, json=json_body, headers=sent,
-                                    allow_redirects=False, timeout=60)
+                                    files=files, allow_redirects=False, timeout=120)
         self.cookies.update(response.cookies.get_dict())
         return response
 
@@ -286,6 +298,56 @@ def test_a_burst_of_clients_gets_answers_within_a_bounded_number_of_connections(
         watcher.result()
     assert all(code < 500 for code in codes) and len(codes) == 200
     assert 0 < peak[0] <= WORKERS * POOL_SIZE
+
+
+def test_hostile_pdfs_are_caught_and_staff_never_see_the_library(live, production_hashers):
+    """JavaScript packed in an object stream behind 6,000 objects is refused; a PDF with only an owner
+    password needs attention; staff get the case's documents but never the applicant's library."""
+    applicant = person_with_password("uploader@probe.example")
+    person = PersonFactory(user=applicant)
+    case = CaseFactory(person=person, title_code="18g")
+    services.case_transition(case=case, transition="submit", actor=None)
+    browser = Browser(live)
+    browser.sign_in(applicant.email)
+    browser.get("/applicant/documents/")
+    for name, data in (("packed.pdf", hostile.javascript_in_object_stream_pdf()),
+                       ("restricted.pdf", hostile.encrypted_pdf(user_password=""))):
+        response = browser.request("POST", "/applicant/documents/", data={"document_type": "other"},
+                                   files={"files": (name, data, "application/pdf")})
+        assert response.status_code in (200, 302), name
+    states = dict(Document.objects.filter(owner=person).values_list("original_name", "state"))
+    assert states == {"packed.pdf": Document.State.REJECTED, "restricted.pdf": Document.State.NEEDS_ATTENTION}
+    assert "pdf_active_content" in Document.objects.get(original_name="packed.pdf").findings.values_list(
+        "code", flat=True)
+
+    caseworker = person_with_password("reader@probe.example")
+    Membership.objects.create(user=caseworker, role=Role.CASEWORKER,
+                              organisation=OrganisationFactory(kind=OrganisationKind.WSA, name="WSA probe"))
+    staff = Browser(live)
+    staff.sign_in(caseworker.email, totp_secret=with_totp(caseworker))
+    library = Document.objects.get(original_name="restricted.pdf")
+    assert library.case_id is None
+    assert staff.get(f"/documents/{library.public_id}/download/").status_code == 404
+    handed_in = Document.objects.get(original_name="packed.pdf")
+    Document.objects.filter(pk=handed_in.pk).update(case=case)
+    assert staff.get(f"/documents/{handed_in.public_id}/download/").status_code == 200
+
+
+def test_a_valid_api_token_works_behind_an_address_that_others_throttled(live):
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("throttles count across workers only on a shared cache (REDIS_URL), as CI has")
+    organisation = OrganisationFactory(kind=OrganisationKind.EMPLOYER)
+    owner = UserFactory()
+    Membership.objects.create(user=owner, organisation=organisation, role=Role.EMPLOYER_OWNER)
+    _token, raw = account_services.api_token_create(organisation=organisation, actor=owner, name="probe",
+                                                    scopes=[ApiScope.CASES_READ])
+    shared = {"X-Forwarded-Proto": "https", "X-Forwarded-For": next_address()}
+    codes = [requests.get(f"{live}/api/v1/cases", timeout=10, headers={
+        **shared, "Authorization": f"Bearer wsa_{secrets.token_hex(4)}_guess"}).status_code for _ in range(21)]
+    assert codes[:20] == [401] * 20 and codes[20] == 429
+    response = requests.get(f"{live}/api/v1/cases", headers={**shared, "Authorization": f"Bearer {raw}"},
+                            timeout=10)
+    assert response.status_code == 200
 
 
 # --- The sweep -------------------------------------------------------------------------------------------
