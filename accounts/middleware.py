@@ -41,10 +41,9 @@ class UserLanguageMiddleware:
 
 class StaffMFARequiredMiddleware:
     """Staff may not reach /backoffice/ or /admin/, and employer owners not /employer/, unless this very
-    session passed a second factor: without an authenticator app or security key they are sent to set
-    one up; with one,
-    a session that signed in with the password alone (or got its role after signing in) is asked for
-    the code. Having an authenticator is not enough: the session must have used it."""
+    session passed a second factor. Without an authenticator app or security key they are sent to set
+    one up; with one, a session that signed in with the password alone (or got its role after signing
+    in) is asked for it. Having an authenticator is not enough: the session must have used it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
