@@ -24,6 +24,7 @@ from authorities import selectors as authority_selectors
 
 from .. import selectors, services
 from ..audit import access_record
+from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..models import CaseAccess, Decision, DocumentRequestReason
 
@@ -66,8 +67,7 @@ class DocumentRequestForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note to the applicant"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=2000, required=False,
                            help_text=gettext_lazy("Say exactly which document is needed and why."))
-    deadline = forms.DateField(label=gettext_lazy("Deadline"),
-                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    deadline = forms.DateField(label=gettext_lazy("Deadline"), widget=DateInput())
 
     def clean(self):
         data = super().clean()
@@ -155,9 +155,9 @@ class DecisionForm(forms.Form):
     conditions = forms.CharField(label=gettext_lazy("Conditions"), required=False, max_length=4000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     valid_from = forms.DateField(label=gettext_lazy("Valid from"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                 widget=DateInput())
     valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                  widget=DateInput())
 
     def clean(self):
         data = super().clean()
