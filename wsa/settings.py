@@ -75,12 +75,17 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wsa.middleware.RejectNulBytesMiddleware",
-    "wsa.middleware.SiteAddressMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     # Last: turns a django-axes lockout into the lockout page (HTTP 429).
     "axes.middleware.AxesMiddleware",
 ]
+
+if not SITE_URL:
+    # Development: links in e-mails follow the address the portal is reached at (wsa/site.py); with
+    # SITE_URL set no request pays for it.
+    MIDDLEWARE.insert(MIDDLEWARE.index("wsa.middleware.RejectNulBytesMiddleware") + 1,
+                      "wsa.middleware.SiteAddressMiddleware")
 
 if PRODUCTION:
     # In production gunicorn serves the collected static files itself; runserver does it in development.

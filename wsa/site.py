@@ -15,6 +15,6 @@ def site_url() -> str:
 
 
 def remember_origin(request) -> None:
-    """Development only (no SITE_URL): the address this request came in on becomes the links' address."""
-    if not settings.SITE_URL:
-        _seen["origin"] = request.build_absolute_uri("/").rstrip("/")
+    """Development only (no SITE_URL; settings install the middleware that calls this only then): the
+    address this request came in on becomes the links' address."""
+    _seen["origin"] = request.build_absolute_uri("/").rstrip("/")
