@@ -209,13 +209,14 @@ class Finding:
         """Render in the active language, or in English when Django is not configured."""
         from django.conf import settings
 
-        template, translate = self.msgid, (lambda text: text)
         if settings.configured:
             try:
-                template, translate = str(self.message), gettext
+                template = str(self.message)
             except Exception:  # noqa: BLE001 - apps not ready (plain scripts): English it is
-                template, translate = self.msgid, (lambda text: text)
-        return template % self.placeholders(translate)
+                template = None
+            if template is not None:
+                return template % self.placeholders(gettext)
+        return self.msgid % self.placeholders()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {

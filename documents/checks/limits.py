@@ -330,22 +330,22 @@ def structural_active_content(reader: PdfReader, max_objects: int = DEFAULT.max_
     numbers |= set(getattr(reader, "xref_objStm", {}) or {})
     if len(numbers) > max_objects:
         return None
-    stack: list = [reader.trailer]
+    _walk_direct(reader.trailer, found)
     for idnum in sorted(numbers):
         try:
-            stack.append(reader.get_object(idnum))
+            obj = reader.get_object(idnum)
         except PASS_THROUGH:
             raise
         except Exception:  # noqa: BLE001,S112 - a broken object is not active content
             continue
-        _walk_direct(stack, found)
-    _walk_direct(stack, found)
+        _walk_direct(obj, found)
     return sorted(found)
 
 
-def _walk_direct(stack: list, found: set[str]) -> None:
-    """The dictionaries and arrays written inside the objects on the stack; references to other
-    objects are not followed (every object is visited by itself)."""
+def _walk_direct(root, found: set[str]) -> None:
+    """``root`` and the dictionaries and arrays written inside it; references to other objects are not
+    followed (every object is visited by itself)."""
+    stack = [root]
     while stack:
         obj = stack.pop()
         if isinstance(obj, DictionaryObject):
