@@ -41,10 +41,22 @@ from .engine import (
 )
 from .points import MINIMUM_POINTS, PointsItem, PointsResult, chancenkarte_points
 from .profile import JobOffer, Profile, ProfileError
-from .thresholds import ThresholdNotFound, chancenkarte_means_on, salary_thresholds_on
+from .thresholds import (
+    BUILT_IN,
+    BUILT_IN_FIGURES,
+    FIGURE_KINDS,
+    SHARES_OF_PENSION_CEILING,
+    Figure,
+    Figures,
+    ThresholdNotFound,
+    chancenkarte_means_on,
+    salary_thresholds_on,
+)
 
 
-def salary_threshold(code: str, on_date: date, age: int | None = None, reduced: bool = False) -> Decimal | None:
+def salary_threshold(
+    code: str, on_date: date, age: int | None = None, reduced: bool = False, figures: Figures = BUILT_IN
+) -> Decimal | None:
     """The minimum annual gross salary (EUR) a title requires on ``on_date``, or None if it has none.
 
     ``18g``: standard (§ 18g Abs. 1 S. 1) or, with ``reduced``, the reduced threshold (§ 18g Abs. 1
@@ -52,7 +64,7 @@ def salary_threshold(code: str, on_date: date, age: int | None = None, reduced: 
     (unless the employer is tariff-bound). Raises ``UnknownTitle`` or ``ThresholdNotFound``.
     """
     title(code)
-    thresholds = salary_thresholds_on(on_date)
+    thresholds = figures.salary_thresholds_on(on_date)
     if code == "18g":
         return thresholds.blue_card_reduced if reduced else thresholds.blue_card_standard
     if code in ("18a", "18b"):
@@ -63,6 +75,12 @@ def salary_threshold(code: str, on_date: date, age: int | None = None, reduced: 
 
 
 __all__ = [
+    "BUILT_IN",
+    "BUILT_IN_FIGURES",
+    "FIGURE_KINDS",
+    "SHARES_OF_PENSION_CEILING",
+    "Figure",
+    "Figures",
     "ELIGIBLE",
     "ELIGIBLE_IF",
     "MINIMUM_POINTS",

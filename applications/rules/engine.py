@@ -28,17 +28,24 @@ from django.utils.translation import gettext_lazy as _
 from . import catalogue
 from .catalogue import AuthorityStep, DocumentRequirement, Fee
 from .formatting import eur, plain_number
+from .occupations import (
+    BLUE_CARD_REDUCED_GROUPS,
+    DEGREE_SKILL_LEVEL,
+    ICT_GROUPS,
+    IT_SPECIALIST_GROUPS,
+    QUALIFIED_SKILL_LEVEL,
+    in_groups,
+    skill_level,
+)
 from .points import PointsResult, chancenkarte_points
 from .profile import Profile, level_at_least
-from .thresholds import SalaryThresholds, chancenkarte_means_on, salary_thresholds_on, to_cents
+from .thresholds import BUILT_IN, MEANS_MONTHLY, MINIMUM_WAGE_HOURLY, Figures, SalaryThresholds, to_cents
 
 ELIGIBLE = "eligible"
 ELIGIBLE_IF = "eligible_if"
 NOT_ELIGIBLE = "not_eligible"
 
-# § 18g Abs. 1 S. 2 AufenthG: ISCO-08 groups of the shortage occupations for the reduced Blue
-# Card threshold (DOMAIN.md 1.2). A code matches when it starts with one of the groups.
-BLUE_CARD_SHORTAGE_ISCO_GROUPS = tuple("132 133 134 141 142 143 21 221 222 225 226 23 25".split())
+WEEKS_PER_YEAR = Decimal("52")
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class TitleResult:
     ba_approval_required: bool
     accelerated: bool
     validity: Promise
+    # The evaluation used last year's figures because this year's are not recorded yet.
+    provisional: bool = False
 
     @property
     def fees_eur(self) -> Decimal:
@@ -99,6 +108,7 @@ class TitleResult:
             "fees_eur": str(self.fees_eur),
             "timeline": [_timeline_dict(entry) for entry in self.timeline],
             "validity": str(self.validity),
+            "provisional": self.provisional,
         }
 
 
@@ -118,6 +128,18 @@ class Evaluation:
         return {"on_date": self.on_date.isoformat(), "titles": [result.to_dict() for result in self.titles]}
 
 
+@dataclass(frozen=True)
+class _Context:
+    """The date of the evaluation and the figures that apply on it."""
+
+    on_date: date
+    figures: Figures
+
+    @property
+    def thresholds(self) -> SalaryThresholds:
+        return self.figures.salary_thresholds_on(self.on_date)
+
+
 @dataclass
 class _Assessment:
     """What the checks of one title found, beyond the reasons."""
@@ -128,6 +150,7 @@ class _Assessment:
     it_route: bool = False  # Blue Card for IT specialists without a degree
     in_company_measure: bool = False  # § 16d Abs. 1 measure in a company: BA approval
     recognition_outstanding: bool = False  # a recognition / comparability step is still to run
+    provisional: bool = False  # a figure of a year not yet recorded was used
 
 
 # --- Shared conditions -----------------------------------------------------------------------
@@ -163,13 +186,27 @@ def _licence_to_practise(profile: Profile) -> Reason | None:
     )
 
 
-def _age_45_salary(profile: Profile, thresholds: SalaryThresholds) -> Reason | None:
-    # § 18 Abs. 2 Nr. 5 AufenthG: a first § 18a / § 18b Abs. 1 permit for someone aged 45 or over
-    # needs a salary of at least 55 % of the BBG RV, or proof of adequate pension provision.
-    # The engine assumes a first issuance (the visa stage).
-    if profile.age < 45:
+def _age_on(profile: Profile, on_date: date, day: date) -> int:
+    """Age on ``day``. With only the age at ``on_date`` known, a birthday may fall before ``day``:
+    the older age is taken, which is the cautious one for the age-45 rules."""
+    if profile.date_of_birth is not None:
+        born = profile.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if day <= on_date:
+        return profile.age
+    years_later = day.year - on_date.year - ((day.month, day.day) < (on_date.month, on_date.day))
+    return profile.age + years_later + 1
+
+
+def _age_45_salary(
+    profile: Profile, age: int, thresholds: SalaryThresholds, source: str, at: Promise
+) -> Reason | None:
+    # § 18 Abs. 2 Nr. 5 AufenthG (first § 18a / § 18b Abs. 1 permit after the 45th birthday) and
+    # § 1 Abs. 2 BeschV (first BA approval under § 6, § 26 Abs. 2 BeschV when the employment starts
+    # after the 45th birthday): a salary of at least 55 % of the BBG RV, or proof of adequate pension
+    # provision. The exception for a public interest is the authorities' discretion, not assumed here.
+    if age < 45:
         return None
-    source = "§ 18 Abs. 2 Nr. 5 AufenthG"
     threshold = thresholds.age_45
     if profile.adequate_pension_provision:
         return Reason(
@@ -197,14 +234,106 @@ def _age_45_salary(profile: Profile, thresholds: SalaryThresholds) -> Reason | N
         "age_45_salary",
         format_lazy(
             _(
-                "Applicants aged 45 or over need a salary of at least {threshold} a year ({year}) "
-                "or proof of adequate pension provision."
+                "Aged {age} {at}: a salary of at least {threshold} a year ({year}) "
+                "or proof of adequate pension provision is needed."
             ),
+            age=age,
+            at=at,
             threshold=eur(threshold),
-            year=thresholds.valid_from.year,
+            year=_year_label(thresholds.year, thresholds.provisional),
         ),
         source,
         met=False,
+    )
+
+
+def _year_label(year: int, provisional: bool) -> Promise | int:
+    if provisional:
+        return format_lazy(_("{year} figures, provisional until the new ones are published"), year=year)
+    return year
+
+
+def _qualified_employment(profile: Profile, minimum_level: int, source: str) -> Reason | None:
+    # § 2 Abs. 12b AufenthG: qualified employment needs the skills of a qualified vocational
+    # training or of studies; ISCO-08 skill level of the occupation (occupations.py). An elementary
+    # occupation (level 1) never qualifies, whatever the pay.
+    offer = profile.job_offer
+    if offer is None:
+        return None
+    level = skill_level(offer.occupation_isco)
+    if level >= minimum_level:
+        return Reason(
+            "qualified_employment",
+            format_lazy(
+                _("The occupation (ISCO-08 {isco}) needs the skills of a qualification (skill level {level})."),
+                isco=offer.occupation_isco,
+                level=level,
+            ),
+            source,
+            met=True,
+        )
+    if minimum_level >= DEGREE_SKILL_LEVEL:
+        message = _(
+            "The job must match a university degree (ISCO-08 skill level 4, e.g. managers and "
+            "professionals); occupation {isco} is at skill level {level}."
+        )
+    else:
+        message = _(
+            "The job must need the skills of a vocational training or of studies; occupation {isco} "
+            "is an elementary occupation (ISCO-08 skill level {level})."
+        )
+    return Reason(
+        "qualified_employment",
+        format_lazy(message, isco=offer.occupation_isco, level=level),
+        source,
+        met=False,
+        fixable=False,
+    )
+
+
+def _pay_floor(profile: Profile, context: _Context) -> Reason | None:
+    # § 39 Abs. 2 S. 1 Nr. 1 AufenthG: the BA approves only employment on conditions not less
+    # favourable than those of comparable German workers, and § 5 Abs. 1 Nr. 1 AufenthG requires a
+    # secured livelihood. The engine checks the floor every job must meet, the statutory minimum
+    # wage (§ 1 MiLoG) for the stated hours; the BA checks comparability beyond it.
+    offer = profile.job_offer
+    if offer is None:
+        return None
+    wage = context.figures.on(MINIMUM_WAGE_HOURLY, offer.start_date if offer.start_date > context.on_date
+                              else context.on_date)
+    floor = to_cents(wage.value * offer.hours_per_week * WEEKS_PER_YEAR)
+    salary = to_cents(offer.annual_gross_salary_eur)
+    message = _(
+        "Salary {salary} a year for {hours} hours a week; the statutory minimum wage of {wage} an hour "
+        "({year}) makes at least {floor}. The Federal Employment Agency also checks that the pay is "
+        "comparable to that of German workers."
+    )
+    return Reason(
+        "pay_floor",
+        format_lazy(
+            message,
+            salary=eur(salary),
+            hours=plain_number(offer.hours_per_week),
+            wage=eur(wage.value),
+            year=_year_label(wage.year, wage.provisional),
+            floor=eur(floor),
+        ),
+        "§ 1 MiLoG; § 39 Abs. 2 S. 1 Nr. 1, § 5 Abs. 1 Nr. 1 AufenthG",
+        met=salary >= floor,
+    )
+
+
+def _employment_assured(profile: Profile) -> Reason | None:
+    # § 18 Abs. 2 Nr. 4a AufenthG (2026 text): employer and worker assure that the job will actually
+    # be taken up. Asked in the application; only a refusal to assure is a missing condition here.
+    offer = profile.job_offer
+    if offer is None or offer.employment_assured is None:
+        return None
+    return Reason(
+        "employment_assured",
+        _("Employer and worker must both assure that the job will actually be taken up."),
+        "§ 18 Abs. 2 Nr. 4a AufenthG",
+        met=offer.employment_assured,
     )
 
 
@@ -279,7 +408,29 @@ def _degree_comparable(profile: Profile) -> Reason:
 # --- § 18a AufenthG: skilled worker with vocational training ---------------------------------
 
 
-def _assess_18a(profile: Profile, on_date: date) -> _Assessment:
+def _employment_conditions(profile: Profile, context: _Context, result: _Assessment) -> list[Reason]:
+    """The conditions of § 18 Abs. 2 AufenthG every § 18a / § 18b permit shares: a job offer for
+    qualified employment at no less than the minimum wage, the licence where the profession is
+    regulated, the assurance of Nr. 4a, and the age-45 salary of Nr. 5 at the first issuance."""
+    thresholds = context.thresholds
+    result.provisional = result.provisional or thresholds.provisional
+    return _present(
+        _job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"),
+        _qualified_employment(profile, QUALIFIED_SKILL_LEVEL, "§ 2 Abs. 12b, § 18a, § 18b AufenthG"),
+        _pay_floor(profile, context),
+        _licence_to_practise(profile),
+        _employment_assured(profile),
+        _age_45_salary(
+            profile,
+            _age_on(profile, context.on_date, context.on_date),
+            thresholds,
+            "§ 18 Abs. 2 Nr. 5 AufenthG",
+            _("at the first issuance"),
+        ),
+    )
+
+
+def _assess_18a(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
     # § 18 Abs. 3 Nr. 1 AufenthG: a skilled worker with vocational training.
     source = "§ 18 Abs. 3 Nr. 1 AufenthG"
@@ -294,10 +445,7 @@ def _assess_18a(profile: Profile, on_date: date) -> _Assessment:
             else _("A vocational qualification is needed.")
         )
         result.reasons.append(Reason("vocational_qualification", message, source, met=False, fixable=False))
-    result.reasons.append(_job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"))
-    result.reasons.extend(
-        _present(_licence_to_practise(profile), _age_45_salary(profile, salary_thresholds_on(on_date)))
-    )
+    result.reasons.extend(_employment_conditions(profile, context, result))
     return result
 
 
@@ -324,75 +472,51 @@ def _vocational_equivalence(profile: Profile) -> Reason:
 # --- § 18b Abs. 1 AufenthG: skilled worker with academic training ----------------------------
 
 
-def _assess_18b(profile: Profile, on_date: date) -> _Assessment:
+def _assess_18b(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
     result.reasons.append(_academic_degree(profile, "§ 18 Abs. 3 Nr. 2 AufenthG"))
     if profile.qualification == "academic":
         comparable = _degree_comparable(profile)
         result.reasons.append(comparable)
         result.recognition_outstanding = not comparable.met
-    result.reasons.append(_job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"))
-    result.reasons.extend(
-        _present(_licence_to_practise(profile), _age_45_salary(profile, salary_thresholds_on(on_date)))
-    )
+    result.reasons.extend(_employment_conditions(profile, context, result))
     return result
 
 
 # --- § 18g AufenthG: EU Blue Card ------------------------------------------------------------
 
 
-def _assess_18g(profile: Profile, on_date: date) -> _Assessment:
+def _assess_18g(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
-    thresholds = salary_thresholds_on(on_date)
+    thresholds = context.thresholds
+    result.provisional = thresholds.provisional
     result.reasons.extend(_blue_card_qualification(profile, result))
     result.reasons.append(_job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"))
-    result.reasons.append(_blue_card_salary(profile, thresholds, result))
-    result.reasons.extend(_present(_blue_card_contract_term(profile), _licence_to_practise(profile)))
+    if not result.it_route:
+        # § 18g Abs. 1 S. 1 AufenthG: employment commensurate with the degree.
+        result.reasons.extend(
+            _present(_qualified_employment(profile, DEGREE_SKILL_LEVEL, "§ 18g Abs. 1 S. 1 AufenthG"))
+        )
+    result.reasons.append(_blue_card_salary(profile, context, thresholds, result))
+    result.reasons.extend(
+        _present(_blue_card_contract_term(profile), _licence_to_practise(profile), _employment_assured(profile))
+    )
     return result
 
 
-def _it_route_open(profile: Profile) -> bool:
-    # § 18g Abs. 2 AufenthG: IT specialists without a degree with at least 3 years of comparable
-    # experience within the last 7 years.
-    return profile.it_specialist and profile.years_experience >= 3
+def _has_comparable_degree(profile: Profile) -> bool:
+    return profile.qualification == "academic" and (profile.degree_comparable or profile.recognition == "full")
 
 
 def _blue_card_qualification(profile: Profile, result: _Assessment) -> list[Reason]:
     degree_route = "§ 18g Abs. 1 S. 1 AufenthG"
-    if profile.qualification == "academic" and (profile.degree_comparable or profile.recognition == "full"):
+    if _has_comparable_degree(profile):
         return [_academic_degree(profile, degree_route), _degree_comparable(profile)]
-    if _it_route_open(profile):
-        result.it_route = True
-        return [
-            Reason(
-                "it_specialist_experience",
-                format_lazy(
-                    _("IT specialist with {years} years of experience: the Blue Card needs no degree."),
-                    years=plain_number(profile.years_experience),
-                ),
-                "§ 18g Abs. 2 AufenthG",
-                met=True,
-            )
-        ]
+    if profile.it_specialist:
+        return _it_specialist_route(profile, result)
     if profile.qualification == "academic":
         result.recognition_outstanding = True
         return [_academic_degree(profile, degree_route), _degree_comparable(profile)]
-    if profile.it_specialist:
-        return [
-            Reason(
-                "it_specialist_experience",
-                format_lazy(
-                    _(
-                        "IT specialists without a degree need at least 3 years of experience "
-                        "within the last 7 years; the profile states {years}."
-                    ),
-                    years=plain_number(profile.years_experience),
-                ),
-                "§ 18g Abs. 2 AufenthG",
-                met=False,
-                fixable=False,
-            )
-        ]
     return [
         Reason(
             "academic_qualification",
@@ -404,40 +528,114 @@ def _blue_card_qualification(profile: Profile, result: _Assessment) -> list[Reas
     ]
 
 
-def _blue_card_reduced_grounds(profile: Profile, it_route: bool) -> list[Promise]:
+def _it_specialist_route(profile: Profile, result: _Assessment) -> list[Reason]:
+    # § 18g Abs. 2 AufenthG: without a degree, a job in ISCO-08 group 133 or 25 and at least three
+    # years of experience in such an occupation gained within the last seven years.
+    source = "§ 18g Abs. 2 AufenthG"
+    if profile.years_experience < 3:
+        return [
+            Reason(
+                "it_specialist_experience",
+                format_lazy(
+                    _(
+                        "IT specialists without a degree need at least 3 years of experience "
+                        "within the last 7 years; the profile states {years}."
+                    ),
+                    years=plain_number(profile.years_experience),
+                ),
+                source,
+                met=False,
+                fixable=False,
+            )
+        ]
+    reasons = [
+        Reason(
+            "it_specialist_experience",
+            format_lazy(
+                _(
+                    "IT specialist with {years} years of experience in IT occupations (ISCO-08 133 or 25) "
+                    "within the last 7 years: the Blue Card needs no degree."
+                ),
+                years=plain_number(profile.years_experience),
+            ),
+            source,
+            met=True,
+        )
+    ]
+    offer = profile.job_offer
+    if offer is not None and not in_groups(offer.occupation_isco, IT_SPECIALIST_GROUPS):
+        reasons.append(
+            Reason(
+                "it_specialist_occupation",
+                format_lazy(
+                    _(
+                        "Without a degree the Blue Card is only open to IT jobs (ISCO-08 groups 133 and 25); "
+                        "occupation {isco} is not one of them."
+                    ),
+                    isco=offer.occupation_isco,
+                ),
+                source,
+                met=False,
+                fixable=False,
+            )
+        )
+        return reasons
+    result.it_route = True
+    return reasons
+
+
+def _recent_graduate(profile: Profile, on_date: date) -> bool:
+    # § 18g Abs. 1 S. 2 Nr. 2 AufenthG: the degree obtained not more than three years before the
+    # application. Without the date, a whole number of years of exactly 3 may be more than three
+    # years: the cautious reading counts only fewer.
+    if profile.qualification != "academic":
+        return False
+    if profile.graduation_date is not None:
+        return profile.graduation_date >= _years_before(on_date, 3)
+    return profile.degree_years_ago is not None and profile.degree_years_ago < 3
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _blue_card_reduced_grounds(profile: Profile, on_date: date, it_route: bool) -> list[Promise]:
     """Why the reduced threshold (45.3 % of the BBG RV) applies, if it does."""
+    if it_route:
+        # § 18g Abs. 2 Nr. 1 AufenthG.
+        return [_("IT specialist without a degree")]
     grounds = []
     offer = profile.job_offer
-    # § 18g Abs. 1 S. 2 AufenthG: shortage occupation (ISCO-08 groups; the job-offer flag is the
-    # employer's statement that the occupation is one of them) ...
-    if offer is not None and (
-        offer.shortage_occupation or offer.occupation_isco.startswith(BLUE_CARD_SHORTAGE_ISCO_GROUPS)
-    ):
-        grounds.append(_("shortage occupation"))
-    # ... or a degree gained within the last three years before the application ...
-    if profile.qualification == "academic" and profile.degree_years_ago is not None and profile.degree_years_ago < 3:
-        grounds.append(_("degree less than 3 years old"))
-    # ... and § 18g Abs. 2 AufenthG: IT specialists without a degree.
-    if it_route:
-        grounds.append(_("IT specialist without a degree"))
+    # § 18g Abs. 1 S. 2 Nr. 1 AufenthG: an occupation in the listed ISCO-08 groups, by its code;
+    # the employer's own "shortage occupation" label does not count.
+    if offer is not None and in_groups(offer.occupation_isco, BLUE_CARD_REDUCED_GROUPS):
+        grounds.append(_("occupation in a group with the reduced threshold"))
+    # § 18g Abs. 1 S. 2 Nr. 2 AufenthG.
+    if _recent_graduate(profile, on_date):
+        grounds.append(_("degree obtained not more than 3 years ago"))
     return grounds
 
 
-def _blue_card_salary(profile: Profile, thresholds: SalaryThresholds, result: _Assessment) -> Reason:
+def _blue_card_salary(
+    profile: Profile, context: _Context, thresholds: SalaryThresholds, result: _Assessment
+) -> Reason:
     # § 18g Abs. 1 S. 1 AufenthG: salary of at least 50 % of the BBG RV, no BA approval; § 18g
-    # Abs. 1 S. 2 and Abs. 2: at least 45.3 % for the reduced grounds, with BA approval.
+    # Abs. 1 S. 2 and Abs. 2 Nr. 1: at least 45.3 % for the reduced grounds, with BA approval.
     # Compared to the cent.
-    grounds = _blue_card_reduced_grounds(profile, result.it_route)
+    grounds = _blue_card_reduced_grounds(profile, context.on_date, result.it_route)
     standard, reduced = thresholds.blue_card_standard, thresholds.blue_card_reduced
-    year = thresholds.valid_from.year
+    year = _year_label(thresholds.year, thresholds.provisional)
     offer = profile.job_offer
     if offer is None:
         return Reason(
             "blue_card_salary",
             format_lazy(
                 _(
-                    "A salary of at least {standard} a year ({year}; {reduced} in shortage occupations, "
-                    "for new graduates and IT specialists) is needed."
+                    "A salary of at least {standard} a year ({year}; {reduced} in the occupation groups of "
+                    "§ 18g Abs. 1 S. 2, for recent graduates and IT specialists) is needed."
                 ),
                 standard=eur(standard),
                 reduced=eur(reduced),
@@ -459,7 +657,7 @@ def _blue_card_salary(profile: Profile, thresholds: SalaryThresholds, result: _A
             "§ 18g Abs. 1 S. 1 AufenthG",
             met=True,
         )
-    reduced_source = "§ 18g Abs. 2 AufenthG" if result.it_route else "§ 18g Abs. 1 S. 2 AufenthG"
+    reduced_source = "§ 18g Abs. 2 Nr. 1 AufenthG" if result.it_route else "§ 18g Abs. 1 S. 2 AufenthG"
     if grounds and salary >= reduced:
         result.reduced_threshold = True
         return Reason(
@@ -492,15 +690,15 @@ def _blue_card_salary(profile: Profile, thresholds: SalaryThresholds, result: _A
 
 
 def _blue_card_contract_term(profile: Profile) -> Reason | None:
-    # § 18g Abs. 1 AufenthG with Art. 5 Abs. 1 lit. a Directive (EU) 2021/1883: a contract or
-    # binding offer of at least six months [M, DOMAIN.md 1.2]. Checked only when the term is given.
+    # § 18g Abs. 3 AufenthG: the job offer provides for employment of at least six months.
+    # Checked only when the term is given.
     offer = profile.job_offer
     if offer is None or offer.contract_months is None:
         return None
     return Reason(
         "contract_term",
         format_lazy(_("Contract term {months} months; at least 6 months are needed."), months=offer.contract_months),
-        "§ 18g Abs. 1 AufenthG",
+        "§ 18g Abs. 3 AufenthG",
         met=offer.contract_months >= 6,
     )
 
@@ -508,19 +706,54 @@ def _blue_card_contract_term(profile: Profile) -> Reason | None:
 # --- § 19c Abs. 2 AufenthG with § 6 BeschV: experience-based employment ----------------------
 
 
-def _assess_19c(profile: Profile, on_date: date) -> _Assessment:
+def _assess_19c(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
-    source = "§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV"
-    result.reasons.append(_foreign_qualification(profile, source))
+    thresholds = context.thresholds
+    result.provisional = thresholds.provisional
+    offer = profile.job_offer
+    result.reasons.append(_experienced_qualification(profile))
     result.reasons.append(_two_years_experience(profile))
-    result.reasons.append(_job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"))
-    result.reasons.append(_experienced_salary(profile, salary_thresholds_on(on_date)))
-    result.reasons.append(_not_regulated(profile))
+    result.reasons.extend(
+        _present(
+            _job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"),
+            # § 19c Abs. 2 AufenthG, § 6 Abs. 1 BeschV: qualified employment.
+            _qualified_employment(profile, QUALIFIED_SKILL_LEVEL, "§ 19c Abs. 2 AufenthG, § 6 Abs. 1 BeschV"),
+            _experienced_salary(profile, thresholds),
+            # § 1 Abs. 2 BeschV: the age at the start of the employment counts.
+            _age_45_salary(
+                profile,
+                _age_on(profile, context.on_date, offer.start_date if offer else context.on_date),
+                thresholds,
+                "§ 1 Abs. 2 BeschV",
+                _("at the start of the employment"),
+            ),
+            # Neither § 19c Abs. 2 AufenthG nor § 6 BeschV excludes regulated professions; as for every
+            # employment title the licence to practise is needed (§ 18 Abs. 2 Nr. 3 AufenthG).
+            _licence_to_practise(profile),
+            _employment_assured(profile),
+        )
+    )
     return result
 
 
+def _experienced_qualification(profile: Profile) -> Reason:
+    # § 6 Abs. 1 S. 1 Nr. 3 BeschV: a foreign vocational qualification of at least two years'
+    # training or a degree, state-recognised where gained (or an AHK qualification); S. 3: not
+    # needed in occupations of information and communication technology.
+    offer = profile.job_offer
+    if profile.qualification == "none" and offer is not None and in_groups(offer.occupation_isco, ICT_GROUPS):
+        return Reason(
+            "foreign_qualification",
+            _("In IT occupations experience-based employment needs no formal qualification."),
+            "§ 6 Abs. 1 S. 3 BeschV",
+            met=True,
+        )
+    return _foreign_qualification(profile, "§ 6 Abs. 1 S. 1 Nr. 3 BeschV")
+
+
 def _two_years_experience(profile: Profile) -> Reason:
-    # § 6 BeschV: at least two years of professional experience within the last five years.
+    # § 6 Abs. 1 S. 1 Nr. 1 BeschV: at least two years of professional experience within the last
+    # five years that qualifies for the job.
     met = profile.years_experience >= 2
     return Reason(
         "experience",
@@ -528,23 +761,23 @@ def _two_years_experience(profile: Profile) -> Reason:
             _("{years} years of professional experience; at least 2 within the last 5 years are needed."),
             years=plain_number(profile.years_experience),
         ),
-        "§ 6 BeschV",
+        "§ 6 Abs. 1 S. 1 Nr. 1 BeschV",
         met=met,
         fixable=False,
     )
 
 
 def _experienced_salary(profile: Profile, thresholds: SalaryThresholds) -> Reason:
-    # § 6 BeschV: salary of at least 45 % of the BBG RV, or an employer bound by a collective
-    # agreement paying the tariff wage. Compared to the cent.
-    source = "§ 6 BeschV"
-    threshold, year = thresholds.experienced_19c, thresholds.valid_from.year
+    # § 6 Abs. 1 S. 1 Nr. 2 BeschV: salary of at least 45 % of the BBG RV; S. 2: not for an
+    # employer bound by a collective agreement paying the tariff wage. Compared to the cent.
+    source = "§ 6 Abs. 1 S. 1 Nr. 2 BeschV"
+    threshold, year = thresholds.experienced_19c, _year_label(thresholds.year, thresholds.provisional)
     offer = profile.job_offer
     if offer is not None and offer.collective_agreement:
         return Reason(
             "experienced_salary",
             _("The employer is bound by a collective agreement and pays the tariff wage."),
-            source,
+            "§ 6 Abs. 1 S. 2 BeschV",
             met=True,
         )
     if offer is not None and to_cents(offer.annual_gross_salary_eur) >= threshold:
@@ -571,19 +804,6 @@ def _experienced_salary(profile: Profile, thresholds: SalaryThresholds) -> Reaso
     )
 
 
-def _not_regulated(profile: Profile) -> Reason:
-    # § 6 BeschV: experience-based employment is not open to professions regulated in Germany.
-    if profile.regulated_profession:
-        return Reason(
-            "not_regulated_profession",
-            _("Regulated professions are excluded from experience-based employment."),
-            "§ 6 BeschV",
-            met=False,
-            fixable=False,
-        )
-    return Reason("not_regulated_profession", _("The profession is not regulated in Germany."), "§ 6 BeschV", met=True)
-
-
 # --- § 20a AufenthG: Opportunity Card (Chancenkarte) ------------------------------------------
 
 
@@ -597,7 +817,7 @@ def _is_skilled_worker(profile: Profile) -> bool:
     return False
 
 
-def _assess_20a(profile: Profile, on_date: date) -> _Assessment:
+def _assess_20a(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
     if _is_skilled_worker(profile):
         # § 20a Abs. 3 Nr. 1 AufenthG: skilled workers get the card without points.
@@ -610,11 +830,20 @@ def _assess_20a(profile: Profile, on_date: date) -> _Assessment:
             )
         )
     else:
-        result.points = chancenkarte_points(profile)
+        result.points = chancenkarte_points(profile, _age_on(profile, context.on_date, context.on_date))
         result.reasons.extend(
             [_points_route_qualification(profile), _basic_language(profile), _enough_points(result.points)]
         )
-    result.reasons.append(_chancenkarte_livelihood(profile, on_date))
+    offer = profile.job_offer
+    result.reasons.append(
+        _livelihood(
+            profile,
+            context,
+            "§ 20a Abs. 4 S. 1 AufenthG",
+            result,
+            job_counts=offer is not None and offer.hours_per_week <= 20,
+        )
+    )
     return result
 
 
@@ -660,28 +889,41 @@ def _enough_points(points: PointsResult) -> Reason:
     )
 
 
-def _chancenkarte_livelihood(profile: Profile, on_date: date) -> Reason:
-    # § 20a Abs. 4 S. 1 AufenthG: livelihood secured; monthly amount by year in thresholds.py.
-    # Compared to the cent.
-    required = chancenkarte_means_on(on_date).monthly
-    means = to_cents(profile.monthly_means_eur)
+def _livelihood(profile: Profile, context: _Context, source: str, result: _Assessment, *, job_counts: bool) -> Reason:
+    # § 5 Abs. 1 Nr. 1, § 2 Abs. 3 AufenthG: livelihood secured, at least the monthly amount the
+    # BMI publishes (thresholds.py), compared to the cent. Income from a job the title allows counts
+    # (``job_counts``): for the Opportunity Card a part-time job of up to 20 hours (§ 20a Abs. 4,
+    # § 20a Abs. 2 AufenthG).
+    required = context.figures.on(MEANS_MONTHLY, context.on_date)
+    result.provisional = result.provisional or required.provisional
+    offer = profile.job_offer
+    income = to_cents(offer.annual_gross_salary_eur / 12) if job_counts and offer is not None else Decimal("0.00")
+    means = to_cents(profile.monthly_means_eur) + income
+    if income:
+        message = _(
+            "Secured means of {means} a month, {income} of it from the job; at least {required} a month "
+            "are needed ({year})."
+        )
+    else:
+        message = _("Secured means of {means} a month; at least {required} a month are needed ({year}).")
     return Reason(
         "livelihood",
         format_lazy(
-            _("Secured means of {means} a month; at least {required} a month are needed ({year})."),
+            message,
             means=eur(means),
-            required=eur(required),
-            year=on_date.year,
+            income=eur(income),
+            required=eur(required.value),
+            year=_year_label(required.year, required.provisional),
         ),
-        "§ 20a Abs. 4 S. 1 AufenthG",
-        met=means >= required,
+        source,
+        met=means >= required.value,
     )
 
 
 # --- § 16d Abs. 1 AufenthG: recognition measure ----------------------------------------------
 
 
-def _assess_16d1(profile: Profile, on_date: date) -> _Assessment:
+def _assess_16d1(profile: Profile, context: _Context) -> _Assessment:
     result = _Assessment()
     result.reasons.append(_foreign_qualification(profile, "§ 16d Abs. 1 S. 1 AufenthG"))
     result.reasons.append(_deficit_notice(profile))
@@ -690,6 +932,9 @@ def _assess_16d1(profile: Profile, on_date: date) -> _Assessment:
     # § 16d Abs. 1 S. 2 Nr. 3 AufenthG: a mainly in-company measure needs BA approval; a job
     # offer is taken to mean the measure runs in the company.
     result.in_company_measure = profile.job_offer is not None
+    # § 5 Abs. 1 Nr. 1 AufenthG applies to § 16d Abs. 1 as to every title; the pay of an
+    # in-company measure counts.
+    result.reasons.append(_livelihood(profile, context, "§ 5 Abs. 1 Nr. 1 AufenthG", result, job_counts=True))
     return result
 
 
@@ -718,14 +963,21 @@ def _deficit_notice(profile: Profile) -> Reason:
 # --- § 16d Abs. 3 AufenthG: recognition partnership ------------------------------------------
 
 
-def _assess_16d3(profile: Profile, on_date: date) -> _Assessment:
+def _assess_16d3(profile: Profile, context: _Context) -> _Assessment:
     source = "§ 16d Abs. 3 AufenthG"
     result = _Assessment()
     result.reasons.append(_foreign_qualification(profile, source))
     result.reasons.append(_recognition_not_completed(profile))
     # § 16d Abs. 3 AufenthG: German A2 (DOMAIN.md 1.2 [V haufe]).
     result.reasons.append(_german_at_least(profile, "A2", source))
-    result.reasons.append(_job_offer(profile, source))
+    result.reasons.extend(
+        _present(
+            _job_offer(profile, source),
+            # § 2a Abs. 1 BeschV: the job relates to the qualification, so it is a qualified one.
+            _qualified_employment(profile, QUALIFIED_SKILL_LEVEL, "§ 16d Abs. 3 AufenthG, § 2a Abs. 1 BeschV"),
+            _pay_floor(profile, context),
+        )
+    )
     return result
 
 
@@ -751,7 +1003,7 @@ def _recognition_not_completed(profile: Profile) -> Reason:
 
 # --- Evaluation ------------------------------------------------------------------------------
 
-ASSESSMENTS: dict[str, Callable[[Profile, date], _Assessment]] = {
+ASSESSMENTS: dict[str, Callable[[Profile, _Context], _Assessment]] = {
     "18a": _assess_18a,
     "18b": _assess_18b,
     "18g": _assess_18g,
@@ -762,23 +1014,27 @@ ASSESSMENTS: dict[str, Callable[[Profile, date], _Assessment]] = {
 }
 
 
-def evaluate(profile: Profile, on_date: date) -> Evaluation:
-    """Evaluate every title on ``on_date``; raises ``ThresholdNotFound`` for a date without data."""
+def evaluate(profile: Profile, on_date: date, figures: Figures = BUILT_IN) -> Evaluation:
+    """Evaluate every title on ``on_date`` with the dated ``figures`` (by default those the project
+    ships; the portal passes the ones operators keep). Raises ``ThresholdNotFound`` only for a date
+    before the first recorded figures."""
+    context = _Context(on_date, figures)
     return Evaluation(
         on_date=on_date,
         profile=profile,
-        titles=tuple(_evaluate_title(code, profile, on_date) for code in catalogue.TITLE_CODES),
+        titles=tuple(_evaluate_title(code, profile, context) for code in catalogue.TITLE_CODES),
     )
 
 
-def evaluate_title(code: str, profile: Profile, on_date: date) -> TitleResult:
+def evaluate_title(code: str, profile: Profile, on_date: date, figures: Figures = BUILT_IN) -> TitleResult:
     catalogue.title(code)  # raises UnknownTitle
-    return _evaluate_title(code, profile, on_date)
+    return _evaluate_title(code, profile, _Context(on_date, figures))
 
 
-def _evaluate_title(code: str, profile: Profile, on_date: date) -> TitleResult:
+def _evaluate_title(code: str, profile: Profile, context: _Context) -> TitleResult:
+    on_date = context.on_date
     entry = catalogue.title(code)
-    assessment = ASSESSMENTS[code](profile, on_date)
+    assessment = ASSESSMENTS[code](profile, context)
     reasons = tuple(assessment.reasons)
     # § 81a needs an employer to apply (§ 81a Abs. 1 AufenthG), so a job offer.
     accelerated = profile.accelerated_procedure and entry.accelerated_allowed and profile.job_offer is not None
@@ -797,7 +1053,7 @@ def _evaluate_title(code: str, profile: Profile, on_date: date) -> TitleResult:
         reasons=reasons,
         missing=tuple(reason for reason in reasons if not reason.met),
         points=assessment.points,
-        required_documents=_documents_for(profile, assessment, code, accelerated),
+        required_documents=_documents_for(profile, assessment, code, accelerated, on_date),
         authority_steps=steps,
         fees=catalogue.fees(code, accelerated=accelerated),
         timeline=timeline(steps, on_date),
@@ -806,6 +1062,7 @@ def _evaluate_title(code: str, profile: Profile, on_date: date) -> TitleResult:
         ),
         accelerated=accelerated,
         validity=entry.validity,
+        provisional=assessment.provisional,
     )
 
 
@@ -819,7 +1076,7 @@ def verdict(reasons: tuple[Reason, ...] | list[Reason]) -> str:
 
 
 def _documents_for(
-    profile: Profile, assessment: _Assessment, code: str, accelerated: bool
+    profile: Profile, assessment: _Assessment, code: str, accelerated: bool, on_date: date
 ) -> tuple[DocumentRequirement, ...]:
     """The documents this profile needs: the mandatory ones, plus each conditional one whose
     condition the profile meets (then marked mandatory too, as it applies)."""
@@ -827,7 +1084,7 @@ def _documents_for(
         "regulated_profession": profile.regulated_profession,
         "reduced_threshold": assessment.reduced_threshold,
         "it_route": assessment.it_route,
-        "age_45": profile.age >= 45,
+        "age_45": _age_on(profile, on_date, on_date) >= 45,
         "recognition_obtained": profile.recognition in ("full", "partial"),
         "academic_degree": profile.qualification == "academic",
         "job_offer": profile.job_offer is not None,

@@ -111,10 +111,8 @@ def _experience(profile: Profile) -> PointsItem:
 
 def _shortage_occupation(profile: Profile) -> PointsItem:
     # § 20b Abs. 1 S. 1 Nr. 8: qualification in a shortage occupation (Engpassberuf): 1 point.
-    # A job offer in a shortage occupation is taken as showing the same.
-    awarded = profile.shortage_occupation_qualification or bool(
-        profile.job_offer and profile.job_offer.shortage_occupation
-    )
+    # The qualification counts, not a job offer's label.
+    awarded = profile.shortage_occupation_qualification
     return PointsItem(
         "shortage_occupation",
         1 if awarded else 0,
@@ -124,15 +122,15 @@ def _shortage_occupation(profile: Profile) -> PointsItem:
     )
 
 
-def _age(profile: Profile) -> PointsItem:
+def _age(age: int) -> PointsItem:
     # § 20b Abs. 1 S. 1 Nr. 9-10: up to 35: 2 points; 36 to 40: 1 point (DOMAIN.md 1.3 bands).
-    if profile.age <= 35:
+    if age <= 35:
         points, source = 2, "§ 20b Abs. 1 S. 1 Nr. 9 AufenthG"
-    elif profile.age <= 40:
+    elif age <= 40:
         points, source = 1, "§ 20b Abs. 1 S. 1 Nr. 10 AufenthG"
     else:
         points, source = 0, "§ 20b Abs. 1 S. 1 Nr. 9-10 AufenthG"
-    return PointsItem("age", points, 2, source, format_lazy(_("Age {age}"), age=profile.age))
+    return PointsItem("age", points, 2, source, format_lazy(_("Age {age}"), age=age))
 
 
 def _prior_stay(profile: Profile) -> PointsItem:
@@ -166,12 +164,14 @@ CRITERIA: tuple[Callable[[Profile], PointsItem], ...] = (
     _english,
     _experience,
     _shortage_occupation,
-    _age,
     _prior_stay,
     _spouse,
 )
 
 
-def chancenkarte_points(profile: Profile) -> PointsResult:
-    breakdown = tuple(criterion(profile) for criterion in CRITERIA)
+def chancenkarte_points(profile: Profile, age: int | None = None) -> PointsResult:
+    """Points of ``profile``; ``age`` is the age on the evaluation date (default: the stated age)."""
+    items = [criterion(profile) for criterion in CRITERIA]
+    items.insert(5, _age(profile.age if age is None else age))
+    breakdown = tuple(items)
     return PointsResult(total=sum(item.points for item in breakdown), breakdown=breakdown)

@@ -22,6 +22,8 @@ RECOGNITION_STATES = ("full", "partial", "pending", "none")
 # CEFR levels in ascending order; "none" is below A1.
 LANGUAGE_LEVELS = ("none", "A1", "A2", "B1", "B2", "C1", "C2")
 MAX_MONTHS_IN_5_YEARS = 60
+# Larger amounts are typing errors, and Decimal arithmetic on them would overflow the context.
+MONEY_LIMIT = Decimal("1000000000")
 ISCO_CODE = re.compile(r"^\d{1,4}$")  # ISCO-08: major group (1 digit) down to unit group (4 digits)
 
 
@@ -41,17 +43,22 @@ def level_at_least(level: str, minimum: str) -> bool:
     return LANGUAGE_LEVELS.index(level) >= LANGUAGE_LEVELS.index(minimum)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JobOffer:
     annual_gross_salary_eur: Decimal
     occupation_isco: str
-    shortage_occupation: bool
     hours_per_week: Decimal
     start_date: date
+    # Accepted for compatibility and ignored: whether an occupation has the reduced Blue Card
+    # threshold follows from its ISCO-08 code alone (§ 18g Abs. 1 S. 2 Nr. 1 AufenthG).
+    shortage_occupation: bool = False
     # Employer bound by a collective agreement paying the tariff wage (§ 6 BeschV alternative).
     collective_agreement: bool = False
     # Contract term in months; None for an open-ended contract or when unknown.
     contract_months: int | None = None
+    # § 18 Abs. 2 Nr. 4a AufenthG: employer and worker assure that the job will actually be taken
+    # up; None while not yet declared (the application asks for the declaration).
+    employment_assured: bool | None = None
 
     def __post_init__(self) -> None:
         _coerce_decimals(self, "job_offer.", "annual_gross_salary_eur", "hours_per_week")
@@ -64,9 +71,11 @@ class JobOffer:
             raise ProfileError("job_offer.contract_months", _("must be at least 1"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
-    age: int
+    # Age at the evaluation date; ``date_of_birth`` is preferred (rules that apply at another date,
+    # such as the start of employment, need it) and wins when both are given. One is required.
+    age: int | None = None
     qualification: str  # QUALIFICATIONS
     recognition: str  # RECOGNITION_STATES: state of the German recognition procedure
     degree_comparable: bool  # anabin H+ and "entspricht", or a ZAB Statement of Comparability
@@ -81,7 +90,11 @@ class Profile:
     monthly_means_eur: Decimal  # secured livelihood per month (blocked account, obligation, ...)
     it_specialist: bool
     # --- optional extras --------------------------------------------------------------------
-    degree_years_ago: int | None = None  # for the Blue Card new-entrant rule
+    date_of_birth: date | None = None
+    # Date the degree was obtained (§ 18g Abs. 1 S. 2 Nr. 2 AufenthG: not more than three years
+    # before the application); ``degree_years_ago`` is the coarse answer when the date is unknown.
+    graduation_date: date | None = None
+    degree_years_ago: int | None = None
     accelerated_procedure: bool = False  # the employer wants the § 81a procedure
     regulated_profession: bool = False  # the target profession is regulated in Germany
     licence_to_practise: bool = False  # Berufsausübungserlaubnis already granted
@@ -90,7 +103,12 @@ class Profile:
 
     def __post_init__(self) -> None:
         _coerce_decimals(self, "", "years_experience", "monthly_means_eur")
-        _check_int("age", self.age, 0, 120)
+        if self.age is None and self.date_of_birth is None:
+            raise ProfileError("age", _("is required (or give date_of_birth)"))
+        if self.age is not None:
+            _check_int("age", self.age, 0, 120)
+        if self.date_of_birth is not None and not date(1900, 1, 1) <= self.date_of_birth <= date(2100, 1, 1):
+            raise ProfileError("date_of_birth", _("must be a date after 1900"))
         _check_choice("qualification", self.qualification, QUALIFICATIONS)
         _check_choice("recognition", self.recognition, RECOGNITION_STATES)
         _check_choice("german_level", self.german_level, LANGUAGE_LEVELS)
@@ -118,9 +136,17 @@ def _parse_bool(field: str, value: Any) -> bool:
     return value
 
 
+def _parse_optional_bool(field: str, value: Any) -> bool | None:
+    return None if value is None else _parse_bool(field, value)
+
+
+def _parse_optional_date(field: str, value: Any) -> date | None:
+    return None if value is None else _parse_date(field, value)
+
+
 def _parse_int(field: str, value: Any) -> int:
     # Form posts arrive as strings: "31" is accepted, "31.5" and "thirty" are not.
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ProfileError(field, _("must be a whole number"))
@@ -180,6 +206,7 @@ _JOB_OFFER_PARSERS = {
     "start_date": _parse_date,
     "collective_agreement": _parse_bool,
     "contract_months": _parse_optional_int,
+    "employment_assured": _parse_optional_bool,
 }
 
 _PROFILE_PARSERS = {
@@ -195,6 +222,8 @@ _PROFILE_PARSERS = {
     "spouse_eligible": _parse_bool,
     "monthly_means_eur": _parse_decimal,
     "it_specialist": _parse_bool,
+    "date_of_birth": _parse_optional_date,
+    "graduation_date": _parse_optional_date,
     "degree_years_ago": _parse_optional_int,
     "accelerated_procedure": _parse_bool,
     "regulated_profession": _parse_bool,
@@ -243,5 +272,7 @@ def _check_money(field: str, value: Decimal) -> None:
     # Money is compared to the cent, so more precision than a cent is an input error.
     if value < 0:
         raise ProfileError(field, _("must not be negative"))
+    if value >= MONEY_LIMIT:
+        raise ProfileError(field, _("must be less than one billion euros"))
     if value != value.quantize(Decimal("0.01")):
         raise ProfileError(field, _("must have at most 2 decimal places"))

@@ -1,124 +1,189 @@
-"""Money thresholds of the residence-title rules, as data by validity date.
+"""The dated figures of the residence-title rules: salary thresholds, livelihood means, minimum wage.
 
 Every salary threshold is a share of the contribution ceiling of the statutory pension insurance
 (Beitragsbemessungsgrenze der allgemeinen Rentenversicherung, BBG RV), which changes every
-1 January. So each year is one frozen record with ``valid_from``/``valid_to``; a new year is a new
-record, never an edit of an old one. Amounts are ``Decimal`` euros, exact to the cent, as the BMI
-publishes them. ``tests/applications/rules/test_rules_thresholds.py`` checks each amount against
-its statutory share of the ceiling, so a typo cannot slip in.
+1 January; the BMI publishes the amounts by 31 December of the year before (§ 18g Abs. 7,
+§ 18 Abs. 2 Nr. 5 AufenthG, § 1 Abs. 2, § 6 Abs. 2 BeschV). Each figure is one ``Figure`` with a
+validity period and its source; a new year is a new figure, never an edit of an old one.
 
-Figures: shared/DOMAIN.md section 1.1 (salary) and 1.3 (Chancenkarte means).
+Operators keep the figures in the database (``applications.models.RuleFigure``, four-eyes in the
+admin) and pass them in as ``Figures``; ``BUILT_IN_FIGURES`` are the figures the project ships and
+seeds that table with. The rules stay pure: they never read the database.
+
+When a date lies after the last recorded figure of a kind (a new year whose figures are not entered
+yet), the last figure answers, marked provisional, so that the finder keeps answering; a date before
+the first figure of a kind raises ``ThresholdNotFound``.
+
+Amounts are ``Decimal`` euros, exact to the cent. ``tests/applications/rules/test_rules_thresholds.py``
+checks each salary amount against its statutory share of the ceiling, so a typo cannot slip in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 
+# The kinds of figure, with the statutory share of the BBG RV where the figure is one.
+PENSION_CEILING = "pension_ceiling"
+BLUE_CARD_STANDARD = "blue_card_standard"
+BLUE_CARD_REDUCED = "blue_card_reduced"
+AGE_45 = "age_45"
+EXPERIENCED_19C = "experienced_19c"
+MEANS_MONTHLY = "means_monthly"
+MINIMUM_WAGE_HOURLY = "minimum_wage_hourly"
+
+SHARES_OF_PENSION_CEILING = {
+    # § 18g Abs. 1 S. 1 AufenthG: Blue Card, 50 % of the BBG RV.
+    BLUE_CARD_STANDARD: Decimal("0.50"),
+    # § 18g Abs. 1 S. 2 and Abs. 2 Nr. 1 AufenthG: shortage occupations, new entrants, IT
+    # specialists without a degree, 45.3 %.
+    BLUE_CARD_REDUCED: Decimal("0.453"),
+    # § 18 Abs. 2 Nr. 5 AufenthG, § 1 Abs. 2 BeschV: first permit at 45 or older, 55 %.
+    AGE_45: Decimal("0.55"),
+    # § 6 Abs. 1 S. 1 Nr. 2 BeschV: experience-based employment (§ 19c Abs. 2 AufenthG), 45 %.
+    EXPERIENCED_19C: Decimal("0.45"),
+}
+
+FIGURE_KINDS = (
+    PENSION_CEILING,
+    BLUE_CARD_STANDARD,
+    BLUE_CARD_REDUCED,
+    AGE_45,
+    EXPERIENCED_19C,
+    MEANS_MONTHLY,
+    MINIMUM_WAGE_HOURLY,
+)
+
 
 class ThresholdNotFound(LookupError):
-    """No threshold record covers the date: add the new year's record to this module."""
+    """No figure of that kind is recorded for the date or any date before it."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str
+    value: Decimal
+    valid_from: date
+    valid_to: date
+    source: str
+
+    def covers(self, on_date: date) -> bool:
+        return self.valid_from <= on_date <= self.valid_to
+
+
+@dataclass(frozen=True)
+class FigureOnDate:
+    """A figure as it applies on a date: ``provisional`` when it is the last recorded one and the
+    date lies after its validity (the new figure is not entered yet)."""
+
+    value: Decimal
+    year: int
+    provisional: bool
+    source: str
+
+
+class Figures:
+    """The dated figures the rules use on a date."""
+
+    def __init__(self, figures: Iterable[Figure]):
+        by_kind: dict[str, list[Figure]] = {}
+        for figure in figures:
+            by_kind.setdefault(figure.kind, []).append(figure)
+        self._by_kind = {kind: sorted(items, key=lambda f: f.valid_from) for kind, items in by_kind.items()}
+
+    def on(self, kind: str, on_date: date) -> FigureOnDate:
+        earlier = [figure for figure in self._by_kind.get(kind, ()) if figure.valid_from <= on_date]
+        if not earlier:
+            raise ThresholdNotFound(f"no {kind} figure recorded for {on_date.isoformat()}")
+        figure = earlier[-1]
+        return FigureOnDate(
+            value=figure.value,
+            year=figure.valid_from.year,
+            provisional=not figure.covers(on_date),
+            source=figure.source,
+        )
+
+    def salary_thresholds_on(self, on_date: date) -> SalaryThresholds:
+        standard = self.on(BLUE_CARD_STANDARD, on_date)
+        return SalaryThresholds(
+            year=standard.year,
+            provisional=standard.provisional,
+            blue_card_standard=standard.value,
+            blue_card_reduced=self.on(BLUE_CARD_REDUCED, on_date).value,
+            age_45=self.on(AGE_45, on_date).value,
+            experienced_19c=self.on(EXPERIENCED_19C, on_date).value,
+        )
+
+    def __iter__(self):
+        for items in self._by_kind.values():
+            yield from items
 
 
 @dataclass(frozen=True)
 class SalaryThresholds:
-    """Annual gross salary thresholds (EUR) derived from one year's BBG RV."""
+    """Annual gross salary thresholds (EUR) of one year."""
 
-    valid_from: date
-    valid_to: date
-    # BBG RV of the year; the base of every share below.
-    pension_ceiling: Decimal
-    # § 18g Abs. 1 S. 1 AufenthG: Blue Card, 50 % of the BBG RV.
+    year: int
+    provisional: bool
     blue_card_standard: Decimal
-    # § 18g Abs. 1 S. 2 and Abs. 2 AufenthG: Blue Card for shortage occupations, new entrants
-    # (degree less than three years old) and IT specialists without a degree, 45.3 % of the BBG RV.
     blue_card_reduced: Decimal
-    # § 18 Abs. 2 Nr. 5 AufenthG: first § 18a / § 18b Abs. 1 permit at 45 or older, 55 % of the
-    # BBG RV (unless adequate pension provision is proven).
     age_45: Decimal
-    # § 19c Abs. 2 AufenthG i. V. m. § 6 BeschV: experience-based employment, 45 % of the BBG RV
-    # (unless the employer is bound by a collective agreement and pays the tariff wage).
     experienced_19c: Decimal
 
-    def covers(self, on_date: date) -> bool:
-        return self.valid_from <= on_date <= self.valid_to
+
+def _year(kind: str, year: int, value: str, source: str) -> Figure:
+    return Figure(kind, Decimal(value), date(year, 1, 1), date(year, 12, 31), source)
 
 
-@dataclass(frozen=True)
-class ChancenkarteMeans:
-    """Monthly livelihood means an Opportunity Card applicant must prove (§ 20a Abs. 4 S. 1 AufenthG)."""
-
-    valid_from: date
-    valid_to: date
-    monthly: Decimal
-
-    def covers(self, on_date: date) -> bool:
-        return self.valid_from <= on_date <= self.valid_to
+_BBG = "§ 159 SGB VI with the Sozialversicherungsrechengrößen-Verordnung {year}"
+_BMI = "BMI notice under § 18g Abs. 7 AufenthG, § 18 Abs. 2 Nr. 5 AufenthG, § 6 Abs. 2 BeschV ({year})"
+_MEANS = "§ 20a Abs. 4 S. 1, § 2 Abs. 3 S. 5 AufenthG: BMI notice ({year})"
+_WAGE = "§ 1 Abs. 2 MiLoG with the minimum wage adjustment ordinance ({year})"
 
 
-SALARY_THRESHOLDS: tuple[SalaryThresholds, ...] = (
-    # 2024: BBG RV EUR 90,600. Computed from that ceiling [M]; the § 19c figure EUR 40,770 is the
-    # published one [V, DOMAIN 1.1] and confirms the ceiling (45 % x 90,600 = 40,770).
-    SalaryThresholds(
-        valid_from=date(2024, 1, 1),
-        valid_to=date(2024, 12, 31),
-        pension_ceiling=Decimal("90600.00"),
-        blue_card_standard=Decimal("45300.00"),
-        blue_card_reduced=Decimal("41041.80"),
-        age_45=Decimal("49830.00"),
-        experienced_19c=Decimal("40770.00"),
-    ),
-    # 2025: BBG RV EUR 96,600 [V vialto]. Standard 48,300 [V]; reduced 43,759.80 [computed];
-    # age-45 53,130 (4,427.50/month) [V]; § 19c 43,470 [computed]. DOMAIN 1.1.
-    SalaryThresholds(
-        valid_from=date(2025, 1, 1),
-        valid_to=date(2025, 12, 31),
-        pension_ceiling=Decimal("96600.00"),
-        blue_card_standard=Decimal("48300.00"),
-        blue_card_reduced=Decimal("43759.80"),
-        age_45=Decimal("53130.00"),
-        experienced_19c=Decimal("43470.00"),
-    ),
-    # 2026: BBG RV EUR 101,400 [V vialto]. Standard 50,700 [V]; reduced 45,934.20 [V];
-    # age-45 55,770 [computed]; § 19c 45,630 [computed]. DOMAIN 1.1.
-    SalaryThresholds(
-        valid_from=date(2026, 1, 1),
-        valid_to=date(2026, 12, 31),
-        pension_ceiling=Decimal("101400.00"),
-        blue_card_standard=Decimal("50700.00"),
-        blue_card_reduced=Decimal("45934.20"),
-        age_45=Decimal("55770.00"),
-        experienced_19c=Decimal("45630.00"),
-    ),
+def _salary_year(year: int, ceiling: str, standard: str, reduced: str, age_45: str, experienced: str) -> list[Figure]:
+    return [
+        _year(PENSION_CEILING, year, ceiling, _BBG.format(year=year)),
+        _year(BLUE_CARD_STANDARD, year, standard, _BMI.format(year=year)),
+        _year(BLUE_CARD_REDUCED, year, reduced, _BMI.format(year=year)),
+        _year(AGE_45, year, age_45, _BMI.format(year=year)),
+        _year(EXPERIENCED_19C, year, experienced, _BMI.format(year=year)),
+    ]
+
+
+# Figures: shared/DOMAIN.md 1.1 (salary), 1.3 (means), 8.7 (2027 not yet published).
+BUILT_IN_FIGURES: tuple[Figure, ...] = (
+    # 2024: BBG RV EUR 90,600; the § 19c figure EUR 40,770 is the published one and confirms it.
+    *_salary_year(2024, "90600.00", "45300.00", "41041.80", "49830.00", "40770.00"),
+    # 2025: BBG RV EUR 96,600; standard 48,300 and age-45 53,130 published; the others computed.
+    *_salary_year(2025, "96600.00", "48300.00", "43759.80", "53130.00", "43470.00"),
+    # 2026: BBG RV EUR 101,400 (SVBezGrV 2026 § 4); standard 50,700 and reduced 45,934.20 published.
+    *_salary_year(2026, "101400.00", "50700.00", "45934.20", "55770.00", "45630.00"),
+    # The Opportunity Card exists since 1 June 2024 (Act of 16 Aug 2023, BGBl. 2023 I Nr. 217).
+    Figure(MEANS_MONTHLY, Decimal("1027.00"), date(2024, 6, 1), date(2024, 12, 31), _MEANS.format(year=2024)),
+    _year(MEANS_MONTHLY, 2025, "1091.00", _MEANS.format(year=2025)),
+    # 2026: a calculator still shows EUR 1,091; re-check each January against the BMI notice.
+    _year(MEANS_MONTHLY, 2026, "1091.00", _MEANS.format(year=2026)),
+    # Statutory minimum wage per hour (MiLoG; adjustment ordinances of 2023 and 2025).
+    _year(MINIMUM_WAGE_HOURLY, 2024, "12.41", _WAGE.format(year=2024)),
+    _year(MINIMUM_WAGE_HOURLY, 2025, "12.82", _WAGE.format(year=2025)),
+    _year(MINIMUM_WAGE_HOURLY, 2026, "13.90", _WAGE.format(year=2026)),
+    _year(MINIMUM_WAGE_HOURLY, 2027, "14.60", _WAGE.format(year=2027)),
 )
 
-CHANCENKARTE_MEANS: tuple[ChancenkarteMeans, ...] = (
-    # The Opportunity Card exists since 1 June 2024 (§ 20a AufenthG as amended by the
-    # Act of 16 Aug 2023, BGBl. 2023 I Nr. 217). EUR 1,027/month in 2024 [V, DOMAIN 1.3].
-    ChancenkarteMeans(date(2024, 6, 1), date(2024, 12, 31), Decimal("1027.00")),
-    # EUR 1,091/month = 13,092/year in 2025 [V, DOMAIN 1.3].
-    ChancenkarteMeans(date(2025, 1, 1), date(2025, 12, 31), Decimal("1091.00")),
-    # 2026: a calculator still shows EUR 1,091 [V starting-in-germany, DOMAIN 1.3]; re-check each
-    # January against the BMI notice under § 2 Abs. 3 S. 6 AufenthG.
-    ChancenkarteMeans(date(2026, 1, 1), date(2026, 12, 31), Decimal("1091.00")),
-)
+BUILT_IN = Figures(BUILT_IN_FIGURES)
 
 
-def salary_thresholds_on(on_date: date) -> SalaryThresholds:
-    for record in SALARY_THRESHOLDS:
-        if record.covers(on_date):
-            return record
-    raise ThresholdNotFound(f"no salary thresholds recorded for {on_date.isoformat()}")
+def salary_thresholds_on(on_date: date, figures: Figures = BUILT_IN) -> SalaryThresholds:
+    return figures.salary_thresholds_on(on_date)
 
 
-def chancenkarte_means_on(on_date: date) -> ChancenkarteMeans:
-    for record in CHANCENKARTE_MEANS:
-        if record.covers(on_date):
-            return record
-    raise ThresholdNotFound(f"no Chancenkarte livelihood means recorded for {on_date.isoformat()}")
+def chancenkarte_means_on(on_date: date, figures: Figures = BUILT_IN) -> FigureOnDate:
+    return figures.on(MEANS_MONTHLY, on_date)
 
 
 def to_cents(amount: Decimal) -> Decimal:
