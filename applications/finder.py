@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import DateInput
 from .rules import Profile, ProfileError
 from .rules.profile import LANGUAGE_LEVELS
 
@@ -38,8 +39,9 @@ class QualificationStep(forms.Form):
         label=_("My degree is listed as comparable in anabin (H+) or I have a ZAB Statement of Comparability"),
         required=False,
     )
-    degree_years_ago = forms.IntegerField(
-        label=_("How many years ago did you obtain your degree?"), min_value=0, max_value=80, required=False,
+    graduation_date = forms.DateField(
+        label=_("When did you obtain your degree?"), required=False, widget=DateInput(),
+        help_text=_("The date on your degree certificate. Leave empty without a degree."),
     )
     it_specialist = forms.BooleanField(label=_("I work as an IT specialist"), required=False)
     regulated_profession = forms.BooleanField(
@@ -63,12 +65,13 @@ class JobStep(forms.Form):
         error_messages={"invalid": _("Enter one to four digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    shortage_occupation = forms.BooleanField(label=_("The job is in a shortage occupation"), required=False)
     hours_per_week = forms.DecimalField(label=_("Working hours per week"), min_value=1, max_value=168,
                                         required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    start_date = forms.DateField(label=_("Planned start date"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text=_("Format: YYYY-MM-DD"))
+    start_date = forms.DateField(label=_("Planned start date"), required=False, widget=DateInput())
+    contract_months = forms.IntegerField(
+        label=_("Contract term in months"), min_value=1, max_value=600, required=False,
+        help_text=_("Leave empty for an open-ended contract."),
+    )
     collective_agreement = forms.BooleanField(
         label=_("The employer is bound by a collective agreement and pays the agreed wage"), required=False,
     )
@@ -94,7 +97,7 @@ class LanguageStep(forms.Form):
 
 class AboutStep(forms.Form):
     title = _("About you")
-    age = forms.IntegerField(label=_("Your age"), min_value=16, max_value=100)
+    date_of_birth = forms.DateField(label=_("Your date of birth"), widget=DateInput())
     years_experience = forms.DecimalField(
         label=_("Years of professional experience in your field"), min_value=0, max_value=80, decimal_places=1,
         help_text=_("Count the last seven years."), widget=forms.TextInput(attrs={"inputmode": "decimal"}),
@@ -104,7 +107,8 @@ class AboutStep(forms.Form):
         min_value=0, max_value=60, initial=0,
     )
     monthly_means_eur = forms.DecimalField(
-        label=_("Money available per month for your living costs, in euros"), min_value=0, decimal_places=2,
+        label=_("Money available per month for your living costs, in euros"), min_value=0, max_value=999999,
+        max_digits=8, decimal_places=2,
         help_text=_("For example from a blocked account. Only needed without a job offer."), initial=0,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
@@ -117,6 +121,14 @@ class AboutStep(forms.Form):
     adequate_pension_provision = forms.BooleanField(
         label=_("I can prove adequate provision for old age (relevant from age 45)"), required=False,
     )
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = date.today()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if not 16 <= age <= 100:
+            raise forms.ValidationError(_("Please check the date: the finder is for people aged 16 to 100."))
+        return born
 
 
 STEPS = [("qualification", QualificationStep), ("job", JobStep), ("languages", LanguageStep),
@@ -135,13 +147,14 @@ def answers_to_profile(answers: dict) -> Profile:
         job_offer = {
             "annual_gross_salary_eur": answers.get("annual_gross_salary_eur"),
             "occupation_isco": answers.get("occupation_isco"),
-            "shortage_occupation": bool(answers.get("shortage_occupation")),
             "hours_per_week": answers.get("hours_per_week"),
             "start_date": answers.get("start_date"),
             "collective_agreement": bool(answers.get("collective_agreement")),
         }
+        if answers.get("contract_months") not in (None, ""):
+            job_offer["contract_months"] = answers["contract_months"]
     data = {
-        "age": answers.get("age"),
+        "date_of_birth": answers.get("date_of_birth"),
         "qualification": answers.get("qualification"),
         "recognition": answers.get("recognition"),
         "degree_comparable": bool(answers.get("degree_comparable")),
@@ -159,8 +172,8 @@ def answers_to_profile(answers: dict) -> Profile:
         "adequate_pension_provision": bool(answers.get("adequate_pension_provision")),
         "shortage_occupation_qualification": bool(answers.get("shortage_occupation_qualification")),
     }
-    if answers.get("degree_years_ago") not in (None, ""):
-        data["degree_years_ago"] = answers["degree_years_ago"]
+    if answers.get("graduation_date") not in (None, ""):
+        data["graduation_date"] = answers["graduation_date"]
     return Profile.from_dict(data)
 
 

@@ -2107,6 +2107,7 @@ def case_profile(*, case: Case, today=None):
 
     from . import rules
     from .models import Employment
+    from .rules.occupations import IT_SPECIALIST_GROUPS
 
     today = today or timezone.localdate()
     person = case.person
@@ -2133,7 +2134,6 @@ def case_profile(*, case: Case, today=None):
         job_offer = {
             "annual_gross_salary_eur": employment.annual_gross_salary,
             "occupation_isco": employment.occupation_isco,
-            "shortage_occupation": employment.occupation_isco.startswith(rules.engine.BLUE_CARD_SHORTAGE_ISCO_GROUPS),
             "hours_per_week": employment.weekly_hours,
             "start_date": employment.start_date or today,
             "collective_agreement": employment.collective_agreement,
@@ -2143,12 +2143,10 @@ def case_profile(*, case: Case, today=None):
             assumptions.append(_("The job starts today (no start date given)."))
     if person.birth_date is None:
         return None, missing, assumptions
-    age = today.year - person.birth_date.year - ((today.month, today.day) < (person.birth_date.month,
-                                                                            person.birth_date.day))
     assumptions.append(_("No earlier stays in Germany, no spouse applying jointly and no proof of means are "
                          "taken into account."))
     data = {
-        "age": max(0, min(age, 120)),
+        "date_of_birth": person.birth_date,
         "qualification": best.kind if best else "none",
         "recognition": best.recognition if best else "none",
         "degree_comparable": any(q.comparable for q in academic),
@@ -2159,11 +2157,11 @@ def case_profile(*, case: Case, today=None):
         "months_in_germany_last_5_years": 0,
         "spouse_eligible": False,
         "monthly_means_eur": 0,
-        "it_specialist": bool(employment and employment.occupation_isco.startswith(("25", "35"))),
+        "it_specialist": bool(employment and employment.occupation_isco.startswith(IT_SPECIALIST_GROUPS)),
         "accelerated_procedure": bool(case.accelerated and job_offer is not None),
     }
     if best is not None and best.kind == "academic" and best.completed_on:
-        data["degree_years_ago"] = max(0, min(today.year - best.completed_on.year, 80))
+        data["graduation_date"] = best.completed_on
     try:
         return rules.Profile.from_dict(data), missing, assumptions
     except rules.ProfileError as exc:

@@ -256,6 +256,14 @@ BA_IF_REDUCED_THRESHOLD = "reduced_threshold"  # § 18g: only below the standard
 BA_IF_IN_COMPANY = "in_company_measure"  # § 16d Abs. 1: only for mainly in-company measures
 
 
+# § 18 Abs. 4 AufenthG (2026 text; until then plus 3 months): titles under §§ 18a, 18b, 18g and
+# 19c run four years, or the shorter term of the employment or of the BA approval plus six months.
+EMPLOYMENT_VALIDITY = _(
+    "4 years, or the shorter term of the employment contract or of the Federal Employment Agency's "
+    "approval plus 6 months (at most 4 years)"
+)
+
+
 @dataclass(frozen=True)
 class Title:
     code: str
@@ -289,7 +297,7 @@ TITLES: dict[str, Title] = {
             recognition_step=True,
             residence_permit_after_entry=True,
             # § 18 Abs. 4 S. 1 AufenthG: four years, or the contract term if shorter.
-            validity=_("Up to 4 years, or the term of the employment contract if shorter"),
+            validity=EMPLOYMENT_VALIDITY,
             max_validity_months=48,
             documents=_IDENTITY
             + _always(
@@ -313,7 +321,7 @@ TITLES: dict[str, Title] = {
             accelerated_allowed=True,
             recognition_step=True,
             residence_permit_after_entry=True,
-            validity=_("Up to 4 years, or the term of the employment contract if shorter"),
+            validity=EMPLOYMENT_VALIDITY,
             max_validity_months=48,
             documents=_IDENTITY
             + _always(
@@ -339,7 +347,7 @@ TITLES: dict[str, Title] = {
             recognition_step=True,
             residence_permit_after_entry=True,
             # § 18 Abs. 4 S. 2 AufenthG: contract term plus three months, at most four years.
-            validity=_("Term of the employment contract plus 3 months, at most 4 years"),
+            validity=EMPLOYMENT_VALIDITY,
             max_validity_months=48,
             documents=_IDENTITY
             + _always("employment_contract", "degree_certificate", "anabin_or_zab", "health_insurance")
@@ -359,8 +367,8 @@ TITLES: dict[str, Title] = {
             # No German recognition needed (DOMAIN.md 1.2).
             recognition_step=False,
             residence_permit_after_entry=True,
-            validity=_("Set by the foreigners' authority in line with the employment contract"),
-            max_validity_months=None,
+            validity=EMPLOYMENT_VALIDITY,
+            max_validity_months=48,
             documents=_IDENTITY
             + _always(
                 "employment_contract",

@@ -118,6 +118,11 @@ class Evaluation:
     profile: Profile
     titles: tuple[TitleResult, ...]
 
+    @property
+    def provisional(self) -> bool:
+        """Some figure of the evaluation date's year is not recorded yet; last year's was used."""
+        return any(result.provisional for result in self.titles)
+
     def title(self, code: str) -> TitleResult:
         for result in self.titles:
             if result.code == code:

@@ -19,7 +19,7 @@ QUALIFICATION = {"qualification": "academic", "recognition": "none", "degree_com
 JOB = {"has_job_offer": "yes", "annual_gross_salary_eur": "52000", "occupation_isco": "2512",
        "hours_per_week": "40", "start_date": "2027-03-01"}
 LANGUAGES = {"german_level": "A2", "english_level": "B2"}
-ABOUT = {"age": "31", "years_experience": "4", "months_in_germany_last_5_years": "0", "monthly_means_eur": "0"}
+ABOUT = {"date_of_birth": "1995-04-01", "years_experience": "4", "months_in_germany_last_5_years": "0", "monthly_means_eur": "0"}
 
 
 def walk(client, *answers):
@@ -85,11 +85,31 @@ def test_unknown_step_is_404_and_answers_are_kept_for_the_wizard(client):
 
 
 @pytest.mark.django_db
-def test_a_day_without_recorded_thresholds_is_explained_not_guessed(client, today):
+def test_a_year_without_recorded_thresholds_answers_provisionally(client, today):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
     today["value"] = date(2031, 1, 2)
     response = client.get(reverse("finder:result"))
-    assert response.status_code == 503
-    assert b"have not been recorded" in response.content
-    assert client.session[ANSWERS_SESSION_KEY]["age"] == 31
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "have not been published yet" in page
+    assert "provisional" in page
+    assert client.session[ANSWERS_SESSION_KEY]["date_of_birth"] == "1995-04-01"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("step", "data", "field"),
+    [
+        ("job", {**JOB, "annual_gross_salary_eur": "1e400"}, "annual_gross_salary_eur"),
+        ("job", {**JOB, "annual_gross_salary_eur": "9" * 40}, "annual_gross_salary_eur"),
+        ("about", {**ABOUT, "monthly_means_eur": "1e400"}, "monthly_means_eur"),
+        ("about", {**ABOUT, "years_experience": "1e400"}, "years_experience"),
+        ("about", {**ABOUT, "date_of_birth": "1850-01-01"}, "date_of_birth"),
+        ("qualification", {**QUALIFICATION, "graduation_date": "31/12/2024"}, "graduation_date"),
+    ],
+)
+def test_out_of_range_answers_are_form_errors_not_server_errors(client, step, data, field):
+    response = client.post(reverse("finder:step", args=[step]), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors

@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="en", help="language of the messages (default: en)")
 
     def handle(self, *args, file: str, language: str, **options) -> None:
+        shipped = [code for code, _name in settings.LANGUAGES]
+        language = language.replace("_", "-").lower()
+        if language not in shipped:
+            raise CommandError(
+                f"invalid input: --language: must be one of {', '.join(shipped)}", returncode=INPUT_ERROR
+            )
         with translation.override(language):
             data = _load(file)
             on_date = _on_date(data.pop("on_date", None))
@@ -43,18 +50,26 @@ class Command(BaseCommand):
 def _load(file: str) -> dict[str, Any]:
     try:
         if file == "-":
-            text = sys.stdin.read()
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
         else:
-            with open(file, encoding="utf-8") as handle:
-                text = handle.read()
+            with open(file, "rb") as handle:
+                raw = handle.read()
     except OSError as error:
         raise CommandError(f"cannot read {file}: {error.strerror}", returncode=INPUT_ERROR) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"invalid input: not UTF-8 text (byte {error.start})", returncode=INPUT_ERROR) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CommandError(
             f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}", returncode=INPUT_ERROR
         ) from None
+    except (ValueError, RecursionError):
+        # Integers of thousands of digits and deeply nested arrays are refused by the parser itself.
+        raise CommandError("invalid JSON: a number is too long or the nesting too deep", returncode=INPUT_ERROR) from None
     if not isinstance(data, dict):
         raise CommandError("invalid input: the JSON must be an object", returncode=INPUT_ERROR)
     return data

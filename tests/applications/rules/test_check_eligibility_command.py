@@ -118,7 +118,7 @@ def test_on_date_defaults_to_today(tmp_path, monkeypatch):
         ({**PROFILE, "job_offer": {**PROFILE["job_offer"], "start": "2026-01-01"}}, "job_offer.start"),
         ({key: value for key, value in PROFILE.items() if key != "it_specialist"}, "it_specialist"),
         ({**PROFILE, "on_date": "31.12.2025"}, "on_date"),
-        ({**PROFILE, "on_date": "2031-01-01"}, "on_date"),
+        ({**PROFILE, "on_date": "2023-12-31"}, "on_date"),
     ],
 )
 def test_bad_input_names_the_field_with_exit_code_2(tmp_path, data, field):
@@ -173,3 +173,58 @@ def test_process_reads_stdin(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["titles"][2]["verdict"] == "eligible"
+
+
+def _run_process(arguments, stdin_bytes):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check_eligibility", *arguments],
+        cwd=settings.BASE_DIR,
+        input=stdin_bytes,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("stdin_bytes", "message"),
+    [
+        (b'{"age": 30, \xff}', b"not UTF-8"),
+        (b'{"monthly_means_eur": 1e400}', b"monthly_means_eur"),
+        (b'{"age": ' + b"9" * 5000 + b"}", b"number is too long"),
+        (b"[" * 100000, b"invalid JSON"),
+    ],
+)
+def test_process_bad_bytes_end_in_one_line_and_exit_2(stdin_bytes, message):
+    completed = _run_process(["-"], stdin_bytes)
+    assert completed.returncode == 2, completed.stderr
+    assert message in completed.stderr
+    assert b"Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["1e400", 10**27, "9" * 5000])
+def test_overflowing_amounts_are_a_field_error(tmp_path, value):
+    with pytest.raises(CommandError) as error:
+        run(tmp_path, {**PROFILE, "monthly_means_eur": value})
+    assert error.value.returncode == 2
+    assert "monthly_means_eur:" in str(error.value)
+
+
+def test_unknown_language_is_an_error(tmp_path):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(PROFILE), encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("check_eligibility", str(path), "--language", "xx")
+    assert error.value.returncode == 2
+    assert "--language" in str(error.value)
+
+
+@pytest.mark.parametrize(("language", "amount"), [("en", "€50,700.00"), ("de", "50.700,00 €"), ("pt_BR", "50.700,00")])
+def test_euro_amounts_follow_the_language(tmp_path, language, amount):
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(PROFILE), encoding="utf-8")
+    out = io.StringIO()
+    call_command("check_eligibility", str(path), "--language", language, stdout=out)
+    blue_card = next(t for t in json.loads(out.getvalue())["titles"] if t["code"] == "18g")
+    assert amount in json.dumps([r["message"] for r in blue_card["reasons"]], ensure_ascii=False)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from applications.rules import ELIGIBLE, ELIGIBLE_IF, NOT_ELIGIBLE
-from applications.rules.engine import BLUE_CARD_SHORTAGE_ISCO_GROUPS
+from applications.rules.occupations import BLUE_CARD_REDUCED_GROUPS
 
 from .builders import (
     FIRST_DAY_2026,
@@ -85,13 +85,14 @@ def test_year_change_raises_the_reduced_threshold(on_date, verdict):
 def test_reduced_threshold_does_not_apply_without_a_ground():
     blue_card = result("18g", job_offer=job("46000.00"))
     assert blue_card.verdict == ELIGIBLE_IF
-    assert "50,700.00" in str(reason(blue_card, "blue_card_salary").message)
+    assert "50.700,00" in str(reason(blue_card, "blue_card_salary").message)
 
 
-def test_shortage_flag_counts_as_the_employers_statement():
+def test_a_bare_shortage_flag_does_not_lower_the_threshold():
+    # § 18g Abs. 1 S. 2 Nr. 1 AufenthG names ISCO-08 groups; the employer's label is no ground.
     blue_card = result("18g", job_offer=job("46000.00", shortage_occupation=True))
-    assert blue_card.verdict == ELIGIBLE
-    assert blue_card.ba_approval_required is True
+    assert blue_card.verdict == ELIGIBLE_IF
+    assert reason(blue_card, "blue_card_salary").met is False
 
 
 @pytest.mark.parametrize(
@@ -100,8 +101,8 @@ def test_shortage_flag_counts_as_the_employers_statement():
         ("1321", True),  # 132 manufacturing managers
         ("1330", True),  # 133 ICT service managers
         ("1341", True),  # 134
-        ("1411", True),  # 141
-        ("1431", True),  # 143
+        ("1411", False),  # 141: not in § 18g Abs. 1 S. 2 Nr. 1
+        ("1431", False),  # 143
         ("2142", True),  # 21 science and engineering
         ("2211", True),  # 221 medical doctors
         ("2221", True),  # 222 nurses
@@ -110,8 +111,8 @@ def test_shortage_flag_counts_as_the_employers_statement():
         ("2310", True),  # 23 teaching
         ("2512", True),  # 25 ICT professionals
         ("1311", False),
-        ("1420", True),  # 142
-        ("1439", True),
+        ("1420", False),  # 142
+        ("1439", False),
         ("1120", False),
         ("2230", False),  # 223 not listed
         ("2411", False),
@@ -120,7 +121,7 @@ def test_shortage_flag_counts_as_the_employers_statement():
     ],
 )
 def test_shortage_isco_groups(isco, shortage):
-    assert isco.startswith(BLUE_CARD_SHORTAGE_ISCO_GROUPS) is shortage
+    assert isco.startswith(BLUE_CARD_REDUCED_GROUPS) is shortage
     assert (result("18g", job_offer=job("46000.00", isco=isco)).verdict == ELIGIBLE) is shortage
 
 
@@ -143,7 +144,7 @@ def test_it_specialist_without_degree():
     )
     assert blue_card.verdict == ELIGIBLE
     assert reason(blue_card, "it_specialist_experience").source == "§ 18g Abs. 2 AufenthG"
-    assert reason(blue_card, "blue_card_salary").source == "§ 18g Abs. 2 AufenthG"
+    assert reason(blue_card, "blue_card_salary").source == "§ 18g Abs. 2 Nr. 1 AufenthG"
     assert blue_card.ba_approval_required is True
     assert "experience_proof" in document_codes(blue_card)
 
@@ -163,9 +164,61 @@ def test_it_specialist_without_degree_needs_three_years():
 
 def test_it_specialist_below_reduced_threshold():
     blue_card = result(
-        "18g", qualification="none", degree_comparable=False, it_specialist=True, job_offer=job("45934.19")
+        "18g", qualification="none", degree_comparable=False, it_specialist=True,
+        job_offer=job("45934.19", isco="2512"),
     )
     assert blue_card.verdict == ELIGIBLE_IF
+
+
+@pytest.mark.parametrize(
+    ("isco", "verdict"),
+    [
+        ("2512", ELIGIBLE),  # 25 ICT professionals
+        ("2529", ELIGIBLE),
+        ("1330", ELIGIBLE),  # 133 ICT service managers
+        ("7411", NOT_ELIGIBLE),  # electricians
+        ("3512", NOT_ELIGIBLE),  # 35 ICT technicians: not in § 18g Abs. 2
+        ("2142", NOT_ELIGIBLE),  # civil engineers
+        ("2", NOT_ELIGIBLE),  # a major group is not known to be group 25
+    ],
+)
+def test_it_route_only_for_jobs_in_groups_133_and_25(isco, verdict):
+    blue_card = result(
+        "18g", qualification="none", degree_comparable=False, it_specialist=True, years_experience=5,
+        job_offer=job("60000.00", isco=isco),
+    )
+    assert blue_card.verdict == verdict
+    if verdict == NOT_ELIGIBLE:
+        assert reason(blue_card, "it_specialist_occupation").source == "§ 18g Abs. 2 AufenthG"
+
+
+@pytest.mark.parametrize(
+    ("graduation_date", "verdict"),
+    [
+        (date(2023, 1, 1), ELIGIBLE),  # exactly three years before 1 January 2026
+        (date(2022, 12, 31), ELIGIBLE_IF),  # one day more
+        (date(2025, 7, 1), ELIGIBLE),
+    ],
+)
+def test_recent_graduate_by_graduation_date(graduation_date, verdict):
+    # § 18g Abs. 1 S. 2 Nr. 2 AufenthG: "nicht mehr als drei Jahre vor der Beantragung".
+    blue_card = result("18g", FIRST_DAY_2026, job_offer=job("46000.00"), graduation_date=graduation_date)
+    assert blue_card.verdict == verdict
+
+
+def test_graduation_date_wins_over_the_years_answer():
+    blue_card = result(
+        "18g", FIRST_DAY_2026, job_offer=job("46000.00"), graduation_date=date(2020, 1, 1), degree_years_ago=1
+    )
+    assert blue_card.verdict == ELIGIBLE_IF
+
+
+@pytest.mark.parametrize(("isco", "verdict"), [("2411", ELIGIBLE), ("1411", NOT_ELIGIBLE), ("3112", NOT_ELIGIBLE),
+                                               ("5120", NOT_ELIGIBLE), ("9112", NOT_ELIGIBLE)])
+def test_the_job_must_match_a_degree(isco, verdict):
+    # § 18g Abs. 1 S. 1 AufenthG: employment commensurate with the qualification (skill level 4).
+    blue_card = result("18g", job_offer=job("90000.00", isco=isco))
+    assert blue_card.verdict == verdict
 
 
 @pytest.mark.parametrize("qualification", ["vocational", "none"])
@@ -190,7 +243,7 @@ def test_no_job_offer_names_the_salary_needed():
     blue_card = result("18g")
     assert blue_card.verdict == ELIGIBLE_IF
     assert missing_codes(blue_card) == ["job_offer", "blue_card_salary"]
-    assert "50,700.00" in str(reason(blue_card, "blue_card_salary").message)
+    assert "50.700,00" in str(reason(blue_card, "blue_card_salary").message)
 
 
 @pytest.mark.parametrize(("months", "verdict"), [(5, ELIGIBLE_IF), (6, ELIGIBLE), (None, ELIGIBLE)])
@@ -209,8 +262,10 @@ def test_no_age_rule_for_the_blue_card():
     assert result("18g", age=50, job_offer=job("50700.00")).verdict == ELIGIBLE
 
 
-def test_2027_has_no_data():
-    from applications.rules import ThresholdNotFound
-
-    with pytest.raises(ThresholdNotFound):
-        result("18g", date(2027, 1, 1))
+def test_2027_answers_with_the_2026_figures_marked_provisional():
+    blue_card = result("18g", date(2027, 1, 1), job_offer=job("50700.00"))
+    assert blue_card.verdict == ELIGIBLE
+    assert blue_card.provisional is True
+    assert "provisional" in str(reason(blue_card, "blue_card_salary").message)
+    assert blue_card.to_dict()["provisional"] is True
+    assert result("18g", FIRST_DAY_2026, job_offer=job("50700.00")).provisional is False

@@ -125,6 +125,7 @@ def test_to_dict_shape_and_json():
         "fees_eur",
         "timeline",
         "validity",
+        "provisional",
     }
     assert blue_card["name"] == "EU Blue Card"
     assert blue_card["verdict"] == "eligible"

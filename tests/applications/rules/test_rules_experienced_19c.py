@@ -25,7 +25,7 @@ BASE = {"qualification": "vocational", "degree_comparable": False, "years_experi
 def test_salary_threshold_to_the_cent(on_date, salary, verdict):
     experienced = result("19c", on_date, **BASE, job_offer=job(salary))
     assert experienced.verdict == verdict
-    assert reason(experienced, "experienced_salary").source == "§ 6 BeschV"
+    assert reason(experienced, "experienced_salary").source == "§ 6 Abs. 1 S. 1 Nr. 2 BeschV"
 
 
 @pytest.mark.parametrize(("on_date", "verdict"), [(LAST_DAY_2025, ELIGIBLE), (FIRST_DAY_2026, ELIGIBLE_IF)])
@@ -56,10 +56,15 @@ def test_no_german_recognition_needed():
     assert "recognition" not in purposes(experienced)
 
 
-def test_regulated_professions_are_excluded():
-    experienced = result("19c", **BASE, regulated_profession=True, licence_to_practise=True, job_offer=job("50000"))
-    assert experienced.verdict == NOT_ELIGIBLE
-    assert missing_codes(experienced) == ["not_regulated_profession"]
+def test_regulated_professions_need_the_licence_to_practise():
+    # § 6 BeschV and § 19c Abs. 2 AufenthG do not exclude regulated professions; § 18 Abs. 2 Nr. 3
+    # AufenthG requires the licence, as for every employment title.
+    without = result("19c", **BASE, regulated_profession=True, job_offer=job("50000"))
+    assert without.verdict == ELIGIBLE_IF
+    assert missing_codes(without) == ["licence_to_practise"]
+    assert reason(without, "licence_to_practise").source == "§ 18 Abs. 2 Nr. 3 AufenthG"
+    licensed = result("19c", **BASE, regulated_profession=True, licence_to_practise=True, job_offer=job("50000"))
+    assert licensed.verdict == ELIGIBLE
 
 
 def test_without_job_offer():

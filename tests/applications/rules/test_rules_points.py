@@ -46,7 +46,8 @@ def test_experience(years, points):
     [
         ({}, 0),
         ({"shortage_occupation_qualification": True}, 1),
-        ({"job_offer": job(shortage_occupation=True)}, 1),
+        # A job offer's label is no qualification in a shortage occupation.
+        ({"job_offer": job(shortage_occupation=True)}, 0),
         ({"job_offer": job(shortage_occupation=False)}, 0),
     ],
 )

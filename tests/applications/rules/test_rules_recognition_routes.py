@@ -6,7 +6,13 @@ from applications.rules import ELIGIBLE, ELIGIBLE_IF, NOT_ELIGIBLE
 
 from .builders import document_codes, job, missing_codes, purposes, reason, result
 
-MEASURE = {"qualification": "vocational", "recognition": "partial", "german_level": "A2", "degree_comparable": False}
+MEASURE = {
+    "qualification": "vocational",
+    "recognition": "partial",
+    "german_level": "A2",
+    "degree_comparable": False,
+    "monthly_means_eur": "1091.00",
+}
 PARTNERSHIP = {
     "qualification": "vocational",
     "recognition": "pending",

@@ -92,7 +92,7 @@ def test_18b_without_job_offer():
 @pytest.mark.parametrize("code", ["18a", "18b"])
 def test_age_44_has_no_salary_rule(code):
     profile = VOCATIONAL_JOB_PROFILE if code == "18a" else {}
-    skilled = result(code, age=44, **profile, job_offer=job("20000"))
+    skilled = result(code, age=44, **profile, job_offer=job("30000"))
     assert skilled.verdict == ELIGIBLE
     assert "age_45_salary" not in reason_codes(skilled)
 
@@ -130,7 +130,7 @@ def test_age_45_pension_provision_replaces_the_salary():
 def test_age_45_without_job_offer_names_the_threshold():
     skilled = result("18b", age=45)
     assert missing_codes(skilled) == ["job_offer", "age_45_salary"]
-    assert "55,770.00" in str(reason(skilled, "age_45_salary").message)
+    assert "55.770,00" in str(reason(skilled, "age_45_salary").message)
 
 
 def test_age_45_asks_for_the_pension_document():

@@ -5,26 +5,35 @@ import pytest
 
 from applications.rules import ThresholdNotFound, UnknownTitle, salary_threshold
 from applications.rules.thresholds import (
-    CHANCENKARTE_MEANS,
-    SALARY_THRESHOLDS,
+    BUILT_IN,
+    BUILT_IN_FIGURES,
+    FIGURE_KINDS,
+    MEANS_MONTHLY,
+    PENSION_CEILING,
+    SHARES_OF_PENSION_CEILING,
+    Figure,
+    Figures,
     chancenkarte_means_on,
     salary_thresholds_on,
     to_cents,
 )
 
-# Statutory shares of the BBG RV (DOMAIN.md 1.1).
-SHARES = {
-    "blue_card_standard": Decimal("0.50"),  # § 18g Abs. 1 S. 1 AufenthG
-    "blue_card_reduced": Decimal("0.453"),  # § 18g Abs. 1 S. 2, Abs. 2 AufenthG
-    "age_45": Decimal("0.55"),  # § 18 Abs. 2 Nr. 5 AufenthG
-    "experienced_19c": Decimal("0.45"),  # § 6 BeschV
-}
+SALARY_YEARS = (2024, 2025, 2026)
 
 
-@pytest.mark.parametrize("record", SALARY_THRESHOLDS, ids=lambda r: str(r.valid_from.year))
-@pytest.mark.parametrize("name", SHARES)
-def test_each_threshold_is_its_share_of_the_pension_ceiling_to_the_cent(record, name):
-    assert getattr(record, name) == to_cents(record.pension_ceiling * SHARES[name])
+@pytest.mark.parametrize("year", SALARY_YEARS)
+@pytest.mark.parametrize("kind", SHARES_OF_PENSION_CEILING)
+def test_each_threshold_is_its_share_of_the_pension_ceiling_to_the_cent(year, kind):
+    on_date = date(year, 6, 30)
+    ceiling = BUILT_IN.on(PENSION_CEILING, on_date).value
+    assert BUILT_IN.on(kind, on_date).value == to_cents(ceiling * SHARES_OF_PENSION_CEILING[kind])
+
+
+def test_every_figure_names_its_source_and_kind():
+    for figure in BUILT_IN_FIGURES:
+        assert figure.kind in FIGURE_KINDS
+        assert figure.source.strip()
+        assert figure.value > 0
 
 
 @pytest.mark.parametrize(
@@ -39,7 +48,7 @@ def test_each_threshold_is_its_share_of_the_pension_ceiling_to_the_cent(record, 
 )
 def test_published_figures(year, ceiling, standard, reduced, age_45, experienced):
     record = salary_thresholds_on(date(year, 6, 30))
-    assert record.pension_ceiling == Decimal(ceiling)
+    assert BUILT_IN.on(PENSION_CEILING, date(year, 6, 30)).value == Decimal(ceiling)
     assert record.blue_card_standard == Decimal(standard)
     assert record.blue_card_reduced == Decimal(reduced)
     assert record.age_45 == Decimal(age_45)
@@ -66,17 +75,38 @@ def test_monthly_equivalents_in_domain_notes():
     ],
 )
 def test_lookup_switches_on_1_january(on_date, year):
-    assert salary_thresholds_on(on_date).valid_from.year == year
+    thresholds = salary_thresholds_on(on_date)
+    assert (thresholds.year, thresholds.provisional) == (year, False)
 
 
-@pytest.mark.parametrize("on_date", [date(2023, 12, 31), date(2027, 1, 1)])
-def test_dates_without_data_raise(on_date):
-    with pytest.raises(ThresholdNotFound, match=on_date.isoformat()):
-        salary_thresholds_on(on_date)
+def test_a_date_before_the_first_figures_raises():
+    with pytest.raises(ThresholdNotFound, match="2023-12-31"):
+        salary_thresholds_on(date(2023, 12, 31))
 
 
-@pytest.mark.parametrize("records", [SALARY_THRESHOLDS, CHANCENKARTE_MEANS])
-def test_records_are_contiguous_and_do_not_overlap(records):
+@pytest.mark.parametrize("on_date", [date(2027, 1, 1), date(2031, 7, 1)])
+def test_a_year_without_figures_answers_with_the_last_ones_marked_provisional(on_date):
+    thresholds = salary_thresholds_on(on_date)
+    assert (thresholds.year, thresholds.provisional) == (2026, True)
+    assert thresholds.blue_card_standard == Decimal("50700.00")
+
+
+def test_a_new_years_figure_replaces_the_provisional_one():
+    figures = Figures(
+        [
+            *BUILT_IN_FIGURES,
+            Figure("blue_card_standard", Decimal("52000.00"), date(2027, 1, 1), date(2027, 12, 31), "test"),
+        ]
+    )
+    standard = figures.on("blue_card_standard", date(2027, 1, 1))
+    assert (standard.value, standard.year, standard.provisional) == (Decimal("52000.00"), 2027, False)
+    assert figures.on("blue_card_reduced", date(2027, 1, 1)).provisional is True
+
+
+@pytest.mark.parametrize("kind", FIGURE_KINDS)
+def test_figures_of_a_kind_are_contiguous_and_do_not_overlap(kind):
+    records = sorted((f for f in BUILT_IN_FIGURES if f.kind == kind), key=lambda f: f.valid_from)
+    assert records
     for earlier, later in zip(records, records[1:], strict=False):
         assert earlier.valid_from <= earlier.valid_to
         assert later.valid_from == earlier.valid_to + timedelta(days=1)
@@ -92,7 +122,8 @@ def test_records_are_contiguous_and_do_not_overlap(records):
     ],
 )
 def test_chancenkarte_means_by_date(on_date, monthly):
-    assert chancenkarte_means_on(on_date).monthly == Decimal(monthly)
+    assert chancenkarte_means_on(on_date).value == Decimal(monthly)
+    assert BUILT_IN.on(MEANS_MONTHLY, on_date).provisional is False
 
 
 def test_chancenkarte_means_before_the_card_existed():
