@@ -60,7 +60,7 @@ LEGAL_FORM_REGISTER = {code: register for code, _label, register in LEGAL_FORMS}
 
 def title_choices(*, blank_label=None):
     choices = [("", blank_label or _("Not decided yet"))]
-    for code in rules.TITLE_CODES:
+    for code in rules.APPLICATION_TITLE_CODES:
         entry = rules.title(code)
         choices.append((code, f"{entry.section} – {entry.name}"))
     return choices

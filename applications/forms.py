@@ -241,7 +241,7 @@ class TitleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.has_employer = has_employer
         self.fields["title_code"].choices = [
-            (code, f"{rules.title(code).name} ({rules.title(code).section})") for code in rules.TITLE_CODES
+            (code, f"{rules.title(code).name} ({rules.title(code).section})") for code in rules.APPLICATION_TITLE_CODES
         ]
         if not has_employer:
             # § 81a is the employer's application; without an employer on the case it cannot be chosen.

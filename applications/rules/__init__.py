@@ -14,6 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from .catalogue import (
+    APPLICATION_TITLE_CODES,
+    FAMILY_SPONSOR_TITLES,
+    SKILLED_SPONSOR_TITLES,
     STEP_PURPOSES,
     TITLE_CODES,
     AuthorityStep,
@@ -40,7 +43,7 @@ from .engine import (
     evaluate_title,
 )
 from .points import MINIMUM_POINTS, PointsItem, PointsResult, chancenkarte_points
-from .profile import JobOffer, Profile, ProfileError
+from .profile import JobOffer, Joining, Profile, ProfileError
 from .thresholds import (
     BUILT_IN,
     BUILT_IN_FIGURES,
@@ -75,6 +78,9 @@ def salary_threshold(
 
 
 __all__ = [
+    "APPLICATION_TITLE_CODES",
+    "FAMILY_SPONSOR_TITLES",
+    "SKILLED_SPONSOR_TITLES",
     "BUILT_IN",
     "BUILT_IN_FIGURES",
     "FIGURE_KINDS",
@@ -93,6 +99,7 @@ __all__ = [
     "Evaluation",
     "Fee",
     "JobOffer",
+    "Joining",
     "PointsItem",
     "PointsResult",
     "Profile",

@@ -49,6 +49,15 @@ DOCUMENT_LABELS: dict[str, Promise] = {
     "ba_pre_approval": _("BA or foreigners' authority pre-approval, if already obtained"),
     "registration_certificate": _("Registration certificate (Meldebescheinigung)"),
     "rental_contract": _("Rental contract"),
+    "training_contract": _("Training contract, or confirmation of a place in a school-based training"),
+    "university_admission": _("Admission letter of a German university"),
+    "school_leaving_certificate": _("School-leaving certificate giving access to higher education"),
+    "german_qualification_certificate": _("Certificate of the degree or training completed in Germany"),
+    "pension_record": _("Pension insurance record (Versicherungsverlauf)"),
+    "residence_title_copy": _("Copy of the current residence title"),
+    "marriage_certificate": _("Marriage certificate"),
+    "birth_certificate": _("Birth certificate"),
+    "sponsor_residence_title": _("Copy of the residence title of the family member in Germany"),
 }
 
 # When a document marked "○ if applicable" in DOMAIN.md section 2 is needed. The engine decides
@@ -64,6 +73,7 @@ DOCUMENT_CONDITIONS: dict[str, Promise] = {
     "job_offer": _("if there is a job offer"),
     "experience_points": _("if professional experience is claimed for points"),
     "pre_approval_obtained": _("if a pre-approval has already been obtained"),
+    "german_language_needed": _("if German is needed for the title"),
 }
 
 VISA_STAGE = "visa"
@@ -242,9 +252,16 @@ FEE_NATIONAL_VISA = Fee("national_visa", _("National visa"), Decimal("75.00"), "
 FEE_ACCELERATED = Fee(
     "accelerated_procedure", _("Accelerated skilled-worker procedure"), Decimal("411.00"), "§ 47 Abs. 1 Nr. 15 AufenthV"
 )
+# National visa for a minor: half the fee (§ 46 Abs. 2 Nr. 1, § 50 Abs. 1 AufenthV; DOMAIN.md 8.2).
+FEE_NATIONAL_VISA_MINOR = Fee("national_visa", _("National visa (minor)"), Decimal("37.50"), "§ 50 Abs. 1 AufenthV")
 # Residence permit / Blue Card, first issuance: EUR 100 (DOMAIN.md 1.5 [V]).
 FEE_RESIDENCE_PERMIT = Fee(
     "residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 AufenthV"
+)
+
+# For a minor: EUR 50 (§ 45 AufenthV; DOMAIN.md 8.2).
+FEE_RESIDENCE_PERMIT_MINOR = Fee(
+    "residence_permit", _("Residence permit, first issuance (minor)"), Decimal("50.00"), "§ 45 AufenthV"
 )
 
 # --- Titles ----------------------------------------------------------------------------------
@@ -281,6 +298,10 @@ class Title:
     validity: Promise
     max_validity_months: int | None
     documents: tuple[DocumentRequirement, ...]
+    # False for titles applied for in Germany (§ 18c settlement, § 20 job search): no visa step.
+    visa_needed: bool = True
+    # Whether the portal takes the application; the finder points elsewhere for the others.
+    portal_application: bool = True
 
 
 TITLES: dict[str, Title] = {
@@ -460,10 +481,148 @@ TITLES: dict[str, Title] = {
             + _PRE_APPROVAL
             + _AFTER_ENTRY,
         ),
+        Title(
+            code="19c1",
+            name=_("Western Balkans regulation"),
+            section="§ 19c Abs. 1 AufenthG i. V. m. § 26 Abs. 2 BeschV",
+            # § 26 Abs. 2 S. 1 BeschV: approval with a labour-market priority check, any employment.
+            ba_approval=BA_ALWAYS,
+            ba_approval_source="§ 26 Abs. 2 BeschV",
+            accelerated_allowed=False,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Set by the foreigners' authority in line with the Federal Employment Agency's approval"),
+            max_validity_months=48,
+            documents=_IDENTITY
+            + _always("employment_contract", "employment_declaration", "health_insurance")
+            + _when("regulated_profession", "licence_to_practise")
+            + _when("age_45", "pension_provision")
+            + _AFTER_ENTRY,
+        ),
+        Title(
+            code="16a",
+            name=_("Vocational training"),
+            section="§ 16a AufenthG",
+            # § 8 Abs. 1 BeschV: approval for in-company training; school-based training needs none.
+            ba_approval=BA_IF_IN_COMPANY,
+            ba_approval_source="§ 16a Abs. 1 AufenthG, § 8 Abs. 1 BeschV",
+            accelerated_allowed=True,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("For the length of the training; side jobs up to 20 hours a week"),
+            max_validity_months=None,
+            documents=_IDENTITY
+            + _always("training_contract", "language_certificate", "financial_means", "health_insurance")
+            + _AFTER_ENTRY,
+            portal_application=False,
+        ),
+        Title(
+            code="17",
+            name=_("Search for a training place"),
+            section="§ 17 Abs. 1 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 17 Abs. 3 AufenthG",
+            accelerated_allowed=False,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Up to 9 months; work up to 20 hours a week and trial work up to 2 weeks"),
+            max_validity_months=9,
+            documents=_IDENTITY
+            + _always("school_leaving_certificate", "language_certificate", "financial_means", "health_insurance")
+            + _AFTER_ENTRY,
+            portal_application=False,
+        ),
+        Title(
+            code="16b",
+            name=_("Studies"),
+            section="§ 16b Abs. 1 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 16b Abs. 3 AufenthG",
+            accelerated_allowed=False,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("At least 1 year and as a rule 2 years, for the length of the studies"),
+            max_validity_months=None,
+            documents=_IDENTITY + _always("university_admission", "financial_means", "health_insurance") + _AFTER_ENTRY,
+            portal_application=False,
+        ),
+        Title(
+            code="20",
+            name=_("Job search after studies or training in Germany"),
+            section="§ 20 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 20 AufenthG",
+            accelerated_allowed=False,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Up to 18 months to find a job that fits the qualification; any work is allowed meanwhile"),
+            max_validity_months=18,
+            documents=_always("passport", "photo", "residence_title_copy", "german_qualification_certificate",
+                              "financial_means", "health_insurance"),
+            visa_needed=False,
+            portal_application=False,
+        ),
+        Title(
+            code="18c",
+            name=_("Settlement permit for skilled workers"),
+            section="§ 18c Abs. 1 and 2 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 18c Abs. 1 AufenthG",
+            accelerated_allowed=False,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Unlimited; any work is allowed"),
+            max_validity_months=None,
+            documents=_always("passport", "photo", "residence_title_copy", "employment_contract", "pension_record",
+                              "language_certificate", "rental_contract"),
+            visa_needed=False,
+            portal_application=False,
+        ),
+        Title(
+            code="30",
+            name=_("Spouse joining a skilled worker"),
+            section="§ 30 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 4a Abs. 1 AufenthG",
+            accelerated_allowed=True,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Not beyond the residence title of the family member in Germany; any work is allowed"),
+            max_validity_months=None,
+            documents=_IDENTITY
+            + _always("marriage_certificate", "sponsor_residence_title", "health_insurance")
+            + _when("german_language_needed", "language_certificate")
+            + _AFTER_ENTRY,
+            portal_application=False,
+        ),
+        Title(
+            code="32",
+            name=_("Child joining a skilled worker"),
+            section="§ 32 AufenthG",
+            ba_approval=BA_NEVER,
+            ba_approval_source="§ 4a Abs. 1 AufenthG",
+            accelerated_allowed=True,
+            recognition_step=False,
+            residence_permit_after_entry=True,
+            validity=_("Not beyond the residence title of the parent in Germany"),
+            max_validity_months=None,
+            documents=_IDENTITY + _always("birth_certificate", "sponsor_residence_title", "health_insurance")
+            + _AFTER_ENTRY,
+            portal_application=False,
+        ),
     )
 }
 
 TITLE_CODES = tuple(TITLES)
+# The titles the portal's application wizard takes; the finder answers every title.
+APPLICATION_TITLE_CODES = tuple(code for code, entry in TITLES.items() if entry.portal_application)
+# The titles of skilled workers (Fachkräfte) whose family members get the relaxations of §§ 29, 30,
+# 32 AufenthG ("SL" titles, DOMAIN.md 8.2), as far as the portal's codes name them.
+SKILLED_SPONSOR_TITLES = ("18a", "18b", "18g", "19c")
+# Titles that allow a spouse or child to join (§ 29 Abs. 1, § 30 Abs. 1 S. 1 Nr. 3, § 32 AufenthG):
+# the skilled titles and the settlement permit. For other titles the law is conditional; the
+# engine answers no and says so.
+FAMILY_SPONSOR_TITLES = SKILLED_SPONSOR_TITLES + ("18c",)
 
 
 class UnknownTitle(KeyError):
@@ -530,6 +689,9 @@ def authority_steps(
     if isinstance(recognition, str):
         recognition = recognition != "full"
     steps: list[AuthorityStep] = []
+    if not entry.visa_needed:
+        # Applied for in Germany: the foreigners' authority decides.
+        return (AuthorityStep("residence_permit"),)
     if entry.recognition_step and recognition:
         steps.append(AuthorityStep("recognition", (RECOGNITION_ACCELERATED if accelerated else RECOGNITION_REGULAR,)))
     needs_ba = ba_approval_needed(code, reduced_threshold=reduced_threshold, in_company_measure=in_company_measure)
@@ -552,11 +714,15 @@ def authority_steps(
     return tuple(steps)
 
 
-def fees(code: str, *, accelerated: bool = False) -> tuple[Fee, ...]:
+def fees(code: str, *, accelerated: bool = False, minor: bool = False) -> tuple[Fee, ...]:
     entry = title(code)
-    items = [FEE_NATIONAL_VISA]
+    if not entry.visa_needed:
+        # The fee of a title applied for in Germany depends on the title held (§§ 44–45 AufenthV);
+        # the foreigners' authority states it.
+        return ()
+    items = [FEE_NATIONAL_VISA_MINOR if minor else FEE_NATIONAL_VISA]
     if accelerated and entry.accelerated_allowed:
         items.append(FEE_ACCELERATED)
     if entry.residence_permit_after_entry:
-        items.append(FEE_RESIDENCE_PERMIT)
+        items.append(FEE_RESIDENCE_PERMIT_MINOR if minor else FEE_RESIDENCE_PERMIT)
     return tuple(items)

@@ -39,7 +39,16 @@ from .occupations import (
 )
 from .points import PointsResult, chancenkarte_points
 from .profile import Profile, level_at_least
-from .thresholds import BUILT_IN, MEANS_MONTHLY, MINIMUM_WAGE_HOURLY, Figures, SalaryThresholds, to_cents
+from .thresholds import (
+    BUILT_IN,
+    MEANS_MONTHLY,
+    MEANS_STUDY_MONTHLY,
+    MINIMUM_WAGE_HOURLY,
+    Figures,
+    SalaryThresholds,
+    ThresholdNotFound,
+    to_cents,
+)
 
 ELIGIBLE = "eligible"
 ELIGIBLE_IF = "eligible_if"
@@ -86,6 +95,8 @@ class TitleResult:
     validity: Promise
     # The evaluation used last year's figures because this year's are not recorded yet.
     provisional: bool = False
+    # Whether the portal takes the application for this title (catalogue.Title.portal_application).
+    portal_application: bool = True
 
     @property
     def fees_eur(self) -> Decimal:
@@ -109,6 +120,7 @@ class TitleResult:
             "timeline": [_timeline_dict(entry) for entry in self.timeline],
             "validity": str(self.validity),
             "provisional": self.provisional,
+            "portal_application": self.portal_application,
         }
 
 
@@ -156,6 +168,8 @@ class _Assessment:
     in_company_measure: bool = False  # § 16d Abs. 1 measure in a company: BA approval
     recognition_outstanding: bool = False  # a recognition / comparability step is still to run
     provisional: bool = False  # a figure of a year not yet recorded was used
+    german_needed: bool = False  # a German level is a condition (language certificate)
+    minor: bool = False  # the applicant is a minor (half visa fee)
 
 
 # --- Shared conditions -----------------------------------------------------------------------
@@ -894,12 +908,31 @@ def _enough_points(points: PointsResult) -> Reason:
     )
 
 
-def _livelihood(profile: Profile, context: _Context, source: str, result: _Assessment, *, job_counts: bool) -> Reason:
+def _livelihood(
+    profile: Profile,
+    context: _Context,
+    source: str,
+    result: _Assessment,
+    *,
+    job_counts: bool,
+    kind: str = MEANS_MONTHLY,
+) -> Reason:
     # § 5 Abs. 1 Nr. 1, § 2 Abs. 3 AufenthG: livelihood secured, at least the monthly amount the
     # BMI publishes (thresholds.py), compared to the cent. Income from a job the title allows counts
     # (``job_counts``): for the Opportunity Card a part-time job of up to 20 hours (§ 20a Abs. 4,
     # § 20a Abs. 2 AufenthG).
-    required = context.figures.on(MEANS_MONTHLY, context.on_date)
+    try:
+        required = context.figures.on(kind, context.on_date)
+    except ThresholdNotFound:
+        return Reason(
+            "livelihood",
+            format_lazy(
+                _("The required means for {year} are not recorded; the authority will state them."),
+                year=context.on_date.year,
+            ),
+            source,
+            met=False,
+        )
     result.provisional = result.provisional or required.provisional
     offer = profile.job_offer
     income = to_cents(offer.annual_gross_salary_eur / 12) if job_counts and offer is not None else Decimal("0.00")
@@ -1006,6 +1039,336 @@ def _recognition_not_completed(profile: Profile) -> Reason:
     )
 
 
+# --- § 19c Abs. 1 AufenthG with § 26 Abs. 2 BeschV: Western Balkans regulation ---------------
+
+# § 26 Abs. 2 S. 1 BeschV: Albania, Bosnia and Herzegovina, Kosovo, Montenegro, North Macedonia, Serbia.
+WESTERN_BALKANS = ("AL", "BA", "XK", "ME", "MK", "RS")
+
+
+def _assess_19c1(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    thresholds = context.thresholds
+    result.provisional = thresholds.provisional
+    offer = profile.job_offer
+    if profile.nationality in WESTERN_BALKANS:
+        result.reasons.append(
+            Reason(
+                "nationality",
+                _(
+                    "National of a Western Balkans state; the visa must be applied for at the German mission "
+                    "in one of these states."
+                ),
+                "§ 26 Abs. 2 S. 1 and 2 BeschV",
+                met=True,
+            )
+        )
+    else:
+        result.reasons.append(
+            Reason(
+                "nationality",
+                _(
+                    "Only for nationals of Albania, Bosnia and Herzegovina, Kosovo, Montenegro, North Macedonia "
+                    "and Serbia."
+                ),
+                "§ 26 Abs. 2 S. 1 BeschV",
+                met=False,
+                fixable=False,
+            )
+        )
+    if profile.asylum_benefits_last_24_months:
+        result.reasons.append(
+            Reason(
+                "asylum_benefits",
+                _("Not open to people who received asylum seekers' benefits in the last 24 months."),
+                "§ 26 Abs. 2 S. 4 BeschV",
+                met=False,
+                fixable=False,
+            )
+        )
+    result.reasons.extend(
+        _present(
+            _job_offer(profile, "§ 18 Abs. 2 Nr. 1 AufenthG"),
+            _pay_floor(profile, context),
+            _licence_to_practise(profile),
+            _employment_assured(profile),
+            _age_45_salary(
+                profile,
+                _age_on(profile, context.on_date, offer.start_date if offer else context.on_date),
+                thresholds,
+                "§ 1 Abs. 2 BeschV",
+                _("at the start of the employment"),
+            ),
+        )
+    )
+    return result
+
+
+# --- § 16a, § 17, § 16b AufenthG: training and studies ----------------------------------------
+
+
+def _assess_16a(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    source = "§ 16a Abs. 1 AufenthG"
+    if profile.training_place is None:
+        result.reasons.append(
+            Reason("training_place", _("A place in a qualified vocational training in Germany is needed."), source,
+                   met=False)
+        )
+    else:
+        result.reasons.append(
+            Reason("training_place", _("A training place in Germany is confirmed."), source, met=True)
+        )
+    # § 8 Abs. 1 BeschV: the BA approves in-company training.
+    result.in_company_measure = profile.training_place == "in_company"
+    # § 16a Abs. 3 S. 1 AufenthG: sufficient German (B1) unless the training provider or a
+    # preparatory course checked it; the engine asks for B1 (the cautious reading).
+    result.reasons.append(_german_at_least(profile, "B1", "§ 16a Abs. 3 AufenthG"))
+    result.german_needed = True
+    # § 2 Abs. 3 S. 5 AufenthG: means of the BAföG amount; the training pay counts.
+    result.reasons.append(
+        _livelihood(profile, context, "§ 2 Abs. 3 S. 5 AufenthG", result, job_counts=True, kind=MEANS_STUDY_MONTHLY)
+    )
+    return result
+
+
+def _assess_17(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    age = _age_on(profile, context.on_date, context.on_date)
+    result.reasons.append(
+        Reason(
+            "age_under_35",
+            format_lazy(_("Only before the 35th birthday; the profile states age {age}."), age=age),
+            "§ 17 Abs. 1 S. 1 Nr. 1 AufenthG",
+            met=age < 35,
+            fixable=False,
+        )
+    )
+    result.reasons.append(
+        Reason(
+            "school_leaving_certificate",
+            _("A school-leaving certificate giving access to higher education (or from a German school abroad)."),
+            "§ 17 Abs. 1 S. 1 Nr. 3 AufenthG",
+            met=profile.university_entrance_qualification,
+            fixable=False,
+        )
+    )
+    result.reasons.append(_german_at_least(profile, "B1", "§ 17 Abs. 1 S. 1 Nr. 4 AufenthG"))
+    result.german_needed = True
+    result.reasons.append(_livelihood(profile, context, "§ 17 Abs. 1 S. 1 Nr. 2 AufenthG", result, job_counts=False))
+    return result
+
+
+def _assess_16b(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    result.reasons.append(
+        Reason(
+            "university_admission",
+            _("Admission by a German university (or a preparatory course) is needed.")
+            if not profile.university_admission
+            else _("Admitted by a German university."),
+            "§ 16b Abs. 1 AufenthG",
+            met=profile.university_admission,
+        )
+    )
+    # § 16b Abs. 1 S. 3 AufenthG: German only where the university did not check it at admission.
+    result.reasons.append(
+        _livelihood(profile, context, "§ 2 Abs. 3 S. 5 AufenthG", result, job_counts=False, kind=MEANS_STUDY_MONTHLY)
+    )
+    return result
+
+
+# --- § 20 AufenthG: job search after studies or training in Germany --------------------------
+
+
+def _assess_20(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    # § 20 Abs. 1 and 3 AufenthG: after a qualified vocational training, studies or a § 16d
+    # recognition completed in Germany.
+    result.reasons.append(
+        Reason(
+            "german_qualification",
+            _("Studies, a qualified vocational training or a recognition completed in Germany.")
+            if profile.german_qualification
+            else _("Only after studies, a qualified vocational training or a recognition completed in Germany."),
+            "§ 20 Abs. 1 and 3 AufenthG",
+            met=profile.german_qualification is not None,
+            fixable=False,
+        )
+    )
+    result.reasons.append(_livelihood(profile, context, "§ 5 Abs. 1 Nr. 1 AufenthG", result, job_counts=False))
+    return result
+
+
+# --- § 18c AufenthG: settlement permit for skilled workers -----------------------------------
+
+
+def _assess_18c(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    held = profile.current_title
+    months = profile.months_holding_title or 0
+    contributions = profile.pension_contribution_months or 0
+    trained_here = profile.german_qualification in ("degree", "vocational")
+    if held == "18g":
+        # § 18c Abs. 2 AufenthG: 27 months of Blue Card employment with contributions and A1;
+        # 21 months with B1.
+        needed = 21 if level_at_least(profile.german_level, "B1") else 27
+        source = "§ 18c Abs. 2 AufenthG"
+        result.reasons.append(
+            Reason(
+                "title_period",
+                format_lazy(
+                    _("{months} months of employment with the Blue Card; {needed} are needed."),
+                    months=months,
+                    needed=needed,
+                ),
+                source,
+                met=months >= needed,
+            )
+        )
+        result.reasons.append(_contributions(contributions, needed, source))
+        result.reasons.append(_german_at_least(profile, "A1", source))
+    elif held in ("18a", "18b", "18d"):
+        # § 18c Abs. 1 AufenthG: three years with the title (two after a German training or
+        # studies), 36 months of contributions (24), sufficient German (B1).
+        years = 2 if trained_here else 3
+        source = "§ 18c Abs. 1 AufenthG"
+        result.reasons.append(
+            Reason(
+                "title_period",
+                format_lazy(
+                    _("{months} months with the residence title; {needed} are needed."),
+                    months=months,
+                    needed=years * 12,
+                ),
+                source,
+                met=months >= years * 12,
+            )
+        )
+        result.reasons.append(_contributions(contributions, 24 if trained_here else 36, source))
+        result.reasons.append(_german_at_least(profile, "B1", "§ 18c Abs. 1 S. 1 Nr. 4 AufenthG"))
+    else:
+        result.reasons.append(
+            Reason(
+                "title_period",
+                _("The settlement permit for skilled workers needs a title under § 18a, § 18b, § 18d or § 18g."),
+                "§ 18c Abs. 1 S. 1 Nr. 1 AufenthG",
+                met=False,
+                fixable=False,
+            )
+        )
+    # § 18c Abs. 1 S. 1 Nr. 2, Abs. 2 AufenthG: a job the title allows.
+    result.reasons.append(
+        Reason(
+            "current_job",
+            _("A job that the title allows is needed."),
+            "§ 18c Abs. 1 S. 1 Nr. 2 AufenthG",
+            met=profile.job_offer is not None,
+        )
+    )
+    return result
+
+
+def _contributions(months: int, needed: int, source: str) -> Reason:
+    return Reason(
+        "pension_contributions",
+        format_lazy(
+            _("{months} months of pension contributions; {needed} are needed."), months=months, needed=needed
+        ),
+        source,
+        met=months >= needed,
+    )
+
+
+# --- §§ 29, 30, 32 AufenthG: family joining a skilled worker ---------------------------------
+
+
+def _sponsor(profile: Profile, relationship: str, source: str) -> list[Reason]:
+    joining = profile.joining
+    if joining is None or joining.relationship != relationship:
+        message = (
+            _("For the spouse of someone who lives in Germany with a residence title.")
+            if relationship == "spouse"
+            else _("For the child of someone who lives in Germany with a residence title.")
+        )
+        return [Reason("joining", message, source, met=False, fixable=False)]
+    if joining.sponsor_title not in catalogue.FAMILY_SPONSOR_TITLES:
+        return [
+            Reason(
+                "sponsor_title",
+                format_lazy(
+                    _(
+                        "Whether family members can join a holder of title {code} depends on conditions the "
+                        "portal does not check; ask the foreigners' authority."
+                    ),
+                    code=joining.sponsor_title,
+                ),
+                "§ 29 Abs. 1, § 30 Abs. 1 S. 1 Nr. 3 AufenthG",
+                met=False,
+                fixable=False,
+            )
+        ]
+    return [
+        Reason(
+            "sponsor_title",
+            format_lazy(_("The family member in Germany holds title {code}."), code=joining.sponsor_title),
+            "§ 29 Abs. 1 AufenthG",
+            met=True,
+        )
+    ]
+
+
+def _assess_30(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    source = "§ 30 Abs. 1 AufenthG"
+    result.reasons.extend(_sponsor(profile, "spouse", source))
+    age = _age_on(profile, context.on_date, context.on_date)
+    # § 30 Abs. 1 S. 1 Nr. 1 AufenthG: both spouses 18 or older (the hardship exception of
+    # Abs. 2 is the authority's discretion).
+    result.reasons.append(
+        Reason(
+            "spouse_adult",
+            format_lazy(_("Both spouses must be 18 or older; the profile states age {age}."), age=age),
+            "§ 30 Abs. 1 S. 1 Nr. 1 AufenthG",
+            met=age >= 18,
+            fixable=False,
+        )
+    )
+    joining = profile.joining
+    if joining is not None and joining.sponsor_title in catalogue.SKILLED_SPONSOR_TITLES:
+        # § 30 Abs. 1 S. 3 Nr. 5 AufenthG (skilled workers' titles): no German needed; § 29 Abs. 5:
+        # no proof of living space.
+        result.reasons.append(
+            Reason(
+                "german_level",
+                _("No German is needed to join a skilled worker."),
+                "§ 30 Abs. 1 S. 3 AufenthG",
+                met=True,
+            )
+        )
+    else:
+        result.reasons.append(_german_at_least(profile, "A1", "§ 30 Abs. 1 S. 1 Nr. 2 AufenthG"))
+        result.german_needed = True
+    return result
+
+
+def _assess_32(profile: Profile, context: _Context) -> _Assessment:
+    result = _Assessment()
+    source = "§ 32 Abs. 1 AufenthG"
+    result.reasons.extend(_sponsor(profile, "child", source))
+    age = _age_on(profile, context.on_date, context.on_date)
+    result.reasons.append(
+        Reason(
+            "minor_unmarried",
+            format_lazy(_("The child must be under 18 and unmarried; the profile states age {age}."), age=age),
+            source,
+            met=age < 18 and not profile.married,
+            fixable=False,
+        )
+    )
+    result.minor = age < 18
+    return result
+
+
 # --- Evaluation ------------------------------------------------------------------------------
 
 ASSESSMENTS: dict[str, Callable[[Profile, _Context], _Assessment]] = {
@@ -1016,6 +1379,14 @@ ASSESSMENTS: dict[str, Callable[[Profile, _Context], _Assessment]] = {
     "20a": _assess_20a,
     "16d1": _assess_16d1,
     "16d3": _assess_16d3,
+    "19c1": _assess_19c1,
+    "16a": _assess_16a,
+    "17": _assess_17,
+    "16b": _assess_16b,
+    "20": _assess_20,
+    "18c": _assess_18c,
+    "30": _assess_30,
+    "32": _assess_32,
 }
 
 
@@ -1060,7 +1431,7 @@ def _evaluate_title(code: str, profile: Profile, context: _Context) -> TitleResu
         points=assessment.points,
         required_documents=_documents_for(profile, assessment, code, accelerated, on_date),
         authority_steps=steps,
-        fees=catalogue.fees(code, accelerated=accelerated),
+        fees=catalogue.fees(code, accelerated=accelerated, minor=assessment.minor),
         timeline=timeline(steps, on_date),
         ba_approval_required=catalogue.ba_approval_needed(
             code, reduced_threshold=assessment.reduced_threshold, in_company_measure=assessment.in_company_measure
@@ -1068,6 +1439,7 @@ def _evaluate_title(code: str, profile: Profile, context: _Context) -> TitleResu
         accelerated=accelerated,
         validity=entry.validity,
         provisional=assessment.provisional,
+        portal_application=entry.portal_application,
     )
 
 
@@ -1095,6 +1467,7 @@ def _documents_for(
         "job_offer": profile.job_offer is not None,
         "experience_points": profile.years_experience >= 2,
         "pre_approval_obtained": False,  # not in the profile; the wizard asks
+        "german_language_needed": assessment.german_needed,
     }
     return tuple(
         replace(document, condition=None)

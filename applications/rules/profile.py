@@ -25,6 +25,11 @@ MAX_MONTHS_IN_5_YEARS = 60
 # Larger amounts are typing errors, and Decimal arithmetic on them would overflow the context.
 MONEY_LIMIT = Decimal("1000000000")
 ISCO_CODE = re.compile(r"^\d{1,4}$")  # ISCO-08: major group (1 digit) down to unit group (4 digits)
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2 (XK for Kosovo, as the EU uses it)
+TITLE_CODE = re.compile(r"^[0-9]{2}[a-z0-9]{0,3}$")
+TRAINING_PLACES = ("in_company", "school")
+GERMAN_QUALIFICATIONS = ("degree", "vocational", "recognition")
+RELATIONSHIPS = ("spouse", "child")
 
 
 class ProfileError(ValueError):
@@ -72,6 +77,20 @@ class JobOffer:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Joining:
+    """A family member joining someone who lives in Germany (§§ 29–32 AufenthG)."""
+
+    relationship: str  # RELATIONSHIPS
+    sponsor_title: str  # title code of the family member in Germany, e.g. "18g"
+    sponsor_since: date  # since when the sponsor holds that title
+
+    def __post_init__(self) -> None:
+        _check_choice("joining.relationship", self.relationship, RELATIONSHIPS)
+        if not TITLE_CODE.match(self.sponsor_title):
+            raise ProfileError("joining.sponsor_title", _("must be a residence title code such as 18g"))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Profile:
     # Age at the evaluation date; ``date_of_birth`` is preferred (rules that apply at another date,
     # such as the start of employment, need it) and wins when both are given. One is required.
@@ -100,6 +119,18 @@ class Profile:
     licence_to_practise: bool = False  # Berufsausübungserlaubnis already granted
     adequate_pension_provision: bool = False  # age-45 rule alternative (§ 18 Abs. 2 Nr. 5)
     shortage_occupation_qualification: bool = False  # qualification in a shortage occupation (§ 20b)
+    # --- other routes (training, study, job search, settlement, family) -----------------------
+    nationality: str | None = None  # ISO 3166-1 alpha-2
+    asylum_benefits_last_24_months: bool = False  # § 26 Abs. 2 S. 4 BeschV
+    training_place: str | None = None  # TRAINING_PLACES: a training contract or school place (§ 16a)
+    university_admission: bool = False  # admitted by a German university (§ 16b)
+    university_entrance_qualification: bool = False  # school-leaving certificate (§ 17 Abs. 1 Nr. 3)
+    german_qualification: str | None = None  # GERMAN_QUALIFICATIONS: completed in Germany (§ 20, § 18c)
+    current_title: str | None = None  # title held in Germany now (§ 18c)
+    months_holding_title: int | None = None  # months holding it (or, for a Blue Card, employed under it)
+    pension_contribution_months: int | None = None  # months of pension contributions (§ 18c)
+    joining: Joining | None = None  # family reunion (§§ 30, 32)
+    married: bool = False  # a child must be unmarried (§ 32 Abs. 1)
 
     def __post_init__(self) -> None:
         _coerce_decimals(self, "", "years_experience", "monthly_means_eur")
@@ -119,6 +150,17 @@ class Profile:
         _check_money("monthly_means_eur", self.monthly_means_eur)
         if self.degree_years_ago is not None:
             _check_int("degree_years_ago", self.degree_years_ago, 0, 80)
+        if self.nationality is not None and not COUNTRY_CODE.match(self.nationality):
+            raise ProfileError("nationality", _("must be a two-letter country code such as RS"))
+        if self.training_place is not None:
+            _check_choice("training_place", self.training_place, TRAINING_PLACES)
+        if self.german_qualification is not None:
+            _check_choice("german_qualification", self.german_qualification, GERMAN_QUALIFICATIONS)
+        if self.current_title is not None and not TITLE_CODE.match(self.current_title):
+            raise ProfileError("current_title", _("must be a residence title code such as 18g"))
+        for name in ("months_holding_title", "pension_contribution_months"):
+            if getattr(self, name) is not None:
+                _check_int(name, getattr(self, name), 0, 1200)
 
     @classmethod
     def from_dict(cls, data: Any) -> Profile:
@@ -190,6 +232,22 @@ def _parse_date(field: str, value: Any) -> date:
         raise ProfileError(field, _("must be a date in the form YYYY-MM-DD")) from None
 
 
+def _parse_optional_string(field: str, value: Any) -> str | None:
+    return None if value is None else _parse_string(field, value)
+
+
+def _parse_country(field: str, value: Any) -> str | None:
+    return None if value is None else _parse_string(field, value).upper()
+
+
+def _parse_joining(field: str, value: Any) -> Joining | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ProfileError(field, _("must be an object or null"))
+    return Joining(**_parse_object(value, Joining, _JOINING_PARSERS, prefix=f"{field}."))
+
+
 def _parse_job_offer(field: str, value: Any) -> JobOffer | None:
     if value is None:
         return None
@@ -207,6 +265,12 @@ _JOB_OFFER_PARSERS = {
     "collective_agreement": _parse_bool,
     "contract_months": _parse_optional_int,
     "employment_assured": _parse_optional_bool,
+}
+
+_JOINING_PARSERS = {
+    "relationship": _parse_string,
+    "sponsor_title": _parse_string,
+    "sponsor_since": _parse_date,
 }
 
 _PROFILE_PARSERS = {
@@ -230,6 +294,17 @@ _PROFILE_PARSERS = {
     "licence_to_practise": _parse_bool,
     "adequate_pension_provision": _parse_bool,
     "shortage_occupation_qualification": _parse_bool,
+    "nationality": _parse_country,
+    "asylum_benefits_last_24_months": _parse_bool,
+    "training_place": _parse_optional_string,
+    "university_admission": _parse_bool,
+    "university_entrance_qualification": _parse_bool,
+    "german_qualification": _parse_optional_string,
+    "current_title": _parse_optional_string,
+    "months_holding_title": _parse_optional_int,
+    "pension_contribution_months": _parse_optional_int,
+    "joining": _parse_joining,
+    "married": _parse_bool,
 }
 
 

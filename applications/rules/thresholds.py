@@ -34,6 +34,7 @@ BLUE_CARD_REDUCED = "blue_card_reduced"
 AGE_45 = "age_45"
 EXPERIENCED_19C = "experienced_19c"
 MEANS_MONTHLY = "means_monthly"
+MEANS_STUDY_MONTHLY = "means_study_monthly"
 MINIMUM_WAGE_HOURLY = "minimum_wage_hourly"
 
 SHARES_OF_PENSION_CEILING = {
@@ -55,6 +56,7 @@ FIGURE_KINDS = (
     AGE_45,
     EXPERIENCED_19C,
     MEANS_MONTHLY,
+    MEANS_STUDY_MONTHLY,
     MINIMUM_WAGE_HOURLY,
 )
 
@@ -168,6 +170,11 @@ BUILT_IN_FIGURES: tuple[Figure, ...] = (
     _year(MEANS_MONTHLY, 2025, "1091.00", _MEANS.format(year=2025)),
     # 2026: a calculator still shows EUR 1,091; re-check each January against the BMI notice.
     _year(MEANS_MONTHLY, 2026, "1091.00", _MEANS.format(year=2026)),
+    # Studies and training (§ 2 Abs. 3 S. 5 AufenthG: the BAföG need, §§ 13, 13a BAföG): EUR 992 a
+    # month from 2025 (Federal Foreign Office, DOMAIN.md 8.4); 2026 not verified, so it is left for
+    # operators to enter and answers are provisional until then.
+    Figure(MEANS_STUDY_MONTHLY, Decimal("992.00"), date(2025, 1, 1), date(2025, 12, 31),
+           "§ 2 Abs. 3 S. 5 AufenthG: BMI notice (2025)"),
     # Statutory minimum wage per hour (MiLoG; adjustment ordinances of 2023 and 2025).
     _year(MINIMUM_WAGE_HOURLY, 2024, "12.41", _WAGE.format(year=2024)),
     _year(MINIMUM_WAGE_HOURLY, 2025, "12.82", _WAGE.format(year=2025)),

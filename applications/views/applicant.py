@@ -343,7 +343,7 @@ def _prefill_from_answers(answers: dict) -> dict:
     """Initial values for the wizard from title-finder answers (the fields of rules.Profile)."""
     prefill = {}
     title_code = answers.get("title") or answers.get("title_code")
-    if title_code in rules.TITLE_CODES:
+    if title_code in rules.APPLICATION_TITLE_CODES:
         prefill["title_code"] = title_code
     for key in ("german_level", "english_level"):
         level = str(answers.get(key) or "").strip()

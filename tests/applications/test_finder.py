@@ -19,7 +19,8 @@ QUALIFICATION = {"qualification": "academic", "recognition": "none", "degree_com
 JOB = {"has_job_offer": "yes", "annual_gross_salary_eur": "52000", "occupation_isco": "2512",
        "hours_per_week": "40", "start_date": "2027-03-01"}
 LANGUAGES = {"german_level": "A2", "english_level": "B2"}
-ABOUT = {"date_of_birth": "1995-04-01", "years_experience": "4", "months_in_germany_last_5_years": "0", "monthly_means_eur": "0"}
+ABOUT = {"date_of_birth": "1995-04-01", "years_experience": "4", "months_in_germany_last_5_years": "0",
+         "monthly_means_eur": "0"}
 
 
 def walk(client, *answers):

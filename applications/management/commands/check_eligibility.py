@@ -69,7 +69,9 @@ def _load(file: str) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError):
         # Integers of thousands of digits and deeply nested arrays are refused by the parser itself.
-        raise CommandError("invalid JSON: a number is too long or the nesting too deep", returncode=INPUT_ERROR) from None
+        raise CommandError(
+            "invalid JSON: a number is too long or the nesting too deep", returncode=INPUT_ERROR
+        ) from None
     if not isinstance(data, dict):
         raise CommandError("invalid input: the JSON must be an object", returncode=INPUT_ERROR)
     return data

@@ -45,7 +45,9 @@ def test_prints_every_title_as_json(tmp_path):
     output = run(tmp_path, PROFILE)
     assert output["on_date"] == "2026-01-01"
     titles = {t["code"]: t for t in output["titles"]}
-    assert list(titles) == ["18a", "18b", "18g", "19c", "20a", "16d1", "16d3"]
+    assert list(titles) == [
+        "18a", "18b", "18g", "19c", "20a", "16d1", "16d3", "19c1", "16a", "17", "16b", "20", "18c", "30", "32"
+    ]
     blue_card = titles["18g"]
     assert blue_card["verdict"] == "eligible"
     assert blue_card["points"] is None

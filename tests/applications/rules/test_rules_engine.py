@@ -126,6 +126,7 @@ def test_to_dict_shape_and_json():
         "timeline",
         "validity",
         "provisional",
+        "portal_application",
     }
     assert blue_card["name"] == "EU Blue Card"
     assert blue_card["verdict"] == "eligible"

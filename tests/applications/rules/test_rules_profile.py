@@ -84,7 +84,15 @@ def test_language_levels_are_normalised(given, level):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (with_(nationality="IN"), "nationality"),
+        (with_(nationality="India"), "nationality"),
+        (with_(colour="blue"), "colour"),
+        (with_(joining={"relationship": "cousin", "sponsor_title": "18g", "sponsor_since": "2025-01-01"}),
+         "joining.relationship"),
+        (with_(joining={"relationship": "spouse", "sponsor_title": "blue card", "sponsor_since": "2025-01-01"}),
+         "joining.sponsor_title"),
+        (with_(joining={"relationship": "spouse", "sponsor_title": "18g"}), "joining.sponsor_since"),
+        (with_(training_place="garage"), "training_place"),
+        (with_(months_holding_title=-1), "months_holding_title"),
         (with_job(bonus=1), "job_offer.bonus"),
         (with_(age=...), "age"),
         (with_(job_offer=...), "job_offer"),
