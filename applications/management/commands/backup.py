@@ -5,7 +5,7 @@ from applications.backup import BackupError, backup_create
 
 class Command(BaseCommand):
     help = ("Backs up the case store (pg_dump of one snapshot) and then every stored file into a new dated "
-            "directory under WSA_BACKUP_DIR, with a manifest of names, sizes and SHA-256 (docs/operations.md).")
+            "directory under WSA_BACKUP_DIR, with a manifest of names, sizes and SHA-256 (docs/backup-restore.md).")
 
     def add_arguments(self, parser):
         parser.add_argument("--directory", help="Where to put the dated backup directory (default: WSA_BACKUP_DIR).")

@@ -5,7 +5,7 @@ from applications.backup import BackupError, backup_restore
 
 class Command(BaseCommand):
     help = ("Restores a backup of manage.py backup into the (empty) database of DATABASE_URL and the configured "
-            "file storage; run verify_restore afterwards (docs/operations.md).")
+            "file storage; run verify_restore afterwards (docs/backup-restore.md).")
 
     def add_arguments(self, parser):
         parser.add_argument("backup", help="The backup's directory (the one with manifest.json).")
