@@ -44,6 +44,7 @@ FILES = "files"
 CASE_EVENTS = "case_events.json.gz"
 FORMAT = 1
 CHUNK = 1024 * 1024
+MANIFEST_PROBLEMS = 1000  # the manifest lists this many problems and counts the rest
 
 # Rows that name a stored file and carry the SHA-256 of its bytes: (model, file field, hash field).
 HASHED_FILES = ((Document, "file", "sha256"), (Decision, "pdf", "sha256"))
@@ -63,6 +64,15 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def write(self, stdout, stderr, *, limit: int = 100) -> None:
+        """Notes to stdout, problems to stderr (the first ``limit``, then how many more)."""
+        for note in self.notes:
+            stdout.write(note)
+        for problem in self.problems[:limit]:
+            stderr.write(f"PROBLEM: {problem}")
+        if len(self.problems) > limit:
+            stderr.write(f"PROBLEM: … and {len(self.problems) - limit} more")
 
 
 # --- PostgreSQL client tools -----------------------------------------------------------------
@@ -253,7 +263,8 @@ def _backup_into(work: Path, now: datetime) -> Report:
         "storage": {"backend": type(storages["default"]).__name__, "files": len(files),
                     "bytes": sum(entry["size"] for entry in files), "unreferenced": extras},
         "files": files,
-        "problems": report.problems,
+        "problems": report.problems[:MANIFEST_PROBLEMS],
+        "problems_total": len(report.problems),
     }
     with _private_file(work / MANIFEST) as handle:
         handle.write(json.dumps(manifest, indent=1).encode())

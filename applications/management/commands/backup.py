@@ -15,10 +15,7 @@ class Command(BaseCommand):
             path, report = backup_create(directory=directory)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        for note in report.notes:
-            self.stdout.write(note)
-        for problem in report.problems:
-            self.stderr.write(f"PROBLEM: {problem}")
+        report.write(self.stdout, self.stderr)
         self.stdout.write(str(path))
         if not report.ok:
             raise CommandError(f"The backup {path} is written, but {len(report.problems)} stored files are missing "

@@ -15,9 +15,6 @@ class Command(BaseCommand):
             report = backup_restore(backup=backup)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        for note in report.notes:
-            self.stdout.write(note)
-        for problem in report.problems:
-            self.stderr.write(f"PROBLEM: {problem}")
+        report.write(self.stdout, self.stderr)
         if not report.ok:
             raise CommandError(f"The restore finished with {len(report.problems)} problems (listed above).")

@@ -20,10 +20,7 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         report = restore_verify(manifest=manifest, case_events_by_id=events)
-        for note in report.notes:
-            self.stdout.write(note)
-        for problem in report.problems:
-            self.stderr.write(f"PROBLEM: {problem}")
+        report.write(self.stdout, self.stderr)
         if not report.ok:
             raise CommandError(f"The restored system differs from the backup: {len(report.problems)} problems.")
         self.stdout.write("Restore verified: no problem found.")
