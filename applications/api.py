@@ -45,7 +45,7 @@ portal under *API tokens*, with the scopes `cases:read`, `cases:write` and `webh
 **Consent.** Without the candidate's consent to share personal data a case shows its reference,
 state, next step and deadlines only; `candidate` is then `null`.
 
-**Limits.** Every token has a budget of requests per minute. Past it, and after too many wrong
+**Limits.** Every token has a budget of requests per time window. Past it, and after too many wrong
 tokens from one address, the answer is `429 Too Many Requests` with a `Retry-After` header: the
 seconds to wait before the next request.
 
