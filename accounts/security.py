@@ -1,13 +1,20 @@
 """Login protection shared by allauth, django-axes and the HR API: one notion of the client's
-address, the login name django-axes counts failures for, and the throttle of failed API tokens.
+address, the login name django-axes counts failures for, the throttle of failed API tokens and every
+API token's budget of requests.
 
 See docs/security.md for the numbers and how to change them.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import time
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 
 def client_ip(request) -> str | None:
@@ -64,6 +71,49 @@ def api_auth_failed(request, *, prefix: str) -> None:
             cache.incr(key)
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, timeout=settings.WSA_API_AUTH_FAILURE_WINDOW)
+
+
+# --- HR API: every token's budget of requests -----------------------------------------------------
+# A fixed window per token: the first request of a window creates its counter, every request adds one
+# with the cache's atomic increment (INCR on Redis), so workers and threads never lose a count. A token
+# over its budget waits until its window ends; a window's counter expires with it.
+
+API_BUDGET_KEY = "wsa:api-token-rate:{token}:{window}"
+_RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@lru_cache(maxsize=8)
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"300/m"`` → (300 requests, 60 seconds); periods s, m, h, d, optionally with a count (``"50/5m"``)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ImproperlyConfigured(f"WSA_API_TOKEN_RATE must look like 300/m (requests/period), not {rate!r}.")
+    return int(match[1]), int(match[2] or 1) * _RATE_PERIODS[match[3]]
+
+
+def clock() -> float:
+    """Seconds since the epoch; the one clock of the token budget (tests move it forward)."""
+    return time.time()
+
+
+def api_token_rate_consume(token_id: int) -> int | None:
+    """Counts one request of the token; None while it is within WSA_API_TOKEN_RATE, else the whole
+    seconds until its window ends (the value of Retry-After)."""
+    limit, period = parse_rate(settings.WSA_API_TOKEN_RATE)
+    now = clock()
+    window = int(now // period)
+    key = API_BUDGET_KEY.format(token=token_id, window=window)
+    if cache.add(key, 1, timeout=period + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=period + 1)
+            count = 1
+    if count <= limit:
+        return None
+    return max(1, math.ceil((window + 1) * period - now))
 
 
 # --- Login lockout (django-axes) ------------------------------------------------------------------

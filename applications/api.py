@@ -5,28 +5,33 @@ Authentication: ``Authorization: Bearer wsa_<prefix>_<secret>``, an organisation
 owner in /employer/tokens/ (shown once, stored as SHA-256). A missing, unknown, expired or revoked
 token is a 401; a token without the scope an endpoint needs is a 403; a case of another
 organisation is a 404; an address that sent too many wrong tokens gets 429 for a while
-(WSA_API_AUTH_FAILURE_LIMIT per WSA_API_AUTH_FAILURE_WINDOW seconds). What a case shows follows the
-candidate's consent, exactly as in the portal.
+(WSA_API_AUTH_FAILURE_LIMIT per WSA_API_AUTH_FAILURE_WINDOW seconds), and so does a token that used up
+its budget of requests (WSA_API_TOKEN_RATE); every 429 says in Retry-After how many seconds to wait.
+What a case shows follows the candidate's consent, exactly as in the portal.
 Schema: /api/schema/ (OpenAPI 3, JSON); docs: /api/docs/ (Swagger UI served from our own static
 files, so it runs under the portal's CSP).
 """
 
 from __future__ import annotations
 
+import math
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Query, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope
-from accounts.security import api_auth_blocked, api_auth_failed
+from accounts.security import api_auth_blocked, api_auth_failed, api_token_rate_consume
 
 from . import employer_forms, selectors, services
 from .lifecycle import CaseState
@@ -39,6 +44,10 @@ portal under *API tokens*, with the scopes `cases:read`, `cases:write` and `webh
 
 **Consent.** Without the candidate's consent to share personal data a case shows its reference,
 state, next step and deadlines only; `candidate` is then `null`.
+
+**Limits.** Every token has a budget of requests per time window. Past it, and after too many wrong
+tokens from one address, the answer is `429 Too Many Requests` with a `Retry-After` header: the
+seconds to wait before the next request.
 
 **Webhooks.** Status changes are POSTed to your endpoints, signed with
 `X-WSA-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
@@ -55,17 +64,70 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             api_auth_failed(request, prefix=prefix)
         if blocked:
-            raise HttpError(429, gettext("Too many failed attempts. Please try again later."))
+            raise RateLimited(gettext("Too many failed attempts. Please try again later."),
+                              wait=settings.WSA_API_AUTH_FAILURE_WINDOW)
         if api_token is None:
             return None
         request.api_token = api_token
         return api_token
 
 
-api = NinjaAPI(
+class RateLimited(Throttled):
+    """A 429 with its own message; ``wait`` becomes Retry-After."""
+
+    def __init__(self, message: str, *, wait: int):
+        super().__init__(wait=wait)
+        self.message = message
+
+
+class TokenBudget(BaseThrottle):
+    """Each token's budget of requests (WSA_API_TOKEN_RATE, accounts.security). django-ninja runs it
+    after the authentication, so only requests with a valid token count, and answers 429 with the
+    seconds of ``wait()`` as Retry-After. One instance serves every thread: the wait is per thread."""
+
+    def __init__(self):
+        self._last = threading.local()
+
+    def allow_request(self, request) -> bool:
+        self._last.wait = api_token_rate_consume(request.auth.pk)
+        return self._last.wait is None
+
+    def wait(self) -> int | None:
+        return getattr(self._last, "wait", None)
+
+
+# Every operation can answer 429 (the token's budget, or an address throttled for wrong tokens).
+TOO_MANY_REQUESTS = {
+    "description": "Too many requests: the token used up its budget (WSA_API_TOKEN_RATE), or the address sent "
+                   "too many wrong tokens. Wait for Retry-After seconds.",
+    "headers": {"Retry-After": {"description": "Seconds to wait before the next request.",
+                                "schema": {"type": "integer", "minimum": 1}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+class HrApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"].setdefault("responses", {})["TooManyRequests"] = TOO_MANY_REQUESTS
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"][429] = {"$ref": "#/components/responses/TooManyRequests"}
+        return schema
+
+
+api = HrApi(
     title="WSA HR API", version="1.0.0", description=API_DESCRIPTION, urls_namespace="hr_api",
-    openapi_url="/schema/", docs_url="/docs/", auth=TokenAuth(),
+    openapi_url="/schema/", docs_url="/docs/", auth=TokenAuth(), throttle=TokenBudget(),
 )
+
+
+@api.exception_handler(Throttled)
+def too_many_requests(request, exc: Throttled):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    if exc.wait:
+        response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+    return response
 v1 = Router(tags=["cases"])
 hooks = Router(tags=["webhooks"])
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the portal needs when they are missing: tesseract (deu+eng) and the
-# OCR-B font for the document checks, and gettext for the translations. Without root it only says what is missing:
+# OCR-B font for the document checks, gettext for the translations, and PostgreSQL's client tools for backups. Without root it only says what is missing:
 # the portal still runs, and the checks report "OCR unavailable" instead of failing.
 set -u
 missing=()
@@ -13,6 +13,8 @@ else
   missing+=(tesseract-ocr-deu tesseract-ocr-eng)
 fi
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+# manage.py backup / restore_backup and the restore drill use PostgreSQL's client tools.
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 # The MRZ reader compares characters with OCR-B glyphs; without the font no image MRZ counts as valid.
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || missing+=(fonts-ocr-b)
 [ ${#missing[@]} -eq 0 ] && exit 0

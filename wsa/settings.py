@@ -425,3 +425,10 @@ CELERY_BEAT_SCHEDULE["applications-purge-stale-drafts"] = {
 CELERY_BEAT_SCHEDULE["applications-purge-closed-cases"] = {
     "task": "applications.tasks.purge_closed_cases", "schedule": 24 * 3600.0,
 }
+
+# --- Operations: backups (docs/backup-restore.md) and the HR API token budget (README) ----------
+# Every HR API token may send this many requests per period ("300/m"; periods s, m, h, d, e.g.
+# "1000/5m"); past it the API answers 429 with Retry-After. Counted in the cache (Redis in production).
+WSA_API_TOKEN_RATE = env.str("WSA_API_TOKEN_RATE", default="300/m")
+# manage.py backup writes one dated directory per run under this directory.
+WSA_BACKUP_DIR = env.str("WSA_BACKUP_DIR", default=str(VAR_DIR / "backups"))
