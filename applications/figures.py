@@ -13,6 +13,8 @@ new figures.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -135,8 +137,14 @@ def rule_figure_warnings(*, figure: RuleFigure) -> list[str]:
         return []
     return [gettext("%(figure)s differs from %(share)s %% of the pension ceiling %(ceiling)s, which is %(expected)s. "
                     "Check the amount against the published notice.")
-            % {"figure": _describe(figure), "share": number_format(share * 100, use_l10n=True),
+            % {"figure": _describe(figure), "share": _percent(share),
                "ceiling": _amount(ceiling.value), "expected": _amount(expected)}]
+
+
+def _percent(share) -> str:
+    # 0.453 -> "45.3", 0.50 -> "50" (in the reader's notation)
+    percent = Decimal(f"{share * 100:f}".rstrip("0").rstrip("."))
+    return number_format(percent, use_l10n=True)
 
 
 def _amount(value) -> str:

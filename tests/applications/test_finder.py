@@ -85,10 +85,20 @@ def test_unknown_step_is_404_and_answers_are_kept_for_the_wizard(client):
 
 
 @pytest.mark.django_db
-def test_a_day_without_recorded_thresholds_is_explained_not_guessed(client, today):
+def test_a_year_whose_figures_are_not_entered_yet_is_answered_provisionally(client, today):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
     today["value"] = date(2031, 1, 2)
+    response = client.get(reverse("finder:result"))
+    assert response.status_code == 200
+    assert "€50,700.00 (2026 figures, provisional until the new ones are published)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_day_before_the_first_recorded_figures_is_explained_not_guessed(client, today):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
+    today["value"] = date(2023, 12, 31)
     response = client.get(reverse("finder:result"))
     assert response.status_code == 503
     assert b"have not been recorded" in response.content
