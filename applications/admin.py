@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from wsa.admin import ReadOnlyModelAdmin
 
+from . import figures
 from .models import (
     Case,
     CaseAccess,
@@ -15,6 +19,8 @@ from .models import (
     Person,
     Qualification,
     ReferenceCounter,
+    RuleFigure,
+    RuleFigureAudit,
     WorkExperience,
 )
 
@@ -179,3 +185,113 @@ class CaseAccessAdmin(ReadOnlyModelAdmin):
     search_fields = ["case__reference", "actor__email", "organisation_name"]
     readonly_fields = ["case", "actor", "object_kind", "object_id", "object_label", "action", "role", "organisation",
                        "organisation_name", "created_at"]
+
+
+# --- The yearly figures of the rules: four-eyes (applications/figures.py) -------------------------
+
+
+class RuleFigureStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", _("awaiting approval")), ("in_force", _("approved")),
+                ("corrected", _("approved, replaced by a correction"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.filter(approved_at__isnull=True)
+        if self.value() == "in_force":
+            return queryset.in_force()
+        if self.value() == "corrected":
+            return queryset.filter(approved_at__isnull=False, correction__approved_at__isnull=False)
+        return queryset
+
+
+class RuleFigureAuditInline(ReadOnlyInline):
+    model = RuleFigureAudit
+    fields = ["created_at", "action", "actor"]
+    readonly_fields = fields
+
+
+@admin.register(RuleFigure)
+class RuleFigureAdmin(admin.ModelAdmin):
+    """Operators enter each year's figures here; a second person approves them (action "Approve"),
+    and only then do the rules use them. An approved figure is read, never changed or deleted: a
+    wrong one is replaced by a correction (a new figure naming it under "corrects")."""
+
+    list_display = ["kind", "value", "valid_from", "valid_to", "source", "state", "entered_by", "approved_by"]
+    list_filter = ["kind", RuleFigureStateFilter]
+    search_fields = ["source", "kind"]
+    fields = ["kind", "value", "valid_from", "valid_to", "source", "corrects", "entered_by", "entered_at",
+              "approved_by", "approved_at"]
+    readonly_fields = ["entered_by", "entered_at", "approved_by", "approved_at"]
+    list_select_related = ["entered_by", "approved_by", "correction"]
+    inlines = [RuleFigureAuditInline]
+    actions = ["approve"]
+
+    @admin.display(description=_("state"))
+    def state(self, figure):
+        if not figure.approved:
+            return gettext("awaiting approval")
+        correction = getattr(figure, "correction", None)
+        if correction is not None and correction.approved:
+            return gettext("approved, replaced by a correction")
+        return gettext("approved")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "corrects":
+            kwargs["queryset"] = RuleFigure.objects.in_force().order_by("kind", "-valid_from")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_actions(self, request):
+        # No bulk delete: approved figures are never deleted, and each discard is audited on its own.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or not obj.approved)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.approved)
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm(figures.APPROVE_PERMISSION)
+
+    def save_model(self, request, obj, form, change):
+        figures.rule_figure_enter(figure=obj, actor=request.user)
+        for warning in figures.rule_figure_warnings(figure=obj):
+            self.message_user(request, warning, messages.WARNING)
+
+    def delete_model(self, request, obj):
+        figures.rule_figure_discard(figure=obj, actor=request.user)
+
+    @admin.action(description=_("Approve the selected figures (second pair of eyes)"), permissions=["approve"])
+    def approve(self, request, queryset):
+        approved = 0
+        for figure in queryset.order_by("kind", "valid_from", "pk"):
+            try:
+                figures.rule_figure_approve(figure=figure, actor=request.user)
+            except (PermissionDenied, ValidationError) as refusal:
+                reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+                self.message_user(request, gettext("Not approved: %(figure)s. %(reason)s")
+                                  % {"figure": figure, "reason": reason}, messages.ERROR)
+                continue
+            approved += 1
+            for warning in figures.rule_figure_warnings(figure=figure):
+                self.message_user(request, warning, messages.WARNING)
+        if approved:
+            self.message_user(request, ngettext("%(count)d figure approved: the rules use it from now on.",
+                                                "%(count)d figures approved: the rules use them from now on.",
+                                                approved) % {"count": approved}, messages.SUCCESS)
+
+
+@admin.register(RuleFigureAudit)
+class RuleFigureAuditAdmin(ReadOnlyModelAdmin):
+    """The audit of the figures is append-only: read here, never edited."""
+
+    list_display = ["created_at", "figure_label", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["figure_label", "actor__email"]
+    readonly_fields = ["figure", "figure_label", "action", "actor", "created_at"]

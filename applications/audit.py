@@ -1,4 +1,4 @@
-"""The audit records: the access log and the account deletions.
+"""The audit records: the access log, the account deletions and the figures of the rules.
 
 The access log: every staff read of a case file, a document or a decision is recorded here.
 
@@ -9,7 +9,7 @@ downloaded) and why (the role and office under which they acted). The applicant 
 
 from accounts.selectors import user_is_staff_member
 
-from .models import Case, CaseAccess
+from .models import Case, CaseAccess, RuleFigure, RuleFigureAudit
 
 
 def access_record(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.CASE, obj=None,
@@ -53,3 +53,12 @@ def account_deletion_record(*, user, drafts: int, documents: int, retained_cases
 
     return AccountDeletion.objects.create(account=user.public_id, drafts_deleted=drafts, documents_deleted=documents,
                                           cases_retained=retained_cases, retained_until=retained_until)
+
+
+def figure_record(*, actor, figure: RuleFigure, action: str) -> RuleFigureAudit:
+    """Records that `actor` entered, approved or discarded `figure` (the four-eyes steps of the yearly
+    figures); the label keeps what the figure said (its kind code, not a translated name), in case it
+    is discarded later."""
+    label = f"{figure.kind} {figure.value} {figure.valid_from.isoformat()}–{figure.valid_to.isoformat()}"
+    return RuleFigureAudit.objects.create(figure=figure, figure_label=label, actor=actor,
+                                          action=RuleFigureAudit.Action(action))

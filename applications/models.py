@@ -8,12 +8,14 @@ import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from .lifecycle import CaseState
+from .rules import thresholds
 
 
 class AppendOnlyViolation(RuntimeError):
@@ -549,3 +551,164 @@ class StatisticsSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.scope} · {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+# --- The yearly figures of the rules (thresholds, amounts) ---------------------------------------
+
+# What operators read for each kind of figure of the rules engine (applications.rules.thresholds).
+RULE_FIGURE_KIND_LABELS = {
+    thresholds.PENSION_CEILING: _("Contribution ceiling of the statutory pension insurance (BBG RV), per year"),
+    thresholds.BLUE_CARD_STANDARD: _("EU Blue Card: salary threshold, standard, per year"),
+    thresholds.BLUE_CARD_REDUCED: _("EU Blue Card: salary threshold, reduced, per year"),
+    thresholds.AGE_45: _("Salary threshold from age 45, per year"),
+    thresholds.EXPERIENCED_19C: _("Salary threshold for experience-based employment (§ 19c), per year"),
+    thresholds.MEANS_MONTHLY: _("Opportunity Card: means of subsistence per month"),
+    thresholds.MEANS_STUDY_MONTHLY: _("Studies and training: means of subsistence per month"),
+    thresholds.MINIMUM_WAGE_HOURLY: _("Statutory minimum wage per hour"),
+}
+
+
+class RuleFigureQuerySet(models.QuerySet):
+    """An approved figure is never changed or deleted, also not in bulk (a correction is a new figure)."""
+
+    def in_force(self):
+        """The figures the rules use: approved, and not replaced by an approved correction."""
+        return self.filter(approved_at__isnull=False).exclude(correction__approved_at__isnull=False)
+
+    def update(self, **kwargs):
+        if self.filter(approved_at__isnull=False).exists():
+            raise AppendOnlyViolation("An approved figure is never changed: enter a correction as a new figure.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(approved_at__isnull=False).exists():
+            raise AppendOnlyViolation("An approved figure is never deleted: enter a correction as a new figure.")
+        return super().delete()
+
+
+class RuleFigure(models.Model):
+    """One dated figure of the rules (a salary threshold, the Opportunity Card means, the minimum wage)
+    as operators keep it: entered by one person, approved by another (four-eyes), then fixed.
+
+    Written only by applications.figures (rule_figure_enter, rule_figure_approve); the rules engine
+    gets the figures in force from applications.figures.rule_figures(). The rows with neither
+    `entered_by` nor `approved_by` shipped with the release (the seed migration).
+    """
+
+    kind = models.CharField(_("kind"), max_length=40,
+                            choices=[(kind, RULE_FIGURE_KIND_LABELS[kind]) for kind in thresholds.FIGURE_KINDS])
+    value = models.DecimalField(_("value (EUR)"), max_digits=12, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to (inclusive)"))
+    source = models.CharField(_("legal source"), max_length=500,
+                              help_text=_("The norm and the notice the figure comes from, e.g. the BMI notice "
+                                          "under § 18g Abs. 7 AufenthG of the year."))
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction",
+        verbose_name=_("corrects"),
+        help_text=_("An approved figure that was wrong: once this one is approved, it replaces that one."),
+    )
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = RuleFigureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rule figure")
+        verbose_name_plural = _("rule figures")
+        ordering = ["kind", "-valid_from", "-pk"]
+        permissions = [("approve_rulefigure", "Can approve rule figures (second pair of eyes)")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="rulefigure_value_positive",
+                                   violation_error_message=_("The value must be greater than zero.")),
+            models.CheckConstraint(condition=models.Q(valid_to__gte=F("valid_from")), name="rulefigure_period",
+                                   violation_error_message=_("The period must not end before it starts.")),
+            models.CheckConstraint(condition=~models.Q(source=""), name="rulefigure_source_required",
+                                   violation_error_message=_("Name the legal source of the figure.")),
+            # Four-eyes, also against a write that bypasses the services.
+            models.CheckConstraint(condition=~models.Q(approved_by=F("entered_by")), name="rulefigure_four_eyes",
+                                   violation_error_message=_("A figure must be approved by someone other than "
+                                                             "the person who entered it.")),
+            # Nobody entered it only when it shipped with the release, and then it came approved.
+            models.CheckConstraint(
+                condition=models.Q(entered_by__isnull=False)
+                | models.Q(approved_by__isnull=True, approved_at__isnull=False),
+                name="rulefigure_entered_or_shipped"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True) | models.Q(approved_at__isnull=False),
+                name="rulefigure_approval_dated"),
+        ]
+        indexes = [models.Index(fields=["kind", "valid_from"], name="rulefigure_kind_from")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value} ({self.valid_from:%Y-%m-%d} – {self.valid_to:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and RuleFigure.objects.filter(pk=self.pk, approved_at__isnull=False).exists():
+            raise AppendOnlyViolation("An approved figure is never changed: enter a correction as a new figure.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.approved:
+            raise AppendOnlyViolation("An approved figure is never deleted: enter a correction as a new figure.")
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        if self.corrects_id is not None:
+            corrected = self.corrects
+            if not corrected.approved or corrected.kind != self.kind:
+                raise ValidationError({"corrects": _("A correction replaces an approved figure of the same kind.")})
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def shipped(self) -> bool:
+        """Seeded from the figures the release ships (applications.rules.BUILT_IN_FIGURES)."""
+        return self.approved and self.entered_by_id is None
+
+    def as_rule_figure(self) -> thresholds.Figure:
+        return thresholds.Figure(self.kind, self.value, self.valid_from, self.valid_to, self.source)
+
+
+class RuleFigureAudit(models.Model):
+    """The audit of the figures: who entered, approved or discarded which figure, and when.
+
+    Append-only; written by applications.audit.figure_record(). The label keeps what the figure was
+    when a discarded (never approved) figure is gone."""
+
+    class Action(models.TextChoices):
+        ENTERED = "entered", _("entered")
+        APPROVED = "approved", _("approved")
+        DISCARDED = "discarded", _("discarded")
+
+    figure = models.ForeignKey(RuleFigure, on_delete=models.SET_NULL, null=True, related_name="audit",
+                               verbose_name=_("figure"))
+    figure_label = models.CharField(_("figure"), max_length=300)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                              verbose_name=_("who"))
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("figure audit entry")
+        verbose_name_plural = _("figure audit entries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.figure_label} · {self.action} · {self.actor} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyViolation("The figure audit is append-only: an entry is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_employer, user_is_staff_member
 
+from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import (
     DUE_LAST,
@@ -2180,11 +2181,13 @@ def case_eligibility(*, case: Case, today=None) -> CaseEligibility:
         return CaseEligibility(available=False, missing_inputs=missing_inputs, assumptions=assumptions,
                                on_date=today)
     try:
+        figures = rule_figures()
         if case.title_code in rules.TITLE_CODES:
-            result = rules.evaluate_title(case.title_code, profile, today)
+            result = rules.evaluate_title(case.title_code, profile, today, figures=figures)
             others = []
         else:
-            ranked = sorted(rules.evaluate(profile, today).titles, key=lambda r: _order.get(r.verdict, 3))
+            ranked = sorted(rules.evaluate(profile, today, figures=figures).titles,
+                            key=lambda r: _order.get(r.verdict, 3))
             result, others = (ranked[0], [r for r in ranked[1:] if r.verdict != rules.NOT_ELIGIBLE])
     except rules.ThresholdNotFound:
         return CaseEligibility(available=False, missing_inputs=missing_inputs, assumptions=assumptions,

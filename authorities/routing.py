@@ -22,6 +22,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from applications.figures import rule_figures
 from applications.rules import AuthorityStep, ThresholdNotFound, UnknownTitle, authority_steps, salary_threshold
 
 from .models import Authority, AuthorityKind, Purpose
@@ -79,7 +80,7 @@ def reduced_threshold(case, on_date: date | None = None) -> bool:
     if case.title_code != "18g" or employment is None:
         return False
     try:
-        standard = salary_threshold("18g", on_date or today())
+        standard = salary_threshold("18g", on_date or today(), figures=rule_figures())
     except ThresholdNotFound:
         return True
     return standard is not None and employment.annual_gross_salary < standard

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import finder, rules
+from ..figures import rule_figures
 from ..rules.catalogue import STEP_LABELS
 
 
@@ -49,9 +50,10 @@ def result(request):
         return redirect("finder:step", name=finder.STEP_NAMES[0])
     today = timezone.localdate()
     try:
-        evaluation = rules.evaluate(profile, today)
+        evaluation = rules.evaluate(profile, today, figures=rule_figures())
     except rules.ThresholdNotFound:
-        # New thresholds are published each year; until they are recorded we say so rather than guess.
+        # Only a day before the first recorded figures (or a table without approved figures of a kind):
+        # after the last ones the engine answers with them, marked provisional. We say so rather than guess.
         return render(request, "public/finder_no_thresholds.html", {"on_date": today}, status=503)
     order = {rules.ELIGIBLE: 0, rules.ELIGIBLE_IF: 1, rules.NOT_ELIGIBLE: 2}
     results = [

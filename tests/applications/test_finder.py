@@ -86,7 +86,7 @@ def test_unknown_step_is_404_and_answers_are_kept_for_the_wizard(client):
 
 
 @pytest.mark.django_db
-def test_a_year_without_recorded_thresholds_answers_provisionally(client, today):
+def test_a_year_whose_figures_are_not_entered_yet_is_answered_provisionally(client, today):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
     today["value"] = date(2031, 1, 2)
@@ -95,6 +95,7 @@ def test_a_year_without_recorded_thresholds_answers_provisionally(client, today)
     page = response.content.decode()
     assert "have not been published yet" in page
     assert "provisional" in page
+    assert "€50,700.00 (2026 figures, provisional until the new ones are published)" in page
     assert client.session[ANSWERS_SESSION_KEY]["date_of_birth"] == "1995-04-01"
 
 
@@ -114,3 +115,14 @@ def test_out_of_range_answers_are_form_errors_not_server_errors(client, step, da
     response = client.post(reverse("finder:step", args=[step]), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_a_day_before_the_first_recorded_figures_is_explained_not_guessed(client, today):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT)
+    today["value"] = date(2023, 12, 31)
+    response = client.get(reverse("finder:result"))
+    assert response.status_code == 503
+    assert b"have not been recorded" in response.content
+    assert client.session[ANSWERS_SESSION_KEY]["date_of_birth"] == "1995-04-01"
