@@ -1,5 +1,6 @@
 """``manage.py check_eligibility FILE.json`` (or ``-`` for stdin): evaluate a profile against every
-residence title and print the result as JSON. Bad input ends with a message naming the field on
+residence title with the approved yearly figures and print the result as JSON. Bad input (not
+UTF-8, not JSON, a field out of range, an unknown ``--language``) ends with one line naming it on
 stderr and exit code 2. Input fields: applications/rules/README.md.
 """
 
@@ -12,16 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone, translation
 
-from applications.rules import Profile, ProfileError, ThresholdNotFound, evaluate
+from applications.figures import rule_figures
+from applications.rules import BUILT_IN, Figures, Profile, ProfileError, ThresholdNotFound, evaluate
 
 INPUT_ERROR = 2
 
 
 class Command(BaseCommand):
     help = "Evaluate an applicant profile (JSON file, or - for stdin) against every residence title."
-    # Pure rules: no models, so no system checks or database needed.
+    # Reads only the approved figures (cached); the system checks are not needed for that.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
@@ -39,12 +42,20 @@ class Command(BaseCommand):
             data = _load(file)
             on_date = _on_date(data.pop("on_date", None))
             try:
-                evaluation = evaluate(Profile.from_dict(data), on_date)
+                evaluation = evaluate(Profile.from_dict(data), on_date, self._figures())
             except ProfileError as error:
                 raise CommandError(f"invalid input: {error}", returncode=INPUT_ERROR) from None
             except ThresholdNotFound as error:
                 raise CommandError(f"invalid input: on_date: {error}", returncode=INPUT_ERROR) from None
             self.stdout.write(json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2))
+
+    def _figures(self) -> Figures:
+        try:
+            return rule_figures()
+        except DatabaseError:
+            # An installation whose database is not migrated yet still answers, with what the release ships.
+            self.stderr.write("note: the yearly figures could not be read; using those shipped with the release")
+            return BUILT_IN
 
 
 def _load(file: str) -> dict[str, Any]:

@@ -10,6 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+# The command reads the approved yearly figures (applications.figures.rule_figures).
+pytestmark = pytest.mark.django_db
+
 PROFILE = {
     "on_date": "2026-01-01",
     "age": 32,
