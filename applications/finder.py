@@ -4,6 +4,7 @@ The answers live in the session (key ANSWERS_SESSION_KEY) so that "start an appl
 them over into the wizard.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .forms import DateInput
-from .rules import Profile, ProfileError
+from .rules import ELIGIBLE, ELIGIBLE_IF, FAMILY_SPONSOR_TITLES, Profile, ProfileError, title
+from .rules.occupations import MINOR_GROUPS
 from .rules.profile import LANGUAGE_LEVELS
 
 ANSWERS_SESSION_KEY = "title_finder_answers"
@@ -59,11 +61,11 @@ class JobStep(forms.Form):
         help_text=_("As in the contract or offer, before tax. Example: 52000"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    occupation_isco = forms.RegexField(
-        label=_("Occupation code (ISCO-08)"), regex=r"^\d{1,4}$", required=False,
-        help_text=_("Up to four digits, for example 2512 for software developers."),
-        error_messages={"invalid": _("Enter one to four digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    occupation_isco = forms.CharField(
+        label=_("Occupation"), required=False, max_length=200,
+        help_text=_("Start typing the occupation and choose it from the list, or enter its ISCO-08 code "
+                    "(for example 2512 for software developers)."),
+        widget=forms.TextInput(attrs={"list": "isco-occupations", "autocomplete": "off"}),
     )
     hours_per_week = forms.DecimalField(label=_("Working hours per week"), min_value=1, max_value=168,
                                         required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
@@ -78,6 +80,9 @@ class JobStep(forms.Form):
     accelerated_procedure = forms.BooleanField(
         label=_("My employer will use the accelerated skilled-worker procedure (§ 81a AufenthG)"), required=False,
     )
+
+    def clean_occupation_isco(self):
+        return occupation_code(self.cleaned_data.get("occupation_isco", ""))
 
     def clean(self):
         data = super().clean()
@@ -131,8 +136,66 @@ class AboutStep(forms.Form):
         return born
 
 
+WESTERN_BALKANS_CHOICES = [
+    ("", _("Another country")),
+    ("AL", _("Albania")),
+    ("BA", _("Bosnia and Herzegovina")),
+    ("XK", _("Kosovo")),
+    ("ME", _("Montenegro")),
+    ("MK", _("North Macedonia")),
+    ("RS", _("Serbia")),
+]
+
+
+class SituationStep(forms.Form):
+    title = _("Training, studies and family")
+    nationality = forms.ChoiceField(
+        label=_("Your nationality"), choices=WESTERN_BALKANS_CHOICES, required=False,
+        help_text=_("Nationals of the Western Balkans states listed have an extra route to any job."),
+    )
+    training_place = forms.ChoiceField(
+        label=_("Do you have a place for a vocational training in Germany?"), required=False,
+        choices=[("", _("No")), ("in_company", _("Yes, a training contract with a company")),
+                 ("school", _("Yes, a place at a vocational school"))],
+    )
+    university_admission = forms.BooleanField(label=_("A German university has admitted me"), required=False)
+    university_entrance_qualification = forms.BooleanField(
+        label=_("My school-leaving certificate gives access to university"), required=False,
+    )
+    german_qualification = forms.ChoiceField(
+        label=_("Have you completed studies or training in Germany?"), required=False,
+        choices=[("", _("No")), ("degree", _("Yes, studies")), ("vocational", _("Yes, a vocational training")),
+                 ("recognition", _("Yes, a recognition measure"))],
+    )
+    joining_relationship = forms.ChoiceField(
+        label=_("Do you want to join a family member who lives in Germany?"), required=False,
+        choices=[("", _("No")), ("spouse", _("Yes, my spouse")), ("child", _("Yes, my parent (I am under 18)"))],
+    )
+    joining_sponsor_title = forms.ChoiceField(
+        label=_("Which residence title does your family member hold?"), required=False,
+        choices=[("", _("Choose the title"))] + [(code, code) for code in FAMILY_SPONSOR_TITLES],
+    )
+    joining_sponsor_since = forms.DateField(
+        label=_("Since when does your family member hold it?"), required=False, widget=DateInput(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["joining_sponsor_title"].choices = [("", _("Choose the title"))] + [
+            (code, f"{title(code).name} ({title(code).section})") for code in FAMILY_SPONSOR_TITLES
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("joining_relationship"):
+            for name in ("joining_sponsor_title", "joining_sponsor_since"):
+                if not data.get(name):
+                    self.add_error(name, _("Please answer this question, because you want to join a family member."))
+        return data
+
+
 STEPS = [("qualification", QualificationStep), ("job", JobStep), ("languages", LanguageStep),
-         ("about", AboutStep)]
+         ("about", AboutStep), ("situation", SituationStep)]
 STEP_NAMES = [name for name, _form in STEPS]
 
 
@@ -174,7 +237,75 @@ def answers_to_profile(answers: dict) -> Profile:
     }
     if answers.get("graduation_date") not in (None, ""):
         data["graduation_date"] = answers["graduation_date"]
+    for name in ("nationality", "training_place", "german_qualification"):
+        if answers.get(name):
+            data[name] = answers[name]
+    data["university_admission"] = bool(answers.get("university_admission"))
+    data["university_entrance_qualification"] = bool(answers.get("university_entrance_qualification"))
+    if answers.get("joining_relationship"):
+        data["joining"] = {
+            "relationship": answers["joining_relationship"],
+            "sponsor_title": answers.get("joining_sponsor_title"),
+            "sponsor_since": answers.get("joining_sponsor_since"),
+        }
     return Profile.from_dict(data)
+
+
+def occupation_code(answer: str) -> str:
+    """The ISCO-08 code of an occupation answer: "251 Software and applications developers…" or "2512"."""
+    answer = (answer or "").strip()
+    if not answer:
+        return ""
+    match = re.match(r"^(\d{1,4})(?:\s|$)", answer)
+    if match:
+        return match.group(1)
+    lowered = answer.casefold()
+    for code, name in MINOR_GROUPS:
+        if str(name).casefold() == lowered:
+            return code
+    raise forms.ValidationError(
+        _("Choose an occupation from the list, or enter its ISCO-08 code of one to four digits.")
+    )
+
+
+def occupation_options() -> list[str]:
+    """The choices of the occupation list, in the active language."""
+    return [f"{code} {name}" for code, name in MINOR_GROUPS]
+
+
+# The order in which titles are recommended when several fit: the settlement permit first, then the
+# titles with the most rights (the Blue Card: no BA approval at the standard salary, family joins
+# without German, settlement after 21–27 months), then the other employment routes, then the rest.
+RECOMMENDATION_ORDER = ("18c", "18g", "18b", "18a", "19c", "19c1", "30", "32", "16d3", "16d1", "16b", "16a",
+                        "20", "20a", "17")
+RECOMMENDATION_REASONS = {
+    "18c": _("A settlement permit is unlimited and lets you take any work."),
+    "18g": _("The EU Blue Card gives the most rights: your family joins without German and you can settle after "
+             "21 to 27 months."),
+    "18b": _("As a skilled worker with a degree you may take any qualified job."),
+    "18a": _("As a skilled worker with a recognised vocational qualification you may take any qualified job."),
+    "19c": _("Your professional experience counts without a German recognition of your qualification."),
+    "19c1": _("As a national of a Western Balkans state you may take any job offered to you."),
+    "30": _("As the spouse of a skilled worker you can join without proving German."),
+    "32": _("As the child of a skilled worker you can join your parent."),
+    "16d3": _("You can start working and complete the recognition in Germany."),
+    "16d1": _("You can complete the measure the recognition body named and then work as a skilled worker."),
+    "16b": _("You can study in Germany and work alongside."),
+    "16a": _("You can train in Germany and become a skilled worker."),
+    "20": _("You can look for a job in Germany after your studies or training here."),
+    "20a": _("With the Opportunity Card you can come to look for a job and work part-time meanwhile."),
+    "17": _("You can come to look for a training place."),
+}
+
+
+def recommendation(evaluation):
+    """(title result, why) of the route to recommend first, or None when no title fits yet."""
+    for verdict in (ELIGIBLE, ELIGIBLE_IF):
+        for code in RECOMMENDATION_ORDER:
+            result = evaluation.title(code)
+            if result.verdict == verdict:
+                return result, RECOMMENDATION_REASONS[code]
+    return None
 
 
 def json_safe(cleaned_data: dict) -> dict:

@@ -35,6 +35,7 @@ def step(request, name):
     return render(request, "public/finder_step.html", {
         "form": form, "step_name": name, "step_number": index + 1, "step_count": len(finder.STEP_NAMES),
         "previous_step": finder.STEP_NAMES[index - 1] if index else None,
+        "occupation_options": finder.occupation_options() if name == "job" else (),
     })
 
 
@@ -56,11 +57,20 @@ def result(request):
         # after the last ones the engine answers with them, marked provisional. We say so rather than guess.
         return render(request, "public/finder_no_thresholds.html", {"on_date": today}, status=503)
     order = {rules.ELIGIBLE: 0, rules.ELIGIBLE_IF: 1, rules.NOT_ELIGIBLE: 2}
+    recommended = finder.recommendation(evaluation)
+    recommended_code = recommended[0].code if recommended else None
     results = [
         {"title": t, "timeline": [(STEP_LABELS[entry.purpose], entry.legal_due) for entry in t.timeline]}
         for t in sorted(evaluation.titles, key=lambda t: order[t.verdict])
     ]
-    return render(request, "public/finder_result.html", {"evaluation": evaluation, "results": results})
+    return render(request, "public/finder_result.html", {
+        "evaluation": evaluation,
+        "recommended": next((r for r in results if r["title"].code == recommended_code), None),
+        "recommended_why": recommended[1] if recommended else None,
+        "fitting": [r for r in results if r["title"].code != recommended_code
+                    and r["title"].verdict != rules.NOT_ELIGIBLE],
+        "not_fitting": [r for r in results if r["title"].verdict == rules.NOT_ELIGIBLE],
+    })
 
 
 @require_http_methods(["POST"])
