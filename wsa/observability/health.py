@@ -60,10 +60,12 @@ def check_broker() -> str | None:
 def check_storage() -> None:
     storage = default_storage
     if isinstance(storage, FileSystemStorage):
-        # exists() of a missing directory is just False: check that the volume is there and writable.
+        # exists() in a missing directory is just False: make sure the first upload could be written
+        # (the storage creates its directory on the first save, as this does).
         location = storage.location
-        if not os.path.isdir(location) or not os.access(location, os.W_OK | os.X_OK):
-            raise RuntimeError("storage directory missing or not writable")
+        os.makedirs(location, exist_ok=True)
+        if not os.access(location, os.W_OK | os.X_OK):
+            raise RuntimeError("storage directory not writable")
     storage.exists(STORAGE_PROBE_KEY)
 
 
