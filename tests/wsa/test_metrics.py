@@ -341,3 +341,42 @@ def test_the_scrape_reports_an_unreachable_broker_instead_of_failing(client, tok
         celery_app.conf.broker_url = original
     assert value(text, "wsa_metrics_source_up", source="broker") == 0
     assert value(text, "wsa_metrics_source_up", source="database") == 1
+
+
+@pytest.mark.worker
+def test_a_prefork_worker_serves_the_metrics_of_its_children(tmp_path):
+    """A real `celery worker` (prefork, two children) on Redis: a task run by a child shows up on the
+    main process's metrics port, summed through PROMETHEUS_MULTIPROC_DIR."""
+    import time
+
+    from celery import Celery
+
+    broker = redis_broker_url()
+    port, queue = free_port(), f"wsa-metrics-worker-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "WSA_WORKER_METRICS_LISTEN": f"127.0.0.1:{port}",
+           "CELERY_BROKER_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_ENV": "test"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wsa", "worker", "--pool", "prefork", "--concurrency", "2",
+         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        client = Celery("metrics-test", broker=broker)
+        client.send_task("celery.accumulate", args=[1, 2], queue=queue)  # a built-in task that needs no database
+        deadline, text = time.monotonic() + 60, ""
+        while time.monotonic() < deadline:
+            try:
+                text = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()  # noqa: S310
+            except OSError:
+                text = ""
+            if value(text, "wsa_celery_task_duration_seconds_count", task="celery.accumulate", state="SUCCESS"):
+                break
+            assert worker.poll() is None, worker.stderr.read().decode()
+            time.sleep(0.5)
+        assert value(text, "wsa_celery_task_duration_seconds_count", task="celery.accumulate", state="SUCCESS") == 1
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
