@@ -231,13 +231,13 @@ def test_failed_sign_ins_and_lockouts_are_counted(client, token, settings):
     user = User.objects.create_user(email="metrics.login@example.org", password="Right-password-42")
     before = scrape(client)
     codes = [client.post(reverse("account_login"), {"login": user.email, "password": "wrong"},
-                         REMOTE_ADDR="198.51.100.77").status_code for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
+                         REMOTE_ADDR="192.0.2.77").status_code for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
     after = scrape(client)
     assert codes[-1] == 429
     assert value(after, "wsa_login_failures_total") - value(before, "wsa_login_failures_total") == len(codes)
     # The attempt that trips the lock and the one refused while locked.
     assert value(after, "wsa_login_lockouts_total") - value(before, "wsa_login_lockouts_total") == 2
-    assert user.email not in after and "198.51.100.77" not in after
+    assert user.email not in after and "192.0.2.77" not in after
 
 
 # --- processes: gunicorn and Celery prefork, the worker's own port -------------------------------
