@@ -37,7 +37,8 @@ def test_healthz_answers_without_touching_the_database(client, django_assert_num
 
 @pytest.mark.django_db
 def test_readyz_names_every_check_and_is_never_cached(client, settings):
-    settings.REDIS_URL = ""
+    settings.REDIS_URL = ""  # the embedded defaults: no Redis, tasks run in the web process
+    settings.CELERY_BROKER_URL = "memory://localhost/"
     status, body = ready(client)
     assert status == 200
     assert body == {"status": "ready", "failing": [], "checks": {
