@@ -33,7 +33,7 @@ class QueryCounter:
 def view_label(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is not None:
-        return match.view_name or match._func_path
+        return match.view_name  # "namespace:name", or the view's dotted path when the URL has no name
     static_url = settings.STATIC_URL or ""
     if static_url and request.path.startswith(static_url):
         return STATIC
