@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
@@ -25,6 +25,8 @@ from .models import (
     AuthorityKind,
     AuthorityRequest,
     BookingState,
+    Outbox,
+    OutboxState,
     Outcome,
     Purpose,
     RequestState,
@@ -367,3 +369,46 @@ def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
         return []
     return list(AppointmentBooking.objects.filter(case=case).select_related("slot__authority", "booked_by")
                 .order_by("-created_at", "-pk"))
+
+
+# --- Operations figures -----------------------------------------------------------------------
+# For the metrics endpoint (wsa/observability): counts over the whole hub, no viewer, nothing about
+# a case. Each query runs on an index (outbox_state_due, authreq_open_due_any), so a scrape every
+# few seconds stays cheap at national scale.
+
+# How far ahead "due soon" looks: the operators' warning before a legal deadline is missed.
+DEADLINE_WARNING = timedelta(hours=24)
+NO_OFFICE = "none"
+
+
+def outbox_figures(*, now: datetime) -> dict[str, float]:
+    """Outbox rows waiting to be sent (`pending`), those due now (`due`), dead letters (`dead`) and
+    how many seconds the longest-waiting due row has waited (`oldest_due_seconds`, 0 when none)."""
+    pending = Outbox.objects.filter(state=OutboxState.PENDING)
+    due = pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    oldest = due.aggregate(oldest=Min("next_attempt_at"))["oldest"]
+    return {
+        "pending": pending.count(),
+        "due": due.count(),
+        "dead": Outbox.objects.filter(state=OutboxState.DEAD).count(),
+        "oldest_due_seconds": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+    }
+
+
+def _open_requests_by_office_kind(due: Q) -> dict[str, int]:
+    counts = dict.fromkeys(AuthorityKind.values, 0)
+    rows = (AuthorityRequest.objects.filter(due, state__in=RequestState.open_states())
+            .values("authority__kind").annotate(n=Count("pk")).order_by())
+    for row in rows:
+        counts[row["authority__kind"] or NO_OFFICE] = row["n"]
+    return counts
+
+
+def deadline_figures(*, now: datetime) -> dict[str, dict[str, int]]:
+    """Per office kind, the requests sent but unanswered past their legal deadline (`overdue`) and
+    those whose deadline ends within DEADLINE_WARNING (`due_soon`). Every kind is present (0 when
+    none), so an alert sees a series fall to 0 rather than vanish."""
+    return {
+        "overdue": _open_requests_by_office_kind(Q(due_at__lt=now)),
+        "due_soon": _open_requests_by_office_kind(Q(due_at__gte=now, due_at__lt=now + DEADLINE_WARNING)),
+    }

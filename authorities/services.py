@@ -33,6 +33,7 @@ from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
 from applications.selectors import case_due_expression
 from applications.services import case_transition, event_append
+from wsa.observability.metrics import ba_deemed_approvals
 
 from . import routing, selectors
 from .adapters.base import AdapterError, AnswerError
@@ -666,6 +667,7 @@ def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
                       "dueAt": request.due_at.isoformat()},
             )
             counts["deemed_approval"] += 1
+            ba_deemed_approvals.inc()
         elif request.overdue_since is None and authority_request_mark_overdue(request=request, now=now):
             counts["overdue"] += 1
     waiting = Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, authority_requests__isnull=False).distinct()

@@ -1,9 +1,12 @@
 """Celery tasks of the documents app. Tasks take ids and call services."""
 
 import logging
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+
+from wsa.observability.metrics import document_check_duration
 
 from . import services
 
@@ -49,19 +52,27 @@ def check_document(document_id: int) -> str | None:
             data = handle.read(services.upload_max_bytes() + 1)
     except OSError:
         logger.exception("document %s: stored file cannot be read", document_id)
+        document_check_duration.labels("unreadable").observe(0)
         return services.document_check_failed(document=document, reason="file not readable").state
+    started = time.perf_counter()
     try:
         result = _inspect(data, document.original_name, services.check_context(document))
     except SoftTimeLimitExceeded:
         logger.warning("document %s: check timed out", document_id)
+        document_check_duration.labels("timeout").observe(time.perf_counter() - started)
         return services.document_check_failed(document=document, reason="timeout").state
     except ImportError:
         logger.warning("document %s: checks pipeline not installed", document_id)
+        document_check_duration.labels("error").observe(time.perf_counter() - started)
         return services.document_check_failed(document=document, reason="pipeline unavailable").state
     except Exception as exc:  # hostile bytes must never crash the worker loop
         logger.exception("document %s: check failed", document_id)
+        document_check_duration.labels("error").observe(time.perf_counter() - started)
         return services.document_check_failed(document=document, reason=type(exc).__name__).state
-    return services.document_check_record(document=document, result=result).state
+    elapsed = time.perf_counter() - started
+    state = services.document_check_record(document=document, result=result).state
+    document_check_duration.labels(state).observe(elapsed)
+    return state
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the portal needs when they are missing: tesseract (deu+eng) and the
-# OCR-B font for the document checks, gettext for the translations, and PostgreSQL's client tools for backups. Without root it only says what is missing:
+# OCR-B font for the document checks, gettext for the translations, PostgreSQL's client tools for backups,
+# and promtool (Debian's prometheus package) that checks the alert rules under deploy/prometheus/.
+# Without root it only says what is missing:
 # the portal still runs, and the checks report "OCR unavailable" instead of failing.
 set -u
 missing=()
@@ -17,6 +19,7 @@ command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 # The MRZ reader compares characters with OCR-B glyphs; without the font no image MRZ counts as valid.
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || missing+=(fonts-ocr-b)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${missing[*]} ..."

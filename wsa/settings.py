@@ -432,3 +432,20 @@ CELERY_BEAT_SCHEDULE["applications-purge-closed-cases"] = {
 WSA_API_TOKEN_RATE = env.str("WSA_API_TOKEN_RATE", default="300/m")
 # manage.py backup writes one dated directory per run under this directory.
 WSA_BACKUP_DIR = env.str("WSA_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+
+# --- Metrics and health (wsa/observability, README "Metrics and health") -----------------------
+INSTALLED_APPS += ["wsa.observability"]
+# Outermost, so that the latency covers every other middleware.
+MIDDLEWARE.insert(0, "wsa.observability.middleware.RequestMetricsMiddleware")
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Celery worker serves its task metrics on this address (e.g. "0.0.0.0:9540"); empty: no port.
+WSA_WORKER_METRICS_LISTEN = env.str("WSA_WORKER_METRICS_LISTEN", default="")
+# Seconds a scrape may spend on the queue-depth queries, and on reaching the broker.
+WSA_METRICS_DATABASE_TIMEOUT_SECONDS = env.float("WSA_METRICS_DATABASE_TIMEOUT_SECONDS", default=2.0)
+WSA_METRICS_BROKER_TIMEOUT_SECONDS = env.float("WSA_METRICS_BROKER_TIMEOUT_SECONDS", default=2.0)
+# Seconds each readiness check (/readyz) may take to reach Redis and the broker.
+WSA_READINESS_TIMEOUT_SECONDS = env.float("WSA_READINESS_TIMEOUT_SECONDS", default=2.0)
+# Probes and Prometheus reach the processes directly over the internal network, not through the
+# TLS-terminating proxy: they are not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.api import api as hr_api
 from applications.views import public
 from authorities import views as authority_views
+from wsa.observability import views as observability_views
 
 admin.site.site_header = _("WSA portal administration")
 admin.site.site_title = _("WSA portal")
@@ -22,6 +23,8 @@ urlpatterns = [
     path("portal/", public.portal_home, name="portal_home"),
     path("i18n/setlang/", public.set_language, name="set_language"),
     path("healthz", public.healthz, name="healthz"),
+    path("readyz", observability_views.readyz, name="readyz"),
+    path("metrics", observability_views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, a PDF's).
     path("favicon.ico", public.favicon, name="favicon"),
     path("verify/<str:code>/", public.decision_verify, name="decision_verify"),

@@ -1,12 +1,12 @@
 import secrets
 
 from django import forms
-from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.selectors import user_home_url_name
@@ -43,9 +43,10 @@ def favicon(request):
 
 
 @require_safe
+@never_cache
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness only: the process answers. What it depends on is /readyz's business, so that an
+    outage of the database makes the processes unready, not restarted."""
     return JsonResponse({"status": "ok"})
 
 

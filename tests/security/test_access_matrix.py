@@ -96,6 +96,8 @@ MATRIX: dict[str, Rule] = {
     "portal_home": Rule(E("R", anon="L")),
     "set_language": Rule(E(405), post={"language": "en"}, allowed=ACTORS),
     "healthz": Rule(E(200)),
+    "readyz": Rule(E(200)),
+    "metrics": Rule(E(404)),  # without METRICS_TOKEN; tests/observability cover the token
     "favicon": Rule(E("R")),
     "decision_verify": Rule(E(200), kw=lambda s: {"code": s.issued_decision.verification_code}, objects=False),
     "finder:start": Rule(E(200)),
