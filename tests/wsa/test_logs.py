@@ -94,7 +94,7 @@ def test_sign_up_failed_login_passport_upload_submit_and_delivery_log_ids_but_no
     assert lines[signup["X-Request-ID"]]["case"] == lines[failed["X-Request-ID"]]["case"] == ""
     assert lines[upload["X-Request-ID"]]["case"] == lines[submit["X-Request-ID"]]["case"] == case.reference
     assert lines[submit["X-Request-ID"]]["message"].startswith(
-        "POST applicant/apply/<uuid:public_id>/<slug:step>/ 302 ")
+        "POST /applicant/apply/<uuid:public_id>/<slug:step>/ 302 ")
 
     # The offices were reached with the submit request's id and a traceparent of its trace.
     seen = [headers for headers in http_transport.trace_headers_seen if headers != ("", "")]

@@ -32,7 +32,7 @@ class RequestIdMiddleware:
             response["X-Request-ID"] = request_id
             if self.log_requests:
                 match = request.resolver_match
-                logger.info("%s %s %s %.1f ms", request.method, match.route if match else "-",
+                logger.info("%s %s %s %.1f ms", request.method, f"/{match.route}" if match else "-",
                             response.status_code, (time.perf_counter() - started) * 1000,
                             extra={"view": match.view_name if match else "", "status": response.status_code})
             return response
