@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_employer, user_is_staff_member
+from wsa.observability.context import bind_case
 
 from .figures import rule_figures
 from .lifecycle import CaseState
@@ -86,7 +87,7 @@ def case_list(*, viewer, state: str | None = None) -> QuerySet[Case]:
 def case_get(*, viewer, public_id) -> Case:
     """One case by its public id, or 404 for a case that does not exist or is not the viewer's."""
     try:
-        return case_list(viewer=viewer).get(public_id=public_id)
+        return bind_case(case_list(viewer=viewer).get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -974,8 +975,9 @@ def case_get_for_staff(*, viewer, public_id) -> Case:
     if visible is None:
         raise Http404
     try:
-        return (Case.objects.filter(visible).select_related("person", "employer", "employment", "assignment__user")
-                .get(public_id=public_id))
+        return bind_case(Case.objects.filter(visible)
+                         .select_related("person", "employer", "employment", "assignment__user")
+                         .get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -1331,7 +1333,7 @@ def applicant_case_list(*, viewer) -> QuerySet[Case]:
 def applicant_case_get(*, viewer, public_id) -> Case:
     """One of the viewer's own cases, or 404 (also for cases they could see as employer or staff)."""
     try:
-        return applicant_case_list(viewer=viewer).get(public_id=public_id)
+        return bind_case(applicant_case_list(viewer=viewer).get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -1906,7 +1908,7 @@ def employer_case_list(*, viewer, filters: EmployerCaseFilters | None = None) ->
 def employer_case_get(*, viewer, public_id) -> Case:
     """A case of one of the viewer's employer organisations, or 404 (also for other organisations' cases)."""
     try:
-        return employer_case_list(viewer=viewer).get(public_id=public_id)
+        return bind_case(employer_case_list(viewer=viewer).get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     except Exception as exc:  # ValidationError of a malformed id

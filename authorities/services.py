@@ -33,6 +33,7 @@ from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
 from applications.selectors import case_due_expression
 from applications.services import case_transition, event_append
+from wsa.observability.context import case_scope
 from wsa.observability.metrics import ba_deemed_approvals
 
 from . import routing, selectors
@@ -345,7 +346,8 @@ def outbox_relay_deliver_many(*, outbox_ids: list[int]) -> list[str]:
         for row in rows:
             request = requests.get(row.request_id)
             if request is not None:  # else its case was deleted since the claim (retention)
-                results[row.pk] = _outbox_deliver(row, request)
+                with case_scope(request.case):
+                    results[row.pk] = _outbox_deliver(row, request)
     return [results[outbox_id] for outbox_id in outbox_ids]
 
 

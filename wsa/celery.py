@@ -1,7 +1,10 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
+
+from wsa.observability import tasks as _carry_request_context  # noqa: F401 - connects its signals
+from wsa.observability.tracing import configure_tracing
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wsa.settings")
 
@@ -22,3 +25,18 @@ def close_old_database_connections(**kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_process_init.connect
+def trace_worker_process(**kwargs) -> None:
+    """Tracing starts in each pool process (prefork children, solo), after the fork: an exporter's
+    thread does not survive one."""
+    configure_tracing(service_name="wsa-worker")
+
+
+@worker_init.connect
+def trace_thread_pool_worker(sender=None, **kwargs) -> None:
+    """The threads pool has no pool process: its tasks run in the worker itself."""
+    pool = getattr(sender, "pool_cls", "")
+    if "thread" in (pool if isinstance(pool, str) else getattr(pool, "__module__", "")):
+        configure_tracing(service_name="wsa-worker")

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from wsa.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -376,15 +378,18 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
-                "axes": {"level": "WARNING"}},
-}
+# --- Logs and traces (wsa/observability, README "Logs and traces") ---------------------------------
+# JSON lines in production (LOG_FORMAT=json anywhere), readable text in development; every record
+# carries request_id, case and trace_id, and personal data is blanked before it is written.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOGGING = logging_config(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO"))
+# One line per request (method, route, status, duration); runserver prints its own in development.
+WSA_LOG_REQUESTS = env.bool("WSA_LOG_REQUESTS", default=PRODUCTION)
+MIDDLEWARE.insert(0, "wsa.observability.middleware.RequestIdMiddleware")
+# Tracing is configured from the OTEL_* variables by the process entry points, not here
+# (wsa/observability/tracing.py).
 
 # --- Employer portal and HR API (issue 5) ----------------------------------------------------
 # django-ninja serves the HR API (/api/v1/), its OpenAPI schema and self-hosted docs (no CDN).

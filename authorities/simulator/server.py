@@ -58,6 +58,8 @@ class SimulatorServer(ThreadingHTTPServer):
         self.timeout_seconds = timeout_seconds
         self.faults: deque[str] = deque()
         self.requests_seen: list[tuple[str, str]] = []
+        # (traceparent, X-Request-ID) of each request: how an office ties its work to the portal's trace.
+        self.trace_headers_seen: list[tuple[str, str]] = []
         self._timers: list[threading.Timer] = []
 
     @property
@@ -145,6 +147,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         self.server.requests_seen.append((method, self.path))
+        self.server.trace_headers_seen.append(
+            (self.headers.get("traceparent", ""), self.headers.get("X-Request-ID", "")))
         body = self._body() if method in ("POST", "PUT") else b""
         fault = self._fault() if self.path != "/health" else None
         if fault == "500":

@@ -22,6 +22,8 @@ import uuid
 import requests
 from django.conf import settings
 
+from wsa.observability.tracing import outgoing_headers
+
 from .. import crypto
 from .base import Envelope, Receipt, Transport, TransportError
 
@@ -66,7 +68,8 @@ class HttpTransport(Transport):
 
     def _call(self, method: str, url: str, step: str, **kwargs) -> requests.Response:
         try:
-            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+            headers = {**kwargs.pop("headers", {}), **outgoing_headers()}
+            return self.session.request(method, url, timeout=self.timeout, headers=headers, **kwargs)
         except requests.Timeout as error:
             raise TransportError(f"{step}: timed out ({error.__class__.__name__})") from error
         except requests.RequestException as error:

@@ -101,7 +101,7 @@ def inspect_bytes(data: bytes, filename: str, *, context: Context | dict | None 
     except PASS_THROUGH:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never crash the worker
-        log.exception("document check failed for %r", filename)
+        log.exception("document check failed")
         result.findings.append(finding("check_failed", found=type(exc).__name__, confidence=0.0))
     result.images = []
     result.seconds = time.perf_counter() - started

@@ -179,18 +179,18 @@ def _result_from(payload: bytes | None, status: int | None, filename: str, data:
                  timeout: float) -> pipeline.InspectionResult:
     result = pipeline.InspectionResult(filename=filename or "", size=len(data or b""))
     if status is None:
-        log.warning("document check of %r killed after %.0f s", filename, timeout)
+        log.warning("document check killed after %.0f s", timeout)
         result.findings.append(finding("check_failed", found="timeout", confidence=0.0))
         return result
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
-        log.warning("document check of %r crashed (%s)", filename, name)
+        log.warning("document check crashed (%s)", name)
         result.findings.append(finding("check_failed", found=f"checker crashed ({name})", confidence=0.0))
         return result
     code = os.WEXITSTATUS(status)
     if code != 0 or not payload:
         reason = "memory limit" if code == 71 else f"checker failed (exit {code})"
-        log.warning("document check of %r failed: %s", filename, reason)
+        log.warning("document check failed: %s", reason)
         result.findings.append(finding("check_failed", found=reason, confidence=0.0))
         return result
     body = json.loads(payload)
