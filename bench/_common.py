@@ -230,7 +230,7 @@ def postgres_cpu_seconds() -> float:
 class Celery:
     """Celery workers on the bench's Redis database (purged first), production settings."""
 
-    def __init__(self, env: dict, *, workers: int = 1, queues: str = "celery", pool: str = "prefork",
+    def __init__(self, env: dict, *, workers: int = 1, queues: str = "documents,hub,default", pool: str = "prefork",
                  include: str = ""):
         self.env, self.workers, self.queues, self.pool, self.include = env, workers, queues, pool, include
         self.processes: list[subprocess.Popen] = []
