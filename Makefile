@@ -6,7 +6,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup uv venv assets system-packages messages messages-update demo lint check ci worker beat
+.PHONY: run test setup uv venv assets system-packages messages messages-update demo lint check ci worker worker-documents worker-hub worker-default beat
 
 run: setup demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C stops)"
@@ -60,8 +60,22 @@ check: lint
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=wsa.example SITE_URL=https://wsa.example \
 		$(MANAGE) check --deploy --fail-level WARNING
 
+# One worker on all three queues (development, one machine). In production each queue gets its own
+# workers (README "Scale-out"): documents on prefork (CPU-bound checks, soft time limits need prefork),
+# hub on threads (waits on authorities, webhooks, mail), default on prefork. Beat: exactly one process.
 worker:
-	$(UV) run --frozen celery -A wsa worker -l info
+	$(UV) run --frozen celery -A wsa worker -l info -Q documents,hub,default
+
+WORKER_CONCURRENCY ?= 2
+HUB_CONCURRENCY ?= 16
+worker-documents:
+	$(UV) run --frozen celery -A wsa worker -l info -Q documents --pool prefork --concurrency $(WORKER_CONCURRENCY) -n documents@%h
+
+worker-hub:
+	$(UV) run --frozen celery -A wsa worker -l info -Q hub --pool threads --concurrency $(HUB_CONCURRENCY) -n hub@%h
+
+worker-default:
+	$(UV) run --frozen celery -A wsa worker -l info -Q default --pool prefork --concurrency 1 -n default@%h
 
 beat:
 	$(UV) run --frozen celery -A wsa beat -l info

@@ -228,20 +228,23 @@ def postgres_cpu_seconds() -> float:
 
 
 class Celery:
-    """Celery workers on the bench's Redis database (purged first), production settings."""
+    """Celery workers on the bench's Redis database (purged first), production settings: `workers`
+    alike (concurrency 1), or a `layout` of (queues, pool, concurrency), one worker each."""
 
-    def __init__(self, env: dict, *, workers: int = 1, queues: str = "celery", pool: str = "prefork",
-                 include: str = ""):
-        self.env, self.workers, self.queues, self.pool, self.include = env, workers, queues, pool, include
+    def __init__(self, env: dict, *, workers: int = 1, queues: str = "documents,hub,default", pool: str = "prefork",
+                 include: str = "", layout: list[tuple[str, str, int]] | None = None):
+        self.env, self.include = env, include
+        self.layout = layout or [(queues, pool, 1)] * workers
         self.processes: list[subprocess.Popen] = []
 
     def __enter__(self):
-        subprocess.run([sys.executable, "-m", "celery", "-A", "wsa", "purge", "-f", "-Q", self.queues], cwd=ROOT,
+        every_queue = ",".join(sorted({queue for queues, _, _ in self.layout for queue in queues.split(",")}))
+        subprocess.run([sys.executable, "-m", "celery", "-A", "wsa", "purge", "-f", "-Q", every_queue], cwd=ROOT,
                        env=self.env, capture_output=True)
-        for i in range(self.workers):
+        for i, (queues, pool, concurrency) in enumerate(self.layout):
             self.processes.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "wsa", "worker", "--concurrency", "1", "--pool", self.pool,
-                 "-Q", self.queues, "-n", f"bench{i}-{os.getpid()}@%h", "--loglevel", "WARNING",
+                [sys.executable, "-m", "celery", "-A", "wsa", "worker", "--concurrency", str(concurrency),
+                 "--pool", pool, "-Q", queues, "-n", f"bench{i}-{os.getpid()}@%h", "--loglevel", "WARNING",
                  "--without-gossip", "--without-mingle", "--without-heartbeat",
                  *(["--include", self.include] if self.include else [])],
                 cwd=ROOT, env=self.env, start_new_session=True))

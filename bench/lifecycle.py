@@ -21,8 +21,6 @@ import argparse
 import resource
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,47 +46,16 @@ def main() -> None:
     env = bench_environment()
     setup_django(env)
 
-    from django.db.models import Count, Q
+    from django.db.models import Q
 
-    from applications import services
     from applications.lifecycle import CaseState
     from applications.models import Case
     from authorities.models import AuthorityRequest, RequestState
-    from bench._cases import make_draft
+    from bench._lifecycle import drive
     from bench.tasks import noop
 
-    caseworker = None
-    from accounts.models import User
-
-    caseworker = User.objects.filter(email="caseworker.wsa@demo.wsa.example").first()
-    if caseworker is None:
-        sys.exit("The demo caseworker is missing: run seed_demo (or seed_scale) first.")
     S = CaseState
-    caseworker_steps = {
-        S.SUBMITTED: "start_completeness_check",
-        S.COMPLETENESS_CHECK: "start_authority_review",
-        S.VISA_DECISION: "grant_visa",
-        S.ENTERED: "issue_permit",  # once the residence permit's answer is in (see actionable)
-        S.PERMIT_ISSUED: "close",
-    }
-
-    def new_case() -> int:
-        case = make_draft()
-        services.case_transition(case=case, transition="submit", actor=case.person.user)
-        return case.pk
-
-    def next_step(case) -> int:
-        if case.state == S.VISA_GRANTED:
-            services.case_report_entry(case=case, actor=case.person.user, entry_date=date.today(),
-                                       street="Friedrichstraße 1", postal_code="10117", city="Berlin")
-        else:
-            services.case_transition(case=case, transition=caseworker_steps[case.state], actor=caseworker)
-        return 1
-
-    # The states in which the script (a caseworker or the applicant) takes the next step.
-    SCRIPT_STEPS = {S.SUBMITTED, S.COMPLETENESS_CHECK, S.VISA_DECISION, S.PERMIT_ISSUED, S.VISA_GRANTED}
-    # Applicants and caseworkers are many people at once: --people threads of this script.
-    with Celery(env, workers=2, include="bench.tasks") as celery, ThreadPoolExecutor(args.people) as people:
+    with Celery(env, workers=2, include="bench.tasks") as celery:
         # Baseline: no-op tasks per second through the same broker and the two workers.
         began = time.perf_counter()
         results = [noop.apply_async((time.time(),)) for _ in range(400)]
@@ -96,46 +63,10 @@ def main() -> None:
             result.get(timeout=120)
         noop_rate = 400 / (time.perf_counter() - began)
 
-        began = time.perf_counter()
         cpu_before = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(celery.pids()), postgres_cpu_seconds(),
                       machine_cpu_seconds())
-        all_ids: list[int] = []
-        open_ids: set[int] = set()  # the cases under way (asked for by id: the list of all grows to 10,000)
-        created = 0
-        last_report = 0.0
-        while True:
-            elapsed = time.perf_counter() - began
-            if elapsed > args.timeout:
-                print("timeout")
-                break
-            # Applicants: up to --batch new drafts per round, submitted at once, while fewer than
-            # --in-flight cases are under way (a steady stream, not waves that leave the workers idle).
-            if created < args.cases and len(open_ids) < args.in_flight:
-                count = min(args.batch, args.in_flight - len(open_ids), args.cases - created)
-                for pk in people.map(lambda _: new_case(), range(count)):
-                    all_ids.append(pk)
-                    open_ids.add(pk)
-                created += count
-            # The caseworkers' inbox: states only (cheap); the cases they act on are read in full below.
-            states = dict(Case.objects.filter(pk__in=open_ids).values_list("pk", "state"))
-            open_ids.difference_update(pk for pk, state in states.items() if state == S.CLOSED)
-            permit_answered = set(AuthorityRequest.objects.filter(
-                case_id__in=[pk for pk, state in states.items() if state == S.ENTERED], purpose="residence_permit",
-                state=RequestState.ANSWERED).values_list("case_id", flat=True))
-            actionable = [pk for pk, state in states.items() if state in SCRIPT_STEPS
-                          or (state == S.ENTERED and pk in permit_answered)]
-            rows = Case.objects.select_related("person__user").in_bulk(actionable).values()
-            progressed = sum(people.map(next_step, rows))
-            done = created - len(open_ids)
-            if time.perf_counter() - last_report > 15 or done == args.cases:
-                last_report = time.perf_counter()
-                states = dict(Case.objects.filter(pk__in=open_ids).values_list("state").annotate(n=Count("pk")))
-                print(f"  {time.perf_counter() - began:6.0f} s: {done}/{args.cases} closed; {states}", flush=True)
-            if done == args.cases:
-                break
-            if not progressed:
-                time.sleep(0.5)
-        elapsed = time.perf_counter() - began
+        all_ids, elapsed = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight, people=args.people,
+                                 timeout=args.timeout)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu = {
             "this script (applicants, caseworkers)": usage.ru_utime + usage.ru_stime

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.auth import force_login_with_second_factor
@@ -11,10 +12,19 @@ Client.force_login = force_login_with_second_factor
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _celery_queue_per_test_process(worker_id):
-    """With pytest-xdist each process gets its own queue, so a real worker never runs a task that
-    another process queued against its own test database."""
-    celery_app.conf.task_default_queue = f"wsa-test-{worker_id}"
+def _celery_queues_per_test_process(worker_id):
+    """With pytest-xdist each process gets its own queues (the settings' three, renamed), so a real
+    worker never runs a task that another process queued against its own test database."""
+    renamed = {name: f"{name}-test-{worker_id}" for name in django_settings.CELERY_TASK_QUEUES}
+    conf = celery_app.conf
+    conf.task_default_queue = renamed[django_settings.CELERY_TASK_DEFAULT_QUEUE]
+    conf.task_queues = {new: {"exchange": new, "routing_key": new} for new in renamed.values()}
+    conf.task_routes = {task: {**route, "queue": renamed[route["queue"]]}
+                        for task, route in django_settings.CELERY_TASK_ROUTES.items()}
+    amqp = celery_app.amqp
+    for computed in ("queues", "default_queue", "router"):  # computed from the old names, if already used
+        amqp.__dict__.pop(computed, None)
+    amqp.flush_routes()
 
 
 @pytest.fixture(autouse=True)

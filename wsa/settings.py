@@ -138,6 +138,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": _pool_size, "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0)}
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not as well
+
+# --- Scale-out: PgBouncer in transaction mode (README "Scale-out") ----------------------------
+# Behind a transaction-mode pooler consecutive transactions of one connection may run on different
+# server backends, so nothing may outlive a transaction: no server-side cursors (Django's
+# iterator() holds one open across fetches), no prepared statements (psycopg prepares a query after
+# its 5th run), and no startup options, which PgBouncer refuses (set them on the role instead:
+# ALTER ROLE wsa SET random_page_cost = 1.1; ALTER ROLE wsa SET jit = off).
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    DATABASES["default"]["OPTIONS"].pop("options", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -324,6 +336,35 @@ CELERY_DB_REUSE_MAX = 1_000_000
 # once, not spend kombu's default connect retries (about 6 s per task) first: one retry, short waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600, "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
+
+# --- Scale-out: Celery queues (README "Scale-out") -------------------------------------------
+# Three queues, so that each kind of work gets its own workers, added or removed with no code change:
+#   documents  the document checks: CPU-bound (PDF walking, OCR) -> prefork, one process per core
+#   hub        talking to the outside: authority deliveries and answers, webhooks, e-mail; mostly
+#              waiting on the network -> many threads per process
+#   default    database sweeps and housekeeping started by beat
+# A worker started without -Q consumes all three. Every task of the project is named here:
+# tests/wsa/test_queues.py fails on a task missing from this table or routed to an unknown queue.
+# Each queue has its own direct exchange of the same name, the binding a worker makes for `-Q NAME`.
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in ("documents", "hub", "default")}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "documents.tasks.check_document": {"queue": "documents"},
+    "authorities.tasks.outbox_relay": {"queue": "hub"},
+    "authorities.tasks.outbox_sweep": {"queue": "hub"},
+    "authorities.tasks.authority_answer_fetch": {"queue": "hub"},
+    "authorities.tasks.answers_poll": {"queue": "hub"},
+    "accounts.tasks.webhook_deliver": {"queue": "hub"},
+    "accounts.tasks.webhook_sweep": {"queue": "hub"},
+    "accounts.tasks.invitation_send": {"queue": "hub"},
+    "applications.tasks.notify_case": {"queue": "hub"},
+    "applications.tasks.mail_send": {"queue": "hub"},
+    "authorities.tasks.deadlines_sweep": {"queue": "default"},
+    "documents.tasks.check_sweep": {"queue": "default"},
+    "applications.tasks.statistics_refresh": {"queue": "default"},
+    "applications.tasks.purge_stale_drafts": {"queue": "default"},
+    "applications.tasks.purge_closed_cases": {"queue": "default"},
 }
 
 CACHES = {

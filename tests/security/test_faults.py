@@ -281,7 +281,7 @@ def test_a_worker_killed_in_the_middle_of_a_check_is_redelivered_and_the_check_e
         path = Path(document.file.path)
         path.unlink()
         os.mkfifo(path)
-        queue = celery_app.conf.task_default_queue
+        queue = celery_app.amqp.router.route({}, "documents.tasks.check_document")["queue"].name
         env = {**os.environ, "DJANGO_ENV": "test", "DATABASE_URL": _test_database_url(),
                "CELERY_BROKER_URL": throwaway_redis.url, "REDIS_URL": throwaway_redis.url, "WSA_VAR_DIR": str(var),
                "CELERY_TASK_ALWAYS_EAGER": "false"}

@@ -122,14 +122,15 @@ def test_the_name_check_would_catch_a_misspelt_metric():
 def test_compose_gives_web_and_worker_a_fresh_metrics_directory_and_keeps_their_settings():
     compose = yaml.safe_load((Path(django_settings.BASE_DIR) / "docker-compose.yml").read_text())
     services = compose["services"]
-    for name in ("web", "worker"):
+    for name in ("web", "web-2", "worker-documents", "worker-hub", "worker-default"):
         service = services[name]
         directory = service["environment"]["PROMETHEUS_MULTIPROC_DIR"]
         assert directory.startswith("/tmp/")  # noqa: S108 - the container's own, emptied at start
         assert "rm -rf $${PROMETHEUS_MULTIPROC_DIR} && mkdir -p $${PROMETHEUS_MULTIPROC_DIR}" in service["command"]
         # The merge keeps the shared settings (the database, the broker, the token).
         assert {"DATABASE_URL", "CELERY_BROKER_URL", "METRICS_TOKEN"} <= set(service["environment"])
-    assert services["worker"]["environment"]["WSA_WORKER_METRICS_LISTEN"].endswith(":9540")
+    for name in ("worker-documents", "worker-hub", "worker-default"):
+        assert services[name]["environment"]["WSA_WORKER_METRICS_LISTEN"].endswith(":9540")
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     # beat records nothing and has no directory to write to.
     assert "PROMETHEUS_MULTIPROC_DIR" not in services["beat"].get("environment", {})

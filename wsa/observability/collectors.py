@@ -22,7 +22,8 @@ def celery_queue_names(app=None) -> list[str]:
     """The queues the workers consume: the default one, the declared ones and those named in routes."""
     conf = (app or current_app).conf
     names = {conf.task_default_queue}
-    names.update(queue.name for queue in (conf.task_queues or ()))
+    # Declared as Queue objects, or (wsa/settings.py) as a mapping of queue name to its options.
+    names.update(queue if isinstance(queue, str) else queue.name for queue in (conf.task_queues or ()))
     routes = conf.task_routes
     for route in (routes.values() if isinstance(routes, dict) else ()):
         queue = route.get("queue") if isinstance(route, dict) else None

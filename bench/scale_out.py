@@ -1,0 +1,142 @@
+"""Scale-out: the case lifecycle on one worker, then on two web processes and three workers split by
+queue, against one PostgreSQL: throughput of each, the gain, and every authority request sent once.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale \
+        uv run python bench/scale_out.py [--cases 10000] [--batch 50] [--in-flight 400] [--people 2]
+
+Both runs do the same work with the same code (bench/_lifecycle.py, as bench/lifecycle.py): each case
+gets an employment contract (a PDF: the document check runs on the `documents` queue) and goes from
+draft to closed; the authority communication is real HTTP (the `http` transport, JWE-encrypted) to the
+authority simulator, which this script serves on loopback; the simulator's signed callbacks arrive at
+the portal's gunicorn, which queues the answers' fetches (`hub`). A run ends when every case is closed
+and every document checked.
+
+(a) one gunicorn process and one Celery worker process on all three queues;
+(b) two gunicorn processes and three workers: `documents` (prefork, 1), `hub` (threads, 4), `default`
+    (prefork, 1).
+
+Checked after each run, per case: every authority request has exactly one outbox row, delivered; the
+simulator received each request's submission exactly once (its idempotency key once, one delivery,
+one announcement), and nothing else. Production settings; Redis database of BENCH_REDIS_URL (/14).
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import Celery, Server, bench_environment, setup_django
+
+CONFIGURATIONS = {
+    "a": ("one worker process on all queues, one web process", 1, [("documents,hub,default", "prefork", 1)]),
+    "b": ("two web processes, three workers on separate queues", 2,
+          [("documents", "prefork", 1), ("hub", "threads", 4), ("default", "prefork", 1)]),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=50, help="New cases per round of the script.")
+    parser.add_argument("--in-flight", type=int, default=400, help="Cases under way at most.")
+    parser.add_argument("--people", type=int, default=2, help="Threads taking the applicants' and caseworkers' steps.")
+    parser.add_argument("--timeout", type=float, default=3 * 3600.0, help="Give up a run after this many seconds.")
+    args = parser.parse_args()
+    env = bench_environment()
+    env.update({
+        "WSA_AUTHORITY_TRANSPORT": "http",
+        "WSA_AUTHORITY_CALLBACK_SECRET": secrets.token_urlsafe(32),
+        "SECURE_SSL_REDIRECT": "false",  # the simulator calls back over plain HTTP on loopback
+    })
+    os.environ.update({key: env[key] for key in ("WSA_AUTHORITY_TRANSPORT", "WSA_AUTHORITY_CALLBACK_SECRET",
+                                                 "SECURE_SSL_REDIRECT", "SITE_URL")})
+    setup_django(env)
+
+    results = {key: run(key, env, args) for key in CONFIGURATIONS}
+    print()
+    for key, result in results.items():
+        print(f"({key}) {CONFIGURATIONS[key][0]}: {result['closed']} of {args.cases} cases closed in "
+              f"{result['seconds']:.0f} s = {result['per_hour']:,.0f} cases per hour; "
+              f"{result['requests']} authority requests, lost {result['lost']}, duplicated {result['duplicated']}")
+    gain = results["b"]["per_hour"] / max(results["a"]["per_hour"], 1e-9)
+    print(f"gain of (b) over (a): x{gain:.2f}")
+    if any(result["lost"] or result["duplicated"] or result["closed"] < args.cases for result in results.values()):
+        sys.exit("NOT every request was delivered exactly once, or cases were left open")
+
+
+def run(key: str, env: dict, args) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db.models import Count
+    from jwcrypto import jwk
+
+    from authorities.management.commands.run_authority_simulator import Command as SimulatorCommand
+    from authorities.models import AuthorityRequest, Outbox, OutboxState
+    from authorities.simulator.server import SimulatorServer
+    from bench._lifecycle import drive
+    from documents import services as documents
+    from documents.models import Document
+    from documents.testing import hostile
+
+    title, web_processes, layout = CONFIGURATIONS[key]
+    print(f"({key}) {title}", flush=True)
+    contract = hostile.contract_pdf()
+
+    def upload_contract(case) -> None:
+        documents.document_upload(person=case.person, uploaded_by=case.person.user, case=case,
+                                  file=SimpleUploadedFile("contract.pdf", contract),
+                                  document_type="employment_contract")
+
+    web = Server(env, workers=web_processes)
+    simulator = SimulatorServer(("127.0.0.1", 0), private_key=jwk.JWK.generate(kty="RSA", size=4096),
+                                callback_url=f"http://127.0.0.1:{web.port}/authorities/callback/",
+                                callback_secret=env["WSA_AUTHORITY_CALLBACK_SECRET"])
+    SimulatorCommand()._configure(simulator)  # every office's endpoint and key: this simulator
+    serving = threading.Thread(target=simulator.serve_forever, daemon=True)
+    serving.start()
+    try:
+        with web, Celery(env, layout=layout):
+            began = time.perf_counter()
+            ids, _ = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight, people=args.people,
+                           timeout=args.timeout, prepare=upload_contract)
+            unchecked = Document.objects.filter(case_id__in=ids, checked_at__isnull=True)
+            deadline = time.monotonic() + 600
+            while unchecked.exists() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            seconds = time.perf_counter() - began
+    finally:
+        simulator.shutdown()
+        simulator.server_close()
+
+    from applications.models import Case
+
+    closed = Case.objects.filter(pk__in=ids, state="closed").count()
+    requests = dict(AuthorityRequest.objects.filter(case_id__in=ids).values_list("pk", "idempotency_key"))
+    outbox = Counter(dict(Outbox.objects.filter(request_id__in=requests).values_list("request_id")
+                          .annotate(n=Count("pk"))))
+    delivered = set(Outbox.objects.filter(request_id__in=requests, state=OutboxState.DELIVERED)
+                    .values_list("request_id", flat=True))
+    received = Counter(record["idempotency_key"] for record in simulator.submissions())
+    deliveries = {record["idempotency_key"]: record["deliveries"] for record in simulator.submissions()}
+    announcements = sum(1 for method, path in simulator.requests_seen if method == "POST" and path == "/v1/submissions")
+    keys = set(requests.values())
+    lost = sum(1 for pk, key_ in requests.items()
+               if outbox[pk] == 0 or pk not in delivered or received[key_] == 0)
+    duplicated = (sum(1 for pk in requests if outbox[pk] > 1)
+                  + sum(1 for key_ in keys if received[key_] > 1 or deliveries.get(key_, 1) > 1)
+                  + len(set(received) - keys) + max(0, announcements - len(requests)))
+    undone = Document.objects.filter(case_id__in=ids, checked_at__isnull=True).count()
+    print(f"  {len(requests)} requests: outbox rows {sum(outbox.values())}, delivered {len(delivered)}; simulator: "
+          f"{len(received)} submissions, {sum(deliveries.values())} deliveries, {announcements} announcements; "
+          f"documents not checked: {undone}", flush=True)
+    return {"closed": closed, "seconds": seconds, "per_hour": closed / seconds * 3600, "requests": len(requests),
+            "lost": lost + undone, "duplicated": duplicated}
+
+
+if __name__ == "__main__":
+    main()
