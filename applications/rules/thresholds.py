@@ -175,7 +175,8 @@ BUILT_IN_FIGURES: tuple[Figure, ...] = (
     # operators to enter and answers are provisional until then.
     Figure(MEANS_STUDY_MONTHLY, Decimal("992.00"), date(2025, 1, 1), date(2025, 12, 31),
            "§ 2 Abs. 3 S. 5 AufenthG: BMI notice (2025)"),
-    # Statutory minimum wage per hour (MiLoG; adjustment ordinances of 2023 and 2025).
+    # Statutory minimum wage per hour (MiLoG; adjustment ordinances of 2023 and of 29 October 2025,
+    # which set 2026 and 2027).
     _year(MINIMUM_WAGE_HOURLY, 2024, "12.41", _WAGE.format(year=2024)),
     _year(MINIMUM_WAGE_HOURLY, 2025, "12.82", _WAGE.format(year=2025)),
     _year(MINIMUM_WAGE_HOURLY, 2026, "13.90", _WAGE.format(year=2026)),
