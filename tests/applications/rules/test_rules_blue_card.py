@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from applications.rules import ELIGIBLE, ELIGIBLE_IF, NOT_ELIGIBLE
 from applications.rules.occupations import BLUE_CARD_REDUCED_GROUPS
@@ -85,7 +86,8 @@ def test_year_change_raises_the_reduced_threshold(on_date, verdict):
 def test_reduced_threshold_does_not_apply_without_a_ground():
     blue_card = result("18g", job_offer=job("46000.00"))
     assert blue_card.verdict == ELIGIBLE_IF
-    assert "50.700,00" in str(reason(blue_card, "blue_card_salary").message)
+    with translation.override("en"):
+        assert "€50,700.00" in str(reason(blue_card, "blue_card_salary").message)
 
 
 def test_a_bare_shortage_flag_does_not_lower_the_threshold():
@@ -243,7 +245,8 @@ def test_no_job_offer_names_the_salary_needed():
     blue_card = result("18g")
     assert blue_card.verdict == ELIGIBLE_IF
     assert missing_codes(blue_card) == ["job_offer", "blue_card_salary"]
-    assert "50.700,00" in str(reason(blue_card, "blue_card_salary").message)
+    with translation.override("en"):
+        assert "€50,700.00" in str(reason(blue_card, "blue_card_salary").message)
 
 
 @pytest.mark.parametrize(("months", "verdict"), [(5, ELIGIBLE_IF), (6, ELIGIBLE), (None, ELIGIBLE)])

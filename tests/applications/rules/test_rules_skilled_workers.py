@@ -1,6 +1,7 @@
 """§ 18a and § 18b Abs. 1 AufenthG, with the age-45 rule (§ 18 Abs. 2 Nr. 5 AufenthG)."""
 
 import pytest
+from django.utils import translation
 
 from applications.rules import ELIGIBLE, ELIGIBLE_IF, NOT_ELIGIBLE
 
@@ -130,7 +131,8 @@ def test_age_45_pension_provision_replaces_the_salary():
 def test_age_45_without_job_offer_names_the_threshold():
     skilled = result("18b", age=45)
     assert missing_codes(skilled) == ["job_offer", "age_45_salary"]
-    assert "55.770,00" in str(reason(skilled, "age_45_salary").message)
+    with translation.override("en"):
+        assert "€55,770.00" in str(reason(skilled, "age_45_salary").message)
 
 
 def test_age_45_asks_for_the_pension_document():
