@@ -180,3 +180,14 @@ def test_western_balkans_national_with_any_job(client):
          LANGUAGES, ABOUT, {"nationality": "RS"})
     response = client.get(reverse("finder:result"))
     assert response.context["recommended"]["title"].code == "19c1"
+
+
+@pytest.mark.django_db
+def test_a_year_with_its_salary_figures_is_not_called_provisional_for_the_blue_card(client, today):
+    # 2026: the salary thresholds are recorded, the study means are not: only the study routes say so.
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    walk(client, QUALIFICATION, JOB, LANGUAGES, ABOUT, SITUATION)
+    response = client.get(reverse("finder:result"))
+    assert response.context["recommended"]["title"].code == "18g"
+    assert response.context["recommended"]["title"].provisional is False
+    assert "have not been published yet" not in response.content.decode()
