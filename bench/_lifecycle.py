@@ -11,6 +11,19 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 
+def lifecycle_arguments(description: str, *, timeout: float):
+    """The command-line options every lifecycle benchmark takes, parsed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=50, help="New cases per round of the script.")
+    parser.add_argument("--in-flight", type=int, default=400, help="Cases under way at most.")
+    parser.add_argument("--people", type=int, default=2, help="Threads taking the applicants' and caseworkers' steps.")
+    parser.add_argument("--timeout", type=float, default=timeout, help="Give up a run after this many seconds.")
+    return parser.parse_args()
+
+
 def drive(*, cases: int, batch: int, in_flight: int, people: int, timeout: float,
           prepare: Callable | None = None, report_every: float = 15.0) -> tuple[list[int], float]:
     """Runs `cases` cases from draft to closed; returns their ids and the seconds it took.

@@ -17,7 +17,6 @@ second, so that "cases per hour" can be read against the machine of the day. Tar
 in at most 15 minutes (40,000 per hour).
 """
 
-import argparse
 import resource
 import sys
 import time
@@ -33,16 +32,11 @@ from bench._common import (
     postgres_cpu_seconds,
     setup_django,
 )
+from bench._lifecycle import lifecycle_arguments
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=50, help="New cases per round of the script.")
-    parser.add_argument("--in-flight", type=int, default=400, help="Cases under way at most.")
-    parser.add_argument("--people", type=int, default=2, help="Threads taking the applicants' and caseworkers' steps.")
-    parser.add_argument("--timeout", type=float, default=3600.0, help="Give up after this many seconds.")
-    args = parser.parse_args()
+    args = lifecycle_arguments(__doc__.splitlines()[0], timeout=3600.0)
     env = bench_environment()
     setup_django(env)
 

@@ -20,7 +20,6 @@ simulator received each request's submission exactly once (its idempotency key o
 one announcement), and nothing else. Production settings; Redis database of BENCH_REDIS_URL (/14).
 """
 
-import argparse
 import os
 import secrets
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import Celery, Server, bench_environment, setup_django
+from bench._lifecycle import lifecycle_arguments
 
 CONFIGURATIONS = {
     "a": ("one worker process on all queues, one web process", 1, [("documents,hub,default", "prefork", 1)]),
@@ -41,13 +41,7 @@ CONFIGURATIONS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=50, help="New cases per round of the script.")
-    parser.add_argument("--in-flight", type=int, default=400, help="Cases under way at most.")
-    parser.add_argument("--people", type=int, default=2, help="Threads taking the applicants' and caseworkers' steps.")
-    parser.add_argument("--timeout", type=float, default=3 * 3600.0, help="Give up a run after this many seconds.")
-    args = parser.parse_args()
+    args = lifecycle_arguments(__doc__.splitlines()[0], timeout=3 * 3600.0)
     env = bench_environment()
     env.update({
         "WSA_AUTHORITY_TRANSPORT": "http",
