@@ -99,7 +99,8 @@ def live(django_db_setup, django_db_blocker, tmp_path_factory):
             try:
                 if requests.get(f"{base}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still loading the URLconf on its first request.
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")

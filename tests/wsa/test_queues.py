@@ -27,10 +27,11 @@ QUEUES = {"documents", "hub", "default"}
 
 
 def project_tasks() -> set[str]:
-    """Every task the project registers (autodiscovered as a worker does), without Celery's own and
-    the benchmarks' no-op, which only the benchmarks' workers load (it goes to the default queue)."""
+    """Every task the project registers (autodiscovered as a worker does), without Celery's own, the
+    benchmarks' no-op (only the benchmarks' workers load it) and the tasks other test modules define
+    to exercise the worker (they exist only in a test run)."""
     celery_app.loader.import_default_modules()
-    return {name for name in celery_app.tasks if not name.startswith(("celery.", "bench."))}
+    return {name for name in celery_app.tasks if not name.startswith(("celery.", "bench.", "tests."))}
 
 
 def settings_router() -> Router:
