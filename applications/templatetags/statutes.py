@@ -1,4 +1,5 @@
-"""``{{ reason.source|statute_links }}``: each "§ 18g" of a legal source links to the statute's text."""
+"""``{{ reason.source|statute_links }}``: each "§ 18g" of a legal source links to the statute's text,
+and the citation keeps its left-to-right order in right-to-left pages."""
 
 import re
 
@@ -45,4 +46,5 @@ def statute_links(source: str) -> str:
         html.append(_link_segment(match.group(1), match.group(2)))
         position = match.end()
     html.append(escape(source[position:]))
-    return mark_safe("".join(html))  # noqa: S308 - every piece was escaped or built by format_html
+    # <bdi>: a German citation keeps its order inside right-to-left text.
+    return mark_safe("<bdi>" + "".join(html) + "</bdi>")  # noqa: S308 - every piece was escaped or built by format_html
