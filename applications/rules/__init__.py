@@ -5,7 +5,7 @@ authority steps, legal deadlines and fees. Pure Python: no database, no models.
     evaluation = evaluate(Profile.from_dict(data), date(2026, 1, 1))
     evaluation.title("18g").verdict  # "eligible" | "eligible_if" | "not_eligible"
 
-See README.md in this folder for the input fields and the sources.
+See README.md ("Residence-title rules engine") for the input fields and the sources.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``manage.py check_eligibility FILE.json`` (or ``-`` for stdin): evaluate a profile against every
 residence title with the approved yearly figures and print the result as JSON. Bad input (not
 UTF-8, not JSON, a field out of range, an unknown ``--language``) ends with one line naming it on
-stderr and exit code 2. Input fields: applications/rules/README.md.
+stderr and exit code 2. Input fields: README.md, "Residence-title rules engine".
 """
 
 from __future__ import annotations
