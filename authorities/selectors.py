@@ -18,6 +18,7 @@ from accounts.models import OrganisationKind, Role
 from accounts.selectors import authority_organisations_for_user, organisation_list_for_user
 from applications.lifecycle import CaseState
 
+from . import routing
 from .models import (
     AppointmentBooking,
     AppointmentSlot,
@@ -236,6 +237,45 @@ def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None
     if pre_approved is None or request.sent_at is None:
         return {"due": None, "source": deadline.source}
     return {"due": deadline.due(timezone.localdate(max(pre_approved, request.sent_at))), "source": deadline.source}
+
+
+APPROVALS_GRANTED = "granted"
+APPROVALS_REFUSED = "refused"
+APPROVALS_PENDING = "pending"
+
+
+def case_approvals_state(*, case) -> str:
+    """`refused` as soon as one approval step is answered `rejected`; `granted` when every approval
+    step exists and is approved (at least one); `pending` otherwise."""
+    outcomes = list(
+        AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS).values_list("state", "outcome")
+    )
+    if any(state == RequestState.ANSWERED and outcome == Outcome.REJECTED for state, outcome in outcomes):
+        return APPROVALS_REFUSED
+    if outcomes and all(state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes):
+        return APPROVALS_GRANTED
+    return APPROVALS_PENDING
+
+
+def case_appointment_attended(*, case) -> bool:
+    """The visa office recorded the applicant's attendance, or the case has no visa step at an office."""
+    if not AuthorityRequest.objects.filter(case=case, purpose=Purpose.VISA, authority__isnull=False).exists():
+        return not AuthorityRequest.objects.filter(case=case, purpose=Purpose.VISA).exists()
+    return AppointmentBooking.objects.filter(case=case, state=BookingState.ACTIVE, attended_at__isnull=False).exists()
+
+
+def visa_office_context(*, request) -> dict:
+    """What the hub tells the visa office when asking for its answer: the booked slot, whether (and
+    when) the applicant attended, and the state of the approvals (granted, refused, pending). The
+    office decides on nothing else. A system read, for no viewer."""
+    if request.purpose != Purpose.VISA:
+        return {}
+    booking = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
+               .values_list("slot__starts_at", "attended_at").first())
+    starts, attended = booking or (None, None)
+    return {"appointment": starts.isoformat() if starts else "",
+            "attended": attended.isoformat() if attended else "",
+            "approvals": case_approvals_state(case=request.case_id)}
 
 
 def booked_appointment(*, request) -> str:

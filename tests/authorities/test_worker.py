@@ -10,7 +10,7 @@ from applications.lifecycle import CaseState
 from applications.models import Case
 from authorities import services
 from authorities.models import AuthorityRequest, Outbox, OutboxState, RequestState
-from tests.authorities.conftest import submit
+from tests.authorities.conftest import confirm_complete
 from wsa.celery import app as celery_app
 
 pytestmark = [
@@ -40,7 +40,7 @@ def wait_for(check, seconds=30):
 @pytest.mark.django_db(transaction=True)
 def test_submit_is_delivered_answered_and_referred_by_a_real_worker(redis_worker, offices, make_case):
     case = make_case("18a", accelerated=True)
-    submit(case)  # commits: the relay tasks go to Redis, the worker sends and fetches the answers
+    confirm_complete(case)  # commits: the relay tasks go to Redis, the worker sends and fetches the answers
     services.case_send_to_authorities(case=case)
     assert wait_for(lambda: Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION)
     requests = AuthorityRequest.objects.filter(case=case)
