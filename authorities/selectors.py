@@ -246,13 +246,13 @@ APPROVALS_PENDING = "pending"
 
 def case_approvals_state(*, case) -> str:
     """`refused` as soon as one approval step is answered `rejected`; `granted` when every approval
-    step exists and is approved (at least one); `pending` otherwise."""
+    step is approved (or the case has none); `pending` otherwise."""
     outcomes = list(
         AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS).values_list("state", "outcome")
     )
     if any(state == RequestState.ANSWERED and outcome == Outcome.REJECTED for state, outcome in outcomes):
         return APPROVALS_REFUSED
-    if outcomes and all(state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes):
+    if all(state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes):
         return APPROVALS_GRANTED
     return APPROVALS_PENDING
 

@@ -625,7 +625,7 @@ case_appointment_attended = selectors.case_appointment_attended
 
 
 def case_approvals_complete(*, case: Case) -> bool:
-    """Every approval step of the case exists and is answered `approved` (at least one step)."""
+    """Every approval step of the case is answered `approved` (true for a case without one)."""
     return case_approvals_state(case=case) == APPROVALS_GRANTED
 
 

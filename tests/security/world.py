@@ -31,6 +31,7 @@ from applications.models import Decision, Message, Qualification, WorkExperience
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
 from tests.factories import EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.procedure import walk
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TO_VISA_DECISION = ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]
@@ -170,8 +171,7 @@ def build_world() -> World:
         EmploymentFactory(case=case, annual_gross_salary=Decimal("58000.00"), workplace_city="Berlin",
                           workplace_state="BE")
         account_services.case_consent_set(case=case, actor=applicant, scope=ConsentScope.FULL)
-        for transition in TO_VISA_DECISION:
-            services.case_transition(case=case, transition=transition, actor=None)
+        walk(case, *TO_VISA_DECISION)
         AuthorityRequest.objects.filter(case=case).delete()  # routing's own requests; we place ours
         if name == "A":
             side.requests = {
