@@ -393,6 +393,15 @@ def office_slot_get(*, viewer, public_id) -> AppointmentSlot:
         raise Http404 from exc
 
 
+def office_booking_get(*, viewer, public_id) -> AppointmentBooking:
+    """One booking at a slot of the viewer's visa offices, or 404."""
+    try:
+        return (AppointmentBooking.objects.select_related("slot__authority", "case")
+                .get(public_id=public_id, slot__authority__in=appointment_offices(viewer=viewer)))
+    except (AppointmentBooking.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
 def office_slot_bookings(*, viewer, slot: AppointmentSlot) -> QuerySet[AppointmentBooking]:
     """The active bookings of one of the viewer's slots (with their cases)."""
     if not appointment_offices(viewer=viewer).filter(pk=slot.authority_id).exists():
@@ -476,6 +485,7 @@ class OfficeTask:
     office: Authority
     due_at: datetime | None
     step: str = ""
+    booking: str = ""  # public id of the booking whose attendance is to be recorded
 
     @property
     def sort_key(self) -> tuple:
@@ -517,8 +527,8 @@ def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime 
                                                       slot__starts_at__lte=end_of_today)
                     .exclude(case__state__in=closed).select_related("case", "slot__authority")
                     .order_by("slot__starts_at", "pk")[:limit])
-        tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA)
-                  for b in bookings]
+        tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA,
+                             str(b.public_id)) for b in bookings]
     # Decisions that fall to the office: the visa after the referral, the permit after entry.
     for kind, office_kind, purpose, state, decision_kind in [
         (TASK_DECIDE_VISA, AuthorityKind.VISA_OFFICE, Purpose.VISA, CaseState.VISA_DECISION, "visa"),

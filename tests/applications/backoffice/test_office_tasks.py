@@ -130,3 +130,42 @@ def test_anonymous_viewers_have_no_tasks():
     from django.contrib.auth.models import AnonymousUser
 
     assert authority_selectors.office_open_tasks(viewer=AnonymousUser()) == []
+
+
+def test_the_visa_office_records_the_attendance_from_its_task_list(client, make_case, make_staff, add_request,
+                                                                    offices):
+    from accounts.models import OrganisationKind
+    from authorities.models import Authority
+    from tests.factories import OrganisationFactory
+
+    case = make_case("authority_review", surname="TODAY")
+    booking = booking_at(case, offices["visa"], add_request(case, "visa", purpose="visa", state="acknowledged"),
+                         starts_in=timedelta(minutes=-10))
+    url = reverse("authorities:appointment_attendance", args=[booking.public_id])
+    # Another visa office, and another kind of office, cannot record it.
+    elsewhere = OrganisationFactory(kind=OrganisationKind.VISA_OFFICE, name="Botschaft Hanoi")
+    Authority.objects.create(kind=OrganisationKind.VISA_OFFICE, name="Botschaft Hanoi", organisation=elsewhere)
+    stranger = make_staff("ba")
+    assert login(client, stranger).post(url).status_code == 403
+    from accounts.models import Membership
+
+    other_visa = make_staff("wsa", name="Other Visa")
+    Membership.objects.filter(user=other_visa).update(organisation=elsewhere)
+    assert login(client, other_visa).post(url).status_code == 404
+    booking.refresh_from_db()
+    assert booking.attended_at is None
+    # The office's own caseworker records it from the task list; the task is done.
+    caseworker = make_staff("visa")
+    login(client, caseworker)
+    assert booking.public_id.hex[:8] in office_tasks_section(client).replace("-", "")
+    assert client.post(url).status_code == 302
+    booking.refresh_from_db()
+    assert booking.attended_at is not None and booking.attended_by == caseworker
+    assert ("record_attendance", case.reference) not in tasks_of(caseworker)
+    # Too early: an appointment that has not begun is refused with a message, nothing recorded.
+    later = make_case("authority_review", surname="LATER")
+    early = booking_at(later, offices["visa"], add_request(later, "visa", purpose="visa", state="acknowledged"),
+                       starts_in=timedelta(days=2))
+    response = client.post(reverse("authorities:appointment_attendance", args=[early.public_id]), follow=True)
+    early.refresh_from_db()
+    assert early.attended_at is None and response.status_code == 200
