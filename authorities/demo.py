@@ -1,8 +1,9 @@
 """Demo data of the authority hub, called by `seed_demo` after its cases exist.
 
 `seed_authority_requests()` adds the offices the demo people need (the register, visa offices for
-every demo nationality), gives every submitted demo case its requests (the submit hook made most of
-them already) and settles them to match the case's state without any transport: answered for cases
+every demo nationality), gives every demo case the WSA found complete its requests (the
+`start_authority_review` hook made most of them already; cases before it have none) and settles
+them to match the case's state without any transport: answered for cases
 past the authority review, partly answered in authority review (a BA approval left overdue, so the
 deadlines sweep shows the deemed approval), sent for cases before it; the visa office asks the
 applicant to book an appointment. Idempotent: it only touches requests still waiting for their first
@@ -22,6 +23,7 @@ from applications.models import Case
 from . import routing, services
 from .adapters.registry import adapter_for
 from .models import (
+    AppointmentSlot,
     Authority,
     AuthorityKind,
     AuthorityRequest,
@@ -46,7 +48,7 @@ DEMO_OFFICES = [
     ("Deutsche Botschaft Manila", AuthorityKind.VISA_OFFICE, {"countries": ["PHL"]}),
 ]
 
-BEFORE_REVIEW = {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED}
+BEFORE_REVIEW = {CaseState.DRAFT, CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED}
 AFTER_REVIEW = {CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.REJECTED, CaseState.ENTERED,
                 CaseState.PERMIT_ISSUED, CaseState.CLOSED}
 VISA_DECIDED = {CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSUED, CaseState.CLOSED}
@@ -62,8 +64,10 @@ def seed_authority_requests() -> int:
     """Returns the number of requests it settled (0 on a second run)."""
     seed_authority_offices()
     settled = 0
-    cases = Case.objects.filter(person__email__endswith=DEMO_EMAIL_DOMAIN).exclude(state=CaseState.DRAFT)
+    cases = Case.objects.filter(person__email__endswith=DEMO_EMAIL_DOMAIN).exclude(state__in=BEFORE_REVIEW)
     for case in cases.select_related("person").order_by("pk"):
+        if not case.events.filter(kind="transition", payload__transition="start_authority_review").exists():
+            continue  # withdrawn before the completeness check: no office ever had it
         services.authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
         if case.events.filter(kind="transition", payload__transition="report_entry").exists():
             services.authority_requests_create(case=case, purposes=routing.AFTER_ENTRY)
@@ -117,6 +121,41 @@ def _settle(case: Case) -> int:
                                                                             CaseState.CLOSED}:
             _answer(case, request, Outcome.APPROVED)
     return len(requests)
+
+
+def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: str = "",
+                                    actor=None) -> Case:
+    """Walks a demo case in authority review through the law's order, as the offices would: every
+    approval answered (with `refuse`, the first one refused), the applicant's appointment booked and
+    attended (unless refused), which moves the case to the visa decision; `visa_outcome`: the visa
+    office's own answer after that ("" leaves it waiting for the caseworker)."""
+    seed_authority_offices()
+    for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
+        services.authority_request_reroute(request=request)
+    sent_at = timezone.now() - timedelta(days=10)
+    for request in _undelivered(case):
+        _mark_sent(case, request, sent_at)
+    approvals = [r for r in case.authority_requests.select_related("authority").order_by("pk")
+                 if r.purpose in routing.APPROVAL_STEPS]
+    refused = next((r for r in approvals if r.purpose == Purpose.BA_APPROVAL), approvals[0]) if refuse else None
+    visa = case.authority_requests.select_related("authority").filter(purpose=Purpose.VISA).first()
+    if visa is not None and not refuse:
+        _acknowledge_visa(case, visa)
+        starts = timezone.now() + timedelta(days=1, minutes=case.pk % 600)
+        slot = AppointmentSlot.objects.create(authority=visa.authority, starts_at=starts,
+                                              ends_at=starts + timedelta(minutes=30))
+        booking = services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
+        # The appointment took place yesterday (a demo cannot wait for it).
+        yesterday = timezone.now() - timedelta(days=1, minutes=case.pk % 600)
+        AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=yesterday,
+                                                          ends_at=yesterday + timedelta(minutes=30))
+        services.appointment_attendance_record(booking=booking, actor=actor, now=yesterday + timedelta(minutes=5))
+    for request in approvals:
+        _answer(case, request, Outcome.REJECTED if request is refused else Outcome.APPROVED)
+    if visa is not None and visa_outcome:
+        _answer(case, visa, visa_outcome)
+    case.refresh_from_db()
+    return case
 
 
 def _data(request: AuthorityRequest) -> dict:

@@ -7,9 +7,10 @@ be found for.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,7 @@ from accounts.models import OrganisationKind, Role
 from accounts.selectors import authority_organisations_for_user, organisation_list_for_user
 from applications.lifecycle import CaseState
 
+from . import routing
 from .models import (
     AppointmentBooking,
     AppointmentSlot,
@@ -238,6 +240,45 @@ def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None
     return {"due": deadline.due(timezone.localdate(max(pre_approved, request.sent_at))), "source": deadline.source}
 
 
+APPROVALS_GRANTED = "granted"
+APPROVALS_REFUSED = "refused"
+APPROVALS_PENDING = "pending"
+
+
+def case_approvals_state(*, case) -> str:
+    """`refused` as soon as one approval step is answered `rejected`; `granted` when every approval
+    step is approved (or the case has none); `pending` otherwise."""
+    outcomes = list(
+        AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS).values_list("state", "outcome")
+    )
+    if any(state == RequestState.ANSWERED and outcome == Outcome.REJECTED for state, outcome in outcomes):
+        return APPROVALS_REFUSED
+    if all(state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes):
+        return APPROVALS_GRANTED
+    return APPROVALS_PENDING
+
+
+def case_appointment_attended(*, case) -> bool:
+    """The visa office recorded the applicant's attendance, or the case has no visa step at an office."""
+    if not AuthorityRequest.objects.filter(case=case, purpose=Purpose.VISA, authority__isnull=False).exists():
+        return not AuthorityRequest.objects.filter(case=case, purpose=Purpose.VISA).exists()
+    return AppointmentBooking.objects.filter(case=case, state=BookingState.ACTIVE, attended_at__isnull=False).exists()
+
+
+def visa_office_context(*, request) -> dict:
+    """What the hub tells the visa office when asking for its answer: the booked slot, whether (and
+    when) the applicant attended, and the state of the approvals (granted, refused, pending). The
+    office decides on nothing else. A system read, for no viewer."""
+    if request.purpose != Purpose.VISA:
+        return {}
+    booking = (AppointmentBooking.objects.filter(request_id=request.pk, state=BookingState.ACTIVE)
+               .values_list("slot__starts_at", "attended_at").first())
+    starts, attended = booking or (None, None)
+    return {"appointment": starts.isoformat() if starts else "",
+            "attended": attended.isoformat() if attended else "",
+            "approvals": case_approvals_state(case=request.case_id)}
+
+
 def booked_appointment(*, request) -> str:
     """The start (ISO) of the slot booked for a visa request, or "": what the hub tells the visa
     office (its adapter's data, the simulated office's calendar). A system read, for no viewer."""
@@ -352,6 +393,15 @@ def office_slot_get(*, viewer, public_id) -> AppointmentSlot:
         raise Http404 from exc
 
 
+def office_booking_get(*, viewer, public_id) -> AppointmentBooking:
+    """One booking at a slot of the viewer's visa offices, or 404."""
+    try:
+        return (AppointmentBooking.objects.select_related("slot__authority", "case")
+                .get(public_id=public_id, slot__authority__in=appointment_offices(viewer=viewer)))
+    except (AppointmentBooking.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
 def office_slot_bookings(*, viewer, slot: AppointmentSlot) -> QuerySet[AppointmentBooking]:
     """The active bookings of one of the viewer's slots (with their cases)."""
     if not appointment_offices(viewer=viewer).filter(pk=slot.authority_id).exists():
@@ -412,3 +462,83 @@ def deadline_figures(*, now: datetime) -> dict[str, dict[str, int]]:
         "overdue": _open_requests_by_office_kind(Q(due_at__lt=now)),
         "due_soon": _open_requests_by_office_kind(Q(due_at__gte=now, due_at__lt=now + DEADLINE_WARNING)),
     }
+
+
+# --- open tasks of the viewer's office ---------------------------------------------------------
+# The default landing of an office's caseworker: exactly the steps waiting for that office, most
+# urgent legal deadline first. A BA, recognition body, register or foreigners' authority answers its
+# requests; a visa office records the attendance of appointments that have begun and decides the
+# visa once the case was referred to it; a foreigners' authority decides the residence permit after
+# entry. The WSA's own work (completeness checks) is its case queue.
+
+OFFICE_TASKS_SHOWN = 50
+TASK_ANSWER_STEP = "answer_step"
+TASK_RECORD_ATTENDANCE = "record_attendance"
+TASK_DECIDE_VISA = "decide_visa"
+TASK_DECIDE_PERMIT = "decide_permit"
+
+
+@dataclass(frozen=True)
+class OfficeTask:
+    kind: str
+    case: object
+    office: Authority
+    due_at: datetime | None
+    step: str = ""
+    booking: str = ""  # public id of the booking whose attendance is to be recorded
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.due_at is None, self.due_at or datetime.max.replace(tzinfo=UTC), self.case.pk)
+
+
+def _undecided(kind: str) -> Q:
+    from applications.models import Decision
+
+    return ~Q(Exists(Decision.objects.filter(case=OuterRef("case"), kind=kind, status__in=[
+        Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED])))
+
+
+def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime | None = None) -> list[OfficeTask]:
+    """The open tasks of the offices the viewer is staff of (their memberships only: the WSA and
+    admins who see every request have no office tasks), ordered by legal deadline (none: last)."""
+    if not viewer.is_authenticated:
+        return []
+    offices = list(Authority.objects.filter(organisation__in=authority_organisations_for_user(user=viewer)))
+    if not offices:
+        return []
+    now = now or timezone.now()
+    end_of_today = timezone.make_aware(datetime.combine(timezone.localdate(now), time(23, 59, 59)))
+    closed = [CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED]
+    kinds = {office.kind for office in offices}
+    visa_offices = [o for o in offices if o.kind == AuthorityKind.VISA_OFFICE]
+    tasks: list[OfficeTask] = []
+    # Requests the office owes an answer to; the visa request is answered with the appointment.
+    if kinds - {AuthorityKind.VISA_OFFICE}:
+        requests = (AuthorityRequest.objects.filter(authority__in=offices, state__in=RequestState.open_states())
+                    .exclude(purpose=Purpose.VISA).exclude(case__state__in=closed)
+                    .select_related("case", "authority").defer("request_body", "response_body")
+                    .order_by(F("due_at").asc(nulls_last=True), "pk")[:limit])
+        tasks += [OfficeTask(TASK_ANSWER_STEP, r.case, r.authority, r.due_at, r.purpose) for r in requests]
+    # Appointments that have begun (today or earlier) and wait for the attendance record.
+    if visa_offices:
+        bookings = (AppointmentBooking.objects.filter(state=BookingState.ACTIVE, attended_at__isnull=True,
+                                                      slot__authority__in=visa_offices,
+                                                      slot__starts_at__lte=end_of_today)
+                    .exclude(case__state__in=closed).select_related("case", "slot__authority")
+                    .order_by("slot__starts_at", "pk")[:limit])
+        tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA,
+                             str(b.public_id)) for b in bookings]
+    # Decisions that fall to the office: the visa after the referral, the permit after entry.
+    for kind, office_kind, purpose, state, decision_kind in [
+        (TASK_DECIDE_VISA, AuthorityKind.VISA_OFFICE, Purpose.VISA, CaseState.VISA_DECISION, "visa"),
+        (TASK_DECIDE_PERMIT, AuthorityKind.FOREIGNERS_AUTHORITY, Purpose.RESIDENCE_PERMIT, CaseState.ENTERED,
+         "residence_permit"),
+    ]:
+        if office_kind not in kinds:
+            continue
+        rows = (AuthorityRequest.objects.filter(authority__in=offices, purpose=purpose, case__state=state)
+                .filter(_undecided(decision_kind)).select_related("case", "authority")
+                .defer("request_body", "response_body").order_by(F("case__due_at").asc(nulls_last=True), "pk")[:limit])
+        tasks += [OfficeTask(kind, r.case, r.authority, r.case.due_at, purpose) for r in rows]
+    return sorted(tasks, key=lambda task: task.sort_key)[:limit]

@@ -1,12 +1,14 @@
 """Writes of the authority data hub. Views, tasks, the admin and commands change requests only here.
 
-Flow: the `submit` transition (and `report_entry`) creates one AuthorityRequest and one Outbox row
-per step inside its own transaction (`authority_requests_create`, registered in apps.py); after the
+Flow: the `start_authority_review` transition (the WSA confirmed completeness; nothing goes to
+another office before it) and `report_entry` create one AuthorityRequest and one Outbox row per
+step inside their own transaction (`authority_requests_create`, registered in apps.py); after the
 commit the relay task is enqueued. `outbox_relay_deliver` claims a row, sends it through the
 office's adapter and the configured transport, and marks it delivered — or schedules the next
 attempt with backoff, and after WSA_OUTBOX_MAX_ATTEMPTS makes it a dead letter. Answers arrive
 through `authority_request_fetch_answer` (callback, poll) and `authority_request_record_answer`,
-which moves the case to the visa decision once every approval step is approved.
+which moves the case to the visa decision once every approval step is approved and the applicant
+attended the appointment at the visa office (see "the order of the procedure" below).
 
 Locks are always taken in the same order: Case, then AuthorityRequest, then Outbox.
 """
@@ -70,6 +72,7 @@ STATUS_BOOKED = "booked"
 STATUS_REBOOKED = "rebooked"
 STATUS_BOOKING_CANCELLED = "booking_cancelled"
 STATUS_SLOT_CANCELLED = "slot_cancelled"
+STATUS_ATTENDED = "appointment_attended"
 
 
 def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, moves_deadline=False,
@@ -253,19 +256,16 @@ def authority_requests_create(*, case: Case, purposes: set[str] | None = None,
     return created
 
 
-def on_submit(*, case: Case, actor=None, payload=None) -> None:
-    """Hook of the `submit` transition: every step but the ones after entry."""
-    authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
-
-
 def on_report_entry(*, case: Case, actor=None, payload=None) -> None:
     """Hook of the `report_entry` transition: the residence permit at the local foreigners' authority."""
     authority_requests_create(case=case, purposes=routing.AFTER_ENTRY)
 
 
 def on_start_authority_review(*, case: Case, actor=None, payload=None) -> None:
-    """Hook of `start_authority_review`: approvals that came in early move the case on at once."""
-    case_advance_if_ready(case=case, actor=actor)
+    """Hook of `start_authority_review`, the WSA's confirmation that the case is complete: only now do
+    the approvals (BA, recognition, register and security consultation) and the visa office (which
+    asks the applicant to book the appointment) receive the case, all in parallel."""
+    authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
 
 
 @transaction.atomic
@@ -606,32 +606,97 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         )
     _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval,
            moves_deadline=True)
+    if request.purpose in routing.APPROVAL_STEPS:
+        _ask_visa_office(case)
     case_advance_if_ready(case=case, actor=actor)
     return request
 
 
+# --- the order of the procedure -------------------------------------------------------------
+# DOMAIN.md 8.1: approvals (BA § 39 AufenthG / § 36 Abs. 2 BeschV, recognition, register and security
+# consultation § 73 AufenthG) in parallel after the completeness check; the visa decision only once
+# every required approval is granted (or deemed granted) and the applicant attended the appointment
+# at the visa office. A refused approval leaves only the rejection.
+
+APPROVALS_GRANTED, APPROVALS_PENDING, APPROVALS_REFUSED = (
+    selectors.APPROVALS_GRANTED, selectors.APPROVALS_PENDING, selectors.APPROVALS_REFUSED)
+case_approvals_state = selectors.case_approvals_state
+case_appointment_attended = selectors.case_appointment_attended
+
+
 def case_approvals_complete(*, case: Case) -> bool:
-    """Every approval step of the case exists and is answered `approved` (at least one step)."""
-    outcomes = list(
-        AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS).values_list("state", "outcome")
-    )
-    return bool(outcomes) and all(
-        state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes
-    )
+    """Every approval step of the case is answered `approved` (true for a case without one)."""
+    return case_approvals_state(case=case) == APPROVALS_GRANTED
+
+
+def case_visa_decision_blocker(*, case: Case, granting: bool) -> str:
+    """Why the visa may not be decided (granted, if `granting`) now, or "" if it may. A case with no
+    authority step at all (no known title) has no procedure to wait for."""
+    if not AuthorityRequest.objects.filter(case=case).exists():
+        return ""
+    approvals = case_approvals_state(case=case)
+    if approvals == APPROVALS_REFUSED:
+        return "approval_refused" if granting else ""
+    if approvals == APPROVALS_PENDING:
+        return "approvals_pending"
+    if not case_appointment_attended(case=case):
+        return "appointment_not_attended"
+    return ""
+
+
+def visa_decision_error(code: str) -> Exception:
+    from django.utils.translation import gettext as _
+
+    from applications.services import BackofficeError
+
+    messages = {
+        "approval_refused": _("A required approval was refused: the visa can only be rejected."),
+        "approvals_pending": _("The visa cannot be decided yet: not every required approval has been granted."),
+        "appointment_not_attended": _("The visa cannot be decided yet: the applicant has not attended the "
+                                      "appointment at the visa office."),
+    }
+    return BackofficeError(messages[code])
+
+
+def on_refer_to_visa_decision(*, case: Case, actor=None, payload=None) -> None:
+    """Guard of `refer_to_visa_decision` (raising undoes the transition): the law's order holds
+    whichever way the case is moved (automatically, or by a caseworker)."""
+    blocker = case_visa_decision_blocker(case=case, granting=False)
+    if blocker:
+        raise visa_decision_error(blocker)
+
+
+def on_grant_visa(*, case: Case, actor=None, payload=None) -> None:
+    """Guard of `grant_visa`: never without every approval and the attended appointment."""
+    blocker = case_visa_decision_blocker(case=case, granting=True)
+    if blocker:
+        raise visa_decision_error(blocker)
 
 
 def case_advance_if_ready(*, case: Case, actor=None) -> bool:
-    """`refer_to_visa_decision` once the case is in authority review and all approvals are in."""
-    if case.state != CaseState.AUTHORITY_REVIEW or not case_approvals_complete(case=case):
+    """`refer_to_visa_decision` once the case is in authority review and either every approval is in
+    and the appointment attended, or an approval was refused (then only a rejection can follow)."""
+    if case.state != CaseState.AUTHORITY_REVIEW or not AuthorityRequest.objects.filter(case=case).exists():
+        return False
+    if case_visa_decision_blocker(case=case, granting=False):
         return False
     case_transition(case=case, transition="refer_to_visa_decision", actor=actor)
     return True
 
 
+def _ask_visa_office(case: Case) -> None:
+    """The visa office decides on what it has: after the attendance or an approval's answer, it is
+    asked again for its answer (after the commit)."""
+    for request_id in AuthorityRequest.objects.filter(
+        case=case, purpose=Purpose.VISA, state__in=RequestState.open_states()
+    ).exclude(remote_id="").values_list("pk", flat=True):
+        transaction.on_commit(partial(answer_fetch_enqueue, request_id), robust=True)
+
+
 @transaction.atomic
 def case_send_to_authorities(*, case: Case, actor=None) -> Case:
     """Demo shortcut for the back office's steps: submitted → completeness check → authority review
-    (the requests went out on submit; approvals already in move the case on at once)."""
+    (confirming completeness sends the requests)."""
     if case.state == CaseState.SUBMITTED:
         case_transition(case=case, transition="start_completeness_check", actor=actor)
     if case.state != CaseState.AUTHORITY_REVIEW:
@@ -719,6 +784,7 @@ def appointment_error(code: str) -> AppointmentError:
         "same_slot": _("This is already your appointment."),
         "too_late": _("Appointments can only be changed or cancelled until %(hours)d hours before they start. "
                       "Please contact the visa office.") % {"hours": hours},
+        "not_started": _("The appointment has not begun yet: attendance can be recorded from its start."),
     }
     return AppointmentError(code, messages[code])
 
@@ -816,6 +882,35 @@ def appointment_cancel(*, case: Case, booking_id, actor) -> AppointmentBooking:
     _event(request=booking.request, status=STATUS_BOOKING_CANCELLED, internal=False, actor=actor,
            appointment=slot.starts_at.isoformat(), booking=str(booking.public_id))
     return booking
+
+
+@transaction.atomic
+def appointment_attendance_record(*, booking: AppointmentBooking, actor,
+                                  now: datetime | None = None) -> AppointmentBooking:
+    """The visa office records that the applicant came to the booked appointment (identity check,
+    photo and fingerprints in person, § 49 AufenthG). Only its own staff, only for an active booking
+    whose slot has begun; recorded once. Moves the case on when every approval is already in."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update().get(pk=booking.case_id)
+    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
+              .get(pk=booking.pk))
+    if actor is not None:
+        _require_office_staff(actor=actor, authority=locked.slot.authority)
+    if locked.attended_at is not None:
+        return locked
+    if locked.state != BookingState.ACTIVE:
+        raise appointment_error("booking_changed")
+    if locked.slot.starts_at > now:
+        raise appointment_error("not_started")
+    locked.attended_at, locked.attended_by = now, actor
+    locked.save(update_fields=["attended_at", "attended_by"])
+    locked.request.case = case
+    _event(request=locked.request, status=STATUS_ATTENDED, internal=False, actor=actor,
+           appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id))
+    _ask_visa_office(case)
+    case_advance_if_ready(case=case, actor=actor)
+    booking.__dict__.update(attended_at=locked.attended_at, attended_by_id=locked.attended_by_id)
+    return locked
 
 
 def on_withdraw(*, case: Case, actor=None, payload=None) -> None:

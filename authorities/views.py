@@ -195,3 +195,18 @@ def appointment_slot_cancel(request, public_id):
     _record_booking_reads(request.user, bookings)
     return render(request, "backoffice/appointment_slot_cancel.html", {"slot": slot, "bookings": bookings,
                                                                         "form": form})
+
+
+@staff_required
+@require_POST
+def appointment_attendance(request, public_id):
+    """The visa office records that the applicant came to the appointment (identity, biometrics)."""
+    _office_staff(request)
+    booking = selectors.office_booking_get(viewer=request.user, public_id=public_id)
+    try:
+        services.appointment_attendance_record(booking=booking, actor=request.user)
+    except services.AppointmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, gettext("The attendance was recorded."))
+    return redirect("backoffice:home")

@@ -289,7 +289,19 @@ def home(request):
         "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
         "awaiting_approval": selectors.decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
         "authorities_available": selectors.authority_requests_available(),
+        # The landing (no filter chosen) starts with what the viewer's own office has to do.
+        "office_tasks": [] if form.is_bound else [
+            (task, OFFICE_TASK_LABELS[task.kind]) for task in authority_selectors.office_open_tasks(viewer=user)
+        ],
     })
+
+
+OFFICE_TASK_LABELS = {
+    authority_selectors.TASK_ANSWER_STEP: gettext_lazy("Answer the request"),
+    authority_selectors.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
+    authority_selectors.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
+    authority_selectors.TASK_DECIDE_PERMIT: gettext_lazy("Decide on the residence permit"),
+}
 
 
 def _without_cursor(querydict) -> str:

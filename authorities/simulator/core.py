@@ -227,19 +227,28 @@ class Simulator:
 
     # --- answers ----------------------------------------------------------------------------
 
-    def answer(self, submission_id: str, *, appointment: str = "") -> dict | None:
-        """The office's answer. `appointment`: the slot the applicant booked in the portal (the visa
-        office's own calendar, passed by the in-process transport); the decision then uses it."""
+    def answer(self, submission_id: str, *, appointment: str = "", attended: str = "",
+               approvals: str = "") -> dict | None:
+        """The office's answer. For the visa, what the hub told it when asking (the office's own
+        calendar and files): `appointment`, the slot the applicant booked; `attended`, when the
+        applicant came in person; `approvals`, the state of the other offices' approvals
+        (`granted`, `refused`, `pending`). The visa office decides only after the attended
+        appointment and the granted approvals; a refused approval leaves only the rejection.
+        Until then it only confirms receipt and asks for the booking."""
         record = self.store.get(submission_id)
         if record is None or record.get("state") != "submitted":
             return None
         decision = record["decision"]
-        if appointment and decision.get("book_appointment"):
-            decision = rules.decide({**record["data"], "appointment": appointment},
-                                    datetime.fromisoformat(record["received_at"]))
         answer = {"submissionId": record["submission_id"], "receivedAt": record["received_at"]}
         if decision.get("book_appointment"):
             answer["bookAppointment"] = True
+            if approvals == "refused":
+                decision = rules.approval_refused()
+            elif not attended or approvals != "granted":
+                return {**answer, "status": "acknowledged"}
+            elif appointment:
+                decision = rules.decide({**record["data"], "appointment": appointment},
+                                        datetime.fromisoformat(record["received_at"]))
         if self.clock() < datetime.fromisoformat(record["ready_at"]):
             return {**answer, "status": "acknowledged"}
         return {

@@ -28,7 +28,9 @@ Recognition body — `recognition` (BQFG): equivalence per qualification, the be
 
 Visa office — `visa` (§ 6 Abs. 3 AufenthG, § 31a AufenthV)
   The office assigns no appointment: its receipt asks the applicant to book one from the slots it
-  publishes in the portal (`bookAppointment: true`). The appointment is the booked slot (the data's
+  publishes in the portal (`bookAppointment: true`). It decides only once the applicant attended
+  the appointment and every required approval is granted (the hub says so when it asks for the
+  answer); a refused approval → rejected (`reason: approval_refused`). The appointment is the booked slot (the data's
   `appointment`, which the hub passes once the applicant booked) or, before a booking, the legal
   target: three weeks after receipt (§ 31a AufenthV). Then the decision:
   no passport number or expiry date → information_needed; passport valid for less than 90 days
@@ -183,6 +185,11 @@ def visa(data: dict, received: datetime) -> dict:
         return _decision("rejected", reason="passport_validity", **booking)
     conditions = {"valid_months": 12 if data.get("title") == "20a" else 6, **_job_conditions(data)}
     return _decision("approved", conditions, **booking)
+
+
+def approval_refused() -> dict:
+    """The visa office's answer once another office refused its required approval."""
+    return _decision("rejected", reason="approval_refused", book_appointment=True)
 
 
 def pre_approval_81a(data: dict, received: datetime) -> dict:

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -216,7 +217,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 self.server.announce_answer(record)
             return 202, {"submissionId": record["submission_id"], "caseId": record["case_id"]}
         if method == "GET" and (match := ANSWER.match(path)):
-            answer = simulator.answer(match[1])
+            query = parse_qs(urlsplit(self.path).query)
+            answer = simulator.answer(match[1], **{key: query.get(key, [""])[0]
+                                                   for key in ("appointment", "attended", "approvals")})
             if answer is None:
                 raise SimulatorError(404, "submission-not-found", "No submitted submission with this id.")
             return 200, answer

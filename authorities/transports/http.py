@@ -133,8 +133,12 @@ class HttpTransport(Transport):
                        manifest={"attachments": manifest, "dataSha512": crypto.sha512_hex(data)})
 
     def fetch_answer(self, *, request) -> dict | None:
+        from ..selectors import visa_office_context
+
         base = self._base(request.authority)
-        response = self._call("GET", f"{base}/submissions/{request.remote_id}/answer", "fetch answer")
+        # The visa office's own files (appointment, attendance, approvals) travel with the question.
+        response = self._call("GET", f"{base}/submissions/{request.remote_id}/answer", "fetch answer",
+                              params=visa_office_context(request=request) or None)
         if response.status_code in (204, 404):
             return None
         _check(response, {200}, "fetch answer")

@@ -37,9 +37,9 @@ class SimulatedTransport(Transport):
                        manifest={"attachments": manifest})
 
     def fetch_answer(self, *, request) -> dict | None:
-        from ..selectors import booked_appointment
+        from ..selectors import visa_office_context
 
-        return simulator().answer(request.remote_id, appointment=booked_appointment(request=request))
+        return simulator().answer(request.remote_id, **visa_office_context(request=request))
 
     def after_delivery(self, request_id: int) -> None:
         from ..services import answer_fetch_enqueue

@@ -5,14 +5,14 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from authorities.models import AppointmentSlot
-from tests.authorities.conftest import submit
+from tests.authorities.conftest import confirm_complete
 
 
 def case_at_the_visa_office(make_case, capture, **kwargs):
-    """A submitted case whose visa request reached the (simulated) visa office."""
+    """A case the WSA found complete, whose visa request reached the (simulated) visa office."""
     case = make_case(kwargs.pop("title", "18a"), **kwargs)
     with capture(execute=True):
-        submit(case, actor=case.person.user)
+        confirm_complete(case, actor=case.person.user)
     case.refresh_from_db()
     return case
 

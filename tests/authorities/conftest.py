@@ -77,6 +77,33 @@ def submit(case, actor=None):
     return case
 
 
+def confirm_complete(case, actor=None):
+    """Submits the case and has the WSA confirm its completeness: only now do the requests go out."""
+    if case.state == "draft":
+        submit(case, actor=actor)
+    services.case_send_to_authorities(case=case, actor=actor)
+    return case
+
+
+def attend_appointment(case, actor=None):
+    """The applicant books a slot at the case's visa office and comes to it; the office records it."""
+    from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest
+
+    visa = AuthorityRequest.objects.get(case=case, purpose="visa")
+    if visa.state == "pending":
+        deliver_all()  # the visa office must have the request before anyone can book with it
+    office = visa.authority
+    starts = timezone.now() + timedelta(days=2)
+    slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30))
+    booking = services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
+    # The day of the appointment has come.
+    AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5),
+                                                      ends_at=timezone.now() + timedelta(minutes=25))
+    services.appointment_attendance_record(booking=booking, actor=actor)
+    case.refresh_from_db()
+    return AppointmentBooking.objects.get(pk=booking.pk)
+
+
 def deliver_all() -> list[str]:
     """Runs the relay for every pending row, as if each were due now."""
     Outbox.objects.filter(state=OutboxState.PENDING).update(next_attempt_at=timezone.now())

@@ -5,7 +5,7 @@ import pytest
 from authorities.adapters.base import AnswerError, BasePlugin
 from authorities.adapters.registry import Registry, adapter_for, register
 from authorities.models import AuthorityKind, AuthorityRequest
-from tests.authorities.conftest import submit
+from tests.authorities.conftest import confirm_complete
 
 
 def test_every_kind_has_an_adapter_plus_demo_and_failing_demo():
@@ -30,7 +30,7 @@ def test_duplicate_ids_are_rejected():
 @pytest.mark.django_db
 def test_each_office_gets_only_what_it_needs(offices, make_case):
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
-    submit(case)
+    confirm_complete(case)
     data = {r.purpose: adapter_for(r.authority).build_request(r)["data"]
             for r in AuthorityRequest.objects.filter(case=case)}
     assert set(data["ba_approval"]) >= {"employment", "employer"} and "passport" not in data["ba_approval"]
@@ -69,7 +69,7 @@ def test_an_unknown_adapter_is_a_clear_delivery_error(offices, make_case):
     offices["register"].adapter = "carrier-pigeon"
     offices["register"].save()
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     row = Outbox.objects.get(request__purpose="register_check")
     assert services.outbox_relay_deliver(outbox_id=row.pk) == "retry"
     row.refresh_from_db()

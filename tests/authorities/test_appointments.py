@@ -154,8 +154,8 @@ def test_changes_end_at_the_cut_off(offices, at_office):
 
 
 @pytest.mark.django_db
-def test_the_simulated_visa_office_decides_with_the_booked_slot(offices, at_office, settings,
-                                                               django_capture_on_commit_callbacks):
+def test_the_simulated_visa_office_decides_with_the_booked_slot_once_attended(offices, at_office, settings,
+                                                                             django_capture_on_commit_callbacks):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600  # the office has not decided yet
     case = at_office(employment=False, employer=False, title="18b",
                      passport_expiry=timezone.localdate() + timedelta(days=200))
@@ -171,7 +171,14 @@ def test_the_simulated_visa_office_decides_with_the_booked_slot(offices, at_offi
     record.record["ready_at"] = record.record["received_at"]
     record.save(update_fields=["record"])
     with django_capture_on_commit_callbacks(execute=True):
-        book(case, target)
+        booking = book(case, target)
+        for approval in AuthorityRequest.objects.filter(case=case).exclude(purpose="visa"):
+            services.authority_request_record_answer(request=approval, outcome="approved")
+    visa.refresh_from_db()
+    # Booked, approvals in, but the applicant has not come yet: the office only confirmed receipt.
+    assert (visa.state, visa.outcome) == (RequestState.ACKNOWLEDGED, "")
+    with django_capture_on_commit_callbacks(execute=True):  # the day of the appointment has come
+        services.appointment_attendance_record(booking=booking, actor=None, now=target.starts_at)
     visa.refresh_from_db()
     assert (visa.state, visa.outcome) == (RequestState.ANSWERED, "rejected")
     # The visa adapter carries the booked appointment to the office (e.g. on a resend).
@@ -300,9 +307,10 @@ def test_visa_decided_cases_cannot_book(offices, at_office):
 
 
 def _submitted_and_delivered(make_case) -> Case:
-    """A case whose requests have reached the offices: the visa office now expects a booking."""
+    """A case the WSA found complete whose requests reached the offices: the visa office expects a booking."""
     case = make_case("18a")
     case_services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_send_to_authorities(case=case)
     for request in AuthorityRequest.objects.filter(case=case):
         services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)
     return Case.objects.get(pk=case.pk)
@@ -372,3 +380,33 @@ def test_the_slot_lock_holds_the_second_booking_until_the_first_commits(offices,
         assert worker.is_alive(), "the second booking must wait for the slot's row lock"
     worker.join(timeout=30)
     assert outcome == {"second": "slot_taken"}
+
+
+@pytest.mark.django_db
+def test_only_the_visa_office_records_attendance_and_only_from_the_appointments_start(offices, at_office):
+    case = at_office()
+    target = slot(offices["visa_ind"], days=2)
+    booking = book(case, target)
+    own = UserFactory()
+    Membership.objects.create(user=own, organisation=offices["visa_ind"].organisation, role=Role.CASEWORKER)
+    other = UserFactory()
+    Membership.objects.create(user=other, organisation=offices["visa_vnm"].organisation, role=Role.CASEWORKER)
+    with pytest.raises(PermissionDenied):
+        services.appointment_attendance_record(booking=booking, actor=other)
+    assert error_of(lambda: services.appointment_attendance_record(booking=booking, actor=own)) == "not_started"
+    assert not Event.objects.filter(case=case, payload__status="appointment_attended").exists()
+    services.appointment_attendance_record(booking=booking, actor=own, now=target.starts_at)
+    again = services.appointment_attendance_record(booking=booking, actor=own, now=target.ends_at)
+    assert again.attended_at == target.starts_at and again.attended_by == own  # recorded once
+    event = Event.objects.get(case=case, payload__status="appointment_attended")
+    assert event.internal is False and event.actor == own
+
+
+@pytest.mark.django_db
+def test_a_cancelled_booking_cannot_be_attended(offices, at_office):
+    case = at_office()
+    target = slot(offices["visa_ind"], days=3)
+    booking = book(case, target)
+    services.appointment_cancel(case=case, booking_id=booking.public_id, actor=case.person.user)
+    assert error_of(lambda: services.appointment_attendance_record(
+        booking=booking, actor=None, now=target.starts_at)) == "booking_changed"

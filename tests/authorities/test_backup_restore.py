@@ -23,7 +23,7 @@ from applications.models import Case, Event
 from authorities import services
 from authorities.models import AuthorityRequest, Outbox, OutboxState
 from documents.models import Document
-from tests.authorities.conftest import add_document, submit
+from tests.authorities.conftest import add_document, confirm_complete
 
 pytestmark = [
     pytest.mark.slow,
@@ -84,10 +84,10 @@ def world(http_transport, make_case, private_storage, settings, monkeypatch):
         add_document(case, "passport", b"%PDF-1.7 passport " + bytes([number]) * 2000)
         add_document(case, "employment_contract", b"%PDF-1.7 contract " + bytes(range(256)) * (number + 1))
     for case in delivered:
-        submit(case)  # commits; the relay runs at once (eager Celery) and the offices answer
+        confirm_complete(case)  # commits; the relay runs at once (eager Celery) and the offices answer
     with monkeypatch.context() as broker_down:
         broker_down.setattr(services, "outbox_enqueue", lambda ids: None)
-        submit(pending)
+        confirm_complete(pending)
     (private_storage / "stray.bin").write_bytes(b"not a document")
     return {"delivered": delivered, "pending": pending, "offices": http_transport}
 

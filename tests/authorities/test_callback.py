@@ -7,7 +7,7 @@ import pytest
 
 from authorities import callbacks
 from authorities.models import AuthorityRequest, RequestState
-from tests.authorities.conftest import deliver_all, submit
+from tests.authorities.conftest import confirm_complete, deliver_all
 
 URL = "/authorities/callback/"
 
@@ -32,7 +32,7 @@ def post(client, body: bytes, *, secret=None, timestamp=None, signature=None, he
 def delivered(offices, make_case, settings):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600  # only a receipt until the callback says otherwise
     case = make_case("18b")
-    submit(case)
+    confirm_complete(case)
     deliver_all()
     request = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 0

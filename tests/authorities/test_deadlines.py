@@ -10,7 +10,7 @@ from applications.models import Case, Event
 from applications.selectors import COMPLETENESS_CHECK_DAYS, case_due_expression
 from authorities import services
 from authorities.models import AuthorityRequest, RequestState
-from tests.authorities.conftest import deliver_all, submit
+from tests.authorities.conftest import attend_appointment, confirm_complete, deliver_all, submit
 
 
 def due(days: int):
@@ -36,7 +36,7 @@ def add_months(months: int):
 ])
 def test_delivery_starts_the_legal_deadline(offices, make_case, accelerated, expected):
     case = make_case("18a", accelerated=accelerated, recognition="none", isco="3221")
-    submit(case)
+    confirm_complete(case)
     assert all(r.due_at is None for r in AuthorityRequest.objects.filter(case=case))  # not before delivery
     deliver_all()
     got = {r.purpose: (r.due_at, r.deadline_source, r.deemed_approval_on_silence)
@@ -56,9 +56,10 @@ def test_the_case_deadline_follows_its_requests(offices, make_case):
     case = submit(make_case("18b"))
     target = case.submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS)
     assert stored_and_computed_due(case) == (target, target)
-    deliver_all()  # the offices' periods run, but the WSA's own check comes first
+    assert deliver_all() == []  # the WSA's own check comes first: no office has anything yet
     assert stored_and_computed_due(case) == (target, target)
     services.case_send_to_authorities(case=case)
+    deliver_all()
     ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
     assert ba.due_at is not None
     assert stored_and_computed_due(case) == (ba.due_at, ba.due_at)
@@ -68,15 +69,14 @@ def test_the_case_deadline_follows_its_requests(offices, make_case):
     assert stored_and_computed_due(case) == (None, None)  # the register check runs without a period
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
     services.authority_request_record_answer(request=register, outcome="approved")
-    case.refresh_from_db()
+    attend_appointment(case)
     assert case.state == CaseState.VISA_DECISION
     assert stored_and_computed_due(case) == (None, None)
 
 
 @pytest.mark.django_db
 def test_a_delivery_during_the_authority_review_sets_the_case_deadline(offices, make_case):
-    case = submit(make_case("18b"))
-    services.case_send_to_authorities(case=case)  # before the relay ran: no office's period runs yet
+    case = confirm_complete(make_case("18b"))  # before the relay ran: no office's period runs yet
     assert stored_and_computed_due(case) == (None, None)
     deliver_all()
     ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
@@ -87,7 +87,7 @@ def test_a_delivery_during_the_authority_review_sets_the_case_deadline(offices, 
 @pytest.mark.django_db
 def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_case):
     case = make_case("18b")
-    submit(case)
+    confirm_complete(case)
     services.case_send_to_authorities(case=case)
     deliver_all()
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
@@ -101,13 +101,16 @@ def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_cas
     assert ba.response_body["legalBasis"] == "§ 36 Abs. 2 S. 1 BeschV"
     event = Event.objects.get(case=case, kind="authority", payload__purpose="ba_approval", payload__status="answered")
     assert (event.payload["outcome"], event.payload["deemed_approval"], event.internal) == ("approved", True, False)
+    # Deemed granted, but the visa decision also waits for the applicant at the visa office.
+    assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
+    attend_appointment(case)
     assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
 
 
 @pytest.mark.django_db
 def test_other_steps_are_marked_overdue_once(offices, make_case):
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
-    submit(case)
+    confirm_complete(case)
     deliver_all()
     recognition = AuthorityRequest.objects.get(case=case, purpose="recognition")
     later = recognition.due_at + timedelta(days=1)
@@ -124,10 +127,12 @@ def test_other_steps_are_marked_overdue_once(offices, make_case):
 @pytest.mark.django_db
 def test_sweep_moves_a_case_whose_move_was_missed(offices, make_case):
     case = make_case("18b")
-    submit(case)
+    confirm_complete(case)
     deliver_all()
     for request in AuthorityRequest.objects.filter(case=case, purpose__in=["ba_approval", "register_check"]):
         services.authority_request_record_answer(request=request, outcome="approved")
+    Case.objects.filter(pk=case.pk).update(state=CaseState.VISA_DECISION)  # elsewhere: attending moves nothing
+    attend_appointment(case)
     Case.objects.filter(pk=case.pk).update(state=CaseState.AUTHORITY_REVIEW)  # moved without the hook
     assert services.deadlines_sweep_run()["advanced"] == 1
     assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION

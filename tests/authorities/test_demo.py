@@ -21,21 +21,29 @@ def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
 
     assert not AuthorityRequest.objects.filter(error_code=ErrorCode.NO_OFFICE).exists()
     assert not Outbox.objects.filter(state=OutboxState.PENDING).exists()
-    submitted = Case.objects.exclude(state=CaseState.DRAFT)
-    assert all(case.authority_requests.exists() for case in submitted)
+    # Only cases the WSA found complete have requests; nothing went out before the completeness check.
+    before = Case.objects.filter(state__in=[CaseState.DRAFT, CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK,
+                                            CaseState.DOCUMENTS_REQUESTED, CaseState.WITHDRAWN])
+    assert before.exists() and not AuthorityRequest.objects.filter(case__in=before).exists()
+    reviewed = Case.objects.exclude(pk__in=before)
+    assert reviewed.exists() and all(case.authority_requests.exists() for case in reviewed)
     past_review = AuthorityRequest.objects.filter(
         case__state__in=[CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.CLOSED],
         purpose__in=["ba_approval", "register_check", "pre_approval_81a", "recognition"])
     assert set(past_review.values_list("state", "outcome")) == {(RequestState.ANSWERED, "approved")}
-    assert set(AuthorityRequest.objects.filter(case__state=CaseState.WITHDRAWN).values_list("state", flat=True)) == {
-        RequestState.FAILED}
+    # Every case past the authority review had its appointment attended, or a refused approval.
+    for case in Case.objects.filter(state__in=[CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.CLOSED]):
+        assert services.case_appointment_attended(case=case)
+    rejected = Case.objects.get(state=CaseState.REJECTED)
+    assert services.case_approvals_state(case=rejected) == "refused"
 
     # In review, the BA's silence is overdue: the deadlines sweep applies the deemed approval.
     overdue_ba = AuthorityRequest.objects.get(case__state=CaseState.AUTHORITY_REVIEW, purpose="ba_approval")
     counts = services.deadlines_sweep_run()
     assert counts["deemed_approval"] == 1
     overdue_ba.refresh_from_db()
-    assert overdue_ba.deemed_approval and overdue_ba.case.state == CaseState.VISA_DECISION
+    # Deemed granted; the visa decision now waits for the applicant's appointment at the visa office.
+    assert overdue_ba.deemed_approval and overdue_ba.case.state == CaseState.AUTHORITY_REVIEW
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Fan-out on submit: one request and one outbox row per required office, in the submit's transaction."""
+"""Fan-out when the WSA confirms completeness (`start_authority_review`): one request and one outbox row per
+required office, in that transition's transaction; nothing at submit."""
 
 import pytest
 
@@ -7,14 +8,19 @@ from applications.lifecycle import CaseState
 from applications.models import Case, Event
 from authorities import services
 from authorities.models import Authority, AuthorityKind, AuthorityRequest, ErrorCode, Outbox, RequestState
-from tests.authorities.conftest import submit
+from tests.authorities.conftest import attend_appointment, confirm_complete, submit
 
 
 @pytest.mark.django_db
-def test_submit_gives_every_required_office_exactly_one_request(offices, make_case, django_capture_on_commit_callbacks):
+def test_confirmed_completeness_gives_every_required_office_exactly_one_request(
+        offices, make_case, django_capture_on_commit_callbacks):
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
+    submit(case)
+    assert not AuthorityRequest.objects.filter(case=case).exists() and not Outbox.objects.exists()
+    case_services.case_transition(case=case, transition="start_completeness_check")
+    assert not AuthorityRequest.objects.filter(case=case).exists()
     with django_capture_on_commit_callbacks() as callbacks:
-        submit(case)
+        case_services.case_transition(case=case, transition="start_authority_review")
     requests = AuthorityRequest.objects.filter(case=case).order_by("pk")
     assert [(r.purpose, r.authority) for r in requests] == [
         ("recognition", offices["nurses"]), ("ba_approval", offices["ba"]),
@@ -25,27 +31,29 @@ def test_submit_gives_every_required_office_exactly_one_request(offices, make_ca
     assert {r.idempotency_key for r in requests} == {f"wsa:{case.public_id}:{r.purpose}" for r in requests}
     # Nothing was sent inside the transaction: the relay is only enqueued after the commit.
     assert any(getattr(c, "func", None) is services.outbox_enqueue for c in callbacks)
-    # The hook does not add timeline entries of its own: the submit's Event is the only one.
-    assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"]
+    # The hook does not add timeline entries of its own: the transitions' Events are the only ones.
+    assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"] * 3
     # Running the fan-out again (a retried hook) creates nothing new.
     services.authority_requests_create(case=case, exclude={"residence_permit"})
     assert AuthorityRequest.objects.filter(case=case).count() == 5 and Outbox.objects.count() == 5
 
 
 @pytest.mark.django_db
-def test_requests_roll_back_with_a_failed_submit(offices, make_case):
+def test_requests_roll_back_with_a_failed_completeness_confirmation(offices, make_case):
     case = make_case("18b")
+    submit(case)
+    case_services.case_transition(case=case, transition="start_completeness_check")
 
-    @case_services.on_transition("submit")
+    @case_services.on_transition("start_authority_review")
     def broken(**kwargs):
         raise RuntimeError("later hook fails")
 
     try:
         with pytest.raises(RuntimeError):
-            submit(case)
+            case_services.case_transition(case=case, transition="start_authority_review")
     finally:
-        case_services._transition_hooks["submit"].remove(broken)
-    assert Case.objects.get(pk=case.pk).state == CaseState.DRAFT
+        case_services._transition_hooks["start_authority_review"].remove(broken)
+    assert Case.objects.get(pk=case.pk).state == CaseState.COMPLETENESS_CHECK
     assert not AuthorityRequest.objects.exists() and not Outbox.objects.exists()
 
 
@@ -53,8 +61,8 @@ def test_requests_roll_back_with_a_failed_submit(offices, make_case):
 def test_a_missing_office_is_recorded_on_the_case_and_can_be_routed_later(offices, make_case):
     Authority.objects.filter(kind=AuthorityKind.REGISTER).delete()
     case = make_case("18b")
-    submit(case)  # does not raise
-    assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
+    confirm_complete(case)  # does not raise
+    assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
     failed = AuthorityRequest.objects.get(case=case, purpose="register_check")
     assert (failed.state, failed.error_code, failed.authority) == (RequestState.FAILED, ErrorCode.NO_OFFICE, None)
     assert "No register authority" in failed.last_error
@@ -70,20 +78,22 @@ def test_a_missing_office_is_recorded_on_the_case_and_can_be_routed_later(office
 
 
 @pytest.mark.django_db
-def test_a_case_without_a_known_title_is_submitted_without_requests(offices, make_case):
+def test_a_case_without_a_known_title_goes_to_review_without_requests(offices, make_case):
     case = make_case("18b")
     Case.objects.filter(pk=case.pk).update(title_code="")
     case.refresh_from_db()
-    submit(case)
-    assert case.state == CaseState.SUBMITTED and not AuthorityRequest.objects.exists()
+    confirm_complete(case)
+    assert case.state == CaseState.AUTHORITY_REVIEW and not AuthorityRequest.objects.exists()
 
 
 @pytest.mark.django_db
 def test_report_entry_asks_the_foreigners_authority_for_the_residence_permit(offices, make_case):
     case = make_case("18b")
-    submit(case)
-    for name in ("start_completeness_check", "start_authority_review", "refer_to_visa_decision", "grant_visa"):
-        case_services.case_transition(case=case, transition=name)
+    confirm_complete(case)
+    for request in AuthorityRequest.objects.filter(case=case).exclude(purpose="visa"):
+        services.authority_request_record_answer(request=request, outcome="approved")
+    attend_appointment(case)
+    case_services.case_transition(case=case, transition="grant_visa")
     assert not AuthorityRequest.objects.filter(case=case, purpose="residence_permit").exists()
     case_services.case_transition(case=case, transition="report_entry")
     permit = AuthorityRequest.objects.get(case=case, purpose="residence_permit")
@@ -94,20 +104,23 @@ def test_report_entry_asks_the_foreigners_authority_for_the_residence_permit(off
 def test_relay_runs_after_the_commit_and_delivers(offices, make_case, django_capture_on_commit_callbacks):
     case = make_case("18b")
     with django_capture_on_commit_callbacks(execute=True):
-        submit(case)
+        confirm_complete(case)
     requests = AuthorityRequest.objects.filter(case=case)
-    assert {r.state for r in requests} == {RequestState.ANSWERED}
+    # The approvals are answered; the visa office waits for the applicant (receipt confirmed).
+    assert {(r.purpose, r.state) for r in requests} == {
+        ("ba_approval", RequestState.ANSWERED), ("register_check", RequestState.ANSWERED),
+        ("visa", RequestState.ACKNOWLEDGED)}
     assert not Outbox.objects.exclude(state="delivered").exists()
 
 
 @pytest.mark.django_db(transaction=True)  # the deliveries commit, so their after-commit fetches run
 def test_a_fan_out_is_one_relay_task_and_its_answers_one_fetch_task(offices, make_case, monkeypatch):
-    """Tasks cost more than rows: the submit's five deliveries travel as one task, and the five answers
+    """Tasks cost more than rows: the fan-out's five deliveries travel as one task, and the five answers
     the simulated offices then have are fetched by one task (not ten tasks)."""
     queued = []
     monkeypatch.setattr(services, "_enqueue", lambda task, args, **options: queued.append((task.name, args)))
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
-    submit(case)  # commits: the relay is queued after the commit
+    confirm_complete(case)  # commits: the relay is queued after the commit
     outbox_ids = sorted(Outbox.objects.filter(request__case=case).values_list("pk", flat=True))
     assert [(name, sorted(args[0])) for name, args in queued] == [("authorities.tasks.outbox_relay", outbox_ids)]
     queued.clear()

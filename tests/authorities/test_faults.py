@@ -20,7 +20,7 @@ from authorities.models import (
     RequestState,
     SimulatedSubmission,
 )
-from tests.authorities.conftest import deliver_all, make_due, submit
+from tests.authorities.conftest import confirm_complete, deliver_all, make_due
 from wsa.celery import app as celery_app
 
 
@@ -36,7 +36,7 @@ def relay(row) -> str:
 def register_case(http_transport, make_case, settings):
     settings.WSA_OUTBOX_MAX_ATTEMPTS = 3
     case = make_case("18g")  # visa and register check; no attachments
-    submit(case)
+    confirm_complete(case)
     return case
 
 
@@ -129,7 +129,7 @@ def test_a_row_redelivered_after_a_killed_worker_is_one_request_at_the_office(
     else:
         received = lambda: list(SimulatedSubmission.objects.values("submission_id", "deliveries"))  # noqa: E731
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     row = register_row(case)
     original = services._outbox_mark_delivered
 
@@ -158,7 +158,7 @@ def test_a_row_redelivered_after_a_killed_worker_is_one_request_at_the_office(
 @pytest.mark.django_db
 def test_a_claimed_row_is_not_sent_by_a_second_worker(offices, make_case):
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     row = register_row(case)
     assert [claimed.pk for claimed in services._outbox_claim([row.pk])] == [row.pk]
     assert relay(row) == "skipped"
@@ -171,7 +171,7 @@ def test_a_row_locked_by_one_worker_is_skipped_by_another(offices, make_case, mo
         pytest.skip("SELECT … FOR UPDATE SKIP LOCKED needs PostgreSQL")
     monkeypatch.setattr(services, "outbox_enqueue", lambda ids: None)  # no relay after the commit
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     row = register_row(case)
     assert row.state == OutboxState.PENDING
     locked, release = threading.Event(), threading.Event()
@@ -204,7 +204,7 @@ def test_failing_demo_adapter_is_retried_then_dead(offices, make_case, settings)
     offices["visa_ind"].adapter = "demo"
     offices["visa_ind"].save()
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     assert sorted(deliver_all()) == ["delivered", "retry"]
     assert deliver_all() == ["dead"]
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
@@ -244,7 +244,7 @@ def test_submit_with_the_broker_down_is_stored_and_delivered_by_the_sweep_later(
         offices, make_case, dead_broker, django_capture_on_commit_callbacks, caplog):
     case = make_case("18b")
     with django_capture_on_commit_callbacks() as callbacks:
-        submit(case)
+        confirm_complete(case)
     ours = [c for c in callbacks if getattr(c, "func", None) is services.outbox_enqueue]
     assert len(ours) == 1
     with caplog.at_level(logging.WARNING, logger="authorities"):

@@ -12,7 +12,7 @@ from applications.lifecycle import CaseState
 from applications.models import Case
 from authorities import crypto, services
 from authorities.models import AuthorityRequest, Outbox, OutboxState, RequestState
-from tests.authorities.conftest import add_document, deliver_all, submit
+from tests.authorities.conftest import add_document, attend_appointment, confirm_complete, deliver_all
 
 
 def post_callbacks(client, callbacks):
@@ -35,8 +35,7 @@ def test_submission_is_encrypted_hashed_verified_and_answered(http_transport, ma
     contract = add_document(case, "employment_contract", b"%PDF-1.7 contract " + bytes(range(256)) * 40)
     passport = add_document(case, "passport", b"%PDF-1.7 passport scan")
     with django_capture_on_commit_callbacks(execute=True):
-        submit(case)
-        services.case_send_to_authorities(case=case)
+        confirm_complete(case)
 
     # The receiving side decrypted everything and found the hashes right.
     received = {r["data"]["purpose"]: r for r in http_transport.submissions()}
@@ -67,10 +66,20 @@ def test_submission_is_encrypted_hashed_verified_and_answered(http_transport, ma
         time.sleep(0.05)
     with django_capture_on_commit_callbacks(execute=True):
         post_callbacks(client, http_transport.callbacks)
-    assert {r.state for r in AuthorityRequest.objects.filter(case=case)} == {RequestState.ANSWERED}
+    # The approvals are in; the visa office decides nothing before the applicant came in person.
+    states = {r.purpose: r.state for r in AuthorityRequest.objects.filter(case=case)}
+    assert states == {"ba_approval": RequestState.ANSWERED, "pre_approval_81a": RequestState.ANSWERED,
+                      "register_check": RequestState.ANSWERED, "visa": RequestState.ACKNOWLEDGED}
+    assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
+    with django_capture_on_commit_callbacks(execute=True):
+        attend_appointment(case)
+    visa = AuthorityRequest.objects.get(case=case, purpose="visa")
+    assert (visa.state, visa.outcome) == (RequestState.ANSWERED, "approved")
     assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
-    fetched = [path for method, path in http_transport.requests_seen if method == "GET" and path.endswith("/answer")]
+    fetched = [path for method, path in http_transport.requests_seen if method == "GET" and "/answer" in path]
     assert len(fetched) >= 8
+    # The hub told the visa office what it decides on: the attendance and the approvals.
+    assert "approvals=granted" in fetched[-1] and "attended=" in fetched[-1]
 
 
 @pytest.mark.django_db
@@ -84,7 +93,7 @@ def test_the_wire_carries_only_jwe(http_transport, make_case, rsa_key):
         return original(self, method, url, **kwargs)
 
     case = make_case("18b")
-    submit(case)
+    confirm_complete(case)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(requests.Session, "request", spy)
         deliver_all()
@@ -115,7 +124,7 @@ def test_a_tampered_submission_is_refused_by_the_office_and_kept(http_transport,
 
     monkeypatch.setattr(crypto, "build_metadata", wrong_hash)
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     assert set(deliver_all()) == {"dead"}  # 422: retrying the same bytes cannot help
     row = Outbox.objects.first()
     assert "422" in row.last_error and "hash-mismatch" in row.last_error
@@ -132,7 +141,7 @@ def test_office_without_a_usable_key_is_a_dead_letter(http_transport, make_case,
     offices["visa_ind"].public_key_jwk = {**http_transport.public_jwk(), "key_ops": ["verify"]}
     offices["visa_ind"].save()
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     deliver_all()
     errors = dict(Outbox.objects.values_list("request__purpose", "last_error"))
     assert "RSA" in errors["register_check"] and "wrapKey" in errors["visa"]

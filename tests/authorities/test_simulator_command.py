@@ -14,7 +14,7 @@ import requests
 
 from authorities import callbacks, services
 from authorities.models import AuthorityRequest, RequestState
-from tests.authorities.conftest import deliver_all, submit
+from tests.authorities.conftest import attend_appointment, confirm_complete, deliver_all
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "subprocess-callback-secret"
@@ -78,7 +78,7 @@ def test_hub_and_simulator_process_talk_over_loopback(simulator_process, callbac
         authority.endpoint_url, authority.destination_id, authority.public_key_jwk = url, "d-1", key
         authority.save()
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     assert set(deliver_all()) == {"delivered"}
 
     seen = requests.get(f"{url}/v1/submissions", timeout=5).json()["submissions"]
@@ -96,5 +96,10 @@ def test_hub_and_simulator_process_talk_over_loopback(simulator_process, callbac
             response = client.post("/authorities/callback/", data=body, content_type="application/json",
                                    headers={k: headers[k] for k in ("callback-timestamp", "callback-authentication")})
             assert response.status_code == 200
+    # The register answered; the visa office waits for the applicant in person.
+    assert dict(AuthorityRequest.objects.filter(case=case).values_list("purpose", "state")) == {
+        "register_check": RequestState.ANSWERED, "visa": RequestState.ACKNOWLEDGED}
+    with django_capture_on_commit_callbacks(execute=True):
+        attend_appointment(case)
     assert set(AuthorityRequest.objects.filter(case=case).values_list("state", flat=True)) == {RequestState.ANSWERED}
     assert services.answers_poll_run() == 0

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import OrganisationKind, Role
 from authorities import selectors
 from authorities.models import Authority, AuthorityKind, AuthorityRequest, Outbox, OutboxState, RequestState
-from tests.authorities.conftest import deliver_all, submit
+from tests.authorities.conftest import confirm_complete, deliver_all
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
@@ -19,8 +19,8 @@ def world(offices, make_case, settings):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600  # requests stay open
     Authority.objects.filter(kind=AuthorityKind.REGISTER).delete()
     first, second = make_case("18b"), make_case("18a", nationality="VNM")
-    submit(first)
-    submit(second)
+    confirm_complete(first)
+    confirm_complete(second)
     deliver_all()
     overdue = AuthorityRequest.objects.get(case=second, purpose="ba_approval")
     AuthorityRequest.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(days=1))
@@ -67,7 +67,7 @@ def test_board_page_per_office(client, world, make_case, django_assert_max_num_q
     url = reverse("authorities:board")
     before = count_queries(client, url)
     for _ in range(3):
-        submit(make_case("18b"))
+        confirm_complete(make_case("18b"))
     deliver_all()
     assert count_queries(client, url) == before <= 12  # one query for the requests, however many
     with django_assert_max_num_queries(12):
@@ -94,7 +94,7 @@ def test_admin_retries_dead_letters(client, offices, make_case, settings, http_t
     settings.WSA_OUTBOX_MAX_ATTEMPTS = 1
     http_transport.inject("500", times=2)
     case = make_case("18g")
-    submit(case)
+    confirm_complete(case)
     deliver_all()
     dead = list(Outbox.objects.filter(state=OutboxState.DEAD))
     assert len(dead) == 2

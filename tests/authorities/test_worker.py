@@ -8,9 +8,8 @@ from celery.contrib.testing.worker import start_worker
 
 from applications.lifecycle import CaseState
 from applications.models import Case
-from authorities import services
 from authorities.models import AuthorityRequest, Outbox, OutboxState, RequestState
-from tests.authorities.conftest import submit
+from tests.authorities.conftest import attend_appointment, confirm_complete
 from wsa.celery import app as celery_app
 
 pytestmark = [
@@ -40,9 +39,14 @@ def wait_for(check, seconds=30):
 @pytest.mark.django_db(transaction=True)
 def test_submit_is_delivered_answered_and_referred_by_a_real_worker(redis_worker, offices, make_case):
     case = make_case("18a", accelerated=True)
-    submit(case)  # commits: the relay tasks go to Redis, the worker sends and fetches the answers
-    services.case_send_to_authorities(case=case)
-    assert wait_for(lambda: Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION)
+    confirm_complete(case)  # commits: the relay tasks go to Redis, the worker sends and fetches the answers
+    approvals = AuthorityRequest.objects.filter(case=case).exclude(purpose="visa")
+    assert wait_for(lambda: set(approvals.values_list("state", flat=True)) == {RequestState.ANSWERED})
+    # The approvals are in; the case waits for the applicant at the visa office.
+    assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
+    attend_appointment(case)  # commits too: the worker fetches the visa office's answer
+    assert wait_for(lambda: AuthorityRequest.objects.get(case=case, purpose="visa").state == RequestState.ANSWERED)
+    assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
     requests = AuthorityRequest.objects.filter(case=case)
     assert requests.count() == 4
     assert set(requests.values_list("state", "outcome")) == {(RequestState.ANSWERED, "approved")}

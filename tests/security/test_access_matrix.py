@@ -246,6 +246,9 @@ MATRIX: dict[str, Rule] = {
     "authorities:appointment_slot_cancel": Rule(E(403, anon="L", visa=200),
                                                 kw=lambda s: {"public_id": s.slot.public_id},
                                                 post={"reason": "x"}, allowed=("visa",)),
+    # The visa office records that the applicant attended the booked appointment (issue 19).
+    "authorities:appointment_attendance": Rule(POST_ONLY_STAFF, kw=lambda s: {"public_id": s.booking.public_id},
+                                               post={}, allowed=("visa",)),
     "backoffice:home": Rule(STAFF_PAGE),
     "backoffice:statistics": Rule(E(403, anon="L", supervisor=200, admin=200)),
     "backoffice:case_detail": Rule(STAFF_PAGE, kw=case),

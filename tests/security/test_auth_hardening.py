@@ -21,10 +21,10 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.middleware import LAST_ACTIVITY_SESSION_KEY
 from accounts.models import ApiScope, ApiToken, Membership, OrganisationKind, Role, User, WebhookEndpoint
-from applications import services
 from applications.models import Decision
 from tests.auth import give_totp, reauthenticated
 from tests.factories import CaseFactory, EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.procedure import offices_done, walk
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery-staple"
@@ -267,11 +267,11 @@ def visa_case_and_caseworker(settings, tmp_path):
     Membership.objects.create(user=caseworker, organisation=office, role=Role.CASEWORKER)
     case = CaseFactory(person=PersonFactory(nationality="IND"))
     EmploymentFactory(case=case, annual_gross_salary=Decimal("58000"))
-    for transition in ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]:
-        services.case_transition(case=case, transition=transition, actor=None)
+    walk(case, "submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision")
     AuthorityRequest.objects.filter(case=case).delete()
     AuthorityRequest.objects.create(case=case, authority=office.authority, purpose="visa", state="sent",
                                     idempotency_key=uuid.uuid4().hex, sent_at=timezone.now())
+    offices_done(case)  # the applicant attended the appointment at this visa office
     return case, caseworker
 
 

@@ -23,6 +23,7 @@ from applications.models import AppendOnlyViolation, Case, CaseAccess, Decision,
 from documents.models import Document
 from tests.auth import give_totp
 from tests.factories import UserFactory
+from tests.procedure import offices_done, walk
 
 from .world import build_world
 
@@ -109,8 +110,7 @@ def test_every_step_of_a_decision_writes_a_timeline_entry(world):
                                                              "outcome": "rejected", "kind": "visa"}
     # A grant is issued at once and logged with its decider.
     other = services.case_create(person=Person.objects.create(surname="X", nationality="IND"), title_code="18g")
-    for transition in ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]:
-        services.case_transition(case=other, transition=transition, actor=None)
+    walk(other, "submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision")
     grant = services.decision_create(case=other, actor=supervisor, kind="visa", outcome="granted",
                                      legal_basis="§ 18g AufenthG")
     event = Event.objects.get(case=other, kind=EventKind.DECISION)
@@ -158,6 +158,8 @@ def test_purge_stale_drafts(world, capsys):
 
 def _close(case, *, days_ago):
     for transition in ["grant_visa", "report_entry", "issue_permit", "close"]:
+        if transition == "grant_visa":
+            offices_done(case)
         services.case_transition(case=case, transition=transition, actor=None,
                                  payload={"entry_date": "2026-01-01", "address": {"street": "Secret Str. 1"}}
                                  if transition == "report_entry" else None)

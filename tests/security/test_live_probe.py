@@ -33,6 +33,7 @@ from documents.models import Document
 from documents.testing import documents as hostile
 from tests.auth import totp_code, with_totp
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.procedure import walk
 
 from .test_access_matrix import all_patterns
 
@@ -252,8 +253,7 @@ def test_an_admin_cannot_approve_a_rejection(live, production_hashers):
     decider = UserFactory()
     Membership.objects.create(user=decider, organisation=visa_office, role=Role.CASEWORKER)
     case = CaseFactory(person=PersonFactory(), title_code="18g")
-    for transition in ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]:
-        services.case_transition(case=case, transition=transition, actor=None)
+    walk(case, "submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision")
     decision = Decision.objects.create(case=case, kind=Decision.Kind.VISA, outcome=Decision.Outcome.REJECTED,
                                        legal_basis="§ 18g AufenthG", reasons="probe", decided_by=decider,
                                        status=Decision.Status.AWAITING_APPROVAL)

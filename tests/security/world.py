@@ -31,6 +31,7 @@ from applications.models import Decision, Message, Qualification, WorkExperience
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
 from tests.factories import EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.procedure import walk
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TO_VISA_DECISION = ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]
@@ -62,6 +63,7 @@ class Side:
     ba_request: object = None
     requests: dict = field(default_factory=dict)
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
+    booking: object = None  # the side's case booked on its slot
 
 
 @dataclass
@@ -170,8 +172,7 @@ def build_world() -> World:
         EmploymentFactory(case=case, annual_gross_salary=Decimal("58000.00"), workplace_city="Berlin",
                           workplace_state="BE")
         account_services.case_consent_set(case=case, actor=applicant, scope=ConsentScope.FULL)
-        for transition in TO_VISA_DECISION:
-            services.case_transition(case=case, transition=transition, actor=None)
+        walk(case, *TO_VISA_DECISION)
         AuthorityRequest.objects.filter(case=case).delete()  # routing's own requests; we place ours
         if name == "A":
             side.requests = {
@@ -215,13 +216,17 @@ def build_world() -> World:
     from applications.audit import access_record
 
     access_record(actor=users["wsa"], case=sides["A"].case)  # one entry of the access log
-    from authorities.models import AppointmentSlot
+    from authorities.models import AppointmentBooking, AppointmentSlot
 
     elsewhere = Authority.objects.create(kind="visa_office", name="Another visa office", countries=["XXX"])
     for side, office in ((sides["A"], offices["visa"].authority), (sides["B"], elsewhere)):
         starts = timezone.now() + timedelta(days=5)
         side.slot = AppointmentSlot.objects.create(authority=office, starts_at=starts,
-                                                   ends_at=starts + timedelta(minutes=30), capacity=2)
+                                                   ends_at=starts + timedelta(minutes=30), capacity=2, booked=1)
+        visa = AuthorityRequest.objects.create(
+            case=side.case, authority=office, purpose="visa", state="acknowledged", sent_at=timezone.now(),
+            idempotency_key=uuid.uuid4().hex) if side is sides["B"] else side.requests["visa"]
+        side.booking = AppointmentBooking.objects.create(slot=side.slot, case=side.case, request=visa)
     sides["B"].ba_request = sides["A"].requests["ba"]
     sides["A"].ba_request = sides["A"].requests["ba"]
     return World(users=users, offices=offices, a=sides["A"], b=sides["B"])

@@ -23,7 +23,12 @@ from accounts.services import case_consent_set, membership_grant
 from applications import services
 from applications.lifecycle import CaseState
 from applications.models import LanguageSkill, Person, Qualification
-from authorities.demo import seed_appointment_slots, seed_authority_offices, seed_authority_requests
+from authorities.demo import (
+    demo_procedure_to_visa_decision,
+    seed_appointment_slots,
+    seed_authority_offices,
+    seed_authority_requests,
+)
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -245,6 +250,14 @@ class Command(BaseCommand):
                 # answered yet, so the employer sees status and next steps only (as the law requires).
                 case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
             for transition in PATH_TO[target]:
+                if transition == "refer_to_visa_decision":
+                    # The offices answer and the applicant attends the appointment, in the law's order;
+                    # the last of these refers the case to the visa decision.
+                    demo_procedure_to_visa_decision(
+                        case=case, refuse=target == CaseState.REJECTED,
+                        visa_outcome="" if target == CaseState.VISA_DECISION else (
+                            "rejected" if target == CaseState.REJECTED else "approved"))
+                    continue
                 actor = person.user if transition in {"submit", "withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, OrganisationKind, Role
 from applications import services
 from tests.factories import CaseFactory, EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
+from tests.procedure import walk
 
 PATH = {
     "submitted": ["submit"],
@@ -70,9 +71,8 @@ def make_case(offices):
                            employer=offices["employer"] if with_employer else None)
         EmploymentFactory(case=case, annual_gross_salary=Decimal("58000.00"), workplace_city="Berlin",
                           workplace_state="BE", duration_months=36)
-        for transition in PATH[state]:
-            services.case_transition(case=case, transition=transition, actor=None)
-        # The authorities hub fans out requests on submit by its routing; these tests place their own.
+        walk(case, *PATH[state])
+        # The authorities hub fans out requests on completeness by its routing; these tests place their own.
         from authorities.models import AuthorityRequest
 
         AuthorityRequest.objects.filter(case=case).delete()

@@ -16,6 +16,7 @@ from applications import decisions, services
 from applications.models import Decision
 from documents.testing.documents import make_contract_pdf
 from tests.auth import reauthenticated
+from tests.procedure import offices_done
 
 from .conftest import login
 
@@ -42,6 +43,7 @@ def visa_case(make_case, add_request):
     def make(**kwargs):
         case = make_case("visa_decision", **kwargs)
         add_request(case, "visa", purpose="visa")
+        offices_done(case)  # the applicant attended the appointment at this visa office
         return case
 
     return make

@@ -15,6 +15,7 @@ from applications import services
 from applications.models import Decision, Message
 from documents.models import Document
 from tests.auth import reauthenticated
+from tests.procedure import walk
 
 from .helpers import minimal_pdf, pdf_upload, upload_for
 
@@ -26,12 +27,6 @@ def case(person):
     case = services.case_create(person=person, actor=person.user, title_code="18g", procedure_language="en")
     upload_for(person, case=case, name="passport.pdf", requirement="passport")
     services.case_transition(case=case, transition="submit", actor=person.user)
-    return case
-
-
-def walk(case, *transitions, actor=None, payloads=None):
-    for name in transitions:
-        services.case_transition(case=case, transition=name, actor=actor, payload=(payloads or {}).get(name))
     return case
 
 

@@ -1,0 +1,171 @@
+"""The landing page of an office's caseworker: "open tasks of my office", by legal deadline, exactly
+the steps waiting for that office; supervisors also see the decisions awaiting their approval."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import Role
+from applications.models import Decision
+from applications.views.backoffice import OFFICE_TASK_LABELS
+from authorities import selectors as authority_selectors
+from authorities.models import AppointmentBooking, AppointmentSlot
+from tests.applications.backoffice.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("backoffice:home")
+
+
+def tasks_of(user):
+    return [(task.kind, task.case.reference) for task in authority_selectors.office_open_tasks(viewer=user)]
+
+
+def booking_at(case, office, request, *, starts_in):
+    starts = timezone.now() + starts_in
+    slot = AppointmentSlot.objects.create(authority=office.authority, starts_at=starts,
+                                          ends_at=starts + timedelta(minutes=30), booked=1)
+    return AppointmentBooking.objects.create(slot=slot, case=case, request=request)
+
+
+def office_tasks_section(client) -> str:
+    page = client.get(HOME).content.decode()
+    if 'data-testid="office-tasks"' not in page:
+        return ""
+    return page.split('data-testid="office-tasks"')[1].split("</table>")[0]
+
+
+def test_the_ba_sees_its_open_approvals_most_urgent_first_and_nothing_else(client, make_case, make_staff,
+                                                                           add_request):
+    later, sooner, elsewhere, answered = (make_case("authority_review", surname=f"P{i}") for i in range(4))
+    add_request(later, "ba", due_in=timedelta(days=9))
+    add_request(sooner, "ba", due_in=timedelta(days=2))
+    add_request(elsewhere, "zab", purpose="recognition")
+    add_request(answered, "ba", state="answered")
+    ba = make_staff("ba")
+    assert tasks_of(ba) == [("answer_step", sooner.reference), ("answer_step", later.reference)]
+    response = login(client, ba).get(HOME)
+    section = office_tasks_section(client)
+    assert section.index(sooner.reference) < section.index(later.reference)
+    assert elsewhere.reference not in section and answered.reference not in section
+    with translation.override(response.headers["Content-Language"]):
+        assert str(OFFICE_TASK_LABELS["answer_step"]) in section
+
+
+def test_the_visa_office_sees_cases_ready_for_its_decision_and_appointments_to_record(client, make_case, make_staff,
+                                                                                      add_request, offices):
+    ready = make_case("visa_decision", surname="READY")
+    add_request(ready, "visa", purpose="visa", state="answered")
+    decided = make_case("visa_decision", surname="DRAFTED")
+    add_request(decided, "visa", purpose="visa", state="answered")
+    drafter = make_staff("visa", name="Anna Schulz")
+    Decision.objects.create(case=decided, kind=Decision.Kind.VISA, outcome=Decision.Outcome.REJECTED,
+                            status=Decision.Status.AWAITING_APPROVAL, decided_by=drafter, reasons="Passport.")
+    waiting = make_case("authority_review", surname="TODAY")
+    booking_at(waiting, offices["visa"], add_request(waiting, "visa", purpose="visa", state="acknowledged"),
+               starts_in=timedelta(minutes=-30))
+    tomorrow = make_case("authority_review", surname="TOMORROW")
+    booking_at(tomorrow, offices["visa"], add_request(tomorrow, "visa", purpose="visa", state="acknowledged"),
+               starts_in=timedelta(days=1, hours=1))
+    attended = make_case("authority_review", surname="CAME")
+    booking = booking_at(attended, offices["visa"],
+                         add_request(attended, "visa", purpose="visa", state="acknowledged"),
+                         starts_in=timedelta(hours=-2))
+    AppointmentBooking.objects.filter(pk=booking.pk).update(attended_at=timezone.now())
+    caseworker = make_staff("visa", name="Jonas Becker")
+    assert sorted(tasks_of(caseworker)) == sorted([("decide_visa", ready.reference),
+                                                   ("record_attendance", waiting.reference)])
+    # The visa office's open receipts are no "answer" tasks: it answers with the appointment.
+    assert all(kind != "answer_step" for kind, _ in tasks_of(caseworker))
+    # Another office sees none of it.
+    assert tasks_of(make_staff("ba")) == []
+    # The supervisor of the visa office sees the rejection awaiting their approval, and the tasks.
+    supervisor = make_staff("visa", Role.SUPERVISOR, name="Farid Rahimi")
+    page = login(client, supervisor).get(HOME).content.decode()
+    assert 'id="approval-heading"' in page and decided.reference in page.split('id="approval-heading"')[1]
+    assert ready.reference in office_tasks_section(client)
+    # The decider does not approve their own rejection.
+    login(client, drafter)
+    assert 'id="approval-heading"' not in client.get(HOME).content.decode()
+
+
+def test_the_foreigners_authority_sees_its_requests_and_the_permits_to_decide(client, make_case, make_staff,
+                                                                               add_request):
+    entered = make_case("entered", surname="ENTERED")
+    add_request(entered, "abh", purpose="residence_permit", state="answered")
+    accelerated = make_case("authority_review", surname="FAST")
+    add_request(accelerated, "abh", purpose="pre_approval_81a", due_in=timedelta(days=5))
+    abh = make_staff("abh")
+    assert tasks_of(abh) == [("answer_step", accelerated.reference), ("decide_permit", entered.reference)]
+    Decision.objects.create(case=entered, kind=Decision.Kind.RESIDENCE_PERMIT, outcome=Decision.Outcome.GRANTED,
+                            status=Decision.Status.ISSUED, decided_by=abh)
+    assert tasks_of(abh) == [("answer_step", accelerated.reference)]
+
+
+def test_the_recognition_body_sees_its_requests(make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    add_request(case, "zab", purpose="recognition", due_in=None)
+    withdrawn = make_case("submitted", surname="GONE")
+    add_request(withdrawn, "zab", purpose="recognition")
+    from applications import services
+
+    services.case_transition(case=withdrawn, transition="withdraw")
+    assert tasks_of(make_staff("zab")) == [("answer_step", case.reference)]
+
+
+def test_the_wsa_and_a_filtered_queue_show_no_office_tasks(client, make_case, make_staff, add_request):
+    case = make_case("authority_review")
+    add_request(case, "ba")
+    assert tasks_of(make_staff("wsa")) == []
+    assert office_tasks_section(login(client, make_staff("wsa", name="Petra Lange"))) == ""
+    ba_client = login(client, make_staff("ba"))
+    assert case.reference in office_tasks_section(ba_client)
+    filtered = ba_client.get(HOME, {"state": "authority_review"}).content.decode()
+    assert 'data-testid="office-tasks"' not in filtered
+
+
+def test_anonymous_viewers_have_no_tasks():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert authority_selectors.office_open_tasks(viewer=AnonymousUser()) == []
+
+
+def test_the_visa_office_records_the_attendance_from_its_task_list(client, make_case, make_staff, add_request,
+                                                                    offices):
+    from accounts.models import OrganisationKind
+    from authorities.models import Authority
+    from tests.factories import OrganisationFactory
+
+    case = make_case("authority_review", surname="TODAY")
+    booking = booking_at(case, offices["visa"], add_request(case, "visa", purpose="visa", state="acknowledged"),
+                         starts_in=timedelta(minutes=-10))
+    url = reverse("authorities:appointment_attendance", args=[booking.public_id])
+    # Another visa office, and another kind of office, cannot record it.
+    elsewhere = OrganisationFactory(kind=OrganisationKind.VISA_OFFICE, name="Botschaft Hanoi")
+    Authority.objects.create(kind=OrganisationKind.VISA_OFFICE, name="Botschaft Hanoi", organisation=elsewhere)
+    stranger = make_staff("ba")
+    assert login(client, stranger).post(url).status_code == 403
+    from accounts.models import Membership
+
+    other_visa = make_staff("wsa", name="Other Visa")
+    Membership.objects.filter(user=other_visa).update(organisation=elsewhere)
+    assert login(client, other_visa).post(url).status_code == 404
+    booking.refresh_from_db()
+    assert booking.attended_at is None
+    # The office's own caseworker records it from the task list; the task is done.
+    caseworker = make_staff("visa")
+    login(client, caseworker)
+    assert booking.public_id.hex[:8] in office_tasks_section(client).replace("-", "")
+    assert client.post(url).status_code == 302
+    booking.refresh_from_db()
+    assert booking.attended_at is not None and booking.attended_by == caseworker
+    assert ("record_attendance", case.reference) not in tasks_of(caseworker)
+    # Too early: an appointment that has not begun is refused with a message, nothing recorded.
+    later = make_case("authority_review", surname="LATER")
+    early = booking_at(later, offices["visa"], add_request(later, "visa", purpose="visa", state="acknowledged"),
+                       starts_in=timedelta(days=2))
+    response = client.post(reverse("authorities:appointment_attendance", args=[early.public_id]), follow=True)
+    early.refresh_from_db()
+    assert early.attended_at is None and response.status_code == 200
