@@ -1,0 +1,132 @@
+"""The MRZ name line has no check digit: a name that was not read with certainty is compared with
+the printed page (the visual inspection zone) and is never reported valid without it."""
+
+import dataclasses
+from datetime import date
+
+from documents.checks import mrz, ocr, viz
+from documents.checks.pipeline import inspect_bytes
+from documents.testing import documents as docs
+from documents.testing import passports
+
+from .conftest import GOLDEN, needs_ocrb, needs_tesseract
+
+PRINTED = ["REISEPASS / PASSPORT", "Name / Surname", "ERIKSSON", "Vornamen / Given names", "ANNA MARIA",
+           "Pass-Nr. / Passport No.", "L898902C3"]
+
+
+def _doubtful(line1: str = GOLDEN[0], alternatives=None) -> mrz.Mrz:
+    found = mrz.read([line1, GOLDEN[1]], alternatives=alternatives or {})
+    assert found.valid
+    return found
+
+
+def test_the_printed_name_confirms_an_uncertain_reading():
+    found = _doubtful(GOLDEN[0].replace("ERIKSSON", "ERLKSSON"), {(0, 7): "LI"})
+    confirmed = viz.confirm_name(found, "\n".join(PRINTED))
+    assert confirmed is not None and confirmed.name_certain
+    assert confirmed.lines == GOLDEN and confirmed.surname == "ERIKSSON"
+    assert "name: settled with the printed page" in confirmed.corrections
+
+
+def test_a_printed_name_that_differs_confirms_nothing():
+    found = _doubtful(GOLDEN[0].replace("ERIKSSON", "ERLKSSON"), {(0, 7): "LI"})
+    other = [x.replace("ERIKSSON", "ERIKSEN") for x in PRINTED]
+    assert viz.confirm_name(found, "\n".join(other)) is None
+    assert viz.confirm_name(found, "") is None
+
+
+def test_two_readings_on_the_page_are_as_bad_as_none():
+    found = _doubtful(GOLDEN[0].replace("ERIKSSON", "ERLKSSON"), {(0, 7): "LI"})
+    assert viz.confirm_name(found, "\n".join(PRINTED + ["ERLKSSON"])) is None
+
+
+def test_the_mrz_lines_on_the_page_are_no_witness_for_themselves():
+    found = mrz.read(list(GOLDEN))  # plain text: doubtful
+    assert viz.confirm_name(found, "\n".join(GOLDEN)) is None
+
+
+def test_printed_spellings_with_diacritics_and_truncation():
+    line1 = mrz.build_td3(surname="MUELLER", given_names="JUERGEN", number="L898902C3", nationality="AUT",
+                          birth="740812", sex="M", expiry="320415")[0]
+    assert viz.agrees(line1[5:], viz.words("Name / Surname\nMÜLLER\nGiven names\nJÜRGEN"))
+    long_name = mrz.build_td3(surname="WOLFESCHLEGELSTEINHAUSENBERGERDORFF", given_names="HUBERT BLAINE",
+                              number="L898902C3", nationality="USA", birth="740812", sex="M",
+                              expiry="320415")[0]
+    assert viz.agrees(long_name[5:], viz.words("WOLFESCHLEGELSTEINHAUSENBERGERDORFF\nHUBERT BLAINE"))
+    assert not viz.agrees(long_name[5:], viz.words("WOLFESCHLEGELSTEIN\nHUBERT BLAINE"))
+
+
+# --- the pipeline: text layers -----------------------------------------------------------------
+
+def test_text_layer_passport_valid_only_when_the_printed_name_agrees():
+    pdf = docs.text_pdf([PRINTED + list(GOLDEN)])
+    result = inspect_bytes(pdf, "passport.pdf")
+    assert result.mrz_valid and result.fields["surname"] == "ERIKSSON"
+    assert "mrz_name_uncertain" not in [f.code for f in result.findings]
+
+
+def test_text_layer_passport_whose_printed_name_differs_is_not_valid():
+    printed = [x.replace("ERIKSSON", "ERIKSEN") for x in PRINTED]
+    result = inspect_bytes(docs.text_pdf([printed + list(GOLDEN)]), "passport.pdf",
+                           context={"surname": "Eriksen", "today": date(2025, 1, 1)})
+    assert result.mrz_valid is False
+    uncertain = [f for f in result.findings if f.code == "mrz_name_uncertain"]
+    assert len(uncertain) == 1
+    assert uncertain[0].text() == ("The name in the machine-readable zone could not be read with certainty. "
+                                   "Please check it against the printed page; a caseworker will compare it too.")
+    # The checked fields are kept; the uncertain name is not put in the case file as read.
+    assert result.fields["passport_number"] == "L898902C3" and "surname" not in result.fields
+    assert "name_mismatch" not in [f.code for f in result.findings]
+
+
+# --- the pipeline: scanned pages whose name line is deliberately misread ------------------------
+
+def _misread_name(monkeypatch, wrong: str, right: str):
+    """Tesseract's symbols with the first ``right`` of the MRZ's first line replaced by ``wrong``."""
+    real = ocr.recognise_mrz_symbols
+
+    def misreading(image, **kwargs):
+        found = real(image, **kwargs)
+        symbols = sorted(found.symbols, key=lambda s: (s.cy, s.cx))
+        top = min(s.cy for s in symbols)
+        first_line = sorted((s for s in symbols if abs(s.cy - top) < (s.bottom - s.top)), key=lambda s: s.cx)
+        victim = next(s for s in first_line[5:] if s.char == right)
+        found.symbols[found.symbols.index(victim)] = dataclasses.replace(victim, char=wrong)
+        return found
+
+    monkeypatch.setattr(ocr, "recognise_mrz_symbols", misreading)
+
+
+def _page(seed: int, surname: str, printed_surname: str | None = None):
+    truth = passports.random_passport(seed)
+    truth = passports.PassportData(surname, "Anna", "SWE", truth.number, truth.birth_date, "F", truth.expiry_date)
+    if printed_surname is None:
+        return passports.make_passport(truth, seed=seed)
+    lines = truth.mrz_lines()
+    printed = passports.PassportData(printed_surname, truth.given_names, truth.nationality, truth.number,
+                                     truth.birth_date, truth.sex, truth.expiry_date)
+    page = passports.render_page(printed, lines, seed=seed)
+    return passports.GeneratedPassport(passports.encode(page, "png")[0], "p.png", "image/png", truth, lines)
+
+
+@needs_tesseract
+@needs_ocrb
+def test_a_misread_name_letter_is_settled_by_the_printed_page(monkeypatch):
+    page = _page(31, "Eriksson")
+    _misread_name(monkeypatch, "B", "S")  # ERIKBSON
+    result = inspect_bytes(page.data, page.filename)
+    assert result.mrz_valid and tuple(result.mrz) == page.mrz_lines
+    assert result.fields["surname"] == "ERIKSSON"
+
+
+@needs_tesseract
+@needs_ocrb
+def test_a_misread_name_the_page_does_not_confirm_is_never_valid(monkeypatch):
+    page = _page(32, "Eriksson", printed_surname="Larsson")  # the page prints another name
+    _misread_name(monkeypatch, "B", "S")
+    result = inspect_bytes(page.data, page.filename)
+    assert result.mrz_valid is False
+    assert "mrz_name_uncertain" in [f.code for f in result.findings]
+    assert "surname" not in result.fields
+    assert result.fields["passport_number"] == page.truth.number  # the checked fields are still read
