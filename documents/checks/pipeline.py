@@ -52,6 +52,7 @@ class InspectionResult:
     seconds: float = 0.0
     # working state, not part of the result
     images: list[np.ndarray] = field(default_factory=list, repr=False)
+    started: float = field(default_factory=time.monotonic, repr=False)
     mrz_result: mrz.Mrz | None = field(default=None, repr=False)
     # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
     memory: dict[str, int] = field(default_factory=dict, repr=False)
@@ -169,7 +170,7 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image.
     A name line read uncertainly is compared with the printed page (``viz``) before the MRZ
     counts as valid; the whole step keeps to the page budget."""
-    deadline = time.monotonic() + mrz_image.PAGE_BUDGET
+    deadline = time.monotonic() + lim.mrz_seconds
     found = mrz.read(result.text.splitlines()) if result.text else None
     upright = None
     for gray in result.images:
@@ -227,9 +228,11 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     if result.text or result.mrz_result is not None or not result.images or _ocr_down(result):
         return
     texts = []
-    for gray in result.images[: lim.ocr_pages]:
+    pages = result.images[: lim.ocr_pages]
+    deadline = result.started + lim.page_seconds * len(pages)
+    for gray in pages:
         deskewed, _ = im.deskew(gray)
-        read = ocr.recognise(deskewed, psm=3)
+        read = ocr.recognise(deskewed, psm=3, timeout=max(0.5, deadline - time.monotonic()))
         result.ocr_used = True
         if not read.ok:
             result.findings += read.findings

@@ -2,9 +2,12 @@
 the printed page (the visual inspection zone) and is never reported valid without it."""
 
 import dataclasses
+import time
 from datetime import date
 
 from documents.checks import mrz, ocr, viz
+from documents.checks.findings import finding
+from documents.checks.limits import Limits
 from documents.checks.pipeline import inspect_bytes
 from documents.testing import documents as docs
 from documents.testing import passports
@@ -130,3 +133,30 @@ def test_a_misread_name_the_page_does_not_confirm_is_never_valid(monkeypatch):
     assert "mrz_name_uncertain" in [f.code for f in result.findings]
     assert "surname" not in result.fields
     assert result.fields["passport_number"] == page.truth.number  # the checked fields are still read
+
+
+# --- the page budget ----------------------------------------------------------------------------
+
+@needs_tesseract
+def test_a_page_over_its_reading_budget_is_reported_unreadable(monkeypatch):
+    page = _page(33, "Eriksson")
+
+    def stalls(image, **kwargs):  # a Tesseract call that would outlive the budget is stopped by it
+        assert kwargs["timeout"] <= 0.5
+        return ocr.OcrSymbols(findings=[finding("ocr_failed", found="timeout")])
+
+    monkeypatch.setattr(ocr, "recognise_mrz_symbols", stalls)
+    began = time.monotonic()
+    result = inspect_bytes(page.data, page.filename, limits=Limits(mrz_seconds=0.5, page_seconds=1.0))
+    assert time.monotonic() - began < 5
+    assert result.mrz_valid is None
+    assert "ocr_failed" in [f.code for f in result.findings]
+
+
+@needs_tesseract
+def test_full_page_ocr_keeps_to_the_page_budget():
+    data = docs.make_text_image(docs.degree_lines(docs.DegreeData()))
+    began = time.monotonic()
+    result = inspect_bytes(data, "degree.png", limits=Limits(page_seconds=0.05))
+    assert time.monotonic() - began < 5
+    assert "ocr_failed" in [f.code for f in result.findings]
