@@ -643,6 +643,9 @@ _WILDCARD = {
 }
 
 
+_MAX_CANDIDATES = 1500  # repairs tried per field; keeps plain-text OCR of a noisy band within the page budget
+
+
 def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
                 data_too: bool = True, max_changes: int = 2) -> tuple[tuple[str, ...], str] | None:
     """For plain OCR text: look-alike substitutions (``CONFUSABLE``, restricted to what the
@@ -666,10 +669,14 @@ def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
     forced = [o for o in options if lines[o[0]][o[1]] not in _WILDCARD[layout.templates[o[0]][o[1]]]]
     attempts = ([[tuple(forced)]] if forced else []) + [
         itertools.combinations(options, changes) for changes in range(1, max_changes + 1)]
+    tried = 0
     for attempt in attempts:
         found: dict[tuple[str, ...], str] = {}
-        for cells in itertools.islice(attempt, 2000):
+        for cells in attempt:
             for combo in itertools.product(*(alts for _, _, alts in cells)):
+                tried += 1
+                if tried > _MAX_CANDIDATES:  # too many doubts to settle any of them
+                    return None
                 candidate = lines
                 for (ln, pos, _), alt in zip(cells, combo, strict=True):
                     candidate = _substitute(candidate, ln, pos, alt)

@@ -175,6 +175,8 @@ def bottom_band(gray: np.ndarray) -> Band:
 # test overrule it where it reads the filler "<" as K, E, S or X, its most common MRZ error.
 
 CAP_HEIGHT_PX = 30  # glyph height at which Tesseract's LSTM reads OCR-B best
+MAX_UPSCALE = 4.0
+MAX_BAND_WIDTH = 3000  # px after scaling: 44 cells of 30 px glyphs need about 1,700
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,9 @@ def _normalise_height(crop: np.ndarray) -> np.ndarray:
     if not rows:
         return crop
     cap = float(np.median([b - a for a, b in rows]))
-    factor = CAP_HEIGHT_PX / max(cap, 1.0)
+    # Noise can pass for a text row a pixel or two high; an unbounded factor then made a band of
+    # tens of megapixels that took Tesseract (and PNG encoding) far beyond the page budget.
+    factor = min(CAP_HEIGHT_PX / max(cap, 1.0), MAX_UPSCALE, MAX_BAND_WIDTH / max(1, crop.shape[1]))
     if 0.85 < factor < 1.15:
         return crop
     size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))

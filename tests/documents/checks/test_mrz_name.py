@@ -160,3 +160,15 @@ def test_full_page_ocr_keeps_to_the_page_budget():
     result = inspect_bytes(data, "degree.png", limits=Limits(page_seconds=0.05))
     assert time.monotonic() - began < 5
     assert "ocr_failed" in [f.code for f in result.findings]
+
+
+def test_a_band_of_noise_rows_is_not_blown_up_beyond_the_budget():
+    import numpy as np
+
+    from documents.checks import mrz_image
+
+    band = np.full((60, 1500), 255, np.uint8)
+    band[10, 100:1400] = 0  # two one-pixel "text rows" across the band, as salt noise can make
+    band[40, 100:1400] = 0
+    scaled = mrz_image._normalise_height(band)
+    assert scaled.shape[1] <= mrz_image.MAX_BAND_WIDTH
