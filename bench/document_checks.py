@@ -5,8 +5,9 @@
 Two splits, never mixed:
 
 * ``dev`` (the default; the development split): ``documents.testing.passports.variants`` — names with
-  diacritics from many countries, rotation, blur, noise, JPEG quality, scale, image-only PDFs; one page
-  in eight carries a wrong check digit and one in eight is expired. Tune the reader on this one only.
+  diacritics from many countries, rotation, blur, noise, JPEG quality, scale, image-only PDFs; the MRZ
+  of every other page in DejaVu Sans Mono; one page in eight carries a wrong check digit and one in
+  eight is expired. Tune the reader on this one only.
 * ``heldout``: ``passports.make_heldout`` — other seeds, other names, other conditions: several OCR-B
   cuts and other monospace fonts (half the pages each), guilloche over the whole page, rotation ±4°,
   scale 0.75–1.3, blur, sensor and salt noise, JPEG quality 55–90, perspective, uneven light, moiré,
@@ -93,8 +94,11 @@ def dev_pages(count: int, harsh: bool):
             options = replace(options, wrong_check_digit=TAMPERED[(seed // 8) % len(TAMPERED)])
         if seed % 8 == 6:
             options = replace(options, expired=True)
+        group = passports.mrz_font_name()
+        if seed % 2:  # half the pages with the MRZ in DejaVu Sans Mono
+            options, group = replace(options, font="mono"), "DejaVu Sans Mono"
         page = passports.make_passport(seed=seed, fmt=("png", "jpeg", "pdf")[seed % 3], options=options)
-        yield passports.mrz_font_name(), page
+        yield group, page
 
 
 def heldout_pages(count: int):

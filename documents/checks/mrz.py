@@ -155,6 +155,7 @@ class Mrz:
     raw_lines: tuple[str, ...] = ()
     name_doubts: tuple[str, ...] = ()  # why the name line is uncertain (operator-facing notes)
     name_alternatives: tuple[tuple[int, str], ...] = ()  # (position in the name field, readings)
+    second_opinion: bool = True  # False: plain OCR text, no per-cell check (templates, grid)
 
     @property
     def name_certain(self) -> bool:
@@ -417,7 +418,7 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
         alts = {cell: chars for cell, chars in alts.items() if not _in_name_field(layout, cell)}
         mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw),
                       problems=mrz.problems + tuple(ambiguities(layout, lines, alts)),
-                      name_alternatives=name_alts,
+                      name_alternatives=name_alts, second_opinion=alternatives is not None,
                       name_doubts=tuple(name_doubts(layout, cleaned, lines, name_alts,
                                                     second_opinion=alternatives is not None)))
         if best is None or rank(mrz) > rank(best):

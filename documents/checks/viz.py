@@ -48,6 +48,37 @@ def words(text: str) -> set[str]:
     return out
 
 
+_MONTHS = {name: n for n, names in enumerate((
+    "JAN", "FEB FEV", "MAR MAE MRZ", "APR AVR", "MAY MAI", "JUN JUIN", "JUL JUIL", "AUG AOU AOUT",
+    "SEP", "OCT OKT", "NOV", "DEC DEZ"), start=1) for name in names.split()}
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b")
+_WORD_DATE = re.compile(r"\b(\d{1,2})\s*([A-Z]{3,4})[A-Z]*[\s/.]*(\d{4}|\d{2})\b")
+
+
+def printed_dates(text: str) -> set[tuple[int, int, int]]:
+    """(day, month, year mod 100) of the dates printed as 12.08.1974, 12/08/74 or 12 AUG 1974."""
+    out = set()
+    upper = text.upper()
+    for day, month, year in _NUMERIC_DATE.findall(upper):
+        out.add((int(day), int(month), int(year) % 100))
+    for day, month, year in _WORD_DATE.findall(upper):
+        if month in _MONTHS:
+            out.add((int(day), _MONTHS[month], int(year) % 100))
+    return out
+
+
+def _number_and_dates_printed(found: mrz.Mrz, text: str) -> bool:
+    dates = printed_dates(text)
+    for value in (found.birth_date, found.expiry_date):
+        if value is None or (value.day, value.month, value.year % 100) not in dates:
+            return False
+    return found.document_number.replace(" ", "") in _tokens(text)
+
+
+def _tokens(text: str) -> set[str]:
+    return {token.upper() for token in re.split(r"[\s/,:;]+", text) if token}
+
+
 def agrees(field_text: str, page_words: set[str]) -> bool:
     surname, given, truncated = mrz.split_names(field_text)
     parts = surname.split() + given.split()
@@ -63,9 +94,14 @@ def agrees(field_text: str, page_words: set[str]) -> bool:
 
 def confirm_name(found: mrz.Mrz, text: str) -> mrz.Mrz | None:
     """``found`` with its name taken as certain when exactly one of its readings is printed on
-    the page; ``None`` otherwise."""
+    the page; ``None`` otherwise. An MRZ read without a second opinion per character (plain OCR
+    text, or a zone not printed in OCR-B) must also show its document number and both dates on the
+    page: check digits cannot see every swap (G and 6, L and 1 differ by 10 in value), and several
+    doubtful cells can fit a check digit by chance."""
     page_words = words(text)
     if not page_words:
+        return None
+    if not found.second_opinion and not _number_and_dates_printed(found, text):
         return None
     agreeing = [candidate for candidate in mrz.name_candidates(found) if agrees(candidate, page_words)]
     if len(agreeing) != 1:

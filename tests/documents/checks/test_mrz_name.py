@@ -63,7 +63,8 @@ def test_printed_spellings_with_diacritics_and_truncation():
 # --- the pipeline: text layers -----------------------------------------------------------------
 
 def test_text_layer_passport_valid_only_when_the_printed_name_agrees():
-    pdf = docs.text_pdf([PRINTED + list(GOLDEN)])
+    # A text layer is plain text: its number and dates must be printed on the page too.
+    pdf = docs.text_pdf([PRINTED + ["12.08.1974", "15.04.2012"] + list(GOLDEN)])
     result = inspect_bytes(pdf, "passport.pdf")
     assert result.mrz_valid and result.fields["surname"] == "ERIKSSON"
     assert "mrz_name_uncertain" not in [f.code for f in result.findings]
@@ -172,3 +173,18 @@ def test_a_band_of_noise_rows_is_not_blown_up_beyond_the_budget():
     band[40, 100:1400] = 0
     scaled = mrz_image._normalise_height(band)
     assert scaled.shape[1] <= mrz_image.MAX_BAND_WIDTH
+
+
+def test_printed_dates_in_the_usual_forms():
+    assert viz.printed_dates("12.08.1974 / 15 APR 2032\n03/04/99 01 MAY 25") == {
+        (12, 8, 74), (15, 4, 32), (3, 4, 99), (1, 5, 25)}
+
+
+def test_without_a_second_opinion_number_and_dates_must_be_printed_too():
+    found = mrz.read(list(GOLDEN))  # plain OCR text
+    assert not found.second_opinion
+    with_dates = PRINTED + ["Date of birth", "12.08.1974", "Date of expiry", "15.04.2012"]
+    assert viz.confirm_name(found, "\n".join(with_dates)) is not None
+    assert viz.confirm_name(found, "\n".join(PRINTED)) is None  # dates not on the page
+    wrong_number = [x.replace("L898902C3", "L898902G3") for x in with_dates]
+    assert viz.confirm_name(found, "\n".join(wrong_number)) is None
