@@ -112,6 +112,9 @@ CATALOGUE: dict[str, Spec] = {
     "mrz_invalid_date": Spec(E, gettext_noop(
         "The %(field)s in the machine-readable zone is not a valid date (%(found)s). Please upload a "
         "sharper scan of the photo page.")),
+    "mrz_name_uncertain": Spec(W, gettext_noop(
+        "The name in the machine-readable zone could not be read with certainty. Please check it "
+        "against the printed page; a caseworker will compare it too.")),
     "mrz_name_truncated": Spec(I_, gettext_noop(
         "The name in the machine-readable zone is shortened because it is too long for the zone. "
         "This is normal.")),

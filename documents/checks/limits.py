@@ -28,6 +28,11 @@ class Limits:
     max_bytes: int = 20 * 1024 * 1024
     max_pages: int = 30  # refused above this
     ocr_pages: int = 3  # rendered and OCR'd at most (passports and certificates are short)
+    # Reading budget per page image: the MRZ reader (with the printed-page comparison) stops after
+    # mrz_seconds, all reading of a page after page_seconds; the page is then reported unreadable
+    # (ocr_failed) instead of holding a worker.
+    mrz_seconds: float = 4.0
+    page_seconds: float = 8.0
     text_pages: int = 30  # text layer read at most
     max_pixels: int = 40_000_000  # about A4 at 600 dpi; far below Pillow's 89 MP default
     min_pixels: int = 200 * 200

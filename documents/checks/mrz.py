@@ -10,6 +10,11 @@ The rule that everything here serves: an MRZ is only reported ``valid`` when eve
 fits, every date exists, every code is known and the sex is a legal value. OCR errors are
 corrected only where the correction is forced by the character class of the position, or where
 exactly one candidate substitution makes a check digit fit (and the composite still fits).
+
+The name line has no check digit, so ``valid`` says nothing about it: ``name_doubts`` lists why its
+reading is not certain (cells the reader was unsure of, letters after the names' end, a line that
+does not look like a name field, text read without a second opinion). The pipeline then compares
+the name with the printed page (the visual inspection zone) before it reports the MRZ as valid.
 """
 
 from __future__ import annotations
@@ -102,6 +107,11 @@ TD1 = Layout(
 
 LAYOUTS = (TD3, TD1)
 
+# Where the names stand: line, start, end (ICAO 9303 Part 4 §4.2.2, Part 5 §4.2.2).
+NAME_FIELD = {"TD3": (0, 5, 44), "TD1": (2, 0, 30)}
+# Surname parts joined by "<", then optionally "<<" and given names joined by "<", then fillers.
+_NAME_SHAPE = re.compile(r"[A-Z]+(<[A-Z]+)*(<<[A-Z]+(<[A-Z]+)*)?<*")
+
 # PassportEye's positional fixes (MRZOCRCleaner): a digit in a letter slot and vice versa.
 TO_ALPHA = str.maketrans("0124568", "OIZASGB")
 TO_DIGIT = str.maketrans("BCDOQGISZ", "800006152")
@@ -110,6 +120,7 @@ TO_DIGIT = str.maketrans("BCDOQGISZ", "800006152")
 _CONFUSABLE_PAIRS = (
     "O0", "Q0", "D0", "I1", "L1", "Z2", "S5", "G6", "B8", "A4", "T7",
     "08", "06", "09", "17", "38", "56", "68", "89", "35", "OQ", "OD", "DQ",
+    "HN", "MN", "UV", "EF", "PR", "CG",
 )
 CONFUSABLE: dict[str, set[str]] = {}
 for _a, _b in _CONFUSABLE_PAIRS:
@@ -142,6 +153,18 @@ class Mrz:
     corrections: tuple[str, ...] = ()
     name_truncated: bool = False
     raw_lines: tuple[str, ...] = ()
+    name_doubts: tuple[str, ...] = ()  # why the name line is uncertain (operator-facing notes)
+    name_alternatives: tuple[tuple[int, str], ...] = ()  # (position in the name field, readings)
+    second_opinion: bool = True  # False: plain OCR text, no per-cell check (templates, grid)
+
+    @property
+    def name_certain(self) -> bool:
+        return not self.name_doubts
+
+    @property
+    def name_field(self) -> str:
+        line, start, end = NAME_FIELD[self.format]
+        return self.lines[line][start:end]
 
     @property
     def valid(self) -> bool:
@@ -372,8 +395,8 @@ def read(text_lines: Iterable[str], *, today: date | None = None,
     return best
 
 
-def rank(mrz: Mrz) -> tuple[bool, float, int]:
-    return mrz.valid, mrz.score, -len(mrz.corrections)
+def rank(mrz: Mrz) -> tuple[bool, bool, float, int]:
+    return mrz.valid, mrz.name_certain, mrz.score, -len(mrz.corrections)
 
 
 def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
@@ -384,19 +407,78 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
     for lines, notes in _length_variants(layout, raw):
         alts = dict(alternatives or {}) if not notes else {}
         lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
+        cleaned = lines
         lines = tuple(_fill_after_names(layout, i, x) for i, x in enumerate(lines))
         lines, fixes = correct_with_check_digits(layout, lines, alts, blind=alternatives is None)
         lines, alts = settle_codes(layout, lines, alts)
         mrz = parse(lines, today=today)
         if mrz is None:
             continue
+        name_alts = _name_alternatives(layout, alts)
+        alts = {cell: chars for cell, chars in alts.items() if not _in_name_field(layout, cell)}
         mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw),
-                      problems=mrz.problems + tuple(ambiguities(layout, lines, alts)))
+                      problems=mrz.problems + tuple(ambiguities(layout, lines, alts)),
+                      name_alternatives=name_alts, second_opinion=alternatives is not None,
+                      name_doubts=tuple(name_doubts(layout, cleaned, lines, name_alts,
+                                                    second_opinion=alternatives is not None)))
         if best is None or rank(mrz) > rank(best):
             best = mrz
         if mrz.valid and not notes and not fixes:
             break
     return best
+
+
+def _in_name_field(layout: Layout, cell: tuple[int, int]) -> bool:
+    line, start, end = NAME_FIELD[layout.name]
+    return cell[0] == line and start <= cell[1] < end
+
+
+def _name_alternatives(layout: Layout, alternatives: Alternatives) -> tuple[tuple[int, str], ...]:
+    start = NAME_FIELD[layout.name][1]
+    return tuple(sorted((pos - start, chars) for (ln, pos), chars in alternatives.items()
+                        if _in_name_field(layout, (ln, pos)) and len(set(chars)) > 1))
+
+
+def name_doubts(layout: Layout, cleaned: Sequence[str], lines: Sequence[str],
+                alternatives: Sequence[tuple[int, str]] = (), *, second_opinion: bool = True) -> list[str]:
+    """Why the name field's reading is not certain; empty when it is. ``cleaned`` is the line as
+    read (after the positional clean-up), ``lines`` after the clean-up of the filler run."""
+    line, start, end = NAME_FIELD[layout.name]
+    field_text = lines[line][start:end]
+    doubts = []
+    if not second_opinion:
+        doubts.append("read by OCR alone, without a second opinion on each character")
+    if alternatives:
+        doubts.append("uncertain characters at positions "
+                      + ", ".join(str(start + pos + 1) for pos, _ in alternatives))
+    if cleaned[line][start:end] != field_text:
+        doubts.append("characters after the end of the names were dropped")
+    if "?" in field_text or not _NAME_SHAPE.fullmatch(field_text):
+        doubts.append("the name field does not have the shape of names")
+    return doubts
+
+
+def name_candidates(mrz: Mrz, limit: int = 256) -> Iterable[str]:
+    """The name field with every combination of its uncertain cells' readings (as read first)."""
+    field_text = mrz.name_field
+    positions = [pos for pos, _ in mrz.name_alternatives]
+    options = [dict.fromkeys(field_text[pos] + chars) for pos, chars in mrz.name_alternatives]
+    for combo in itertools.islice(itertools.product(*options), limit):
+        chars = list(field_text)
+        for pos, char in zip(positions, combo, strict=True):
+            chars[pos] = char
+        yield "".join(chars)
+
+
+def with_name_field(mrz: Mrz, field_text: str, note: str) -> Mrz:
+    """The MRZ with another reading of its name field, taken as certain (``note`` says why)."""
+    line, start, end = NAME_FIELD[mrz.format]
+    lines = list(mrz.lines)
+    lines[line] = lines[line][:start] + field_text + lines[line][end:]
+    surname, given, truncated = split_names(field_text)
+    corrections = mrz.corrections + ((note,) if field_text != mrz.name_field else ())
+    return replace(mrz, lines=tuple(lines), surname=surname, given_names=given, name_truncated=truncated,
+                   name_doubts=(), name_alternatives=(), corrections=corrections)
 
 
 def clean_by_position(layout: Layout, index: int, line: str) -> str:
@@ -533,16 +615,20 @@ def _settle_doubts(spec: CheckSpec, lines: tuple[str, ...], layout: Layout, alte
     if not cells:
         return None
     options = [dict.fromkeys(lines[ln][pos] + alternatives[(ln, pos)]) for ln, pos in cells]
-    passing = []
+    passing: dict[int, list[tuple[str, ...]]] = {}  # number of cells changed -> candidates
     for combo in itertools.islice(itertools.product(*options), 512):
         candidate = lines
         for (ln, pos), char in zip(cells, combo, strict=True):
             candidate = _substitute(candidate, ln, pos, char)
         if _check_passes(spec, candidate):
-            passing.append(candidate)
-    if len(passing) != 1:
+            changed = sum(a != b for line, other in zip(lines, candidate, strict=True)
+                          for a, b in zip(line, other, strict=True))
+            passing.setdefault(changed, []).append(candidate)
+    # The fewest changes that make the check fit, and only when they are unique.
+    fewest = passing[min(passing)] if passing else []
+    if len(fewest) != 1:
         return None
-    chosen = passing[0]
+    chosen = fewest[0]
     notes = [f"{spec.name}: {lines[ln][pos]}→{chosen[ln][pos]} at line {ln + 1} position {pos + 1}"
              for ln, pos in cells if chosen[ln][pos] != lines[ln][pos]]
     return chosen, notes
@@ -558,45 +644,59 @@ _WILDCARD = {
 }
 
 
+_MAX_CANDIDATES = 1500  # repairs tried per field; keeps plain-text OCR of a noisy band within the page budget
+
+
 def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
-                data_too: bool = True) -> tuple[tuple[str, ...], str] | None:
-    """For plain OCR text. Tier 1: unreadable cells (``?``) and letter/digit look-alikes.
-    Tier 2, only where the composite check stays independent of the field's own check (in TD3
-    and TD1 the document number and TD3's optional data start where the composite starts, so
-    their weights coincide and the composite cannot catch a wrong fix there): digit/digit
-    look-alikes in date fields and in a check digit itself. The first tier with any candidate
-    must have exactly one, otherwise the field stays as read (and invalid)."""
+                data_too: bool = True, max_changes: int = 2) -> tuple[tuple[str, ...], str] | None:
+    """For plain OCR text: look-alike substitutions (``CONFUSABLE``, restricted to what the
+    position's alphabet allows; ``?`` may be anything allowed) that make the field's check digit
+    fit, one changed character first, then two. The first number of changes with any fitting
+    candidate must have exactly one, otherwise the field stays as read (and invalid).
+
+    Every look-alike competes, also digit for digit in the document number, where the composite
+    cannot tell a wrong fix from a right one (its weights coincide with the field's own there):
+    a misread 8 for 0 that a letter swap elsewhere happens to "fix" is then seen to be ambiguous.
+    Letters and digits whose values differ by a multiple of 10 (G and 6, L and 1) are invisible
+    to any check digit; only the printed page can tell them apart."""
     positions = [spec.digit]
     if data_too:
         positions += [(ln, p) for ln, a, b in spec.data for p in range(a, b)]
-    tiers: tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]] = ({}, {})
-    for ln, pos in positions:
-        char, cls = lines[ln][pos], layout.templates[ln][pos]
-        for alt, tier in _alternatives(char, cls, is_check=(ln, pos) == spec.digit):
-            candidate = _substitute(lines, ln, pos, alt)
-            if _check_passes(spec, candidate):
-                tiers[tier][candidate] = f"{spec.name}: {char}→{alt} at line {ln + 1} position {pos + 1}"
-    for found in tiers:
+    options = [(ln, pos, list(_alternatives(lines[ln][pos], layout.templates[ln][pos])))
+               for ln, pos in positions]
+    options = [(ln, pos, alts) for ln, pos, alts in options if alts]
+    # A character its position does not allow (a letter in a date, "?") must change: those cells
+    # alone are tried first.
+    forced = [o for o in options if lines[o[0]][o[1]] not in _WILDCARD[layout.templates[o[0]][o[1]]]]
+    attempts = ([[tuple(forced)]] if forced else []) + [
+        itertools.combinations(options, changes) for changes in range(1, max_changes + 1)]
+    tried = 0
+    for attempt in attempts:
+        found: dict[tuple[str, ...], str] = {}
+        for cells in attempt:
+            for combo in itertools.product(*(alts for _, _, alts in cells)):
+                tried += 1
+                if tried > _MAX_CANDIDATES:  # too many doubts to settle any of them
+                    return None
+                candidate = lines
+                for (ln, pos, _), alt in zip(cells, combo, strict=True):
+                    candidate = _substitute(candidate, ln, pos, alt)
+                if _check_passes(spec, candidate):
+                    found[candidate] = "; ".join(
+                        f"{spec.name}: {lines[ln][pos]}→{alt} at line {ln + 1} position {pos + 1}"
+                        for (ln, pos, _), alt in zip(cells, combo, strict=True))
+                if len(found) > 1:
+                    return None
         if found:
-            return next(iter(found.items())) if len(found) == 1 else None
+            return next(iter(found.items()))
     return None
 
 
-def _alternatives(char: str, cls: str, *, is_check: bool) -> Iterable[tuple[str, int]]:
+def _alternatives(char: str, cls: str) -> list[str]:
+    allowed = _WILDCARD[cls]
     if char == "?":
-        for alt in _WILDCARD[cls]:
-            yield alt, 0
-        return
-    for alt in CONFUSABLE.get(char, ()):
-        if cls in "nc" and not alt.isdigit():
-            continue
-        if cls == "a" and alt.isdigit():
-            continue
-        both_digits = char.isdigit() and alt.isdigit()
-        if not both_digits:
-            yield alt, 0
-        elif cls == "n" or is_check:
-            yield alt, 1
+        return list(allowed)
+    return sorted(alt for alt in CONFUSABLE.get(char, ()) if alt in allowed)
 
 
 CODE_SPANS = {"TD3": ((0, 2, 5), (1, 10, 13)), "TD1": ((0, 2, 5), (1, 15, 18))}

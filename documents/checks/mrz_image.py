@@ -22,6 +22,7 @@ after turning each cell by 180 degrees.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -42,6 +43,7 @@ class Band:
     lines: int  # number of text lines seen in the band (0 when unknown, fallback)
     method: str  # "morphology" or "bottom"
     angle: float = 0.0
+    turns: int = 0  # quarter turns (counter-clockwise) that made the page upright
 
 
 @dataclass
@@ -51,6 +53,12 @@ class MrzRead:
     attempts: int = 0
     method: str = ""
     findings: list[Finding] = field(default_factory=list)
+    page_turns: int = 0  # quarter turns that make the page of the best reading upright
+    timed_out: bool = False
+
+
+# Seconds the MRZ reader may spend on one page image; past it, it stops and says so (ocr_failed).
+PAGE_BUDGET = 4.0
 
 
 # --- locating -------------------------------------------------------------------------------------
@@ -167,6 +175,12 @@ def bottom_band(gray: np.ndarray) -> Band:
 # test overrule it where it reads the filler "<" as K, E, S or X, its most common MRZ error.
 
 CAP_HEIGHT_PX = 30  # glyph height at which Tesseract's LSTM reads OCR-B best
+MAX_UPSCALE = 4.0
+# Below this 10th percentile of the cells' best template correlation the zone is not printed in
+# OCR-B (development split: OCR-B pages 0.89-0.97, DejaVu Sans Mono 0.68-0.79), so the templates are
+# no second opinion and the reading must be confirmed by the printed page like plain OCR text.
+TEMPLATE_FIT = 0.85
+MAX_BAND_WIDTH = 3000  # px after scaling: 44 cells of 30 px glyphs need about 1,700
 
 
 @dataclass(frozen=True)
@@ -189,13 +203,17 @@ class Grid:
         return ink[self.top:self.bottom, x0:x1]
 
 
-def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4) -> MrzRead:
-    """Find and read the MRZ of a page: the best parse over a few bounded attempts.
+def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
+         budget: float = PAGE_BUDGET) -> MrzRead:
+    """Find and read the MRZ of a page: the best parse over a few bounded attempts, within
+    ``budget`` seconds (a Tesseract call is stopped when the budget runs out).
 
     Without the OCR-B templates nothing verifies Tesseract's reading of the name line (it has
     no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
     returned for the caseworker but never as valid."""
-    result = _read(gray, today=today, max_attempts=max_attempts)
+    result = _read(gray, today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
+    if result.timed_out and not (result.mrz is not None and result.mrz.valid):
+        result.findings.append(finding("ocr_failed", found=f"MRZ not read within {budget:g} s", confidence=0.0))
     if result.mrz is not None and not templates.available():
         result.mrz = replace(result.mrz, problems=result.mrz.problems + (
             ("mrz_unreadable", "reader", "OCR-B font not installed"),))
@@ -204,52 +222,69 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4) 
     return result
 
 
-def _read(gray: np.ndarray, *, today: date | None, max_attempts: int) -> MrzRead:
+def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: float) -> MrzRead:
     result = MrzRead()
     turns = 0 if has_horizontal_text(gray) else 1
-    bands = locate(im.rotate90(gray, turns))
+    bands = [replace(b, turns=turns) for b in locate(im.rotate90(gray, turns))]
     if len(bands) == 1:
         # Only the bottom-quarter fallback: a noise streak or a frame may have made a page on its
         # side look upright, so the line groups of the other quarter turn are tried first.
-        bands = locate(im.rotate90(gray, 1 - turns))[:-1] + bands
+        bands = [replace(b, turns=1 - turns) for b in locate(im.rotate90(gray, 1 - turns))[:-1]] + bands
     for band in bands:
-        for text, alternatives in _read_band(band, result):
+        for text, alternatives, flipped in _read_band(band, result, deadline):
             result.attempts += 1
             parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
             if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
                 result.mrz, result.text, result.method = parsed, text, band.method
+                result.page_turns = band.turns + (2 if flipped else 0)
             if result.mrz is not None and result.mrz.valid:
                 return result
         if result.findings or result.attempts >= max_attempts:  # OCR down: more bands won't help
             break
+        if time.monotonic() >= deadline:
+            result.timed_out = True
+            break
     return result
 
 
-def _read_band(band: Band, result: MrzRead) -> Iterator[tuple[str, dict[tuple[int, int], str]]]:
-    """Grid reading first, then Tesseract's own line text from the same call."""
+def _read_band(band: Band, result: MrzRead, deadline: float,
+               ) -> Iterator[tuple[str, dict[tuple[int, int], str] | None, bool]]:
+    """Grid reading first, then Tesseract's own line text from the same call; each with whether
+    the band had to be turned upside down."""
     crop = _normalise_height(band.crop)
     ink = im.binarise(crop) == 0
     grids = _grids(ink, band.lines)
-    if grids and _upside_down(ink, grids):
+    flipped = bool(grids) and _upside_down(ink, grids)
+    if flipped:
         crop = im.rotate90(crop, 2)
         ink = np.ascontiguousarray(ink[::-1, ::-1])
         grids = _grids(ink, band.lines)
-    found = ocr.recognise_mrz_symbols(crop, psm=6)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0.2:
+        result.timed_out = True
+        return
+    found = ocr.recognise_mrz_symbols(crop, psm=6, timeout=remaining)
+    if found.findings and time.monotonic() >= deadline:
+        result.timed_out = True
+        return
     result.findings.extend(found.findings)
     if found.findings:
         return
     if grids:
         layout = mrz.TD3 if len(grids) == 2 else mrz.TD1
         glyphs = 1.0 - crop.astype(np.float32) / 255.0
-        lines, alternatives = [], {}
+        lines, alternatives, fit = [], {}, []
         for n, grid in enumerate(grids):
-            line, alts = _assemble(grid, ink, glyphs, found.symbols, layout.templates[n])
+            line, alts = _assemble(grid, ink, glyphs, found.symbols, layout.templates[n], fit)
             lines.append(line)
             alternatives.update({(n, pos): chars for pos, chars in alts.items()})
-        yield "\n".join(lines), alternatives
-    if not grids or not templates.available():
-        # Tesseract's text, unchecked by templates: only when there is nothing better.
-        yield _plain_text(found.symbols), {}
+        if fit and float(np.percentile(fit, 10)) < TEMPLATE_FIT:
+            alternatives = None  # not OCR-B: the grid's characters are plain guesses too
+        yield "\n".join(lines), alternatives, flipped
+    # Tesseract's text, unchecked by templates (a font other than OCR-B defeats them): tried when
+    # the grid reading did not hold. ``None``: no cell was checked, so the text side treats every
+    # character as a plain OCR guess, and the name and number must be confirmed by the printed page.
+    yield _plain_text(found.symbols), None, flipped
 
 
 def _normalise_height(crop: np.ndarray) -> np.ndarray:
@@ -257,7 +292,9 @@ def _normalise_height(crop: np.ndarray) -> np.ndarray:
     if not rows:
         return crop
     cap = float(np.median([b - a for a, b in rows]))
-    factor = CAP_HEIGHT_PX / max(cap, 1.0)
+    # Noise can pass for a text row a pixel or two high; an unbounded factor then made a band of
+    # tens of megapixels that took Tesseract (and PNG encoding) far beyond the page budget.
+    factor = min(CAP_HEIGHT_PX / max(cap, 1.0), MAX_UPSCALE, MAX_BAND_WIDTH / max(1, crop.shape[1]))
     if 0.85 < factor < 1.15:
         return crop
     size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
@@ -358,7 +395,7 @@ def _upside_down(ink: np.ndarray, grids: list[Grid]) -> bool:
 
 
 def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr.Symbol],
-              classes: str) -> tuple[str, dict[int, str]]:
+              classes: str, fit: list[float] | None = None) -> tuple[str, dict[int, str]]:
     """One character per cell, and the alternatives of the cells that stayed uncertain.
 
     Tesseract's symbols for the line are aligned to the cells in order (edit-distance alignment:
@@ -382,6 +419,9 @@ def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr
             scores = _weigh_height(scores, heights[i] / tallest)
         cell_scores.append(scores)
     aligned = align(text, fillers, cell_scores)
+    if fit is not None:
+        fit.extend(max(scores.values()) for scores in cell_scores if scores)
+    unchecked = classes == "a" * grid.width
     chars, alternatives = [], {}
     for i in range(grid.width):
         if fillers[i]:
@@ -389,7 +429,7 @@ def _assemble(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, symbols: list[ocr
             continue
         allowed = _ALLOWED[classes[i]]
         read = aligned[i] if aligned[i] in allowed else ""
-        char, alts = _decide(read, cell_scores[i], allowed)
+        char, alts = _decide(read, cell_scores[i], allowed, unchecked=unchecked)
         chars.append(char)
         if alts:
             alternatives[i] = alts
@@ -409,7 +449,11 @@ _CLEAR_WIN = 0.08
 _CLOSE = 0.04
 
 
-def _decide(read: str, scores: dict[str, float] | None, allowed: str) -> tuple[str, str]:
+def _decide(read: str, scores: dict[str, float] | None, allowed: str, *,
+            unchecked: bool = False) -> tuple[str, str]:
+    """A cell's character and, when uncertain, its possible readings. ``unchecked`` cells (the
+    name line: no check digit will catch a wrong choice) are certain only when Tesseract and
+    the templates agree."""
     if scores is None:  # no OCR-B font on this machine: Tesseract alone
         return (read or "?"), ""
     ranked = sorted((c for c in scores if c in allowed), key=scores.get, reverse=True)
@@ -418,6 +462,8 @@ def _decide(read: str, scores: dict[str, float] | None, allowed: str) -> tuple[s
         return best, ""
     if read and scores[read] >= scores[best] - _CLOSE:
         return best, best + read
+    if unchecked:
+        return best, "".join(dict.fromkeys(best + (read or second)))
     if scores[best] - scores[second] >= _CLEAR_WIN:
         return best, ""
     return best, "".join(dict.fromkeys(best + second + read))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import classify as cls
-from . import crosscheck, extract, mrz, mrz_image, ocr, pdf, sniff
+from . import crosscheck, extract, mrz, mrz_image, ocr, pdf, sniff, viz
 from . import image as im
 from . import limits as limit_checks
 from .crosscheck import Context
@@ -52,6 +52,7 @@ class InspectionResult:
     seconds: float = 0.0
     # working state, not part of the result
     images: list[np.ndarray] = field(default_factory=list, repr=False)
+    started: float = field(default_factory=time.monotonic, repr=False)
     mrz_result: mrz.Mrz | None = field(default=None, repr=False)
     # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
     memory: dict[str, int] = field(default_factory=dict, repr=False)
@@ -166,31 +167,43 @@ def _open_pdf(result: InspectionResult, data: bytes, lim: Limits) -> None:
 
 
 def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
-    """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image."""
+    """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image.
+    A name line read uncertainly is compared with the printed page (``viz``) before the MRZ
+    counts as valid; the whole step keeps to the page budget."""
+    deadline = time.monotonic() + lim.mrz_seconds
     found = mrz.read(result.text.splitlines()) if result.text else None
+    upright = None
     for gray in result.images:
         if found is not None and found.valid:
             break
-        read = mrz_image.read(gray, today=ctx.today)
+        read = mrz_image.read(gray, today=ctx.today, budget=max(0.0, deadline - time.monotonic()))
         result.findings += read.findings
-        if read.findings:  # OCR unavailable: no point in trying further pages
+        if read.findings:  # OCR unavailable or out of time: no point in trying further pages
             break
         if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
-            found = read.mrz
+            found, upright = read.mrz, im.rotate90(gray, read.page_turns)
     if found is None:
         return
+    if found.valid and not found.name_certain:
+        found = viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found
     result.mrz_result = found
     result.mrz = list(found.lines)
-    result.mrz_valid = found.valid
+    result.mrz_valid = found.valid and found.name_certain
     result.findings += mrz_findings(found)
     if found.valid:
-        result.fields.update({k: v for k, v in found.fields().items() if v not in ("", None)})
+        fields = found.fields()
+        if not found.name_certain:  # nothing uncertain is put in the case file as read
+            fields = {k: v for k, v in fields.items() if k not in ("surname", "given_names")}
+        result.fields.update({k: v for k, v in fields.items() if v not in ("", None)})
 
 
 def mrz_findings(found: mrz.Mrz) -> list[Finding]:
     out: list[Finding] = []
     evidence = "\n".join(found.lines)
     if found.valid:
+        if not found.name_certain:
+            out.append(finding("mrz_name_uncertain", field="surname, given_names",
+                               found="; ".join(found.name_doubts)[:200], confidence=0.6, evidence=evidence))
         if found.corrections:
             out.append(finding("mrz_corrected", found="; ".join(found.corrections), confidence=0.9,
                                evidence=evidence))
@@ -215,9 +228,11 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     if result.text or result.mrz_result is not None or not result.images or _ocr_down(result):
         return
     texts = []
-    for gray in result.images[: lim.ocr_pages]:
+    pages = result.images[: lim.ocr_pages]
+    deadline = result.started + lim.page_seconds * len(pages)
+    for gray in pages:
         deskewed, _ = im.deskew(gray)
-        read = ocr.recognise(deskewed, psm=3)
+        read = ocr.recognise(deskewed, psm=3, timeout=max(0.5, deadline - time.monotonic()))
         result.ocr_used = True
         if not read.ok:
             result.findings += read.findings
@@ -274,6 +289,7 @@ def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limit
 def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
     found = result.mrz_result
     if found is not None and found.valid:
+        # Without a certain name the fields carry none, so only birth date and nationality are compared.
         result.findings += crosscheck.check_identity(result.fields, ctx, truncated=found.name_truncated)
         result.findings += crosscheck.check_expiry(found.expiry_date, ctx)
     if result.document_type == cls.CONTRACT:

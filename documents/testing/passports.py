@@ -86,7 +86,15 @@ class Options:
     scale: float = 1.0  # 1.0 = 254 dpi
     wrong_check_digit: str = ""  # "", "document_number", "birth_date", "expiry_date", "composite"
     expired: bool = False
-    font: str = "ocrb"  # "ocrb" or "mono"
+    font: str = "ocrb"  # "ocrb" or "mono", or the path of a font file
+    # Held-out conditions (``heldout_variants``); all off by default.
+    guilloche: bool = False  # dense security-print curves over the whole page, the MRZ included
+    perspective: float = 0.0  # corners moved by up to this share of the page size
+    lighting: float = 0.0  # darkest corner's brightness lost to uneven light (0..1)
+    moire: float = 0.0  # amplitude in grey levels of a photographed screen's interference
+    salt: float = 0.0  # share of pixels turned black or white
+    crop: float = 0.0  # share of the page cut away at the top and the sides
+    occlusion: bool = False  # a thumb or clip over part of the printed fields (not the MRZ)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def make_passport(truth: PassportData | None = None, *, seed: int = 0, fmt: str 
     options = options or Options()
     truth = truth or random_passport(seed, expired=options.expired)
     lines = _tamper(truth.mrz_lines(), options.wrong_check_digit)
-    image = render_page(truth, lines, font=options.font, seed=seed)
+    image = render_page(truth, lines, font=options.font, seed=seed, guilloche=options.guilloche)
     image = degrade(image, options, seed=seed)
     data, content_type = encode(image, fmt, quality=options.jpeg_quality)
     return GeneratedPassport(data, f"passport-{seed}.{fmt}", content_type, truth, lines, options)
@@ -142,6 +150,8 @@ def _tamper(lines: tuple[str, str], which: str) -> tuple[str, str]:
 
 @cache
 def font(kind: str, size: int) -> ImageFont.FreeTypeFont:
+    if kind.startswith("/"):
+        return ImageFont.truetype(kind, size)
     paths = {"ocrb": OCRB_FONTS + MONO_FONTS, "mono": MONO_FONTS, "sans": SANS_FONTS + MONO_FONTS}[kind]
     for path in paths:
         if Path(path).exists():
@@ -153,11 +163,14 @@ def mrz_font_name() -> str:
     return "OCR-B" if Path(OCRB_FONTS[0]).exists() else "DejaVu Sans Mono"
 
 
-def render_page(truth: PassportData, lines: tuple[str, str], *, font: str = "ocrb", seed: int = 0) -> Image.Image:
+def render_page(truth: PassportData, lines: tuple[str, str], *, font: str = "ocrb", seed: int = 0,
+                guilloche: bool = False) -> Image.Image:
     width, height = PAGE_MM[0] * PX_PER_MM, PAGE_MM[1] * PX_PER_MM
     page = Image.new("L", (width, height), 236)
     draw = ImageDraw.Draw(page)
     _background(draw, width, height, seed)
+    if guilloche:
+        _guilloche(draw, width, height, seed)
     _photo(draw)
     _labels(draw, truth)
     _mrz(draw, lines, font, height)
@@ -173,6 +186,24 @@ def _background(draw: ImageDraw.ImageDraw, width: int, height: int, seed: int) -
         pts = [(x, ys + amp * np.sin(x / 37 + phase)) for x in range(0, width, 6)]
         draw.line(pts, fill=214, width=1)
     draw.text((40, 20), "REISEPASS / PASSPORT / PASSEPORT", font=font("sans", 30), fill=60)
+
+
+def _guilloche(draw: ImageDraw.ImageDraw, width: int, height: int, seed: int) -> None:
+    """Rosettes and interlaced sine bands in light grey, as on real data pages, under the MRZ too."""
+    rng = random.Random(seed * 31 + 7)
+    for _ in range(3):
+        cx, cy, radius = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(120, 300)
+        k, grey = rng.choice([5, 7, 9, 11]), rng.randrange(185, 215)
+        t = np.linspace(0, 2 * np.pi, 900)
+        r = radius * (0.6 + 0.4 * np.cos(k * t))
+        for shift in range(0, 360, 30):
+            a = t + np.radians(shift)
+            draw.line(list(zip(cx + r * np.cos(a), cy + r * np.sin(a), strict=True)), fill=grey, width=1)
+    for band in range(rng.randrange(10, 20)):
+        y0, amp, freq = rng.uniform(0, height), rng.uniform(5, 25), rng.uniform(15, 60)
+        phase, grey = rng.uniform(0, 6.3), rng.randrange(190, 220)
+        pts = [(x, y0 + amp * np.sin(x / freq + phase) + band) for x in range(0, width, 4)]
+        draw.line(pts, fill=grey, width=1)
 
 
 def _photo(draw: ImageDraw.ImageDraw) -> None:
@@ -221,6 +252,16 @@ def _font_size_for_pitch(kind: str, pitch: float) -> int:
 # --- degradation and encoding --------------------------------------------------------------------
 
 def degrade(image: Image.Image, options: Options, *, seed: int = 0) -> Image.Image:
+    if options.occlusion:
+        image = _occlude(image, seed)
+    if options.lighting or options.moire:
+        image = _light(image, options, seed)
+    if options.perspective:
+        image = _perspective(image, options.perspective, seed)
+    if options.crop:
+        w, h = image.size
+        cut = round(options.crop * min(w, h))
+        image = image.crop((cut // 2, cut, w - cut // 2, h))
     if options.scale != 1.0:
         size = (max(1, round(image.width * options.scale)), max(1, round(image.height * options.scale)))
         image = image.resize(size, Image.Resampling.LANCZOS)
@@ -233,7 +274,62 @@ def degrade(image: Image.Image, options: Options, *, seed: int = 0) -> Image.Ima
         arr = np.asarray(image, dtype=np.float32)
         arr = arr + rng.normal(0, options.noise, arr.shape)
         image = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    if options.salt:
+        rng = np.random.default_rng(seed + 1)
+        arr = np.array(image)
+        hits = rng.random(arr.shape) < options.salt
+        arr[hits] = np.where(rng.random(int(hits.sum())) < 0.5, 0, 255)
+        image = Image.fromarray(arr)
     return image
+
+
+def _occlude(image: Image.Image, seed: int) -> Image.Image:
+    """A thumb (dark ellipse) or a paper clip (bright bar) over the photo or the printed fields."""
+    rng = random.Random(seed * 13 + 1)
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    x, y = rng.uniform(0, 0.8 * w), rng.uniform(0, 0.45 * h)
+    if rng.random() < 0.5:
+        draw.ellipse((x, y, x + rng.uniform(80, 180), y + rng.uniform(120, 220)), fill=rng.randrange(90, 160))
+    else:
+        draw.rectangle((x, y, x + rng.uniform(150, 300), y + rng.uniform(15, 30)), fill=rng.randrange(200, 250))
+    return out
+
+
+def _light(image: Image.Image, options: Options, seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed + 2)
+    arr = np.asarray(image, dtype=np.float32)
+    h, w = arr.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+    ramp = (ramp - ramp.min()) / max(1e-6, float(ramp.max() - ramp.min()))
+    arr = arr * (1.0 - options.lighting * ramp)
+    if options.moire:
+        period, tilt = rng.uniform(5, 9), rng.uniform(0.1, 0.4)
+        arr = arr + options.moire * np.sin(2 * np.pi * (xx + tilt * yy) / period)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def _perspective(image: Image.Image, amount: float, seed: int) -> Image.Image:
+    """A page photographed at a slant: each corner moves inwards by up to ``amount`` of the size."""
+    rng = random.Random(seed * 17 + 3)
+    w, h = image.size
+    src = [(0, 0), (w, 0), (w, h), (0, h)]
+    dst = [(x + sx * rng.uniform(0, amount) * w, y + sy * rng.uniform(0, amount) * h)
+           for (x, y), (sx, sy) in zip(src, [(1, 1), (-1, 1), (-1, -1), (1, -1)], strict=True)]
+    coeffs = _perspective_coefficients(dst, src)
+    return image.transform((w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=250)
+
+
+def _perspective_coefficients(target: list[tuple[float, float]], source: list[tuple[float, float]]) -> list[float]:
+    rows = []
+    for (x, y), (u, v) in zip(target, source, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    solution = np.linalg.solve(np.array(rows, dtype=np.float64), np.array(source, dtype=np.float64).ravel())
+    return solution.tolist()
 
 
 def encode(image: Image.Image, fmt: str, *, quality: int = 90, dpi: int = 254) -> tuple[bytes, str]:
@@ -265,3 +361,72 @@ def variants(seed: int, *, harsh: bool = False) -> Options:
         jpeg_quality=rng.choice([95, 80, 60]),
         scale=rng.choice(scale),
     )
+
+
+# --- the held-out split ---------------------------------------------------------------------------
+# Made with other seeds, other names and other conditions than ``variants`` (the development split):
+# nothing in the reader may be tuned on it. Fonts that are missing on the machine are skipped.
+
+OCRB_CUTS = ("/usr/share/fonts/opentype/ocr-b/OCRB.otf", "/usr/share/fonts/opentype/ocr-b/OCRBS.otf",
+             "/usr/share/fonts/opentype/ocr-b/OCRBL.otf")
+OTHER_MONO = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf",
+              "/usr/share/fonts/truetype/freefont/FreeMono.ttf",
+              "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")
+HELDOUT_SEED = 1_000_003
+
+HELDOUT_NAMES = [
+    ("Adeyemi", "Oluwaseun", "NGA"), ("Bhattacharya", "Ananya", "IND"), ("Castillo", "Ximena", "PER"),
+    ("Dąbrowski", "Paweł", "POL"), ("Ekström", "Linnéa", "SWE"), ("Fitzgerald", "Niamh", "IRL"),
+    ("Guðmundsdóttir", "Sigrún", "ISL"), ("Huỳnh", "Quốc Bảo", "VNM"), ("Ibrahimović", "Amra", "BIH"),
+    ("Jovanović", "Miloš", "SRB"), ("Karimov", "Rustam", "UZB"), ("Lefèvre", "Zoé", "FRA"),
+    ("Mahlangu", "Thandiwe", "ZAF"), ("Nascimento", "Gabriela", "BRA"), ("Özdemir", "Çağrı", "TUR"),
+    ("Pereira da Costa", "Luís Miguel", "PRT"), ("Quispe", "Wilfredo", "BOL"), ("Rahman", "Nusrat", "BGD"),
+    ("Szabó", "Zsófia", "HUN"), ("Tanaka", "Haruto", "JPN"), ("Uzoma", "Chiamaka", "NGA"),
+    ("Vasquez", "Dolores", "PHL"), ("Wiśniewska", "Zuzanna", "POL"), ("Yilmaz", "Elif", "TUR"),
+    ("Zapata", "Hugo", "COL"), ("Hoang", "Thi Thu Ha", "VNM"), ("El Amrani", "Youssef", "MAR"),
+]
+
+
+def heldout_fonts() -> tuple[list[str], list[str]]:
+    """(OCR-B cuts, other monospace fonts) present on this machine."""
+    return [f for f in OCRB_CUTS if Path(f).exists()], [f for f in OTHER_MONO if Path(f).exists()]
+
+
+def heldout_passport(index: int, *, today: date | None = None) -> PassportData:
+    rng = random.Random(HELDOUT_SEED + index * 104_729)
+    today = today or date.today()
+    surname, given, nationality = HELDOUT_NAMES[rng.randrange(len(HELDOUT_NAMES))]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    number = "".join(rng.choice(letters + "0123456789" * 2) for _ in range(rng.choice([8, 9, 9])))
+    birth = date(1955, 1, 1) + timedelta(days=rng.randrange(365 * 50))
+    expiry = today + timedelta(days=rng.randrange(30, 3650))
+    personal = "".join(rng.choice("0123456789ABCDEFGHJK") for _ in range(rng.choice([0, 0, 0, 9, 14])))
+    return PassportData(surname, given, nationality, number, birth, rng.choice("MFX"), expiry,
+                        personal_number=personal)
+
+
+def heldout_variants(index: int, font_path: str) -> Options:
+    rng = random.Random(HELDOUT_SEED * 3 + index)
+    return Options(
+        rotation=rng.uniform(-4, 4), blur=rng.choice([0, 0.4, 0.8, 1.2]), noise=rng.choice([0, 4, 8, 12]),
+        jpeg_quality=rng.randrange(55, 91), scale=rng.uniform(0.75, 1.3), font=font_path,
+        guilloche=True, perspective=rng.choice([0, 0, 0.01, 0.02, 0.03]), lighting=rng.uniform(0, 0.45),
+        moire=rng.choice([0, 0, 0, 6, 10]), salt=rng.choice([0, 0.001, 0.003, 0.006]),
+        crop=rng.choice([0, 0, 0.02, 0.04]), occlusion=rng.random() < 0.3,
+    )
+
+
+def make_heldout(index: int, font_path: str, *, wrong_check_digit: str = "", expired: bool = False,
+                 today: date | None = None) -> GeneratedPassport:
+    """Held-out page ``index`` with its MRZ in ``font_path``; every fifth an image-only PDF."""
+    today = today or date.today()
+    truth = heldout_passport(index, today=today)
+    if expired:
+        truth = PassportData(truth.surname, truth.given_names, truth.nationality, truth.number,
+                             truth.birth_date, truth.sex, today - timedelta(days=1 + index % 900),
+                             personal_number=truth.personal_number)
+    options = heldout_variants(index, font_path)
+    options = Options(**{**options.__dict__, "wrong_check_digit": wrong_check_digit, "expired": expired})
+    fmt = "pdf" if index % 5 == 4 else ("jpeg", "png")[index % 2]
+    return make_passport(truth, seed=HELDOUT_SEED + index, fmt=fmt, options=options)

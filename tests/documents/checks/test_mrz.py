@@ -107,7 +107,10 @@ def test_uncertain_cells_settle_only_when_one_reading_fits():
     assert m.valid and m.lines == GOLDEN
     both_fit = {(1, 0): "LI"}  # the name line is not covered by any check digit
     m = mrz.read([GOLDEN[0].replace("ERIKSSON", "ERLKSSON"), GOLDEN[1]], alternatives={(0, 7): "LI"} | both_fit)
-    assert not m.valid
+    # The check digits hold, but the name cell stays open: the page must settle it (``viz``).
+    assert m.valid and not m.name_certain
+    assert m.name_alternatives == ((2, "LI"),)
+    assert sorted(mrz.name_candidates(m)) == [GOLDEN[0][5:].replace("ERIKSSON", e) for e in ("ERIKSSON", "ERLKSSON")]
 
 
 def test_country_code_settles_an_uncertain_cell():
@@ -158,3 +161,74 @@ def test_text_with_other_lines_around_the_mrz():
 def test_garbage_gives_none():
     assert mrz.read(["hello", "world"]) is None
     assert mrz.parse(["short"]) is None
+
+
+# --- the corrector: look-alikes settled by check digits, never guessed ------------------------------
+
+def _with(line: str, pos: int, char: str) -> str:
+    return line[:pos] + char + line[pos + 1:]
+
+
+# Document numbers with few look-alikes in them, so that one confusion has exactly one repair.
+def _td3(number: str) -> tuple[str, str]:
+    return mrz.build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number=number, nationality="UTO",
+                         birth="740812", sex="F", expiry="320415")
+
+
+@pytest.mark.parametrize(("number", "pos", "misread"), [
+    ("X7K4HW2T", 6, "Z"),  # 2 read as Z in the document number
+    ("J7HXWWKY", 2, "N"),  # H read as N
+    ("X7K4HW2T", 9, "A"),  # its check digit 4 read as A (a letter cannot stand there)
+    ("X7K4HW2T", 13, "T"),  # 7 of the birth date read as T
+    ("X7K4HW2T", 16, "B"),  # 8 read as B: replaced by position (dates are digits only)
+    ("X7K4HW2T", 23, "8"),  # 0 of the expiry date read as 8
+    ("X7K4HW2T", 26, "3"),  # 5 read as 3
+    ("X7K4HW2T", 27, "5"),  # the expiry's check digit 3 read as 5
+])
+def test_one_confusion_is_repaired_by_its_check_digit(number, pos, misread):
+    truth = _td3(number)
+    m = mrz.read([truth[0], _with(truth[1], pos, misread)])
+    assert m.valid and m.lines == truth
+
+
+def test_two_equally_good_repairs_are_not_guessed():
+    # 0 read as 8 in "L898902C3": putting 0 back fits, and so does reading the next 0 as O or Q.
+    line2 = _with(GOLDEN[1], 5, "8")
+    m = mrz.read([GOLDEN[0], line2])
+    assert m is not None and not m.valid
+    assert m.lines[1][0:9] == "L89898" + "2C3"  # left as read
+    assert not m.corrections
+
+
+def test_fewest_changes_win_only_when_unique():
+    # Reader doubts on two cells; one change fits, two changes fit too: the single change is taken.
+    line2 = _with(GOLDEN[1], 15, "6")  # birth date 740812 read as 746812
+    m = mrz.read([GOLDEN[0], line2], alternatives={(1, 15): "60", (1, 16): "86"})
+    assert m.valid and m.lines == GOLDEN
+
+
+def test_a_wrong_check_digit_on_the_document_is_not_repaired_away():
+    # The printed check digit itself is wrong (a forged or damaged document): no look-alike fits.
+    line2 = _with(GOLDEN[1], 9, "7")
+    m = mrz.read([GOLDEN[0], line2])
+    assert not m.valid and m.checks["document_number"] is False
+
+
+def test_alphabets_per_field():
+    # Letters in a date and digits in the name line are replaced by their look-alike by position.
+    line1 = GOLDEN[0].replace("ANNA", "ANN4")
+    line2 = GOLDEN[1].replace("7408122", "74O8I22")
+    m = mrz.read([line1, line2])
+    assert m.valid and m.lines == GOLDEN
+
+
+def test_plain_text_names_and_implausible_name_lines_are_doubted():
+    m = mrz.read(list(GOLDEN))
+    assert m.valid and not m.name_certain  # plain text: no second opinion on the name
+    assert mrz.repair(mrz.TD3, GOLDEN, alternatives={}).name_certain
+    noisy = GOLDEN[0][:30] + "KXE" + GOLDEN[0][33:]  # letters read inside the filler run
+    m = mrz.repair(mrz.TD3, (noisy, GOLDEN[1]), alternatives={})
+    assert m.lines == GOLDEN and not m.name_certain
+    assert any("dropped" in doubt for doubt in m.name_doubts)
+    shapeless = "P<UTO<ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<"  # starts with a filler
+    assert not mrz.repair(mrz.TD3, (shapeless, GOLDEN[1]), alternatives={}).name_certain
