@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -93,7 +94,7 @@ def test_the_admin_who_entered_a_figure_cannot_approve_it_a_second_admin_can(fir
                                                                               django_capture_on_commit_callbacks):
     figure = _enter(first_admin, PENSION_CEILING, CEILING_2027)
     assert figure.entered_by == first_admin and not figure.approved
-    with pytest.raises(PermissionDenied, match="second person"):
+    with translation.override("en"), pytest.raises(PermissionDenied, match="second person"):
         rule_figure_approve(figure=figure, actor=first_admin)  # a superuser too
     figure.refresh_from_db()
     assert not figure.approved
@@ -327,3 +328,18 @@ def _no_inlines() -> dict:
     prefix = "audit"
     return {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0", f"{prefix}-MIN_NUM_FORMS": "0",
             f"{prefix}-MAX_NUM_FORMS": "1000"}
+
+
+@pytest.mark.django_db
+def test_a_database_without_approved_figures_answers_with_the_shipped_ones():
+    from applications.figures import rule_figures
+    from applications.models import RuleFigure
+    from applications.rules import BUILT_IN
+
+    # Approved figures refuse deletion through the ORM; an emptied database is the case here.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM applications_rulefigure")
+    cache.clear()
+    assert not RuleFigure.objects.exists()
+    assert rule_figures().on("blue_card_standard", date(2026, 6, 1)) == BUILT_IN.on("blue_card_standard",
+                                                                                      date(2026, 6, 1))

@@ -12,6 +12,7 @@ from applications.models import Case
 from authorities.models import AuthorityRequest
 from authorities.services import authority_request_record_answer
 from documents.testing import documents, passports
+from tests.procedure import walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +103,10 @@ def test_sign_up_apply_upload_submit_and_follow_the_status(live_server, page, pr
     assert case.state == "submitted"
     assert case.reference in page.content()
 
-    # The status page polls; an authority's answer shows up without a reload.
+    # Nothing goes to an office before the WSA confirms completeness; then the status page polls and
+    # an authority's answer shows up without a reload.
+    assert not AuthorityRequest.objects.filter(case=case).exists()
+    walk(case, "start_completeness_check", "start_authority_review")
     page.goto(live_server.url + f"/applicant/cases/{case.public_id}/")
     request = AuthorityRequest.objects.filter(case=case).exclude(purpose="visa").first()
     assert request is not None

@@ -37,7 +37,7 @@ def test_title_finder_by_keyboard_on_a_small_screen(live_server, page, monkeypat
     summary.wait_for()
     assert summary.locator("a").count() == 4
     page.get_by_label("Annual gross salary in euros").fill("52000")
-    page.get_by_label("Occupation code (ISCO-08)").fill("2512")
+    page.get_by_label("Occupation").fill("2512")
     page.get_by_label("Working hours per week").fill("40")
     page.get_by_label("Planned start date").fill("2027-03-01")
     page.get_by_role("button", name="Continue").click()
@@ -46,9 +46,12 @@ def test_title_finder_by_keyboard_on_a_small_screen(live_server, page, monkeypat
     page.get_by_label("Your English level").select_option("B2")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/questions/about/")
-    page.get_by_label("Your age").fill("31")
+    page.get_by_label("Your date of birth").fill("1995-04-01")
     page.get_by_label("Years of professional experience in your field").fill("4")
     page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/questions/situation/")
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/result/")
-    assert "§ 18g" in page.content()
+    assert "Our recommendation" in page.content()
+    assert 'href="https://www.gesetze-im-internet.de/aufenthg_2004/__18g.html"' in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
