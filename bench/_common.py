@@ -132,11 +132,12 @@ def request(port: int, path: str, *, cookie: str = "", headers: dict | None = No
 
 def session_cookie(user) -> str:
     """A logged-in session of `user` (as after a login with the second factor), as a Cookie header."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
