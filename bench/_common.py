@@ -54,7 +54,7 @@ def bench_environment(*, database_url: str | None = None, redis_url: str | None 
 def setup_django(env: dict) -> None:
     os.environ.update({k: v for k, v in env.items() if k in {
         "DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE", "WSA_VAR_DIR"}})
+        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE", "WSA_VAR_DIR", "SITE_URL"}})
     import django
 
     django.setup()
@@ -112,18 +112,23 @@ def children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
-def request(port: int, path: str, *, cookie: str = "", headers: dict | None = None):
+def request(port: int, path: str, *, cookie: str = "", headers: dict | None = None, body_size: bool = False):
     """One GET over a new connection, as behind the TLS-terminating proxy (X-Forwarded-Proto).
     Returns (status, server milliseconds from the bench WSGI wrapper, seconds on the client)."""
     began = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
         sent = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Accept-Language": "en", **(headers or {})}
         if cookie:
             sent["Cookie"] = cookie
         connection.request("GET", path, headers=sent)
         response = connection.getresponse()
-        response.read()
+        if body_size:  # a large download: counted in pieces, never held
+            response.bytes_read = 0
+            while piece := response.read(1 << 16):
+                response.bytes_read += len(piece)
+        else:
+            response.read()
         server_ms = float(response.getheader("X-Bench-Server-Ms") or "nan")
         return response.status, server_ms, time.perf_counter() - began, response
     finally:

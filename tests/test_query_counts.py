@@ -288,3 +288,32 @@ def test_statistics_are_read_from_the_snapshot_not_aggregated_per_view(client, w
     assert "applications_event" not in sql and "COUNT(" not in sql.upper()
     assert "applications_statisticssnapshot" in sql
     assert timezone.now()  # the snapshot is refreshed by the beat task applications.tasks.statistics_refresh
+
+
+def test_the_first_uncached_view_of_the_case_page_after_a_change_needs_the_same_few_queries(client, world):
+    """The cold path: the first view of a case page after its case changed renders the status fragment
+    anew (nothing of it cached); its queries are pinned too, not only those of the cached repeat."""
+    from django.core.cache import cache
+
+    case = world.cases[0]
+    urls = [reverse("applicant:case_detail", args=[case.public_id]),
+            reverse("applicant:case_status", args=[case.public_id])]
+
+    def first_view(url) -> int:
+        login(client, world, "applicant")
+        client.get(reverse("applicant:home"))  # the first request after login may write the session
+        services.message_post(case=case, author=world.staff["caseworker"], body="News")  # a new version
+        version = type(case).objects.get(pk=case.pk).version
+        assert not any(key for key in [f"wsa:case-status:{case.public_id}:{version}:en:{i}" for i in (0, 1)]
+                       if cache.get(key) is not None)  # nothing of this version is cached yet
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and f"{case.public_id}-v{version}-en" in (
+            response.get("ETag", "") + response.content.decode())
+        return len(queries)
+
+    before = [first_view(url) for url in urls]
+    world.grow_a_lot()
+    after = [first_view(url) for url in urls]
+    for url, cold, cold_later in zip(urls, before, after, strict=True):
+        assert cold <= PAGE_QUERY_BOUND and cold_later <= cold, (url, cold, cold_later)
