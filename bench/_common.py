@@ -146,6 +146,11 @@ def session_cookie(user) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # allauth's record of the sign-in with password and second factor (staff and owners' areas need it).
+    now = time.time()
+    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
+                                               {"method": "mfa", "at": now, "type": "totp"}]
+    store["account_authentication_methods_user"] = str(user.pk)
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from applications import selectors, services
 from applications.models import Case
@@ -31,7 +32,6 @@ def test_the_export_is_streamed_page_by_page_with_every_case_once(client, owner,
     cases = Case.objects.filter(employer=organisation)
     # Several cases created in the same instant: the keyset must neither skip nor repeat them.
     cases.filter(pk__in=list(cases.values_list("pk", flat=True)[:4])).update(created_at=cases.first().created_at)
-    whole = list(selectors.employer_export_rows(cases=selectors.employer_cases(organisations=[organisation])))
 
     monkeypatch.setattr(selectors, "EXPORT_CHUNK_SIZE", 2)
     client.force_login(owner)
@@ -49,6 +49,9 @@ def test_the_export_is_streamed_page_by_page_with_every_case_once(client, owner,
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0] == selectors.EMPLOYER_EXPORT_HEADER
+    monkeypatch.setattr(selectors, "EXPORT_CHUNK_SIZE", 1000)  # the whole list at once, as before streaming
+    with translation.override(response["Content-Language"]):
+        whole = list(selectors.employer_export_rows(cases=selectors.employer_cases(organisations=[organisation])))
     assert rows[1:] == whole
     assert sorted(row[0] for row in rows[1:]) == sorted(cases.values_list("reference", flat=True))
 
