@@ -2257,7 +2257,7 @@ def employer_case_candidate(*, case: Case) -> dict | None:
     }
 
 
-EXPORT_CHUNK_SIZE = 1000
+EXPORT_CHUNK_SIZE = 500
 
 
 def _newest_first_in_chunks(cases: QuerySet[Case]):
