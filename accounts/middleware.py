@@ -5,7 +5,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -49,7 +49,9 @@ class StaffMFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.user.is_authenticated or not self._second_factor_required(request):
+        # The path first: elsewhere (the applicant's status poll above all) the user is not loaded here.
+        if (not request.path.startswith((*STAFF_AREAS, EMPLOYER_AREA)) or not request.user.is_authenticated
+                or not self._second_factor_required(request)):
             return self.get_response(request)
         if _has_second_factor(request.user):
             if session_passed_second_factor(request):
@@ -124,7 +126,7 @@ class StaffIdleTimeoutMiddleware:
 
     def __call__(self, request):
         timeout = int(getattr(settings, "WSA_STAFF_IDLE_TIMEOUT", 0) or 0)
-        if timeout > 0 and request.user.is_authenticated and self._is_staff_session(request):
+        if timeout > 0 and self._is_staff_session(request):
             now = time.time()
             last = request.session.get(LAST_ACTIVITY_SESSION_KEY)
             if isinstance(last, int | float) and now - last > timeout:
@@ -135,7 +137,17 @@ class StaffIdleTimeoutMiddleware:
 
     @staticmethod
     def _is_staff_session(request) -> bool:
+        # The flag is compared with the session's user id, so that a non-staff session outside the staff
+        # areas costs no user lookup (the applicant's status poll answers from the cache alone).
+        session_user = request.session.get(SESSION_KEY)
+        if session_user is None:
+            return False
         flag = request.session.get(STAFF_FLAG_SESSION_KEY)
+        if isinstance(flag, dict) and str(flag.get("u")) == str(session_user):
+            if not flag.get("s") and not request.path.startswith(STAFF_AREAS):
+                return False
+        if not request.user.is_authenticated:
+            return False
         if isinstance(flag, dict) and flag.get("u") == request.user.pk:
             if flag.get("s"):
                 request.wsa_is_staff = True  # a staff view checks the role itself again

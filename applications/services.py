@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from wsa.site import site_url
 
+from . import status_poll
 from .lifecycle import CaseState, transition_for
 from .models import (
     Case,
@@ -75,6 +76,7 @@ def event_append(*, case: Case, kind: str, actor=None, payload=None, internal=Fa
     if not internal:
         Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now(),
                                                **(case_changes or {}))
+        status_poll.forget(case.public_id)
         transaction.on_commit(lambda: _notify(case.pk), robust=True)
     return event
 
@@ -178,6 +180,7 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
 def employment_set(*, case: Case, actor=None, **fields) -> Employment:
     employment, _ = Employment.objects.update_or_create(case=case, defaults=fields)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    status_poll.forget(case.public_id)
     return employment
 
 
@@ -239,7 +242,9 @@ def person_update(*, person: Person, actor=None, **fields) -> Person:
 
 
 def _bump_drafts(person: Person) -> None:
-    Case.objects.filter(person=person, state=CaseState.DRAFT).update(version=F("version") + 1)
+    drafts = Case.objects.filter(person=person, state=CaseState.DRAFT)
+    status_poll.forget(*drafts.values_list("public_id", flat=True))
+    drafts.update(version=F("version") + 1)
 
 
 @transaction.atomic
@@ -361,6 +366,7 @@ def case_draft_update(*, case: Case, actor=None, **fields) -> Case:
         setattr(locked, name, value)
     locked.version = F("version") + 1
     locked.save(update_fields=[*fields, "version", "updated_at"])
+    status_poll.forget(locked.public_id)
     locked.refresh_from_db()
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return case
@@ -853,6 +859,7 @@ def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
     event_append(case=case, kind=EventKind.NOTE, actor=user, internal=True,
                  payload={"employer_invitation": "accepted", "invitation": str(invitation.public_id)})
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    status_poll.forget(case.public_id)  # the case changed hands: its owner in the poll's cache too
     case.refresh_from_db()
     return case
 

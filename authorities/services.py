@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from applications import status_poll
 from applications.lifecycle import CaseState
 from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
@@ -88,6 +89,7 @@ def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None
         # Not in the applicant's timeline, but the step's state shows on their status page (whose
         # ETag and cached fragment follow Case.version): count the change (public events do so).
         Case.objects.filter(pk=request.case_id).update(version=F("version") + 1, **due)
+        status_poll.forget(request.case.public_id)
     event_append(
         case=request.case, kind=EventKind.AUTHORITY, actor=actor, internal=internal,
         case_changes=None if internal else due,

@@ -54,7 +54,7 @@ def bench_environment(*, database_url: str | None = None, redis_url: str | None 
 def setup_django(env: dict) -> None:
     os.environ.update({k: v for k, v in env.items() if k in {
         "DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE", "WSA_VAR_DIR"}})
+        "CONN_MAX_AGE", "EMAIL_URL", "LOG_LEVEL", "WSA_BENCH_BASELINE", "WSA_VAR_DIR", "SITE_URL"}})
     import django
 
     django.setup()
@@ -112,18 +112,23 @@ def children(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
-def request(port: int, path: str, *, cookie: str = "", headers: dict | None = None):
+def request(port: int, path: str, *, cookie: str = "", headers: dict | None = None, body_size: bool = False):
     """One GET over a new connection, as behind the TLS-terminating proxy (X-Forwarded-Proto).
     Returns (status, server milliseconds from the bench WSGI wrapper, seconds on the client)."""
     began = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
         sent = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Accept-Language": "en", **(headers or {})}
         if cookie:
             sent["Cookie"] = cookie
         connection.request("GET", path, headers=sent)
         response = connection.getresponse()
-        response.read()
+        if body_size:  # a large download: counted in pieces, never held
+            response.bytes_read = 0
+            while piece := response.read(1 << 16):
+                response.bytes_read += len(piece)
+        else:
+            response.read()
         server_ms = float(response.getheader("X-Bench-Server-Ms") or "nan")
         return response.status, server_ms, time.perf_counter() - began, response
     finally:
@@ -132,14 +137,20 @@ def request(port: int, path: str, *, cookie: str = "", headers: dict | None = No
 
 def session_cookie(user) -> str:
     """A logged-in session of `user` (as after a login with the second factor), as a Cookie header."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # allauth's record of the sign-in with password and second factor (staff and owners' areas need it).
+    now = time.time()
+    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
+                                               {"method": "mfa", "at": now, "type": "totp"}]
+    store["account_authentication_methods_user"] = str(user.pk)
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

@@ -9,12 +9,17 @@ applicant's status fragment (304 and full) and case page and the back office's q
 Baseline in the same run: the workers' resident memory after one request each (imports and
 templates loaded), before the load.
 
+Exports: then the same server streams the employer CSV export (the demo employer's member) with
+--export-cases cases: cases of other employers are handed to the demo employer until it has that
+many (this changes the bench database). Peak: the exporting worker's VmHWM after two exports.
+
 Checks: one Celery worker (prefork, concurrency 1) checks 20 generated passport pages (PNG, JPEG and
 image-only PDF; documents/testing/passports.py) uploaded as an applicant would. The checks run in a
 forked child per document (documents.checks.sandbox, with its own memory limit); the peak is read
 every 20 ms from the worker's whole process tree. Baseline: the idle worker.
 
-Target: web worker <= 200 MB.
+Target: web worker <= 200 MB, exports included. The applicant's data export (ZIP) is not loaded
+here: it is built in a SpooledTemporaryFile (on disk above 16 MB) and sent as a file.
 """
 
 import argparse
@@ -38,10 +43,35 @@ def tree(pid: int) -> list[int]:
     return found
 
 
+def export_load(server, wanted: int) -> dict:
+    """Two CSV exports of the demo employer with `wanted` cases; returns their size and duration."""
+    from accounts.models import Membership, User
+    from applications.models import Case
+
+    member = User.objects.get(email="employer.member@demo.wsa.example")
+    organisation = Membership.objects.filter(user=member).exclude(organisation=None).first().organisation
+    have = Case.objects.filter(employer=organisation).count()
+    handed_over = 0
+    if have < wanted:
+        others = list(Case.objects.exclude(employer=organisation).values_list("pk", flat=True)[:wanted - have])
+        handed_over = Case.objects.filter(pk__in=others).update(employer=organisation)
+    cookie = session_cookie(member)
+    sizes, began = [], time.perf_counter()
+    for _ in range(2):
+        status, _ms, _seconds, response = request(server.port, "/employer/export.csv", cookie=cookie,
+                                                  body_size=True)
+        assert status == 200, status
+        sizes.append(response.bytes_read)
+    return {"cases": Case.objects.filter(employer=organisation).count(), "handed_over": handed_over,
+            "bytes": max(sizes), "seconds": (time.perf_counter() - began) / 2}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--checks", type=int, default=20)
+    parser.add_argument("--export-cases", type=int, default=20_000,
+                        help="Cases of the demo employer in the CSV export (others are handed over to reach it).")
     args = parser.parse_args()
     env = bench_environment()
     env["WSA_VAR_DIR"] = tempfile.mkdtemp(prefix="wsa-bench-memory-")
@@ -90,6 +120,8 @@ def main() -> None:
         for thread in threads:
             thread.join()
         peak_web = {pid: rss_mb(pid, "VmHWM") for pid in workers}
+        export = export_load(server, args.export_cases)
+        peak_export = {pid: rss_mb(pid, "VmHWM") for pid in workers}
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -136,6 +168,11 @@ def main() -> None:
         states = list(Document.objects.filter(pk__in=ids).values_list("state", flat=True))
 
     peak = max(peak_web.values())
+    export_peak = max(peak_export.values())
+    print(f"export: employer CSV of {export['cases']:,} cases ({export['handed_over']:,} handed over to the demo "
+          f"employer), {export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s per export (2 exports); web "
+          f"workers' peak after the exports {', '.join(f'{v:.0f}' for v in peak_export.values())} MB "
+          f"(target <= 200 MB: {'met' if export_peak <= 200 else 'NOT met'})")
     print(f"web: {sum(counts)} requests in {args.seconds:.0f} s over {len(pages)} pages; per worker idle "
           f"{', '.join(f'{v:.0f}' for v in idle.values())} MB -> peak (VmHWM) "
           f"{', '.join(f'{v:.0f}' for v in peak_web.values())} MB; peak {peak:.0f} MB "

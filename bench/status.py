@@ -14,8 +14,11 @@ The full fragment is rendered once per case version and language and then served
 (applications.views.applicant._status_fragment); "first rendering" asks a different case with
 each request, so that every answer is rendered (other applicants, one session each).
 
-Targets: the 304 path >= 50 % of the baseline's requests per second; the full fragment and the
-case page >= 25 %.
+Baselines: the bare view with the applicant's session cookie (middleware, session and user lookup:
+what every signed-in view pays) and the same view without a session ("bare view, no session": the
+middleware alone). Targets: the 304 path (answered from the cache alone, applications/status_poll.py)
+>= 50 % of the bare view without a session; the full fragment and the case page >= 25 % of the
+baseline.
 """
 
 import argparse
@@ -63,6 +66,7 @@ def main() -> None:
         etag = first[3].getheader("ETag")
         assert request(server.port, status_path, cookie=cookie, headers={"If-None-Match": etag})[0] == 304
         scenarios = {
+            "bare view, no session": ([(BASELINE_PATH, {})], 200),
             "baseline view": ([(BASELINE_PATH, {})], 200),
             "status fragment, 304": ([(status_path, {"If-None-Match": etag, "HX-Request": "true"})], 304),
             "status fragment, full": ([(status_path, {"HX-Request": "true"})], 200),
@@ -71,7 +75,8 @@ def main() -> None:
         }
         for name, (paths, expect) in scenarios.items():  # warm-up
             if "first" not in name:
-                throughput(server.port, paths, cookie=cookie, seconds=1.5, concurrency=args.concurrency,
+                throughput(server.port, paths, cookie="" if "no session" in name else cookie, seconds=1.5,
+                           concurrency=args.concurrency,
                            expect=expect)
         results = {name: [] for name in scenarios}
         offset = 0
@@ -84,10 +89,12 @@ def main() -> None:
                     offset += sum(used)
                     results[name].append(rate)
                     continue
-                results[name].append(throughput(server.port, paths, cookie=cookie, seconds=args.seconds,
+                results[name].append(throughput(server.port, paths, cookie="" if "no session" in name else cookie,
+                                                seconds=args.seconds,
                                                 concurrency=args.concurrency, expect=expect))
 
     base = statistics.median(results["baseline view"])
+    bare = statistics.median(results["bare view, no session"])
     print(f"cases in the database: {Case.objects.count():,}; gunicorn 2 sync workers; {args.concurrency} client "
           f"threads; {args.rounds} rounds of {args.seconds:.0f} s per scenario (median shown)")
     targets = {"status fragment, 304": 0.50, "status fragment, full": 0.25,
@@ -99,6 +106,9 @@ def main() -> None:
             ratio = rps / base
             line += (f"   {ratio:6.1%} of the baseline (target >= {targets[name]:.0%}: "
                      f"{'met' if ratio >= targets[name] else 'NOT met'})")
+        if name == "status fragment, 304":
+            line += (f"   {rps / bare:6.1%} of the bare view (target >= 50 %: "
+                     f"{'met' if rps / bare >= 0.5 else 'NOT met'})")
         print(line + f"   rounds: {', '.join(f'{v:.0f}' for v in values)}")
 
 

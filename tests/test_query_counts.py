@@ -238,14 +238,34 @@ def test_every_main_page_needs_the_same_few_queries_whatever_the_data(client, wo
     assert problems == [], "\n".join(problems)
 
 
-def test_the_status_fragment_answers_304_from_one_query_besides_session_and_user(client, world):
-    """The poll every 5 s: with a matching ETag one indexed query (the case's version) after the
-    session and the user; nothing of the case graph is loaded."""
+def test_a_warm_status_poll_answers_304_without_touching_the_database(client, world, django_assert_num_queries):
+    """The poll every 5 s: session, ownership and version come from the cache (Redis in production);
+    nothing is read from the database."""
     case = world.cases[0]
     client.force_login(world.applicant)
     url = reverse("applicant:case_status", args=[case.public_id])
     first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     etag = first["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 304 and response["ETag"] == etag
+    assert "Cookie" in response["Vary"] and response["Cache-Control"] == "private, no-cache"
+    # A change of the case (an event) changes the ETag, and the fragment is sent again.
+    services.message_post(case=case, author=world.staff["caseworker"], body="News")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en")
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_a_cold_status_poll_reads_the_version_once_and_fills_the_cache(client, world):
+    """After the cache lost its entries (a restart of Redis, a change of the case): session, user and one
+    indexed query of the case's version; the next poll is cache-only again."""
+    from django.core.cache import cache
+
+    case = world.cases[0]
+    client.force_login(world.applicant)
+    url = reverse("applicant:case_status", args=[case.public_id])
+    etag = client.get(url, HTTP_ACCEPT_LANGUAGE="en")["ETag"]
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 304
@@ -253,9 +273,9 @@ def test_the_status_fragment_answers_304_from_one_query_besides_session_and_user
               if q["sql"].startswith("SELECT")]
     assert tables == ["django_session", "accounts_user", "applications_case"], tables
     assert "version" in queries.captured_queries[-1]["sql"] and "public_id" in queries.captured_queries[-1]["sql"]
-    # A change of the case (an event) changes the ETag, and the fragment is sent again.
-    services.message_post(case=case, author=world.staff["caseworker"], body="News")
-    assert client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag, HTTP_ACCEPT_LANGUAGE="en").status_code == 304
+    assert len(queries) == 0
 
 
 def test_statistics_are_read_from_the_snapshot_not_aggregated_per_view(client, world):
@@ -268,3 +288,32 @@ def test_statistics_are_read_from_the_snapshot_not_aggregated_per_view(client, w
     assert "applications_event" not in sql and "COUNT(" not in sql.upper()
     assert "applications_statisticssnapshot" in sql
     assert timezone.now()  # the snapshot is refreshed by the beat task applications.tasks.statistics_refresh
+
+
+def test_the_first_uncached_view_of_the_case_page_after_a_change_needs_the_same_few_queries(client, world):
+    """The cold path: the first view of a case page after its case changed renders the status fragment
+    anew (nothing of it cached); its queries are pinned too, not only those of the cached repeat."""
+    from django.core.cache import cache
+
+    case = world.cases[0]
+    urls = [reverse("applicant:case_detail", args=[case.public_id]),
+            reverse("applicant:case_status", args=[case.public_id])]
+
+    def first_view(url) -> int:
+        login(client, world, "applicant")
+        client.get(reverse("applicant:home"))  # the first request after login may write the session
+        services.message_post(case=case, author=world.staff["caseworker"], body="News")  # a new version
+        version = type(case).objects.get(pk=case.pk).version
+        assert not any(key for key in [f"wsa:case-status:{case.public_id}:{version}:en:{i}" for i in (0, 1)]
+                       if cache.get(key) is not None)  # nothing of this version is cached yet
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and f"{case.public_id}-v{version}-en" in (
+            response.get("ETag", "") + response.content.decode())
+        return len(queries)
+
+    before = [first_view(url) for url in urls]
+    world.grow_a_lot()
+    after = [first_view(url) for url in urls]
+    for url, cold, cold_later in zip(urls, before, after, strict=True):
+        assert cold <= PAGE_QUERY_BOUND and cold_later <= cold, (url, cold, cold_later)

@@ -192,6 +192,9 @@ WSA_STAFF_MFA_REQUIRED = env.bool("WSA_STAFF_MFA_REQUIRED", default=True)
 # Employer owners manage API tokens, webhooks and colleagues: /employer/ needs a second factor for them too.
 WSA_EMPLOYER_OWNER_MFA_REQUIRED = env.bool("WSA_EMPLOYER_OWNER_MFA_REQUIRED", default=True)
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
+# --- Sessions: read from the cache (Redis), written through to the database ---------------------
+# The applicant's status poll answers from the cache alone (applications/status_poll.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # A staff session ends after this many seconds without a request (accounts.middleware).
 WSA_STAFF_IDLE_TIMEOUT = env.int("WSA_STAFF_IDLE_TIMEOUT", default=30 * 60)
 

@@ -31,7 +31,7 @@ from documents import services as document_services
 from documents.models import DocumentType
 from documents.views import attachment_response
 
-from .. import forms, rules, selectors, services
+from .. import forms, rules, selectors, services, status_poll
 from ..lifecycle import CaseState, IllegalTransition
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -768,24 +768,35 @@ def case_detail(request, public_id):
     })
 
 
-@applicant_required
 @require_safe
 def case_status(request, public_id):
     """The live part of the status page, polled every 5 s. Answers 304 while Case.version is
-    unchanged, found by one cheap query that does not load the case."""
+    unchanged: from the cache alone when it shows that this session's user owns the case at that
+    version (status_poll), else after one cheap query that does not load the case."""
+    version = status_poll.cached_version(request, public_id)
+    if version is None or _etag(public_id, version) not in parse_etags(request.headers.get("If-None-Match", "")):
+        return _case_status_checked(request, public_id)
+    return _status_headers(HttpResponseNotModified(), _etag(public_id, version))
+
+
+@applicant_required
+def _case_status_checked(request, public_id):
     version = selectors.case_version(viewer=request.user, public_id=public_id)
     if version is None:
         raise Http404
+    status_poll.remember(user=request.user, public_id=public_id, version=version)
     etag = _etag(public_id, version)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        response = HttpResponseNotModified()
-    else:
-        html = cache.get(_status_key(public_id, version, True))
-        if html is None:  # this version was not rendered yet: load the case and render it once
-            case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
-            etag = _etag(case.public_id, case.version)
-            html = _status_fragment(request, case, announce=True)
-        response = HttpResponse(html)
+        return _status_headers(HttpResponseNotModified(), etag)
+    html = cache.get(_status_key(public_id, version, True))
+    if html is None:  # this version was not rendered yet: load the case and render it once
+        case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+        etag = _etag(case.public_id, case.version)
+        html = _status_fragment(request, case, announce=True)
+    return _status_headers(HttpResponse(html), etag)
+
+
+def _status_headers(response, etag: str):
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])

@@ -27,7 +27,7 @@ def test_dashboard_lists_cases_with_next_step_and_filters(client, member, start_
     assert "Accept the invitation" in page or "Einladung" in page
     filtered = client.get(reverse("employer:home"), {"state": "submitted"}).content.decode()
     assert accepted.reference in filtered and pending.reference not in filtered
-    export = client.get(reverse("employer:export_csv"), {"state": "submitted"}).content.decode()
+    export = b"".join(client.get(reverse("employer:export_csv"), {"state": "submitted"}).streaming_content).decode()
     assert accepted.reference in export and pending.reference not in export
     assert export.lstrip("\ufeff").startswith("reference,your_reference,state")
 
@@ -49,7 +49,7 @@ def test_csv_export_neutralises_formulas(client, owner, organisation):
         employment={"job_title": "=HYPERLINK(\"http://evil\")", "annual_gross_salary": Decimal("50000"),
                     "weekly_hours": Decimal("40")}, details={"employer_reference": "+cmd"})
     client.force_login(owner)
-    export = client.get(reverse("employer:export_csv")).content.decode()
+    export = b"".join(client.get(reverse("employer:export_csv")).streaming_content).decode()
     assert "'=HYPERLINK" in export and "'+cmd" in export
 
 

@@ -1,0 +1,82 @@
+"""The applicant's status poll from the cache alone (applications/status_poll.py): it never tells
+anyone but the case's owner anything, and it follows changes of the case and of the owner's account."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from applications import services
+from tests.factories import PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owned():
+    cache.clear()
+    owner = UserFactory(preferred_language="en")
+    case = services.case_create(person=PersonFactory(user=owner), actor=owner, title_code="18b",
+                                procedure_language="en")
+    return owner, case
+
+
+def poll(client, case, etag=None):
+    url = reverse("applicant:case_status", args=[case.public_id])
+    extra = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+    return client.get(url, HTTP_ACCEPT_LANGUAGE="en", **extra)
+
+
+def test_another_signed_in_person_learns_nothing_of_a_case_the_cache_knows(client, owned,
+                                                                           django_assert_max_num_queries):
+    owner, case = owned
+    client.force_login(owner)
+    etag = poll(client, case)["ETag"]
+    assert poll(client, case, etag).status_code == 304  # the cache now holds the case and its owner
+
+    client.force_login(UserFactory())
+    with django_assert_max_num_queries(10):  # refused by the database path, not by a cached answer
+        assert poll(client, case, etag).status_code == 404
+    assert poll(client, case).status_code == 404
+    client.logout()
+    refused = poll(client, case, etag)
+    assert refused.status_code == 302 and "ETag" not in refused
+
+
+def test_a_new_password_ends_the_cache_only_polls_of_older_sessions(client, owned):
+    owner, case = owned
+    client.force_login(owner)
+    etag = poll(client, case)["ETag"]
+    assert poll(client, case, etag).status_code == 304
+    owner.set_password("a-completely-new-passphrase-77")
+    owner.save()
+    assert poll(client, case, etag).status_code == 302  # the old session is signed out, as on any page
+
+
+def test_a_deactivated_account_gets_no_answer_from_the_cache(client, owned):
+    owner, case = owned
+    client.force_login(owner)
+    etag = poll(client, case)["ETag"]
+    owner.is_active = False
+    owner.save()
+    assert poll(client, case, etag).status_code == 302
+
+
+def test_a_change_of_the_case_is_seen_by_the_next_poll(client, owned, django_capture_on_commit_callbacks):
+    owner, case = owned
+    client.force_login(owner)
+    etag = poll(client, case)["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_draft_update(case=case, actor=owner, accelerated=True)
+    changed = poll(client, case, etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert poll(client, case, changed["ETag"]).status_code == 304
+
+
+def test_a_malformed_or_unknown_case_id_is_not_found(client, owned):
+    import uuid
+
+    owner, _case = owned
+    client.force_login(owner)
+    url = reverse("applicant:case_status", args=[uuid.uuid4()])
+    assert client.get(url, HTTP_IF_NONE_MATCH='"x"').status_code == 404
+    assert client.get(url.replace("/status/", "x/status/")).status_code == 404
