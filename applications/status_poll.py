@@ -12,9 +12,12 @@ what the database said, never grant more.
 
 Kept in step: every change that counts Case.version calls `forget` (deleted at once and after the
 commit, so that the next poll reads the new version); a user's save or deletion (password, deactivation)
-forgets their entry. A poll that read the old version just before a change commits can put it back
-for at most POLL_CACHE_SECONDS; the entries expire then anyway.
+forgets their entry. A poll that read the old version just before a change committed reads the version
+once more after writing its entry and takes the entry back if it changed, so a stale version never
+stays in the cache.
 """
+
+from collections.abc import Callable
 
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
@@ -50,10 +53,16 @@ def cached_version(request, public_id) -> int | None:
     return version
 
 
-def remember(*, user, public_id, version: int) -> None:
-    """After the database showed that `user` (signed in, active) owns the case at `version`."""
+def remember(*, user, public_id, version: int, current_version: Callable[[], int | None]) -> None:
+    """After the database showed that `user` (signed in, active) owns the case at `version`.
+
+    `current_version` reads the version again after the entry is written: a change that committed
+    between the first read and the write is seen there and the entry taken back; a change that
+    commits after the write forgets the entry after its own commit."""
     cache.set_many({_case_key(public_id): (user.pk, version), _user_key(user.pk): user.get_session_auth_hash()},
                    POLL_CACHE_SECONDS)
+    if current_version() != version:
+        cache.delete(_case_key(public_id))
 
 
 def forget(*public_ids) -> None:

@@ -784,7 +784,8 @@ def _case_status_checked(request, public_id):
     version = selectors.case_version(viewer=request.user, public_id=public_id)
     if version is None:
         raise Http404
-    status_poll.remember(user=request.user, public_id=public_id, version=version)
+    status_poll.remember(user=request.user, public_id=public_id, version=version,
+                         current_version=lambda: selectors.case_version(viewer=request.user, public_id=public_id))
     etag = _etag(public_id, version)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _status_headers(HttpResponseNotModified(), etag)

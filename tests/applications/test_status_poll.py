@@ -80,3 +80,18 @@ def test_a_malformed_or_unknown_case_id_is_not_found(client, owned):
     url = reverse("applicant:case_status", args=[uuid.uuid4()])
     assert client.get(url, HTTP_IF_NONE_MATCH='"x"').status_code == 404
     assert client.get(url.replace("/status/", "x/status/")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_version_read_just_before_a_change_committed_does_not_stay_in_the_cache():
+    """The race: a poll reads version n, the change to n+1 commits (and forgets the entry), then the poll
+    writes n. The poll's second read sees n+1 and takes its entry back."""
+    from applications import status_poll
+
+    user = UserFactory()
+    public_id = "6f1c4c3e-0000-4000-8000-000000000001"
+    versions = iter([8])  # what the database says when the poll reads again: the change committed
+    status_poll.remember(user=user, public_id=public_id, version=7, current_version=lambda: next(versions))
+    assert cache.get(status_poll._case_key(public_id)) is None
+    status_poll.remember(user=user, public_id=public_id, version=8, current_version=lambda: 8)
+    assert cache.get(status_poll._case_key(public_id)) == (user.pk, 8)
