@@ -75,3 +75,14 @@ class EmploymentFactory(factory.django.DjangoModelFactory):
     annual_gross_salary = Decimal("55000.00")
     weekly_hours = Decimal("40.0")
     start_date = date(2027, 3, 1)
+
+
+def wsa_caseworker():
+    """A WSA caseworker with a second factor, who confirms completeness in the back office."""
+    from allauth.mfa.models import Authenticator
+
+    user = UserFactory()
+    Membership.objects.create(user=user, organisation=OrganisationFactory(kind=OrganisationKind.WSA, name="WSA"),
+                              role=Role.CASEWORKER)
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user

@@ -15,6 +15,7 @@ from applications.models import Person
 from documents.models import Document
 from documents.testing import passports
 from tests.applications.portal.helpers import upload_for
+from tests.factories import wsa_caseworker
 from tests.logcapture import captured_json_log
 from wsa.observability.context import trace_id_for
 
@@ -76,33 +77,41 @@ def test_sign_up_failed_login_passport_upload_submit_and_delivery_log_ids_but_no
         SimpleUploadedFile(f"{GIVEN_NAMES}_{SURNAME}_passport.png", scan.data, content_type="image/png")]})
     assert upload.status_code == 302, upload.content
 
-    # Submitting sends the requests to the offices within the same request (Celery eager, as in development).
     submit = client.post(reverse("applicant:apply_step", args=[case.public_id, "check"]), {"declaration": "on"})
     assert submit.status_code == 302
     assert submit.url == reverse("applicant:apply_done", args=[case.public_id])
     case.refresh_from_db()
     assert case.state == "submitted"
 
+    # The WSA caseworker confirms completeness and sends the case on: the requests reach the offices
+    # within that request (Celery eager, as in development).
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(wsa_caseworker())
+    for transition in ("start_completeness_check", "start_authority_review"):
+        sent = staff.post(reverse("backoffice:case_transition", args=[case.public_id, transition]))
+        assert sent.status_code == 302
+
     records = request_log.records
     assert records and all({"time", "level", "logger", "message", "request_id", "case", "trace_id"} <= r.keys()
                            for r in records)
     assert personal_data_in(request_log.text) == []
     lines = request_lines(request_log)
-    for response in (signup, failed, upload, submit):
+    for response in (signup, failed, upload, submit, sent):
         assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
         assert lines[response["X-Request-ID"]]["trace_id"] == response["X-Request-ID"]
     assert lines[signup["X-Request-ID"]]["case"] == lines[failed["X-Request-ID"]]["case"] == ""
     assert lines[upload["X-Request-ID"]]["case"] == lines[submit["X-Request-ID"]]["case"] == case.reference
+    assert lines[sent["X-Request-ID"]]["case"] == case.reference
     assert lines[submit["X-Request-ID"]]["message"].startswith(
         "POST /applicant/apply/<uuid:public_id>/<slug:step>/ 302 ")
 
-    # The offices were reached with the submit request's id and a traceparent of its trace.
+    # The offices were reached with the sending request's id and a traceparent of its trace.
     seen = [headers for headers in http_transport.trace_headers_seen if headers != ("", "")]
     assert len(seen) >= 4
     for traceparent, request_id in seen:
         match = TRACEPARENT.fullmatch(traceparent)
-        assert match and request_id == submit["X-Request-ID"]
-        assert match.group(1) == trace_id_for(submit["X-Request-ID"]) and match.group(2) != "0" * 16
+        assert match and request_id == sent["X-Request-ID"]
+        assert match.group(1) == trace_id_for(sent["X-Request-ID"]) and match.group(2) != "0" * 16
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ import pytest
 from celery.signals import task_prerun
 from django.conf import settings as django_settings
 from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -24,7 +25,7 @@ from opentelemetry.trace import SpanKind
 from applications import rules
 from documents.models import Document
 from tests.applications.portal.helpers import pdf_upload, upload_for
-from tests.factories import CaseFactory, PersonFactory, UserFactory
+from tests.factories import CaseFactory, PersonFactory, UserFactory, wsa_caseworker
 from wsa.celery import app as celery_app
 from wsa.observability.context import case_reference_var, request_id_var
 from wsa.observability.tracing import install_tracing, uninstall_tracing
@@ -87,7 +88,7 @@ def test_the_queries_of_a_case_page_are_child_spans_of_its_request(spans, client
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_submit_is_one_trace_from_the_request_through_its_tasks_to_the_offices(
+def test_sending_a_case_on_is_one_trace_from_the_request_through_its_tasks_to_the_offices(
         spans, client, make_case, http_transport, settings):
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 0
     case = make_case("18b")
@@ -98,9 +99,15 @@ def test_a_submit_is_one_trace_from_the_request_through_its_tasks_to_the_offices
     Document.objects.filter(case=case).update(state=Document.State.PASSED)
     type(person).objects.filter(pk=person.pk).update(city="Bengaluru")
     client.force_login(person.user)
-    spans.clear()
-
     response = client.post(reverse("applicant:apply_step", args=[case.public_id, "check"]), {"declaration": "on"})
+    assert response.status_code == 302
+    # Nothing goes to an office before the WSA confirms completeness: the caseworker's request that
+    # sends the case on is the one whose trace reaches the offices.
+    staff = Client()
+    staff.force_login(wsa_caseworker())
+    staff.post(reverse("backoffice:case_transition", args=[case.public_id, "start_completeness_check"]))
+    spans.clear()
+    response = staff.post(reverse("backoffice:case_transition", args=[case.public_id, "start_authority_review"]))
     assert response.status_code == 302
 
     request = server_span(spans)
