@@ -1,6 +1,7 @@
 """Answers: recorded with an Event (codes, not texts) and moving the case to the visa decision."""
 
 import pytest
+from django.utils import translation
 
 from applications import services as case_services
 from applications.lifecycle import CaseState
@@ -87,7 +88,7 @@ def test_approvals_without_the_attended_appointment_keep_the_case_in_review(offi
     # Neither the sweep nor a caseworker can move it on.
     services.deadlines_sweep_run()
     assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
-    with pytest.raises(case_services.BackofficeError, match="not attended"):
+    with translation.override("en"), pytest.raises(case_services.BackofficeError, match="not attended"):
         case_services.case_transition(case=case, transition="refer_to_visa_decision")
     assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
 
@@ -116,7 +117,7 @@ def test_a_refused_approval_leads_only_to_a_rejection(offices, make_case):
     services.authority_request_record_answer(request=ba, outcome="rejected")
     # The visa office decides now, without waiting for the appointment: only a rejection is open.
     assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
-    with pytest.raises(case_services.BackofficeError, match="refused"):
+    with translation.override("en"), pytest.raises(case_services.BackofficeError, match="refused"):
         case_services.case_transition(case=case, transition="grant_visa")
     case_services.case_transition(case=case, transition="reject")
     assert Case.objects.get(pk=case.pk).state == CaseState.REJECTED
