@@ -63,6 +63,17 @@ def _cache_per_test(settings):
     settings.CACHES = {name: {**config, "KEY_PREFIX": prefix} for name, config in settings.CACHES.items()}
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language, as a fresh process would: a request or a
+    test that activated another language must not decide the language of the next test's messages."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """The order's seed again at the end of the run, where a failure is read, with the command that
     replays the same order (pytest-randomly prints it at the top too)."""

@@ -52,7 +52,7 @@ def user_facing_templates():
         yield pytest.param(path, id=str(path.relative_to(TEMPLATES)))
 
 
-@pytest.mark.parametrize("path", user_facing_templates())
+@pytest.mark.parametrize("path", list(user_facing_templates()))
 def test_template_text_is_marked_for_translation(path):
     assert untranslated_words(path.read_text(encoding="utf-8")) == [], (
         f"{path.name}: wrap the text in {{% translate %}} or {{% blocktranslate %}}"
