@@ -58,6 +58,8 @@ lint:
 check: lint
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=wsa.example SITE_URL=https://wsa.example \
+		WSA_OPERATOR_EMAIL=kontakt@wsa.test WSA_DATA_PROTECTION_OFFICER_EMAIL=datenschutz@wsa.test \
+		WSA_ACCESSIBILITY_EMAIL=barrierefreiheit@wsa.test \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 # One worker on all three queues (development, one machine). In production each queue gets its own

@@ -10,7 +10,7 @@ class ApplicationsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from . import status_poll
+        from . import site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
 
         def forget_user(sender, instance, **kwargs):
             # A new password or a deactivation must end the cache-only polls of that user at once.

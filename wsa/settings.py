@@ -498,3 +498,20 @@ WSA_READINESS_TIMEOUT_SECONDS = env.float("WSA_READINESS_TIMEOUT_SECONDS", defau
 # Probes and Prometheus reach the processes directly over the internal network, not through the
 # TLS-terminating proxy: they are not redirected to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- The operator, as the legal pages name it (imprint § 5 DDG, privacy Art. 13 GDPR, accessibility
+# statement § 12b BGG). The defaults describe the demonstration; `manage.py check --deploy` refuses
+# them in production (applications.site_info).
+WSA_OPERATOR_NAME = env.str("WSA_OPERATOR_NAME", default="Work-and-Stay-Agentur (WSA) – Demo")
+WSA_OPERATOR_ADDRESS = env.str("WSA_OPERATOR_ADDRESS", default="Musterstraße 1\n10115 Berlin")
+WSA_OPERATOR_REPRESENTED_BY = env.str("WSA_OPERATOR_REPRESENTED_BY", default="")
+WSA_OPERATOR_EMAIL = env.str("WSA_OPERATOR_EMAIL", default="kontakt@wsa.example")
+WSA_OPERATOR_PHONE = env.str("WSA_OPERATOR_PHONE", default="")
+WSA_DATA_PROTECTION_OFFICER_EMAIL = env.str("WSA_DATA_PROTECTION_OFFICER_EMAIL", default="datenschutz@wsa.example")
+WSA_ACCESSIBILITY_EMAIL = env.str("WSA_ACCESSIBILITY_EMAIL", default="barrierefreiheit@wsa.example")
+# Date (YYYY-MM-DD) of the last accessibility review the statement reports; empty: none yet.
+WSA_ACCESSIBILITY_REVIEWED_ON = env.str("WSA_ACCESSIBILITY_REVIEWED_ON", default="")
+# Address of the German Sign Language video for the start page (§ 4 BITV 2.0); empty: the transcript only.
+WSA_SIGN_LANGUAGE_VIDEO_URL = env.str("WSA_SIGN_LANGUAGE_VIDEO_URL", default="")
+# Feedback on barriers: this many messages per address and hour.
+WSA_ACCESSIBILITY_FEEDBACK_PER_HOUR = env.int("WSA_ACCESSIBILITY_FEEDBACK_PER_HOUR", default=5)

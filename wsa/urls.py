@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from applications.api import api as hr_api
-from applications.views import public
+from applications.views import public, site
 from authorities import views as authority_views
 from wsa.observability import views as observability_views
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("metrics", observability_views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, a PDF's).
     path("favicon.ico", public.favicon, name="favicon"),
+    path("imprint/", site.imprint, name="imprint"),
+    path("privacy/", site.privacy, name="privacy"),
+    path("accessibility/", site.accessibility, name="accessibility"),
+    path("contact/", site.contact, name="contact"),
+    path("easy-language/", site.easy_language, name="easy_language"),
+    path("sign-language/", site.sign_language, name="sign_language"),
     path("verify/<str:code>/", public.decision_verify, name="decision_verify"),
     path("title-finder/", include("applications.urls.finder")),
     path("accounts/", include("allauth.urls")),

@@ -19,6 +19,8 @@ STRIP = [
     re.compile(r"<script\b.*?</script>", re.S | re.I),
     re.compile(r"<style\b.*?</style>", re.S | re.I),
     re.compile(r"<code\b.*?</code>", re.S | re.I),  # literal codes and token formats are not prose
+    # Proper names that stay in German in every language (HTML's own marker: translate="no").
+    re.compile(r"<(\w+)\b[^>]*\btranslate=\"no\"[^>]*>.*?</\1>", re.S | re.I),
     re.compile(r"\{%.*?%\}", re.S),
     re.compile(r"\{\{.*?\}\}", re.S),
 ]

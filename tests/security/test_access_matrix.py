@@ -99,6 +99,13 @@ MATRIX: dict[str, Rule] = {
     "readyz": Rule(E(200)),
     "metrics": Rule(E(404)),  # without METRICS_TOKEN; tests/observability cover the token
     "favicon": Rule(E("R")),
+    "imprint": Rule(E(200)),
+    "privacy": Rule(E(200)),
+    "accessibility": Rule(E(200), post={"barrier-description": "The date picker cannot be reached."},
+                          allowed=ACTORS),
+    "contact": Rule(E(200)),
+    "easy_language": Rule(E(200)),
+    "sign_language": Rule(E(200)),
     "decision_verify": Rule(E(200), kw=lambda s: {"code": s.issued_decision.verification_code}, objects=False),
     "finder:start": Rule(E(200)),
     "finder:step": Rule(E(200), kw=lambda s: {"name": "qualification"}, objects=False),

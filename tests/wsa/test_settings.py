@@ -101,6 +101,11 @@ def test_production_deploy_check_is_clean():
                ALLOWED_HOSTS="wsa.example", SITE_URL="https://wsa.example")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "wsa.E010" in result.stderr  # the imprint would name the demo operator
+    env.update(WSA_OPERATOR_EMAIL="kontakt@wsa.test", WSA_DATA_PROTECTION_OFFICER_EMAIL="datenschutz@wsa.test",
+               WSA_ACCESSIBILITY_EMAIL="barrierefreiheit@wsa.test")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
     # Without a virus scanner the check says so plainly; with one it is silent.
