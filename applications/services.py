@@ -1,8 +1,6 @@
 """Writes to the case store. Views, tasks and commands change cases only through these functions."""
 
-import inspect
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from time import monotonic
@@ -14,9 +12,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from authorities import services as authority_services
 from wsa.site import site_url
 
-from . import status_poll
+from . import procedure, status_poll
 from .lifecycle import CaseState, transition_for
 from .models import (
     Case,
@@ -36,21 +35,7 @@ from .models import (
 )
 from .selectors import DATED_STATES, case_due_expression
 
-# Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
-# hub writes its outbox rows on "submit"). Keyed by transition name.
-_transition_hooks: dict[str, list[Callable]] = {}
-
 logger = logging.getLogger(__name__)
-
-
-def on_transition(name: str):
-    """Registers `hook(case=..., actor=..., payload=...)` to run inside the transaction of `name`."""
-
-    def register(hook):
-        _transition_hooks.setdefault(name, []).append(hook)
-        return hook
-
-    return register
 
 
 def reference_allocate(*, today: date | None = None) -> str:
@@ -152,7 +137,9 @@ def case_create(*, person: Person, actor=None, employer=None, title_code: str = 
 
 @transaction.atomic
 def case_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> Case:
-    """Applies one transition of the lifecycle table, or raises IllegalTransition and changes nothing."""
+    """Applies one transition of the lifecycle table, or raises IllegalTransition and changes nothing.
+    What the move sets off (webhooks, requests to the offices, the procedure's guards) is
+    procedure.after_transition, in this transaction."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
     move = transition_for(transition, locked.state)
     from_state = locked.state
@@ -168,12 +155,24 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
         payload={"transition": transition, **(payload or {})}, case_changes={**changes, "due_at": due},
     )
     locked.__dict__.update(changes)
-    for hook in _transition_hooks.get(transition, []):
-        hook(case=locked, actor=actor, payload=payload or {})
-    # What the UPDATEs counted and what the hooks moved (an approval already in: the next state).
+    procedure.after_transition(case=locked, transition=transition, actor=actor, payload=payload or {})
+    # What the UPDATEs counted and what the procedure moved (an approval already in: the next state).
     locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at", "due_at"])
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return case
+
+
+def case_submit(*, case: Case, actor) -> Case:
+    """The applicant (or the employer for them) submits the application. Everything that follows:
+
+    - the case goes to the WSA's queue: state `submitted`, `submitted_at`, and the deadline of the
+      completeness check (Case.due_at), in one UPDATE with the timeline entry (case_transition);
+    - the applicant gets the e-mail about the new entry (event_append queues it after the commit);
+    - the employer's HR system gets its webhook (procedure.after_transition).
+
+    No office hears of the case yet: the requests go out when the WSA confirms its completeness
+    (`start_authority_review`). Raises IllegalTransition if the case is not a draft any more."""
+    return case_transition(case=case, transition="submit", actor=actor)
 
 
 @transaction.atomic
@@ -549,11 +548,6 @@ def document_request_create(*, case: Case, actor, reason: str, note: str, due_on
     return request
 
 
-@on_transition("documents_provided")
-def _document_requests_fulfilled(*, case, actor, payload):
-    DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
-
-
 DECISION_TRANSITIONS = {
     # kind: (state the case must be in, transition on grant, transition on rejection)
     Decision.Kind.VISA: (CaseState.VISA_DECISION, "grant_visa", "reject"),
@@ -681,13 +675,6 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
     `conditions` is what an approval is limited to, e.g. {"employer": ..., "occupation": ...,
     "duration_months": 24, "other": "..."}; it is passed on in the shape AuthorityRequest.conditions has.
     """
-    try:
-        from authorities import services as authority_services
-    except ImportError:
-        authority_services = None
-    record = getattr(authority_services, "authority_request_record_answer", None)
-    if record is None:
-        raise BackofficeError(gettext("Answers to authority steps cannot be recorded yet."))
     outcome_value = _authority_outcome_value(request, outcome)
     conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
     condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)
@@ -697,14 +684,10 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
         conditions_value = conditions_text(conditions)
     else:
         conditions_value = conditions
-    available = {
-        "request": request, "authority_request": request, "actor": actor, "user": actor, "outcome": outcome_value,
-        "answer": outcome_value, "conditions": conditions_value, "note": note, "reasons": note, "comment": note,
-        "message": note, "text": note, "body": {"note": note, "answered_in": "backoffice"},
-    }
-    kwargs = {name: available[name] for name, parameter in inspect.signature(record).parameters.items()
-              if parameter.kind is not inspect.Parameter.VAR_KEYWORD and name in available}
-    return record(**kwargs)
+    return authority_services.authority_request_record_answer(
+        request=request, outcome=outcome_value, conditions=conditions_value, actor=actor, note=note,
+        body={"note": note, "answered_in": "backoffice"},
+    )
 
 
 def _authority_outcome_value(request, outcome: str) -> str:

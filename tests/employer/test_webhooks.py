@@ -92,13 +92,17 @@ def test_transition_writes_delivery_and_sends_it_signed(accepted_case, endpoint,
 
 
 @pytest.mark.django_db
-def test_every_transition_has_a_hook():
+def test_every_transition_delivers_its_webhooks_once(monkeypatch):
+    from applications import procedure
     from applications.lifecycle import TRANSITIONS
-    from applications.services import _transition_hooks
+    from tests.factories import CaseFactory
 
+    delivered = []
+    monkeypatch.setattr("applications.webhooks.deliveries_create",
+                        lambda *, case, transition: delivered.append(transition))
     for name in TRANSITIONS:
-        assert any(h.__name__ == f"webhooks_on_{name}" for h in _transition_hooks.get(name, [])), name
-        assert sum(h.__name__ == f"webhooks_on_{name}" for h in _transition_hooks[name]) == 1
+        procedure.after_transition(case=CaseFactory(), transition=name)
+    assert delivered == list(TRANSITIONS)
 
 
 @pytest.mark.django_db

@@ -21,14 +21,14 @@ from django.utils import timezone
 from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
 from accounts.services import case_consent_set, membership_grant
 from applications import services
-from applications.lifecycle import CaseState
-from applications.models import LanguageSkill, Person, Qualification
-from authorities.demo import (
+from applications.demo_procedure import (
     demo_procedure_to_visa_decision,
     seed_appointment_slots,
     seed_authority_offices,
     seed_authority_requests,
 )
+from applications.lifecycle import CaseState
+from applications.models import LanguageSkill, Person, Qualification
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
