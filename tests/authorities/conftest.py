@@ -74,7 +74,7 @@ def make_case(db):
 
 
 def submit(case, actor=None):
-    case_services.case_transition(case=case, transition="submit", actor=actor)
+    case_services.case_submit(case=case, actor=actor)
     return case
 
 

@@ -311,7 +311,7 @@ def test_visa_decided_cases_cannot_book(offices, at_office):
 def _submitted_and_delivered(make_case) -> Case:
     """A case the WSA found complete whose requests reached the offices: the visa office expects a booking."""
     case = make_case("18a")
-    case_services.case_transition(case=case, transition="submit", actor=case.person.user)
+    case_services.case_submit(case=case, actor=case.person.user)
     procedure.case_send_to_authorities(case=case)
     for request in AuthorityRequest.objects.filter(case=case):
         services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)

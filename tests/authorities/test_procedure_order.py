@@ -69,7 +69,7 @@ def test_every_title_follows_the_laws_order(title, offices, make_case, transport
 
     # 1. Submitted, in the completeness check, documents asked for: no office has anything.
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
+        case_services.case_submit(case=case, actor=None)
         case_services.case_transition(case=case, transition="start_completeness_check")
         case_services.case_transition(case=case, transition="request_documents")
         case_services.case_transition(case=case, transition="documents_provided")
@@ -129,7 +129,7 @@ def test_without_the_approvals_nothing_moves_even_after_the_appointment(title, o
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600
     case = case_for(make_case, title)
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
+        case_services.case_submit(case=case, actor=None)
         procedure.case_send_to_authorities(case=case)
         attend_appointment(case)
     case.refresh_from_db()
@@ -148,7 +148,7 @@ def test_a_refused_approval_leads_only_to_a_rejection(title, offices, make_case,
     # A passport number on the simulated register's watch list: the security consultation refuses.
     case = make_case(title, employment=title != "20a", employer=title != "20a", passport_number="SIS1234567")
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
+        case_services.case_submit(case=case, actor=None)
         procedure.case_send_to_authorities(case=case)
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
     assert register.outcome == Outcome.REJECTED

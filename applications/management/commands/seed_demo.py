@@ -258,7 +258,10 @@ class Command(BaseCommand):
                         visa_outcome="" if target == CaseState.VISA_DECISION else (
                             "rejected" if target == CaseState.REJECTED else "approved"))
                     continue
-                actor = person.user if transition in {"submit", "withdraw", "report_entry"} else caseworker
+                if transition == "submit":
+                    services.case_submit(case=case, actor=person.user)
+                    continue
+                actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
 
     def _print(self, logins, password) -> None:
