@@ -85,6 +85,8 @@ class BasePlugin:
     document_types: tuple[str, ...] = ()
     # Keys of `conditions` this office may set; anything else in an answer is dropped.
     condition_keys: tuple[str, ...] = ()
+    # Sends test data: offered and used only where demo adapters are on (registry.demo_adapters_on).
+    demo: bool = False
 
     def __init__(self, identifier: str):
         self.identifier = identifier
