@@ -137,8 +137,6 @@ class BasePlugin:
     def attachments(self, request) -> list[Attachment]:
         if not self.document_types:
             return []
-        from documents.models import Document
-
         documents = (
             Document.objects.filter(case=request.case, document_type__in=self.document_types)
             .exclude(state=Document.State.REJECTED)
