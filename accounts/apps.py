@@ -7,9 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
-        from applications import webhooks
-
         from . import signals  # noqa: F401
-
-        # HR API webhooks: a delivery hook on every case transition (applications.lifecycle.TRANSITIONS).
-        webhooks.register_hooks()

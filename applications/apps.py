@@ -10,7 +10,7 @@ class ApplicationsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from . import site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
+        from . import procedure, site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
 
         def forget_user(sender, instance, **kwargs):
             # A new password or a deactivation must end the cache-only polls of that user at once.
@@ -19,3 +19,5 @@ class ApplicationsConfig(AppConfig):
         user_model = get_user_model()
         post_save.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user")
         post_delete.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user_delete")
+        # The authority hub's news of a case: timeline entries, the move to the visa decision.
+        procedure.receivers_connect()

@@ -253,6 +253,17 @@ class Case(models.Model):
         return CaseState(self.state) in CaseState.open_states()
 
     @property
+    def procedure_ended(self) -> bool:
+        """Withdrawn, rejected or closed: the offices are sent nothing more."""
+        return self.state in (CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED)
+
+    @property
+    def awaits_visa_appointment(self) -> bool:
+        """Submitted and the visa not decided yet: the visa office may expect the applicant in person."""
+        return self.state in (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
+                              CaseState.AUTHORITY_REVIEW, CaseState.VISA_DECISION)
+
+    @property
     def never_submitted(self) -> bool:
         """A draft, or one withdrawn before submission: no authority saw it, so it is deleted (not
         kept and anonymised) when it goes."""

@@ -1,8 +1,6 @@
 """Writes to the case store. Views, tasks and commands change cases only through these functions."""
 
-import inspect
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from time import monotonic
@@ -14,9 +12,28 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts import services as account_services
+from accounts.models import CandidateInvitation, EmployerCaseDetails, EmployerThreadMessage
+from accounts.selectors import employer_role
+from accounts.services import (
+    EmployerError,
+    InvitationError,
+    case_consent_set,
+    invitation_check_user,
+    invitation_days,
+    invitation_from_token,
+    invitation_send_on_commit,
+    invitations_allowed,
+)
+from authorities import services as authority_services
+from documents.checks import countries
+from documents.models import Document, DocumentType
+from documents.services import document_upload, documents_remove
+from wsa.celery import app as celery_app
 from wsa.site import site_url
 
-from . import status_poll
+from . import audit, procedure, retention, rules, selectors, status_poll
+from .decisions import DECISION_OFFICE_KIND, new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
 from .lifecycle import CaseState, transition_for
 from .models import (
     Case,
@@ -32,25 +49,13 @@ from .models import (
     ProcedureLanguage,
     Qualification,
     ReferenceCounter,
+    StatisticsSnapshot,
     WorkExperience,
 )
-from .selectors import DATED_STATES, case_due_expression
-
-# Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
-# hub writes its outbox rows on "submit"). Keyed by transition name.
-_transition_hooks: dict[str, list[Callable]] = {}
+from .selectors import DATED_STATES, case_due_expression, conditions_text, staff_scope
+from .tasks import mail_send, notify_case
 
 logger = logging.getLogger(__name__)
-
-
-def on_transition(name: str):
-    """Registers `hook(case=..., actor=..., payload=...)` to run inside the transaction of `name`."""
-
-    def register(hook):
-        _transition_hooks.setdefault(name, []).append(hook)
-        return hook
-
-    return register
 
 
 def reference_allocate(*, today: date | None = None) -> str:
@@ -92,10 +97,6 @@ def _notify(case_id: int) -> None:
     page: the change is committed, only this notice waits for the next one (and is logged)."""
     from django.conf import settings
     from django.core.cache import cache
-
-    from wsa.celery import app as celery_app
-
-    from .tasks import notify_case
 
     delay = settings.WSA_NOTIFY_DELAY_SECONDS
     # Queued by this process moments ago: that task has not run yet and will carry this entry too
@@ -152,7 +153,9 @@ def case_create(*, person: Person, actor=None, employer=None, title_code: str = 
 
 @transaction.atomic
 def case_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> Case:
-    """Applies one transition of the lifecycle table, or raises IllegalTransition and changes nothing."""
+    """Applies one transition of the lifecycle table, or raises IllegalTransition and changes nothing.
+    What the move sets off (webhooks, requests to the offices, the procedure's guards) is
+    procedure.after_transition, in this transaction."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
     move = transition_for(transition, locked.state)
     from_state = locked.state
@@ -168,12 +171,24 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
         payload={"transition": transition, **(payload or {})}, case_changes={**changes, "due_at": due},
     )
     locked.__dict__.update(changes)
-    for hook in _transition_hooks.get(transition, []):
-        hook(case=locked, actor=actor, payload=payload or {})
-    # What the UPDATEs counted and what the hooks moved (an approval already in: the next state).
+    procedure.after_transition(case=locked, transition=transition, actor=actor, payload=payload or {})
+    # What the UPDATEs counted and what the procedure moved (an approval already in: the next state).
     locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at", "due_at"])
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return case
+
+
+def case_submit(*, case: Case, actor) -> Case:
+    """The applicant (or the employer for them) submits the application. Everything that follows:
+
+    - the case goes to the WSA's queue: state `submitted`, `submitted_at`, and the deadline of the
+      completeness check (Case.due_at), in one UPDATE with the timeline entry (case_transition);
+    - the applicant gets the e-mail about the new entry (event_append queues it after the commit);
+    - the employer's HR system gets its webhook (procedure.after_transition).
+
+    No office hears of the case yet: the requests go out when the WSA confirms its completeness
+    (`start_authority_review`). Raises IllegalTransition if the case is not a draft any more."""
+    return case_transition(case=case, transition="submit", actor=actor)
 
 
 @transaction.atomic
@@ -316,8 +331,6 @@ PASSPORT_PREFILL_FIELDS = {
 
 def passport_prefill_values(extracted: dict) -> dict:
     """Profile values read from a passport's extracted fields (only those that are usable)."""
-    from documents.checks import countries
-
     values = {}
     for source, target in PASSPORT_PREFILL_FIELDS.items():
         raw = extracted.get(source)
@@ -429,13 +442,6 @@ def account_delete(*, user) -> AccountDeletionResult:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from accounts import services as account_services
-    from documents.models import Document
-    from documents.services import documents_remove
-
-    from . import audit, retention, selectors
-    from .tasks import mail_send
-
     # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
     # submitted while the cases are sorted and deleted).
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -500,8 +506,6 @@ def _bo_event(*, case: Case, actor, code: str, **payload) -> Event:
 @transaction.atomic
 def case_claim(*, case: Case, actor) -> CaseAssignment:
     """The actor takes the case; a supervisor may take over a case someone else holds."""
-    from .selectors import staff_scope
-
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).select_related("user").first()
     if current is not None and current.user_id != actor.pk and not staff_scope(viewer=actor).is_supervisor:
@@ -517,8 +521,6 @@ def case_claim(*, case: Case, actor) -> CaseAssignment:
 
 @transaction.atomic
 def case_release(*, case: Case, actor) -> None:
-    from .selectors import staff_scope
-
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).first()
     if current is None:
@@ -549,11 +551,6 @@ def document_request_create(*, case: Case, actor, reason: str, note: str, due_on
     return request
 
 
-@on_transition("documents_provided")
-def _document_requests_fulfilled(*, case, actor, payload):
-    DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
-
-
 DECISION_TRANSITIONS = {
     # kind: (state the case must be in, transition on grant, transition on rejection)
     Decision.Kind.VISA: (CaseState.VISA_DECISION, "grant_visa", "reject"),
@@ -563,14 +560,10 @@ DECISION_TRANSITIONS = {
 
 
 def _decision_office_kind(kind: str) -> str:
-    from .decisions import DECISION_OFFICE_KIND
-
     return DECISION_OFFICE_KIND[kind]
 
 
 def decision_may_decide(*, actor, case: Case, kind: str) -> bool:
-    from .selectors import staff_scope
-
     scope = staff_scope(viewer=actor)
     required_state = DECISION_TRANSITIONS[kind][0]
     return scope.has_kind(_decision_office_kind(kind)) and case.state == required_state
@@ -607,8 +600,6 @@ def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: 
 def decision_may_approve(*, actor, decision: Decision) -> bool:
     """Whether `actor` may approve `decision` at all (four-eyes rule): a supervisor of the deciding kind of
     office who is not the decider. Whether it still waits for approval is checked by decision_approve."""
-    from .selectors import staff_scope
-
     return (decision.decided_by_id != actor.pk
             and staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)))
 
@@ -616,8 +607,6 @@ def decision_may_approve(*, actor, decision: Decision) -> bool:
 @transaction.atomic
 def decision_approve(*, decision: Decision, actor) -> Decision:
     """The second pair of eyes: a supervisor of the deciding kind of office, never the decider."""
-    from .selectors import staff_scope
-
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
         raise BackofficeError(gettext("This decision is not waiting for approval."))
@@ -634,8 +623,6 @@ def decision_approve(*, decision: Decision, actor) -> Decision:
 @transaction.atomic
 def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision:
     """The supervisor does not approve: the draft goes back to the decider (internal note)."""
-    from .selectors import staff_scope
-
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
         raise BackofficeError(gettext("This decision is not waiting for approval."))
@@ -651,8 +638,6 @@ def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision
 
 def _decision_issue(*, decision: Decision, actor) -> None:
     """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
-    from .decisions import new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
-
     _state, grant, reject = DECISION_TRANSITIONS[decision.kind]
     transition = grant if decision.outcome == Decision.Outcome.GRANTED else reject
     if transition:
@@ -681,30 +666,17 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
     `conditions` is what an approval is limited to, e.g. {"employer": ..., "occupation": ...,
     "duration_months": 24, "other": "..."}; it is passed on in the shape AuthorityRequest.conditions has.
     """
-    try:
-        from authorities import services as authority_services
-    except ImportError:
-        authority_services = None
-    record = getattr(authority_services, "authority_request_record_answer", None)
-    if record is None:
-        raise BackofficeError(gettext("Answers to authority steps cannot be recorded yet."))
     outcome_value = _authority_outcome_value(request, outcome)
     conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
     condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)
     if condition_field is not None and condition_field.get_internal_type() in {"TextField", "CharField"}:
-        from .selectors import conditions_text
-
         conditions_value = conditions_text(conditions)
     else:
         conditions_value = conditions
-    available = {
-        "request": request, "authority_request": request, "actor": actor, "user": actor, "outcome": outcome_value,
-        "answer": outcome_value, "conditions": conditions_value, "note": note, "reasons": note, "comment": note,
-        "message": note, "text": note, "body": {"note": note, "answered_in": "backoffice"},
-    }
-    kwargs = {name: available[name] for name, parameter in inspect.signature(record).parameters.items()
-              if parameter.kind is not inspect.Parameter.VAR_KEYWORD and name in available}
-    return record(**kwargs)
+    return authority_services.authority_request_record_answer(
+        request=request, outcome=outcome_value, conditions=conditions_value, actor=actor, note=note,
+        body={"note": note, "answered_in": "backoffice"},
+    )
 
 
 def _authority_outcome_value(request, outcome: str) -> str:
@@ -740,8 +712,6 @@ ACCELERATED_DOCUMENTS = ("power_of_attorney_81a", "agreement_81a")
 
 
 def _require_employer_member(*, organisation, actor) -> None:
-    from accounts.selectors import employer_role
-
     if organisation is None or employer_role(user=actor, organisation=organisation) is None:
         raise PermissionDenied(gettext("You are not a member of this employer organisation."))
 
@@ -754,10 +724,6 @@ def _split_fields(fields: dict, allowed: frozenset, what: str) -> dict:
 
 
 def _check_accelerated_allowed(title_code: str) -> None:
-    from accounts.services import EmployerError
-
-    from . import rules
-
     if title_code:
         try:
             allowed = rules.title(title_code).accelerated_allowed
@@ -774,8 +740,6 @@ def employer_case_start(*, organisation, actor, given_names: str, surname: str, 
                         accelerated: bool = False, procedure_language: str = ProcedureLanguage.GERMAN):
     """Starts a draft case for a candidate: a Person without account, the case, the employment
     declaration and the invitation e-mail (sent after commit). Returns (case, invitation)."""
-    from accounts.models import EmployerCaseDetails
-
     _require_employer_member(organisation=organisation, actor=actor)
     if accelerated:
         _check_accelerated_allowed(title_code)
@@ -797,9 +761,6 @@ def employer_case_start(*, organisation, actor, given_names: str, surname: str, 
 def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     """(Re)sends the invitation of a case whose candidate has not accepted yet; the previous link stops working."""
     from datetime import timedelta
-
-    from accounts.models import CandidateInvitation
-    from accounts.services import EmployerError, invitation_days, invitation_send_on_commit, invitations_allowed
 
     _require_employer_member(organisation=case.employer, actor=actor)
     invitations_allowed(organisation=case.employer)
@@ -827,9 +788,6 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
 def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
     """The candidate, signed in with the invited address, takes the case over: the case is linked to
     their once-only profile (an existing one is reused), and their consent is recorded. Single use."""
-    from accounts.services import InvitationError, case_consent_set, invitation_check_user, invitation_from_token
-    from documents.models import Document
-
     invitation = invitation_from_token(token=token, kind="candidate", lock=True)
     invitation_check_user(invitation=invitation, user=user)
     case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
@@ -867,8 +825,6 @@ def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
 @transaction.atomic
 def candidate_invitation_decline(*, token: str, user) -> Case:
     """The candidate does not want this case: the invitation is used up and the draft is withdrawn."""
-    from accounts.services import invitation_check_user, invitation_from_token
-
     invitation = invitation_from_token(token=token, kind="candidate", lock=True)
     invitation_check_user(invitation=invitation, user=user)
     invitation.declined_at = timezone.now()
@@ -881,8 +837,6 @@ def candidate_invitation_decline(*, token: str, user) -> Case:
 @transaction.atomic
 def employer_employment_update(*, case: Case, actor, employment: dict, details: dict | None = None) -> Case:
     """The employer corrects the employment declaration while the case is a draft."""
-    from accounts.models import EmployerCaseDetails
-
     _require_employer_member(organisation=case.employer, actor=actor)
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.state != CaseState.DRAFT:
@@ -905,10 +859,6 @@ def employer_case_accelerated_set(*, case: Case, actor, accelerated: bool) -> Ca
 
 def employer_accelerated_document_upload(*, case: Case, actor, file, requirement: str):
     """Stores the signed power of attorney or the § 81a agreement for the case (checked like every upload)."""
-    from accounts.services import EmployerError
-    from documents.models import DocumentType
-    from documents.services import document_upload
-
     _require_employer_member(organisation=case.employer, actor=actor)
     if requirement not in ACCELERATED_DOCUMENTS:
         raise ValueError("Not a § 81a document.")
@@ -923,8 +873,6 @@ def employer_accelerated_document_upload(*, case: Case, actor, file, requirement
 @transaction.atomic
 def employer_message_post(*, case: Case, actor, body: str) -> Message:
     """A message of the employer to the case team; every member of the organisation sees the thread."""
-    from accounts.models import EmployerThreadMessage
-
     _require_employer_member(organisation=case.employer, actor=actor)
     if not body.strip():
         raise ValueError("A message needs a text.")
@@ -937,8 +885,6 @@ def employer_message_post(*, case: Case, actor, body: str) -> Message:
 def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
     """For the back office: a message of the case team in the employer's thread (the employer sees it
     even without the candidate's full consent, so it must not contain the candidate's personal data)."""
-    from accounts.models import EmployerThreadMessage
-
     if case.employer_id is None:
         raise ValueError("The case has no employer.")
     message = message_post(case=case, author=author, body=body)
@@ -949,8 +895,6 @@ def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
 @transaction.atomic
 def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
     """Starts one case per row (keyword arguments of employer_case_start), all or nothing."""
-    from accounts.services import invitations_allowed
-
     _require_employer_member(organisation=organisation, actor=actor)
     invitations_allowed(organisation=organisation, count=len(rows))
     return [employer_case_start(organisation=organisation, actor=actor, **row)[0] for row in rows]
@@ -963,9 +907,6 @@ def statistics_refresh(*, scopes: list[str] | None = None) -> int:
     """Recomputes the statistics snapshots: the given scopes, or "all" and every scope viewed before.
     Run by the beat task `applications.tasks.statistics_refresh`; returns the number refreshed."""
     import time as _time
-
-    from . import selectors
-    from .models import StatisticsSnapshot
 
     if scopes is None:
         scopes = sorted({selectors.STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})

@@ -1,7 +1,7 @@
 """Webhooks of the HR API: every state change of an employer's case is delivered, signed, to the
 organisation's registered endpoints.
 
-A hook on every transition of ``lifecycle.TRANSITIONS`` writes one ``WebhookDelivery`` row per
+Every transition (``procedure.after_transition``) writes one ``WebhookDelivery`` row per
 endpoint inside the transaction of the transition (so a delivery is never lost and never made for a
 change that was rolled back) and, on commit, hands the ids to the Celery task
 ``accounts.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
@@ -32,9 +32,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-
-from .lifecycle import TRANSITIONS
-from .services import on_transition
 
 logger = logging.getLogger(__name__)
 
@@ -144,27 +141,6 @@ def dispatch(delivery_ids: list[int]) -> None:
 
     for delivery_id in delivery_ids:
         webhook_deliver.delay(delivery_id)
-
-
-def _make_hook(name: str):
-    def hook(*, case, actor, payload):
-        deliveries_create(case=case, transition=name)
-
-    hook.__name__ = f"webhooks_on_{name}"
-    return hook
-
-
-_registered = False
-
-
-def register_hooks() -> None:
-    """Registers the delivery hook on every transition (once, from AccountsConfig.ready)."""
-    global _registered
-    if _registered:
-        return
-    for name in TRANSITIONS:
-        on_transition(name)(_make_hook(name))
-    _registered = True
 
 
 # --- Sending (in the Celery worker) ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .adapters import registry
 from .models import (
     AppointmentBooking,
     AppointmentSlot,
@@ -23,12 +24,10 @@ class AuthorityForm(forms.ModelForm):
                   "adapter", "endpoint_url", "destination_id", "public_key_jwk"]
 
     def __init__(self, *args, **kwargs):
-        from .adapters.registry import register
-
         super().__init__(*args, **kwargs)
         self.fields["adapter"] = forms.ChoiceField(
             label=_("adapter"), required=False, help_text=Authority._meta.get_field("adapter").help_text,
-            choices=[("", "—")] + register.get_choices(),
+            choices=[("", "—")] + registry.register.get_choices(),
         )
 
 

@@ -10,7 +10,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import appointments
 
 
 class BookingForm(forms.Form):
@@ -74,16 +74,16 @@ class SlotPublishForm(forms.Form):
         if first and last:
             if last < first:
                 self.add_error("last_day", gettext("The last day must not be before the first day."))
-            elif (last - first).days >= services.SLOTS_PUBLISH_MAX_DAYS:
+            elif (last - first).days >= appointments.SLOTS_PUBLISH_MAX_DAYS:
                 self.add_error("last_day", gettext("Please publish at most three months at once."))
         if not self.errors and data.get("times") and data.get("weekdays"):
-            count = len(services.appointment_slots_plan(first_day=first, last_day=last, weekdays=data["weekdays"],
+            count = len(appointments.appointment_slots_plan(first_day=first, last_day=last, weekdays=data["weekdays"],
                                                         times=data["times"]))
             if count == 0:
                 self.add_error("weekdays", gettext("None of the chosen weekdays falls between the two days."))
-            elif count > services.SLOTS_PUBLISH_MAX:
+            elif count > appointments.SLOTS_PUBLISH_MAX:
                 self.add_error(None, gettext("That would be %(count)d slots; please publish at most %(max)d at "
-                                             "once.") % {"count": count, "max": services.SLOTS_PUBLISH_MAX})
+                                             "once.") % {"count": count, "max": appointments.SLOTS_PUBLISH_MAX})
         if data.get("times") and data.get("minutes"):
             length = timedelta(minutes=data["minutes"])
             starts = [datetime.combine(timezone.localdate(), moment) for moment in data["times"]]

@@ -277,7 +277,7 @@ class AppointmentBooking(models.Model):
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("ended by"))
     # Recorded by the visa office when the applicant came in person (identity, biometrics): the visa
-    # decision waits for it (services.appointment_attendance_record).
+    # decision waits for it (appointments.appointment_attendance_record).
     attended_at = models.DateTimeField(_("attended"), null=True, blank=True)
     attended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("attendance recorded by"))

@@ -1,7 +1,9 @@
 """Which steps a case needs, and which office gets each one.
 
-The steps come from the rules engine (`applications.rules.authority_steps`): the title, the
-§ 81a accelerated procedure and the recognition status of the person's qualification decide them.
+The steps come from the rules engine (`applications.rules.authority_steps`, a pure package): the
+title, the § 81a accelerated procedure, the recognition status of the person's qualification and
+(for the Blue Card) the salary against the year's threshold decide them; the caller passes the
+figures in force (`applications.figures.rule_figures`).
 The office comes from the case:
 
 - visa: the visa office whose `countries` holds the country of residence (else the nationality);
@@ -20,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from applications.figures import rule_figures
 from applications.rules import AuthorityStep, ThresholdNotFound, UnknownTitle, authority_steps, salary_threshold
 
 from .models import Authority, AuthorityKind, Purpose
@@ -52,11 +54,9 @@ class Route:
 
 
 def _employment(case):
-    from applications.models import Employment
-
     try:
         return case.employment
-    except Employment.DoesNotExist:
+    except ObjectDoesNotExist:
         return None
 
 
@@ -73,36 +73,43 @@ def recognition_outstanding(case) -> bool:
     return not any(q.recognition == "full" for q in qualifications)
 
 
-def reduced_threshold(case, on_date: date | None = None) -> bool:
+def reduced_threshold(case, *, figures, on_date: date | None = None) -> bool:
     """§ 18g: a Blue Card below the standard threshold needs the BA (§ 18g Abs. 1 S. 2 AufenthG).
     Without a threshold for the date the BA is asked, to be on the safe side."""
     employment = _employment(case)
     if case.title_code != "18g" or employment is None:
         return False
     try:
-        standard = salary_threshold("18g", on_date or today(), figures=rule_figures())
+        standard = salary_threshold("18g", on_date or today(), figures=figures)
     except ThresholdNotFound:
         return True
     return standard is not None and employment.annual_gross_salary < standard
 
 
-def case_steps(case, *, on_date: date | None = None) -> tuple[AuthorityStep, ...]:
-    """Every step of the case from the rules engine; raises UnknownTitle for a case without a known title."""
+def case_steps(case, *, figures, on_date: date | None = None) -> tuple[AuthorityStep, ...]:
+    """Every step of the case from the rules engine, with the rules' `figures` in force; raises
+    UnknownTitle for a case without a known title."""
     return authority_steps(
         case.title_code,
         accelerated=case.accelerated,
         recognition=recognition_outstanding(case),
-        reduced_threshold=reduced_threshold(case, on_date),
+        reduced_threshold=reduced_threshold(case, figures=figures, on_date=on_date),
         # § 16d Abs. 1: a measure with an employer counts as mainly in-company, so the BA is asked.
         in_company_measure=_employment(case) is not None,
     )
 
 
 def step_for(case, purpose: str) -> AuthorityStep | None:
+    """The step `purpose` of the case's title and procedure (its legal deadlines, whether silence
+    counts as approval), or None if the title has no such step. Asked about a step whose request was
+    already made: what decided that the case needs it (salary, recognition, employment) is not asked
+    again, and a step's deadlines depend only on the title and the procedure."""
     try:
-        return next((step for step in case_steps(case) if step.purpose == purpose), None)
+        steps = authority_steps(case.title_code, accelerated=case.accelerated, recognition=True,
+                                reduced_threshold=True, in_company_measure=True)
     except UnknownTitle:
         return None
+    return next((step for step in steps if step.purpose == purpose), None)
 
 
 def _visa_office(case) -> Authority:
@@ -180,10 +187,11 @@ def office_for(case, purpose: str) -> Authority:
     return OFFICE_FINDERS[purpose](case)
 
 
-def case_route(case, *, purposes: set[str] | None = None, exclude: set[str] | None = None) -> list[Route]:
+def case_route(case, *, figures, purposes: set[str] | None = None,
+               exclude: set[str] | None = None) -> list[Route]:
     """The steps of the case (optionally only `purposes`, without `exclude`) with their offices."""
     routes = []
-    for step in case_steps(case):
+    for step in case_steps(case, figures=figures):
         if (purposes is not None and step.purpose not in purposes) or (exclude and step.purpose in exclude):
             continue
         try:

@@ -7,17 +7,17 @@ be found for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import OrganisationKind, Role
 from accounts.selectors import authority_organisations_for_user, organisation_list_for_user
-from applications.lifecycle import CaseState
+from applications.rules.catalogue import APPOINTMENT
 
 from . import routing
 from .models import (
@@ -86,8 +86,6 @@ def authority_board(*, viewer) -> list[dict]:
     """The back-office overview: per office (and "no office" for the hub's staff) the overdue,
     the other open and the failed requests — the BOARD_ROWS most urgent of each, with their counts
     (exact up to BOARD_COUNT_CAP). A constant number of queries however many offices and requests."""
-    from django.db import connection
-
     now = timezone.now()
     offices = list(authority_list(viewer=viewer).order_by("kind", "name"))
     sees_all = viewer_sees_all_requests(viewer=viewer)
@@ -121,8 +119,6 @@ def _board_buckets_sql(*, offices, unrouted: bool, now) -> dict:
     one query: per office and bucket a capped count and a LIMITed list, each written as index range
     scans (authreq_open_due: office, deadline, case; authreq_authority_case; authreq_authority_state)
     so that an office with tens of thousands of open requests costs no more than one with ten."""
-    from django.db import connection
-
     table = AuthorityRequest._meta.db_table
     # Each bucket is a union of parts that the indexes can read in order: (condition, order).
     buckets = {
@@ -190,9 +186,6 @@ def _board_buckets_python(*, viewer, now) -> dict:
 # The applicant books the in-person appointment (biometrics, identity check, fee) once the visa
 # office has the visa request; the office's caseworkers publish the slots and see who booked them.
 
-# Case states in which the visa office expects the applicant (before the visa is decided).
-APPOINTMENT_CASE_STATES = (CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED,
-                           CaseState.AUTHORITY_REVIEW, CaseState.VISA_DECISION)
 # How far ahead the applicant's booking page lists free slots, and at most how many.
 APPOINTMENT_DAYS_AHEAD = 42
 APPOINTMENT_SLOTS_SHOWN = 240
@@ -206,7 +199,7 @@ def appointment_request(*, case) -> AuthorityRequest | None:
     """The visa step for which the applicant of `case` may book an appointment now: the visa office
     has the request (sent, receipt confirmed, or answered without a refusal) and the visa is not
     decided yet. None otherwise. The services check it again under the case's row lock."""
-    if case.state not in APPOINTMENT_CASE_STATES:
+    if not case.awaits_visa_appointment:
         return None
     return (AuthorityRequest.objects.select_related("authority")
             .filter(case=case, purpose=Purpose.VISA, authority__kind=AuthorityKind.VISA_OFFICE,
@@ -222,10 +215,6 @@ def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None
     being presented (§ 31a AufenthV; `applications.rules` VISA_APPOINTMENT_ACCELERATED): counted from
     the later of the visa request reaching the office and the foreigners' authority's pre-approval.
     {"due": date or None while the pre-approval is outstanding, "source": "§ 31a AufenthV"}."""
-    from applications.rules.catalogue import APPOINTMENT
-
-    from . import routing
-
     if request is None:
         return None
     step = routing.step_for(case, Purpose.VISA)
@@ -296,7 +285,7 @@ def _own_case(viewer, case) -> bool:
 def applicant_appointment(*, viewer, case) -> dict | None:
     """For the applicant's own case: the visa step to book for (or None: not at that step) and the
     active booking. Two queries. None for anyone else's case."""
-    if not _own_case(viewer, case) or case.state == CaseState.DRAFT:
+    if not _own_case(viewer, case) or case.never_submitted:
         return None
     request = appointment_request(case=case)
     booking = (AppointmentBooking.objects.select_related("slot__authority")
@@ -410,17 +399,6 @@ def office_slot_bookings(*, viewer, slot: AppointmentSlot) -> QuerySet[Appointme
             .select_related("case__person").order_by("pk"))
 
 
-def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
-    """The bookings of a case (the active one and the history) for the back-office case file; the
-    caller has read the case through `applications.selectors.case_get_for_staff`."""
-    from applications.selectors import case_visibility_filter
-
-    if case_visibility_filter(viewer=viewer) is None:
-        return []
-    return list(AppointmentBooking.objects.filter(case=case).select_related("slot__authority", "booked_by")
-                .order_by("-created_at", "-pk"))
-
-
 # --- Operations figures -----------------------------------------------------------------------
 # For the metrics endpoint (wsa/observability): counts over the whole hub, no viewer, nothing about
 # a case. Each query runs on an index (outbox_state_due, authreq_open_due_any), so a scrape every
@@ -462,83 +440,3 @@ def deadline_figures(*, now: datetime) -> dict[str, dict[str, int]]:
         "overdue": _open_requests_by_office_kind(Q(due_at__lt=now)),
         "due_soon": _open_requests_by_office_kind(Q(due_at__gte=now, due_at__lt=now + DEADLINE_WARNING)),
     }
-
-
-# --- open tasks of the viewer's office ---------------------------------------------------------
-# The default landing of an office's caseworker: exactly the steps waiting for that office, most
-# urgent legal deadline first. A BA, recognition body, register or foreigners' authority answers its
-# requests; a visa office records the attendance of appointments that have begun and decides the
-# visa once the case was referred to it; a foreigners' authority decides the residence permit after
-# entry. The WSA's own work (completeness checks) is its case queue.
-
-OFFICE_TASKS_SHOWN = 50
-TASK_ANSWER_STEP = "answer_step"
-TASK_RECORD_ATTENDANCE = "record_attendance"
-TASK_DECIDE_VISA = "decide_visa"
-TASK_DECIDE_PERMIT = "decide_permit"
-
-
-@dataclass(frozen=True)
-class OfficeTask:
-    kind: str
-    case: object
-    office: Authority
-    due_at: datetime | None
-    step: str = ""
-    booking: str = ""  # public id of the booking whose attendance is to be recorded
-
-    @property
-    def sort_key(self) -> tuple:
-        return (self.due_at is None, self.due_at or datetime.max.replace(tzinfo=UTC), self.case.pk)
-
-
-def _undecided(kind: str) -> Q:
-    from applications.models import Decision
-
-    return ~Q(Exists(Decision.objects.filter(case=OuterRef("case"), kind=kind, status__in=[
-        Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED])))
-
-
-def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime | None = None) -> list[OfficeTask]:
-    """The open tasks of the offices the viewer is staff of (their memberships only: the WSA and
-    admins who see every request have no office tasks), ordered by legal deadline (none: last)."""
-    if not viewer.is_authenticated:
-        return []
-    offices = list(Authority.objects.filter(organisation__in=authority_organisations_for_user(user=viewer)))
-    if not offices:
-        return []
-    now = now or timezone.now()
-    end_of_today = timezone.make_aware(datetime.combine(timezone.localdate(now), time(23, 59, 59)))
-    closed = [CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED]
-    kinds = {office.kind for office in offices}
-    visa_offices = [o for o in offices if o.kind == AuthorityKind.VISA_OFFICE]
-    tasks: list[OfficeTask] = []
-    # Requests the office owes an answer to; the visa request is answered with the appointment.
-    if kinds - {AuthorityKind.VISA_OFFICE}:
-        requests = (AuthorityRequest.objects.filter(authority__in=offices, state__in=RequestState.open_states())
-                    .exclude(purpose=Purpose.VISA).exclude(case__state__in=closed)
-                    .select_related("case", "authority").defer("request_body", "response_body")
-                    .order_by(F("due_at").asc(nulls_last=True), "pk")[:limit])
-        tasks += [OfficeTask(TASK_ANSWER_STEP, r.case, r.authority, r.due_at, r.purpose) for r in requests]
-    # Appointments that have begun (today or earlier) and wait for the attendance record.
-    if visa_offices:
-        bookings = (AppointmentBooking.objects.filter(state=BookingState.ACTIVE, attended_at__isnull=True,
-                                                      slot__authority__in=visa_offices,
-                                                      slot__starts_at__lte=end_of_today)
-                    .exclude(case__state__in=closed).select_related("case", "slot__authority")
-                    .order_by("slot__starts_at", "pk")[:limit])
-        tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA,
-                             str(b.public_id)) for b in bookings]
-    # Decisions that fall to the office: the visa after the referral, the permit after entry.
-    for kind, office_kind, purpose, state, decision_kind in [
-        (TASK_DECIDE_VISA, AuthorityKind.VISA_OFFICE, Purpose.VISA, CaseState.VISA_DECISION, "visa"),
-        (TASK_DECIDE_PERMIT, AuthorityKind.FOREIGNERS_AUTHORITY, Purpose.RESIDENCE_PERMIT, CaseState.ENTERED,
-         "residence_permit"),
-    ]:
-        if office_kind not in kinds:
-            continue
-        rows = (AuthorityRequest.objects.filter(authority__in=offices, purpose=purpose, case__state=state)
-                .filter(_undecided(decision_kind)).select_related("case", "authority")
-                .defer("request_body", "response_body").order_by(F("case__due_at").asc(nulls_last=True), "pk")[:limit])
-        tasks += [OfficeTask(kind, r.case, r.authority, r.case.due_at, purpose) for r in rows]
-    return sorted(tasks, key=lambda task: task.sort_key)[:limit]

@@ -2,13 +2,16 @@
 
 Flow: the `start_authority_review` transition (the WSA confirmed completeness; nothing goes to
 another office before it) and `report_entry` create one AuthorityRequest and one Outbox row per
-step inside their own transaction (`authority_requests_create`, registered in apps.py); after the
-commit the relay task is enqueued. `outbox_relay_deliver` claims a row, sends it through the
+step inside their own transaction (`authority_requests_create`, called by `applications.procedure`);
+after the commit the relay task is enqueued. `outbox_relay_deliver` claims a row, sends it through the
 office's adapter and the configured transport, and marks it delivered — or schedules the next
 attempt with backoff, and after WSA_OUTBOX_MAX_ATTEMPTS makes it a dead letter. Answers arrive
-through `authority_request_fetch_answer` (callback, poll) and `authority_request_record_answer`,
-which moves the case to the visa decision once every approval step is approved and the applicant
-attended the appointment at the visa office (see "the order of the procedure" below).
+through `authority_request_fetch_answer` (callback, poll) and `authority_request_record_answer`.
+
+The hub never imports the case store above it: it reaches a case through its requests' foreign key
+and tells the case store what happened through the signals of `authorities.signals` (a timeline
+entry; an answer or attendance after which the case may go to the visa decision), sent inside the
+transaction of the change.
 
 Locks are always taken in the same order: Case, then AuthorityRequest, then Outbox.
 """
@@ -19,34 +22,25 @@ import logging
 import random
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 from time import monotonic
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from applications import status_poll
-from applications.lifecycle import CaseState
-from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
-from applications.selectors import case_due_expression
-from applications.services import case_transition, event_append
+from wsa.celery import app as celery_app
 from wsa.observability.context import case_scope
 from wsa.observability.metrics import ba_deemed_approvals
 
-from . import routing, selectors
+from . import routing, signals
 from .adapters.base import AdapterError, AnswerError
 from .adapters.registry import adapter_for
 from .models import (
-    AppointmentBooking,
-    AppointmentSlot,
     AuthorityRequest,
-    BookingState,
     ErrorCode,
     Outbox,
     OutboxState,
@@ -54,11 +48,10 @@ from .models import (
     Purpose,
     RequestState,
 )
+from .tasks import authority_answer_fetch, outbox_relay
 from .transports import Envelope, Receipt, TransportError, get_transport
 
 logger = logging.getLogger("authorities")
-
-CLOSED_CASE_STATES = {CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED}
 
 # Event payload `status` codes (kind "authority"); `purpose` and `outcome` are model codes.
 STATUS_SENT = "sent"
@@ -67,41 +60,21 @@ STATUS_APPOINTMENT = "appointment"  # earlier events only: offices used to assig
 STATUS_ANSWERED = "answered"
 STATUS_OVERDUE = "overdue"
 STATUS_FAILED = "failed"
-# Appointments at the visa office (see the section "appointments" below).
+# The visa office's receipt asks the applicant to book an appointment (the others: appointments.py).
 STATUS_BOOKING_REQUESTED = "booking_requested"
-STATUS_BOOKED = "booked"
-STATUS_REBOOKED = "rebooked"
-STATUS_BOOKING_CANCELLED = "booking_cancelled"
-STATUS_SLOT_CANCELLED = "slot_cancelled"
-STATUS_ATTENDED = "appointment_attended"
 
 
-def _event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, moves_deadline=False,
-           **extra) -> None:
-    """`moves_deadline`: the request got or lost a due date (delivered, answered). In authority review
-    the case's deadline (Case.due_at) is its earliest open request's, written anew in the UPDATE that
-    counts the change; in any other state the requests do not make it (case_due_expression). The
-    case's state is the one read under its lock, which every caller holds."""
-    due = {}
-    if moves_deadline and request.case.state == CaseState.AUTHORITY_REVIEW:
-        due["due_at"] = case_due_expression(state=CaseState.AUTHORITY_REVIEW)
-    if internal:
-        # Not in the applicant's timeline, but the step's state shows on their status page (whose
-        # ETag and cached fragment follow Case.version): count the change (public events do so).
-        Case.objects.filter(pk=request.case_id).update(version=F("version") + 1, **due)
-        status_poll.forget(request.case.public_id)
-    event_append(
-        case=request.case, kind=EventKind.AUTHORITY, actor=actor, internal=internal,
-        case_changes=None if internal else due,
-        payload={
-            "purpose": request.purpose,
-            "outcome": request.outcome,
-            "status": status,
-            "authority": request.authority.name if request.authority_id else "",
-            "request": str(request.public_id),
-            **extra,
-        },
-    )
+def case_event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, moves_deadline=False,
+               **extra) -> None:
+    """Tells the case store of a timeline entry (signals.request_event). `moves_deadline`: the request
+    got or lost a due date (delivered, answered), which may move the case's deadline."""
+    signals.request_event.send(sender=AuthorityRequest, request=request, status=status, internal=internal,
+                               actor=actor, moves_deadline=moves_deadline, extra=extra)
+
+
+def case_model():
+    """The case store's model, reached through the requests' foreign key."""
+    return AuthorityRequest._meta.get_field("case").related_model
 
 
 # --- enqueueing: never fails the caller -------------------------------------------------------
@@ -121,9 +94,7 @@ def broker_circuit_reset() -> None:
 def _enqueue(task, args: tuple, **options) -> bool:
     """Hand a task to the broker; when the broker is down, log and leave it to the beat sweeps."""
     global _broker_down_until
-    from wsa.celery import app
-
-    eager = app.conf.task_always_eager
+    eager = celery_app.conf.task_always_eager
     if not eager and monotonic() < _broker_down_until:
         logger.info("Broker recently unreachable: %s%s left to the beat sweep.", task.name, args)
         return False
@@ -151,16 +122,12 @@ def _batches(ids: list[int]):
 
 
 def outbox_enqueue(outbox_ids: list[int]) -> None:
-    from .tasks import outbox_relay
-
     for batch in _batches(list(outbox_ids)):
         _enqueue(outbox_relay, (batch,))
 
 
 def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> None:
     """Queues the fetch of a request's answer; inside answer_fetches_batched() it waits for the batch."""
-    from .tasks import authority_answer_fetch
-
     pending = getattr(_fetch_batch, "ids", None)
     if pending is not None and not countdown:
         pending.append(request_id)
@@ -171,8 +138,6 @@ def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> Non
 @contextmanager
 def answer_fetches_batched():
     """Collects the answer fetches queued inside (a relay batch, the poll) into tasks of TASK_BATCH_SIZE."""
-    from .tasks import authority_answer_fetch
-
     if getattr(_fetch_batch, "ids", None) is not None:  # already collecting: the outer scope sends them
         yield
         return
@@ -190,9 +155,9 @@ def _enqueue_on_commit(outbox_ids: list[int]) -> None:
         transaction.on_commit(partial(outbox_enqueue, list(outbox_ids)), robust=True)
 
 
-def _locked_case(pk: int) -> Case:
+def _locked_case(pk: int):
     """The case under a row lock, reading only its id and state: the lock is what the callers need."""
-    return Case.objects.select_for_update().only("id", "state").get(pk=pk)
+    return case_model().objects.select_for_update().only("id", "state").get(pk=pk)
 
 
 def _locked_state(request: AuthorityRequest) -> str:
@@ -214,20 +179,21 @@ def _locked_request(pk: int) -> AuthorityRequest:
 # --- fan-out --------------------------------------------------------------------------------
 
 
-def idempotency_key(case: Case, purpose: str) -> str:
+def idempotency_key(case, purpose: str) -> str:
     return f"wsa:{case.public_id}:{purpose}"
 
 
-def authority_requests_create(*, case: Case, purposes: set[str] | None = None,
+def authority_requests_create(*, case, figures, purposes: set[str] | None = None,
                               exclude: set[str] | None = None) -> list[AuthorityRequest]:
-    """One AuthorityRequest and one Outbox row per step of the case, in the caller's transaction.
+    """One AuthorityRequest and one Outbox row per step of the case, in the caller's transaction;
+    `figures`: the rules engine's figures in force (applications.figures.rule_figures).
 
     A step that already has a request is skipped. A step without a responsible office gets a
     `failed` request with error_code `no_office` and no outbox row: recorded, not raised
     (`authority_request_reroute` sends it once the office exists).
     """
     try:
-        routes = routing.case_route(case, purposes=purposes, exclude=exclude)
+        routes = routing.case_route(case, figures=figures, purposes=purposes, exclude=exclude)
     except UnknownTitle:
         logger.error("Case %s has no known residence title (%r): no authority steps.", case.reference, case.title_code)
         return []
@@ -256,18 +222,6 @@ def authority_requests_create(*, case: Case, purposes: set[str] | None = None,
     )
     _enqueue_on_commit([row.pk for row in outbox])
     return created
-
-
-def on_report_entry(*, case: Case, actor=None, payload=None) -> None:
-    """Hook of the `report_entry` transition: the residence permit at the local foreigners' authority."""
-    authority_requests_create(case=case, purposes=routing.AFTER_ENTRY)
-
-
-def on_start_authority_review(*, case: Case, actor=None, payload=None) -> None:
-    """Hook of `start_authority_review`, the WSA's confirmation that the case is complete: only now do
-    the approvals (BA, recognition, register and security consultation) and the visa office (which
-    asks the applicant to book the appointment) receive the case, all in parallel."""
-    authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
 
 
 @transaction.atomic
@@ -324,15 +278,13 @@ def _outbox_claim(outbox_ids: list[int]) -> list[Outbox]:
 def _requests_to_deliver(request_ids: list[int]) -> dict[int, AuthorityRequest]:
     """The requests with what the adapters and the deadline need, in one read; the requests of one
     case share one Case object, so its person, qualifications and employment are read once."""
-    from applications.models import Qualification
-
     requests = list(
         AuthorityRequest.objects.filter(pk__in=request_ids)
         .defer("request_body", "response_body")
         .select_related("case__person", "case__employer", "case__employment", "authority")
-        .prefetch_related(Prefetch("case__person__qualifications", queryset=Qualification.objects.order_by("pk")))
+        .prefetch_related("case__person__qualifications")
     )
-    cases: dict[int, Case] = {}
+    cases: dict[int, object] = {}
     for request in requests:
         request.case = cases.setdefault(request.case_id, request.case)
     return {request.pk: request for request in requests}
@@ -359,7 +311,7 @@ def outbox_relay_deliver(*, outbox_id: int) -> str:
 
 
 def _outbox_deliver(row: Outbox, request: AuthorityRequest) -> str:
-    if request.case.state in CLOSED_CASE_STATES:
+    if request.case.procedure_ended:
         return _outbox_failed(row, "The case is no longer open.", permanent=True, code=ErrorCode.CASE_CLOSED)
     if request.authority is None:
         return _outbox_failed(row, "No office is responsible.", permanent=True, code=ErrorCode.NO_OFFICE)
@@ -405,11 +357,11 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
                        deadline_source=request.deadline_source,
                        deemed_approval_on_silence=request.deemed_approval_on_silence)
     _request_update(request, attempts=attempts + 1, **changes)
-    _event(request=request, status=STATUS_SENT, internal=True, moves_deadline="due_at" in changes)
+    case_event(request=request, status=STATUS_SENT, internal=True, moves_deadline="due_at" in changes)
     transaction.on_commit(partial(transport.after_delivery, request.pk), robust=True)
 
 
-def request_due_at(case: Case, request: AuthorityRequest, sent: datetime) -> datetime | None:
+def request_due_at(case, request: AuthorityRequest, sent: datetime) -> datetime | None:
     """End of the last day of the legal period, counted from delivery (rules engine deadlines)."""
     step = routing.step_for(case, request.purpose)
     deadline = step.deadline if step else None
@@ -440,7 +392,7 @@ def _outbox_failed(row: Outbox, error: str, *, permanent: bool, code: str = Erro
             request.state, request.error_code = RequestState.FAILED, code
         request.save()
         logger.error("Outbox row %s is a dead letter after %s attempts: %s", locked.pk, locked.attempts, error)
-        _event(request=request, status=STATUS_FAILED, internal=True, error=code)
+        case_event(request=request, status=STATUS_FAILED, internal=True, error=code)
         return "dead"
     locked.next_attempt_at = now + timedelta(seconds=backoff_seconds(locked.attempts))
     locked.save(update_fields=["next_attempt_at", "last_error"])
@@ -570,9 +522,9 @@ def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | Non
     _request_update(request, state=RequestState.ACKNOWLEDGED, acknowledged_at=now, response_body=body or {},
                     updated_at=now)
     if request.purpose == Purpose.VISA:
-        _event(request=request, status=STATUS_BOOKING_REQUESTED, internal=False)
+        case_event(request=request, status=STATUS_BOOKING_REQUESTED, internal=False)
     else:
-        _event(request=request, status=STATUS_ACKNOWLEDGED, internal=True)
+        case_event(request=request, status=STATUS_ACKNOWLEDGED, internal=True)
     return request
 
 
@@ -606,104 +558,21 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
             state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
         )
-    _event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval,
+    case_event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval,
            moves_deadline=True)
     if request.purpose in routing.APPROVAL_STEPS:
-        _ask_visa_office(case)
-    case_advance_if_ready(case=case, actor=actor)
+        visa_office_ask_again(case)
+    signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     return request
 
 
-# --- the order of the procedure -------------------------------------------------------------
-# DOMAIN.md 8.1: approvals (BA § 39 AufenthG / § 36 Abs. 2 BeschV, recognition, register and security
-# consultation § 73 AufenthG) in parallel after the completeness check; the visa decision only once
-# every required approval is granted (or deemed granted) and the applicant attended the appointment
-# at the visa office. A refused approval leaves only the rejection.
-
-APPROVALS_GRANTED, APPROVALS_PENDING, APPROVALS_REFUSED = (
-    selectors.APPROVALS_GRANTED, selectors.APPROVALS_PENDING, selectors.APPROVALS_REFUSED)
-case_approvals_state = selectors.case_approvals_state
-case_appointment_attended = selectors.case_appointment_attended
-
-
-def case_approvals_complete(*, case: Case) -> bool:
-    """Every approval step of the case is answered `approved` (true for a case without one)."""
-    return case_approvals_state(case=case) == APPROVALS_GRANTED
-
-
-def case_visa_decision_blocker(*, case: Case, granting: bool) -> str:
-    """Why the visa may not be decided (granted, if `granting`) now, or "" if it may. A case with no
-    authority step at all (no known title) has no procedure to wait for."""
-    if not AuthorityRequest.objects.filter(case=case).exists():
-        return ""
-    approvals = case_approvals_state(case=case)
-    if approvals == APPROVALS_REFUSED:
-        return "approval_refused" if granting else ""
-    if approvals == APPROVALS_PENDING:
-        return "approvals_pending"
-    if not case_appointment_attended(case=case):
-        return "appointment_not_attended"
-    return ""
-
-
-def visa_decision_error(code: str) -> Exception:
-    from django.utils.translation import gettext as _
-
-    from applications.services import BackofficeError
-
-    messages = {
-        "approval_refused": _("A required approval was refused: the visa can only be rejected."),
-        "approvals_pending": _("The visa cannot be decided yet: not every required approval has been granted."),
-        "appointment_not_attended": _("The visa cannot be decided yet: the applicant has not attended the "
-                                      "appointment at the visa office."),
-    }
-    return BackofficeError(messages[code])
-
-
-def on_refer_to_visa_decision(*, case: Case, actor=None, payload=None) -> None:
-    """Guard of `refer_to_visa_decision` (raising undoes the transition): the law's order holds
-    whichever way the case is moved (automatically, or by a caseworker)."""
-    blocker = case_visa_decision_blocker(case=case, granting=False)
-    if blocker:
-        raise visa_decision_error(blocker)
-
-
-def on_grant_visa(*, case: Case, actor=None, payload=None) -> None:
-    """Guard of `grant_visa`: never without every approval and the attended appointment."""
-    blocker = case_visa_decision_blocker(case=case, granting=True)
-    if blocker:
-        raise visa_decision_error(blocker)
-
-
-def case_advance_if_ready(*, case: Case, actor=None) -> bool:
-    """`refer_to_visa_decision` once the case is in authority review and either every approval is in
-    and the appointment attended, or an approval was refused (then only a rejection can follow)."""
-    if case.state != CaseState.AUTHORITY_REVIEW or not AuthorityRequest.objects.filter(case=case).exists():
-        return False
-    if case_visa_decision_blocker(case=case, granting=False):
-        return False
-    case_transition(case=case, transition="refer_to_visa_decision", actor=actor)
-    return True
-
-
-def _ask_visa_office(case: Case) -> None:
+def visa_office_ask_again(case) -> None:
     """The visa office decides on what it has: after the attendance or an approval's answer, it is
     asked again for its answer (after the commit)."""
     for request_id in AuthorityRequest.objects.filter(
         case=case, purpose=Purpose.VISA, state__in=RequestState.open_states()
     ).exclude(remote_id="").values_list("pk", flat=True):
         transaction.on_commit(partial(answer_fetch_enqueue, request_id), robust=True)
-
-
-@transaction.atomic
-def case_send_to_authorities(*, case: Case, actor=None) -> Case:
-    """Demo shortcut for the back office's steps: submitted → completeness check → authority review
-    (confirming completeness sends the requests)."""
-    if case.state == CaseState.SUBMITTED:
-        case_transition(case=case, transition="start_completeness_check", actor=actor)
-    if case.state != CaseState.AUTHORITY_REVIEW:
-        case_transition(case=case, transition="start_authority_review", actor=actor)
-    return case
 
 
 # --- legal deadlines ------------------------------------------------------------------------
@@ -717,14 +586,14 @@ def authority_request_mark_overdue(*, request: AuthorityRequest, now: datetime |
         return False
     locked.overdue_since = now or timezone.now()
     locked.save(update_fields=["overdue_since", "updated_at"])
-    _event(request=locked, status=STATUS_OVERDUE, internal=False, due_at=locked.due_at.isoformat())
+    case_event(request=locked, status=STATUS_OVERDUE, internal=False, due_at=locked.due_at.isoformat())
     return True
 
 
 def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     """Steps past their legal deadline: deemed approval where silence counts as approval (BA,
-    § 36 Abs. 2 BeschV), otherwise marked overdue once. Also moves on cases whose approvals are all
-    in but whose move was missed."""
+    § 36 Abs. 2 BeschV), otherwise marked overdue once. Then the case store moves on cases whose
+    approvals are all in but whose move was missed (signals.deadlines_swept)."""
     now = now or timezone.now()
     counts = {"deemed_approval": 0, "overdue": 0, "advanced": 0}
     overdue = AuthorityRequest.objects.filter(state__in=RequestState.open_states(), due_at__lt=now).order_by("due_at")
@@ -739,266 +608,5 @@ def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
             ba_deemed_approvals.inc()
         elif request.overdue_since is None and authority_request_mark_overdue(request=request, now=now):
             counts["overdue"] += 1
-    waiting = Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, authority_requests__isnull=False).distinct()
-    for case_id in waiting.values_list("pk", flat=True):
-        with transaction.atomic():
-            case = Case.objects.select_for_update().get(pk=case_id)
-            if case_advance_if_ready(case=case):
-                counts["advanced"] += 1
+    counts["advanced"] = sum(moved for _receiver, moved in signals.deadlines_swept.send(sender=AuthorityRequest))
     return counts
-
-
-# --- appointments at the visa office --------------------------------------------------------
-# The applicant books the in-person appointment (biometrics, identity check, fee) from the slots
-# the visa office published. Locks: Case, then AppointmentBooking, then AppointmentSlot (by pk), as
-# above Case before AuthorityRequest. The check constraints of the models are the last line: a
-# slot's `booked` never exceeds its capacity, and a case never has two active bookings.
-
-# Publishing at most this many days and slots at once (a quarter of a year of a busy office).
-SLOTS_PUBLISH_MAX_DAYS = 92
-SLOTS_PUBLISH_MAX = 3000
-
-
-class AppointmentError(Exception):
-    """A booking that is not possible; `code` for tests and callers, the message is translated."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-def appointment_error(code: str) -> AppointmentError:
-    """The AppointmentError for `code`, its message in the active language (also for the views)."""
-    from django.utils.translation import gettext as _
-
-    hours = int(selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600)
-    messages = {
-        "not_at_step": _("Your application is not at the step where you book an appointment at the visa office."),
-        "unknown_slot": _("This appointment does not exist (any more). Please choose another one."),
-        "other_office": _("This appointment belongs to another visa office. Please choose one of the "
-                          "appointments listed for your application."),
-        "slot_cancelled": _("The visa office has cancelled this appointment. Please choose another one."),
-        "slot_past": _("This appointment is in the past. Please choose a later one."),
-        "slot_taken": _("Someone else has just booked the last place of this appointment. Please choose another one."),
-        "already_booked": _("You have already booked an appointment for this application. You can change it below."),
-        "booking_changed": _("Your appointment has already been changed or cancelled (perhaps the form was sent "
-                             "twice). Please check your appointment below."),
-        "same_slot": _("This is already your appointment."),
-        "too_late": _("Appointments can only be changed or cancelled until %(hours)d hours before they start. "
-                      "Please contact the visa office.") % {"hours": hours},
-        "not_started": _("The appointment has not begun yet: attendance can be recorded from its start."),
-    }
-    return AppointmentError(code, messages[code])
-
-
-def _booking_request(case: Case) -> AuthorityRequest:
-    request = selectors.appointment_request(case=case)
-    if request is None:
-        raise appointment_error("not_at_step")
-    request.case = case
-    return request
-
-
-def _locked_slots(*pks: int) -> dict[int, AppointmentSlot]:
-    rows = AppointmentSlot.objects.select_for_update().select_related("authority").filter(pk__in=pks).order_by("pk")
-    return {slot.pk: slot for slot in rows}
-
-
-def _booking_end(booking: AppointmentBooking, *, state: str, actor, now) -> None:
-    booking.state, booking.ended_at, booking.ended_by = state, now, actor
-    booking.save(update_fields=["state", "ended_at", "ended_by"])
-    AppointmentSlot.objects.filter(pk=booking.slot_id).update(booked=F("booked") - 1)
-
-
-def _ask_office_after_booking(request: AuthorityRequest) -> None:
-    """The office learns of the booking on its next answer fetch (the simulated visa office decides
-    with the booked slot); fetch once after the commit."""
-    if request.state in RequestState.open_states() and request.remote_id:
-        transaction.on_commit(partial(answer_fetch_enqueue, request.pk), robust=True)
-
-
-@transaction.atomic
-def appointment_book(*, case: Case, slot_id, actor, replaces=None) -> AppointmentBooking:
-    """Books the slot `slot_id` (public id) for the case, or moves the case's booking `replaces`
-    (public id of the active booking) to it. Raises AppointmentError (see `_appointment_error`)."""
-    now = timezone.now()
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    request = _booking_request(case)
-    active = AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE).first()
-    if replaces is None and active is not None:
-        raise appointment_error("already_booked")
-    if replaces is not None and (active is None or str(active.public_id) != str(replaces)):
-        raise appointment_error("booking_changed")
-    try:
-        slot_pk = AppointmentSlot.objects.filter(public_id=slot_id).values_list("pk", flat=True).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        slot_pk = None
-    if slot_pk is None:
-        raise appointment_error("unknown_slot")
-    slots = _locked_slots(slot_pk, *([active.slot_id] if active else []))
-    slot = slots[slot_pk]
-    if slot.authority_id != request.authority_id:
-        raise appointment_error("other_office")
-    if active is not None and active.slot_id == slot.pk:
-        raise appointment_error("same_slot")
-    if active is not None and slots[active.slot_id].starts_at - now <= selectors.APPOINTMENT_CUTOFF:
-        raise appointment_error("too_late")
-    if slot.cancelled_at is not None:
-        raise appointment_error("slot_cancelled")
-    if slot.starts_at <= now:
-        raise appointment_error("slot_past")
-    if slot.booked >= slot.capacity:
-        raise appointment_error("slot_taken")
-    previous = None
-    if active is not None:
-        previous = slots[active.slot_id]
-        _booking_end(active, state=BookingState.REBOOKED, actor=actor, now=now)
-    AppointmentSlot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
-    booking = AppointmentBooking.objects.create(slot=slot, case=case, request=request, booked_by=actor)
-    extra = {"appointment": slot.starts_at.isoformat(), "booking": str(booking.public_id)}
-    if previous is not None:
-        extra["previous"] = previous.starts_at.isoformat()
-    _event(request=request, status=STATUS_REBOOKED if previous else STATUS_BOOKED, internal=False, actor=actor,
-           **extra)
-    _ask_office_after_booking(request)
-    return booking
-
-
-@transaction.atomic
-def appointment_cancel(*, case: Case, booking_id, actor) -> AppointmentBooking:
-    """The applicant cancels their active booking (until the cut-off before it starts)."""
-    now = timezone.now()
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    try:
-        booking = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("request__authority")
-                   .filter(case=case, state=BookingState.ACTIVE, public_id=booking_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        booking = None
-    if booking is None:
-        raise appointment_error("booking_changed")
-    slot = _locked_slots(booking.slot_id)[booking.slot_id]
-    if slot.starts_at - now <= selectors.APPOINTMENT_CUTOFF:
-        raise appointment_error("too_late")
-    _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
-    booking.request.case = case
-    _event(request=booking.request, status=STATUS_BOOKING_CANCELLED, internal=False, actor=actor,
-           appointment=slot.starts_at.isoformat(), booking=str(booking.public_id))
-    return booking
-
-
-@transaction.atomic
-def appointment_attendance_record(*, booking: AppointmentBooking, actor,
-                                  now: datetime | None = None) -> AppointmentBooking:
-    """The visa office records that the applicant came to the booked appointment (identity check,
-    photo and fingerprints in person, § 49 AufenthG). Only its own staff, only for an active booking
-    whose slot has begun; recorded once. Moves the case on when every approval is already in."""
-    now = now or timezone.now()
-    case = Case.objects.select_for_update().get(pk=booking.case_id)
-    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
-              .get(pk=booking.pk))
-    if actor is not None:
-        _require_office_staff(actor=actor, authority=locked.slot.authority)
-    if locked.attended_at is not None:
-        return locked
-    if locked.state != BookingState.ACTIVE:
-        raise appointment_error("booking_changed")
-    if locked.slot.starts_at > now:
-        raise appointment_error("not_started")
-    locked.attended_at, locked.attended_by = now, actor
-    locked.save(update_fields=["attended_at", "attended_by"])
-    locked.request.case = case
-    _event(request=locked.request, status=STATUS_ATTENDED, internal=False, actor=actor,
-           appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id))
-    _ask_visa_office(case)
-    case_advance_if_ready(case=case, actor=actor)
-    booking.__dict__.update(attended_at=locked.attended_at, attended_by_id=locked.attended_by_id)
-    return locked
-
-
-def on_withdraw(*, case: Case, actor=None, payload=None) -> None:
-    """Hook of `withdraw` (the case is locked): an active booking ends and frees its place; the
-    withdrawal's own event tells the story."""
-    now = timezone.now()
-    for booking in AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE):
-        _locked_slots(booking.slot_id)  # bookings of a slot change under its lock (see appointment_slot_cancel)
-        _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
-
-
-def _require_office_staff(*, actor, authority) -> None:
-    if not selectors.appointment_offices(viewer=actor).filter(pk=authority.pk).exists():
-        raise PermissionDenied
-
-
-def appointment_slots_plan(*, first_day: date, last_day: date, weekdays, times) -> list[datetime]:
-    """The start times of a bulk publication (portal time zone), earliest first."""
-    weekdays = {int(day) for day in weekdays}
-    starts = []
-    day = first_day
-    while day <= last_day:
-        if day.weekday() in weekdays:
-            starts += [timezone.make_aware(datetime.combine(day, moment)) for moment in sorted(set(times))]
-        day += timedelta(days=1)
-    return starts
-
-
-@transaction.atomic
-def appointment_slots_publish(*, authority, actor, first_day: date, last_day: date, weekdays, times,
-                              minutes: int, capacity: int) -> int:
-    """Publishes a slot of `minutes` with room for `capacity` applicants on every chosen weekday
-    between the two days at each of the daily `times`. Start times the office already offers are
-    left alone (idempotent); past ones are skipped. Returns the number of new slots."""
-    if actor is not None:
-        _require_office_staff(actor=actor, authority=authority)
-    if capacity < 1 or minutes < 5 or last_day < first_day or (last_day - first_day).days >= SLOTS_PUBLISH_MAX_DAYS:
-        raise ValueError("Invalid slot plan.")
-    now = timezone.now()
-    starts = [start for start in appointment_slots_plan(first_day=first_day, last_day=last_day, weekdays=weekdays,
-                                                        times=times) if start > now]
-    if len(starts) > SLOTS_PUBLISH_MAX:
-        raise ValueError("Too many slots at once.")
-    if not starts:
-        return 0
-    existing = set(AppointmentSlot.objects.filter(authority=authority, cancelled_at__isnull=True,
-                                                  starts_at__in=starts).values_list("starts_at", flat=True))
-    length = timedelta(minutes=minutes)
-    new = [AppointmentSlot(authority=authority, starts_at=start, ends_at=start + length, capacity=capacity,
-                           created_by=actor) for start in starts if start not in existing]
-    AppointmentSlot.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
-def appointment_slot_cancel(*, slot: AppointmentSlot, actor, reason: str = "") -> int:
-    """The visa office cancels a slot: every active booking of it ends (`slot_cancelled`), its
-    applicant gets a public event and an e-mail and can book another slot. Returns that number."""
-    if actor is not None:
-        _require_office_staff(actor=actor, authority=slot.authority)
-    reason = reason.strip()[:500]
-    for _attempt in range(5):
-        with transaction.atomic():
-            # The usual order: the cases, their bookings, then the slot. Bookings of a slot change only
-            # under the slot's lock, so once we hold it the set we locked must still be the active one;
-            # if a booking came or went in between, start again.
-            case_ids = list(AppointmentBooking.objects.filter(slot=slot, state=BookingState.ACTIVE)
-                            .values_list("case_id", flat=True))
-            cases = {case.pk: case for case in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk")}
-            bookings = list(AppointmentBooking.objects.select_for_update(of=("self",))
-                            .select_related("request__authority")
-                            .filter(slot=slot, state=BookingState.ACTIVE, case_id__in=list(cases)).order_by("pk"))
-            locked = _locked_slots(slot.pk).get(slot.pk)
-            if locked is None or locked.cancelled_at is not None:
-                return 0
-            active = set(AppointmentBooking.objects.filter(slot=locked, state=BookingState.ACTIVE)
-                         .values_list("pk", flat=True))
-            if active != {booking.pk for booking in bookings}:
-                continue
-            now = timezone.now()
-            for booking in bookings:
-                _booking_end(booking, state=BookingState.SLOT_CANCELLED, actor=actor, now=now)
-                booking.request.case = cases[booking.case_id]
-                _event(request=booking.request, status=STATUS_SLOT_CANCELLED, internal=False, actor=actor,
-                       appointment=locked.starts_at.isoformat(), booking=str(booking.public_id))
-            AppointmentSlot.objects.filter(pk=locked.pk).update(cancelled_at=now, cancelled_by=actor,
-                                                                 cancellation_reason=reason)
-            slot.cancelled_at, slot.cancelled_by, slot.cancellation_reason = now, actor, reason
-            return len(bookings)
-    raise RuntimeError(f"The bookings of slot {slot.pk} kept changing; try again.")

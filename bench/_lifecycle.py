@@ -53,7 +53,7 @@ def drive(*, cases: int, batch: int, in_flight: int, people: int, timeout: float
         case = make_draft()
         if prepare is not None:
             prepare(case)
-        services.case_transition(case=case, transition="submit", actor=case.person.user)
+        services.case_submit(case=case, actor=case.person.user)
         return case.pk
 
     def next_step(case) -> int:

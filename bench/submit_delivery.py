@@ -4,7 +4,7 @@
         uv run python bench/submit_delivery.py [--cases 60] [--rate 2]
 
 Drafts are prepared first (bench/_cases.py). Then, at --rate submissions per second, each is
-submitted as the wizard does (`case_transition(submit)`: the requests and their outbox rows are
+submitted as the wizard does (`case_submit`: the requests and their outbox rows are
 written in the submit's transaction, the relay tasks are queued after its commit). One Celery
 worker (production settings, Redis database of BENCH_REDIS_URL, default /14) delivers through the
 simulated transport and, as in production, also fetches the offices' answers and sends the
@@ -75,7 +75,7 @@ def main() -> None:
         for i, case in enumerate(drafts):
             target = began + i / args.rate
             time.sleep(max(0.0, target - time.perf_counter()))
-            services.case_transition(case=case, transition="submit", actor=case.person.user)
+            services.case_submit(case=case, actor=case.person.user)
             with lock:
                 pending[case.pk] = time.perf_counter()
         deadline = time.perf_counter() + 300

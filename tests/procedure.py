@@ -1,7 +1,7 @@
 """Fixture shortcut through the authority procedure, for tests about something else (pages, access,
 decisions) that need a case at or past the visa decision.
 
-The law's order holds in every test (authorities.services guards `refer_to_visa_decision` and
+The law's order holds in every test (applications.procedure guards `refer_to_visa_decision` and
 `grant_visa`): before those moves the offices must have granted every approval and the applicant
 must have attended the appointment. `offices_done` writes that outcome as rows, as the offices'
 answers and the visa office's attendance record would have left it; the services' own way there is

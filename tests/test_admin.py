@@ -16,7 +16,7 @@ def admin_client_with_data(client, settings):
     client.force_login(superuser)
     from applications import services
     employment = EmploymentFactory()
-    services.case_transition(case=employment.case, transition="submit", actor=superuser)
+    services.case_submit(case=employment.case, actor=superuser)
     services.message_post(case=employment.case, author=superuser, body="Hello")
     MembershipFactory()
     return client

@@ -49,7 +49,7 @@ class World:
     """Offices, staff, an employer with a token, an applicant and cases; `grow()` adds more of each."""
 
     def __init__(self):
-        from authorities.demo import seed_authority_offices
+        from applications.demo_procedure import seed_authority_offices
         from authorities.models import Authority, AuthorityKind
 
         self.orgs = {}
@@ -143,7 +143,7 @@ class World:
 
     def _appointments(self, *, slots):
         """The visa office has the visa requests, publishes slots, and the other applicants book some."""
-        from authorities import services as authority_services
+        from authorities import appointments
         from authorities.models import AppointmentSlot, Authority, AuthorityRequest
 
         AuthorityRequest.objects.filter(purpose="visa", state="pending", authority__isnull=False).update(
@@ -159,7 +159,7 @@ class World:
                                                                  authority_requests__state="sent")
                    .exclude(appointment_bookings__state="active")]
         for case, slot in zip(waiting, new, strict=False):
-            authority_services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
+            appointments.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
 
     def grow_a_lot(self):
         self.grow(applicant_cases=4, other_cases=12, documents=5, messages=3)

@@ -390,6 +390,9 @@ WSA_AUTHORITY_HTTP_TIMEOUT = env.float("WSA_AUTHORITY_HTTP_TIMEOUT", default=30.
 # HMAC secret of the offices' callbacks (/authorities/callback/); outside production a value
 # derived from SECRET_KEY is used when it is empty (authorities/callbacks.py).
 WSA_AUTHORITY_CALLBACK_SECRET = env.str("WSA_AUTHORITY_CALLBACK_SECRET", default="")
+# The demo adapters ("demo", "failing-demo") send test data: offered in the admin and used only with
+# DEBUG, in the tests, or when this is on.
+WSA_DEMO_ADAPTERS = env.bool("WSA_DEMO_ADAPTERS", default=DJANGO_ENV == "test")
 # Seconds the simulated offices take to decide (0: at once).
 WSA_AUTHORITY_SIMULATOR_DELAY = env.float("WSA_AUTHORITY_SIMULATOR_DELAY", default=0.0)
 # News about a case within this many seconds go out as one e-mail (tasks.notify_case); an applicant

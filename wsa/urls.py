@@ -41,7 +41,7 @@ urlpatterns = [
     path("employer/", include("applications.urls.employer")),
     path("invitation/", include("applications.urls.invitations")),
     path("api/", hr_api.urls),
-    path("backoffice/authorities/", include("authorities.urls")),
+    path("backoffice/authorities/", include("applications.urls.authorities")),
     path("backoffice/", include("applications.urls.backoffice")),
     path("authorities/callback/", authority_views.callback, name="authority_callback"),
     path("admin/", admin.site.urls),

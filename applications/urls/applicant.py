@@ -1,8 +1,6 @@
 from django.urls import path
 
-from authorities import views as appointments
-
-from ..views import applicant
+from ..views import applicant, appointments
 
 app_name = "applicant"
 urlpatterns = [

@@ -629,7 +629,7 @@ def _step_check(request, case):
             form.add_error(None, gettext("Your application is not complete yet. Please add what is missing below."))
         else:
             try:
-                services.case_transition(case=case, transition="submit", actor=request.user)
+                services.case_submit(case=case, actor=request.user)
             except IllegalTransition:
                 pass  # submitted in another tab a moment ago: show the confirmation all the same
             request.session.pop(PREFILL_SESSION_KEY, None)

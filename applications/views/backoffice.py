@@ -20,9 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import require_reauthentication, staff_required
 from accounts.models import OrganisationKind
-from authorities import selectors as authority_selectors
 
-from .. import selectors, services
+from .. import offices, selectors, services
 from ..audit import access_record
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
@@ -238,7 +237,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "assignment": assignment, "scope": scope,
         "documents": selectors.case_documents(viewer=user, case=case),
         "steps": selectors.case_authority_steps(viewer=user, case=case),
-        "appointments": authority_selectors.case_appointments(viewer=user, case=case),
+        "appointments": offices.case_appointments(viewer=user, case=case),
         "authorities_available": selectors.authority_requests_available(),
         "timeline": _timeline(selectors.case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
@@ -291,16 +290,16 @@ def home(request):
         "authorities_available": selectors.authority_requests_available(),
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
-            (task, OFFICE_TASK_LABELS[task.kind]) for task in authority_selectors.office_open_tasks(viewer=user)
+            (task, OFFICE_TASK_LABELS[task.kind]) for task in offices.office_open_tasks(viewer=user)
         ],
     })
 
 
 OFFICE_TASK_LABELS = {
-    authority_selectors.TASK_ANSWER_STEP: gettext_lazy("Answer the request"),
-    authority_selectors.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
-    authority_selectors.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
-    authority_selectors.TASK_DECIDE_PERMIT: gettext_lazy("Decide on the residence permit"),
+    offices.TASK_ANSWER_STEP: gettext_lazy("Answer the request"),
+    offices.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
+    offices.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
+    offices.TASK_DECIDE_PERMIT: gettext_lazy("Decide on the residence permit"),
 }
 
 

@@ -11,7 +11,7 @@ Answer documents (the same from the simulator and, by contract, from real office
      "conditions": {...}, "reference": "office file number"}
 
 Offices assign no appointments: the applicant books one from the slots the visa office publishes
-in the portal (authorities.services.appointment_book). An `appointment` in an answer is ignored.
+in the portal (authorities.appointments.appointment_book). An `appointment` in an answer is ignored.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from documents.models import Document
 
 SCHEMA_URI = "https://wsa.example/schemas/authority-request/{purpose}/1.0.json"
 ANSWER_STATUSES = ("received", "acknowledged", "answered")
@@ -46,8 +50,6 @@ class Attachment:
     purpose: str = "attachment"
 
     def read(self) -> bytes:
-        from documents.models import Document
-
         document = Document.objects.get(public_id=self.document_id)
         with document.file.open("rb") as handle:
             return handle.read()
@@ -83,6 +85,8 @@ class BasePlugin:
     document_types: tuple[str, ...] = ()
     # Keys of `conditions` this office may set; anything else in an answer is dropped.
     condition_keys: tuple[str, ...] = ()
+    # Sends test data: offered and used only where demo adapters are on (registry.demo_adapters_on).
+    demo: bool = False
 
     def __init__(self, identifier: str):
         self.identifier = identifier
@@ -133,8 +137,6 @@ class BasePlugin:
     def attachments(self, request) -> list[Attachment]:
         if not self.document_types:
             return []
-        from documents.models import Document
-
         documents = (
             Document.objects.filter(case=request.case, document_type__in=self.document_types)
             .exclude(state=Document.State.REJECTED)
@@ -182,11 +184,9 @@ class BasePlugin:
 
     @staticmethod
     def employment(case) -> dict | None:
-        from applications.models import Employment
-
         try:
             job = case.employment
-        except Employment.DoesNotExist:
+        except ObjectDoesNotExist:
             return None
         return {
             "jobTitle": job.job_title,

@@ -2,7 +2,15 @@
 
 from collections.abc import Iterator
 
+from django.conf import settings
+
 from .base import AdapterError, BasePlugin
+
+
+def demo_adapters_on() -> bool:
+    """The demo adapters send test data: only in development (DEBUG), in the tests, or where
+    WSA_DEMO_ADAPTERS switches them on; a production admin is not offered them."""
+    return settings.DEBUG or settings.WSA_DEMO_ADAPTERS
 
 
 class Registry:
@@ -28,7 +36,9 @@ class Registry:
         return iter(self._registry.values())
 
     def get_choices(self) -> list[tuple[str, str]]:
-        return [(plugin.identifier, str(plugin.verbose_name)) for plugin in self]
+        """The adapters an admin may choose (without the demo adapters where they are off)."""
+        demo = demo_adapters_on()
+        return [(plugin.identifier, str(plugin.verbose_name)) for plugin in self if demo or not plugin.demo]
 
 
 register = Registry()
@@ -38,4 +48,7 @@ def adapter_for(authority) -> BasePlugin:
     """The adapter of an office: its `adapter` field, else the one of its kind."""
     if authority.adapter_id not in register:
         raise AdapterError(f"{authority} uses the unknown adapter {authority.adapter_id!r}.")
-    return register[authority.adapter_id]
+    adapter = register[authority.adapter_id]
+    if adapter.demo and not demo_adapters_on():
+        raise AdapterError(f"{authority} uses the demo adapter {authority.adapter_id!r}, which is off here.")
+    return adapter

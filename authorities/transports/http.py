@@ -25,6 +25,7 @@ from django.conf import settings
 from wsa.observability.tracing import outgoing_headers
 
 from .. import crypto
+from ..selectors import visa_office_context
 from .base import Envelope, Receipt, Transport, TransportError
 
 RETRYABLE_4XX = {408, 409, 425, 429}
@@ -133,8 +134,6 @@ class HttpTransport(Transport):
                        manifest={"attachments": manifest, "dataSha512": crypto.sha512_hex(data)})
 
     def fetch_answer(self, *, request) -> dict | None:
-        from ..selectors import visa_office_context
-
         base = self._base(request.authority)
         # The visa office's own files (appointment, attendance, approvals) travel with the question.
         response = self._call("GET", f"{base}/submissions/{request.remote_id}/answer", "fetch answer",

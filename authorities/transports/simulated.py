@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from ..crypto import sha512_hex
+from ..selectors import visa_office_context
 from ..simulator import DatabaseStore, Simulator
 from .base import Envelope, Receipt, Transport, TransportError
 
@@ -37,8 +38,6 @@ class SimulatedTransport(Transport):
                        manifest={"attachments": manifest})
 
     def fetch_answer(self, *, request) -> dict | None:
-        from ..selectors import visa_office_context
-
         return simulator().answer(request.remote_id, **visa_office_context(request=request))
 
     def after_delivery(self, request_id: int) -> None:

@@ -47,7 +47,7 @@ def test_news_of_one_change_arrive_as_one_email_and_later_news_in_the_next():
     mail.outbox.clear()
     with transaction.atomic():  # two timeline entries in one transaction: one e-mail naming both
         services.event_append(case=case, kind="message", payload={"text": "a"})
-        services.case_transition(case=case, transition="submit", actor=None)
+        services.case_submit(case=case, actor=None)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].body.count("\n- ") == 2
     services.case_transition(case=case, transition="withdraw", actor=None)
@@ -65,7 +65,7 @@ def test_a_queued_notice_takes_the_news_that_arrive_before_it_runs(settings, mon
     settings.WSA_NOTIFY_DELAY_SECONDS = 60
     user = UserFactory(preferred_language="en")
     case = services.case_create(person=PersonFactory(user=user), actor=None, title_code="18b")
-    services.case_transition(case=case, transition="submit", actor=None)
+    services.case_submit(case=case, actor=None)
     services.case_transition(case=case, transition="withdraw", actor=None)
     assert queued == [((case.pk,), {"countdown": 60, "retry": False})]  # one task for the three entries
     assert tasks.notify_case.run(case.pk) == 1
@@ -80,7 +80,7 @@ def test_a_failed_send_gives_the_news_back_for_the_retry(monkeypatch):
     user = UserFactory(preferred_language="en")
     case = services.case_create(person=PersonFactory(user=user), actor=None, title_code="18b")
     mail.outbox.clear()
-    services.case_transition(case=case, transition="submit", actor=None)
+    services.case_submit(case=case, actor=None)
     assert len(mail.outbox) == 1
     mail.outbox.clear()
     monkeypatch.setattr(tasks, "send_mail", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("smtp down")))
@@ -106,7 +106,7 @@ def test_the_entries_of_a_burst_ask_the_cache_once(settings, monkeypatch):
     settings.WSA_NOTIFY_DELAY_SECONDS = 60
     user = UserFactory(preferred_language="en")
     case = services.case_create(person=PersonFactory(user=user), actor=None, title_code="18b")
-    services.case_transition(case=case, transition="submit", actor=None)
+    services.case_submit(case=case, actor=None)
     cache.delete(services.notify_pending_key(case.pk))  # even without the mark: the task is still waiting
     services.event_append(case=case, kind="message", payload={"text": "b"})
     assert queued == [(case.pk,)] and added == [services.notify_pending_key(case.pk)]
@@ -119,7 +119,7 @@ def test_eager_tasks_tell_every_change_at_once(settings):
     user = UserFactory(preferred_language="en")
     case = services.case_create(person=PersonFactory(user=user), actor=None, title_code="18b")
     mail.outbox.clear()
-    services.case_transition(case=case, transition="submit", actor=None)
+    services.case_submit(case=case, actor=None)
     services.case_transition(case=case, transition="withdraw", actor=None)
     assert len(mail.outbox) == 2
 
@@ -131,7 +131,7 @@ def test_nobody_is_told_about_their_own_actions():
     user = UserFactory(preferred_language="en")
     case = services.case_create(person=PersonFactory(user=user), actor=user, title_code="18b")
     services.event_append(case=case, kind="message", actor=user, payload={"text": "my question"})
-    services.case_transition(case=case, transition="submit", actor=user)
+    services.case_submit(case=case, actor=user)
     assert mail.outbox == []
     caseworker = UserFactory()
     services.case_transition(case=case, transition="start_completeness_check", actor=caseworker)

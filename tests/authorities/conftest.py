@@ -9,9 +9,10 @@ from django.utils import timezone
 from jwcrypto import jwk
 
 from accounts.models import OrganisationKind
+from applications import procedure
 from applications import services as case_services
 from applications.models import Employment, Qualification
-from authorities import services
+from authorities import appointments, services
 from authorities.models import Authority, AuthorityKind, Outbox, OutboxState
 from authorities.simulator.server import serve_in_thread
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
@@ -73,7 +74,7 @@ def make_case(db):
 
 
 def submit(case, actor=None):
-    case_services.case_transition(case=case, transition="submit", actor=actor)
+    case_services.case_submit(case=case, actor=actor)
     return case
 
 
@@ -81,7 +82,7 @@ def confirm_complete(case, actor=None):
     """Submits the case and has the WSA confirm its completeness: only now do the requests go out."""
     if case.state == "draft":
         submit(case, actor=actor)
-    services.case_send_to_authorities(case=case, actor=actor)
+    procedure.case_send_to_authorities(case=case, actor=actor)
     return case
 
 
@@ -95,11 +96,11 @@ def attend_appointment(case, actor=None):
     office = visa.authority
     starts = timezone.now() + timedelta(days=2)
     slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30))
-    booking = services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
+    booking = appointments.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
     # The day of the appointment has come.
     AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=timezone.now() - timedelta(minutes=5),
                                                       ends_at=timezone.now() + timedelta(minutes=25))
-    services.appointment_attendance_record(booking=booking, actor=actor)
+    appointments.appointment_attendance_record(booking=booking, actor=actor)
     case.refresh_from_db()
     return AppointmentBooking.objects.get(pk=booking.pk)
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from authorities.adapters.base import AnswerError, BasePlugin
+from authorities.adapters.base import AdapterError, AnswerError, BasePlugin
 from authorities.adapters.registry import Registry, adapter_for, register
-from authorities.models import AuthorityKind, AuthorityRequest
+from authorities.admin import AuthorityForm
+from authorities.models import Authority, AuthorityKind, AuthorityRequest
 from tests.authorities.conftest import confirm_complete
 
 
@@ -84,3 +85,22 @@ def test_production_wants_4096_bit_keys(settings, rsa_key):
     settings.PRODUCTION = True
     with pytest.raises(crypto.CryptoError, match="at least 4096"):
         crypto.public_key(public)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("debug", "demo_adapters", "offered"), [
+    (False, False, False),
+    (True, False, True),
+    (False, True, True),
+])
+def test_demo_adapters_are_offered_and_used_only_where_they_are_on(settings, debug, demo_adapters, offered):
+    settings.DEBUG, settings.WSA_DEMO_ADAPTERS = debug, demo_adapters
+    choices = {value for value, _label in AuthorityForm().fields["adapter"].choices}
+    assert ({"demo", "failing-demo"} <= choices) is offered
+    assert set(AuthorityKind.values) <= choices
+    office = Authority.objects.create(kind=AuthorityKind.BA, name="BA", adapter="demo")
+    if offered:
+        assert adapter_for(office).identifier == "demo"
+    else:
+        with pytest.raises(AdapterError, match="demo adapter"):
+            adapter_for(office)

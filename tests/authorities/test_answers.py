@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from applications import procedure
 from applications import services as case_services
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
@@ -26,7 +27,7 @@ def test_simulated_offices_answer_in_the_laws_order_and_the_case_goes_to_the_vis
     assert not AuthorityRequest.objects.filter(case=case).exists()
     assert SimulatedSubmission.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_send_to_authorities(case=case, actor=UserFactory())
+        procedure.case_send_to_authorities(case=case, actor=UserFactory())
     requests = {r.purpose: r for r in AuthorityRequest.objects.filter(case=case)}
     assert set(requests) == {"ba_approval", "pre_approval_81a", "visa", "register_check"}
     assert SimulatedSubmission.objects.count() == 4
@@ -38,7 +39,7 @@ def test_simulated_offices_answer_in_the_laws_order_and_the_case_goes_to_the_vis
     assert ba.conditions == {"employer": "Muster GmbH", "employer_ba_number": "12345678",
                              "occupation": "Software Developer", "occupation_isco": "2512", "duration_months": 48,
                              "weekly_hours": "40.0"}
-    # The visa office assigns no slot: it asks the applicant to book one (authorities.services.appointment_book).
+    # The visa office assigns no slot: it asks the applicant to book one (authorities.appointments.appointment_book).
     assert requests["visa"].response_body["bookAppointment"] is True
     assert "appointment" not in requests["visa"].response_body
     # Every approval is in, but the applicant has not come to the visa office yet.
@@ -151,7 +152,7 @@ def test_back_office_answer_with_actor_and_note(offices, make_case):
     """The shape the back office uses when an office's caseworker answers in the portal."""
     case = make_case("18b")
     confirm_complete(case)
-    services.case_send_to_authorities(case=case)
+    procedure.case_send_to_authorities(case=case)
     deliver_all()
     caseworker = UserFactory()
     ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")

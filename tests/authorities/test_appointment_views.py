@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from applications.models import CaseAccess, Event
-from authorities import services
+from authorities import appointments
 from authorities.models import AppointmentBooking, AppointmentSlot, BookingState
 from tests.auth import give_totp
 from tests.authorities.appointment_helpers import case_at_the_visa_office, monday, slot, slot_in_week
@@ -148,7 +148,7 @@ def test_the_booking_page_in_german(client, offices, at_office):
 def test_someone_elses_case_is_a_404_and_changes_nothing(client, offices, at_office):
     case, other = at_office(), at_office()
     target = slot(offices["visa_ind"])
-    booking = services.appointment_book(case=other, slot_id=target.public_id, actor=other.person.user)
+    booking = appointments.appointment_book(case=other, slot_id=target.public_id, actor=other.person.user)
     signed_in(client, case.person.user)
     assert client.get(page(other)).status_code == 404
     assert client.post(page(other), {"slot": slot(offices["visa_ind"], days=5).public_id}).status_code == 404
@@ -299,7 +299,7 @@ def test_visa_office_publishes_slots_in_bulk(client, offices):
 def test_slot_list_shows_bookings_and_records_the_read(client, offices, at_office):
     case = at_office()
     target = slot(offices["visa_ind"], days=2)
-    services.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user)
+    appointments.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user)
     staff = staff_of(offices["visa_ind"])
     signed_in(client, staff)
     html = client.get(reverse("authorities:appointment_slots")).content.decode()
@@ -313,7 +313,7 @@ def test_slot_list_shows_bookings_and_records_the_read(client, offices, at_offic
 def test_visa_office_cancels_a_slot_and_the_applicant_can_rebook(client, offices, at_office):
     case = at_office()
     target = slot(offices["visa_ind"], days=2)
-    services.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user)
+    appointments.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user)
     staff = staff_of(offices["visa_ind"])
     signed_in(client, staff)
     url = reverse("authorities:appointment_slot_cancel", args=[target.public_id])

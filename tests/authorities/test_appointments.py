@@ -1,4 +1,4 @@
-"""Booking the in-person appointment at the visa office (authorities.services.appointment_*)."""
+"""Booking the in-person appointment at the visa office (authorities.appointments.appointment_*)."""
 
 import threading
 from datetime import time, timedelta
@@ -10,10 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from applications import procedure
 from applications import services as case_services
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
-from authorities import selectors, services
+from authorities import appointments, selectors, services
 from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, RequestState
 from tests.authorities.appointment_helpers import case_at_the_visa_office, monday, slot, slot_in_week
 from tests.factories import UserFactory
@@ -28,11 +29,11 @@ def at_office(offices, make_case, django_capture_on_commit_callbacks):
 
 
 def book(case, target, **kwargs):
-    return services.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user, **kwargs)
+    return appointments.appointment_book(case=case, slot_id=target.public_id, actor=case.person.user, **kwargs)
 
 
 def error_of(call) -> str:
-    with pytest.raises(services.AppointmentError) as caught:
+    with pytest.raises(appointments.AppointmentError) as caught:
         call()
     return caught.value.code
 
@@ -74,13 +75,13 @@ def test_cancel_frees_the_place_and_the_applicant_can_book_again(offices, at_off
     case = at_office()
     target = slot(offices["visa_ind"])
     booking = book(case, target)
-    services.appointment_cancel(case=case, booking_id=booking.public_id, actor=case.person.user)
+    appointments.appointment_cancel(case=case, booking_id=booking.public_id, actor=case.person.user)
     booking.refresh_from_db()
     assert booking.state == BookingState.CANCELLED and AppointmentSlot.objects.get(pk=target.pk).booked == 0
     assert Event.objects.get(case=case, payload__status="booking_cancelled").internal is False
     assert book(case, target).state == BookingState.ACTIVE
     # A second cancel of the old booking (double submit) is refused and changes nothing.
-    assert error_of(lambda: services.appointment_cancel(case=case, booking_id=booking.public_id,
+    assert error_of(lambda: appointments.appointment_cancel(case=case, booking_id=booking.public_id,
                                                         actor=case.person.user)) == "booking_changed"
 
 
@@ -116,7 +117,8 @@ def test_bad_bookings_are_refused_with_their_reason(offices, at_office):
     assert error_of(lambda: book(case, past)) == "slot_past"
     assert error_of(lambda: book(case, cancelled)) == "slot_cancelled"
     assert error_of(lambda: book(case, foreign)) == "other_office"
-    assert error_of(lambda: services.appointment_book(case=case, slot_id="not-a-uuid", actor=None)) == "unknown_slot"
+    unknown = appointments.appointment_book
+    assert error_of(lambda: unknown(case=case, slot_id="not-a-uuid", actor=None)) == "unknown_slot"
     target = slot(office)
     booking = book(case, target)
     assert error_of(lambda: book(case, slot(office, days=8))) == "already_booked"  # the form sent twice
@@ -149,7 +151,7 @@ def test_changes_end_at_the_cut_off(offices, at_office):
     later = slot(offices["visa_ind"], days=10)
     # ... changing or cancelling it within 24 hours is not.
     assert error_of(lambda: book(case, later, replaces=booking.public_id)) == "too_late"
-    assert error_of(lambda: services.appointment_cancel(case=case, booking_id=booking.public_id,
+    assert error_of(lambda: appointments.appointment_cancel(case=case, booking_id=booking.public_id,
                                                         actor=case.person.user)) == "too_late"
 
 
@@ -178,7 +180,7 @@ def test_the_simulated_visa_office_decides_with_the_booked_slot_once_attended(of
     # Booked, approvals in, but the applicant has not come yet: the office only confirmed receipt.
     assert (visa.state, visa.outcome) == (RequestState.ACKNOWLEDGED, "")
     with django_capture_on_commit_callbacks(execute=True):  # the day of the appointment has come
-        services.appointment_attendance_record(booking=booking, actor=None, now=target.starts_at)
+        appointments.appointment_attendance_record(booking=booking, actor=None, now=target.starts_at)
     visa.refresh_from_db()
     assert (visa.state, visa.outcome) == (RequestState.ANSWERED, "rejected")
     # The visa adapter carries the booked appointment to the office (e.g. on a resend).
@@ -195,14 +197,14 @@ def test_cancelling_a_slot_tells_its_applicants_and_frees_them_to_book_again(off
     first, second = at_office(), at_office()
     book(first, target)
     book(second, target)
-    assert services.appointment_slot_cancel(slot=target, actor=visa_staff, reason="Office closed") == 2
+    assert appointments.appointment_slot_cancel(slot=target, actor=visa_staff, reason="Office closed") == 2
     target.refresh_from_db()
     assert target.cancelled_at and target.booked == 0 and target.cancellation_reason == "Office closed"
     assert set(AppointmentBooking.objects.values_list("state", flat=True)) == {BookingState.SLOT_CANCELLED}
     events = Event.objects.filter(payload__status="slot_cancelled")
     assert {e.case_id for e in events} == {first.pk, second.pk} and not any(e.internal for e in events)
     assert book(first, slot(offices["visa_ind"], days=4)).state == BookingState.ACTIVE
-    assert services.appointment_slot_cancel(slot=target, actor=visa_staff) == 0  # already cancelled
+    assert appointments.appointment_slot_cancel(slot=target, actor=visa_staff) == 0  # already cancelled
 
 
 @pytest.mark.django_db
@@ -210,12 +212,12 @@ def test_only_the_offices_own_staff_publish_and_cancel(offices):
     outsider = UserFactory()
     Membership.objects.create(user=outsider, organisation=offices["visa_vnm"].organisation, role=Role.CASEWORKER)
     with pytest.raises(PermissionDenied):
-        services.appointment_slots_publish(authority=offices["visa_ind"], actor=outsider,
+        appointments.appointment_slots_publish(authority=offices["visa_ind"], actor=outsider,
                                            first_day=timezone.localdate() + timedelta(days=1),
                                            last_day=timezone.localdate() + timedelta(days=2), weekdays=range(7),
                                            times=[time(9)], minutes=30, capacity=1)
     with pytest.raises(PermissionDenied):
-        services.appointment_slot_cancel(slot=slot(offices["visa_ind"]), actor=outsider)
+        appointments.appointment_slot_cancel(slot=slot(offices["visa_ind"]), actor=outsider)
 
 
 @pytest.mark.django_db
@@ -226,16 +228,16 @@ def test_publishing_in_bulk_is_idempotent_and_skips_past_times(offices):
     plan = {"authority": offices["visa_ind"], "actor": staff, "first_day": monday,
             "last_day": monday + timedelta(days=13), "weekdays": [0, 2, 4], "times": [time(9), time(9, 30)],
             "minutes": 30, "capacity": 2}
-    assert services.appointment_slots_publish(**plan) == 2 * 3 * 2
-    assert services.appointment_slots_publish(**plan) == 0
+    assert appointments.appointment_slots_publish(**plan) == 2 * 3 * 2
+    assert appointments.appointment_slots_publish(**plan) == 0
     slots = list(AppointmentSlot.objects.filter(authority=offices["visa_ind"]))
     assert {s.starts_at.astimezone(timezone.get_current_timezone()).weekday() for s in slots} == {0, 2, 4}
     assert all(s.capacity == 2 and s.ends_at - s.starts_at == timedelta(minutes=30) for s in slots)
     today = {**plan, "first_day": timezone.localdate(), "last_day": timezone.localdate(), "weekdays": range(7),
              "times": [time(0, 0)]}
-    assert services.appointment_slots_publish(**today) == 0  # already past
+    assert appointments.appointment_slots_publish(**today) == 0  # already past
     with pytest.raises(ValueError):
-        services.appointment_slots_publish(**{**plan, "last_day": monday + timedelta(days=200)})
+        appointments.appointment_slots_publish(**{**plan, "last_day": monday + timedelta(days=200)})
 
 
 @pytest.mark.django_db
@@ -309,8 +311,8 @@ def test_visa_decided_cases_cannot_book(offices, at_office):
 def _submitted_and_delivered(make_case) -> Case:
     """A case the WSA found complete whose requests reached the offices: the visa office expects a booking."""
     case = make_case("18a")
-    case_services.case_transition(case=case, transition="submit", actor=case.person.user)
-    services.case_send_to_authorities(case=case)
+    case_services.case_submit(case=case, actor=case.person.user)
+    procedure.case_send_to_authorities(case=case)
     for request in AuthorityRequest.objects.filter(case=case):
         services.outbox_relay_deliver(outbox_id=request.outbox.get().pk)
     return Case.objects.get(pk=case.pk)
@@ -332,7 +334,7 @@ def test_two_applicants_racing_for_the_last_place_get_one_booking(offices, make_
             barrier.wait(timeout=10)
             book(cases[index], target)
             results[index] = "booked"
-        except services.AppointmentError as exc:
+        except appointments.AppointmentError as exc:
             results[index] = exc.code
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             results[index] = f"{type(exc).__name__}: {exc}"
@@ -366,7 +368,7 @@ def test_the_slot_lock_holds_the_second_booking_until_the_first_commits(offices,
             holding.wait(timeout=10)
             book(cases[1], target)
             outcome["second"] = "booked"
-        except services.AppointmentError as exc:
+        except appointments.AppointmentError as exc:
             outcome["second"] = exc.code
         finally:
             connections.close_all()
@@ -392,11 +394,11 @@ def test_only_the_visa_office_records_attendance_and_only_from_the_appointments_
     other = UserFactory()
     Membership.objects.create(user=other, organisation=offices["visa_vnm"].organisation, role=Role.CASEWORKER)
     with pytest.raises(PermissionDenied):
-        services.appointment_attendance_record(booking=booking, actor=other)
-    assert error_of(lambda: services.appointment_attendance_record(booking=booking, actor=own)) == "not_started"
+        appointments.appointment_attendance_record(booking=booking, actor=other)
+    assert error_of(lambda: appointments.appointment_attendance_record(booking=booking, actor=own)) == "not_started"
     assert not Event.objects.filter(case=case, payload__status="appointment_attended").exists()
-    services.appointment_attendance_record(booking=booking, actor=own, now=target.starts_at)
-    again = services.appointment_attendance_record(booking=booking, actor=own, now=target.ends_at)
+    appointments.appointment_attendance_record(booking=booking, actor=own, now=target.starts_at)
+    again = appointments.appointment_attendance_record(booking=booking, actor=own, now=target.ends_at)
     assert again.attended_at == target.starts_at and again.attended_by == own  # recorded once
     event = Event.objects.get(case=case, payload__status="appointment_attended")
     assert event.internal is False and event.actor == own
@@ -407,6 +409,6 @@ def test_a_cancelled_booking_cannot_be_attended(offices, at_office):
     case = at_office()
     target = slot(offices["visa_ind"], days=3)
     booking = book(case, target)
-    services.appointment_cancel(case=case, booking_id=booking.public_id, actor=case.person.user)
-    assert error_of(lambda: services.appointment_attendance_record(
+    appointments.appointment_cancel(case=case, booking_id=booking.public_id, actor=case.person.user)
+    assert error_of(lambda: appointments.appointment_attendance_record(
         booking=booking, actor=None, now=target.starts_at)) == "booking_changed"

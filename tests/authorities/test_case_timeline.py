@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import Membership, Role
+from applications import procedure
 from applications import services as case_services
-from authorities import services
 from tests.authorities.conftest import attend_appointment
 from tests.factories import UserFactory
 
@@ -35,8 +35,8 @@ def test_the_timeline_of_a_case_walked_through_the_procedure(offices, make_case,
     visa_staff = UserFactory()
     Membership.objects.create(user=visa_staff, organisation=offices["visa_ind"].organisation, role=Role.CASEWORKER)
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit", actor=case.person.user)
-        services.case_send_to_authorities(case=case)
+        case_services.case_submit(case=case, actor=case.person.user)
+        procedure.case_send_to_authorities(case=case)
         attend_appointment(case, actor=visa_staff)
     case_services.decision_create(case=case, actor=visa_staff, kind="visa", outcome="granted",
                                   legal_basis="§ 18a AufenthG")

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from applications import procedure
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
 from applications.selectors import COMPLETENESS_CHECK_DAYS, case_due_expression
@@ -58,7 +59,7 @@ def test_the_case_deadline_follows_its_requests(offices, make_case):
     assert stored_and_computed_due(case) == (target, target)
     assert deliver_all() == []  # the WSA's own check comes first: no office has anything yet
     assert stored_and_computed_due(case) == (target, target)
-    services.case_send_to_authorities(case=case)
+    procedure.case_send_to_authorities(case=case)
     deliver_all()
     ba = AuthorityRequest.objects.get(case=case, purpose="ba_approval")
     assert ba.due_at is not None
@@ -88,7 +89,7 @@ def test_a_delivery_during_the_authority_review_sets_the_case_deadline(offices, 
 def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_case):
     case = make_case("18b")
     confirm_complete(case)
-    services.case_send_to_authorities(case=case)
+    procedure.case_send_to_authorities(case=case)
     deliver_all()
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
     services.authority_request_record_answer(request=register, outcome="approved")

@@ -3,10 +3,11 @@
 import pytest
 from django.core.management import call_command
 
+from applications.demo_procedure import seed_authority_requests
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
+from authorities import selectors as authority_selectors
 from authorities import services
-from authorities.demo import seed_authority_requests
 from authorities.models import AuthorityRequest, ErrorCode, Outbox, OutboxState, RequestState
 
 
@@ -33,9 +34,9 @@ def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
     assert set(past_review.values_list("state", "outcome")) == {(RequestState.ANSWERED, "approved")}
     # Every case past the authority review had its appointment attended, or a refused approval.
     for case in Case.objects.filter(state__in=[CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.CLOSED]):
-        assert services.case_appointment_attended(case=case)
+        assert authority_selectors.case_appointment_attended(case=case)
     rejected = Case.objects.get(state=CaseState.REJECTED)
-    assert services.case_approvals_state(case=rejected) == "refused"
+    assert authority_selectors.case_approvals_state(case=rejected) == "refused"
 
     # In review, the BA's silence is overdue: the deadlines sweep applies the deemed approval.
     overdue_ba = AuthorityRequest.objects.get(case__state=CaseState.AUTHORITY_REVIEW, purpose="ba_approval")
@@ -48,7 +49,7 @@ def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
 
 @pytest.mark.django_db
 def test_demo_visa_offices_publish_slots_and_ask_for_a_booking_instead_of_assigning_one():
-    from authorities.demo import seed_appointment_slots
+    from applications.demo_procedure import seed_appointment_slots
     from authorities.models import AppointmentSlot, Authority, AuthorityKind
 
     call_command("seed_demo", quiet=True)

@@ -14,7 +14,9 @@ from datetime import datetime, time
 import pytest
 from django.utils import timezone, translation
 
+from applications import procedure
 from applications import services as case_services
+from applications.figures import rule_figures
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
 from applications.rules import APPLICATION_TITLE_CODES
@@ -52,7 +54,7 @@ def assert_visa_cannot_be_decided(case, match):
     for transition in ("refer_to_visa_decision", "grant_visa"):
         with translation.override("en"), pytest.raises(case_services.BackofficeError, match=match):
             if transition == "grant_visa" and case.state == CaseState.AUTHORITY_REVIEW:
-                services.on_grant_visa(case=case)  # the guard of the move that is not yet open
+                procedure.visa_decision_guard(case=case, granting=True)  # the guard of the move that is not yet open
             else:
                 case_services.case_transition(case=case, transition=transition)
 
@@ -62,12 +64,12 @@ def assert_visa_cannot_be_decided(case, match):
 def test_every_title_follows_the_laws_order(title, offices, make_case, transport,
                                             django_capture_on_commit_callbacks):
     case = case_for(make_case, title)
-    steps = {step.purpose for step in routing.case_steps(case)}
+    steps = {step.purpose for step in routing.case_steps(case, figures=rule_figures())}
     assert "visa" in steps and steps & routing.APPROVAL_STEPS
 
     # 1. Submitted, in the completeness check, documents asked for: no office has anything.
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
+        case_services.case_submit(case=case, actor=None)
         case_services.case_transition(case=case, transition="start_completeness_check")
         case_services.case_transition(case=case, transition="request_documents")
         case_services.case_transition(case=case, transition="documents_provided")
@@ -127,8 +129,8 @@ def test_without_the_approvals_nothing_moves_even_after_the_appointment(title, o
     settings.WSA_AUTHORITY_SIMULATOR_DELAY = 3600
     case = case_for(make_case, title)
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
-        services.case_send_to_authorities(case=case)
+        case_services.case_submit(case=case, actor=None)
+        procedure.case_send_to_authorities(case=case)
         attend_appointment(case)
     case.refresh_from_db()
     assert case.state == CaseState.AUTHORITY_REVIEW
@@ -146,8 +148,8 @@ def test_a_refused_approval_leads_only_to_a_rejection(title, offices, make_case,
     # A passport number on the simulated register's watch list: the security consultation refuses.
     case = make_case(title, employment=title != "20a", employer=title != "20a", passport_number="SIS1234567")
     with django_capture_on_commit_callbacks(execute=True):
-        case_services.case_transition(case=case, transition="submit")
-        services.case_send_to_authorities(case=case)
+        case_services.case_submit(case=case, actor=None)
+        procedure.case_send_to_authorities(case=case)
     register = AuthorityRequest.objects.get(case=case, purpose="register_check")
     assert register.outcome == Outcome.REJECTED
     case.refresh_from_db()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from applications.figures import rule_figures
 from applications.models import WorkExperience
 from authorities import routing
 from authorities.models import Authority, AuthorityKind
@@ -33,7 +34,7 @@ STEPS = [
                          ids=[f"{s[0]}-{'-'.join(f'{k}={v}' for k, v in s[1].items()) or 'default'}" for s in STEPS])
 def test_steps_and_offices_for_each_title(offices, make_case, title, options, steps, office_keys):
     case = make_case(title, **options)
-    routes = routing.case_route(case, exclude=routing.AFTER_ENTRY)
+    routes = routing.case_route(case, figures=rule_figures(), exclude=routing.AFTER_ENTRY)
     assert [route.purpose for route in routes] == steps
     assert [route.authority for route in routes] == [offices[key] for key in office_keys]
     assert all(route.error == "" for route in routes)
@@ -44,7 +45,7 @@ def test_steps_and_offices_for_each_title(offices, make_case, title, options, st
                                                     ("20a", False)])
 def test_residence_permit_after_entry_goes_to_the_workplace_authority(offices, make_case, title, after_entry):
     case = make_case(title, state="BY", city="München")
-    routes = routing.case_route(case, purposes=routing.AFTER_ENTRY)
+    routes = routing.case_route(case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
     assert [(r.purpose, r.authority) for r in routes] == (
         [("residence_permit", offices["abh_muc"])] if after_entry else [])
 
@@ -88,7 +89,7 @@ def test_a_missing_office_is_a_clear_routing_error(offices, make_case, purpose, 
     Authority.objects.filter(kind=missing).delete()
     with pytest.raises(routing.RoutingError, match=message):
         routing.office_for(case, purpose)
-    route = next(r for r in routing.case_route(case) if r.purpose == purpose)
+    route = next(r for r in routing.case_route(case, figures=rule_figures()) if r.purpose == purpose)
     assert route.authority is None and message in route.error
 
 

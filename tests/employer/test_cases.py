@@ -20,7 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def test_dashboard_lists_cases_with_next_step_and_filters(client, member, start_case, accepted_case):
     pending, _ = start_case(email="a@example.org")
     accepted = accepted_case("status")
-    services.case_transition(case=accepted, transition="submit", actor=accepted.person.user)
+    services.case_submit(case=accepted, actor=accepted.person.user)
     client.force_login(member)
     page = client.get(reverse("employer:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert pending.reference in page and accepted.reference in page
@@ -38,7 +38,7 @@ def test_needs_tell_who_must_act(start_case, accepted_case):
     needs = selectors.case_needs(case=pending)
     assert needs[0].who == "candidate" and needs[0].due == invitation.expires_at
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     assert selectors.case_next_step(case=case).who == "wsa"
 
 
@@ -68,7 +68,7 @@ def test_employer_edits_employment_only_while_draft(client, member, accepted_cas
     case.employment.refresh_from_db()
     assert case.employment.job_title == "Senior Developer"
     assert case.employment.annual_gross_salary == Decimal("61000.50")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     assert client.post(url, {**data, "job_title": "Changed"}).status_code == 302
     case.employment.refresh_from_db()
     assert case.employment.job_title == "Senior Developer"

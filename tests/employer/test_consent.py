@@ -125,7 +125,7 @@ def test_messages_without_full_consent_show_only_the_employer_thread(client, own
 def test_timeline_without_consent_has_state_changes_only(client, member, accepted_case, api_token, candidate_user):
     case = accepted_case("status")
     services.message_post(case=case, author=candidate_user, body="hello")
-    services.case_transition(case=case, transition="submit", actor=candidate_user)
+    services.case_submit(case=case, actor=candidate_user)
     _token, raw = api_token()
     events = client.get(f"/api/v1/cases/{case.public_id}/events", **bearer(raw)).json()
     assert [e["kind"] for e in events] == ["created", "transition"]

@@ -75,7 +75,7 @@ def test_transition_writes_delivery_and_sends_it_signed(accepted_case, endpoint,
     settings.WSA_WEBHOOKS_SEND_EAGER = True
     case = accepted_case("full")
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_transition(case=case, transition="submit", actor=case.person.user)
+        services.case_submit(case=case, actor=case.person.user)
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.state == WebhookDelivery.State.SUCCEEDED and delivery.attempts == 1
     url, body, headers = sent.calls[0]
@@ -92,13 +92,17 @@ def test_transition_writes_delivery_and_sends_it_signed(accepted_case, endpoint,
 
 
 @pytest.mark.django_db
-def test_every_transition_has_a_hook():
+def test_every_transition_delivers_its_webhooks_once(monkeypatch):
+    from applications import procedure
     from applications.lifecycle import TRANSITIONS
-    from applications.services import _transition_hooks
+    from tests.factories import CaseFactory
 
+    delivered = []
+    monkeypatch.setattr("applications.webhooks.deliveries_create",
+                        lambda *, case, transition: delivered.append(transition))
     for name in TRANSITIONS:
-        assert any(h.__name__ == f"webhooks_on_{name}" for h in _transition_hooks.get(name, [])), name
-        assert sum(h.__name__ == f"webhooks_on_{name}" for h in _transition_hooks[name]) == 1
+        procedure.after_transition(case=CaseFactory(), transition=name)
+    assert delivered == list(TRANSITIONS)
 
 
 @pytest.mark.django_db
@@ -107,7 +111,7 @@ def test_rolled_back_transition_sends_nothing(accepted_case, endpoint, sent):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.case_transition(case=case, transition="submit", actor=case.person.user)
+        services.case_submit(case=case, actor=case.person.user)
         raise RuntimeError
     assert not WebhookDelivery.objects.exists() and not sent.calls
 
@@ -117,7 +121,7 @@ def test_eager_mode_never_sends_inside_the_request(accepted_case, endpoint, sent
                                                    django_capture_on_commit_callbacks):
     case = accepted_case("status")
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_transition(case=case, transition="submit", actor=case.person.user)
+        services.case_submit(case=case, actor=case.person.user)
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == "pending" and not sent.calls
     call_command("deliver_webhooks")
@@ -131,7 +135,7 @@ def test_failures_are_retried_with_exponential_backoff_then_given_up(accepted_ca
     settings.WSA_WEBHOOK_MAX_ATTEMPTS = 4
     settings.WSA_WEBHOOK_BACKOFF_SECONDS = 30
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     delivery = WebhookDelivery.objects.get()
     sent.responses = [FakeResponse(500), ConnectionError("refused"), FakeResponse(503), FakeResponse(502)]
 
@@ -161,7 +165,7 @@ def test_failures_are_retried_with_exponential_backoff_then_given_up(accepted_ca
 @pytest.mark.django_db
 def test_a_delivery_is_not_sent_twice(accepted_case, endpoint, sent):
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     delivery = WebhookDelivery.objects.get()
     assert webhooks.delivery_attempt(delivery_id=delivery.pk)[0] == "succeeded"
     assert webhooks.delivery_attempt(delivery_id=delivery.pk)[0] == "skipped"
@@ -179,7 +183,7 @@ def test_private_destinations_are_blocked(accepted_case, endpoint, settings, mon
     posted = []
     monkeypatch.setattr(webhooks, "_post", lambda *a: posted.append(a))
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     outcome, _wait = webhooks.delivery_attempt(delivery_id=WebhookDelivery.objects.get().pk)
     assert outcome == "retry" and not posted
     assert "non-public" in WebhookDelivery.objects.get().last_error
@@ -189,7 +193,7 @@ def test_private_destinations_are_blocked(accepted_case, endpoint, settings, mon
 def test_disabled_endpoint_gets_nothing(accepted_case, endpoint, owner, sent):
     account_services.webhook_endpoint_disable(endpoint=endpoint, actor=owner)
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     assert not WebhookDelivery.objects.exists()
 
 
@@ -198,7 +202,7 @@ def test_sweep_requeues_overdue_deliveries(accepted_case, endpoint, sent, monkey
     from accounts.tasks import webhook_sweep
 
     case = accepted_case("status")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
     assert webhook_sweep() == 1
     assert WebhookDelivery.objects.get().state == "succeeded"
@@ -225,7 +229,7 @@ def test_admin_pages_of_employer_models_load(client, settings, accepted_case, en
 
     settings.WSA_STAFF_MFA_REQUIRED = False
     case = accepted_case("full")
-    services.case_transition(case=case, transition="submit", actor=case.person.user)
+    services.case_submit(case=case, actor=case.person.user)
     api_token()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     for model in admin.site._registry:

@@ -29,6 +29,7 @@ from django.db import connection
 from django.urls import reverse
 
 from applications import rules
+from applications.figures import rule_figures
 from applications.lifecycle import CaseState
 from applications.models import Case
 from authorities import services as hub
@@ -248,7 +249,7 @@ def test_polling_a_request_whose_remote_id_is_no_uuid_is_nothing_not_a_crash(off
     """Found by the load test: the answers poll of the demo's requests (remote id "demo-…") raised
     ValidationError in the simulated transport, every ten minutes, for every such request."""
     case = make_case("18g")
-    hub.authority_requests_create(case=case)
+    hub.authority_requests_create(case=case, figures=rule_figures())
     request = AuthorityRequest.objects.filter(case=case).first()
     AuthorityRequest.objects.filter(pk=request.pk).update(remote_id="demo-0123456789ab", state="sent")
     assert hub.authority_request_fetch_answer(request_id=request.pk) == "nothing"

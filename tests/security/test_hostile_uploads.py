@@ -334,7 +334,7 @@ def polyglot_case(db, applicant):
     Authenticator.objects.create(user=employer_user, type=Authenticator.Type.TOTP, data={"secret": "x"})
     document = services.document_upload(person=applicant, uploaded_by=employer_user, case=case, file=SimpleUploadedFile(
         "photo.html", hostile.polyglot_jpeg_html(), content_type="text/html"))
-    case_services.case_transition(case=case, transition="submit", actor=applicant.user)
+    case_services.case_submit(case=case, actor=applicant.user)
     return case, document, employer_user
 
 

@@ -306,7 +306,7 @@ def test_hostile_pdfs_are_caught_and_staff_never_see_the_library(live, productio
     applicant = person_with_password("uploader@probe.example")
     person = PersonFactory(user=applicant)
     case = CaseFactory(person=person, title_code="18g")
-    services.case_transition(case=case, transition="submit", actor=None)
+    services.case_submit(case=case, actor=None)
     browser = Browser(live)
     browser.sign_in(applicant.email)
     browser.get("/applicant/documents/")

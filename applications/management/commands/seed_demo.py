@@ -21,14 +21,14 @@ from django.utils import timezone
 from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
 from accounts.services import case_consent_set, membership_grant
 from applications import services
-from applications.lifecycle import CaseState
-from applications.models import LanguageSkill, Person, Qualification
-from authorities.demo import (
+from applications.demo_procedure import (
     demo_procedure_to_visa_decision,
     seed_appointment_slots,
     seed_authority_offices,
     seed_authority_requests,
 )
+from applications.lifecycle import CaseState
+from applications.models import LanguageSkill, Person, Qualification
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -258,7 +258,10 @@ class Command(BaseCommand):
                         visa_outcome="" if target == CaseState.VISA_DECISION else (
                             "rejected" if target == CaseState.REJECTED else "approved"))
                     continue
-                actor = person.user if transition in {"submit", "withdraw", "report_entry"} else caseworker
+                if transition == "submit":
+                    services.case_submit(case=case, actor=person.user)
+                    continue
+                actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
 
     def _print(self, logins, password) -> None:

@@ -136,5 +136,5 @@ class Command(BaseCommand):
             document.file.save(f"{requirement.code}.pdf", ContentFile(pdf), save=False)
             document.save()
         if submit:
-            services.case_transition(case=case, transition="submit", actor=person.user)
+            services.case_submit(case=case, actor=person.user)
         return case

@@ -7,6 +7,7 @@
 """
 
 import json
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jwcrypto import jwk
 
 from authorities.callbacks import callback_secret as hub_callback_secret
+from authorities.models import Authority
 from authorities.simulator.server import SimulatorServer
 from wsa.site import site_url
 
@@ -66,10 +68,6 @@ class Command(BaseCommand):
         return key
 
     def _configure(self, server: SimulatorServer) -> None:
-        import uuid
-
-        from authorities.models import Authority
-
         for authority in Authority.objects.all():
             authority.endpoint_url = server.url
             authority.destination_id = authority.destination_id or str(uuid.uuid4())

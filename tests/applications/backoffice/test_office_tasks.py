@@ -9,8 +9,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from applications.models import Decision
+from applications.offices import office_open_tasks
 from applications.views.backoffice import OFFICE_TASK_LABELS
-from authorities import selectors as authority_selectors
 from authorities.models import AppointmentBooking, AppointmentSlot
 from tests.applications.backoffice.conftest import login
 
@@ -20,7 +20,7 @@ HOME = reverse("backoffice:home")
 
 
 def tasks_of(user):
-    return [(task.kind, task.case.reference) for task in authority_selectors.office_open_tasks(viewer=user)]
+    return [(task.kind, task.case.reference) for task in office_open_tasks(viewer=user)]
 
 
 def booking_at(case, office, request, *, starts_in):
@@ -129,7 +129,7 @@ def test_the_wsa_and_a_filtered_queue_show_no_office_tasks(client, make_case, ma
 def test_anonymous_viewers_have_no_tasks():
     from django.contrib.auth.models import AnonymousUser
 
-    assert authority_selectors.office_open_tasks(viewer=AnonymousUser()) == []
+    assert office_open_tasks(viewer=AnonymousUser()) == []
 
 
 def test_the_visa_office_records_the_attendance_from_its_task_list(client, make_case, make_staff, add_request,

@@ -45,7 +45,7 @@ def case(person):
     """A submitted application: under way."""
     case = services.case_create(person=person, actor=person.user, title_code="18g")
     upload_for(person, case=case, name="passport.pdf", requirement="passport")
-    services.case_transition(case=case, transition="submit", actor=person.user)
+    services.case_submit(case=case, actor=person.user)
     return case
 
 
@@ -57,7 +57,7 @@ def other(db):
     case = services.case_create(person=person, actor=user, title_code="18g")
     upload_for(person, case=case, name="other-passport.pdf")
     upload_for(person, name="other-library.pdf")
-    services.case_transition(case=case, transition="submit", actor=user)
+    services.case_submit(case=case, actor=user)
     return user
 
 
@@ -306,7 +306,7 @@ def test_pages_messages_and_e_mail_are_in_the_holders_language(client, applicant
     applicant.preferred_language = language
     applicant.save(update_fields=["preferred_language"])
     case = services.case_create(person=person, actor=applicant, title_code="18g")
-    services.case_transition(case=case, transition="submit", actor=applicant)
+    services.case_submit(case=case, actor=applicant)
     with translation.override(language):
         heading = gettext("Your account cannot be deleted yet")
         state = gettext("Submitted")

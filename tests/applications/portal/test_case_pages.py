@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def case(person):
     case = services.case_create(person=person, actor=person.user, title_code="18g", procedure_language="en")
     upload_for(person, case=case, name="passport.pdf", requirement="passport")
-    services.case_transition(case=case, transition="submit", actor=person.user)
+    services.case_submit(case=case, actor=person.user)
     return case
 
 

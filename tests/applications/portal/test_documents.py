@@ -135,7 +135,7 @@ def test_replace_keeps_the_old_file_when_the_new_one_is_refused(client_in, perso
 def test_documents_of_a_submitted_application_can_no_longer_be_changed(client_in, person, private_storage):
     case = services.case_create(person=person, actor=person.user, title_code="20a")
     document = upload_for(person, case=case, name="cv.pdf", requirement="cv")
-    services.case_transition(case=case, transition="submit", actor=person.user)
+    services.case_submit(case=case, actor=person.user)
     response = client_in.post(reverse("applicant:document_delete", args=[document.public_id]), follow=True)
     assert "can no longer be changed" in response.text
     response = client_in.post(reverse("applicant:document_replace", args=[document.public_id]),

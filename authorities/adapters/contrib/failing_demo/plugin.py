@@ -7,6 +7,7 @@ from ...registry import register
 @register("failing-demo")
 class FailingDemoPlugin(BasePlugin):
     verbose_name = "Failing demo"
+    demo = True
     purposes = ("recognition", "ba_approval", "pre_approval_81a", "visa", "residence_permit", "register_check")
 
     def build_request(self, request) -> dict:

@@ -5,6 +5,7 @@ the appointment (`appointment`, ISO), e.g. on a resend."""
 
 from django.utils.translation import gettext_lazy as _
 
+from ....selectors import booked_appointment
 from ...base import BasePlugin
 from ...registry import register
 
@@ -30,7 +31,5 @@ class VisaOfficePlugin(BasePlugin):
 
     @staticmethod
     def appointment(request) -> dict:
-        from authorities.selectors import booked_appointment
-
         starts = booked_appointment(request=request)
         return {"appointment": starts} if starts else {}

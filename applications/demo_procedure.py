@@ -1,8 +1,8 @@
 """Demo data of the authority hub, called by `seed_demo` after its cases exist.
 
 `seed_authority_requests()` adds the offices the demo people need (the register, visa offices for
-every demo nationality), gives every demo case the WSA found complete its requests (the
-`start_authority_review` hook made most of them already; cases before it have none) and settles
+every demo nationality), gives every demo case the WSA found complete its requests (its
+`start_authority_review` made most of them already; cases before it have none) and settles
 them to match the case's state without any transport: answered for cases
 past the authority review, partly answered in authority review (a BA approval left overdue, so the
 deadlines sweep shows the deemed approval), sent for cases before it; the visa office asks the
@@ -17,12 +17,9 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from applications.lifecycle import CaseState
-from applications.models import Case
-
-from . import routing, services
-from .adapters.registry import adapter_for
-from .models import (
+from authorities import appointments, routing, services
+from authorities.adapters.registry import adapter_for
+from authorities.models import (
     AppointmentSlot,
     Authority,
     AuthorityKind,
@@ -34,7 +31,11 @@ from .models import (
     Purpose,
     RequestState,
 )
-from .simulator import rules
+from authorities.simulator import rules
+
+from .figures import rule_figures
+from .lifecycle import CaseState
+from .models import Case
 
 DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
 
@@ -63,14 +64,15 @@ def seed_authority_offices() -> None:
 def seed_authority_requests() -> int:
     """Returns the number of requests it settled (0 on a second run)."""
     seed_authority_offices()
+    figures = rule_figures()
     settled = 0
     cases = Case.objects.filter(person__email__endswith=DEMO_EMAIL_DOMAIN).exclude(state__in=BEFORE_REVIEW)
     for case in cases.select_related("person").order_by("pk"):
         if not case.events.filter(kind="transition", payload__transition="start_authority_review").exists():
             continue  # withdrawn before the completeness check: no office ever had it
-        services.authority_requests_create(case=case, exclude=routing.AFTER_ENTRY)
+        services.authority_requests_create(case=case, figures=figures, exclude=routing.AFTER_ENTRY)
         if case.events.filter(kind="transition", payload__transition="report_entry").exists():
-            services.authority_requests_create(case=case, purposes=routing.AFTER_ENTRY)
+            services.authority_requests_create(case=case, figures=figures, purposes=routing.AFTER_ENTRY)
         for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
             services.authority_request_reroute(request=request)
         settled += _settle(case)
@@ -144,12 +146,12 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
         starts = timezone.now() + timedelta(days=1, minutes=case.pk % 600)
         slot = AppointmentSlot.objects.create(authority=visa.authority, starts_at=starts,
                                               ends_at=starts + timedelta(minutes=30))
-        booking = services.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
+        booking = appointments.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
         # The appointment took place yesterday (a demo cannot wait for it).
         yesterday = timezone.now() - timedelta(days=1, minutes=case.pk % 600)
         AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=yesterday,
                                                           ends_at=yesterday + timedelta(minutes=30))
-        services.appointment_attendance_record(booking=booking, actor=actor, now=yesterday + timedelta(minutes=5))
+        appointments.appointment_attendance_record(booking=booking, actor=actor, now=yesterday + timedelta(minutes=5))
     for request in approvals:
         _answer(case, request, Outcome.REJECTED if request is refused else Outcome.APPROVED)
     if visa is not None and visa_outcome:
@@ -194,7 +196,7 @@ def seed_appointment_slots(*, today: date | None = None) -> int:
     first = (today or timezone.localdate()) + timedelta(days=1)
     created = 0
     for office in Authority.objects.filter(kind=AuthorityKind.VISA_OFFICE).order_by("pk"):
-        created += services.appointment_slots_publish(
+        created += appointments.appointment_slots_publish(
             authority=office, actor=None, first_day=first, last_day=first + timedelta(weeks=DEMO_SLOT_WEEKS),
             weekdays=range(5), times=DEMO_SLOT_TIMES, minutes=DEMO_SLOT_MINUTES, capacity=DEMO_SLOT_CAPACITY)
     return created

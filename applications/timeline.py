@@ -1,6 +1,6 @@
 """A case's procedure as a list of plain records, for audits and appeals (`manage.py case_timeline`).
 
-Reads the case's Events (applications) and names each one with a stable code, the kind of office it
+Reads the case's Events and names each one with a stable code, the kind of office it
 concerns (the AuthorityKind codes) and its outcome. A system read, for operators with shell access,
 not for a portal viewer; it carries no personal data (no names, no message or note text).
 """
@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 
-from applications.decisions import DECISION_OFFICE_KIND
-from applications.models import Case, Event, EventKind
+from authorities.models import AuthorityRequest
 
-from .models import AuthorityRequest
+from .decisions import DECISION_OFFICE_KIND
+from .models import Case, Event, EventKind
 
 # Transition name -> timeline code (others keep the transition's own name).
 TRANSITION_KINDS = {
@@ -31,7 +31,7 @@ TRANSITION_KINDS = {
     "close": "closed",
     "withdraw": "withdrawn",
 }
-# Authority event status (authorities.services STATUS_*) -> timeline code.
+# Authority event status (authorities.services and .appointments STATUS_*) -> timeline code.
 AUTHORITY_KINDS = {
     "sent": "request_sent",
     "acknowledged": "request_acknowledged",

@@ -15,7 +15,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from authorities.timeline import case_by_reference, case_timeline
+from applications.timeline import case_by_reference, case_timeline
 
 COLUMNS = (("at", 25), ("kind", 32), ("authority_kind", 20), ("step", 18), ("outcome", 18))
 

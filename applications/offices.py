@@ -1,0 +1,114 @@
+"""Reads of the offices' work on cases, for the back office: the open tasks of an office's
+caseworkers and the appointments of a case. They need the case store's states and decisions, so
+they live above the authority hub; every function takes the viewer and returns only what they may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from accounts.selectors import authority_organisations_for_user
+from authorities.models import (
+    AppointmentBooking,
+    Authority,
+    AuthorityKind,
+    AuthorityRequest,
+    BookingState,
+    Purpose,
+    RequestState,
+)
+
+from .lifecycle import CaseState
+from .models import Decision
+from .selectors import case_visibility_filter
+
+
+def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
+    """The bookings of a case (the active one and the history) for the back-office case file; the
+    caller has read the case through `selectors.case_get_for_staff`."""
+    if case_visibility_filter(viewer=viewer) is None:
+        return []
+    return list(AppointmentBooking.objects.filter(case=case).select_related("slot__authority", "booked_by")
+                .order_by("-created_at", "-pk"))
+
+
+# --- open tasks of the viewer's office ---------------------------------------------------------
+# The default landing of an office's caseworker: exactly the steps waiting for that office, most
+# urgent legal deadline first. A BA, recognition body, register or foreigners' authority answers its
+# requests; a visa office records the attendance of appointments that have begun and decides the
+# visa once the case was referred to it; a foreigners' authority decides the residence permit after
+# entry. The WSA's own work (completeness checks) is its case queue.
+
+OFFICE_TASKS_SHOWN = 50
+TASK_ANSWER_STEP = "answer_step"
+TASK_RECORD_ATTENDANCE = "record_attendance"
+TASK_DECIDE_VISA = "decide_visa"
+TASK_DECIDE_PERMIT = "decide_permit"
+
+
+@dataclass(frozen=True)
+class OfficeTask:
+    kind: str
+    case: object
+    office: Authority
+    due_at: datetime | None
+    step: str = ""
+    booking: str = ""  # public id of the booking whose attendance is to be recorded
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.due_at is None, self.due_at or datetime.max.replace(tzinfo=UTC), self.case.pk)
+
+
+def _undecided(kind: str) -> Q:
+    return ~Q(Exists(Decision.objects.filter(case=OuterRef("case"), kind=kind, status__in=[
+        Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED])))
+
+
+def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime | None = None) -> list[OfficeTask]:
+    """The open tasks of the offices the viewer is staff of (their memberships only: the WSA and
+    admins who see every request have no office tasks), ordered by legal deadline (none: last)."""
+    if not viewer.is_authenticated:
+        return []
+    offices = list(Authority.objects.filter(organisation__in=authority_organisations_for_user(user=viewer)))
+    if not offices:
+        return []
+    now = now or timezone.now()
+    end_of_today = timezone.make_aware(datetime.combine(timezone.localdate(now), time(23, 59, 59)))
+    closed = [CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED]
+    kinds = {office.kind for office in offices}
+    visa_offices = [o for o in offices if o.kind == AuthorityKind.VISA_OFFICE]
+    tasks: list[OfficeTask] = []
+    # Requests the office owes an answer to; the visa request is answered with the appointment.
+    if kinds - {AuthorityKind.VISA_OFFICE}:
+        requests = (AuthorityRequest.objects.filter(authority__in=offices, state__in=RequestState.open_states())
+                    .exclude(purpose=Purpose.VISA).exclude(case__state__in=closed)
+                    .select_related("case", "authority").defer("request_body", "response_body")
+                    .order_by(F("due_at").asc(nulls_last=True), "pk")[:limit])
+        tasks += [OfficeTask(TASK_ANSWER_STEP, r.case, r.authority, r.due_at, r.purpose) for r in requests]
+    # Appointments that have begun (today or earlier) and wait for the attendance record.
+    if visa_offices:
+        bookings = (AppointmentBooking.objects.filter(state=BookingState.ACTIVE, attended_at__isnull=True,
+                                                      slot__authority__in=visa_offices,
+                                                      slot__starts_at__lte=end_of_today)
+                    .exclude(case__state__in=closed).select_related("case", "slot__authority")
+                    .order_by("slot__starts_at", "pk")[:limit])
+        tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA,
+                             str(b.public_id)) for b in bookings]
+    # Decisions that fall to the office: the visa after the referral, the permit after entry.
+    for kind, office_kind, purpose, state, decision_kind in [
+        (TASK_DECIDE_VISA, AuthorityKind.VISA_OFFICE, Purpose.VISA, CaseState.VISA_DECISION, "visa"),
+        (TASK_DECIDE_PERMIT, AuthorityKind.FOREIGNERS_AUTHORITY, Purpose.RESIDENCE_PERMIT, CaseState.ENTERED,
+         "residence_permit"),
+    ]:
+        if office_kind not in kinds:
+            continue
+        rows = (AuthorityRequest.objects.filter(authority__in=offices, purpose=purpose, case__state=state)
+                .filter(_undecided(decision_kind)).select_related("case", "authority")
+                .defer("request_body", "response_body").order_by(F("case__due_at").asc(nulls_last=True), "pk")[:limit])
+        tasks += [OfficeTask(kind, r.case, r.authority, r.case.due_at, purpose) for r in rows]
+    return sorted(tasks, key=lambda task: task.sort_key)[:limit]

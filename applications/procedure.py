@@ -1,0 +1,177 @@
+"""The procedure after a transition: what each move of a case sets off, and the law's order of the
+steps at the offices. The case store runs it; the authority hub below only keeps the requests,
+answers and appointments and tells the case store what happened (authorities.signals).
+
+Everything here runs inside the transaction of the transition or of the hub's change, with the case
+locked: raising undoes the move, and what is written commits with it.
+
+The order of the procedure (DOMAIN.md 8.1): approvals (BA § 39 AufenthG / § 36 Abs. 2 BeschV,
+recognition, register and security consultation § 73 AufenthG) in parallel after the completeness
+check; the visa decision only once every required approval is granted (or deemed granted) and the
+applicant attended the appointment at the visa office. A refused approval leaves only the rejection.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from authorities import appointments, routing
+from authorities import selectors as authority_selectors
+from authorities import services as authority_services
+from authorities import signals as authority_signals
+from authorities.models import AuthorityRequest
+
+from . import services, status_poll, webhooks
+from .figures import rule_figures
+from .lifecycle import CaseState
+from .models import Case, DocumentRequest, EventKind
+from .selectors import case_due_expression
+
+
+def after_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> None:
+    """Called by `services.case_transition` after the move and its timeline entry, in its transaction
+    (`case` is locked and already in its new state). By transition:
+
+    - documents_provided: the open document requests count as fulfilled;
+    - every transition: the employer's HR system gets its webhook (webhooks.deliveries_create);
+    - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
+      receive the case, all at once;
+    - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
+    - report_entry: the foreigners' authority is asked for the residence permit;
+    - withdraw: an appointment booked at the visa office is cancelled.
+    """
+    if transition == "documents_provided":
+        DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
+    webhooks.deliveries_create(case=case, transition=transition)
+    if transition == "start_authority_review":
+        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=routing.AFTER_ENTRY)
+    elif transition == "refer_to_visa_decision":
+        visa_decision_guard(case=case, granting=False)
+    elif transition == "grant_visa":
+        visa_decision_guard(case=case, granting=True)
+    elif transition == "report_entry":
+        authority_services.authority_requests_create(case=case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
+    elif transition == "withdraw":
+        appointments.appointment_bookings_end(case=case, actor=actor)
+
+
+# --- the order of the procedure -------------------------------------------------------------
+
+
+def case_approvals_complete(*, case: Case) -> bool:
+    """Every approval step of the case is answered `approved` (true for a case without one)."""
+    return authority_selectors.case_approvals_state(case=case) == authority_selectors.APPROVALS_GRANTED
+
+
+def case_visa_decision_blocker(*, case: Case, granting: bool) -> str:
+    """Why the visa may not be decided (granted, if `granting`) now, or "" if it may. A case with no
+    authority step at all (no known title) has no procedure to wait for."""
+    if not AuthorityRequest.objects.filter(case=case).exists():
+        return ""
+    approvals = authority_selectors.case_approvals_state(case=case)
+    if approvals == authority_selectors.APPROVALS_REFUSED:
+        return "approval_refused" if granting else ""
+    if approvals == authority_selectors.APPROVALS_PENDING:
+        return "approvals_pending"
+    if not authority_selectors.case_appointment_attended(case=case):
+        return "appointment_not_attended"
+    return ""
+
+
+def visa_decision_error(code: str) -> Exception:
+    messages = {
+        "approval_refused": _("A required approval was refused: the visa can only be rejected."),
+        "approvals_pending": _("The visa cannot be decided yet: not every required approval has been granted."),
+        "appointment_not_attended": _("The visa cannot be decided yet: the applicant has not attended the "
+                                      "appointment at the visa office."),
+    }
+    return services.BackofficeError(messages[code])
+
+
+def visa_decision_guard(*, case: Case, granting: bool) -> None:
+    """The guard of `refer_to_visa_decision` and `grant_visa`: the law's order holds whichever way the
+    case is moved (automatically, or by a caseworker)."""
+    blocker = case_visa_decision_blocker(case=case, granting=granting)
+    if blocker:
+        raise visa_decision_error(blocker)
+
+
+def case_advance_if_ready(*, case: Case, actor=None) -> bool:
+    """`refer_to_visa_decision` once the case is in authority review and either every approval is in
+    and the appointment attended, or an approval was refused (then only a rejection can follow)."""
+    if case.state != CaseState.AUTHORITY_REVIEW or not AuthorityRequest.objects.filter(case=case).exists():
+        return False
+    if case_visa_decision_blocker(case=case, granting=False):
+        return False
+    services.case_transition(case=case, transition="refer_to_visa_decision", actor=actor)
+    return True
+
+
+@transaction.atomic
+def case_send_to_authorities(*, case: Case, actor=None) -> Case:
+    """Demo shortcut for the back office's steps: submitted → completeness check → authority review
+    (confirming completeness sends the requests)."""
+    if case.state == CaseState.SUBMITTED:
+        services.case_transition(case=case, transition="start_completeness_check", actor=actor)
+    if case.state != CaseState.AUTHORITY_REVIEW:
+        services.case_transition(case=case, transition="start_authority_review", actor=actor)
+    return case
+
+
+# --- what the authority hub tells the case store --------------------------------------------
+
+
+def authority_event_record(sender, *, request: AuthorityRequest, status: str, internal: bool, actor=None,
+                           moves_deadline: bool = False, extra: dict | None = None, **kwargs) -> None:
+    """The timeline entry (kind "authority") of a request's change. `moves_deadline`: the request got
+    or lost a due date (delivered, answered). In authority review the case's deadline (Case.due_at) is
+    its earliest open request's, written anew in the UPDATE that counts the change; in any other state
+    the requests do not make it (case_due_expression). The case's state is the one read under its
+    lock, which every sender holds."""
+    due = {}
+    if moves_deadline and request.case.state == CaseState.AUTHORITY_REVIEW:
+        due["due_at"] = case_due_expression(state=CaseState.AUTHORITY_REVIEW)
+    if internal:
+        # Not in the applicant's timeline, but the step's state shows on their status page (whose
+        # ETag and cached fragment follow Case.version): count the change (public events do so).
+        Case.objects.filter(pk=request.case_id).update(version=F("version") + 1, **due)
+        status_poll.forget(request.case.public_id)
+    services.event_append(
+        case=request.case, kind=EventKind.AUTHORITY, actor=actor, internal=internal,
+        case_changes=None if internal else due,
+        payload={
+            "purpose": request.purpose,
+            "outcome": request.outcome,
+            "status": status,
+            "authority": request.authority.name if request.authority_id else "",
+            "request": str(request.public_id),
+            **(extra or {}),
+        },
+    )
+
+
+def case_advance_after_step(sender, *, case: Case, actor=None, **kwargs) -> None:
+    """An approval was answered or the appointment attended: perhaps on to the visa decision."""
+    case_advance_if_ready(case=case, actor=actor)
+
+
+def cases_advance_missed(sender, **kwargs) -> int:
+    """The cases in authority review whose move to the visa decision was missed; returns how many moved."""
+    moved = 0
+    waiting = Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, authority_requests__isnull=False).distinct()
+    for case_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=case_id)
+            if case_advance_if_ready(case=case):
+                moved += 1
+    return moved
+
+
+def receivers_connect() -> None:
+    """From ApplicationsConfig.ready()."""
+    authority_signals.request_event.connect(authority_event_record, dispatch_uid="procedure_authority_event")
+    authority_signals.procedure_step_done.connect(case_advance_after_step, dispatch_uid="procedure_step_done")
+    authority_signals.deadlines_swept.connect(cases_advance_missed, dispatch_uid="procedure_deadlines_swept")

@@ -1,0 +1,178 @@
+"""Appointments at the visa office: the applicant books (applicant portal), the office publishes and
+cancels slots and records the attendance (back office). Reads through the hub's selectors, writes
+through authorities.appointments; 404 for what is not the viewer's, every staff read of a case's
+booking in the access log."""
+
+from datetime import date, timedelta
+from itertools import groupby
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import applicant_required, staff_required
+from authorities import appointments, forms
+from authorities import selectors as authority_selectors
+
+from .. import selectors
+from ..audit import access_record_cases
+
+
+def _by_day(slots) -> list[tuple]:
+    """[(day, [slot, ...]), ...] in the portal's time zone, in the order given."""
+    return [(day, list(group)) for day, group in groupby(slots, key=lambda slot: localtime(slot.starts_at).date())]
+
+
+def _monday(value) -> date | None:
+    """The `week` query parameter: a Monday as YYYY-MM-DD, or None (anything else: the page falls back
+    to the first week with free slots)."""
+    try:
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day.weekday() == 0 else None
+
+
+def _when(slot) -> str:
+    return formats.date_format(localtime(slot.starts_at), "DATETIME_FORMAT")
+
+
+@applicant_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_appointment(request, public_id):
+    """The free slots of the responsible visa office, one week at a time (the earliest week with a free
+    slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
+    one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
+    slot of any week: the booking service checks it."""
+    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case) or {}
+    visa_request, booking = appointment.get("request"), appointment.get("booking")
+    form = forms.BookingForm(request.POST if request.method == "POST" else None,
+                             initial={"replaces": booking.public_id if booking else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = appointments.appointment_book(case=case, slot_id=form.cleaned_data["slot"], actor=request.user,
+                                            replaces=form.cleaned_data["replaces"])
+        except appointments.AppointmentError as exc:
+            if exc.code in ("already_booked", "booking_changed", "same_slot"):  # e.g. the form sent twice
+                messages.info(request, str(exc))
+                return redirect("applicant:case_appointment", public_id=case.public_id)
+            form.add_error("slot", str(exc))
+        else:
+            messages.success(request, gettext("Your appointment is booked: %(when)s at %(office)s. We have sent "
+                                              "you the details by e-mail.") % {
+                "when": _when(new.slot), "office": new.slot.authority.name})
+            return redirect("applicant:case_detail", public_id=case.public_id)
+    may_choose = visa_request is not None and (booking is None or appointment.get("changeable"))
+    shown = authority_selectors.applicant_slot_week(viewer=request.user, case=case, request=visa_request,
+                                          week=_monday(request.GET.get("week"))) if may_choose else {}
+    week = shown.get("week")
+    return render(request, "applicant/case_appointment.html", {
+        "case": case, "visa_request": visa_request, "booking": booking, "form": form, "form_list": [form],
+        "may_choose": may_choose, "week": week, "week_end": week + timedelta(days=6) if week else None,
+        "earlier_week": shown.get("earlier"), "later_week": shown.get("later"),
+        "days": _by_day(shown.get("slots", [])), "changeable": appointment.get("changeable", False),
+        "cutoff_hours": appointment.get("cutoff_hours")
+        or int(authority_selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600),
+        "target": authority_selectors.appointment_target(case=case, request=visa_request),
+        "cancel_form": forms.BookingCancelForm(initial={"booking": booking.public_id}) if booking else None,
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@applicant_required
+@require_POST
+def case_appointment_cancel(request, public_id):
+    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    form = forms.BookingCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(appointments.appointment_error("booking_changed")))
+        return redirect("applicant:case_appointment", public_id=case.public_id)
+    try:
+        booking = appointments.appointment_cancel(case=case, booking_id=form.cleaned_data["booking"],
+                                                  actor=request.user)
+    except appointments.AppointmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("Your appointment on %(when)s was cancelled. Please book a new one: the "
+                                          "visa office needs to see you in person.") % {"when": _when(booking.slot)})
+    return redirect("applicant:case_appointment", public_id=case.public_id)
+
+
+# --- Appointments: the visa office publishes its slots ---------------------------------------
+
+
+def _office_staff(request) -> list:
+    offices = list(authority_selectors.appointment_offices(viewer=request.user))
+    if not offices:
+        raise PermissionDenied
+    return offices
+
+
+def _record_booking_reads(user, bookings) -> None:
+    """A caseworker reading who booked reads those cases: one access record per case shown."""
+    access_record_cases(actor=user, cases=[booking.case for booking in bookings])
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def appointment_slots(request):
+    """The visa office's calendar: publish slots in bulk, the upcoming slots with their bookings."""
+    offices = _office_staff(request)
+    form = forms.SlotPublishForm(request.POST if request.method == "POST" else None, offices=offices, initial={
+        "weekdays": [0, 1, 2, 3, 4], "times": "09:00, 09:30, 10:00, 10:30, 11:00, 11:30"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created = appointments.appointment_slots_publish(
+            authority=form.chosen_office, actor=request.user, first_day=data["first_day"], last_day=data["last_day"],
+            weekdays=data["weekdays"], times=data["times"], minutes=data["minutes"], capacity=data["capacity"])
+        messages.success(request, ngettext("%(count)d appointment slot was published.",
+                                           "%(count)d appointment slots were published.", created) % {"count": created})
+        return redirect("authorities:appointment_slots")
+    slots = list(authority_selectors.office_slot_list(viewer=request.user))
+    _record_booking_reads(request.user, [booking for slot in slots for booking in slot.active])
+    return render(request, "backoffice/appointments.html", {
+        "form": form, "days": _by_day(slots), "offices": offices, "several_offices": len(offices) > 1,
+        "slot_days": authority_selectors.OFFICE_SLOT_DAYS, "scope": selectors.staff_scope(viewer=request.user),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def appointment_slot_cancel(request, public_id):
+    """Cancel a slot (after confirmation): its applicants are told and can book another one."""
+    _office_staff(request)
+    slot = authority_selectors.office_slot_get(viewer=request.user, public_id=public_id)
+    form = forms.SlotCancelForm(request.POST if request.method == "POST" else None)
+    if slot.cancelled_at is not None:
+        messages.info(request, gettext("This slot has already been cancelled."))
+        return redirect("authorities:appointment_slots")
+    if request.method == "POST" and form.is_valid():
+        count = appointments.appointment_slot_cancel(slot=slot, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, ngettext(
+            "The slot was cancelled; %(count)d applicant was told and can book another appointment.",
+            "The slot was cancelled; %(count)d applicants were told and can book another appointment.",
+            count) % {"count": count})
+        return redirect("authorities:appointment_slots")
+    bookings = list(authority_selectors.office_slot_bookings(viewer=request.user, slot=slot))
+    _record_booking_reads(request.user, bookings)
+    return render(request, "backoffice/appointment_slot_cancel.html", {"slot": slot, "bookings": bookings,
+                                                                        "form": form})
+
+
+@staff_required
+@require_POST
+def appointment_attendance(request, public_id):
+    """The visa office records that the applicant came to the appointment (identity, biometrics)."""
+    _office_staff(request)
+    booking = authority_selectors.office_booking_get(viewer=request.user, public_id=public_id)
+    try:
+        appointments.appointment_attendance_record(booking=booking, actor=request.user)
+    except appointments.AppointmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, gettext("The attendance was recorded."))
+    return redirect("backoffice:home")
