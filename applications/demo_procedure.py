@@ -12,7 +12,7 @@ delivery. `seed_appointment_slots()` publishes the visa offices' appointment slo
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -143,15 +143,14 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
     visa = case.authority_requests.select_related("authority").filter(purpose=Purpose.VISA).first()
     if visa is not None and not refuse:
         _acknowledge_visa(case, visa)
-        starts = timezone.now() + timedelta(days=1, minutes=case.pk % 600)
+        starts = _working_day_at_office_hours(timezone.localdate(), +1, case.pk)
         slot = AppointmentSlot.objects.create(authority=visa.authority, starts_at=starts,
                                               ends_at=starts + timedelta(minutes=30))
         booking = appointments.appointment_book(case=case, slot_id=slot.public_id, actor=case.person.user)
-        # The appointment took place yesterday (a demo cannot wait for it).
-        yesterday = timezone.now() - timedelta(days=1, minutes=case.pk % 600)
-        AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=yesterday,
-                                                          ends_at=yesterday + timedelta(minutes=30))
-        appointments.appointment_attendance_record(booking=booking, actor=actor, now=yesterday + timedelta(minutes=5))
+        # The appointment took place on the last working day (a demo cannot wait for it).
+        held = _working_day_at_office_hours(timezone.localdate(), -1, case.pk)
+        AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=held, ends_at=held + timedelta(minutes=30))
+        appointments.appointment_attendance_record(booking=booking, actor=actor, now=held + timedelta(minutes=5))
     for request in approvals:
         _answer(case, request, Outcome.REJECTED if request is refused else Outcome.APPROVED)
     if visa is not None and visa_outcome:
@@ -187,6 +186,15 @@ DEMO_SLOT_WEEKS = 4
 DEMO_SLOT_TIMES = tuple(time(hour, minute) for hour in (9, 10, 11, 14, 15) for minute in (0, 30))
 DEMO_SLOT_MINUTES = 30
 DEMO_SLOT_CAPACITY = 2
+
+
+def _working_day_at_office_hours(today: date, step: int, spread: int) -> datetime:
+    """The next (step +1) or last (step -1) working day after or before `today`, at a time between
+    09:00 and 14:50 that differs per case, so the demo's appointments never fall on a weekend."""
+    day = today + timedelta(days=step)
+    while day.weekday() >= 5:
+        day += timedelta(days=step)
+    return timezone.make_aware(datetime.combine(day, time(9, 0))) + timedelta(minutes=10 * (spread % 36))
 
 
 def seed_appointment_slots(*, today: date | None = None) -> int:
