@@ -34,7 +34,7 @@ def access_record_cases(*, actor, cases) -> int:
 
 def _access_row(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.CASE, obj=None,
                 action: str = CaseAccess.Action.VIEW) -> CaseAccess:
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     organisation_id, organisation_name, role = staff_scope(viewer=actor).primary()
     object_id = str(getattr(obj, "public_id", "") or (case.public_id if obj is None else getattr(obj, "pk", "")))

@@ -34,7 +34,7 @@ from .models import (
     ReferenceCounter,
     WorkExperience,
 )
-from .selectors import DATED_STATES, case_due_expression
+from .selectors.deadlines import DATED_STATES, case_due_expression
 
 # Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
 # hub writes its outbox rows on "submit"). Keyed by transition name.
@@ -433,7 +433,8 @@ def account_delete(*, user) -> AccountDeletionResult:
     from documents.models import Document
     from documents.services import documents_remove
 
-    from . import audit, retention, selectors
+    from . import audit, retention
+    from .selectors.own_data import account_deletion_overview
     from .tasks import mail_send
 
     # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
@@ -444,7 +445,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     person = Person.objects.select_for_update().filter(user=user).first()
     if person is not None:
         list(Case.objects.select_for_update().filter(person=person).values_list("pk", flat=True))
-    overview = selectors.account_deletion_overview(viewer=user)
+    overview = account_deletion_overview(viewer=user)
     if overview.blocked:
         raise AccountDeletionRefused(overview.refusal)
 
@@ -500,7 +501,7 @@ def _bo_event(*, case: Case, actor, code: str, **payload) -> Event:
 @transaction.atomic
 def case_claim(*, case: Case, actor) -> CaseAssignment:
     """The actor takes the case; a supervisor may take over a case someone else holds."""
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).select_related("user").first()
@@ -517,7 +518,7 @@ def case_claim(*, case: Case, actor) -> CaseAssignment:
 
 @transaction.atomic
 def case_release(*, case: Case, actor) -> None:
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).first()
@@ -569,7 +570,7 @@ def _decision_office_kind(kind: str) -> str:
 
 
 def decision_may_decide(*, actor, case: Case, kind: str) -> bool:
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     scope = staff_scope(viewer=actor)
     required_state = DECISION_TRANSITIONS[kind][0]
@@ -607,7 +608,7 @@ def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: 
 def decision_may_approve(*, actor, decision: Decision) -> bool:
     """Whether `actor` may approve `decision` at all (four-eyes rule): a supervisor of the deciding kind of
     office who is not the decider. Whether it still waits for approval is checked by decision_approve."""
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     return (decision.decided_by_id != actor.pk
             and staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)))
@@ -616,7 +617,7 @@ def decision_may_approve(*, actor, decision: Decision) -> bool:
 @transaction.atomic
 def decision_approve(*, decision: Decision, actor) -> Decision:
     """The second pair of eyes: a supervisor of the deciding kind of office, never the decider."""
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
@@ -634,7 +635,7 @@ def decision_approve(*, decision: Decision, actor) -> Decision:
 @transaction.atomic
 def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision:
     """The supervisor does not approve: the draft goes back to the decider (internal note)."""
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
@@ -692,7 +693,7 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
     conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
     condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)
     if condition_field is not None and condition_field.get_internal_type() in {"TextField", "CharField"}:
-        from .selectors import conditions_text
+        from .selectors.case_file import conditions_text
 
         conditions_value = conditions_text(conditions)
     else:
@@ -964,14 +965,14 @@ def statistics_refresh(*, scopes: list[str] | None = None) -> int:
     Run by the beat task `applications.tasks.statistics_refresh`; returns the number refreshed."""
     import time as _time
 
-    from . import selectors
     from .models import StatisticsSnapshot
+    from .selectors.statistics import STATISTICS_ALL, case_statistics_compute
 
     if scopes is None:
-        scopes = sorted({selectors.STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})
+        scopes = sorted({STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})
     for scope in scopes:
         began = _time.monotonic()
-        data = selectors.case_statistics_compute(scope_key=scope)
+        data = case_statistics_compute(scope_key=scope)
         StatisticsSnapshot.objects.update_or_create(scope=scope, defaults={
             "data": data, "computed_at": timezone.now(), "seconds": round(_time.monotonic() - began, 3)})
     return len(scopes)

@@ -413,7 +413,7 @@ def office_slot_bookings(*, viewer, slot: AppointmentSlot) -> QuerySet[Appointme
 def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
     """The bookings of a case (the active one and the history) for the back-office case file; the
     caller has read the case through `applications.selectors.case_get_for_staff`."""
-    from applications.selectors import case_visibility_filter
+    from applications.selectors.visibility import case_visibility_filter
 
     if case_visibility_filter(viewer=viewer) is None:
         return []

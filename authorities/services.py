@@ -34,7 +34,7 @@ from applications import status_poll
 from applications.lifecycle import CaseState
 from applications.models import Case, EventKind
 from applications.rules import UnknownTitle
-from applications.selectors import case_due_expression
+from applications.selectors.deadlines import case_due_expression
 from applications.services import case_transition, event_append
 from wsa.observability.context import case_scope
 from wsa.observability.metrics import ba_deemed_approvals

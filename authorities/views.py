@@ -18,8 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import applicant_required, staff_required
-from applications import selectors as case_selectors
 from applications.audit import access_record_cases
+from applications.selectors.applicant import applicant_case_get
+from applications.selectors.staff import staff_scope
 
 from . import callbacks, forms, selectors, services
 
@@ -84,7 +85,7 @@ def case_appointment(request, public_id):
     slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
     one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
     slot of any week: the booking service checks it."""
-    case = case_selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     appointment = selectors.applicant_appointment(viewer=request.user, case=case) or {}
     visa_request, booking = appointment.get("request"), appointment.get("booking")
     form = forms.BookingForm(request.POST if request.method == "POST" else None,
@@ -121,7 +122,7 @@ def case_appointment(request, public_id):
 @applicant_required
 @require_POST
 def case_appointment_cancel(request, public_id):
-    case = case_selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     form = forms.BookingCancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(services.appointment_error("booking_changed")))
@@ -170,7 +171,7 @@ def appointment_slots(request):
     _record_booking_reads(request.user, [booking for slot in slots for booking in slot.active])
     return render(request, "backoffice/appointments.html", {
         "form": form, "days": _by_day(slots), "offices": offices, "several_offices": len(offices) > 1,
-        "slot_days": selectors.OFFICE_SLOT_DAYS, "scope": case_selectors.staff_scope(viewer=request.user),
+        "slot_days": selectors.OFFICE_SLOT_DAYS, "scope": staff_scope(viewer=request.user),
     }, status=400 if form.is_bound and form.errors else 200)
 
 

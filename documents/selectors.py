@@ -25,7 +25,7 @@ def _visible(*, viewer) -> Q | None:
     if user_is_staff_member(user=viewer):
         # Staff see the documents the cases they may read carry; never the person's library, which holds
         # what was not handed in.
-        from applications.selectors import case_list
+        from applications.selectors.visibility import case_list
 
         visible |= Q(case__in=case_list(viewer=viewer).values("pk"))
     return visible
