@@ -4,8 +4,10 @@ as an employer)."""
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts.selectors import user_is_staff_member
+from authorities.models import RequestState
 from wsa.observability.context import bind_case
 
 from ..models import Case, DocumentRequestReason
@@ -124,8 +126,7 @@ def applicant_document_request(*, viewer, case: Case) -> dict | None:
             deadline = date.fromisoformat(str(deadline)[:10])
         except ValueError:
             pass
-    related = getattr(case, "document_requests", None)
-    requests = list(related.filter(fulfilled_at__isnull=True).order_by("due_at")) if related is not None else []
+    requests = list(case.document_requests.filter(fulfilled_at__isnull=True).order_by("due_at"))
     reason = str(payload.get("reason") or payload.get("note") or "")
     if reason in DocumentRequestReason.values:  # a code ("illegible") reads as its label
         reason = str(DocumentRequestReason(reason).label)
@@ -137,55 +138,23 @@ def applicant_document_request(*, viewer, case: Case) -> dict | None:
     }
 
 
-_STEP_LABEL_ATTRS = ("get_purpose_display", "purpose_label", "get_step_display", "step", "purpose", "title")
-_STEP_STATE_ATTRS = ("get_state_display", "state_label", "state", "status")
-_STEP_DEADLINE_ATTRS = ("due_at", "legal_due", "deadline", "due_date", "due_on", "legal_deadline")
-
-
-def _first_attr(obj, names):
-    for name in names:
-        value = getattr(obj, name, None)
-        if callable(value):
-            value = value()
-        if value not in (None, ""):
-            return value
-    return None
-
-
 def applicant_authority_steps(*, viewer, case: Case) -> list[dict]:
-    """The authority steps of the viewer's case (authorities.AuthorityRequest) as plain rows, when
-    that app provides them: what, which office, state and legal deadline."""
-    related = getattr(case, "authority_requests", None)
-    if related is None:
-        return []
-    try:
-        rows = related.all()
-        if any(f.name == "authority" for f in rows.model._meta.get_fields()):
-            rows = rows.select_related("authority")
-        # Not the request and answer documents (JSON, often many kilobytes): this is read on every
-        # status page and poll that is not answered from the cache.
-        heavy = {"request_body", "response_body", "last_error"} & {f.name for f in rows.model._meta.concrete_fields}
-        rows = list(rows.defer(*heavy))
-    except Exception:  # the authorities app is built in parallel; its table may not exist yet
-        return []
-    from django.utils.translation import gettext
-
+    """The authority steps of the viewer's case as plain rows: what, which office, state and legal deadline."""
+    # Not the request and answer documents (JSON, often many kilobytes): this is read on every
+    # status page and poll that is not answered from the cache.
+    rows = case.authority_requests.select_related("authority").defer("request_body", "response_body", "last_error")
     steps = []
     for row in rows:
-        authority = getattr(row, "authority", None)
-        outcome = getattr(row, "get_outcome_display", None)
-        state_value = getattr(row, "state", "") or getattr(row, "status", "")
         # Not yet sent, or a delivery problem the WSA is fixing: nothing the applicant must act on.
-        state = gettext("in preparation") if state_value in ("pending", "failed") else (
-            _first_attr(row, _STEP_STATE_ATTRS) or "")
+        in_preparation = row.state in (RequestState.PENDING, RequestState.FAILED)
         steps.append({
-            "label": _first_attr(row, _STEP_LABEL_ATTRS) or "",
-            "authority": getattr(authority, "name", "") if authority is not None else "",
-            "state": state,
-            "state_value": state_value,
-            "outcome": outcome() if callable(outcome) else "",
-            "deadline": _first_attr(row, _STEP_DEADLINE_ATTRS),
-            "deemed_approval": bool(getattr(row, "deemed_approval", False)),
+            "label": row.get_purpose_display(),
+            "authority": row.authority.name if row.authority is not None else "",
+            "state": gettext("in preparation") if in_preparation else row.get_state_display(),
+            "state_value": row.state,
+            "outcome": row.get_outcome_display(),
+            "deadline": row.due_at,
+            "deemed_approval": row.deemed_approval,
         })
     return steps
 

@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
+from authorities.models import AuthorityRequest
 from wsa.observability.context import bind_case
 
 from ..models import Case, CaseAccess, Decision, DocumentRequest, Message
-from .office_requests import _request_schema, _RequestSchema
+from .office_requests import WAITING_STATES
 from .staff import staff_scope
 from .visibility import case_list, case_visibility_filter
 
@@ -74,24 +75,18 @@ def case_document_requests(*, viewer, case: Case) -> QuerySet[DocumentRequest]:
     return case.document_requests.select_related("requested_by")
 
 
-def case_authority_steps(*, viewer, case: Case) -> list:
+def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
     """Every authority request of the case (the case file is shared by all offices that work it)."""
-    schema = _request_schema()
-    if schema is None:
-        return []
-    related = [schema.authority] if schema.authority else []
-    requests = schema.model.objects.filter(**{schema.case: case}).select_related(*related)
     scope = staff_scope(viewer=viewer)
     # Which of them still wait for an answer, in the same query (not one per request).
-    requests = requests.annotate(wsa_open=DbCase(When(schema.open_q, then=Value(True)), default=Value(False)))
+    requests = (AuthorityRequest.objects.filter(case=case).select_related("authority")
+                .annotate(wsa_open=DbCase(When(state__in=WAITING_STATES, then=Value(True)), default=Value(False))))
     steps = []
     for request in requests.order_by("pk"):
-        office_id = _request_office_id(request, schema)
+        office_id = request.authority.organisation_id if request.authority else None
         request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
-        request.wsa_office_id = office_id
-        request.wsa_public_id = getattr(request, schema.public_id)
-        request.wsa_conditions = conditions_text(getattr(request, "conditions", None))
-        request.wsa_office_name = str(getattr(request, schema.authority) or "") if schema.authority else ""
+        request.wsa_conditions = conditions_text(request.conditions)
+        request.wsa_office_name = str(request.authority or "")
         steps.append(request)
     return steps
 
@@ -113,22 +108,14 @@ def conditions_text(conditions) -> str:
     return str(conditions)
 
 
-def _request_office_id(request, schema: _RequestSchema):
-    if schema.authority:
-        authority = getattr(request, schema.authority)
-        return authority.organisation_id if authority else None
-    return getattr(request, f"{schema.office}_id", None)
-
-
-def case_authority_step_get(*, viewer, case: Case, public_id):
-    """An open request of this case to one of the viewer's offices, or 404."""
-    schema = _request_schema()
+def case_authority_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest:
+    """A request of this case to one of the viewer's offices, or 404."""
     scope = staff_scope(viewer=viewer)
-    if schema is None or not scope.office_ids:
+    if not scope.office_ids:
         raise Http404
     try:
-        return schema.model.objects.get(**{schema.case: case, schema.public_id: public_id,
-                                           f"{schema.office}__in": list(scope.office_ids)})
+        return AuthorityRequest.objects.get(case=case, public_id=public_id,
+                                            authority__organisation__in=list(scope.office_ids))
     except Exception as exc:
         raise Http404 from exc
 

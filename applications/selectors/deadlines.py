@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..lifecycle import CaseState
 from ..models import DUE_LAST, DocumentRequest
-from .office_requests import _request_schema
+from .office_requests import waiting_requests
 from .staff import StaffScope
 
 # Service target of the WSA for the completeness check after submission. The law sets none for the
@@ -46,34 +46,27 @@ def _due_in_state(state: str, *, submitted_at: datetime | None = None):
         return Subquery(DocumentRequest.objects.filter(case=OuterRef("pk"), fulfilled_at__isnull=True)
                         .order_by("due_at").values("due_at")[:1], output_field=DateTimeField())
     if state == CaseState.AUTHORITY_REVIEW:
-        request_due = _request_due_expression(office_ids=None)
-        if request_due is not None:
-            return request_due
+        return request_due_expression(office_ids=None)
     return Value(None, output_field=DateTimeField())
 
 
-def _request_due_expression(*, office_ids):
-    """The earliest due date of the case's open authority requests (to `office_ids`, or to any
-    office); None without an authorities app that records due dates."""
-    schema = _request_schema()
-    if schema is None or not schema.due:
-        return None
+def request_due_expression(*, office_ids):
+    """The earliest due date of the case's waiting authority requests (to the offices `office_ids`,
+    or to any office)."""
     # A request without a due date (not yet delivered) has none to offer (and NULL must not win
     # the ORDER BY, as it would on SQLite).
-    requests = schema.model.objects.filter(schema.open_q, **{schema.case: OuterRef("pk"),
-                                                             f"{schema.due}__isnull": False})
+    requests = waiting_requests().filter(case=OuterRef("pk"), due_at__isnull=False)
     if office_ids is not None:
-        requests = requests.filter(**{f"{schema.office}__in": list(office_ids)})
-    return Subquery(requests.order_by(schema.due).values(schema.due)[:1], output_field=DateTimeField())
+        requests = requests.filter(authority__organisation__in=list(office_ids))
+    return Subquery(requests.order_by("due_at").values("due_at")[:1], output_field=DateTimeField())
 
 
-def _deadline_expression(*, scope: StaffScope):
+def deadline_expression(*, scope: StaffScope):
     """The legal (or service) deadline that matters to this viewer, as an annotation: the WSA's is
     stored on the case (Case.due_at), an office's is its earliest open request to that office."""
     if scope.sees_all:
         return F("due_at")
-    request_due = _request_due_expression(office_ids=scope.office_ids)
-    return request_due if request_due is not None else Value(None, output_field=DateTimeField())
+    return request_due_expression(office_ids=scope.office_ids)
 
 
 def deadline_status(*, deadline, now=None) -> str:

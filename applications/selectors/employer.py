@@ -10,7 +10,6 @@ Consent is read on every request, so a revocation takes effect at once."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -47,14 +46,6 @@ def _consent_scope_subquery():
                                                revoked_at__isnull=True).values("scope")[:1])
 
 
-def _authority_request_model():
-    """authorities.AuthorityRequest when that app provides it (it is built alongside)."""
-    try:
-        return apps.get_model("authorities", "AuthorityRequest")
-    except LookupError:
-        return None
-
-
 def employer_cases(*, organisations, filters: EmployerCaseFilters | None = None) -> QuerySet[Case]:
     """Cases of the given employer organisations, annotated with `consent_scope`, filtered, newest first."""
     from django.db.models import Prefetch
@@ -78,9 +69,8 @@ def employer_cases(*, organisations, filters: EmployerCaseFilters | None = None)
         )
     prefetch = [Prefetch("candidate_invitations", queryset=CandidateInvitation.objects.order_by("-created_at")),
                 Prefetch("document_requests", queryset=DocumentRequest.objects.filter(fulfilled_at__isnull=True)
-                         .order_by("due_at"))]
-    if _authority_request_model() is not None:
-        prefetch.append("authority_requests__authority")
+                         .order_by("due_at")),
+                "authority_requests__authority"]
     return cases.prefetch_related(*prefetch).order_by("-created_at", "-pk")
 
 
@@ -161,20 +151,17 @@ def case_invitation_status(*, case: Case) -> str:
 
 
 def case_authority_deadlines(*, case: Case) -> list[dict]:
-    """Open authority steps of the case with their legal deadlines (empty without the authorities app)."""
-    if _authority_request_model() is None:
-        return []
+    """Open authority steps of the case with their legal deadlines."""
     rows = []
     for request in case.authority_requests.all():
-        if not getattr(request, "is_open", False):
+        if not request.is_open:
             continue
-        authority = getattr(request, "authority", None)
         rows.append({
             "step": str(request.get_purpose_display()),
-            "authority": str(authority) if authority is not None else "",
-            "due": getattr(request, "due_at", None),
-            "deemed_approval": bool(getattr(request, "deemed_approval_on_silence", False)),
-            "source": getattr(request, "deadline_source", ""),
+            "authority": str(request.authority) if request.authority is not None else "",
+            "due": request.due_at,
+            "deemed_approval": request.deemed_approval_on_silence,
+            "source": request.deadline_source,
         })
     return sorted(rows, key=lambda r: (r["due"] is None, r["due"] or DUE_LAST))
 

@@ -13,8 +13,8 @@ from accounts.selectors import user_is_staff_member
 
 from ..lifecycle import CaseState
 from ..models import DUE_LAST, Case, search_normalise
-from .deadlines import DUE_SOON_DAYS, _deadline_expression
-from .office_requests import _cases_requested_from_q, _request_schema
+from .deadlines import DUE_SOON_DAYS, deadline_expression
+from .office_requests import cases_requested_from_q, waiting_requests
 from .staff import staff_scope
 
 QUEUE_PAGE_SIZE = 25
@@ -62,7 +62,7 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
     if scope.sees_all:
         cases = Case.objects.all()
     else:
-        requested = _cases_requested_from_q(scope.office_ids)
+        requested = cases_requested_from_q(scope.office_ids)
         if requested is None:
             return Case.objects.none()
         cases = Case.objects.filter(requested)
@@ -73,16 +73,14 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
     elif scope.sees_all:
         cases = cases.filter(state__in=WSA_QUEUE_STATES)
     else:
-        schema = _request_schema()
-        open_requests = schema.model.objects.filter(
-            schema.open_q, **{f"{schema.office}__in": list(scope.office_ids)}).values(schema.case)
-        cases = cases.filter(pk__in=open_requests)
+        open_requests = waiting_requests().filter(authority__organisation__in=list(scope.office_ids))
+        cases = cases.filter(pk__in=open_requests.values("case"))
     if filters.title:
         cases = cases.filter(title_code=filters.title)
     if filters.country:
         cases = cases.filter(person__nationality=filters.country.upper())
     if filters.office:
-        requested = _cases_requested_from_q({filters.office})
+        requested = cases_requested_from_q({filters.office})
         cases = cases.filter(requested) if requested is not None else cases.none()
     if filters.assignee == "me":
         cases = cases.filter(assignment__user=viewer)
@@ -93,7 +91,7 @@ def case_list_for_staff(*, viewer, filters: QueueFilters | None = None) -> Query
     if filters.q and filters.q.strip():
         cases = cases.filter(_search_q(filters.q.strip()))
     now = timezone.now()
-    cases = cases.annotate(deadline_at=_deadline_expression(scope=scope))
+    cases = cases.annotate(deadline_at=deadline_expression(scope=scope))
     if filters.due == "overdue":
         cases = cases.filter(deadline_at__lt=now)
     elif filters.due == "soon":

@@ -14,8 +14,8 @@ from accounts.selectors import user_is_staff_member
 
 from ..lifecycle import CaseState
 from ..models import DUE_LAST, Case, CaseAssignment, DocumentRequest
-from .deadlines import COMPLETENESS_CHECK_DAYS, DATED_STATES, DUE_SOON_DAYS, _deadline_expression
-from .office_requests import _open_request_states, _request_schema
+from .deadlines import COMPLETENESS_CHECK_DAYS, DATED_STATES, DUE_SOON_DAYS, deadline_expression
+from .office_requests import WAITING_STATES
 from .queue import FAR_PAST, QUEUE_PAGE_SIZE, SORTS, WSA_QUEUE_STATES, QueueFilters, QueuePage, case_list_for_staff
 from .staff import StaffScope, staff_scope
 
@@ -99,7 +99,7 @@ def _queue_cases(pks: list[int], *, viewer) -> dict[int, Case]:
     if not pks:
         return {}
     scope = staff_scope(viewer=viewer)
-    cases = (Case.objects.filter(pk__in=pks).annotate(deadline_at=_deadline_expression(scope=scope))
+    cases = (Case.objects.filter(pk__in=pks).annotate(deadline_at=deadline_expression(scope=scope))
              .select_related("person", "employer", "assignment__user"))
     return {case.pk: case for case in cases}
 
@@ -129,12 +129,6 @@ class _Lane:
     undated: bool = False
 
 
-def _fast_queue_schema() -> bool:
-    schema = _request_schema()
-    return (schema is not None and schema.model._meta.label == "authorities.AuthorityRequest"
-            and schema.authority == "authority" and schema.due == "due_at")
-
-
 @dataclass
 class _QueueContext:
     viewer: object
@@ -142,7 +136,6 @@ class _QueueContext:
     filters: QueueFilters
     authorities: list[int]          # the viewer's own offices (authority ids)
     office_authorities: list[int]   # the office chosen in the filter (authority ids)
-    open_states: list[str]
 
 
 def _queue_context(*, viewer, scope: StaffScope, filters: QueueFilters) -> _QueueContext:
@@ -152,8 +145,7 @@ def _queue_context(*, viewer, scope: StaffScope, filters: QueueFilters) -> _Queu
     office_authorities = list(Authority.objects.filter(organisation_id=filters.office).values_list(
         "pk", flat=True)) if filters.office else []
     return _QueueContext(viewer=viewer, scope=scope, filters=filters, authorities=authorities,
-                         office_authorities=office_authorities,
-                         open_states=_open_request_states())
+                         office_authorities=office_authorities)
 
 
 def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied: bool = False) -> Q:
@@ -175,7 +167,7 @@ def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied:
         elif scope.sees_all:
             q &= Q(state__in=WSA_QUEUE_STATES)
         else:
-            q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), state__in=ctx.open_states,
+            q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), state__in=WAITING_STATES,
                                                       authority_id__in=ctx.authorities))
     if filters.title:
         q &= Q(title_code=filters.title)
@@ -227,8 +219,6 @@ def _queue_lanes(*, viewer, filters: QueueFilters) -> list[_Lane] | None:
     """The lanes of the viewer's queue, [] for nobody, None when the general query must serve it."""
     if not user_is_staff_member(user=viewer):
         return []
-    if not _fast_queue_schema():
-        return None
     scope = staff_scope(viewer=viewer)
     if not scope.sees_all and not scope.office_ids:
         return []
@@ -305,7 +295,7 @@ def _office_open_cases_by_submission(ctx: _QueueContext, base, *, descending: bo
                f"SELECT c.submitted_at, c.pk FROM ({inner}) c JOIN open_cases o ON o.case_id = c.pk "
                f"ORDER BY c.submitted_at {direction}, c.pk {direction} LIMIT %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [ctx.authorities, ctx.open_states, *inner_params, n])
+            cursor.execute(sql, [ctx.authorities, WAITING_STATES, *inner_params, n])
             return list(cursor.fetchall())
 
     return fetch
@@ -341,9 +331,9 @@ def _wsa_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
         lanes.append(_Lane(_request_lane(_within(documents, "due_at", low, high))))
     if CaseState.AUTHORITY_REVIEW in states:
         # The earliest open authority request of each case (index authreq_open_due_any).
-        first = AuthorityRequest.objects.filter(case_id=OuterRef("case_id"), state__in=ctx.open_states,
+        first = AuthorityRequest.objects.filter(case_id=OuterRef("case_id"), state__in=WAITING_STATES,
                                                 due_at__isnull=False)
-        requests = _first_per_case(AuthorityRequest.objects.filter(state__in=ctx.open_states, due_at__isnull=False),
+        requests = _first_per_case(AuthorityRequest.objects.filter(state__in=WAITING_STATES, due_at__isnull=False),
                                    first)
         requests = _of_cases(requests, Q(case_q, state=CaseState.AUTHORITY_REVIEW))
         lanes.append(_Lane(_request_lane(_within(requests, "due_at", low, high))))
@@ -359,7 +349,7 @@ def _wsa_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
             case_id=OuterRef("pk"), fulfilled_at__isnull=True))
     if CaseState.AUTHORITY_REVIEW in states:
         undated |= Q(state=CaseState.AUTHORITY_REVIEW) & _none(AuthorityRequest.objects.filter(
-            case_id=OuterRef("pk"), state__in=ctx.open_states, due_at__isnull=False))
+            case_id=OuterRef("pk"), state__in=WAITING_STATES, due_at__isnull=False))
     rest = Case.objects.filter(case_q).filter(undated)
 
     def undated_lane(after, n):
@@ -380,17 +370,17 @@ def _office_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
     default_queue = _default_queue(ctx.filters)
     case_q = _queue_case_q(ctx, scope_implied=True, with_state=not default_queue)
     mine = AuthorityRequest.objects.filter(authority_id__in=ctx.authorities)
-    first = mine.filter(case_id=OuterRef("case_id"), state__in=ctx.open_states, due_at__isnull=False)
-    requests = _first_per_case(mine.filter(state__in=ctx.open_states, due_at__isnull=False), first)
+    first = mine.filter(case_id=OuterRef("case_id"), state__in=WAITING_STATES, due_at__isnull=False)
+    requests = _first_per_case(mine.filter(state__in=WAITING_STATES, due_at__isnull=False), first)
     requests = _of_cases(requests, case_q)
     lanes = [_Lane(_request_lane(_within(requests, "due_at", low, high)))]
     if ctx.filters.due:
         return lanes
     rest = _of_cases(mine, case_q)
     if default_queue:
-        rest = rest.filter(state__in=ctx.open_states)
+        rest = rest.filter(state__in=WAITING_STATES)
     rest = rest.filter(_none(AuthorityRequest.objects.filter(
-        case_id=OuterRef("case_id"), authority_id__in=ctx.authorities, state__in=ctx.open_states,
+        case_id=OuterRef("case_id"), authority_id__in=ctx.authorities, state__in=WAITING_STATES,
         due_at__isnull=False)))
 
     def undated_lane(after, n):

@@ -13,16 +13,12 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import user_is_staff_member
+from authorities.models import AuthorityRequest
 
 from ..lifecycle import CaseState
 from ..models import Case, DocumentRequest, Event
 from .deadlines import COMPLETENESS_CHECK_DAYS
-from .office_requests import (
-    _cases_requested_from_q,
-    _open_request_states,
-    _request_schema,
-    authority_requests_available,
-)
+from .office_requests import WAITING_STATES, cases_requested_from_q
 from .staff import staff_scope
 
 STATISTICS_ALL = "all"
@@ -44,7 +40,7 @@ def _statistics_cases(scope_key: str) -> QuerySet[Case]:
     if scope_key == STATISTICS_ALL:
         return Case.objects.all()
     office_ids = {int(pk) for pk in scope_key.removeprefix("offices:").split(",") if pk}
-    requested = _cases_requested_from_q(office_ids)
+    requested = cases_requested_from_q(office_ids)
     return Case.objects.filter(requested) if requested is not None else Case.objects.none()
 
 
@@ -59,8 +55,7 @@ def case_statistics_compute(*, scope_key: str) -> dict:
     cases = _statistics_cases(scope_key)
     now = timezone.now()
     per_state = {state: n for state, n in cases.values_list("state").annotate(n=Count("pk")).order_by()}
-    schema = _request_schema()
-    if connection.vendor == "postgresql" and schema is not None and schema.authority:
+    if connection.vendor == "postgresql":
         steps, authorities = _statistics_sql(scope_key, cases, now)
     else:
         steps, authorities = _statistics_python(cases, now)
@@ -71,8 +66,7 @@ def case_statistics_compute(*, scope_key: str) -> dict:
         state__in=[CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK],
         submitted_at__lt=now - timedelta(days=COMPLETENESS_CHECK_DAYS)).count()
     return {"states": per_state, "steps": steps, "authorities": authorities,
-            "overdue_documents": overdue_documents, "completeness_overdue": completeness_overdue,
-            "authorities_available": schema is not None}
+            "overdue_documents": overdue_documents, "completeness_overdue": completeness_overdue}
 
 
 def _statistics_sql(scope_key: str, cases: QuerySet[Case], now) -> tuple[dict, list]:
@@ -104,7 +98,6 @@ def _statistics_sql(scope_key: str, cases: QuerySet[Case], now) -> tuple[dict, l
             """, list(case_params) if scoped else [])  # noqa: S608 - table names and a Django-built subquery
         for state, n, median in cursor.fetchall():
             steps[state] = [n, round(float(median) / 86400, 1) if median is not None else None]
-        open_states = _open_request_states()
         cursor.execute(
             f"""
             SELECT coalesce(a.name, ''), count(*),
@@ -115,7 +108,7 @@ def _statistics_sql(scope_key: str, cases: QuerySet[Case], now) -> tuple[dict, l
             FROM {request_table} r LEFT JOIN {Authority._meta.db_table} a ON a.id = r.authority_id
             {"WHERE r.case_id IN (" + case_sql + ")" if scoped else ""}
             GROUP BY 1 ORDER BY 1
-            """, [open_states, open_states, now] + (list(case_params) if scoped else []))  # noqa: S608
+            """, [WAITING_STATES, WAITING_STATES, now] + (list(case_params) if scoped else []))  # noqa: S608
         authorities = [[name or "—", total, open_, overdue, round(float(median) / 86400, 1) if median else None]
                        for name, total, open_, overdue, median in cursor.fetchall()]
     return steps, authorities
@@ -133,32 +126,19 @@ def _statistics_python(cases: QuerySet[Case], now) -> tuple[dict, list]:
             durations.setdefault(previous[0], []).append((at - previous[1]).total_seconds())
         entered[case_id] = (to_state, at)
     steps = {state: [len(values), _median_days(values)] for state, values in durations.items()}
-    authorities = []
-    schema = _request_schema()
-    if schema is not None:
-        name_path = f"{schema.authority}__name" if schema.authority else f"{schema.office}__name"
-        rows = schema.model.objects.filter(**{f"{schema.case}__in": cases})
-        per_office: dict[str, dict] = {}
-        values = [name_path, "created_at"] if "created_at" in {f.name for f in schema.model._meta.fields} else [
-            name_path]
-        if schema.answered_at:
-            values.append(schema.answered_at)
-        if schema.due:
-            values.append(schema.due)
-        open_pks = set(rows.filter(schema.open_q).values_list("pk", flat=True))
-        for row in rows.values("pk", *values):
-            entry = per_office.setdefault(row[name_path] or "—", {"total": 0, "open": 0, "overdue": 0, "secs": []})
-            entry["total"] += 1
-            is_open = row["pk"] in open_pks
-            entry["open"] += is_open
-            due = row.get(schema.due) if schema.due else None
-            if is_open and due and due < now:
-                entry["overdue"] += 1
-            answered = row.get(schema.answered_at) if schema.answered_at else None
-            if answered and row.get("created_at"):
-                entry["secs"].append((answered - row["created_at"]).total_seconds())
-        authorities = [[name, e["total"], e["open"], e["overdue"], _median_days(e["secs"])]
-                       for name, e in sorted(per_office.items())]
+    per_office: dict[str, dict] = {}
+    requests = AuthorityRequest.objects.filter(case__in=cases)
+    for row in requests.values("authority__name", "state", "created_at", "answered_at", "due_at"):
+        entry = per_office.setdefault(row["authority__name"] or "—", {"total": 0, "open": 0, "overdue": 0, "secs": []})
+        entry["total"] += 1
+        is_open = row["state"] in WAITING_STATES
+        entry["open"] += is_open
+        if is_open and row["due_at"] and row["due_at"] < now:
+            entry["overdue"] += 1
+        if row["answered_at"] and row["created_at"]:
+            entry["secs"].append((row["answered_at"] - row["created_at"]).total_seconds())
+    authorities = [[name, e["total"], e["open"], e["overdue"], _median_days(e["secs"])]
+                   for name, e in sorted(per_office.items())]
     return steps, authorities
 
 
@@ -197,6 +177,5 @@ def statistics_present(data: dict, *, computed_at) -> dict:
         "authorities": [(name, t, o, od, m, round(100 * (m or 0) / max_median)) for name, t, o, od, m in authorities],
         "overdue_documents": data.get("overdue_documents", 0),
         "completeness_overdue": data.get("completeness_overdue", 0),
-        "authorities_available": data.get("authorities_available", authority_requests_available()),
         "computed_at": computed_at,
     }

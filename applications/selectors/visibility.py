@@ -9,7 +9,7 @@ from accounts.selectors import organisation_list_for_user, user_is_staff_member
 from wsa.observability.context import bind_case
 
 from ..models import Case, Event
-from .office_requests import _cases_requested_from_q
+from .office_requests import cases_requested_from_q
 from .staff import staff_scope
 
 
@@ -25,7 +25,7 @@ def case_visibility_filter(*, viewer) -> Q | None:
         scope = staff_scope(viewer=viewer)
         if scope.sees_all:
             return Q()
-        staff_visible = _cases_requested_from_q(scope.office_ids)
+        staff_visible = cases_requested_from_q(scope.office_ids)
     else:
         staff_visible = None
     visible = Q(person__user=viewer)

@@ -40,7 +40,6 @@ from ..selectors.case_file import (
     decisions_awaiting_approval,
 )
 from ..selectors.deadlines import deadline_status
-from ..selectors.office_requests import authority_requests_available
 from ..selectors.queue import QUEUE_PAGE_SIZE, QueueFilters, queue_filter_options
 from ..selectors.queue_page import case_queue_page
 from ..selectors.staff import staff_scope
@@ -258,7 +257,6 @@ def _render_case(request, case, *, status=200, **forms_):
         "documents": case_documents(viewer=user, case=case),
         "steps": case_authority_steps(viewer=user, case=case),
         "appointments": authority_selectors.case_appointments(viewer=user, case=case),
-        "authorities_available": authority_requests_available(),
         "timeline": _timeline(case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
         "notes": [m for m in thread if m.internal],
@@ -307,7 +305,6 @@ def home(request):
         "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
         "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
         "awaiting_approval": decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
-        "authorities_available": authority_requests_available(),
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
             (task, OFFICE_TASK_LABELS[task.kind]) for task in authority_selectors.office_open_tasks(viewer=user)
