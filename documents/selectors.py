@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.selectors import user_is_staff_member
 
+from .checks.findings import CATALOGUE
 from .models import Document, Finding
 
 PASSPORT_FIELDS = ("surname", "given_names", "birth_date", "nationality", "sex", "passport_number",
@@ -84,10 +85,6 @@ class _Placeholders(dict):
 
 def finding_message(finding: Finding) -> str:
     """The finding's message from the checks catalogue, in the active language."""
-    try:
-        from .checks.findings import CATALOGUE
-    except ImportError:  # pragma: no cover - the catalogue is part of the foundation
-        CATALOGUE = {}
     spec = CATALOGUE.get(finding.code)
     if spec is None:
         return finding.evidence or finding.code

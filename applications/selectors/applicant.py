@@ -2,22 +2,29 @@
 as an employer)."""
 
 
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from accounts.selectors import user_is_staff_member
 from authorities.models import RequestState
+from documents.selectors import document_list, documents_for_display
+from documents.services import REQUIREMENT_KEY
 from wsa.observability.context import bind_case
 
-from ..models import Case, DocumentRequestReason
+from .. import rules
+from ..lifecycle import CaseState
+from ..models import Case, Decision, DocumentRequestReason, Employment, Person, Qualification, WorkExperience
 from .visibility import case_timeline, case_visibility_filter
 
 
 def person_for_user(*, viewer):
     """The viewer's once-only profile, or None before they first used the portal."""
-    from ..models import Person
-
     if not viewer.is_authenticated:
         return None
     return Person.objects.filter(user=viewer).first()
@@ -58,11 +65,6 @@ def case_version(*, viewer, public_id, own_only: bool = True) -> int | None:
 def _own_case_version(*, viewer_id: int, public_id) -> int | None:
     """The hot path of every poll (every 5 s per open status page): one statement by the unique
     index on public_id, written out so that no ORM query is compiled per request."""
-    from django.core.exceptions import ValidationError
-    from django.db import connection
-
-    from ..models import Person
-
     try:
         value = Case._meta.get_field("public_id").get_db_prep_value(public_id, connection)
     except (ValueError, TypeError, AttributeError, ValidationError):
@@ -84,8 +86,6 @@ def case_public_messages(*, viewer, case: Case):
 
 
 def case_issued_decisions(*, viewer, case: Case):
-    from ..models import Decision
-
     decisions = case.decisions.all()
     if not user_is_staff_member(user=viewer):
         decisions = decisions.filter(status=Decision.Status.ISSUED)
@@ -94,8 +94,6 @@ def case_issued_decisions(*, viewer, case: Case):
 
 def decision_get(*, viewer, public_id):
     """An issued decision of one of the viewer's own cases, or 404."""
-    from ..models import Decision
-
     try:
         return Decision.objects.select_related("case").get(
             case__in=applicant_case_list(viewer=viewer), status=Decision.Status.ISSUED, public_id=public_id
@@ -107,10 +105,6 @@ def decision_get(*, viewer, public_id):
 def applicant_document_request(*, viewer, case: Case) -> dict | None:
     """What the case team asked for while the case waits for documents: the open structured
     requests (reason, note, deadline) and the reason/deadline of the transition that asked."""
-    from datetime import date
-
-    from ..lifecycle import CaseState
-
     if case.state != CaseState.DOCUMENTS_REQUESTED:
         return None
     event = (
@@ -160,8 +154,6 @@ def applicant_authority_steps(*, viewer, case: Case) -> list[dict]:
 
 
 def qualification_get(*, viewer, pk):
-    from ..models import Qualification
-
     try:
         return Qualification.objects.get(person__user=viewer, pk=int(pk))
     except (Qualification.DoesNotExist, ValueError, TypeError) as exc:
@@ -169,8 +161,6 @@ def qualification_get(*, viewer, pk):
 
 
 def work_experience_get(*, viewer, pk):
-    from ..models import WorkExperience
-
     try:
         return WorkExperience.objects.get(person__user=viewer, pk=int(pk))
     except (WorkExperience.DoesNotExist, ValueError, TypeError) as exc:
@@ -181,8 +171,6 @@ def work_experience_get(*, viewer, pk):
 
 def title_needs_job_offer(title_code: str, accelerated: bool = False) -> bool:
     """Titles whose mandatory documents include the employment contract need a job offer."""
-    from .. import rules
-
     try:
         requirements = rules.required_documents(title_code, accelerated=accelerated)
     except rules.UnknownTitle:
@@ -193,11 +181,6 @@ def title_needs_job_offer(title_code: str, accelerated: bool = False) -> bool:
 def case_checklist(*, viewer, case: Case) -> list[dict]:
     """The documents the case's title needs before the visa (rules.required_documents), each with
     the documents of the case uploaded for it. A rejected document does not count."""
-    from documents.selectors import document_list, documents_for_display
-    from documents.services import REQUIREMENT_KEY
-
-    from .. import rules
-
     try:
         requirements = [
             r for r in rules.required_documents(case.title_code, accelerated=case.accelerated) if r.stage == "visa"
@@ -221,19 +204,13 @@ def case_checklist(*, viewer, case: Case) -> list[dict]:
         })
     others = [d for docs in by_code.values() for d in docs]
     if others:
-        from django.utils.translation import gettext_lazy as _
-
-        rows.append({"code": "", "label": _("Other documents"), "mandatory": False, "condition": None,
+        rows.append({"code": "", "label": gettext_lazy("Other documents"), "mandatory": False, "condition": None,
                      "documents": others, "satisfied": True})
     return rows
 
 
 def application_missing(*, viewer, case: Case, checklist: list[dict] | None = None) -> dict[str, list[str]]:
     """What a draft still lacks before it can be submitted, by wizard step: {step: [messages]}."""
-    from django.utils.translation import gettext as _
-
-    from .. import rules
-
     missing: dict[str, list[str]] = {}
 
     def add(step, message):
@@ -264,6 +241,4 @@ def application_missing(*, viewer, case: Case, checklist: list[dict] | None = No
 
 
 def case_has_employment(*, case: Case) -> bool:
-    from ..models import Employment
-
     return Employment.objects.filter(case=case).exists()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
 from authorities.models import AuthorityRequest
+from documents.models import Document
 from wsa.observability.context import bind_case
 
 from ..models import Case, CaseAccess, Decision, DocumentRequest, Message
@@ -35,8 +36,6 @@ def case_get_for_staff(*, viewer, public_id) -> Case:
 def case_documents(*, viewer, case: Case):
     """The documents handed in with a case, with their findings. A document of the person's library is
     the case's only once it was handed in with it (documents.services.document_reuse copies it)."""
-    from documents.models import Document
-
     if case_visibility_filter(viewer=viewer) is None:
         return Document.objects.none()
     return Document.objects.filter(case=case).prefetch_related("findings").order_by("-created_at", "-pk")

@@ -1,11 +1,15 @@
 """The rules engine's verdict for a case, from what its Person and Employment hold."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from .. import rules
 from ..figures import rule_figures
-from ..models import Case
+from ..models import Case, Employment
+from ..rules.occupations import IT_SPECIALIST_GROUPS
 
 
 @dataclass
@@ -33,8 +37,6 @@ class CaseEligibility:
 
 
 def _years_of_experience(person, today):
-    from decimal import Decimal
-
     window_start = today.replace(year=today.year - 7) if not (today.month == 2 and today.day == 29) else (
         today.replace(year=today.year - 7, day=28))
     days = 0
@@ -48,12 +50,6 @@ def _years_of_experience(person, today):
 
 def case_profile(*, case: Case, today=None):
     """(Profile or None, missing inputs, assumptions) for the rules engine, from the case's data."""
-    from django.utils.translation import gettext as _
-
-    from .. import rules
-    from ..models import Employment
-    from ..rules.occupations import IT_SPECIALIST_GROUPS
-
     today = today or timezone.localdate()
     person = case.person
     missing: list[str] = []
@@ -116,8 +112,6 @@ def case_profile(*, case: Case, today=None):
 
 def case_eligibility(*, case: Case, today=None) -> CaseEligibility:
     """The rules engine's verdict for the case, for the candidate and (with full consent) the employer."""
-    from .. import rules
-
     _order = {rules.ELIGIBLE: 0, rules.ELIGIBLE_IF: 1, rules.NOT_ELIGIBLE: 2}
     today = today or timezone.localdate()
     profile, missing_inputs, assumptions = case_profile(case=case, today=today)

@@ -10,12 +10,18 @@ Consent is read on every request, so a revocation takes effect at once."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import CandidateInvitation, CaseConsent, Membership, Role
+from accounts.selectors import case_consent_in_force, employer_organisations_for_user
+from documents.models import Document
+from documents.services import REQUIREMENT_KEY
 from wsa.observability.context import bind_case
 
 from ..lifecycle import CaseState
@@ -34,24 +40,16 @@ class EmployerCaseFilters:
 
 
 def _employer_organisations(viewer):
-    from accounts.selectors import employer_organisations_for_user
-
     return employer_organisations_for_user(user=viewer)
 
 
 def _consent_scope_subquery():
-    from accounts.models import CaseConsent
-
     return Subquery(CaseConsent.objects.filter(case=OuterRef("pk"), organisation=OuterRef("employer"),
                                                revoked_at__isnull=True).values("scope")[:1])
 
 
 def employer_cases(*, organisations, filters: EmployerCaseFilters | None = None) -> QuerySet[Case]:
     """Cases of the given employer organisations, annotated with `consent_scope`, filtered, newest first."""
-    from django.db.models import Prefetch
-
-    from accounts.models import CandidateInvitation
-
     filters = filters or EmployerCaseFilters()
     cases = (Case.objects.filter(employer__in=organisations)
              .annotate(consent_scope=Coalesce(_consent_scope_subquery(), Value(CONSENT_NONE)))
@@ -86,7 +84,6 @@ def employer_case_get(*, viewer, public_id) -> Case:
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     except Exception as exc:  # ValidationError of a malformed id
-        from django.core.exceptions import ValidationError
 
         if isinstance(exc, ValidationError):
             raise Http404 from exc
@@ -97,7 +94,6 @@ def case_consent_scope(*, case: Case) -> str:
     """"full", "status" or "" (no consent in force) for the employer of the case."""
     if hasattr(case, "consent_scope"):
         return case.consent_scope or CONSENT_NONE
-    from accounts.selectors import case_consent_in_force
 
     consent = case_consent_in_force(case=case)
     return consent.scope if consent else CONSENT_NONE
@@ -168,9 +164,6 @@ def case_authority_deadlines(*, case: Case) -> list[dict]:
 
 def case_accelerated_documents(*, case: Case) -> dict[str, list]:
     """The § 81a documents of the case by requirement code (power of attorney, agreement)."""
-    from documents.models import Document
-    from documents.services import REQUIREMENT_KEY
-
     found: dict[str, list] = {"power_of_attorney_81a": [], "agreement_81a": []}
     for document in Document.objects.filter(case=case).exclude(state=Document.State.REJECTED).order_by("created_at"):
         code = (document.extracted or {}).get(REQUIREMENT_KEY, "")
@@ -182,8 +175,6 @@ def case_accelerated_documents(*, case: Case) -> dict[str, list]:
 def case_needs(*, case: Case, accelerated_documents: dict | None = None) -> list[Need]:
     """What is needed from whom now, first the most pressing. Uses prefetched invitations,
     document requests and authority requests when the case came from employer_cases()."""
-    from django.utils.translation import gettext as _
-
     state = case.state
     needs: list[Need] = []
     if state == CaseState.DRAFT:
@@ -248,8 +239,6 @@ def employer_case_messages(*, viewer, case: Case) -> QuerySet[Message]:
 
 def employer_case_documents(*, case: Case):
     """The candidate's documents of the case, only with full consent."""
-    from documents.models import Document
-
     if case_consent_scope(case=case) != "full":
         return Document.objects.none()
     return Document.objects.filter(case=case).order_by("-created_at", "-pk")
@@ -258,12 +247,8 @@ def employer_case_documents(*, case: Case):
 def employer_case_document_get(*, viewer, case: Case, public_id):
     """A document the employer may download: with full consent any of the case, otherwise only
     the § 81a documents its own members uploaded."""
-    from documents.models import Document
-
     documents = Document.objects.filter(case=case)
     if case_consent_scope(case=case) != "full":
-        from accounts.models import Membership, Role
-
         members = Membership.objects.filter(organisation_id=case.employer_id, role__in=Role.employer_roles())
         documents = documents.filter(uploaded_by__in=members.values("user_id"))
     try:
@@ -336,8 +321,6 @@ EMPLOYER_EXPORT_HEADER = ["reference", "your_reference", "state", "next_step", "
 
 
 def _has_related(obj, name: str) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
-
     try:
         return getattr(obj, name) is not None
     except ObjectDoesNotExist:

@@ -1,15 +1,29 @@
 """The applicant's own data: everything the portal holds about them (GDPR Art. 15) and what deleting
 their account would do (Art. 17)."""
 
+import json
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
+from accounts.models import CaseConsent, EmployerCaseDetails
 from accounts.selectors import user_is_employer, user_is_staff_member
+from documents.models import Document
+from documents.selectors import document_list, finding_message
+from documents.services import display_name
 
 from ..lifecycle import CaseState
 from ..models import Case
+from ..retention import case_retained_until
 from .applicant import (
     applicant_authority_steps,
     applicant_case_list,
@@ -23,10 +37,6 @@ from .visibility import case_timeline
 
 
 def _export_value(value):
-    from datetime import date, datetime
-    from decimal import Decimal
-    from uuid import UUID
-
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
@@ -41,10 +51,6 @@ def _export_row(obj, fields) -> dict:
 def applicant_data_export(*, viewer) -> dict:
     """Everything the portal holds about the viewer as an applicant: account, profile, cases with
     their events, messages, decisions and documents (metadata; the files go into the ZIP)."""
-    from django.utils import timezone
-
-    from documents.selectors import document_list, finding_message
-
     person = person_for_user(viewer=viewer)
     data = {
         "exported_at": timezone.now().isoformat(),
@@ -106,9 +112,6 @@ def applicant_data_export(*, viewer) -> dict:
 
 def _export_account_extras(*, viewer) -> dict:
     """The account's e-mail addresses, second factors (kinds and dates, never secrets) and roles."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
     return {
         "email_addresses": [_export_row(e, ["email", "verified", "primary"])
                             for e in EmailAddress.objects.filter(user=viewer).order_by("email")],
@@ -124,8 +127,6 @@ def _export_case_extras(*, viewer, case: Case) -> dict:
     """What else the portal holds about one of the viewer's cases: the requests for documents, the
     authority steps, what the employer declared and may see, and who at which office read the case
     file (the access log, Art. 15(1)(c) GDPR)."""
-    from accounts.models import CaseConsent, EmployerCaseDetails
-
     details = EmployerCaseDetails.objects.filter(case=case).first()
     return {
         "document_requests": [_export_row(r, ["reason", "note", "due_at", "created_at", "fulfilled_at"])
@@ -147,13 +148,6 @@ def _export_case_extras(*, viewer, case: Case) -> dict:
 def applicant_data_export_zip(*, viewer):
     """The export as a ZIP file object (spooled to disk when large): ``data.json``, ``documents/``
     and ``decisions/``. Files that cannot be read are listed in ``missing_files`` of data.json."""
-    import json
-    import tempfile
-    import zipfile
-
-    from documents.selectors import document_list
-    from documents.services import display_name
-
     data = applicant_data_export(viewer=viewer)
     data["missing_files"] = []
     archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned open
@@ -209,8 +203,6 @@ class AccountDeletionOverview:
     @property
     def refusal(self) -> str:
         """Why the account cannot be deleted now, in the reader's language ("" when it can)."""
-        from django.utils.translation import gettext, ngettext
-
         reasons = []
         if self.open_cases:
             reasons.append(ngettext(
@@ -230,10 +222,6 @@ def account_deletion_overview(*, viewer) -> AccountDeletionOverview:
     """Sorts the viewer's cases for the deletion of their account: never submitted (drafts and discarded
     drafts) → deleted; finished (closed, or withdrawn after submission) → kept until the retention period
     ends; anything else is still under way and must be withdrawn first."""
-    from documents.models import Document
-
-    from ..retention import case_retained_until
-
     overview = AccountDeletionOverview(
         organisation_access=user_is_staff_member(user=viewer) or user_is_employer(user=viewer))
     for case in applicant_case_list(viewer=viewer).order_by("created_at", "pk"):

@@ -4,15 +4,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import OrganisationKind, Role
+from accounts.models import Organisation, OrganisationKind, Role, User
 from accounts.selectors import user_is_staff_member
 
 from ..lifecycle import CaseState
-from ..models import DUE_LAST, Case, search_normalise
+from ..models import DUE_LAST, Case, Person, search_normalise
 from .deadlines import DUE_SOON_DAYS, deadline_expression
 from .office_requests import cases_requested_from_q, waiting_requests
 from .staff import staff_scope
@@ -137,11 +138,8 @@ def _search_q(term: str) -> Q:
 def queue_filter_options(*, viewer) -> dict:
     """Choices for the queue's filter form: the residence titles and nationalities on record (two
     index skip scans on PostgreSQL, whatever the number of cases), the offices and the colleagues."""
-    from ..models import Person
-
     scope = staff_scope(viewer=viewer)
     titles, countries = _distinct_values([(Case, "title_code"), (Person, "nationality")])
-    from accounts.models import Organisation, User
 
     offices = Organisation.objects.filter(kind__in=OrganisationKind.authority_kinds()).exclude(
         kind=OrganisationKind.WSA)
@@ -158,8 +156,6 @@ def _distinct_values(columns: list[tuple[type, str]]) -> list[list[str]]:
     """The distinct non-empty values of indexed columns, sorted, in one query. PostgreSQL has no skip
     scan, so each is a recursive query that jumps from value to value through the column's index
     (one index probe per distinct value instead of reading every row)."""
-    from django.db import connection
-
     quote = connection.ops.quote_name
     parts = []
     for position, (model, column) in enumerate(columns):

@@ -6,14 +6,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.selectors import user_is_staff_member
+from authorities.models import Authority, AuthorityRequest
 
 from ..lifecycle import CaseState
-from ..models import DUE_LAST, Case, CaseAssignment, DocumentRequest
+from ..models import DUE_LAST, Case, CaseAssignment, DocumentRequest, Person
 from .deadlines import COMPLETENESS_CHECK_DAYS, DATED_STATES, DUE_SOON_DAYS, deadline_expression
 from .office_requests import WAITING_STATES
 from .queue import FAR_PAST, QUEUE_PAGE_SIZE, SORTS, WSA_QUEUE_STATES, QueueFilters, QueuePage, case_list_for_staff
@@ -139,8 +141,6 @@ class _QueueContext:
 
 
 def _queue_context(*, viewer, scope: StaffScope, filters: QueueFilters) -> _QueueContext:
-    from authorities.models import Authority
-
     authorities = [] if scope.sees_all else _viewer_authority_ids(viewer=viewer, scope=scope)
     office_authorities = list(Authority.objects.filter(organisation_id=filters.office).values_list(
         "pk", flat=True)) if filters.office else []
@@ -153,8 +153,6 @@ def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied:
     the lanes: case_queue_page reads them in one query), as one Q on Case.
     `with_state=False` leaves the state to the lane; `scope_implied` when the lane reads the
     viewer's own offices' requests anyway."""
-    from authorities.models import AuthorityRequest
-
     filters, scope = ctx.filters, ctx.scope
     q = Q()
     if not scope.sees_all and not scope_implied:
@@ -172,8 +170,6 @@ def _queue_case_q(ctx: _QueueContext, *, with_state: bool = True, scope_implied:
     if filters.title:
         q &= Q(title_code=filters.title)
     if filters.country:
-        from ..models import Person
-
         q &= _any(Person.objects.filter(pk=OuterRef("person_id"), nationality=filters.country.upper()))
     if filters.office:
         q &= _any(AuthorityRequest.objects.filter(case_id=OuterRef("pk"), authority_id__in=ctx.office_authorities))
@@ -264,7 +260,6 @@ def _submitted_lanes(ctx: _QueueContext, *, descending: bool) -> list[_Lane]:
         return [(None, pk) for pk in rows.order_by(*order).values_list("pk", flat=True)[:n]]
 
     lanes.append(_Lane(never_submitted, undated=True))
-    from django.db import connection
 
     if not ctx.scope.sees_all and states is None and _default_queue(ctx.filters) and connection.vendor == "postgresql":
         lanes[0] = _Lane(_office_open_cases_by_submission(ctx, base, descending=descending))
@@ -280,10 +275,6 @@ def _office_open_cases_by_submission(ctx: _QueueContext, base, *, descending: bo
     submission date and testing each for an open request would first pass the (many) old ones;
     instead the open requests' cases are collected once (index-only, MATERIALIZED) and sorted.
     Cost grows with the office's open requests (see bench/README.md), not with all cases."""
-    from django.db import connection
-
-    from authorities.models import AuthorityRequest
-
     def fetch(after, n):
         cases = base.filter(submitted_at__isnull=False).filter(
             _after("submitted_at", "pk", after, descending=descending))
@@ -302,8 +293,6 @@ def _office_open_cases_by_submission(ctx: _QueueContext, base, *, descending: bo
 
 
 def _wsa_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
-
-    from authorities.models import AuthorityRequest
 
     low, high = _due_window(ctx.filters, timezone.now())
     states = _wanted_states(ctx.filters, ctx.scope) or list(CaseState.values)
@@ -364,8 +353,6 @@ def _office_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
     """Office staff: the deadline is their offices' earliest open request of the case (index
     authreq_open_due); the cases without one come last, read from the offices' requests by case."""
 
-    from authorities.models import AuthorityRequest
-
     low, high = _due_window(ctx.filters, timezone.now())
     default_queue = _default_queue(ctx.filters)
     case_q = _queue_case_q(ctx, scope_implied=True, with_state=not default_queue)
@@ -400,16 +387,12 @@ def _office_deadline_lanes(ctx: _QueueContext) -> list[_Lane]:
 
 def _any(correlated) -> Q:
     """There is a row of `correlated` (a queryset with OuterRefs to the row read)."""
-    from django.db.models import BooleanField
-
     found = correlated.annotate(_found=Value(True, output_field=BooleanField())).values("_found")[:1]
     return Q(Subquery(found, output_field=BooleanField()))
 
 
 def _none(correlated) -> Q:
     """There is no row of `correlated`."""
-    from django.db.models import BooleanField
-
     found = correlated.annotate(_found=Value(False, output_field=BooleanField())).values("_found")[:1]
     return Q(Coalesce(Subquery(found, output_field=BooleanField()), Value(True), output_field=BooleanField()))
 
@@ -417,8 +400,6 @@ def _none(correlated) -> Q:
 def _first_per_case(rows, first):
     """Only the row that comes first (by due date, then id) among `first` (the same kind of rows of
     its case): the case's deadline."""
-    from django.db.models import BooleanField, ExpressionWrapper
-
     is_me = ExpressionWrapper(Q(pk=OuterRef("pk")), output_field=BooleanField())
     first_is_me = first.order_by("due_at", "pk").annotate(_is_me=is_me).values("_is_me")[:1]
     return rows.filter(Subquery(first_is_me, output_field=BooleanField()))
@@ -453,8 +434,6 @@ def _viewer_authority_ids(*, viewer, scope: StaffScope) -> list[int]:
     """The authorities (offices) of the viewer's organisations, read once per request."""
     cached = getattr(viewer, "_wsa_authority_ids", None)
     if cached is None:
-        from authorities.models import Authority
-
         cached = list(Authority.objects.filter(organisation_id__in=list(scope.office_ids)).values_list("pk", flat=True))
         viewer._wsa_authority_ids = cached
     return cached

@@ -9,14 +9,15 @@ percentile_cont); elsewhere (SQLite, the embedded default) from the same walk in
 import statistics
 from datetime import datetime, timedelta
 
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import user_is_staff_member
-from authorities.models import AuthorityRequest
+from authorities.models import Authority, AuthorityRequest
 
 from ..lifecycle import CaseState
-from ..models import Case, DocumentRequest, Event
+from ..models import Case, DocumentRequest, Event, StatisticsSnapshot
 from .deadlines import COMPLETENESS_CHECK_DAYS
 from .office_requests import WAITING_STATES, cases_requested_from_q
 from .staff import staff_scope
@@ -50,8 +51,6 @@ def _median_days(seconds: list[float]) -> float | None:
 
 def case_statistics_compute(*, scope_key: str) -> dict:
     """The raw figures of a scope (codes, counts, medians in days), as stored in the snapshot."""
-    from django.db import connection
-
     cases = _statistics_cases(scope_key)
     now = timezone.now()
     per_state = {state: n for state, n in cases.values_list("state").annotate(n=Count("pk")).order_by()}
@@ -71,10 +70,6 @@ def case_statistics_compute(*, scope_key: str) -> dict:
 
 def _statistics_sql(scope_key: str, cases: QuerySet[Case], now) -> tuple[dict, list]:
     """Step medians and per-office figures in three aggregate queries (PostgreSQL)."""
-    from django.db import connection, transaction
-
-    from authorities.models import Authority, AuthorityRequest
-
     case_sql, case_params = cases.values("pk").query.sql_with_params()
     scoped = scope_key != STATISTICS_ALL
     event_table, request_table = Event._meta.db_table, AuthorityRequest._meta.db_table
@@ -143,8 +138,6 @@ def _statistics_python(cases: QuerySet[Case], now) -> tuple[dict, list]:
 
 
 def statistics_snapshot_get(*, scope_key: str):
-    from ..models import StatisticsSnapshot
-
     return StatisticsSnapshot.objects.filter(scope=scope_key).first()
 
 
