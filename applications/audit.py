@@ -4,7 +4,7 @@ The access log: every staff read of a case file, a document or a decision is rec
 
 Who (the user), when, what (case / document / decision and which one), how (viewed, previewed,
 downloaded) and why (the role and office under which they acted). The applicant sees the list
-(selectors.case_access_list) in the style of Estonia's Data Tracker.
+(selectors.case_file.case_access_list) in the style of Estonia's Data Tracker.
 """
 
 from accounts.selectors import user_is_staff_member

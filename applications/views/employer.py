@@ -3,7 +3,7 @@
 Employers register their company, invite colleagues, start cases for candidates (one by one or from a
 CSV file), follow every case of the organisation on the dashboard, choose the accelerated procedure,
 write to the case team and manage HR API tokens and webhooks. What they see of a case follows the
-candidate's consent (see the employer block of applications/selectors.py). Reads go through
+candidate's consent (see applications/selectors/employer.py). Reads go through
 selectors, writes through services; a case of another organisation is a 404.
 """
 

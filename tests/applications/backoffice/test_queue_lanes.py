@@ -1,6 +1,6 @@
-"""The queue page reads its order from index-ordered lanes (selectors._queue_lanes) at national scale.
+"""The queue page reads its order from index-ordered lanes (selectors.queue_page._queue_lanes) at national scale.
 Whatever the data, filters and order, walking its pages must give exactly the cases, in exactly the
-order, of the queue's definition as one query (selectors.case_list_for_staff)."""
+order, of the queue's definition as one query (selectors.queue.case_list_for_staff)."""
 
 import random
 import uuid
