@@ -37,8 +37,6 @@ from . import employer_forms, services
 from .lifecycle import CaseState
 from .selectors.employer import (
     EmployerCaseFilters,
-    _has_related,
-    _latest_invitation,
     case_authority_deadlines,
     case_consent_scope,
     case_invitation_status,
@@ -46,6 +44,8 @@ from .selectors.employer import (
     employer_case_candidate,
     employer_case_timeline,
     employer_cases,
+    has_related,
+    latest_invitation,
 )
 
 API_DESCRIPTION = """
@@ -320,9 +320,9 @@ def _need(need) -> dict | None:
 def _case_out(case) -> dict:
     needs = case_needs(case=case)
     candidate = employer_case_candidate(case=case)
-    invitation = _latest_invitation(case)
-    details = case.employer_details if _has_related(case, "employer_details") else None
-    employment = case.employment if _has_related(case, "employment") else None
+    invitation = latest_invitation(case)
+    details = case.employer_details if has_related(case, "employer_details") else None
+    employment = case.employment if has_related(case, "employment") else None
     return {
         "id": case.public_id, "reference": case.reference,
         "your_reference": details.employer_reference if details else "",

@@ -121,7 +121,8 @@ def _need(who: str, text, due=None, label=None) -> Need:
     return Need(who=who, who_label=str(label or _WHO[who]), text=str(text), due=due)
 
 
-def _latest_invitation(case: Case):
+def latest_invitation(case: Case):
+    """The case's newest invitation to a candidate (from the prefetched ones), or None."""
     invitations = list(case.candidate_invitations.all())
     if not invitations:
         return None
@@ -132,7 +133,7 @@ def case_invitation_status(*, case: Case) -> str:
     """"accepted", "pending", "expired", "declined", "revoked" or "" (no invitation)."""
     if case.person.user_id is not None:
         return "accepted"
-    invitation = _latest_invitation(case)
+    invitation = latest_invitation(case)
     if invitation is None:
         return ""
     if invitation.accepted_at:
@@ -179,7 +180,7 @@ def case_needs(*, case: Case, accelerated_documents: dict | None = None) -> list
     needs: list[Need] = []
     if state == CaseState.DRAFT:
         status = case_invitation_status(case=case)
-        invitation = _latest_invitation(case)
+        invitation = latest_invitation(case)
         if status == "pending":
             needs.append(_need("candidate", _("Accept the invitation and decide what the employer may see."),
                                invitation.expires_at))
@@ -302,8 +303,8 @@ def employer_export_rows(*, cases: QuerySet[Case]):
     and e-mail only with full consent. Cells that a spreadsheet would run as a formula are neutralised."""
     for case in _newest_first_in_chunks(cases):
         candidate = employer_case_candidate(case=case)
-        details = getattr(case, "employer_details", None) if _has_related(case, "employer_details") else None
-        employment = case.employment if _has_related(case, "employment") else None
+        details = getattr(case, "employer_details", None) if has_related(case, "employer_details") else None
+        employment = case.employment if has_related(case, "employment") else None
         need = next(iter(case_needs(case=case)), None)
         yield [_csv_cell(v) for v in [
             case.reference, details.employer_reference if details else "", case.get_state_display(),
@@ -320,7 +321,8 @@ EMPLOYER_EXPORT_HEADER = ["reference", "your_reference", "state", "next_step", "
                           "accelerated", "job_title", "candidate_name", "candidate_email", "consent", "created"]
 
 
-def _has_related(obj, name: str) -> bool:
+def has_related(obj, name: str) -> bool:
+    """Whether the one-to-one relation `name` of `obj` holds a row (reading it raises when not)."""
     try:
         return getattr(obj, name) is not None
     except ObjectDoesNotExist:

@@ -39,7 +39,6 @@ from ..selectors.employer import (
     EMPLOYER_EXPORT_HEADER,
     EMPLOYER_PAGE_SIZE,
     EmployerCaseFilters,
-    _has_related,
     case_accelerated_documents,
     case_authority_deadlines,
     case_consent_scope,
@@ -53,6 +52,7 @@ from ..selectors.employer import (
     employer_case_timeline,
     employer_cases,
     employer_export_rows,
+    has_related,
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -303,8 +303,8 @@ def _render_case_detail(request, case, *, message_form=None, status=200):
         needs=case_needs(case=case),
         candidate=employer_case_candidate(case=case),
         invitation=case_invitation_status(case=case),
-        employment=case.employment if _has_related(case, "employment") else None,
-        details=case.employer_details if _has_related(case, "employer_details") else None,
+        employment=case.employment if has_related(case, "employment") else None,
+        details=case.employer_details if has_related(case, "employer_details") else None,
         deadlines=case_authority_deadlines(case=case),
         timeline=employer_case_timeline(case=case),
         case_messages=employer_case_messages(viewer=request.user, case=case),
@@ -323,9 +323,9 @@ def case_employment(request, public_id):
         messages.error(request, gettext("The employment declaration can only be changed while the case is a draft."))
         return redirect("employer:case_detail", case.public_id)
     initial = {}
-    if _has_related(case, "employment"):
+    if has_related(case, "employment"):
         initial.update({name: getattr(case.employment, name) for name in forms.EmploymentForm.EMPLOYMENT_FIELDS})
-    if _has_related(case, "employer_details"):
+    if has_related(case, "employer_details"):
         initial.update({name: getattr(case.employer_details, name) for name in forms.EmploymentForm.DETAIL_FIELDS})
     form = forms.EmploymentForm(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -619,8 +619,8 @@ def candidate_invitation(request, token):
         return redirect("applicant:case_detail", case.public_id)
     return render(request, "employer/invitation_candidate.html", {
         "invitation": invitation, "case": case, "form": form,
-        "employment": case.employment if _has_related(case, "employment") else None,
-        "details": case.employer_details if _has_related(case, "employer_details") else None,
+        "employment": case.employment if has_related(case, "employment") else None,
+        "details": case.employer_details if has_related(case, "employer_details") else None,
         "title": rules.title(case.title_code) if case.title_code in rules.TITLE_CODES else None,
     }, status=400 if form.is_bound and form.errors else 200)
 
