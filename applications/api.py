@@ -33,8 +33,20 @@ from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope
 from accounts.security import api_auth_blocked, api_auth_failed, api_token_rate_consume
 
-from . import employer_forms, selectors, services
+from . import employer_forms, services
 from .lifecycle import CaseState
+from .selectors.employer import (
+    EmployerCaseFilters,
+    case_authority_deadlines,
+    case_consent_scope,
+    case_invitation_status,
+    case_needs,
+    employer_case_candidate,
+    employer_case_timeline,
+    employer_cases,
+    has_related,
+    latest_invitation,
+)
 
 API_DESCRIPTION = """
 The HR API of the Work-and-Stay-Agentur portal for employers.
@@ -306,19 +318,19 @@ def _need(need) -> dict | None:
 
 
 def _case_out(case) -> dict:
-    needs = selectors.case_needs(case=case)
-    candidate = selectors.employer_case_candidate(case=case)
-    invitation = selectors._latest_invitation(case)
-    details = case.employer_details if selectors._has_related(case, "employer_details") else None
-    employment = case.employment if selectors._has_related(case, "employment") else None
+    needs = case_needs(case=case)
+    candidate = employer_case_candidate(case=case)
+    invitation = latest_invitation(case)
+    details = case.employer_details if has_related(case, "employer_details") else None
+    employment = case.employment if has_related(case, "employment") else None
     return {
         "id": case.public_id, "reference": case.reference,
         "your_reference": details.employer_reference if details else "",
         "state": case.state, "state_label": str(case.get_state_display()), "title_code": case.title_code,
-        "accelerated": case.accelerated, "consent": selectors.case_consent_scope(case=case),
+        "accelerated": case.accelerated, "consent": case_consent_scope(case=case),
         "next_step": _need(needs[0] if needs else None), "needs": [_need(n) for n in needs],
-        "deadlines": selectors.case_authority_deadlines(case=case),
-        "invitation": {"status": selectors.case_invitation_status(case=case),
+        "deadlines": case_authority_deadlines(case=case),
+        "invitation": {"status": case_invitation_status(case=case),
                        "expires_at": invitation.expires_at if invitation and not invitation.accepted_at else None},
         "employment": None if employment is None else {
             name: getattr(employment, name) for name in EmploymentOut.model_fields},
@@ -329,8 +341,8 @@ def _case_out(case) -> dict:
 
 
 def _cases(token, **filters):
-    return selectors.employer_cases(organisations=[token.organisation],
-                                    filters=selectors.EmployerCaseFilters(**filters))
+    return employer_cases(organisations=[token.organisation],
+                                    filters=EmployerCaseFilters(**filters))
 
 
 def _case(token, case_id: UUID):
@@ -399,10 +411,10 @@ def case_status(request, case_id: UUID):
 def case_events(request, case_id: UUID):
     token = _require(request, ApiScope.CASES_READ)
     case = _case(token, case_id)
-    full = selectors.case_consent_scope(case=case) == ConsentScope.FULL
+    full = case_consent_scope(case=case) == ConsentScope.FULL
     return [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state, "created_at": e.created_at,
              "text": e.text if full or e.kind in ("created", "transition") else ""}
-            for e in selectors.employer_case_timeline(case=case)]
+            for e in employer_case_timeline(case=case)]
 
 
 # --- Webhooks -----------------------------------------------------------------------------------

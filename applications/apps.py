@@ -10,7 +10,13 @@ class ApplicationsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
+        from documents.selectors import case_reader_register
+
         from . import procedure, site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
+        from .selectors.visibility import case_list
+
+        # Staff read the documents of the cases they may read: documents stands below the case store.
+        case_reader_register(case_list)
 
         def forget_user(sender, instance, **kwargs):
             # A new password or a deactivation must end the cache-only polls of that user at once.

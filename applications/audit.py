@@ -4,7 +4,7 @@ The access log: every staff read of a case file, a document or a decision is rec
 
 Who (the user), when, what (case / document / decision and which one), how (viewed, previewed,
 downloaded) and why (the role and office under which they acted). The applicant sees the list
-(selectors.case_access_list) in the style of Estonia's Data Tracker.
+(selectors.case_file.case_access_list) in the style of Estonia's Data Tracker.
 """
 
 from accounts.selectors import user_is_staff_member
@@ -34,7 +34,7 @@ def access_record_cases(*, actor, cases) -> int:
 
 def _access_row(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.CASE, obj=None,
                 action: str = CaseAccess.Action.VIEW) -> CaseAccess:
-    from .selectors import staff_scope
+    from .selectors.staff import staff_scope
 
     organisation_id, organisation_name, role = staff_scope(viewer=actor).primary()
     object_id = str(getattr(obj, "public_id", "") or (case.public_id if obj is None else getattr(obj, "pk", "")))

@@ -218,7 +218,7 @@ class Case(models.Model):
     # Case.save and Person.save: the back-office search reads one trigram index (case_search_trgm,
     # migration 0005) instead of joining persons, and filters by state in the same row.
     search_text = models.TextField(default="", blank=True, editable=False)
-    # The WSA back office's deadline of the case (selectors.case_due_expression: the completeness
+    # The WSA back office's deadline of the case (selectors.deadlines.case_due_expression: the completeness
     # target, the earliest open request for documents or to an office), written by every UPDATE that
     # can move it (a transition, an authority request's event): searches across all cases sort their
     # thousands of matches by it through the index case_due_sort instead of computing it per match.
@@ -229,14 +229,14 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
         indexes = [
-            # The back-office queue reads its order from these (selectors._queue_lanes): one state
+            # The back-office queue reads its order from these (selectors.queue_page._queue_lanes): one state
             # by submission (also the WSA's completeness target), every case by submission; and an
             # employer's dashboard, newest first.
             models.Index(fields=["state", "submitted_at", "id"], name="case_state_submitted_id"),
             models.Index(fields=["submitted_at", "id"], name="case_submitted_id"),
             models.Index(fields=["employer", "-created_at", "-id"], name="case_employer_created"),
             models.Index(fields=["person"], include=["id"], name="case_person_covering"),
-            # The order of selectors.case_list_for_staff for the WSA: deadline (none: last), id.
+            # The order of selectors.queue.case_list_for_staff for the WSA: deadline (none: last), id.
             models.Index(Coalesce("due_at", Value(DUE_LAST)), "id", name="case_due_sort"),
         ]
 

@@ -24,12 +24,12 @@ from authorities.models import (
 
 from .lifecycle import CaseState
 from .models import Decision
-from .selectors import case_visibility_filter
+from .selectors.visibility import case_visibility_filter
 
 
 def case_appointments(*, viewer, case) -> list[AppointmentBooking]:
     """The bookings of a case (the active one and the history) for the back-office case file; the
-    caller has read the case through `selectors.case_get_for_staff`."""
+    caller has read the case through `applications.selectors.case_file.case_get_for_staff`."""
     if case_visibility_filter(viewer=viewer) is None:
         return []
     return list(AppointmentBooking.objects.filter(case=case).select_related("slot__authority", "booked_by")

@@ -28,7 +28,7 @@ from . import services, status_poll, webhooks
 from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind
-from .selectors import case_due_expression
+from .selectors.deadlines import case_due_expression
 
 
 def after_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> None:

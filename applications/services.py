@@ -32,7 +32,7 @@ from documents.services import document_upload, documents_remove
 from wsa.celery import app as celery_app
 from wsa.site import site_url
 
-from . import audit, procedure, retention, rules, selectors, status_poll
+from . import audit, procedure, retention, rules, status_poll
 from .decisions import DECISION_OFFICE_KIND, new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
 from .lifecycle import CaseState, transition_for
 from .models import (
@@ -52,7 +52,11 @@ from .models import (
     StatisticsSnapshot,
     WorkExperience,
 )
-from .selectors import DATED_STATES, case_due_expression, conditions_text, staff_scope
+from .selectors.case_file import conditions_text
+from .selectors.deadlines import DATED_STATES, case_due_expression
+from .selectors.own_data import account_deletion_overview
+from .selectors.staff import staff_scope
+from .selectors.statistics import STATISTICS_ALL, case_statistics_compute
 from .tasks import mail_send, notify_case
 
 logger = logging.getLogger(__name__)
@@ -413,7 +417,7 @@ PERSON_ERASED_WITH_ACCOUNT = {"email": "", "phone": "", "street": "", "postal_co
 class AccountDeletionResult:
     drafts: int
     documents: int
-    retained: list  # selectors.RetainedCase: kept until their retention period ends
+    retained: list  # RetainedCase (applications.selectors.own_data): kept until their retention period ends
 
 
 @transaction.atomic
@@ -450,7 +454,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     person = Person.objects.select_for_update().filter(user=user).first()
     if person is not None:
         list(Case.objects.select_for_update().filter(person=person).values_list("pk", flat=True))
-    overview = selectors.account_deletion_overview(viewer=user)
+    overview = account_deletion_overview(viewer=user)
     if overview.blocked:
         raise AccountDeletionRefused(overview.refusal)
 
@@ -906,13 +910,11 @@ def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
 def statistics_refresh(*, scopes: list[str] | None = None) -> int:
     """Recomputes the statistics snapshots: the given scopes, or "all" and every scope viewed before.
     Run by the beat task `applications.tasks.statistics_refresh`; returns the number refreshed."""
-    import time as _time
-
     if scopes is None:
-        scopes = sorted({selectors.STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})
+        scopes = sorted({STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})
     for scope in scopes:
-        began = _time.monotonic()
-        data = selectors.case_statistics_compute(scope_key=scope)
+        began = monotonic()
+        data = case_statistics_compute(scope_key=scope)
         StatisticsSnapshot.objects.update_or_create(scope=scope, defaults={
-            "data": data, "computed_at": timezone.now(), "seconds": round(_time.monotonic() - began, 3)})
+            "data": data, "computed_at": timezone.now(), "seconds": round(monotonic() - began, 3)})
     return len(scopes)

@@ -31,8 +31,27 @@ from documents import services as document_services
 from documents.models import DocumentType
 from documents.views import attachment_response
 
-from .. import forms, rules, selectors, services, status_poll
+from .. import forms, rules, services, status_poll
 from ..lifecycle import CaseState, IllegalTransition
+from ..selectors.applicant import (
+    applicant_authority_steps,
+    applicant_case_get,
+    applicant_case_list,
+    applicant_document_request,
+    application_missing,
+    case_checklist,
+    case_has_employment,
+    case_issued_decisions,
+    case_public_messages,
+    case_version,
+    decision_get,
+    person_for_user,
+    qualification_get,
+    title_needs_job_offer,
+    work_experience_get,
+)
+from ..selectors.own_data import account_deletion_overview, applicant_data_export_zip
+from ..selectors.visibility import case_timeline
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -93,8 +112,8 @@ def _announce_uploads(request, stored) -> None:
 @applicant_required
 @require_safe
 def home(request):
-    cases = list(selectors.applicant_case_list(viewer=request.user))
-    person = selectors.person_for_user(viewer=request.user)
+    cases = list(applicant_case_list(viewer=request.user))
+    person = person_for_user(viewer=request.user)
     return render(request, "applicant/home.html", {
         "drafts": [c for c in cases if c.state == CaseState.DRAFT],
         "cases": [c for c in cases if c.state != CaseState.DRAFT],
@@ -159,7 +178,7 @@ def profile_languages(request):
 @GET_OR_POST
 def qualification_edit(request, pk=None):
     person = _person(request)
-    instance = selectors.qualification_get(viewer=request.user, pk=pk) if pk else None
+    instance = qualification_get(viewer=request.user, pk=pk) if pk else None
     form = forms.QualificationForm(_post(request), instance=instance)
     if request.method == "POST" and form.is_valid():
         services.qualification_save(person=person, qualification=instance, **form.cleaned_data)
@@ -175,7 +194,7 @@ def qualification_edit(request, pk=None):
 @GET_OR_POST
 def experience_edit(request, pk=None):
     person = _person(request)
-    instance = selectors.work_experience_get(viewer=request.user, pk=pk) if pk else None
+    instance = work_experience_get(viewer=request.user, pk=pk) if pk else None
     form = forms.WorkExperienceForm(_post(request), instance=instance)
     if request.method == "POST" and form.is_valid():
         services.work_experience_save(person=person, experience=instance, **form.cleaned_data)
@@ -190,7 +209,7 @@ def experience_edit(request, pk=None):
 @applicant_required
 @GET_OR_POST
 def qualification_remove(request, pk):
-    item = selectors.qualification_get(viewer=request.user, pk=pk)
+    item = qualification_get(viewer=request.user, pk=pk)
     if request.method == "POST":
         services.qualification_delete(qualification=item)
         messages.success(request, gettext("The qualification was removed."))
@@ -204,7 +223,7 @@ def qualification_remove(request, pk):
 @applicant_required
 @GET_OR_POST
 def experience_remove(request, pk):
-    item = selectors.work_experience_get(viewer=request.user, pk=pk)
+    item = work_experience_get(viewer=request.user, pk=pk)
     if request.method == "POST":
         services.work_experience_delete(experience=item)
         messages.success(request, gettext("The work experience was removed."))
@@ -407,7 +426,7 @@ def _after_step(request, case, step: str):
 
 def _draft_case(request, public_id):
     """The viewer's case for the wizard; a submitted one sends them to its confirmation or status."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if case.state == CaseState.DRAFT:
         return case, None
     if case.submitted_at:
@@ -424,7 +443,7 @@ def apply_start(request):
     request.session[PREFILL_SESSION_KEY] = prefill
     if request.method == "POST":
         return redirect("applicant:apply_new")
-    drafts = selectors.applicant_case_list(viewer=request.user).filter(state=CaseState.DRAFT)
+    drafts = applicant_case_list(viewer=request.user).filter(state=CaseState.DRAFT)
     chosen = rules.title(prefill["title_code"]) if "title_code" in prefill else None
     return render(request, "applicant/apply_start.html", {"drafts": drafts, "chosen": chosen,
                                                           "step_total": len(STEPS)})
@@ -457,7 +476,7 @@ def apply_resume(request, public_id):
     case, elsewhere = _draft_case(request, public_id)
     if elsewhere:
         return elsewhere
-    missing = selectors.application_missing(viewer=request.user, case=case)
+    missing = application_missing(viewer=request.user, case=case)
     step = next((slug for slug in STEP_SLUGS if slug in missing), "check")
     return redirect(_step_url(case, step))
 
@@ -538,8 +557,8 @@ def _step_languages(request, case):
 
 
 def _step_employment(request, case):
-    employment = getattr(case, "employment", None) if selectors.case_has_employment(case=case) else None
-    required = selectors.title_needs_job_offer(case.title_code, case.accelerated)
+    employment = getattr(case, "employment", None) if case_has_employment(case=case) else None
+    required = title_needs_job_offer(case.title_code, case.accelerated)
     initial = {}
     if employment is None:
         prefill = _prefill(request)
@@ -563,7 +582,7 @@ def _step_documents(request, case):
     if request.method == "POST":
         action = request.POST.get("action", "continue")
         requirement = request.POST.get("requirement", "")
-        codes = {row["code"] for row in selectors.case_checklist(viewer=request.user, case=case)}
+        codes = {row["code"] for row in case_checklist(viewer=request.user, case=case)}
         if action == "upload" and requirement in codes:
             files = request.FILES.getlist("files")
             if not files:
@@ -590,11 +609,11 @@ def _step_documents(request, case):
         elif action in ("upload", "reuse"):
             raise Http404
         else:
-            missing = selectors.application_missing(viewer=request.user, case=case).get("documents", [])
+            missing = application_missing(viewer=request.user, case=case).get("documents", [])
             if not missing or "save_exit" in request.POST:
                 return _after_step(request, case, "documents")
             continue_errors = missing
-    checklist = selectors.case_checklist(viewer=request.user, case=case)
+    checklist = case_checklist(viewer=request.user, case=case)
     library = [d for d in document_selectors.document_list(viewer=request.user).filter(case__isnull=True)
                if d.state != "rejected"]
     for row in checklist:
@@ -616,14 +635,14 @@ def _answers_summary(case) -> dict:
         "person": person,
         "qualifications": list(person.qualifications.all()),
         "languages": list(person.languages.all()),
-        "employment": case.employment if selectors.case_has_employment(case=case) else None,
+        "employment": case.employment if case_has_employment(case=case) else None,
     }
 
 
 def _step_check(request, case):
     form = forms.DeclarationForm(_post(request))
-    checklist = selectors.case_checklist(viewer=request.user, case=case)
-    missing = selectors.application_missing(viewer=request.user, case=case, checklist=checklist)
+    checklist = case_checklist(viewer=request.user, case=case)
+    missing = application_missing(viewer=request.user, case=case, checklist=checklist)
     if request.method == "POST" and form.is_valid():
         if missing:
             form.add_error(None, gettext("Your application is not complete yet. Please add what is missing below."))
@@ -656,7 +675,7 @@ STEP_VIEWS = {
 @applicant_required
 @require_safe
 def apply_done(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if case.state == CaseState.DRAFT:
         return redirect("applicant:apply_resume", public_id=case.public_id)
     return render(request, "applicant/apply_done.html", {"case": case})
@@ -666,7 +685,7 @@ def apply_done(request, public_id):
 @require_safe
 def case_receipt(request, public_id):
     """A printable acknowledgement of receipt: what was submitted when, with the documents' hashes."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if not case.submitted_at:
         raise Http404
     return render(request, "applicant/receipt.html", {
@@ -678,7 +697,7 @@ def case_receipt(request, public_id):
 # --- Case status ------------------------------------------------------------------------------
 
 def _status_context(request, case) -> dict:
-    document_request = selectors.applicant_document_request(viewer=request.user, case=case)
+    document_request = applicant_document_request(viewer=request.user, case=case)
     actions = []
     if case.state == CaseState.DRAFT:
         actions.append({"text": _("Complete and submit your application."),
@@ -695,9 +714,9 @@ def _status_context(request, case) -> dict:
                         "label": _("Report your entry")})
     return {
         "case": case,
-        "events": selectors.case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
+        "events": case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
         .select_related(None),  # the timeline's sentences do not name the actor
-        "authority_steps": selectors.applicant_authority_steps(viewer=request.user, case=case),
+        "authority_steps": applicant_authority_steps(viewer=request.user, case=case),
         "document_request": document_request,
         "actions": actions,
         "title": _title_or_none(case.title_code),
@@ -759,8 +778,8 @@ def _status_fragment(request, case, *, announce: bool) -> str:
 @applicant_required
 @require_safe
 def case_detail(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
-    document_request = selectors.applicant_document_request(viewer=request.user, case=case)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    document_request = applicant_document_request(viewer=request.user, case=case)
     return render(request, "applicant/case_detail.html", {
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
         "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
@@ -781,17 +800,17 @@ def case_status(request, public_id):
 
 @applicant_required
 def _case_status_checked(request, public_id):
-    version = selectors.case_version(viewer=request.user, public_id=public_id)
+    version = case_version(viewer=request.user, public_id=public_id)
     if version is None:
         raise Http404
     status_poll.remember(user=request.user, public_id=public_id, version=version,
-                         current_version=lambda: selectors.case_version(viewer=request.user, public_id=public_id))
+                         current_version=lambda: case_version(viewer=request.user, public_id=public_id))
     etag = _etag(public_id, version)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _status_headers(HttpResponseNotModified(), etag)
     html = cache.get(_status_key(public_id, version, True))
     if html is None:  # this version was not rendered yet: load the case and render it once
-        case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+        case = applicant_case_get(viewer=request.user, public_id=public_id)
         etag = _etag(case.public_id, case.version)
         html = _status_fragment(request, case, announce=True)
     return _status_headers(HttpResponse(html), etag)
@@ -808,7 +827,7 @@ def _status_headers(response, etag: str):
 @require_POST
 def case_provide_documents(request, public_id):
     """Answer a request for documents with one upload: the case goes back to the completeness check."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     form = forms.ProvideDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -833,7 +852,7 @@ def case_provide_documents(request, public_id):
 @applicant_required
 @GET_OR_POST
 def case_messages(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     form = forms.MessageForm(_post(request))
     if request.method == "POST" and form.is_valid():
         services.message_post(case=case, author=request.user, body=form.cleaned_data["body"])
@@ -841,7 +860,7 @@ def case_messages(request, public_id):
         return redirect(reverse("applicant:case_messages", args=[case.public_id]) + "#latest")
     return render(request, "applicant/case_messages.html", {
         "case": case, "form": form,
-        "thread": selectors.case_public_messages(viewer=request.user, case=case),
+        "thread": case_public_messages(viewer=request.user, case=case),
     })
 
 
@@ -849,7 +868,7 @@ def case_messages(request, public_id):
 @GET_OR_POST
 def case_entry(request, public_id):
     """ "I have entered Germany": date and German address, after the visa was granted."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if case.state != CaseState.VISA_GRANTED:
         messages.info(request, gettext("You can report your entry once your visa has been granted."))
         return redirect("applicant:case_detail", public_id=case.public_id)
@@ -871,16 +890,16 @@ def case_entry(request, public_id):
 @applicant_required
 @require_safe
 def case_decisions(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     return render(request, "applicant/case_decisions.html", {
-        "case": case, "decisions": selectors.case_issued_decisions(viewer=request.user, case=case),
+        "case": case, "decisions": case_issued_decisions(viewer=request.user, case=case),
     })
 
 
 @applicant_required
 @require_safe
 def decision_download(request, public_id):
-    decision = selectors.decision_get(viewer=request.user, public_id=public_id)
+    decision = decision_get(viewer=request.user, public_id=public_id)
     if not decision.pdf:
         raise Http404
     try:
@@ -895,7 +914,7 @@ def decision_download(request, public_id):
 @applicant_required
 @GET_OR_POST
 def case_withdraw(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if not case.is_open:
         messages.info(request, gettext("This application can no longer be withdrawn."))
         return redirect("applicant:case_detail", public_id=case.public_id)
@@ -919,7 +938,7 @@ def case_withdraw(request, public_id):
 @require_safe
 def my_data(request):
     return render(request, "applicant/my_data.html", {
-        "cases": selectors.applicant_case_list(viewer=request.user),
+        "cases": applicant_case_list(viewer=request.user),
     })
 
 
@@ -929,7 +948,7 @@ def data_export(request):
     """All own data as a ZIP (GDPR Art. 15): data.json plus every document and decision PDF. Asks for the
     password again first (someone at an unlocked computer must not carry everything away)."""
     require_reauthentication(request)
-    archive = selectors.applicant_data_export_zip(viewer=request.user)
+    archive = applicant_data_export_zip(viewer=request.user)
     return attachment_response(archive, filename=f"wsa-my-data-{request.user.public_id}.zip",
                                content_type="application/zip")
 
@@ -940,7 +959,7 @@ def account_delete(request):
     """Deletes the account (GDPR Art. 17, services.account_delete): the page says what goes and what is
     kept until when; the deletion needs the confirmation and then the password again (the suspended POST
     is carried out after the prompt). While a case is under way the answer is a refusal, never a prompt."""
-    overview = selectors.account_deletion_overview(viewer=request.user)
+    overview = account_deletion_overview(viewer=request.user)
     form = forms.AccountDeleteForm(_post(request))
     if request.method == "POST":
         if overview.blocked:

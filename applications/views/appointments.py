@@ -18,8 +18,9 @@ from accounts.decorators import applicant_required, staff_required
 from authorities import appointments, forms
 from authorities import selectors as authority_selectors
 
-from .. import selectors
 from ..audit import access_record_cases
+from ..selectors.applicant import applicant_case_get
+from ..selectors.staff import staff_scope
 
 
 def _by_day(slots) -> list[tuple]:
@@ -48,7 +49,7 @@ def case_appointment(request, public_id):
     slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
     one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
     slot of any week: the booking service checks it."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case) or {}
     visa_request, booking = appointment.get("request"), appointment.get("booking")
     form = forms.BookingForm(request.POST if request.method == "POST" else None,
@@ -86,7 +87,7 @@ def case_appointment(request, public_id):
 @applicant_required
 @require_POST
 def case_appointment_cancel(request, public_id):
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     form = forms.BookingCancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(appointments.appointment_error("booking_changed")))
@@ -136,7 +137,7 @@ def appointment_slots(request):
     _record_booking_reads(request.user, [booking for slot in slots for booking in slot.active])
     return render(request, "backoffice/appointments.html", {
         "form": form, "days": _by_day(slots), "offices": offices, "several_offices": len(offices) > 1,
-        "slot_days": authority_selectors.OFFICE_SLOT_DAYS, "scope": selectors.staff_scope(viewer=request.user),
+        "slot_days": authority_selectors.OFFICE_SLOT_DAYS, "scope": staff_scope(viewer=request.user),
     }, status=400 if form.is_bound and form.errors else 200)
 
 

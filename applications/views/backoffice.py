@@ -21,11 +21,29 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import require_reauthentication, staff_required
 from accounts.models import OrganisationKind
 
-from .. import offices, selectors, services
+from .. import offices, services
 from ..audit import access_record
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..models import CaseAccess, Decision, DocumentRequestReason
+from ..selectors.case_file import (
+    case_authority_step_get,
+    case_authority_steps,
+    case_decision_get,
+    case_decisions,
+    case_document_get,
+    case_document_requests,
+    case_documents,
+    case_get_for_staff,
+    case_messages,
+    decisions_awaiting_approval,
+)
+from ..selectors.deadlines import deadline_status
+from ..selectors.queue import QUEUE_PAGE_SIZE, QueueFilters, queue_filter_options
+from ..selectors.queue_page import case_queue_page
+from ..selectors.staff import staff_scope
+from ..selectors.statistics import case_statistics, statistics_scope
+from ..selectors.visibility import case_timeline
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -221,9 +239,9 @@ def _case_actions(*, user, case, scope) -> dict:
 
 def _render_case(request, case, *, status=200, **forms_):
     user = request.user
-    scope = selectors.staff_scope(viewer=user)
+    scope = staff_scope(viewer=user)
     access_record(actor=user, case=case, object_kind=CaseAccess.ObjectKind.CASE)
-    decisions = list(selectors.case_decisions(viewer=user, case=case))
+    decisions = list(case_decisions(viewer=user, case=case))
     for decision in decisions:
         decision.wsa_can_approve = (decision.status == Decision.Status.AWAITING_APPROVAL
                                     and decision.decided_by_id != user.pk
@@ -231,19 +249,18 @@ def _render_case(request, case, *, status=200, **forms_):
                                         OrganisationKind.VISA_OFFICE if decision.kind == Decision.Kind.VISA
                                         else OrganisationKind.FOREIGNERS_AUTHORITY))
     assignment = getattr(case, "assignment", None)
-    thread = list(selectors.case_messages(viewer=user, case=case))
+    thread = list(case_messages(viewer=user, case=case))
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": assignment, "scope": scope,
-        "documents": selectors.case_documents(viewer=user, case=case),
-        "steps": selectors.case_authority_steps(viewer=user, case=case),
+        "documents": case_documents(viewer=user, case=case),
+        "steps": case_authority_steps(viewer=user, case=case),
         "appointments": offices.case_appointments(viewer=user, case=case),
-        "authorities_available": selectors.authority_requests_available(),
-        "timeline": _timeline(selectors.case_timeline(viewer=user, case=case)),
+        "timeline": _timeline(case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
         "notes": [m for m in thread if m.internal],
         "decisions": decisions,
-        "document_requests": selectors.case_document_requests(viewer=user, case=case),
+        "document_requests": case_document_requests(viewer=user, case=case),
         "actions": _case_actions(user=user, case=case, scope=scope),
         "inline_types": INLINE_TYPES,
         "document_request_form": forms_.get("document_request_form") or DocumentRequestForm(
@@ -256,7 +273,7 @@ def _render_case(request, case, *, status=200, **forms_):
 
 
 def _case(request, public_id):
-    return selectors.case_get_for_staff(viewer=request.user, public_id=public_id)
+    return case_get_for_staff(viewer=request.user, public_id=public_id)
 
 
 # --- Queue ---------------------------------------------------------------------------------------
@@ -266,19 +283,19 @@ def _case(request, public_id):
 @require_safe
 def home(request):
     user = request.user
-    scope = selectors.staff_scope(viewer=user)
-    options = selectors.queue_filter_options(viewer=user)
+    scope = staff_scope(viewer=user)
+    options = queue_filter_options(viewer=user)
     form = QueueFilterForm(request.GET or None, options=options, sees_all=scope.sees_all)
-    filters = selectors.QueueFilters()
+    filters = QueueFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = selectors.QueueFilters(
+        filters = QueueFilters(
             state=data["state"], title=data["title"], country=data["country"], office=data["office"],
             assignee=data["assignee"], due=data["due"], q=data["q"], sort=data["sort"] or "deadline",
             cursor=request.GET.get("cursor", "")[:200],
         )
-    page = selectors.case_queue_page(viewer=user, filters=filters, limit=selectors.QUEUE_PAGE_SIZE)
-    rows = [(case, selectors.deadline_status(deadline=case.deadline_at, now=page.now)) for case in page.cases]
+    page = case_queue_page(viewer=user, filters=filters, limit=QUEUE_PAGE_SIZE)
+    rows = [(case, deadline_status(deadline=case.deadline_at, now=page.now)) for case in page.cases]
     query = request.GET.copy()
     query.pop("cursor", None)
     if page.next_cursor:
@@ -286,8 +303,7 @@ def home(request):
     return render(request, "backoffice/home.html", {
         "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
         "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
-        "awaiting_approval": selectors.decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
-        "authorities_available": selectors.authority_requests_available(),
+        "awaiting_approval": decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
             (task, OFFICE_TASK_LABELS[task.kind]) for task in offices.office_open_tasks(viewer=user)
@@ -346,7 +362,7 @@ def case_release(request, public_id):
 @require_POST
 def case_transition(request, public_id, name):
     case = _case(request, public_id)
-    scope = selectors.staff_scope(viewer=request.user)
+    scope = staff_scope(viewer=request.user)
     if name not in STAFF_TRANSITIONS or not scope.is_wsa:
         raise PermissionDenied
     try:
@@ -361,7 +377,7 @@ def case_transition(request, public_id, name):
 @require_POST
 def case_request_documents(request, public_id):
     case = _case(request, public_id)
-    if not _case_actions(user=request.user, case=case, scope=selectors.staff_scope(viewer=request.user))[
+    if not _case_actions(user=request.user, case=case, scope=staff_scope(viewer=request.user))[
             "request_documents"]:
         raise PermissionDenied
     form = DocumentRequestForm(request.POST)
@@ -381,7 +397,7 @@ def case_request_documents(request, public_id):
 @require_POST
 def case_message(request, public_id):
     case = _case(request, public_id)
-    if not selectors.staff_scope(viewer=request.user).is_wsa:
+    if not staff_scope(viewer=request.user).is_wsa:
         raise PermissionDenied
     form = MessageForm(request.POST)
     if not form.is_valid():
@@ -407,8 +423,8 @@ def case_note(request, public_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 def authority_step_answer(request, public_id, step_id):
     case = _case(request, public_id)
-    step = selectors.case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
-    open_steps = [s for s in selectors.case_authority_steps(viewer=request.user, case=case)
+    step = case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
+    open_steps = [s for s in case_authority_steps(viewer=request.user, case=case)
                   if s.pk == step.pk and s.wsa_answerable]
     if not open_steps:
         messages.error(request, _("This authority step has already been answered."))
@@ -462,7 +478,7 @@ def decision_create(request, public_id, kind):
 @require_POST
 def decision_approve(request, public_id, decision_id):
     case = _case(request, public_id)
-    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
     if not services.decision_may_approve(actor=request.user, decision=decision):
         raise PermissionDenied
     require_reauthentication(request)
@@ -481,7 +497,7 @@ def decision_approve(request, public_id, decision_id):
 @require_POST
 def decision_send_back(request, public_id, decision_id):
     case = _case(request, public_id)
-    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
     form = SendBackForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -497,7 +513,7 @@ def decision_send_back(request, public_id, decision_id):
 @require_safe
 def decision_pdf(request, public_id, decision_id):
     case = _case(request, public_id)
-    decision = selectors.case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
     if not decision.pdf:
         raise Http404
     access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DECISION, obj=decision,
@@ -510,7 +526,7 @@ def decision_pdf(request, public_id, decision_id):
 
 def _document_response(request, public_id, document_id, *, inline: bool):
     case = _case(request, public_id)
-    document = selectors.case_document_get(viewer=request.user, case=case, public_id=document_id)
+    document = case_document_get(viewer=request.user, case=case, public_id=document_id)
     if inline and (document.content_type not in INLINE_TYPES or document.state == "rejected"):
         raise Http404  # a file the checks rejected (active content, a bomb, ...) is only ever downloaded
     access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DOCUMENT, obj=document,
@@ -545,10 +561,10 @@ def document_preview(request, public_id, document_id):
 @staff_required
 @require_safe
 def statistics(request):
-    if not selectors.staff_scope(viewer=request.user).is_supervisor:
+    if not staff_scope(viewer=request.user).is_supervisor:
         raise PermissionDenied
-    stats = selectors.case_statistics(viewer=request.user)
+    stats = case_statistics(viewer=request.user)
     if stats is None:  # the first view of this scope: compute its snapshot once, the beat task keeps it fresh
-        services.statistics_refresh(scopes=[selectors.statistics_scope(viewer=request.user)])
-        stats = selectors.case_statistics(viewer=request.user)
+        services.statistics_refresh(scopes=[statistics_scope(viewer=request.user)])
+        stats = case_statistics(viewer=request.user)
     return render(request, "backoffice/statistics.html", {"stats": stats})

@@ -3,7 +3,7 @@
 Employers register their company, invite colleagues, start cases for candidates (one by one or from a
 CSV file), follow every case of the organisation on the dashboard, choose the accelerated procedure,
 write to the case team and manage HR API tokens and webhooks. What they see of a case follows the
-candidate's consent (see the employer block of applications/selectors.py). Reads go through
+candidate's consent (see applications/selectors/employer.py). Reads go through
 selectors, writes through services; a case of another organisation is a 404.
 """
 
@@ -31,8 +31,29 @@ from accounts.models import ConsentScope, Role
 from documents.views import attachment_response
 
 from .. import employer_forms as forms
-from .. import rules, selectors, services
+from .. import rules, services
 from ..lifecycle import CaseState, IllegalTransition
+from ..selectors.applicant import applicant_case_get
+from ..selectors.eligibility import case_eligibility
+from ..selectors.employer import (
+    EMPLOYER_EXPORT_HEADER,
+    EMPLOYER_PAGE_SIZE,
+    EmployerCaseFilters,
+    case_accelerated_documents,
+    case_authority_deadlines,
+    case_consent_scope,
+    case_invitation_status,
+    case_needs,
+    employer_case_candidate,
+    employer_case_document_get,
+    employer_case_documents,
+    employer_case_get,
+    employer_case_messages,
+    employer_case_timeline,
+    employer_cases,
+    employer_export_rows,
+    has_related,
+)
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
@@ -70,18 +91,18 @@ def _context(request, organisation, **extra) -> dict:
 
 
 def _case(request, public_id):
-    return selectors.employer_case_get(viewer=request.user, public_id=public_id)
+    return employer_case_get(viewer=request.user, public_id=public_id)
 
 
 def _error(request, exc) -> None:
     messages.error(request, str(exc))
 
 
-def _filters(request) -> tuple[forms.DashboardFilterForm, selectors.EmployerCaseFilters]:
+def _filters(request) -> tuple[forms.DashboardFilterForm, EmployerCaseFilters]:
     form = forms.DashboardFilterForm(data=request.GET or None)
-    filters = selectors.EmployerCaseFilters()
+    filters = EmployerCaseFilters()
     if form.is_bound and form.is_valid():
-        filters = selectors.EmployerCaseFilters(state=form.cleaned_data["state"], title=form.cleaned_data["title"],
+        filters = EmployerCaseFilters(state=form.cleaned_data["state"], title=form.cleaned_data["title"],
                                                 q=form.cleaned_data["q"])
     return form, filters
 
@@ -93,11 +114,11 @@ def _filters(request) -> tuple[forms.DashboardFilterForm, selectors.EmployerCase
 def home(request):
     organisation = _organisation(request)
     form, filters = _filters(request)
-    cases = selectors.employer_cases(organisations=[organisation], filters=filters)
-    page = Paginator(cases, selectors.EMPLOYER_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"case": case, "needs": selectors.case_needs(case=case),
-             "candidate": selectors.employer_case_candidate(case=case),
-             "invitation": selectors.case_invitation_status(case=case)} for case in page.object_list]
+    cases = employer_cases(organisations=[organisation], filters=filters)
+    page = Paginator(cases, EMPLOYER_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"case": case, "needs": case_needs(case=case),
+             "candidate": employer_case_candidate(case=case),
+             "invitation": case_invitation_status(case=case)} for case in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "employer/home.html", _context(
@@ -128,9 +149,9 @@ def _csv_stream(header, rows, *, lines_per_chunk: int = 500):
 def export_csv(request):
     organisation = _organisation(request)
     _form, filters = _filters(request)
-    cases = selectors.employer_cases(organisations=[organisation], filters=filters)
-    response = StreamingHttpResponse(_csv_stream(selectors.EMPLOYER_EXPORT_HEADER,
-                                                 selectors.employer_export_rows(cases=cases)),
+    cases = employer_cases(organisations=[organisation], filters=filters)
+    response = StreamingHttpResponse(_csv_stream(EMPLOYER_EXPORT_HEADER,
+                                                 employer_export_rows(cases=cases)),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="wsa-cases-{timezone.localdate().isoformat()}.csv"'
     response["Cache-Control"] = "private, no-store"
@@ -275,21 +296,21 @@ def case_detail(request, public_id):
 
 
 def _render_case_detail(request, case, *, message_form=None, status=200):
-    scope = selectors.case_consent_scope(case=case)
+    scope = case_consent_scope(case=case)
     full = scope == ConsentScope.FULL
     return render(request, "employer/case_detail.html", _context(
         request, case.employer, case=case, scope=scope, full=full,
-        needs=selectors.case_needs(case=case),
-        candidate=selectors.employer_case_candidate(case=case),
-        invitation=selectors.case_invitation_status(case=case),
-        employment=case.employment if selectors._has_related(case, "employment") else None,
-        details=case.employer_details if selectors._has_related(case, "employer_details") else None,
-        deadlines=selectors.case_authority_deadlines(case=case),
-        timeline=selectors.employer_case_timeline(case=case),
-        case_messages=selectors.employer_case_messages(viewer=request.user, case=case),
-        documents=selectors.employer_case_documents(case=case),
-        accelerated_documents=selectors.case_accelerated_documents(case=case) if case.accelerated else None,
-        eligibility=selectors.case_eligibility(case=case) if full else None,
+        needs=case_needs(case=case),
+        candidate=employer_case_candidate(case=case),
+        invitation=case_invitation_status(case=case),
+        employment=case.employment if has_related(case, "employment") else None,
+        details=case.employer_details if has_related(case, "employer_details") else None,
+        deadlines=case_authority_deadlines(case=case),
+        timeline=employer_case_timeline(case=case),
+        case_messages=employer_case_messages(viewer=request.user, case=case),
+        documents=employer_case_documents(case=case),
+        accelerated_documents=case_accelerated_documents(case=case) if case.accelerated else None,
+        eligibility=case_eligibility(case=case) if full else None,
         message_form=message_form or forms.MessageForm(),
     ), status=status)
 
@@ -302,9 +323,9 @@ def case_employment(request, public_id):
         messages.error(request, gettext("The employment declaration can only be changed while the case is a draft."))
         return redirect("employer:case_detail", case.public_id)
     initial = {}
-    if selectors._has_related(case, "employment"):
+    if has_related(case, "employment"):
         initial.update({name: getattr(case.employment, name) for name in forms.EmploymentForm.EMPLOYMENT_FIELDS})
-    if selectors._has_related(case, "employer_details"):
+    if has_related(case, "employer_details"):
         initial.update({name: getattr(case.employer_details, name) for name in forms.EmploymentForm.DETAIL_FIELDS})
     form = forms.EmploymentForm(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -355,7 +376,7 @@ def case_accelerated(request, public_id):
         status = 400
     return render(request, "employer/case_accelerated.html", _context(
         request, case.employer, case=case, info=_accelerated_info(case), choose_form=choose_form,
-        upload_form=upload_form, documents=selectors.case_accelerated_documents(case=case)), status=status)
+        upload_form=upload_form, documents=case_accelerated_documents(case=case)), status=status)
 
 
 @employer_required
@@ -388,7 +409,7 @@ def case_invite_again(request, public_id):
 @require_safe
 def case_document(request, public_id, document_id):
     case = _case(request, public_id)
-    document = selectors.employer_case_document_get(viewer=request.user, case=case, public_id=document_id)
+    document = employer_case_document_get(viewer=request.user, case=case, public_id=document_id)
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
@@ -598,8 +619,8 @@ def candidate_invitation(request, token):
         return redirect("applicant:case_detail", case.public_id)
     return render(request, "employer/invitation_candidate.html", {
         "invitation": invitation, "case": case, "form": form,
-        "employment": case.employment if selectors._has_related(case, "employment") else None,
-        "details": case.employer_details if selectors._has_related(case, "employer_details") else None,
+        "employment": case.employment if has_related(case, "employment") else None,
+        "details": case.employer_details if has_related(case, "employer_details") else None,
         "title": rules.title(case.title_code) if case.title_code in rules.TITLE_CODES else None,
     }, status=400 if form.is_bound and form.errors else 200)
 
@@ -609,7 +630,7 @@ def candidate_invitation(request, token):
 def case_consent(request, public_id):
     """The candidate's page for one case: what the employer may see, changeable and revocable at any time,
     and the eligibility verdict of the case."""
-    case = selectors.applicant_case_get(viewer=request.user, public_id=public_id)
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
     if case.employer_id is None:
         raise Http404
     consent = account_selectors.case_consent_in_force(case=case)
@@ -624,5 +645,5 @@ def case_consent(request, public_id):
         messages.success(request, gettext("Your choice was saved."))
         return redirect("invitation:consent", case.public_id)
     return render(request, "employer/consent.html", {
-        "case": case, "consent": consent, "form": form, "eligibility": selectors.case_eligibility(case=case),
+        "case": case, "consent": consent, "form": form, "eligibility": case_eligibility(case=case),
     })

@@ -61,7 +61,7 @@ def decision_verify(request, code):
 
     Shows only the date, kind, outcome, office and the initials of the deciders — no names."""
     from applications.decisions import decision_office, initials, sha256_of_upload
-    from applications.selectors import decision_get_by_verification_code
+    from applications.selectors.case_file import decision_get_by_verification_code
 
     decision = decision_get_by_verification_code(code=code)
     if decision is None:

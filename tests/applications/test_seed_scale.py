@@ -49,7 +49,7 @@ def test_it_loads_resumes_and_extends_on_postgresql(settings):
     assert sample.search_text == f"{sample.reference} {sample.person.search_text}"
     assert sample in Case.objects.filter(search_text__contains=sample.person.passport_number)
     # Every seeded case carries the deadline its state and requests give it (the search sorts by it).
-    from applications.selectors import case_due_expression
+    from applications.selectors.deadlines import case_due_expression
 
     dated = seeded.exclude(due_at=None)
     assert dated.exists()

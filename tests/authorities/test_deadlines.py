@@ -8,7 +8,7 @@ from django.utils import timezone
 from applications import procedure
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
-from applications.selectors import COMPLETENESS_CHECK_DAYS, case_due_expression
+from applications.selectors.deadlines import COMPLETENESS_CHECK_DAYS, case_due_expression
 from authorities import services
 from authorities.models import AuthorityRequest, RequestState
 from tests.authorities.conftest import attend_appointment, confirm_complete, deliver_all, submit

@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts import services as account_services
-from applications import selectors, services
+from applications import services
 from applications.models import LanguageSkill, Person, Qualification
+from applications.selectors.eligibility import case_eligibility
+from applications.selectors.employer import case_accelerated_documents, case_needs, case_next_step
 from documents.models import Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,11 +37,11 @@ def test_dashboard_lists_cases_with_next_step_and_filters(client, member, start_
 @pytest.mark.django_db
 def test_needs_tell_who_must_act(start_case, accepted_case):
     pending, invitation = start_case(email="b@example.org")
-    needs = selectors.case_needs(case=pending)
+    needs = case_needs(case=pending)
     assert needs[0].who == "candidate" and needs[0].due == invitation.expires_at
     case = accepted_case("status")
     services.case_submit(case=case, actor=case.person.user)
-    assert selectors.case_next_step(case=case).who == "wsa"
+    assert case_next_step(case=case).who == "wsa"
 
 
 @pytest.mark.django_db
@@ -89,14 +91,14 @@ def test_accelerated_procedure_fee_deadlines_and_documents(client, member, accep
     assert client.post(url, {"action": "choose", "accelerated": "on"}).status_code == 302
     case.refresh_from_db()
     assert case.accelerated
-    assert any(n.who == "employer" for n in selectors.case_needs(case=case))
+    assert any(n.who == "employer" for n in case_needs(case=case))
     for requirement in ("power_of_attorney_81a", "agreement_81a"):
         response = client.post(url, {"action": "upload", "requirement": requirement,
                                      "file": SimpleUploadedFile(f"{requirement}.pdf", PDF, "application/pdf")})
         assert response.status_code == 302
-    documents = selectors.case_accelerated_documents(case=case)
+    documents = case_accelerated_documents(case=case)
     assert all(documents.values())
-    assert not any(n.who == "employer" for n in selectors.case_needs(case=case))
+    assert not any(n.who == "employer" for n in case_needs(case=case))
     # The employer may download what its own members uploaded even without full consent ...
     document = documents["agreement_81a"][0]
     assert document.owner_id == case.person_id
@@ -129,20 +131,20 @@ def test_accelerated_can_be_chosen_when_starting_but_not_for_the_chancenkarte(ow
 @pytest.mark.django_db
 def test_case_eligibility_from_person_and_employment(accepted_case):
     case = accepted_case("full")
-    result = selectors.case_eligibility(case=case)
+    result = case_eligibility(case=case)
     assert not result.available and result.missing_inputs
     Person.objects.filter(pk=case.person_id).update(birth_date=date(1994, 3, 14))
     Qualification.objects.create(person_id=case.person_id, kind="academic", title="B.Tech", recognition="none",
                                  comparable=True)
     LanguageSkill.objects.create(person_id=case.person_id, language="en", level="C1")
     case.refresh_from_db()
-    result = selectors.case_eligibility(case=case)
+    result = case_eligibility(case=case)
     assert result.available and result.result.code == "18g"
     assert result.verdict in ("eligible", "eligible_if")
     # A salary below every threshold makes the Blue Card "eligible if" with the salary condition open.
     case.employment.annual_gross_salary = Decimal("30000.00")
     case.employment.save()
-    result = selectors.case_eligibility(case=case)
+    result = case_eligibility(case=case)
     assert result.verdict == "eligible_if"
     assert any("salary" in r.code for r in result.missing)
 

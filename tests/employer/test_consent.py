@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services as account_services
-from applications import selectors, services
+from applications import services
 from applications.models import Person
+from applications.selectors.employer import case_consent_scope
 
 from .conftest import bearer
 
@@ -64,7 +65,7 @@ def test_candidate_changes_scope_on_the_consent_page(client, accepted_case, cand
     page = client.get(reverse("invitation:consent", args=[case.public_id]))
     assert page.status_code == 200
     client.post(reverse("invitation:consent", args=[case.public_id]), {"action": "set", "scope": "full"})
-    assert selectors.case_consent_scope(case=case) == "full"
+    assert case_consent_scope(case=case) == "full"
     assert case.consents.count() == 2 and case.consents.filter(revoked_at__isnull=True).count() == 1
 
 
@@ -76,7 +77,7 @@ def test_only_the_candidate_can_change_consent(client, member, accepted_case):
                        {"action": "set", "scope": "full"}).status_code == 404
     with pytest.raises(PermissionDenied):
         account_services.case_consent_set(case=case, actor=member, scope="full")
-    assert selectors.case_consent_scope(case=case) == "status"
+    assert case_consent_scope(case=case) == "status"
 
 
 @pytest.mark.django_db

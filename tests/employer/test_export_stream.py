@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from applications import selectors, services
+from applications import services
 from applications.models import Case
+from applications.selectors import employer as employer_selectors
+from applications.selectors.employer import EMPLOYER_EXPORT_HEADER, employer_cases, employer_export_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,7 @@ def test_the_export_is_streamed_page_by_page_with_every_case_once(client, owner,
     # Several cases created in the same instant: the keyset must neither skip nor repeat them.
     cases.filter(pk__in=list(cases.values_list("pk", flat=True)[:4])).update(created_at=cases.first().created_at)
 
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK_SIZE", 2)
+    monkeypatch.setattr(employer_selectors, "EXPORT_CHUNK_SIZE", 2)
     client.force_login(owner)
     with CaptureQueriesContext(connection) as before:
         response = client.get(reverse("employer:export_csv"))
@@ -48,10 +50,10 @@ def test_the_export_is_streamed_page_by_page_with_every_case_once(client, owner,
 
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert rows[0] == selectors.EMPLOYER_EXPORT_HEADER
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK_SIZE", 1000)  # the whole list at once, as before streaming
+    assert rows[0] == EMPLOYER_EXPORT_HEADER
+    monkeypatch.setattr(employer_selectors, "EXPORT_CHUNK_SIZE", 1000)  # the whole list at once, as before streaming
     with translation.override(response["Content-Language"]):
-        whole = list(selectors.employer_export_rows(cases=selectors.employer_cases(organisations=[organisation])))
+        whole = list(employer_export_rows(cases=employer_cases(organisations=[organisation])))
     assert rows[1:] == whole
     assert sorted(row[0] for row in rows[1:]) == sorted(cases.values_list("reference", flat=True))
 
@@ -59,4 +61,4 @@ def test_the_export_is_streamed_page_by_page_with_every_case_once(client, owner,
 def test_an_empty_export_is_the_header_alone(client, owner):
     client.force_login(owner)
     body = b"".join(client.get(reverse("employer:export_csv")).streaming_content).decode("utf-8")
-    assert body == "\ufeff" + ",".join(selectors.EMPLOYER_EXPORT_HEADER) + "\r\n"
+    assert body == "\ufeff" + ",".join(EMPLOYER_EXPORT_HEADER) + "\r\n"

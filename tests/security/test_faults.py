@@ -165,7 +165,7 @@ def submit_through_the_view(client, case):
     client.force_login(case.person.user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get(reverse("applicant:apply_step", args=[case.public_id, "check"]))
-    from applications.selectors import application_missing
+    from applications.selectors.applicant import application_missing
 
     assert page.status_code == 200
     assert application_missing(viewer=case.person.user, case=case) == {}
@@ -369,11 +369,10 @@ def browser_for(client, live_server, user):
 @pytest.fixture
 def backend_pids(monkeypatch):
     """Records the PostgreSQL backend of each status poll, and can kill it in the middle of one."""
-    from applications import selectors
+    from applications.selectors.applicant import case_version as original
 
     seen: list[int] = []
     kill_next = []
-    original = selectors.case_version
 
     def case_version(**kwargs):
         pid = connection.connection.info.backend_pid if connection.connection else None
@@ -384,7 +383,7 @@ def backend_pids(monkeypatch):
         seen.append(connection.connection.info.backend_pid)
         return result
 
-    monkeypatch.setattr(selectors, "case_version", case_version)
+    monkeypatch.setattr("applications.views.applicant.case_version", case_version)
     return seen, kill_next
 
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from applications import selectors, services
+from applications import services
 from applications.models import CaseAccess, DocumentRequest
+from applications.selectors.case_file import case_access_list
+from applications.selectors.deadlines import COMPLETENESS_CHECK_DAYS
 from documents import selectors as document_selectors
 from documents.models import Document, Finding
 from tests.factories import UserFactory
@@ -95,11 +97,11 @@ def test_access_log_records_staff_reads_and_the_applicant_sees_it(client, make_c
     # The applicant's own reads are not logged; the applicant can list who read the file.
     login(client, applicant).get(reverse("applicant:case_detail", args=[case.public_id]))
     assert CaseAccess.objects.filter(case=case).count() == 1
-    assert list(selectors.case_access_list(viewer=applicant, case=case)) == [record]
+    assert list(case_access_list(viewer=applicant, case=case)) == [record]
     # Nobody else can list it, except staff who may see the case.
-    assert list(selectors.case_access_list(viewer=UserFactory(), case=case)) == []
-    assert list(selectors.case_access_list(viewer=make_staff("visa"), case=case)) == []
-    assert list(selectors.case_access_list(viewer=make_staff("wsa"), case=case)) == [record]
+    assert list(case_access_list(viewer=UserFactory(), case=case)) == []
+    assert list(case_access_list(viewer=make_staff("visa"), case=case)) == []
+    assert list(case_access_list(viewer=make_staff("wsa"), case=case)) == [record]
 
 
 def test_request_documents_notifies_the_applicant(client, make_case, make_staff, django_capture_on_commit_callbacks):
@@ -136,7 +138,7 @@ def test_request_documents_notifies_the_applicant(client, make_case, make_staff,
     request.refresh_from_db()
     assert request.fulfilled_at is not None
     case.refresh_from_db()
-    assert case.due_at == case.submitted_at + timedelta(days=selectors.COMPLETENESS_CHECK_DAYS)
+    assert case.due_at == case.submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS)
 
 
 def test_wsa_moves_the_case_forward(client, make_case, make_staff):

@@ -8,7 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, OrganisationKind, Role
-from applications import selectors, services
+from applications import services
+from applications.selectors.case_file import case_messages
+from applications.selectors.queue import case_list_for_staff
+from applications.selectors.visibility import case_get, case_list, case_timeline
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 from .conftest import login
@@ -59,7 +62,7 @@ def test_ba_caseworker_cannot_open_a_case_without_a_request_to_the_ba(client, ma
     login(client, caseworker)
     assert client.get(detail(case)).status_code == 404
     with pytest.raises(Exception) as excinfo:
-        selectors.case_get(viewer=caseworker, public_id=case.public_id)
+        case_get(viewer=caseworker, public_id=case.public_id)
     assert excinfo.typename == "Http404"
     # ... nor its documents, decisions or any action on it
     assert client.post(reverse("backoffice:case_note", args=[case.public_id]), {"note-body": "x"}).status_code == 404
@@ -80,8 +83,8 @@ def test_staff_of_an_employer_organisation_sees_no_foreign_case(make_case, setti
     employer = OrganisationFactory(kind=OrganisationKind.EMPLOYER)
     user = MembershipFactory(role=Role.CASEWORKER, organisation=employer).user
     make_case("submitted")
-    assert selectors.case_list(viewer=user).count() == 0
-    assert list(selectors.case_list_for_staff(viewer=user)) == []
+    assert case_list(viewer=user).count() == 0
+    assert list(case_list_for_staff(viewer=user)) == []
 
 
 def test_applicant_and_employer_visibility_unchanged(make_case, offices):
@@ -89,9 +92,9 @@ def test_applicant_and_employer_visibility_unchanged(make_case, offices):
     own = make_case(user=applicant)
     other = make_case(with_employer=False)
     employer = MembershipFactory(role=Role.EMPLOYER_MEMBER, organisation=offices["employer"]).user
-    assert list(selectors.case_list(viewer=applicant)) == [own]
-    assert set(selectors.case_list(viewer=employer)) == {own}
-    assert other not in selectors.case_list(viewer=employer)
+    assert list(case_list(viewer=applicant)) == [own]
+    assert set(case_list(viewer=employer)) == {own}
+    assert other not in case_list(viewer=employer)
 
 
 @pytest.mark.parametrize(("office", "role", "expected"), [
@@ -141,15 +144,15 @@ def test_internal_notes_never_reach_applicant_or_employer(client, make_case, mak
     applicant_page = client.get(reverse("applicant:case_detail", args=[case.public_id])).content.decode()
     assert "manipulated" not in applicant_page
     assert "Internal note" not in applicant_page and "Interne Notiz" not in applicant_page
-    assert all(not m.internal for m in selectors.case_messages(viewer=applicant, case=case))
-    assert all(not e.internal for e in selectors.case_timeline(viewer=applicant, case=case))
-    assert [m.body for m in selectors.case_messages(viewer=applicant, case=case)] == ["Hello from the WSA"]
+    assert all(not m.internal for m in case_messages(viewer=applicant, case=case))
+    assert all(not e.internal for e in case_timeline(viewer=applicant, case=case))
+    assert [m.body for m in case_messages(viewer=applicant, case=case)] == ["Hello from the WSA"]
 
     employer = MembershipFactory(role=Role.EMPLOYER_OWNER, organisation=offices["employer"]).user
     login(client, employer)
     employer_page = client.get(reverse("employer:home")).content.decode()
     assert "manipulated" not in employer_page
-    assert all(not m.internal for m in selectors.case_messages(viewer=employer, case=case))
+    assert all(not m.internal for m in case_messages(viewer=employer, case=case))
 
 
 def test_only_wsa_writes_to_the_applicant(client, make_case, make_staff, add_request):
@@ -186,7 +189,7 @@ def test_membership_counts_only_for_staff_roles(make_case, offices):
     user = UserFactory()
     Membership.objects.create(user=user, organisation=offices["ba"], role=Role.EMPLOYER_MEMBER)
     make_case("authority_review")
-    assert list(selectors.case_list_for_staff(viewer=user)) == []
+    assert list(case_list_for_staff(viewer=user)) == []
 
 
 def test_the_date_fields_of_the_case_file_carry_their_value_in_the_format_a_date_picker_reads(client, make_case,

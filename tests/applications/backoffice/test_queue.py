@@ -6,9 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import selectors, services
+from applications import services
 from applications.models import DocumentRequest
-from applications.selectors import QueueFilters
+from applications.selectors.deadlines import deadline_status
+from applications.selectors.queue import QueueFilters, case_list_for_staff
+from applications.selectors.queue_page import case_queue_page
 
 from .conftest import login
 
@@ -102,8 +104,8 @@ def test_wsa_deadlines_come_from_document_requests_and_the_completeness_target(m
     DocumentRequest.objects.create(case=requested, reason="missing", due_at=timezone.now() - timedelta(hours=1))
     services.case_due_refresh(case_ids=[requested.pk])
     fresh = make_case("submitted")
-    rows = {c.pk: selectors.deadline_status(deadline=c.deadline_at)
-            for c in selectors.case_list_for_staff(viewer=make_staff("wsa"))}
+    rows = {c.pk: deadline_status(deadline=c.deadline_at)
+            for c in case_list_for_staff(viewer=make_staff("wsa"))}
     assert rows[requested.pk] == "overdue"
     assert rows[fresh.pk] == ""
 
@@ -114,7 +116,7 @@ def test_keyset_pagination_walks_every_case_once(make_case, make_staff):
     for sort in ("deadline", "submitted", "-submitted"):
         seen, cursor = [], ""
         for _ in range(10):
-            page = selectors.case_queue_page(viewer=staff, filters=QueueFilters(sort=sort, cursor=cursor), limit=3)
+            page = case_queue_page(viewer=staff, filters=QueueFilters(sort=sort, cursor=cursor), limit=3)
             seen += [c.pk for c in page.cases]
             if not page.next_cursor:
                 break
@@ -122,12 +124,12 @@ def test_keyset_pagination_walks_every_case_once(make_case, make_staff):
         assert sorted(seen) == sorted(c.pk for c in cases), sort
         assert len(seen) == len(set(seen))
     # A broken cursor starts again from the top instead of failing.
-    page = selectors.case_queue_page(viewer=staff, filters=QueueFilters(cursor="%%%garbage"), limit=3)
+    page = case_queue_page(viewer=staff, filters=QueueFilters(cursor="%%%garbage"), limit=3)
     assert len(page.cases) == 3
 
 
 def test_pagination_links(client, make_case, make_staff, monkeypatch):
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("applications.views.backoffice.QUEUE_PAGE_SIZE", 2)
     for _ in range(3):
         make_case("submitted")
     login(client, make_staff("wsa"))

@@ -1,6 +1,6 @@
-"""The queue page reads its order from index-ordered lanes (selectors._queue_lanes) at national scale.
+"""The queue page reads its order from index-ordered lanes (selectors.queue_page._queue_lanes) at national scale.
 Whatever the data, filters and order, walking its pages must give exactly the cases, in exactly the
-order, of the queue's definition as one query (selectors.case_list_for_staff)."""
+order, of the queue's definition as one query (selectors.queue.case_list_for_staff)."""
 
 import random
 import uuid
@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from applications import selectors, services
+from applications import services
 from applications.lifecycle import CaseState
 from applications.models import CaseAssignment, DocumentRequest
-from applications.selectors import QueueFilters
+from applications.selectors.queue import QueueFilters, case_list_for_staff
+from applications.selectors.queue_page import case_queue_page
 from tests.factories import CaseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def messy_cases(offices, make_staff):
 def walk(viewer, filters: QueueFilters, limit: int) -> list[int]:
     seen, cursor = [], ""
     for _ in range(200):
-        page = selectors.case_queue_page(viewer=viewer, filters=QueueFilters(**{**filters.__dict__, "cursor": cursor}),
+        page = case_queue_page(viewer=viewer, filters=QueueFilters(**{**filters.__dict__, "cursor": cursor}),
                                          limit=limit)
         seen += [case.pk for case in page.cases]
         if not page.next_cursor:
@@ -83,7 +84,7 @@ FILTERS = [
 def test_the_pages_walk_the_queue_in_its_defined_order(messy_cases, make_staff, offices, office, params):
     viewer = make_staff(office)
     filters = QueueFilters(**params)
-    expected = [case.pk for case in selectors.case_list_for_staff(viewer=viewer, filters=filters)]
+    expected = [case.pk for case in case_list_for_staff(viewer=viewer, filters=filters)]
     for limit in (1, 3, 25):
         assert walk(viewer, filters, limit) == expected, (office, params, limit)
 
@@ -93,7 +94,7 @@ def test_office_filter_and_search_by_reference(messy_cases, make_staff, offices)
     for filters in [QueueFilters(state="all", office=offices["visa"].pk),
                     QueueFilters(q=messy_cases[3].reference[-6:]),
                     QueueFilters(state="all", q=messy_cases[5].person.passport_number.lower())]:
-        expected = [case.pk for case in selectors.case_list_for_staff(viewer=viewer, filters=filters)]
+        expected = [case.pk for case in case_list_for_staff(viewer=viewer, filters=filters)]
         assert walk(viewer, filters, 2) == expected
         assert expected
 

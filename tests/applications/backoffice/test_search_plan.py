@@ -4,8 +4,7 @@
 import pytest
 from django.db import connection
 
-from applications import selectors
-from applications.selectors import QueueFilters
+from applications.selectors.queue import QueueFilters, case_list_for_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def test_a_search_across_all_cases_reads_its_order_from_the_deadline_index(postg
     make_case("submitted", surname="SANTOS")
     make_case("authority_review", surname="SANTOS DIAS")
     staff = make_staff("wsa")
-    found = selectors.case_list_for_staff(viewer=staff, filters=QueueFilters(state="all", q="SANTOS"))
+    found = case_list_for_staff(viewer=staff, filters=QueueFilters(state="all", q="SANTOS"))
     assert "case_due_sort" in plan(found.values_list("sort_value", "pk")[:26])
     assert len(found) == 2
 
@@ -39,7 +38,7 @@ def test_a_search_across_all_cases_reads_its_order_from_the_deadline_index(postg
 def test_a_search_within_the_queue_does_not_walk_the_deadline_index(postgresql, make_case, make_staff):
     make_case("submitted", surname="SANTOS")
     staff = make_staff("wsa")
-    found = selectors.case_list_for_staff(viewer=staff, filters=QueueFilters(q="SANTOS"))
+    found = case_list_for_staff(viewer=staff, filters=QueueFilters(q="SANTOS"))
     assert "case_due_sort" not in plan(found.values_list("sort_value", "pk")[:26])
     assert len(found) == 1
 
