@@ -14,8 +14,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
-from .lifecycle import CaseState
-from .rules import thresholds
+from ..lifecycle import CaseState
+from ..rules import thresholds
 
 
 class AppendOnlyViolation(RuntimeError):
@@ -723,3 +723,6 @@ class RuleFigureAudit(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
+
+
+from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models
