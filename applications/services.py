@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.models import CaseConsent, ConsentScope
+from accounts.services import EmployerError
 from wsa.site import site_url
 
 from . import status_poll
@@ -461,7 +463,7 @@ def account_delete(*, user) -> AccountDeletionResult:
         documents += documents_remove(Document.objects.filter(owner=person, case__isnull=True))
         if overview.retained:
             for retained in overview.retained:
-                account_services.case_consent_revoke(case=retained.case, actor=user)
+                case_consent_revoke(case=retained.case, actor=user)
             Person.objects.filter(pk=person.pk).update(**PERSON_ERASED_WITH_ACCOUNT, updated_at=timezone.now())
             for extras in (person.qualifications, person.languages, person.experience):
                 extras.all().delete()
@@ -754,8 +756,6 @@ def _split_fields(fields: dict, allowed: frozenset, what: str) -> dict:
 
 
 def _check_accelerated_allowed(title_code: str) -> None:
-    from accounts.services import EmployerError
-
     from . import rules
 
     if title_code:
@@ -799,7 +799,7 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     from datetime import timedelta
 
     from accounts.models import CandidateInvitation
-    from accounts.services import EmployerError, invitation_days, invitation_send_on_commit, invitations_allowed
+    from accounts.services import invitation_days, invitation_send_on_commit, invitations_allowed
 
     _require_employer_member(organisation=case.employer, actor=actor)
     invitations_allowed(organisation=case.employer)
@@ -827,7 +827,7 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
 def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
     """The candidate, signed in with the invited address, takes the case over: the case is linked to
     their once-only profile (an existing one is reused), and their consent is recorded. Single use."""
-    from accounts.services import InvitationError, case_consent_set, invitation_check_user, invitation_from_token
+    from accounts.services import InvitationError, invitation_check_user, invitation_from_token
     from documents.models import Document
 
     invitation = invitation_from_token(token=token, kind="candidate", lock=True)
@@ -878,6 +878,43 @@ def candidate_invitation_decline(*, token: str, user) -> Case:
                            payload={"reason": "invitation_declined"})
 
 
+# Consent --------------------------------------------------------------------------------------
+
+def _require_candidate(*, case: Case, actor) -> None:
+    if not actor.is_authenticated or case.person.user_id != actor.pk:
+        raise PermissionDenied(gettext("Only the candidate of the case can decide this."))
+
+
+@transaction.atomic
+def case_consent_set(*, case: Case, actor, scope: str) -> CaseConsent:
+    """The candidate decides what the employer of the case may see; the previous choice ends now."""
+    scope = ConsentScope(scope)
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if locked.employer_id is None:
+        raise EmployerError(gettext("This case has no employer."), code="no_employer")
+    now = timezone.now()
+    CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=now)
+    consent = CaseConsent.objects.create(case=locked, person=locked.person, organisation_id=locked.employer_id,
+                                         scope=scope, granted_at=now, granted_by=actor)
+    _consent_event(case=locked, actor=actor, scope=scope)
+    return consent
+
+
+@transaction.atomic
+def case_consent_revoke(*, case: Case, actor) -> None:
+    """Withdraws the consent at once: from the next request on the employer sees status and next step only."""
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        _consent_event(case=locked, actor=actor, scope="revoked")
+
+
+def _consent_event(*, case: Case, actor, scope: str) -> None:
+    # Internal: an audit entry for staff; the candidate sees their choice on the consent page.
+    event_append(case=case, kind="note", actor=actor, internal=True, payload={"employer_consent": str(scope)})
+
+
 @transaction.atomic
 def employer_employment_update(*, case: Case, actor, employment: dict, details: dict | None = None) -> Case:
     """The employer corrects the employment declaration while the case is a draft."""
@@ -905,7 +942,6 @@ def employer_case_accelerated_set(*, case: Case, actor, accelerated: bool) -> Ca
 
 def employer_accelerated_document_upload(*, case: Case, actor, file, requirement: str):
     """Stores the signed power of attorney or the § 81a agreement for the case (checked like every upload)."""
-    from accounts.services import EmployerError
     from documents.models import DocumentType
     from documents.services import document_upload
 

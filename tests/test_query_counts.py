@@ -130,7 +130,7 @@ class World:
             case = self._case(person, actor=person.user, employer=self.employer, path=SUBMITTED_PATH[: 1 + i % 3],
                               documents=documents, messages=messages)
             if i % 2:
-                account_services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
+                services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
             if i % 3 == 0:
                 services.case_claim(case=case, actor=self.staff["caseworker"])
         # Cases of nobody the viewers know: more rows everywhere else.
