@@ -8,6 +8,7 @@ from django.utils import translation
 
 from wsa.site import site_url
 
+from . import webhooks
 from .models import Case, Event
 
 logger = logging.getLogger(__name__)
@@ -90,3 +91,21 @@ def purge_closed_cases() -> int:
     from .retention import purge_closed_cases as purge
 
     return len(purge().references)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def webhook_deliver(self, delivery_id: int) -> str:
+    """Sends one webhook delivery; on failure retries with exponential backoff until the attempt limit."""
+    outcome, wait = webhooks.delivery_attempt(delivery_id=delivery_id)
+    if outcome == webhooks.RETRY and not self.request.is_eager:
+        raise self.retry(countdown=wait)
+    return outcome
+
+
+@shared_task
+def webhook_sweep() -> int:
+    """Beat: re-queues pending deliveries whose retry is overdue (lost tasks, dead workers)."""
+    ids = webhooks.due_deliveries()
+    for delivery_id in ids:
+        webhook_deliver.delay(delivery_id)
+    return len(ids)

@@ -4,7 +4,7 @@ organisation's registered endpoints.
 A hook on every transition of ``lifecycle.TRANSITIONS`` writes one ``WebhookDelivery`` row per
 endpoint inside the transaction of the transition (so a delivery is never lost and never made for a
 change that was rolled back) and, on commit, hands the ids to the Celery task
-``accounts.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
+``applications.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
 ever calls the network inside a web request. Without a broker (Celery eager mode) deliveries stay
 pending for ``manage.py deliver_webhooks`` / the beat sweep instead of being sent in-process.
 
@@ -140,7 +140,7 @@ def dispatch(delivery_ids: list[int]) -> None:
     request must never wait for an employer's server."""
     if _eager() and not getattr(settings, "WSA_WEBHOOKS_SEND_EAGER", False):
         return
-    from accounts.tasks import webhook_deliver
+    from .tasks import webhook_deliver
 
     for delivery_id in delivery_ids:
         webhook_deliver.delay(delivery_id)

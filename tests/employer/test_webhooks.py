@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import WebhookDelivery
-from accounts.tasks import webhook_deliver
 from applications import services, webhooks
+from applications.tasks import webhook_deliver, webhook_sweep
 from tests.auth import reauthenticated
 
 
@@ -195,8 +195,6 @@ def test_disabled_endpoint_gets_nothing(accepted_case, endpoint, owner, sent):
 
 @pytest.mark.django_db
 def test_sweep_requeues_overdue_deliveries(accepted_case, endpoint, sent, monkeypatch):
-    from accounts.tasks import webhook_sweep
-
     case = accepted_case("status")
     services.case_transition(case=case, transition="submit", actor=case.person.user)
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
