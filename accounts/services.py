@@ -16,6 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from wsa.queueing import enqueue_on_commit
+
 from .models import (
     ApiScope,
     ApiToken,
@@ -205,15 +207,6 @@ def invitation_check_user(*, invitation, user) -> None:
             raise InvitationError("unverified")
 
 
-def invitation_send_on_commit(*, kind: str, invitation_id: int) -> None:
-    def send():
-        from .tasks import invitation_send
-
-        invitation_send.delay(kind, invitation_id)
-
-    transaction.on_commit(send)
-
-
 def _is_owner(*, organisation: Organisation, user) -> bool:
     return user.is_authenticated and Membership.objects.filter(
         organisation=organisation, user=user, role=Role.EMPLOYER_OWNER).exists()
@@ -267,7 +260,9 @@ def member_invitation_create(*, organisation: Organisation, actor, email: str,
         organisation=organisation, email=email, role=role, invited_by=actor,
         expires_at=timezone.now() + timedelta(days=invitation_days("member")),
     )
-    invitation_send_on_commit(kind="member", invitation_id=invitation.pk)
+    from .tasks import invitation_send  # (accounts.tasks imports this module)
+
+    enqueue_on_commit(invitation_send, ("member", invitation.pk))
     return invitation
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from time import monotonic
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -16,6 +18,9 @@ from django.utils.translation import gettext
 
 from accounts.models import CaseConsent, ConsentScope
 from accounts.services import EmployerError
+from accounts.tasks import invitation_send
+from wsa.celery import app
+from wsa.queueing import enqueue, enqueue_on_commit
 from wsa.site import site_url
 
 from . import status_poll
@@ -92,18 +97,13 @@ def _notify(case_id: int) -> None:
     entries of a transaction, and those that follow within WSA_NOTIFY_DELAY_SECONDS, go out as one
     message (tasks.notify_case). A broker that is down must not turn a saved change into an error
     page: the change is committed, only this notice waits for the next one (and is logged)."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    from wsa.celery import app as celery_app
-
     from .tasks import notify_case
 
     delay = settings.WSA_NOTIFY_DELAY_SECONDS
     # Queued by this process moments ago: that task has not run yet and will carry this entry too
     # (unless tasks run eagerly, i.e. at once).
     now = monotonic()
-    waiting = 0.0 if celery_app.conf.task_always_eager else delay - 1
+    waiting = 0.0 if app.conf.task_always_eager else delay - 1
     if now - _notify_queued_here.get(case_id, float("-inf")) < waiting:
         return
     try:
@@ -112,7 +112,7 @@ def _notify(case_id: int) -> None:
             return
     except Exception:
         logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
-    _queue(notify_case, (case_id,), f"the notification for case {case_id}", countdown=delay or None)
+    enqueue(notify_case, (case_id,), countdown=delay or None)
     if waiting > 0:
         if len(_notify_queued_here) > 10_000:
             _notify_queued_here.clear()
@@ -122,15 +122,6 @@ def _notify(case_id: int) -> None:
 # case id -> when this process queued its e-mail (monotonic): spares the cache round trip for the
 # other entries of the same burst (a case's transition and its hooks write several).
 _notify_queued_here: dict[int, float] = {}
-
-
-def _queue(task, args: tuple, what: str, **options) -> None:
-    """Hands an e-mail task to the broker after a commit; a broker that is down must not turn the
-    committed change into an error page (the failure is logged)."""
-    try:
-        task.apply_async(args, retry=False, **options)
-    except Exception:
-        logger.exception("Could not queue %s", what)
 
 
 def case_due_refresh(*, case_ids=None) -> int:
@@ -481,8 +472,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     audit.account_deletion_record(user=user, drafts=result.drafts, documents=documents,
                                   retained_cases=len(overview.retained), retained_until=overview.retained_until)
     # The address is gone from the database: the message goes out rendered, once the deletion is committed.
-    transaction.on_commit(lambda: _queue(mail_send, (address, subject, body), "the confirmation of an account "
-                                         "deletion"), robust=True)
+    enqueue_on_commit(mail_send, (address, subject, body))
     logger.info("Account %s deleted by its holder", user.public_id)
     return result
 
@@ -799,7 +789,7 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     from datetime import timedelta
 
     from accounts.models import CandidateInvitation
-    from accounts.services import invitation_days, invitation_send_on_commit, invitations_allowed
+    from accounts.services import invitation_days, invitations_allowed
 
     _require_employer_member(organisation=case.employer, actor=actor)
     invitations_allowed(organisation=case.employer)
@@ -819,7 +809,7 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
         case=locked, organisation_id=locked.employer_id, email=email, invited_by=actor,
         expires_at=now + timedelta(days=invitation_days("candidate")),
     )
-    invitation_send_on_commit(kind="candidate", invitation_id=invitation.pk)
+    enqueue_on_commit(invitation_send, ("candidate", invitation.pk))
     return invitation
 
 

@@ -3,7 +3,7 @@ organisation's registered endpoints.
 
 A hook on every transition of ``lifecycle.TRANSITIONS`` writes one ``WebhookDelivery`` row per
 endpoint inside the transaction of the transition (so a delivery is never lost and never made for a
-change that was rolled back) and, on commit, hands the ids to the Celery task
+change that was rolled back) and, on commit, hands each id to the Celery task
 ``applications.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
 ever calls the network inside a web request. Without a broker (Celery eager mode) deliveries stay
 pending for ``manage.py deliver_webhooks`` / the beat sweep instead of being sent in-process.
@@ -22,7 +22,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import random
 import socket
 import time
 import uuid
@@ -32,6 +31,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from wsa.celery import app
+from wsa.queueing import backoff_seconds, enqueue_on_commit
 
 from .lifecycle import TRANSITIONS
 from .services import on_transition
@@ -48,11 +50,10 @@ def max_attempts() -> int:
     return int(getattr(settings, "WSA_WEBHOOK_MAX_ATTEMPTS", 8))
 
 
-def backoff_seconds(attempt: int, *, jitter: bool = True) -> float:
-    """Wait before attempt `attempt + 1`: 30 s, 60 s, 2 min, 4 min ... capped at 6 h, plus up to 10 % jitter."""
-    base = float(getattr(settings, "WSA_WEBHOOK_BACKOFF_SECONDS", 30.0))
-    delay = min(base * 2 ** max(attempt - 1, 0), 6 * 3600.0)
-    return delay * (1 + random.uniform(0, 0.1)) if jitter else delay
+def retry_wait(attempt: int) -> float:
+    """Wait before attempt `attempt + 1`: up to 30 s, 60 s, 2 min, 4 min ... capped at 6 h."""
+    return backoff_seconds(attempt, base=float(getattr(settings, "WSA_WEBHOOK_BACKOFF_SECONDS", 30.0)),
+                           cap=6 * 3600.0)
 
 
 # --- Signing -------------------------------------------------------------------------------------
@@ -125,25 +126,18 @@ def deliveries_create(*, case, transition: str) -> list[int]:
     payload = _status_payload(case=case, transition=transition)
     ids = [WebhookDelivery.objects.create(endpoint=endpoint, event_type=EVENT_STATUS_CHANGED, payload=payload).pk
            for endpoint in endpoints]
-    transaction.on_commit(lambda: dispatch(ids))
+    if _sent_by_a_worker():
+        from .tasks import webhook_deliver
+
+        for delivery_id in ids:
+            enqueue_on_commit(webhook_deliver, (delivery_id,))
     return ids
 
 
-def _eager() -> bool:
-    from wsa.celery import app
-
-    return bool(app.conf.task_always_eager)
-
-
-def dispatch(delivery_ids: list[int]) -> None:
-    """Queues the deliveries. In eager mode (no broker) they stay pending for the sweep: a web
-    request must never wait for an employer's server."""
-    if _eager() and not getattr(settings, "WSA_WEBHOOKS_SEND_EAGER", False):
-        return
-    from .tasks import webhook_deliver
-
-    for delivery_id in delivery_ids:
-        webhook_deliver.delay(delivery_id)
+def _sent_by_a_worker() -> bool:
+    """In eager mode (no broker) deliveries stay pending for the sweep: a web request must never
+    wait for an employer's server."""
+    return not app.conf.task_always_eager or getattr(settings, "WSA_WEBHOOKS_SEND_EAGER", False)
 
 
 def _make_hook(name: str):
@@ -261,7 +255,7 @@ def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[s
             logger.warning("Webhook delivery %s failed for good after %s attempts: %s", delivery.public_id,
                            delivery.attempts, error)
             return FAILED, None
-        wait = backoff_seconds(delivery.attempts)
+        wait = retry_wait(delivery.attempts)
         delivery.next_attempt_at = now + timedelta(seconds=wait)
         delivery.save(update_fields=["last_status_code", "last_error", "next_attempt_at"])
         return RETRY, wait

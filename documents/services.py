@@ -32,6 +32,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wsa.queueing import enqueue, enqueue_on_commit
+
 from .models import Document, DocumentType, Finding
 
 logger = logging.getLogger(__name__)
@@ -216,28 +218,19 @@ def _store(*, document: Document, data: bytes) -> None:
             document.file.save(document.original_name, ContentFile(data), save=False)
             stored_name = document.file.name
             document.save()
-            document_id = document.pk
-            transaction.on_commit(lambda: _start_check(document_id), robust=True)
+            _queue_check(document.pk, after_commit=True)
     except BaseException:
         if stored_name:
             document.file.storage.delete(stored_name)
         raise
 
 
-def _start_check(document_id: int) -> None:
+def _queue_check(document_id: int, *, after_commit: bool = False) -> None:
     """Queues the check. A broker that is down must not turn a stored upload into an error page:
     the document stays "uploaded" and ``document_check_sweep`` (beat) queues it later."""
-    from wsa.celery import app
+    from .tasks import check_document  # (documents.tasks imports this module)
 
-    from .tasks import check_document
-
-    if app.conf.task_always_eager:
-        check_document.delay(document_id)
-        return
-    try:
-        check_document.apply_async((document_id,), retry=False)
-    except Exception as error:  # kombu.OperationalError, redis errors, ...
-        logger.warning("Could not queue the check of document %s (%s); the sweep will.", document_id, error)
+    (enqueue_on_commit if after_commit else enqueue)(check_document, (document_id,))
 
 
 def document_upload(*, person, uploaded_by, file, case=None, document_type: str = DocumentType.UNKNOWN,
@@ -304,8 +297,7 @@ def document_reuse(*, document: Document, case, actor, requirement: str = "") ->
                 for f in document.findings.all()
             ])
             if copy.state not in _FINAL_STATES:
-                copy_id = copy.pk
-                transaction.on_commit(lambda: _start_check(copy_id), robust=True)
+                _queue_check(copy.pk, after_commit=True)
     except BaseException:
         if stored_name:
             copy.file.storage.delete(stored_name)
@@ -426,7 +418,7 @@ def document_check_sweep_run(*, limit: int = 200) -> int:
     )
     ids = list(stuck)
     for document_id in ids:
-        _start_check(document_id)
+        _queue_check(document_id)
     return len(ids)
 
 

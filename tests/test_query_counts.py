@@ -37,7 +37,7 @@ def _quiet(settings, tmp_path, monkeypatch):
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     settings.WSA_WEBHOOKS_SEND_EAGER = False
-    monkeypatch.setattr("documents.services._start_check", lambda document_id: None, raising=False)
+    monkeypatch.setattr("documents.services._queue_check", lambda document_id, **options: None, raising=False)
 
 
 def _totp(user):
