@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 from accounts.models import CaseConsent, ConsentScope
 from accounts.services import EmployerError
 from accounts.tasks import invitation_send
+from documents.models import Document, DocumentType
+from documents.services import document_upload, documents_remove
 from wsa.celery import app
 from wsa.queueing import enqueue, enqueue_on_commit
 from wsa.site import site_url
@@ -378,6 +380,27 @@ def case_report_entry(*, case: Case, actor, entry_date: date, street: str, posta
     )
 
 
+def case_documents_provide(*, case, actor, file, document_type: str = DocumentType.OTHER,
+                           note: str = "") -> Document:
+    """Answers a caseworker's request for documents with one upload: stores the file and moves the
+    case from "documents requested" back to the completeness check. All or nothing: if the case is
+    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
+    document = None
+    try:
+        with transaction.atomic():
+            document = document_upload(person=case.person, uploaded_by=actor, file=file, case=case,
+                                       document_type=document_type)
+            payload = {"document": str(document.public_id), "name": document.original_name}
+            if note.strip():
+                payload["note"] = note.strip()[:2000]
+            case_transition(case=case, transition="documents_provided", actor=actor, payload=payload)
+    except BaseException:
+        if document is not None and document.file.name:
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
 class AccountDeletionRefused(Exception):
     """The account cannot be deleted now (a case under way, employer or authority access). Nothing was
     changed; the message is translated and says what to do."""
@@ -423,8 +446,6 @@ def account_delete(*, user) -> AccountDeletionResult:
     from django.utils import translation
 
     from accounts import services as account_services
-    from documents.models import Document
-    from documents.services import documents_remove
 
     from . import audit, retention, selectors
     from .tasks import mail_send
@@ -932,8 +953,6 @@ def employer_case_accelerated_set(*, case: Case, actor, accelerated: bool) -> Ca
 
 def employer_accelerated_document_upload(*, case: Case, actor, file, requirement: str):
     """Stores the signed power of attorney or the § 81a agreement for the case (checked like every upload)."""
-    from documents.models import DocumentType
-    from documents.services import document_upload
 
     _require_employer_member(organisation=case.employer, actor=actor)
     if requirement not in ACCELERATED_DOCUMENTS:

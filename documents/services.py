@@ -28,13 +28,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wsa.queueing import enqueue, enqueue_on_commit
 
 from .models import Document, DocumentType, Finding
+from .signals import document_checked
 
 logger = logging.getLogger(__name__)
 
@@ -350,30 +351,6 @@ def document_replace(*, document: Document, file, actor) -> Document:
     return new
 
 
-def document_provide_for_request(*, case, actor, file, document_type: str = DocumentType.OTHER,
-                                 note: str = "") -> Document:
-    """Answers a caseworker's request for documents with one upload: stores the file and moves the
-    case from "documents requested" back to the completeness check. All or nothing: if the case is
-    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
-    from applications import services as case_services
-
-    document = None
-    try:
-        with transaction.atomic():
-            document = document_upload(person=case.person, uploaded_by=actor, file=file, case=case,
-                                       document_type=document_type)
-            payload = {"document": str(document.public_id), "name": document.original_name}
-            if note.strip():
-                payload["note"] = note.strip()[:2000]
-            case_services.case_transition(case=case, transition="documents_provided", actor=actor,
-                                          payload=payload)
-    except BaseException:
-        if document is not None and document.file.name:
-            document.file.storage.delete(document.file.name)
-        raise
-    return document
-
-
 # --- recording the checks --------------------------------------------------------------------
 
 _FINAL_STATES = frozenset({Document.State.PASSED, Document.State.NEEDS_ATTENTION, Document.State.REJECTED})
@@ -477,9 +454,6 @@ def document_check_record(*, document: Document, result) -> Document:
     ``result`` has ``content_type``, ``page_count``, ``document_type``, ``fields`` and ``findings``
     (as returned by ``documents.checks.pipeline.inspect_bytes``).
     """
-    from applications.models import EventKind
-    from applications.services import event_append
-
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:  # deleted while it was being checked
         return document
@@ -508,15 +482,7 @@ def document_check_record(*, document: Document, result) -> Document:
         locked.document_type = found_type
     locked.checked_at = timezone.now()
     locked.save(update_fields=["extracted", "state", "page_count", "document_type", "checked_at"])
-    if locked.case_id is not None:
-        # "what" is the English state label, i.e. its msgid, so the timeline can translate it.
-        with translation.override("en"):
-            what = str(Document.State(locked.state).label)
-        event_append(
-            case=locked.case, kind=EventKind.DOCUMENT, actor=None,
-            payload={"document": str(locked.public_id), "name": locked.original_name,
-                     "state": locked.state, "what": what},
-        )
+    document_checked.send(sender=Document, document=locked)
     return locked
 
 

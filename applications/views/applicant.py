@@ -812,7 +812,7 @@ def case_provide_documents(request, public_id):
     form = forms.ProvideDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            document_services.document_provide_for_request(
+            services.case_documents_provide(
                 case=case, actor=request.user, file=form.cleaned_data["file"],
                 document_type=form.cleaned_data["document_type"], note=form.cleaned_data["note"],
             )
