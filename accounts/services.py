@@ -2,6 +2,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 import socket
 import uuid
@@ -28,9 +29,12 @@ from .models import (
     OrganisationKind,
     Role,
     User,
+    WebhookDelivery,
     WebhookEndpoint,
 )
 from .selectors import DELETED_ACCOUNT_DOMAIN, user_roles_forget
+
+logger = logging.getLogger(__name__)
 
 LANGUAGE_SESSION_KEY = "wsa_language"
 
@@ -212,6 +216,10 @@ def _is_owner(*, organisation: Organisation, user) -> bool:
         organisation=organisation, user=user, role=Role.EMPLOYER_OWNER).exists()
 
 
+def _is_admin(actor, permission: str) -> bool:
+    return actor.is_authenticated and actor.is_staff and actor.has_perm(permission)
+
+
 def _require_owner(*, organisation: Organisation, actor) -> None:
     if organisation.kind != OrganisationKind.EMPLOYER or not _is_owner(organisation=organisation, user=actor):
         raise PermissionDenied(gettext("Only an owner of the organisation can do this."))
@@ -340,8 +348,12 @@ def api_token_create(*, organisation: Organisation, actor, name: str, scopes: li
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor) -> None:
-    _require_owner(organisation=token.organisation, actor=actor)
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """An owner revokes a token in the portal, or an administrator in the admin (a token reported leaked)."""
+    if not _is_admin(actor, "accounts.change_apitoken"):
+        _require_owner(organisation=token.organisation, actor=actor)
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        logger.info("API token %s of organisation %s revoked by %s", token.prefix, token.organisation_id,
+                    actor.public_id)
 
 
 def api_token_prefix(raw: str) -> str:
@@ -441,3 +453,18 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor) -> None:
     if actor is not None:
         _require_owner(organisation=endpoint.organisation, actor=actor)
     WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(disabled_at=timezone.now())
+
+
+@transaction.atomic
+def webhook_deliveries_retry(*, delivery_ids, actor) -> int:
+    """An administrator has deliveries that did not succeed sent again: they are due now, and the beat
+    sweep (or ``manage.py deliver_webhooks``) sends them. Returns how many."""
+    if not _is_admin(actor, "accounts.change_webhookdelivery"):
+        raise PermissionDenied("Only an administrator can send webhook deliveries again.")
+    ids = list(WebhookDelivery.objects.filter(pk__in=list(delivery_ids))
+               .exclude(state=WebhookDelivery.State.SUCCEEDED).values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids).update(state=WebhookDelivery.State.PENDING,
+                                                      next_attempt_at=timezone.now())
+    if ids:
+        logger.info("Webhook deliveries %s set to be sent again by %s", ids, actor.public_id)
+    return len(ids)
