@@ -33,6 +33,7 @@ from documents.views import attachment_response
 
 from .. import forms, rules, selectors, services, status_poll
 from ..lifecycle import CaseState, IllegalTransition
+from ..models import Person
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -50,7 +51,14 @@ def _files(request):
 
 
 def _person(request):
-    return services.person_ensure(user=request.user)
+    """The applicant's once-only profile to show: until something is saved (_saved) an empty, unsaved
+    one, so that reading a page never writes."""
+    return selectors.person_for_user(viewer=request.user) or Person(user=request.user, email=request.user.email)
+
+
+def _saved(request, person):
+    """The profile to write to: created with the first thing the applicant saves."""
+    return person if person.pk is not None else services.person_ensure(user=request.user)
 
 
 def _next_url(request, default: str) -> str:
@@ -109,11 +117,12 @@ def home(request):
 @require_safe
 def profile(request):
     person = _person(request)
+    saved = person.pk is not None
     return render(request, "applicant/profile.html", {
         "person": person,
-        "qualifications": person.qualifications.all(),
-        "languages": person.languages.all(),
-        "experience": person.experience.order_by("-started_on"),
+        "qualifications": person.qualifications.all() if saved else [],
+        "languages": person.languages.all() if saved else [],
+        "experience": person.experience.order_by("-started_on") if saved else [],
         "passport_source": document_selectors.passport_prefill_source(viewer=request.user),
     })
 
@@ -122,7 +131,7 @@ def _profile_form_view(request, form_class, *, title, template="applicant/profil
     person = _person(request)
     form = form_class(_post(request), instance=person)
     if request.method == "POST" and form.is_valid():
-        services.person_update(person=person, actor=request.user, **form.cleaned_data)
+        services.person_update(person=_saved(request, person), actor=request.user, **form.cleaned_data)
         messages.success(request, gettext("Your profile was saved."))
         return redirect(_next_url(request, reverse("applicant:profile")))
     return render(request, template, {"form": form, "title": title,
@@ -147,7 +156,7 @@ def profile_languages(request):
     person = _person(request)
     form = forms.LanguagesForm(_post(request), initial=forms.LanguagesForm.initial_for(person))
     if request.method == "POST" and form.is_valid():
-        services.language_skills_set(person=person, levels=form.levels())
+        services.language_skills_set(person=_saved(request, person), levels=form.levels())
         messages.success(request, gettext("Your language skills were saved."))
         return redirect(_next_url(request, reverse("applicant:profile")))
     return render(request, "applicant/profile_form.html", {
@@ -162,7 +171,7 @@ def qualification_edit(request, pk=None):
     instance = selectors.qualification_get(viewer=request.user, pk=pk) if pk else None
     form = forms.QualificationForm(_post(request), instance=instance)
     if request.method == "POST" and form.is_valid():
-        services.qualification_save(person=person, qualification=instance, **form.cleaned_data)
+        services.qualification_save(person=_saved(request, person), qualification=instance, **form.cleaned_data)
         messages.success(request, gettext("The qualification was saved."))
         return redirect(_next_url(request, reverse("applicant:profile")))
     return render(request, "applicant/profile_form.html", {
@@ -178,7 +187,7 @@ def experience_edit(request, pk=None):
     instance = selectors.work_experience_get(viewer=request.user, pk=pk) if pk else None
     form = forms.WorkExperienceForm(_post(request), instance=instance)
     if request.method == "POST" and form.is_valid():
-        services.work_experience_save(person=person, experience=instance, **form.cleaned_data)
+        services.work_experience_save(person=_saved(request, person), experience=instance, **form.cleaned_data)
         messages.success(request, gettext("The work experience was saved."))
         return redirect(_next_url(request, reverse("applicant:profile")))
     return render(request, "applicant/profile_form.html", {
@@ -235,7 +244,8 @@ def passport_prefill(request, public_id):
         messages.error(request, gettext("No data could be read from this passport. Please enter it yourself."))
         return redirect("applicant:profile")
     if request.method == "POST":
-        changed = services.person_prefill_from_passport(person=person, document=document, actor=request.user)
+        changed = services.person_prefill_from_passport(person=_saved(request, person), document=document,
+                                                        actor=request.user)
         messages.success(request, ngettext("%(count)d field of your profile was updated from your passport.",
                                            "%(count)d fields of your profile were updated from your passport.",
                                            len(changed)) % {"count": len(changed)})
@@ -256,7 +266,8 @@ def documents(request):
     form = forms.DocumentUploadForm(_post(request), _files(request), max_size_label=_max_size_label())
     upload_errors = []
     if request.method == "POST" and form.is_valid():
-        stored, upload_errors = _upload_files(request, person=person, files=form.cleaned_data["files"],
+        stored, upload_errors = _upload_files(request, person=_saved(request, person),
+                                              files=form.cleaned_data["files"],
                                               document_type=form.cleaned_data["document_type"])
         _announce_uploads(request, stored)
         if not upload_errors:
@@ -441,7 +452,7 @@ def apply_new(request):
     form = forms.TitleForm(_post(request), initial=initial, has_employer=False)
     if request.method == "POST" and form.is_valid():
         case = services.case_create(
-            person=person, actor=request.user, title_code=form.cleaned_data["title_code"],
+            person=_saved(request, person), actor=request.user, title_code=form.cleaned_data["title_code"],
             procedure_language=form.cleaned_data["procedure_language"], accelerated=False,
         )
         messages.success(request, gettext("Your draft %(reference)s was created. It is saved after every step.")
