@@ -4,28 +4,41 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from time import monotonic
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import F, ProtectedError, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from accounts.models import CaseConsent, ConsentScope
-from accounts.services import EmployerError
+from accounts import services as account_services
+from accounts.models import CandidateInvitation, CaseConsent, ConsentScope, EmployerCaseDetails, EmployerThreadMessage
+from accounts.selectors import employer_role
+from accounts.services import (
+    EmployerError,
+    InvitationError,
+    invitation_check_user,
+    invitation_days,
+    invitation_from_token,
+    invitations_allowed,
+)
 from accounts.tasks import invitation_send
+from documents.checks import countries
 from documents.models import Document, DocumentType
 from documents.services import document_upload, documents_remove
 from wsa.celery import app
 from wsa.queueing import enqueue, enqueue_on_commit
 from wsa.site import site_url
 
-from . import status_poll
+from . import audit, retention, rules, selectors, status_poll
+from .decisions import DECISION_OFFICE_KIND, new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
 from .lifecycle import CaseState, transition_for
 from .models import (
     Case,
@@ -41,9 +54,10 @@ from .models import (
     ProcedureLanguage,
     Qualification,
     ReferenceCounter,
+    StatisticsSnapshot,
     WorkExperience,
 )
-from .selectors import DATED_STATES, case_due_expression
+from .selectors import DATED_STATES, case_due_expression, conditions_text, staff_scope
 
 # Hooks other apps register to act inside the transaction of a transition (e.g. the authorities
 # hub writes its outbox rows on "submit"). Keyed by transition name.
@@ -311,8 +325,6 @@ PASSPORT_PREFILL_FIELDS = {
 
 def passport_prefill_values(extracted: dict) -> dict:
     """Profile values read from a passport's extracted fields (only those that are usable)."""
-    from documents.checks import countries
-
     values = {}
     for source, target in PASSPORT_PREFILL_FIELDS.items():
         raw = extracted.get(source)
@@ -439,16 +451,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     append-only audit record (admin, read-only) is the complete account of what was deleted and what is
     kept until when (Art. 5(2) GDPR). A mail per deletion would copy that into a mailbox with no
     retention of its own and, at the portal's scale, train the office to ignore it."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db.models import ProtectedError
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from accounts import services as account_services
-
-    from . import audit, retention, selectors
-    from .tasks import mail_send
+    from .tasks import mail_send  # (applications.tasks imports webhooks, which imports this module)
 
     # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
     # submitted while the cases are sorted and deleted).
@@ -513,8 +516,6 @@ def _bo_event(*, case: Case, actor, code: str, **payload) -> Event:
 @transaction.atomic
 def case_claim(*, case: Case, actor) -> CaseAssignment:
     """The actor takes the case; a supervisor may take over a case someone else holds."""
-    from .selectors import staff_scope
-
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).select_related("user").first()
     if current is not None and current.user_id != actor.pk and not staff_scope(viewer=actor).is_supervisor:
@@ -530,8 +531,6 @@ def case_claim(*, case: Case, actor) -> CaseAssignment:
 
 @transaction.atomic
 def case_release(*, case: Case, actor) -> None:
-    from .selectors import staff_scope
-
     Case.objects.select_for_update().get(pk=case.pk)
     current = CaseAssignment.objects.filter(case=case).first()
     if current is None:
@@ -576,14 +575,10 @@ DECISION_TRANSITIONS = {
 
 
 def _decision_office_kind(kind: str) -> str:
-    from .decisions import DECISION_OFFICE_KIND
-
     return DECISION_OFFICE_KIND[kind]
 
 
 def decision_may_decide(*, actor, case: Case, kind: str) -> bool:
-    from .selectors import staff_scope
-
     scope = staff_scope(viewer=actor)
     required_state = DECISION_TRANSITIONS[kind][0]
     return scope.has_kind(_decision_office_kind(kind)) and case.state == required_state
@@ -620,8 +615,6 @@ def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: 
 def decision_may_approve(*, actor, decision: Decision) -> bool:
     """Whether `actor` may approve `decision` at all (four-eyes rule): a supervisor of the deciding kind of
     office who is not the decider. Whether it still waits for approval is checked by decision_approve."""
-    from .selectors import staff_scope
-
     return (decision.decided_by_id != actor.pk
             and staff_scope(viewer=actor).is_supervisor_of_kind(_decision_office_kind(decision.kind)))
 
@@ -629,8 +622,6 @@ def decision_may_approve(*, actor, decision: Decision) -> bool:
 @transaction.atomic
 def decision_approve(*, decision: Decision, actor) -> Decision:
     """The second pair of eyes: a supervisor of the deciding kind of office, never the decider."""
-    from .selectors import staff_scope
-
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
         raise BackofficeError(gettext("This decision is not waiting for approval."))
@@ -647,8 +638,6 @@ def decision_approve(*, decision: Decision, actor) -> Decision:
 @transaction.atomic
 def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision:
     """The supervisor does not approve: the draft goes back to the decider (internal note)."""
-    from .selectors import staff_scope
-
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != Decision.Status.AWAITING_APPROVAL:
         raise BackofficeError(gettext("This decision is not waiting for approval."))
@@ -664,8 +653,6 @@ def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision
 
 def _decision_issue(*, decision: Decision, actor) -> None:
     """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
-    from .decisions import new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
-
     _state, grant, reject = DECISION_TRANSITIONS[decision.kind]
     transition = grant if decision.outcome == Decision.Outcome.GRANTED else reject
     if transition:
@@ -705,7 +692,6 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
     conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
     condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)
     if condition_field is not None and condition_field.get_internal_type() in {"TextField", "CharField"}:
-        from .selectors import conditions_text
 
         conditions_value = conditions_text(conditions)
     else:
@@ -753,8 +739,6 @@ ACCELERATED_DOCUMENTS = ("power_of_attorney_81a", "agreement_81a")
 
 
 def _require_employer_member(*, organisation, actor) -> None:
-    from accounts.selectors import employer_role
-
     if organisation is None or employer_role(user=actor, organisation=organisation) is None:
         raise PermissionDenied(gettext("You are not a member of this employer organisation."))
 
@@ -767,8 +751,6 @@ def _split_fields(fields: dict, allowed: frozenset, what: str) -> dict:
 
 
 def _check_accelerated_allowed(title_code: str) -> None:
-    from . import rules
-
     if title_code:
         try:
             allowed = rules.title(title_code).accelerated_allowed
@@ -785,8 +767,6 @@ def employer_case_start(*, organisation, actor, given_names: str, surname: str, 
                         accelerated: bool = False, procedure_language: str = ProcedureLanguage.GERMAN):
     """Starts a draft case for a candidate: a Person without account, the case, the employment
     declaration and the invitation e-mail (sent after commit). Returns (case, invitation)."""
-    from accounts.models import EmployerCaseDetails
-
     _require_employer_member(organisation=organisation, actor=actor)
     if accelerated:
         _check_accelerated_allowed(title_code)
@@ -807,10 +787,7 @@ def employer_case_start(*, organisation, actor, given_names: str, surname: str, 
 @transaction.atomic
 def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     """(Re)sends the invitation of a case whose candidate has not accepted yet; the previous link stops working."""
-    from datetime import timedelta
 
-    from accounts.models import CandidateInvitation
-    from accounts.services import invitation_days, invitations_allowed
 
     _require_employer_member(organisation=case.employer, actor=actor)
     invitations_allowed(organisation=case.employer)
@@ -838,9 +815,6 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
 def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
     """The candidate, signed in with the invited address, takes the case over: the case is linked to
     their once-only profile (an existing one is reused), and their consent is recorded. Single use."""
-    from accounts.services import InvitationError, invitation_check_user, invitation_from_token
-    from documents.models import Document
-
     invitation = invitation_from_token(token=token, kind="candidate", lock=True)
     invitation_check_user(invitation=invitation, user=user)
     case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
@@ -878,8 +852,6 @@ def candidate_invitation_accept(*, token: str, user, scope: str) -> Case:
 @transaction.atomic
 def candidate_invitation_decline(*, token: str, user) -> Case:
     """The candidate does not want this case: the invitation is used up and the draft is withdrawn."""
-    from accounts.services import invitation_check_user, invitation_from_token
-
     invitation = invitation_from_token(token=token, kind="candidate", lock=True)
     invitation_check_user(invitation=invitation, user=user)
     invitation.declined_at = timezone.now()
@@ -929,8 +901,6 @@ def _consent_event(*, case: Case, actor, scope: str) -> None:
 @transaction.atomic
 def employer_employment_update(*, case: Case, actor, employment: dict, details: dict | None = None) -> Case:
     """The employer corrects the employment declaration while the case is a draft."""
-    from accounts.models import EmployerCaseDetails
-
     _require_employer_member(organisation=case.employer, actor=actor)
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if locked.state != CaseState.DRAFT:
@@ -968,8 +938,6 @@ def employer_accelerated_document_upload(*, case: Case, actor, file, requirement
 @transaction.atomic
 def employer_message_post(*, case: Case, actor, body: str) -> Message:
     """A message of the employer to the case team; every member of the organisation sees the thread."""
-    from accounts.models import EmployerThreadMessage
-
     _require_employer_member(organisation=case.employer, actor=actor)
     if not body.strip():
         raise ValueError("A message needs a text.")
@@ -982,8 +950,6 @@ def employer_message_post(*, case: Case, actor, body: str) -> Message:
 def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
     """For the back office: a message of the case team in the employer's thread (the employer sees it
     even without the candidate's full consent, so it must not contain the candidate's personal data)."""
-    from accounts.models import EmployerThreadMessage
-
     if case.employer_id is None:
         raise ValueError("The case has no employer.")
     message = message_post(case=case, author=author, body=body)
@@ -994,8 +960,6 @@ def case_team_reply_to_employer(*, case: Case, author, body: str) -> Message:
 @transaction.atomic
 def employer_bulk_start(*, organisation, actor, rows: list[dict]) -> list:
     """Starts one case per row (keyword arguments of employer_case_start), all or nothing."""
-    from accounts.services import invitations_allowed
-
     _require_employer_member(organisation=organisation, actor=actor)
     invitations_allowed(organisation=organisation, count=len(rows))
     return [employer_case_start(organisation=organisation, actor=actor, **row)[0] for row in rows]
@@ -1008,9 +972,6 @@ def statistics_refresh(*, scopes: list[str] | None = None) -> int:
     """Recomputes the statistics snapshots: the given scopes, or "all" and every scope viewed before.
     Run by the beat task `applications.tasks.statistics_refresh`; returns the number refreshed."""
     import time as _time
-
-    from . import selectors
-    from .models import StatisticsSnapshot
 
     if scopes is None:
         scopes = sorted({selectors.STATISTICS_ALL, *StatisticsSnapshot.objects.values_list("scope", flat=True)})

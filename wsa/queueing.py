@@ -42,13 +42,12 @@ def enqueue(task, args: tuple = (), **options) -> bool:
         celery_enqueue_failures.labels(task=task.name).inc()
         logger.info("Broker recently unreachable: %s%s not enqueued.", task.name, _ids_only(args))
         return False
-    if eager:  # runs in-process: its errors are the task's, not the broker's
-        task.apply_async(args, **options)
-        return True
     try:
         task.apply_async(args, retry=False, **options)
         return True
     except Exception as error:  # kombu.OperationalError, redis errors, ...: the rows stay due
+        if eager:  # it ran in-process: its errors are the task's, not the broker's
+            raise
         _broker_down_until = monotonic() + BROKER_PAUSE_SECONDS
         celery_enqueue_failures.labels(task=task.name).inc()
         logger.warning("Could not enqueue %s%s (%s); a beat sweep will pick it up.", task.name, _ids_only(args),
