@@ -28,14 +28,18 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import EmployerCaseDetails, WebhookDelivery, WebhookEndpoint
+from accounts.services import webhook_secret
 from wsa.celery import app
 from wsa.queueing import backoff_seconds, enqueue_on_commit
 
 from .lifecycle import TRANSITIONS
+from .models import Event
 from .services import on_transition
 
 logger = logging.getLogger(__name__)
@@ -88,10 +92,6 @@ def body_of(payload: dict) -> str:
 
 
 def _status_payload(*, case, transition: str) -> dict:
-    from accounts.models import EmployerCaseDetails
-
-    from .models import Event
-
     event = Event.objects.filter(case=case, kind="transition").order_by("-created_at", "-pk").first()
     details = EmployerCaseDetails.objects.filter(case=case).first()
     occurred = event.created_at if event else timezone.now()
@@ -115,8 +115,6 @@ def _status_payload(*, case, transition: str) -> dict:
 
 
 def deliveries_create(*, case, transition: str) -> list[int]:
-    from accounts.models import WebhookDelivery, WebhookEndpoint
-
     if not case.employer_id:
         return []
     endpoints = [e for e in WebhookEndpoint.objects.filter(organisation_id=case.employer_id, disabled_at__isnull=True)
@@ -186,16 +184,11 @@ def _check_destination(url: str) -> None:
 
 
 def _post(url: str, body: str, headers: dict):
-    import requests
-
     return requests.post(url, data=body.encode(), headers=headers, timeout=(5, 10), allow_redirects=False)
 
 
 def delivery_attempt(*, delivery_id: int) -> tuple[str, float | None]:
     """One attempt of one delivery: (outcome, seconds until the next attempt or None)."""
-    from accounts.models import WebhookDelivery
-    from accounts.services import webhook_secret
-
     now = timezone.now()
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
@@ -237,8 +230,6 @@ def delivery_attempt(*, delivery_id: int) -> tuple[str, float | None]:
 
 
 def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[str, float | None]:
-    from accounts.models import WebhookDelivery
-
     now = timezone.now()
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
@@ -263,8 +254,6 @@ def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[s
 
 def due_deliveries(*, grace_seconds: float = 60.0, limit: int = 200) -> list[int]:
     """Pending deliveries whose retry is overdue (a lost task, a lease of a dead worker, eager mode)."""
-    from accounts.models import WebhookDelivery
-
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
     return list(WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=cutoff)
                 .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

@@ -34,6 +34,10 @@ from django.utils.translation import gettext_lazy as _
 
 from wsa.queueing import enqueue, enqueue_on_commit
 
+from . import scanning
+from .checks import limits
+from .checks import sniff as checks_sniff
+from .checks.findings import CATALOGUE, finding
 from .models import Document, DocumentType, Finding
 from .signals import document_checked
 
@@ -99,12 +103,8 @@ def document_type_for_requirement(code: str) -> str:
 
 def sniff_content_type(data: bytes) -> str | None:
     """The content type by the file's magic bytes: PDF, JPEG or PNG, otherwise None."""
-    try:  # the checks pipeline's sniffer, when it is there, knows more formats; we accept only three
-        from documents.checks import sniff as checks_sniff  # type: ignore[attr-defined]
-
-        sniffer = getattr(checks_sniff, "sniff_content_type", None) or getattr(checks_sniff, "sniff", None)
-    except ImportError:
-        sniffer = None
+    # The checks pipeline's sniffer knows more formats; we accept only three.
+    sniffer = getattr(checks_sniff, "sniff_content_type", None) or getattr(checks_sniff, "sniff", None)
     if sniffer is not None:
         try:
             found = sniffer(data)
@@ -151,8 +151,6 @@ def sanitise_filename(name: str, *, content_type: str) -> str:
 
 
 def _reject(code: str, **params) -> DocumentRejected:
-    from .checks.findings import CATALOGUE
-
     template = gettext(CATALOGUE[code].msgid)
     return DocumentRejected(template % {"field": "", "expected": "", "found": "", **params}, code=code)
 
@@ -191,8 +189,6 @@ def validate_upload(file) -> tuple[bytes, str]:
 
 def _check_image_header(data: bytes, content_type: str) -> None:
     """A decompression bomb is refused from its header alone, before it is stored or decoded."""
-    from .checks import limits
-
     size = limits.image_dimensions(data, content_type)
     if size is not None and size[0] * size[1] > limits.DEFAULT.max_pixels:
         raise _reject("image_too_large", found=f"{size[0]} × {size[1]}", expected=f"{limits.DEFAULT.max_pixels:,}")
@@ -200,8 +196,6 @@ def _check_image_header(data: bytes, content_type: str) -> None:
 
 def scan_for_viruses(data: bytes) -> None:
     """Raises DocumentRejected unless the virus scanner (when configured) says the bytes are clean."""
-    from . import scanning
-
     result = scanning.scan(data)
     if result.status == scanning.Status.INFECTED:
         raise _reject("virus_found", found=result.signature)
@@ -495,8 +489,6 @@ class _FailedCheck:
     fields: dict = {}
 
     def __init__(self, reason: str):
-        from .checks.findings import finding
-
         self.findings = [finding("check_failed", found=reason[:200])]
 
 

@@ -15,6 +15,7 @@ from documents import selectors as document_selectors
 from documents import services as document_services
 
 from ... import forms, rules, selectors, services
+from ...finder import ANSWERS_SESSION_KEY
 from ...lifecycle import CaseState, IllegalTransition
 from .helpers import (
     GET_OR_POST,
@@ -42,10 +43,6 @@ LEVELS = {"none", "A1", "A2", "B1", "B2", "C1", "C2"}
 
 
 def _finder_answers(request) -> dict:
-    try:
-        from ..finder import ANSWERS_SESSION_KEY
-    except ImportError:  # pragma: no cover - the title finder is built alongside
-        ANSWERS_SESSION_KEY = "title_finder_answers"
     stored = request.session.get(ANSWERS_SESSION_KEY)
     answers = dict(stored) if isinstance(stored, dict) else {}
     source = request.POST if request.method == "POST" else request.GET
