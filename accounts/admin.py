@@ -126,11 +126,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # the token is shown once to the owner who creates it in the portal
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        for token in queryset.filter(revoked_at__isnull=True).select_related("organisation"):
+            account_services.api_token_revoke(token=token, actor=request.user)
 
 
 class WebhookDeliveryInline(admin.TabularInline):
@@ -169,12 +168,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Retry the selected deliveries now"))
+    @admin.action(description=_("Retry the selected deliveries now"), permissions=["change"])
     def retry_now(self, request, queryset):
-        from django.utils import timezone
-
-        queryset.exclude(state=WebhookDelivery.State.SUCCEEDED).update(
-            state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now())
+        account_services.webhook_deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True),
+                                                  actor=request.user)
 
 
 # --- Account deletions (GDPR Art. 17): the append-only audit record ------------------------------

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from applications.models import AppendOnlyQuerySet, AppendOnlyViolation
+from .append_only import AppendOnlyQuerySet, AppendOnlyViolation
 
 
 class UserManager(BaseUserManager):

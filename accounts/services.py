@@ -2,6 +2,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 import socket
 import uuid
@@ -16,21 +17,24 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from wsa.queueing import enqueue_on_commit
+
 from .models import (
     ApiScope,
     ApiToken,
     CandidateInvitation,
-    CaseConsent,
-    ConsentScope,
     MemberInvitation,
     Membership,
     Organisation,
     OrganisationKind,
     Role,
     User,
+    WebhookDelivery,
     WebhookEndpoint,
 )
 from .selectors import DELETED_ACCOUNT_DOMAIN, user_roles_forget
+
+logger = logging.getLogger(__name__)
 
 LANGUAGE_SESSION_KEY = "wsa_language"
 
@@ -207,18 +211,13 @@ def invitation_check_user(*, invitation, user) -> None:
             raise InvitationError("unverified")
 
 
-def invitation_send_on_commit(*, kind: str, invitation_id: int) -> None:
-    def send():
-        from .tasks import invitation_send
-
-        invitation_send.delay(kind, invitation_id)
-
-    transaction.on_commit(send)
-
-
 def _is_owner(*, organisation: Organisation, user) -> bool:
     return user.is_authenticated and Membership.objects.filter(
         organisation=organisation, user=user, role=Role.EMPLOYER_OWNER).exists()
+
+
+def _is_admin(actor, permission: str) -> bool:
+    return actor.is_authenticated and actor.is_staff and actor.has_perm(permission)
 
 
 def _require_owner(*, organisation: Organisation, actor) -> None:
@@ -269,7 +268,9 @@ def member_invitation_create(*, organisation: Organisation, actor, email: str,
         organisation=organisation, email=email, role=role, invited_by=actor,
         expires_at=timezone.now() + timedelta(days=invitation_days("member")),
     )
-    invitation_send_on_commit(kind="member", invitation_id=invitation.pk)
+    from .tasks import invitation_send  # (accounts.tasks imports this module)
+
+    enqueue_on_commit(invitation_send, ("member", invitation.pk))
     return invitation
 
 
@@ -347,8 +348,12 @@ def api_token_create(*, organisation: Organisation, actor, name: str, scopes: li
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor) -> None:
-    _require_owner(organisation=token.organisation, actor=actor)
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """An owner revokes a token in the portal, or an administrator in the admin (a token reported leaked)."""
+    if not _is_admin(actor, "accounts.change_apitoken"):
+        _require_owner(organisation=token.organisation, actor=actor)
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        logger.info("API token %s of organisation %s revoked by %s", token.prefix, token.organisation_id,
+                    actor.public_id)
 
 
 def api_token_prefix(raw: str) -> str:
@@ -450,44 +455,16 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, actor) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(disabled_at=timezone.now())
 
 
-# Consent --------------------------------------------------------------------------------------
-
-def _require_candidate(*, case, actor) -> None:
-    if not actor.is_authenticated or case.person.user_id != actor.pk:
-        raise PermissionDenied(gettext("Only the candidate of the case can decide this."))
-
-
 @transaction.atomic
-def case_consent_set(*, case, actor, scope: str) -> CaseConsent:
-    """The candidate decides what the employer of the case may see; the previous choice ends now."""
-    from applications.models import Case
-
-    scope = ConsentScope(scope)
-    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
-    _require_candidate(case=locked, actor=actor)
-    if locked.employer_id is None:
-        raise EmployerError(_("This case has no employer."), code="no_employer")
-    now = timezone.now()
-    CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=now)
-    consent = CaseConsent.objects.create(case=locked, person=locked.person, organisation_id=locked.employer_id,
-                                         scope=scope, granted_at=now, granted_by=actor)
-    _consent_event(case=locked, actor=actor, scope=scope)
-    return consent
-
-
-@transaction.atomic
-def case_consent_revoke(*, case, actor) -> None:
-    """Withdraws the consent at once: from the next request on the employer sees status and next step only."""
-    from applications.models import Case
-
-    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
-    _require_candidate(case=locked, actor=actor)
-    if CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=timezone.now()):
-        _consent_event(case=locked, actor=actor, scope="revoked")
-
-
-def _consent_event(*, case, actor, scope: str) -> None:
-    from applications.services import event_append
-
-    # Internal: an audit entry for staff; the candidate sees their choice on the consent page.
-    event_append(case=case, kind="note", actor=actor, internal=True, payload={"employer_consent": str(scope)})
+def webhook_deliveries_retry(*, delivery_ids, actor) -> int:
+    """An administrator has deliveries that did not succeed sent again: they are due now, and the beat
+    sweep (or ``manage.py deliver_webhooks``) sends them. Returns how many."""
+    if not _is_admin(actor, "accounts.change_webhookdelivery"):
+        raise PermissionDenied("Only an administrator can send webhook deliveries again.")
+    ids = list(WebhookDelivery.objects.filter(pk__in=list(delivery_ids))
+               .exclude(state=WebhookDelivery.State.SUCCEEDED).values_list("pk", flat=True))
+    WebhookDelivery.objects.filter(pk__in=ids).update(state=WebhookDelivery.State.PENDING,
+                                                      next_attempt_at=timezone.now())
+    if ids:
+        logger.info("Webhook deliveries %s set to be sent again by %s", ids, actor.public_id)
+    return len(ids)

@@ -1,4 +1,4 @@
-"""Celery tasks of the employer portal: invitation e-mails and webhook deliveries. Tasks take ids."""
+"""Celery tasks of the employer portal: invitation e-mails. Tasks take ids."""
 
 from celery import shared_task
 from django.conf import settings
@@ -9,13 +9,13 @@ from django.utils import translation
 
 from wsa.site import site_url
 
+from .models import CandidateInvitation, MemberInvitation
+from .services import invitation_token
+
 
 @shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def invitation_send(self, kind: str, invitation_id: int) -> int:
     """E-mails the invitation link (colleague or candidate) while the invitation is still usable."""
-    from .models import CandidateInvitation, MemberInvitation
-    from .services import invitation_token
-
     model = {"member": MemberInvitation, "candidate": CandidateInvitation}[kind]
     invitation = model.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:
@@ -32,25 +32,3 @@ def invitation_send(self, kind: str, invitation_id: int) -> int:
         subject = render_to_string(f"emails/{kind}_invitation_subject.txt", context).strip()
         body = render_to_string(f"emails/{kind}_invitation_body.txt", context)
     return send_mail(subject, body, None, [invitation.email])
-
-
-@shared_task(bind=True, acks_late=True, max_retries=None)
-def webhook_deliver(self, delivery_id: int) -> str:
-    """Sends one webhook delivery; on failure retries with exponential backoff until the attempt limit."""
-    from applications import webhooks
-
-    outcome, wait = webhooks.delivery_attempt(delivery_id=delivery_id)
-    if outcome == webhooks.RETRY and not self.request.is_eager:
-        raise self.retry(countdown=wait)
-    return outcome
-
-
-@shared_task
-def webhook_sweep() -> int:
-    """Beat: re-queues pending deliveries whose retry is overdue (lost tasks, dead workers)."""
-    from applications import webhooks
-
-    ids = webhooks.due_deliveries()
-    for delivery_id in ids:
-        webhook_deliver.delay(delivery_id)
-    return len(ids)

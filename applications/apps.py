@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from documents.signals import document_checked
+
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
@@ -12,7 +14,7 @@ class ApplicationsConfig(AppConfig):
 
         from documents.selectors import case_reader_register
 
-        from . import procedure, site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
+        from . import procedure, receivers, site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
         from .selectors.visibility import case_list
 
         # Staff read the documents of the cases they may read: documents stands below the case store.
@@ -27,3 +29,4 @@ class ApplicationsConfig(AppConfig):
         post_delete.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user_delete")
         # The authority hub's news of a case: timeline entries, the move to the visa decision.
         procedure.receivers_connect()
+        document_checked.connect(receivers.document_checked, dispatch_uid="applications_document_checked")

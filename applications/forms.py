@@ -368,17 +368,6 @@ class DocumentReplaceForm(forms.Form):
         attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}))
 
 
-class ReuseDocumentForm(forms.Form):
-    document = forms.ChoiceField(label=_("Use a document from my library"))
-
-    def __init__(self, *args, documents=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["document"].choices = [("", _("Please choose"))] + [
-            (str(d.public_id), f"{d.original_name} · {d.get_document_type_display()} · {d.created_at:%Y-%m-%d}")
-            for d in documents
-        ]
-
-
 class ProvideDocumentForm(forms.Form):
     file = forms.FileField(label=_("Document"), allow_empty_file=True, widget=forms.ClearableFileInput(
         attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}))

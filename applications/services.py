@@ -2,34 +2,38 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from time import monotonic
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import F, ProtectedError, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts import services as account_services
-from accounts.models import CandidateInvitation, EmployerCaseDetails, EmployerThreadMessage
+from accounts.models import CandidateInvitation, CaseConsent, ConsentScope, EmployerCaseDetails, EmployerThreadMessage
 from accounts.selectors import employer_role
 from accounts.services import (
     EmployerError,
     InvitationError,
-    case_consent_set,
     invitation_check_user,
     invitation_days,
     invitation_from_token,
-    invitation_send_on_commit,
     invitations_allowed,
 )
+from accounts.tasks import invitation_send
 from authorities import services as authority_services
 from documents.checks import countries
 from documents.models import Document, DocumentType
 from documents.services import document_upload, documents_remove
-from wsa.celery import app as celery_app
+from wsa.celery import app
+from wsa.queueing import enqueue, enqueue_on_commit
 from wsa.site import site_url
 
 from . import audit, procedure, retention, rules, status_poll
@@ -99,14 +103,11 @@ def _notify(case_id: int) -> None:
     entries of a transaction, and those that follow within WSA_NOTIFY_DELAY_SECONDS, go out as one
     message (tasks.notify_case). A broker that is down must not turn a saved change into an error
     page: the change is committed, only this notice waits for the next one (and is logged)."""
-    from django.conf import settings
-    from django.core.cache import cache
-
     delay = settings.WSA_NOTIFY_DELAY_SECONDS
     # Queued by this process moments ago: that task has not run yet and will carry this entry too
     # (unless tasks run eagerly, i.e. at once).
     now = monotonic()
-    waiting = 0.0 if celery_app.conf.task_always_eager else delay - 1
+    waiting = 0.0 if app.conf.task_always_eager else delay - 1
     if now - _notify_queued_here.get(case_id, float("-inf")) < waiting:
         return
     try:
@@ -115,7 +116,7 @@ def _notify(case_id: int) -> None:
             return
     except Exception:
         logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
-    _queue(notify_case, (case_id,), f"the notification for case {case_id}", countdown=delay or None)
+    enqueue(notify_case, (case_id,), countdown=delay or None)
     if waiting > 0:
         if len(_notify_queued_here) > 10_000:
             _notify_queued_here.clear()
@@ -125,15 +126,6 @@ def _notify(case_id: int) -> None:
 # case id -> when this process queued its e-mail (monotonic): spares the cache round trip for the
 # other entries of the same burst (a case's transition and its hooks write several).
 _notify_queued_here: dict[int, float] = {}
-
-
-def _queue(task, args: tuple, what: str, **options) -> None:
-    """Hands an e-mail task to the broker after a commit; a broker that is down must not turn the
-    committed change into an error page (the failure is logged)."""
-    try:
-        task.apply_async(args, retry=False, **options)
-    except Exception:
-        logger.exception("Could not queue %s", what)
 
 
 def case_due_refresh(*, case_ids=None) -> int:
@@ -402,6 +394,27 @@ def case_report_entry(*, case: Case, actor, entry_date: date, street: str, posta
     )
 
 
+def case_documents_provide(*, case, actor, file, document_type: str = DocumentType.OTHER,
+                           note: str = "") -> Document:
+    """Answers a caseworker's request for documents with one upload: stores the file and moves the
+    case from "documents requested" back to the completeness check. All or nothing: if the case is
+    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
+    document = None
+    try:
+        with transaction.atomic():
+            document = document_upload(person=case.person, uploaded_by=actor, file=file, case=case,
+                                       document_type=document_type)
+            payload = {"document": str(document.public_id), "name": document.original_name}
+            if note.strip():
+                payload["note"] = note.strip()[:2000]
+            case_transition(case=case, transition="documents_provided", actor=actor, payload=payload)
+    except BaseException:
+        if document is not None and document.file.name:
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
 class AccountDeletionRefused(Exception):
     """The account cannot be deleted now (a case under way, employer or authority access). Nothing was
     changed; the message is translated and says what to do."""
@@ -440,12 +453,6 @@ def account_delete(*, user) -> AccountDeletionResult:
     append-only audit record (admin, read-only) is the complete account of what was deleted and what is
     kept until when (Art. 5(2) GDPR). A mail per deletion would copy that into a mailbox with no
     retention of its own and, at the portal's scale, train the office to ignore it."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db.models import ProtectedError
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     # Locks: the account (a second tab deleting too), then the profile and its cases (nothing is
     # submitted while the cases are sorted and deleted).
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -471,7 +478,7 @@ def account_delete(*, user) -> AccountDeletionResult:
         documents += documents_remove(Document.objects.filter(owner=person, case__isnull=True))
         if overview.retained:
             for retained in overview.retained:
-                account_services.case_consent_revoke(case=retained.case, actor=user)
+                case_consent_revoke(case=retained.case, actor=user)
             Person.objects.filter(pk=person.pk).update(**PERSON_ERASED_WITH_ACCOUNT, updated_at=timezone.now())
             for extras in (person.qualifications, person.languages, person.experience):
                 extras.all().delete()
@@ -489,8 +496,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     audit.account_deletion_record(user=user, drafts=result.drafts, documents=documents,
                                   retained_cases=len(overview.retained), retained_until=overview.retained_until)
     # The address is gone from the database: the message goes out rendered, once the deletion is committed.
-    transaction.on_commit(lambda: _queue(mail_send, (address, subject, body), "the confirmation of an account "
-                                         "deletion"), robust=True)
+    enqueue_on_commit(mail_send, (address, subject, body))
     logger.info("Account %s deleted by its holder", user.public_id)
     return result
 
@@ -764,7 +770,6 @@ def employer_case_start(*, organisation, actor, given_names: str, surname: str, 
 @transaction.atomic
 def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
     """(Re)sends the invitation of a case whose candidate has not accepted yet; the previous link stops working."""
-    from datetime import timedelta
 
     _require_employer_member(organisation=case.employer, actor=actor)
     invitations_allowed(organisation=case.employer)
@@ -784,7 +789,7 @@ def candidate_invitation_create(*, case: Case, actor, email: str | None = None):
         case=locked, organisation_id=locked.employer_id, email=email, invited_by=actor,
         expires_at=now + timedelta(days=invitation_days("candidate")),
     )
-    invitation_send_on_commit(kind="candidate", invitation_id=invitation.pk)
+    enqueue_on_commit(invitation_send, ("candidate", invitation.pk))
     return invitation
 
 
@@ -836,6 +841,43 @@ def candidate_invitation_decline(*, token: str, user) -> Case:
     case = Case.objects.get(pk=invitation.case_id)
     return case_transition(case=case, transition="withdraw", actor=user,
                            payload={"reason": "invitation_declined"})
+
+
+# Consent --------------------------------------------------------------------------------------
+
+def _require_candidate(*, case: Case, actor) -> None:
+    if not actor.is_authenticated or case.person.user_id != actor.pk:
+        raise PermissionDenied(gettext("Only the candidate of the case can decide this."))
+
+
+@transaction.atomic
+def case_consent_set(*, case: Case, actor, scope: str) -> CaseConsent:
+    """The candidate decides what the employer of the case may see; the previous choice ends now."""
+    scope = ConsentScope(scope)
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if locked.employer_id is None:
+        raise EmployerError(gettext("This case has no employer."), code="no_employer")
+    now = timezone.now()
+    CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=now)
+    consent = CaseConsent.objects.create(case=locked, person=locked.person, organisation_id=locked.employer_id,
+                                         scope=scope, granted_at=now, granted_by=actor)
+    _consent_event(case=locked, actor=actor, scope=scope)
+    return consent
+
+
+@transaction.atomic
+def case_consent_revoke(*, case: Case, actor) -> None:
+    """Withdraws the consent at once: from the next request on the employer sees status and next step only."""
+    locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    _require_candidate(case=locked, actor=actor)
+    if CaseConsent.objects.filter(case=locked, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        _consent_event(case=locked, actor=actor, scope="revoked")
+
+
+def _consent_event(*, case: Case, actor, scope: str) -> None:
+    # Internal: an audit entry for staff; the candidate sees their choice on the consent page.
+    event_append(case=case, kind="note", actor=actor, internal=True, payload={"employer_consent": str(scope)})
 
 
 @transaction.atomic

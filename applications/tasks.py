@@ -8,6 +8,7 @@ from django.utils import translation
 
 from wsa.site import site_url
 
+from . import retention, services, webhooks
 from .models import Case, Event
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,8 @@ NOTICE_MAX_EVENTS = 20
 def notify_case(self, case_id: int) -> int:
     """E-mails the applicant about the case's public timeline entries since the last such e-mail, in
     one message, in their language (services._notify queues it once per burst of changes)."""
-    from .services import notify_pending_key
-
     try:
-        cache.delete(notify_pending_key(case_id))  # from now on, a new entry queues a new e-mail
+        cache.delete(services.notify_pending_key(case_id))  # from now on, a new entry queues a new e-mail
     except Exception:
         logger.warning("No cache to clear the queued mark of case %s; its mark expires on its own.", case_id)
     # Only what the e-mail shows and whom it goes to: this runs after every burst of changes.
@@ -71,22 +70,34 @@ def mail_send(self, recipient: str, subject: str, body: str) -> int:
 @shared_task(ignore_result=True, acks_late=True)
 def statistics_refresh() -> int:
     """Beat: recompute the supervisors' statistics snapshots (see services.statistics_refresh)."""
-    from .services import statistics_refresh as refresh
-
-    return refresh()
+    return services.statistics_refresh()
 
 
 @shared_task(ignore_result=True, acks_late=True)
 def purge_stale_drafts() -> int:
     """Beat (daily): deletes drafts untouched for WSA_DRAFT_RETENTION_DAYS (applications.retention)."""
-    from .retention import purge_stale_drafts as purge
-
-    return len(purge().references)
+    return len(retention.purge_stale_drafts().references)
 
 
 @shared_task(ignore_result=True, acks_late=True)
 def purge_closed_cases() -> int:
     """Beat (daily): anonymises cases past WSA_CLOSED_CASE_RETENTION_DAYS (applications.retention)."""
-    from .retention import purge_closed_cases as purge
+    return len(retention.purge_closed_cases().references)
 
-    return len(purge().references)
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def webhook_deliver(self, delivery_id: int) -> str:
+    """Sends one webhook delivery; on failure retries with exponential backoff until the attempt limit."""
+    outcome, wait = webhooks.delivery_attempt(delivery_id=delivery_id)
+    if outcome == webhooks.RETRY and not self.request.is_eager:
+        raise self.retry(countdown=wait)
+    return outcome
+
+
+@shared_task
+def webhook_sweep() -> int:
+    """Beat: re-queues pending deliveries whose retry is overdue (lost tasks, dead workers)."""
+    ids = webhooks.due_deliveries()
+    for delivery_id in ids:
+        webhook_deliver.delay(delivery_id)
+    return len(ids)

@@ -3,8 +3,8 @@ organisation's registered endpoints.
 
 Every transition (``procedure.after_transition``) writes one ``WebhookDelivery`` row per
 endpoint inside the transaction of the transition (so a delivery is never lost and never made for a
-change that was rolled back) and, on commit, hands the ids to the Celery task
-``accounts.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
+change that was rolled back) and, on commit, hands each id to the Celery task
+``applications.tasks.webhook_deliver``. That task sends, with retries and exponential backoff; nothing here
 ever calls the network inside a web request. Without a broker (Celery eager mode) deliveries stay
 pending for ``manage.py deliver_webhooks`` / the beat sweep instead of being sent in-process.
 
@@ -22,16 +22,23 @@ import hmac
 import ipaddress
 import json
 import logging
-import random
 import socket
 import time
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from accounts.models import EmployerCaseDetails, WebhookDelivery, WebhookEndpoint
+from accounts.services import webhook_secret
+from wsa.celery import app
+from wsa.queueing import backoff_seconds, enqueue_on_commit
+
+from .models import Event
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +52,10 @@ def max_attempts() -> int:
     return int(getattr(settings, "WSA_WEBHOOK_MAX_ATTEMPTS", 8))
 
 
-def backoff_seconds(attempt: int, *, jitter: bool = True) -> float:
-    """Wait before attempt `attempt + 1`: 30 s, 60 s, 2 min, 4 min ... capped at 6 h, plus up to 10 % jitter."""
-    base = float(getattr(settings, "WSA_WEBHOOK_BACKOFF_SECONDS", 30.0))
-    delay = min(base * 2 ** max(attempt - 1, 0), 6 * 3600.0)
-    return delay * (1 + random.uniform(0, 0.1)) if jitter else delay
+def retry_wait(attempt: int) -> float:
+    """Wait before attempt `attempt + 1`: up to 30 s, 60 s, 2 min, 4 min ... capped at 6 h."""
+    return backoff_seconds(attempt, base=float(getattr(settings, "WSA_WEBHOOK_BACKOFF_SECONDS", 30.0)),
+                           cap=6 * 3600.0)
 
 
 # --- Signing -------------------------------------------------------------------------------------
@@ -84,10 +90,6 @@ def body_of(payload: dict) -> str:
 
 
 def _status_payload(*, case, transition: str) -> dict:
-    from accounts.models import EmployerCaseDetails
-
-    from .models import Event
-
     event = Event.objects.filter(case=case, kind="transition").order_by("-created_at", "-pk").first()
     details = EmployerCaseDetails.objects.filter(case=case).first()
     occurred = event.created_at if event else timezone.now()
@@ -111,8 +113,6 @@ def _status_payload(*, case, transition: str) -> dict:
 
 
 def deliveries_create(*, case, transition: str) -> list[int]:
-    from accounts.models import WebhookDelivery, WebhookEndpoint
-
     if not case.employer_id:
         return []
     endpoints = [e for e in WebhookEndpoint.objects.filter(organisation_id=case.employer_id, disabled_at__isnull=True)
@@ -122,25 +122,18 @@ def deliveries_create(*, case, transition: str) -> list[int]:
     payload = _status_payload(case=case, transition=transition)
     ids = [WebhookDelivery.objects.create(endpoint=endpoint, event_type=EVENT_STATUS_CHANGED, payload=payload).pk
            for endpoint in endpoints]
-    transaction.on_commit(lambda: dispatch(ids))
+    if _sent_by_a_worker():
+        from .tasks import webhook_deliver
+
+        for delivery_id in ids:
+            enqueue_on_commit(webhook_deliver, (delivery_id,))
     return ids
 
 
-def _eager() -> bool:
-    from wsa.celery import app
-
-    return bool(app.conf.task_always_eager)
-
-
-def dispatch(delivery_ids: list[int]) -> None:
-    """Queues the deliveries. In eager mode (no broker) they stay pending for the sweep: a web
-    request must never wait for an employer's server."""
-    if _eager() and not getattr(settings, "WSA_WEBHOOKS_SEND_EAGER", False):
-        return
-    from accounts.tasks import webhook_deliver
-
-    for delivery_id in delivery_ids:
-        webhook_deliver.delay(delivery_id)
+def _sent_by_a_worker() -> bool:
+    """In eager mode (no broker) deliveries stay pending for the sweep: a web request must never
+    wait for an employer's server."""
+    return not app.conf.task_always_eager or getattr(settings, "WSA_WEBHOOKS_SEND_EAGER", False)
 
 
 # --- Sending (in the Celery worker) ----------------------------------------------------------------
@@ -168,16 +161,11 @@ def _check_destination(url: str) -> None:
 
 
 def _post(url: str, body: str, headers: dict):
-    import requests
-
     return requests.post(url, data=body.encode(), headers=headers, timeout=(5, 10), allow_redirects=False)
 
 
 def delivery_attempt(*, delivery_id: int) -> tuple[str, float | None]:
     """One attempt of one delivery: (outcome, seconds until the next attempt or None)."""
-    from accounts.models import WebhookDelivery
-    from accounts.services import webhook_secret
-
     now = timezone.now()
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("endpoint")
@@ -219,8 +207,6 @@ def delivery_attempt(*, delivery_id: int) -> tuple[str, float | None]:
 
 
 def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[str, float | None]:
-    from accounts.models import WebhookDelivery
-
     now = timezone.now()
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
@@ -237,7 +223,7 @@ def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[s
             logger.warning("Webhook delivery %s failed for good after %s attempts: %s", delivery.public_id,
                            delivery.attempts, error)
             return FAILED, None
-        wait = backoff_seconds(delivery.attempts)
+        wait = retry_wait(delivery.attempts)
         delivery.next_attempt_at = now + timedelta(seconds=wait)
         delivery.save(update_fields=["last_status_code", "last_error", "next_attempt_at"])
         return RETRY, wait
@@ -245,8 +231,6 @@ def _record(*, delivery_id: int, status_code: int | None, error: str) -> tuple[s
 
 def due_deliveries(*, grace_seconds: float = 60.0, limit: int = 200) -> list[int]:
     """Pending deliveries whose retry is overdue (a lost task, a lease of a dead worker, eager mode)."""
-    from accounts.models import WebhookDelivery
-
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
     return list(WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=cutoff)
                 .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

@@ -19,12 +19,10 @@ Locks are always taken in the same order: Case, then AuthorityRequest, then Outb
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from functools import partial
-from time import monotonic
 
 from django.conf import settings
 from django.db import transaction
@@ -32,7 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from applications.rules import UnknownTitle
-from wsa.celery import app as celery_app
+from wsa import queueing
 from wsa.observability.context import case_scope
 from wsa.observability.metrics import ba_deemed_approvals
 
@@ -77,39 +75,6 @@ def case_model():
     return AuthorityRequest._meta.get_field("case").related_model
 
 
-# --- enqueueing: never fails the caller -------------------------------------------------------
-
-
-# After a failed enqueue the broker is not tried again for a while (per process): redis-py retries
-# a refused connection for several seconds, and a web request must not wait for that once per row.
-BROKER_PAUSE_SECONDS = 30.0
-_broker_down_until = 0.0
-
-
-def broker_circuit_reset() -> None:
-    global _broker_down_until
-    _broker_down_until = 0.0
-
-
-def _enqueue(task, args: tuple, **options) -> bool:
-    """Hand a task to the broker; when the broker is down, log and leave it to the beat sweeps."""
-    global _broker_down_until
-    eager = celery_app.conf.task_always_eager
-    if not eager and monotonic() < _broker_down_until:
-        logger.info("Broker recently unreachable: %s%s left to the beat sweep.", task.name, args)
-        return False
-    if eager:  # runs in-process: its errors are the task's, not the broker's
-        task.apply_async(args, **options)
-        return True
-    try:
-        task.apply_async(args, retry=False, **options)
-        return True
-    except Exception as error:  # kombu.OperationalError, redis errors, ...: the rows stay due
-        _broker_down_until = monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("Could not enqueue %s%s (%s); a beat sweep will pick it up.", task.name, args, error)
-        return False
-
-
 # One task carries up to this many rows or requests: a case's fan-out is one relay task, and the
 # answers it calls for are one fetch task (a task costs the broker and the worker more than a row).
 TASK_BATCH_SIZE = 20
@@ -121,9 +86,10 @@ def _batches(ids: list[int]):
         yield ids[start:start + TASK_BATCH_SIZE]
 
 
-def outbox_enqueue(outbox_ids: list[int]) -> None:
+def outbox_enqueue(outbox_ids: list[int], *, after_commit: bool = False) -> None:
+    queue = queueing.enqueue_on_commit if after_commit else queueing.enqueue
     for batch in _batches(list(outbox_ids)):
-        _enqueue(outbox_relay, (batch,))
+        queue(outbox_relay, (batch,))
 
 
 def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> None:
@@ -132,7 +98,7 @@ def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> Non
     if pending is not None and not countdown:
         pending.append(request_id)
         return
-    _enqueue(authority_answer_fetch, ([request_id],), **({"countdown": countdown} if countdown else {}))
+    queueing.enqueue(authority_answer_fetch, ([request_id],), **({"countdown": countdown} if countdown else {}))
 
 
 @contextmanager
@@ -147,12 +113,7 @@ def answer_fetches_batched():
     finally:
         ids, _fetch_batch.ids = _fetch_batch.ids, None
         for batch in _batches(list(dict.fromkeys(ids))):
-            _enqueue(authority_answer_fetch, (batch,))
-
-
-def _enqueue_on_commit(outbox_ids: list[int]) -> None:
-    if outbox_ids:
-        transaction.on_commit(partial(outbox_enqueue, list(outbox_ids)), robust=True)
+            queueing.enqueue(authority_answer_fetch, (batch,))
 
 
 def _locked_case(pk: int):
@@ -220,7 +181,7 @@ def authority_requests_create(*, case, figures, purposes: set[str] | None = None
     outbox = Outbox.objects.bulk_create(
         [Outbox(request=request, next_attempt_at=now) for request in created if request.authority_id]
     )
-    _enqueue_on_commit([row.pk for row in outbox])
+    outbox_enqueue([row.pk for row in outbox], after_commit=True)
     return created
 
 
@@ -240,18 +201,12 @@ def authority_request_reroute(*, request: AuthorityRequest) -> bool:
     locked.state, locked.error_code, locked.last_error = RequestState.PENDING, "", ""
     locked.save(update_fields=["authority", "state", "error_code", "last_error", "updated_at"])
     outbox = Outbox.objects.create(request=locked, next_attempt_at=timezone.now())
-    _enqueue_on_commit([outbox.pk])
+    outbox_enqueue([outbox.pk], after_commit=True)
     request.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return True
 
 
 # --- relay ----------------------------------------------------------------------------------
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: base·2^(attempt-1), capped, then between half and all of it."""
-    ceiling = min(settings.WSA_OUTBOX_BACKOFF_MAX_SECONDS, settings.WSA_OUTBOX_BACKOFF_SECONDS * 2 ** (attempt - 1))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def _outbox_claim(outbox_ids: list[int]) -> list[Outbox]:
@@ -394,7 +349,8 @@ def _outbox_failed(row: Outbox, error: str, *, permanent: bool, code: str = Erro
         logger.error("Outbox row %s is a dead letter after %s attempts: %s", locked.pk, locked.attempts, error)
         case_event(request=request, status=STATUS_FAILED, internal=True, error=code)
         return "dead"
-    locked.next_attempt_at = now + timedelta(seconds=backoff_seconds(locked.attempts))
+    locked.next_attempt_at = now + timedelta(seconds=queueing.backoff_seconds(
+        locked.attempts, base=settings.WSA_OUTBOX_BACKOFF_SECONDS, cap=settings.WSA_OUTBOX_BACKOFF_MAX_SECONDS))
     locked.save(update_fields=["next_attempt_at", "last_error"])
     request.save(update_fields=["attempts", "last_error", "updated_at"])
     logger.warning("Outbox row %s, attempt %s failed (%s); next at %s.", locked.pk, locked.attempts, error,
@@ -433,7 +389,7 @@ def outbox_retry_dead(*, outbox_ids=None, actor=None) -> int:
                 request.state, request.error_code = RequestState.PENDING, ""
                 request.save(update_fields=["state", "error_code", "updated_at"])
             retried.append(outbox_id)
-            _enqueue_on_commit([outbox_id])
+            outbox_enqueue([outbox_id], after_commit=True)
     if retried:
         logger.info("Dead letters %s retried by %s.", retried, actor)
     return len(retried)

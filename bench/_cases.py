@@ -13,7 +13,7 @@ from decimal import Decimal
 def make_draft(*, employer=None):
     from accounts.models import User
     from applications import services
-    from applications.management.commands.seed_scale import COUNTRIES
+    from applications.management.seed_scale_rows import COUNTRIES
     from applications.models import LanguageSkill, Person, Qualification
 
     tag = uuid.uuid4().hex[:12]

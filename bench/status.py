@@ -11,7 +11,7 @@ per request. Scenarios run in interleaved rounds (baseline, 304, full fragment, 
 so that other load on the machine hits them alike; the median of the rounds is reported.
 
 The full fragment is rendered once per case version and language and then served from the cache
-(applications.views.applicant._status_fragment); "first rendering" asks a different case with
+(applications.views.applicant.status._status_fragment); "first rendering" asks a different case with
 each request, so that every answer is rendered (other applicants, one session each).
 
 Baselines: the bare view with the applicant's session cookie (middleware, session and user lookup:

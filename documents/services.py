@@ -28,11 +28,18 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wsa.queueing import enqueue, enqueue_on_commit
+
+from . import scanning
+from .checks import limits
+from .checks import sniff as checks_sniff
+from .checks.findings import CATALOGUE, finding
 from .models import Document, DocumentType, Finding
+from .signals import document_checked
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +103,8 @@ def document_type_for_requirement(code: str) -> str:
 
 def sniff_content_type(data: bytes) -> str | None:
     """The content type by the file's magic bytes: PDF, JPEG or PNG, otherwise None."""
-    try:  # the checks pipeline's sniffer, when it is there, knows more formats; we accept only three
-        from documents.checks import sniff as checks_sniff  # type: ignore[attr-defined]
-
-        sniffer = getattr(checks_sniff, "sniff_content_type", None) or getattr(checks_sniff, "sniff", None)
-    except ImportError:
-        sniffer = None
+    # The checks pipeline's sniffer knows more formats; we accept only three.
+    sniffer = getattr(checks_sniff, "sniff_content_type", None) or getattr(checks_sniff, "sniff", None)
     if sniffer is not None:
         try:
             found = sniffer(data)
@@ -148,8 +151,6 @@ def sanitise_filename(name: str, *, content_type: str) -> str:
 
 
 def _reject(code: str, **params) -> DocumentRejected:
-    from .checks.findings import CATALOGUE
-
     template = gettext(CATALOGUE[code].msgid)
     return DocumentRejected(template % {"field": "", "expected": "", "found": "", **params}, code=code)
 
@@ -188,8 +189,6 @@ def validate_upload(file) -> tuple[bytes, str]:
 
 def _check_image_header(data: bytes, content_type: str) -> None:
     """A decompression bomb is refused from its header alone, before it is stored or decoded."""
-    from .checks import limits
-
     size = limits.image_dimensions(data, content_type)
     if size is not None and size[0] * size[1] > limits.DEFAULT.max_pixels:
         raise _reject("image_too_large", found=f"{size[0]} × {size[1]}", expected=f"{limits.DEFAULT.max_pixels:,}")
@@ -197,8 +196,6 @@ def _check_image_header(data: bytes, content_type: str) -> None:
 
 def scan_for_viruses(data: bytes) -> None:
     """Raises DocumentRejected unless the virus scanner (when configured) says the bytes are clean."""
-    from . import scanning
-
     result = scanning.scan(data)
     if result.status == scanning.Status.INFECTED:
         raise _reject("virus_found", found=result.signature)
@@ -216,28 +213,19 @@ def _store(*, document: Document, data: bytes) -> None:
             document.file.save(document.original_name, ContentFile(data), save=False)
             stored_name = document.file.name
             document.save()
-            document_id = document.pk
-            transaction.on_commit(lambda: _start_check(document_id), robust=True)
+            _queue_check(document.pk, after_commit=True)
     except BaseException:
         if stored_name:
             document.file.storage.delete(stored_name)
         raise
 
 
-def _start_check(document_id: int) -> None:
+def _queue_check(document_id: int, *, after_commit: bool = False) -> None:
     """Queues the check. A broker that is down must not turn a stored upload into an error page:
     the document stays "uploaded" and ``document_check_sweep`` (beat) queues it later."""
-    from wsa.celery import app
+    from .tasks import check_document  # (documents.tasks imports this module)
 
-    from .tasks import check_document
-
-    if app.conf.task_always_eager:
-        check_document.delay(document_id)
-        return
-    try:
-        check_document.apply_async((document_id,), retry=False)
-    except Exception as error:  # kombu.OperationalError, redis errors, ...
-        logger.warning("Could not queue the check of document %s (%s); the sweep will.", document_id, error)
+    (enqueue_on_commit if after_commit else enqueue)(check_document, (document_id,))
 
 
 def document_upload(*, person, uploaded_by, file, case=None, document_type: str = DocumentType.UNKNOWN,
@@ -304,8 +292,7 @@ def document_reuse(*, document: Document, case, actor, requirement: str = "") ->
                 for f in document.findings.all()
             ])
             if copy.state not in _FINAL_STATES:
-                copy_id = copy.pk
-                transaction.on_commit(lambda: _start_check(copy_id), robust=True)
+                _queue_check(copy.pk, after_commit=True)
     except BaseException:
         if stored_name:
             copy.file.storage.delete(stored_name)
@@ -358,30 +345,6 @@ def document_replace(*, document: Document, file, actor) -> Document:
     return new
 
 
-def document_provide_for_request(*, case, actor, file, document_type: str = DocumentType.OTHER,
-                                 note: str = "") -> Document:
-    """Answers a caseworker's request for documents with one upload: stores the file and moves the
-    case from "documents requested" back to the completeness check. All or nothing: if the case is
-    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
-    from applications import services as case_services
-
-    document = None
-    try:
-        with transaction.atomic():
-            document = document_upload(person=case.person, uploaded_by=actor, file=file, case=case,
-                                       document_type=document_type)
-            payload = {"document": str(document.public_id), "name": document.original_name}
-            if note.strip():
-                payload["note"] = note.strip()[:2000]
-            case_services.case_transition(case=case, transition="documents_provided", actor=actor,
-                                          payload=payload)
-    except BaseException:
-        if document is not None and document.file.name:
-            document.file.storage.delete(document.file.name)
-        raise
-    return document
-
-
 # --- recording the checks --------------------------------------------------------------------
 
 _FINAL_STATES = frozenset({Document.State.PASSED, Document.State.NEEDS_ATTENTION, Document.State.REJECTED})
@@ -426,7 +389,7 @@ def document_check_sweep_run(*, limit: int = 200) -> int:
     )
     ids = list(stuck)
     for document_id in ids:
-        _start_check(document_id)
+        _queue_check(document_id)
     return len(ids)
 
 
@@ -485,9 +448,6 @@ def document_check_record(*, document: Document, result) -> Document:
     ``result`` has ``content_type``, ``page_count``, ``document_type``, ``fields`` and ``findings``
     (as returned by ``documents.checks.pipeline.inspect_bytes``).
     """
-    from applications.models import EventKind
-    from applications.services import event_append
-
     locked = Document.objects.select_for_update().filter(pk=document.pk).first()
     if locked is None:  # deleted while it was being checked
         return document
@@ -516,15 +476,7 @@ def document_check_record(*, document: Document, result) -> Document:
         locked.document_type = found_type
     locked.checked_at = timezone.now()
     locked.save(update_fields=["extracted", "state", "page_count", "document_type", "checked_at"])
-    if locked.case_id is not None:
-        # "what" is the English state label, i.e. its msgid, so the timeline can translate it.
-        with translation.override("en"):
-            what = str(Document.State(locked.state).label)
-        event_append(
-            case=locked.case, kind=EventKind.DOCUMENT, actor=None,
-            payload={"document": str(locked.public_id), "name": locked.original_name,
-                     "state": locked.state, "what": what},
-        )
+    document_checked.send(sender=Document, document=locked)
     return locked
 
 
@@ -537,8 +489,6 @@ class _FailedCheck:
     fields: dict = {}
 
     def __init__(self, reason: str):
-        from .checks.findings import finding
-
         self.findings = [finding("check_failed", found=reason[:200])]
 
 

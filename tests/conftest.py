@@ -1,8 +1,11 @@
+import socket
+
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.auth import force_login_with_second_factor
+from wsa import queueing
 from wsa.celery import app as celery_app
 
 # force_login stands for a finished sign-in, second factor included (staff and employer owners may not
@@ -81,3 +84,27 @@ def pytest_terminal_summary(terminalreporter, config):
     if isinstance(seed, int):
         terminalreporter.write_line(
             f"Test order: random, seed {seed}. Replay this order: make test PYTEST_ARGS='--randomly-seed={seed}'")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dead_broker(settings):
+    """The broker is a Redis port nobody listens on; restored (and back to eager) afterwards."""
+    previous = celery_app.conf.broker_url
+
+    def use(url, eager):
+        celery_app.conf.broker_url = url
+        celery_app.conf.task_always_eager = eager
+        settings.CELERY_TASK_ALWAYS_EAGER = eager
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    use(f"redis://127.0.0.1:{_free_port()}/0", eager=False)
+    yield lambda: use(previous, eager=True)
+    use(previous, eager=True)
+    queueing.broker_circuit_reset()

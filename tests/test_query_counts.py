@@ -37,7 +37,7 @@ def _quiet(settings, tmp_path, monkeypatch):
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     settings.WSA_WEBHOOKS_SEND_EAGER = False
-    monkeypatch.setattr("documents.services._start_check", lambda document_id: None, raising=False)
+    monkeypatch.setattr("documents.services._queue_check", lambda document_id, **options: None, raising=False)
 
 
 def _totp(user):
@@ -130,7 +130,7 @@ class World:
             case = self._case(person, actor=person.user, employer=self.employer, path=SUBMITTED_PATH[: 1 + i % 3],
                               documents=documents, messages=messages)
             if i % 2:
-                account_services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
+                services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
             if i % 3 == 0:
                 services.case_claim(case=case, actor=self.staff["caseworker"])
         # Cases of nobody the viewers know: more rows everywhere else.

@@ -358,8 +358,8 @@ CELERY_TASK_ROUTES = {
     "authorities.tasks.outbox_sweep": {"queue": "hub"},
     "authorities.tasks.authority_answer_fetch": {"queue": "hub"},
     "authorities.tasks.answers_poll": {"queue": "hub"},
-    "accounts.tasks.webhook_deliver": {"queue": "hub"},
-    "accounts.tasks.webhook_sweep": {"queue": "hub"},
+    "applications.tasks.webhook_deliver": {"queue": "hub"},
+    "applications.tasks.webhook_sweep": {"queue": "hub"},
     "accounts.tasks.invitation_send": {"queue": "hub"},
     "applications.tasks.notify_case": {"queue": "hub"},
     "applications.tasks.mail_send": {"queue": "hub"},
@@ -455,8 +455,8 @@ WSA_WEBHOOK_BACKOFF_SECONDS = env.float("WSA_WEBHOOK_BACKOFF_SECONDS", default=3
 # In Celery eager mode deliveries are left to the sweep (`manage.py deliver_webhooks`) instead of
 # being sent inside the web request; set to true only in tests that want them sent at once.
 WSA_WEBHOOKS_SEND_EAGER = False
-vars().setdefault("CELERY_BEAT_SCHEDULE", {})["accounts-webhooks-sweep"] = {
-    "task": "accounts.tasks.webhook_sweep", "schedule": 60.0,
+vars().setdefault("CELERY_BEAT_SCHEDULE", {})["applications-webhooks-sweep"] = {
+    "task": "applications.tasks.webhook_sweep", "schedule": 60.0,
 }
 
 # --- Retention (applications/retention.py, docs/security.md) -----------------------------------

@@ -14,22 +14,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
+from accounts.append_only import AppendOnlyQuerySet, AppendOnlyViolation
+
 from ..lifecycle import CaseState
 from ..rules import thresholds
-
-
-class AppendOnlyViolation(RuntimeError):
-    """An attempt to change or delete an audit record (access log, issued decision) through the ORM."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses bulk changes and deletes of audit records (cascades of a deleted case still work)."""
-
-    def update(self, **kwargs):
-        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they are never updated.")
-
-    def delete(self):
-        raise AppendOnlyViolation(f"{self.model.__name__} rows are append-only: they are never deleted.")
 
 
 class LanguageLevel(models.TextChoices):

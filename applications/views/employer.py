@@ -636,12 +636,12 @@ def case_consent(request, public_id):
     consent = account_selectors.case_consent_in_force(case=case)
     form = forms.ConsentForm(data=request.POST or None, initial={"scope": consent.scope if consent else "status"})
     if request.method == "POST" and request.POST.get("action") == "revoke":
-        account_services.case_consent_revoke(case=case, actor=request.user)
+        services.case_consent_revoke(case=case, actor=request.user)
         messages.success(request, gettext("Your consent was withdrawn. The employer now sees only the status and the "
                                           "next step."))
         return redirect("invitation:consent", case.public_id)
     if request.method == "POST" and form.is_valid():
-        account_services.case_consent_set(case=case, actor=request.user, scope=form.cleaned_data["scope"])
+        services.case_consent_set(case=case, actor=request.user, scope=form.cleaned_data["scope"])
         messages.success(request, gettext("Your choice was saved."))
         return redirect("invitation:consent", case.public_id)
     return render(request, "employer/consent.html", {

@@ -72,11 +72,6 @@ def recognise(image: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3, conf
     return OcrText(text=text)
 
 
-def recognise_mrz(image: np.ndarray, *, psm: int = 6, timeout: float = 15) -> OcrText:
-    """OCR restricted to the MRZ alphabet. ``eng`` is enough: the zone is not language."""
-    return recognise(image, lang="eng", psm=psm, config=MRZ_CONFIG, timeout=timeout)
-
-
 @dataclass(frozen=True)
 class Symbol:
     char: str

@@ -15,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.append_only import AppendOnlyViolation
 from accounts.models import Membership, OrganisationKind, Role
 from applications import rules
 from applications.figures import RuleFigureError, rule_figure_approve, rule_figure_enter, rule_figures
-from applications.models import AppendOnlyViolation, RuleFigure, RuleFigureAudit
+from applications.models import RuleFigure, RuleFigureAudit
 from applications.rules.thresholds import BLUE_CARD_REDUCED, BLUE_CARD_STANDARD, PENSION_CEILING
 from tests.applications.test_finder import ABOUT, JOB, LANGUAGES, QUALIFICATION, walk
 from tests.auth import give_totp

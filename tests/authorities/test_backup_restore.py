@@ -86,7 +86,7 @@ def world(http_transport, make_case, private_storage, settings, monkeypatch):
     for case in delivered:
         confirm_complete(case)  # commits; the relay runs at once (eager Celery) and the offices answer
     with monkeypatch.context() as broker_down:
-        broker_down.setattr(services, "outbox_enqueue", lambda ids: None)
+        broker_down.setattr(services, "outbox_enqueue", lambda ids, **options: None)
         confirm_complete(pending)
     (private_storage / "stray.bin").write_bytes(b"not a document")
     return {"delivered": delivered, "pending": pending, "offices": http_transport}

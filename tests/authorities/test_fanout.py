@@ -7,9 +7,10 @@ from applications import services as case_services
 from applications.figures import rule_figures
 from applications.lifecycle import CaseState
 from applications.models import Case, Event
-from authorities import services
+from authorities import services, tasks
 from authorities.models import Authority, AuthorityKind, AuthorityRequest, ErrorCode, Outbox, RequestState
 from tests.authorities.conftest import attend_appointment, confirm_complete, submit
+from wsa import queueing
 
 
 @pytest.mark.django_db
@@ -31,7 +32,7 @@ def test_confirmed_completeness_gives_every_required_office_exactly_one_request(
     assert all(r.state == RequestState.PENDING and r.outbox.count() == 1 for r in requests)
     assert {r.idempotency_key for r in requests} == {f"wsa:{case.public_id}:{r.purpose}" for r in requests}
     # Nothing was sent inside the transaction: the relay is only enqueued after the commit.
-    assert any(getattr(c, "func", None) is services.outbox_enqueue for c in callbacks)
+    assert any(getattr(c, "func", None) is queueing.enqueue and c.args[0] is tasks.outbox_relay for c in callbacks)
     # The hook does not add timeline entries of its own: the transitions' Events are the only ones.
     assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"] * 3
     # Running the fan-out again (a retried hook) creates nothing new.
@@ -118,7 +119,7 @@ def test_a_fan_out_is_one_relay_task_and_its_answers_one_fetch_task(offices, mak
     """Tasks cost more than rows: the fan-out's five deliveries travel as one task, and the five answers
     the simulated offices then have are fetched by one task (not ten tasks)."""
     queued = []
-    monkeypatch.setattr(services, "_enqueue", lambda task, args, **options: queued.append((task.name, args)))
+    monkeypatch.setattr(queueing, "enqueue", lambda task, args, **options: queued.append((task.name, args)))
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
     confirm_complete(case)  # commits: the relay is queued after the commit
     outbox_ids = sorted(Outbox.objects.filter(request__case=case).values_list("pk", flat=True))
@@ -134,7 +135,7 @@ def test_a_fan_out_is_one_relay_task_and_its_answers_one_fetch_task(offices, mak
 @pytest.mark.django_db
 def test_relay_and_fetch_batches_are_capped(monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "_enqueue", lambda task, args, **options: queued.append(args[0]))
+    monkeypatch.setattr(queueing, "enqueue", lambda task, args, **options: queued.append(args[0]))
     services.outbox_enqueue(list(range(1, 46)))
     assert [len(batch) for batch in queued] == [20, 20, 5]
     queued.clear()

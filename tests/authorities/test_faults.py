@@ -2,7 +2,6 @@
 backoff, dead letters after the limit, and nothing is lost or sent twice."""
 
 import logging
-import socket
 import threading
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from authorities.models import (
     SimulatedSubmission,
 )
 from tests.authorities.conftest import confirm_complete, deliver_all, make_due
-from wsa.celery import app as celery_app
+from wsa import queueing
 
 
 def register_row(case) -> Outbox:
@@ -169,7 +168,7 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(offices, make_case):
 def test_a_row_locked_by_one_worker_is_skipped_by_another(offices, make_case, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("SELECT … FOR UPDATE SKIP LOCKED needs PostgreSQL")
-    monkeypatch.setattr(services, "outbox_enqueue", lambda ids: None)  # no relay after the commit
+    monkeypatch.setattr(services, "outbox_enqueue", lambda ids, **options: None)  # no relay after the commit
     case = make_case("18g")
     confirm_complete(case)
     row = register_row(case)
@@ -215,37 +214,13 @@ def test_failing_demo_adapter_is_retried_then_dead(offices, make_case, settings)
     assert visa.conditions == {"demo": True}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def dead_broker(settings):
-    """The broker is a Redis port nobody listens on; restored (and back to eager) afterwards."""
-    previous = celery_app.conf.broker_url
-
-    def use(url, eager):
-        celery_app.conf.broker_url = url
-        celery_app.conf.task_always_eager = eager
-        settings.CELERY_TASK_ALWAYS_EAGER = eager
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    use(f"redis://127.0.0.1:{free_port()}/0", eager=False)
-    yield lambda: use(previous, eager=True)
-    use(previous, eager=True)
-    services.broker_circuit_reset()
-
-
 @pytest.mark.django_db
 def test_submit_with_the_broker_down_is_stored_and_delivered_by_the_sweep_later(
         offices, make_case, dead_broker, django_capture_on_commit_callbacks, caplog):
     case = make_case("18b")
     with django_capture_on_commit_callbacks() as callbacks:
         confirm_complete(case)
-    ours = [c for c in callbacks if getattr(c, "func", None) is services.outbox_enqueue]
+    ours = [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue and c.args[0] is tasks.outbox_relay]
     assert len(ours) == 1
     with caplog.at_level(logging.WARNING, logger="authorities"):
         for callback in ours:

@@ -150,7 +150,7 @@ def test_providing_documents_is_all_or_nothing(storage):
     person = PersonFactory()
     case = case_services.case_create(person=person)  # a draft: nobody asked for documents
     with pytest.raises(IllegalTransition):
-        services.document_provide_for_request(case=case, actor=None, file=ContentFile(PDF, name="a.pdf"))
+        case_services.case_documents_provide(case=case, actor=None, file=ContentFile(PDF, name="a.pdf"))
     assert not Document.objects.exists() and files_in(storage) == []
 
 

@@ -30,7 +30,7 @@ def private_storage(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def no_document_checks(monkeypatch):
     """Uploads are stored, but the OCR/MRZ checks pipeline does not run in these tests."""
-    monkeypatch.setattr("documents.services._start_check", lambda document_id: None)
+    monkeypatch.setattr("documents.services._queue_check", lambda document_id, **options: None)
 
 
 def verified_user(email=None, **kwargs):

@@ -110,7 +110,7 @@ def test_accelerated_procedure_fee_deadlines_and_documents(client, member, accep
     own = document_upload(person=case.person, uploaded_by=candidate_user, case=case,
                           file=SimpleUploadedFile("passport.pdf", PDF, "application/pdf"))
     assert client.get(reverse("employer:case_document", args=[case.public_id, own.public_id])).status_code == 404
-    account_services.case_consent_set(case=case, actor=candidate_user, scope="full")
+    services.case_consent_set(case=case, actor=candidate_user, scope="full")
     assert client.get(reverse("employer:case_document", args=[case.public_id, own.public_id])).status_code == 200
 
 
@@ -156,7 +156,7 @@ def test_eligibility_is_shown_to_employer_only_with_full_consent(client, member,
     client.force_login(member)
     url = reverse("employer:case_detail", args=[case.public_id])
     assert 'id="eligibility-heading"' not in client.get(url).content.decode()
-    account_services.case_consent_set(case=case, actor=candidate_user, scope="full")
+    services.case_consent_set(case=case, actor=candidate_user, scope="full")
     assert 'id="eligibility-heading"' in client.get(url).content.decode()
     client.force_login(candidate_user)
     assert 'id="eligibility-heading"' in client.get(reverse("invitation:consent", args=[case.public_id])

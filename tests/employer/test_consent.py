@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from accounts import services as account_services
 from applications import services
 from applications.models import Person
 from applications.selectors.employer import case_consent_scope
@@ -76,7 +75,7 @@ def test_only_the_candidate_can_change_consent(client, member, accepted_case):
     assert client.post(reverse("invitation:consent", args=[case.public_id]),
                        {"action": "set", "scope": "full"}).status_code == 404
     with pytest.raises(PermissionDenied):
-        account_services.case_consent_set(case=case, actor=member, scope="full")
+        services.case_consent_set(case=case, actor=member, scope="full")
     assert case_consent_scope(case=case) == "status"
 
 
@@ -117,7 +116,7 @@ def test_messages_without_full_consent_show_only_the_employer_thread(client, own
     assert "When can she start?" in page and "Reply to the employer" in page
     assert "My passport expires soon" not in page and "Internal staff note" not in page
     # With full consent the whole public thread is shown, internal notes never.
-    account_services.case_consent_set(case=case, actor=candidate_user, scope="full")
+    services.case_consent_set(case=case, actor=candidate_user, scope="full")
     page = client.get(reverse("employer:case_detail", args=[case.public_id])).content.decode()
     assert "My passport expires soon" in page and "Internal staff note" not in page
 
@@ -130,7 +129,7 @@ def test_timeline_without_consent_has_state_changes_only(client, member, accepte
     _token, raw = api_token()
     events = client.get(f"/api/v1/cases/{case.public_id}/events", **bearer(raw)).json()
     assert [e["kind"] for e in events] == ["created", "transition"]
-    account_services.case_consent_set(case=case, actor=candidate_user, scope="full")
+    services.case_consent_set(case=case, actor=candidate_user, scope="full")
     events = client.get(f"/api/v1/cases/{case.public_id}/events", **bearer(raw)).json()
     assert "message" in [e["kind"] for e in events]
 

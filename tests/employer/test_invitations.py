@@ -1,5 +1,6 @@
 """The candidate's invitation link: the happy path, and every way of misusing it."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -195,3 +196,19 @@ def test_invitation_links_use_the_configured_address_or_the_one_the_portal_is_re
         client.post(reverse("employer:member_invite"), {"email": "prod@example.org", "role": "employer_member"},
                     HTTP_HOST="localhost:9000")
     assert "https://wsa.example/invitation/" in mail.outbox[-1].body
+
+
+@pytest.mark.django_db
+def test_an_invitation_made_while_the_broker_is_down_is_stored_and_no_error(
+        owner, organisation, dead_broker, django_capture_on_commit_callbacks, caplog):
+    with django_capture_on_commit_callbacks() as callbacks:
+        invitation = account_services.member_invitation_create(organisation=organisation, actor=owner,
+                                                               email="colleague@example.org")
+    assert len(callbacks) == 1
+    with caplog.at_level(logging.WARNING, logger="wsa.queueing"):
+        for callback in callbacks:
+            callback()  # would raise kombu.OperationalError if not caught
+    assert caplog.text.count("Could not enqueue accounts.tasks.invitation_send") == 1
+    assert "colleague@example.org" not in caplog.text
+    invitation.refresh_from_db()
+    assert invitation.is_pending

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.append_only import AppendOnlyViolation
 from accounts.models import ConsentScope, Membership, Role
 from applications import retention, services, tasks
 from applications.audit import access_record
 from applications.lifecycle import CaseState
-from applications.models import AppendOnlyViolation, Case, CaseAccess, Decision, Event, EventKind, Message, Person
+from applications.models import Case, CaseAccess, Decision, Event, EventKind, Message, Person
 from documents.models import Document
 from tests.auth import give_totp
 from tests.factories import UserFactory

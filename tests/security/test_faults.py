@@ -49,6 +49,7 @@ from tests.authorities.conftest import (  # noqa: F401 - fixtures of the authori
     simulator_server,
 )
 from tests.procedure import walk
+from wsa import queueing
 from wsa.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,7 +146,7 @@ def broker(url: str):
         yield
     finally:
         use(*previous)
-        hub.broker_circuit_reset()
+        queueing.broker_circuit_reset()
 
 
 def ready_to_submit(make_case, title="18b"):  # noqa: F811 - the fixture, passed in
@@ -204,7 +205,7 @@ def test_redis_stopped_during_submit_then_back_delivers_each_step_once(
         assert client.get(reverse("applicant:case_detail", args=[case.public_id])).status_code == 200
 
         throwaway_redis.start()  # Redis is back (empty: nothing that was queued survived)
-        hub.broker_circuit_reset()  # (the web process paused its enqueues; beat's process did not)
+        queueing.broker_circuit_reset()  # (the web process paused its enqueues; beat's process did not)
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             hub_tasks.outbox_sweep.delay()  # what beat sends every 30 s
             assert wait_for(lambda: not rows.exclude(state=OutboxState.DELIVERED).exists(), 40)
@@ -281,7 +282,7 @@ def test_a_worker_killed_in_the_middle_of_a_check_is_redelivered_and_the_check_e
     data = hostile.contract_pdf()
     with broker(throwaway_redis.url):
         with monkeypatch.context() as patch:  # stored, not yet queued
-            patch.setattr(document_services, "_start_check", lambda document_id: None)
+            patch.setattr(document_services, "_queue_check", lambda document_id, **options: None)
             document = document_services.document_upload(
                 person=person, uploaded_by=person.user, file=SimpleUploadedFile("contract.pdf", data))
         path = Path(document.file.path)

@@ -468,7 +468,7 @@ def test_finding_messages_for_the_scanner_render():
 @pytest.mark.django_db
 def test_the_sweep_checks_documents_whose_check_never_started(applicant, monkeypatch):
     with monkeypatch.context() as patch:  # the broker was down: stored, never queued
-        patch.setattr(services, "_start_check", lambda document_id: None)
+        patch.setattr(services, "_queue_check", lambda document_id, **options: None)
         stuck = services.document_upload(person=applicant, uploaded_by=applicant.user, file=SimpleUploadedFile(
             "contract.pdf", hostile.contract_pdf()))
         fresh = services.document_upload(person=applicant, uploaded_by=applicant.user, file=SimpleUploadedFile(

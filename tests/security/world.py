@@ -171,7 +171,7 @@ def build_world() -> World:
         case = services.case_create(person=person, actor=applicant, employer=organisation, title_code="18g")
         EmploymentFactory(case=case, annual_gross_salary=Decimal("58000.00"), workplace_city="Berlin",
                           workplace_state="BE")
-        account_services.case_consent_set(case=case, actor=applicant, scope=ConsentScope.FULL)
+        services.case_consent_set(case=case, actor=applicant, scope=ConsentScope.FULL)
         walk(case, *TO_VISA_DECISION)
         AuthorityRequest.objects.filter(case=case).delete()  # routing's own requests; we place ours
         if name == "A":

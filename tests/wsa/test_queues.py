@@ -60,7 +60,7 @@ def test_every_task_resolves_to_a_declared_queue():
     hub = {
         "authorities.tasks.outbox_relay", "authorities.tasks.authority_answer_fetch",
         "authorities.tasks.outbox_sweep", "authorities.tasks.answers_poll",
-        "accounts.tasks.webhook_deliver", "accounts.tasks.invitation_send",
+        "applications.tasks.webhook_deliver", "accounts.tasks.invitation_send",
         "applications.tasks.notify_case", "applications.tasks.mail_send",
     }
     assert {resolved[name] for name in hub} == {"hub"}

@@ -31,6 +31,10 @@ celery_task_duration = Histogram(
     ["task", "state"], buckets=TASK_BUCKETS)
 celery_task_retries = Counter("wsa_celery_task_retries", "Celery task retries, by task name.", ["task"])
 celery_task_failures = Counter("wsa_celery_task_failures", "Celery tasks that raised, by task name.", ["task"])
+celery_enqueue_failures = Counter(
+    "wsa_celery_enqueue_failures",
+    "Tasks not handed to the broker (unreachable, or paused after it was), by task name; a beat sweep queues "
+    "their work later.", ["task"])
 
 document_check_duration = Histogram(
     "wsa_document_check_duration_seconds",

@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
-from accounts.services import case_consent_set, membership_grant
+from accounts.services import membership_grant
 from applications import services
 from applications.demo_procedure import (
     demo_procedure_to_visa_decision,
@@ -248,7 +248,7 @@ class Command(BaseCommand):
             if with_employer and person.user is not None:
                 # The demo applicant lets the employer see everything; the other candidates have not
                 # answered yet, so the employer sees status and next steps only (as the law requires).
-                case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
+                services.case_consent_set(case=case, actor=person.user, scope=ConsentScope.FULL)
             for transition in PATH_TO[target]:
                 if transition == "refer_to_visa_decision":
                     # The offices answer and the applicant attends the appointment, in the law's order;

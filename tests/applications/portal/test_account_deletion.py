@@ -18,9 +18,10 @@ from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 
+from accounts.append_only import AppendOnlyViolation
 from accounts.models import AccountDeletion, ApiToken, Membership, Role, User
 from applications import retention, services
-from applications.models import AppendOnlyViolation, Case, Decision, Event, LanguageSkill, Person, Qualification
+from applications.models import Case, Decision, Event, LanguageSkill, Person, Qualification
 from documents.models import Document
 from tests.auth import give_totp, reauthenticated
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory

@@ -3,6 +3,8 @@
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import services
@@ -11,15 +13,30 @@ from applications.models import LanguageSkill, Person, Qualification, WorkExperi
 pytestmark = pytest.mark.django_db
 
 
-def test_first_visit_creates_an_empty_profile_and_every_page_renders(client_in, applicant_user):
-    assert client_in.get(reverse("applicant:home")).status_code == 200
-    assert client_in.get(reverse("applicant:profile")).status_code == 200
-    assert Person.objects.filter(user=applicant_user).count() == 1
-    for name in ("profile_personal", "profile_contact", "profile_languages", "qualification_add", "experience_add",
-                 "documents", "apply_start", "apply_new", "my_data", "account_delete"):
-        response = client_in.get(reverse(f"applicant:{name}"))
-        assert response.status_code == 200, name
-        assert "<main" in response.text
+def test_a_first_visit_writes_nothing_and_every_page_renders(client_in, applicant_user):
+    with CaptureQueriesContext(connection) as queries:
+        assert client_in.get(reverse("applicant:home")).status_code == 200
+        assert client_in.get(reverse("applicant:profile")).status_code == 200
+        for name in ("profile_personal", "profile_contact", "profile_languages", "qualification_add",
+                     "experience_add", "documents", "apply_start", "apply_new", "my_data", "account_delete"):
+            response = client_in.get(reverse(f"applicant:{name}"))
+            assert response.status_code == 200, name
+            assert "<main" in response.text
+    # The session is the visitor's own (the wizard keeps the title finder's answers there).
+    writes = [query["sql"] for query in queries
+              if query["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+              and "django_session" not in query["sql"]]
+    assert writes == []
+    assert not Person.objects.filter(user=applicant_user).exists()
+
+
+def test_the_first_saved_form_creates_the_profile(client_in, applicant_user):
+    response = client_in.post(reverse("applicant:profile_contact"), {
+        "email": "", "phone": "+49 30 1234567", "street": "", "postal_code": "", "city": "Lagos",
+        "country_of_residence": "NGA"})
+    assert response.status_code == 302
+    person = Person.objects.get(user=applicant_user)
+    assert (person.city, person.phone) == ("Lagos", "+49 30 1234567")
 
 
 def test_personal_details_are_saved_and_reused_by_new_applications(client_in, applicant_user):

@@ -2,13 +2,13 @@
 
 from django.core.management.base import BaseCommand
 
+from applications import webhooks
+
 
 class Command(BaseCommand):
     help = "Sends due HR API webhook deliveries once; failed ones are retried on a later run (backoff)."
 
     def handle(self, *args, **options):
-        from applications import webhooks
-
         counts: dict[str, int] = {}
         for delivery_id in webhooks.due_deliveries(grace_seconds=0):
             outcome, _wait = webhooks.delivery_attempt(delivery_id=delivery_id)

@@ -1,0 +1,271 @@
+"""A case after submission: its status (cached, polled with ETags), documents asked for, messages, the
+entry report, decisions, appointments and withdrawal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.decorators import applicant_required
+from authorities import selectors as authority_selectors
+from documents.views import attachment_response
+
+from ... import forms, rules, services, status_poll
+from ...lifecycle import CaseState, IllegalTransition
+from ...selectors.applicant import (
+    applicant_authority_steps,
+    applicant_case_get,
+    applicant_document_request,
+    case_issued_decisions,
+    case_public_messages,
+    case_version,
+    decision_get,
+)
+from ...selectors.visibility import case_timeline
+from .helpers import GET_OR_POST, posted
+
+
+def _status_context(request, case) -> dict:
+    document_request = applicant_document_request(viewer=request.user, case=case)
+    actions = []
+    if case.state == CaseState.DRAFT:
+        actions.append({"text": _("Complete and submit your application."),
+                        "url": reverse("applicant:apply_resume", args=[case.public_id]),
+                        "label": _("Continue your application")})
+    if document_request is not None:
+        actions.append({"text": _("Your case team needs documents from you."), "url": "#provide",
+                        "label": _("Send documents")})
+    actions += _appointment_actions(request, case)
+    if case.state == CaseState.VISA_GRANTED:
+        actions.append({"text": _("Your visa was granted. When you have entered Germany, tell us your date of "
+                                  "entry and your address here."),
+                        "url": reverse("applicant:case_entry", args=[case.public_id]),
+                        "label": _("Report your entry")})
+    return {
+        "case": case,
+        "events": case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
+        .select_related(None),  # the timeline's sentences do not name the actor
+        "authority_steps": applicant_authority_steps(viewer=request.user, case=case),
+        "document_request": document_request,
+        "actions": actions,
+        "title": _title_or_none(case.title_code),
+    }
+
+
+def _appointment_actions(request, case) -> list[dict]:
+    """The in-person appointment at the visa office: book it, or the booked one (change or cancel)."""
+    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case)
+    if appointment is None:
+        return []
+    url = reverse("applicant:case_appointment", args=[case.public_id])
+    booking = appointment["booking"]
+    if booking is None:
+        return [{"text": _("The visa office needs to see you in person (fingerprints, identity check, fee)."),
+                 "url": url, "label": _("Book your appointment")}]
+    text = gettext("Your appointment at %(office)s: %(when)s. Please bring your passport.") % {
+        "office": booking.slot.authority.name,
+        "when": formats.date_format(localtime(booking.slot.starts_at), "DATETIME_FORMAT")}
+    if appointment["changeable"]:
+        return [{"text": text, "url": url, "label": _("Change or cancel your appointment")}]
+    return [{"text": text}]
+
+
+def _title_or_none(code):
+    try:
+        return rules.title(code)
+    except rules.UnknownTitle:
+        return None
+
+
+def _etag(case_public_id, version) -> str:
+    return f'"{case_public_id}-v{version}-{get_language()}"'
+
+
+# The status fragment is a function of the case's data, which Case.version counts, and of the
+# language: rendered once per version and language, then served from the cache (Redis in
+# production) to every poll and page view until the case changes. Same freshness as the ETag.
+STATUS_FRAGMENT_CACHE_SECONDS = 600
+
+
+def _status_key(public_id, version, announce: bool) -> str:
+    return f"wsa:case-status:{public_id}:{version}:{get_language()}:{int(announce)}"
+
+
+def _status_fragment(request, case, *, announce: bool) -> str:
+    key = _status_key(case.public_id, case.version, announce)
+    html = cache.get(key)
+    if html is None:
+        context = _status_context(request, case)
+        context.update(announce=announce, etag=_etag(case.public_id, case.version))
+        html = render_to_string("applicant/partials/case_status.html", context)
+        cache.set(key, html, STATUS_FRAGMENT_CACHE_SECONDS)
+    return html
+
+
+@applicant_required
+@require_safe
+def case_detail(request, public_id):
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    document_request = applicant_document_request(viewer=request.user, case=case)
+    return render(request, "applicant/case_detail.html", {
+        "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
+        "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
+        "provide_form": forms.ProvideDocumentForm() if document_request else None,
+    })
+
+
+@require_safe
+def case_status(request, public_id):
+    """The live part of the status page, polled every 5 s. Answers 304 while Case.version is
+    unchanged: from the cache alone when it shows that this session's user owns the case at that
+    version (status_poll), else after one cheap query that does not load the case."""
+    version = status_poll.cached_version(request, public_id)
+    if version is None or _etag(public_id, version) not in parse_etags(request.headers.get("If-None-Match", "")):
+        return _case_status_checked(request, public_id)
+    return _status_headers(HttpResponseNotModified(), _etag(public_id, version))
+
+
+@applicant_required
+def _case_status_checked(request, public_id):
+    version = case_version(viewer=request.user, public_id=public_id)
+    if version is None:
+        raise Http404
+    status_poll.remember(user=request.user, public_id=public_id, version=version,
+                         current_version=lambda: case_version(viewer=request.user, public_id=public_id))
+    etag = _etag(public_id, version)
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return _status_headers(HttpResponseNotModified(), etag)
+    html = cache.get(_status_key(public_id, version, True))
+    if html is None:  # this version was not rendered yet: load the case and render it once
+        case = applicant_case_get(viewer=request.user, public_id=public_id)
+        etag = _etag(case.public_id, case.version)
+        html = _status_fragment(request, case, announce=True)
+    return _status_headers(HttpResponse(html), etag)
+
+
+def _status_headers(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])
+    return response
+
+
+@applicant_required
+@require_POST
+def case_provide_documents(request, public_id):
+    """Answer a request for documents with one upload: the case goes back to the completeness check."""
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    form = forms.ProvideDocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.case_documents_provide(
+                case=case, actor=request.user, file=form.cleaned_data["file"],
+                document_type=form.cleaned_data["document_type"], note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+        except IllegalTransition:
+            messages.error(request, gettext("Your case is not waiting for documents any more. If you want to send "
+                                            "something, please write a message to your case team."))
+            return redirect("applicant:case_detail", public_id=case.public_id)
+        else:
+            messages.success(request, gettext("Thank you. Your document was sent to your case team."))
+            return redirect("applicant:case_detail", public_id=case.public_id)
+    context = _status_context(request, case)
+    context.update(provide_form=form, provide_error_forms=[form], etag=_etag(case.public_id, case.version))
+    return render(request, "applicant/case_detail.html", context)
+
+
+@applicant_required
+@GET_OR_POST
+def case_messages(request, public_id):
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    form = forms.MessageForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.message_post(case=case, author=request.user, body=form.cleaned_data["body"])
+        messages.success(request, gettext("Your message was sent."))
+        return redirect(reverse("applicant:case_messages", args=[case.public_id]) + "#latest")
+    return render(request, "applicant/case_messages.html", {
+        "case": case, "form": form,
+        "thread": case_public_messages(viewer=request.user, case=case),
+    })
+
+
+@applicant_required
+@GET_OR_POST
+def case_entry(request, public_id):
+    """ "I have entered Germany": date and German address, after the visa was granted."""
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    if case.state != CaseState.VISA_GRANTED:
+        messages.info(request, gettext("You can report your entry once your visa has been granted."))
+        return redirect("applicant:case_detail", public_id=case.public_id)
+    person = case.person
+    initial = {"street": person.street, "postal_code": person.postal_code, "city": person.city} \
+        if person.country_of_residence == "DEU" else {}
+    form = forms.EntryReportForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_report_entry(case=case, actor=request.user, **form.cleaned_data)
+        except IllegalTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, gettext("Welcome to Germany! Your entry and address were recorded."))
+        return redirect("applicant:case_detail", public_id=case.public_id)
+    return render(request, "applicant/case_entry.html", {"case": case, "form": form})
+
+
+@applicant_required
+@require_safe
+def case_decisions(request, public_id):
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    return render(request, "applicant/case_decisions.html", {
+        "case": case, "decisions": case_issued_decisions(viewer=request.user, case=case),
+    })
+
+
+@applicant_required
+@require_safe
+def decision_download(request, public_id):
+    decision = decision_get(viewer=request.user, public_id=public_id)
+    if not decision.pdf:
+        raise Http404
+    try:
+        handle = decision.pdf.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    filename = f"{decision.case.reference}-{decision.get_kind_display()}-{decision.issued_at:%Y-%m-%d}.pdf" \
+        if decision.issued_at else f"{decision.case.reference}.pdf"
+    return attachment_response(handle, filename=filename, content_type="application/pdf")
+
+
+@applicant_required
+@GET_OR_POST
+def case_withdraw(request, public_id):
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    if not case.is_open:
+        messages.info(request, gettext("This application can no longer be withdrawn."))
+        return redirect("applicant:case_detail", public_id=case.public_id)
+    form = forms.WithdrawForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        payload = {"reason": form.cleaned_data["reason"].strip()} if form.cleaned_data["reason"].strip() else {}
+        try:
+            services.case_transition(case=case, transition="withdraw", actor=request.user, payload=payload)
+        except IllegalTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, gettext("Your application %(reference)s was withdrawn.")
+                             % {"reference": case.reference})
+        return redirect("applicant:case_detail", public_id=case.public_id)
+    return render(request, "applicant/case_withdraw.html", {"case": case, "form": form})
