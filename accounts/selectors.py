@@ -2,8 +2,19 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from .models import Membership, Organisation, OrganisationKind, Role
+from .models import (
+    ApiToken,
+    CaseConsent,
+    MemberInvitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    WebhookEndpoint,
+)
 
 
 def user_roles(*, user) -> set[str]:
@@ -120,17 +131,11 @@ def organisation_members(*, organisation) -> list[dict]:
 
 
 def member_invitation_list(*, organisation):
-    from django.utils import timezone
-
-    from .models import MemberInvitation
-
     return MemberInvitation.objects.filter(organisation=organisation, accepted_at__isnull=True,
                                            revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 def member_invitation_get(*, organisation, public_id):
-    from .models import MemberInvitation
-
     try:
         return MemberInvitation.objects.filter(organisation=organisation, public_id=public_id).first()
     except (ValueError, TypeError, ValidationError):
@@ -138,8 +143,6 @@ def member_invitation_get(*, organisation, public_id):
 
 
 def organisation_member_get(*, organisation, user_public_id):
-    from .models import User
-
     try:
         return User.objects.filter(public_id=user_public_id, memberships__organisation=organisation,
                                    memberships__role__in=Role.employer_roles()).distinct().first()
@@ -148,14 +151,10 @@ def organisation_member_get(*, organisation, user_public_id):
 
 
 def api_token_list(*, organisation):
-    from .models import ApiToken
-
     return ApiToken.objects.filter(organisation=organisation).select_related("created_by")
 
 
 def api_token_get(*, organisation, public_id):
-    from .models import ApiToken
-
     try:
         return ApiToken.objects.filter(organisation=organisation, public_id=public_id).first()
     except (ValueError, TypeError, ValidationError):
@@ -163,8 +162,6 @@ def api_token_get(*, organisation, public_id):
 
 
 def webhook_endpoint_list(*, organisation, include_disabled: bool = False):
-    from .models import WebhookEndpoint
-
     endpoints = WebhookEndpoint.objects.filter(organisation=organisation)
     if not include_disabled:
         endpoints = endpoints.filter(disabled_at__isnull=True)
@@ -184,8 +181,6 @@ def webhook_delivery_list(*, endpoint):
 
 def case_consent_in_force(*, case):
     """The consent the candidate gave the employer of the case and has not revoked, or None."""
-    from .models import CaseConsent
-
     if case.employer_id is None:
         return None
     return CaseConsent.objects.filter(case=case, organisation_id=case.employer_id, revoked_at__isnull=True).first()

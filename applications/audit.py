@@ -7,9 +7,11 @@ downloaded) and why (the role and office under which they acted). The applicant 
 (selectors.case_file.case_access_list) in the style of Estonia's Data Tracker.
 """
 
+from accounts.models import AccountDeletion
 from accounts.selectors import user_is_staff_member
 
 from .models import Case, CaseAccess, RuleFigure, RuleFigureAudit
+from .selectors.staff import staff_scope
 
 
 def access_record(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.CASE, obj=None,
@@ -34,8 +36,6 @@ def access_record_cases(*, actor, cases) -> int:
 
 def _access_row(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.CASE, obj=None,
                 action: str = CaseAccess.Action.VIEW) -> CaseAccess:
-    from .selectors.staff import staff_scope
-
     organisation_id, organisation_name, role = staff_scope(viewer=actor).primary()
     object_id = str(getattr(obj, "public_id", "") or (case.public_id if obj is None else getattr(obj, "pk", "")))
     return CaseAccess(
@@ -49,8 +49,6 @@ def _access_row(*, actor, case: Case, object_kind: str = CaseAccess.ObjectKind.C
 def account_deletion_record(*, user, drafts: int, documents: int, retained_cases: int, retained_until=None):
     """Records that the holder of `user` deleted their account (GDPR Art. 17) and what was kept until when.
     Only the account's public id is kept: the record outlives the personal data it speaks about."""
-    from accounts.models import AccountDeletion
-
     return AccountDeletion.objects.create(account=user.public_id, drafts_deleted=drafts, documents_deleted=documents,
                                           cases_retained=retained_cases, retained_until=retained_until)
 

@@ -3,6 +3,9 @@ so every reader sees it in their own language."""
 
 from django.utils.translation import gettext as _
 
+from authorities.events import authority_event_text
+from documents.models import Document
+
 from .lifecycle import TRANSITIONS, CaseState
 
 
@@ -31,14 +34,10 @@ def event_text(event) -> str:
     if event.kind == "message":
         return _("New message in the case.")
     if event.kind == "document":
-        from documents.models import Document
-
         return _("Document “%(name)s”: %(what)s") % {
             "name": payload.get("name", ""), "what": _choice_label(Document.State, payload.get("state", "")),
         }
     if event.kind == "authority":
-        from authorities.events import authority_event_text
-
         return authority_event_text(payload)
     if event.kind == "decision":
         return _("A decision was issued.")

@@ -29,6 +29,12 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from accounts.models import CandidateInvitation, CaseConsent, EmployerCaseDetails
+from accounts.selectors import user_is_deleted
+from authorities.models import AuthorityRequest, SimulatedSubmission
+from documents.models import Document
+from documents.services import documents_remove
+
 from .lifecycle import CaseState
 from .models import (
     Case,
@@ -83,7 +89,6 @@ class RetentionReport:
 def _person_is_orphan(person: Person) -> bool:
     """A person record nobody needs any more: no case, and no account (an employer's candidate record)
     or an account its holder deleted (the profile was only kept for the cases)."""
-    from accounts.selectors import user_is_deleted
 
     if person.user_id is not None and not user_is_deleted(user=person.user):
         return False
@@ -93,8 +98,6 @@ def _person_is_orphan(person: Person) -> bool:
 def person_delete(person: Person) -> int:
     """Deletes a person record with its documents (the caller made sure no case needs it); returns
     how many documents went with it."""
-    from documents.models import Document
-    from documents.services import documents_remove
 
     removed = documents_remove(Document.objects.filter(owner=person))
     person.delete()
@@ -121,8 +124,6 @@ def draft_delete(case: Case) -> tuple[int, bool]:
     the documents uploaded for it; an employer's candidate record nobody needs any more goes with it.
     Returns (documents deleted, whether a candidate record went too). Raises ProtectedError when
     another record still refers to the case; the caller's transaction then keeps everything."""
-    from documents.models import Document
-    from documents.services import documents_remove
 
     if not case.never_submitted:
         raise ValueError(f"{case.reference} was submitted: it is anonymised, never deleted")
@@ -142,7 +143,6 @@ def stale_drafts(*, now: datetime | None = None):
 
 def purge_stale_drafts(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     """Deletes drafts untouched for WSA_DRAFT_RETENTION_DAYS with the documents uploaded for them."""
-    from documents.models import Document
 
     drafts, cutoff = stale_drafts(now=now)
     report = RetentionReport(job="purge_stale_drafts", retention_days=settings.WSA_DRAFT_RETENTION_DAYS,
@@ -189,7 +189,6 @@ def closed_cases_due(*, now: datetime | None = None):
 
 def purge_closed_cases(*, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
     """Anonymises every closed case past the retention period (see the module docstring)."""
-    from documents.models import Document
 
     cases, cutoff = closed_cases_due(now=now)
     report = RetentionReport(job="purge_closed_cases", retention_days=settings.WSA_CLOSED_CASE_RETENTION_DAYS,
@@ -214,9 +213,6 @@ def purge_closed_cases(*, now: datetime | None = None, dry_run: bool = False) ->
 @transaction.atomic
 def case_anonymise(*, case: Case) -> dict[str, int]:
     """Removes the personal data of one finished case and keeps its verification record. Idempotent."""
-    from accounts.models import CandidateInvitation, CaseConsent, EmployerCaseDetails
-    from documents.models import Document
-    from documents.services import documents_remove
 
     from .services import event_append
 
@@ -271,10 +267,6 @@ def case_anonymise(*, case: Case) -> dict[str, int]:
 
 def _anonymise_authority_requests(case: Case) -> None:
     """What was sent to and received from the authorities held personal data; the steps' states stay."""
-    try:
-        from authorities.models import AuthorityRequest, SimulatedSubmission
-    except ImportError:  # pragma: no cover - the authorities app is part of the project
-        return
     requests = AuthorityRequest.objects.filter(case=case)
     SimulatedSubmission.objects.filter(idempotency_key__in=requests.values("idempotency_key")).delete()
     requests.update(request_body={}, response_body={})

@@ -5,10 +5,13 @@ import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from wsa.observability.metrics import document_check_duration
 
 from . import services
+from .checks import sandbox
+from .checks.pipeline import inspect_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +25,6 @@ CHECK_TIME_LIMIT = 150
 def _inspect(data: bytes, filename: str, context: dict):
     """The checks pipeline, in a forked child with a memory budget and a deadline
     (``documents.checks.sandbox``) unless ``WSA_CHECK_ISOLATION`` is off."""
-    from django.conf import settings
-
-    from .checks import sandbox
-    from .checks.pipeline import inspect_bytes
-
     if getattr(settings, "WSA_CHECK_ISOLATION", True) and sandbox.available():
         return sandbox.inspect_isolated(
             data, filename, context=context,

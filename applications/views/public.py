@@ -12,6 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.selectors import user_home_url_name
 from accounts.services import user_set_language
 
+from ..decisions import decision_office, initials, sha256_of_upload
+from ..selectors.case_file import decision_get_by_verification_code
+
 
 @require_safe
 def home(request):
@@ -60,9 +63,6 @@ def decision_verify(request, code):
     """Public check of a decision by the code of its QR link: genuine or not, and does a copy match?
 
     Shows only the date, kind, outcome, office and the initials of the deciders — no names."""
-    from applications.decisions import decision_office, initials, sha256_of_upload
-    from applications.selectors.case_file import decision_get_by_verification_code
-
     decision = decision_get_by_verification_code(code=code)
     if decision is None:
         return render(request, "public/verify.html", {"decision": None}, status=404)

@@ -15,7 +15,12 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
 from .. import crypto
+from ..models import SimulatedSubmission
 from . import rules
 
 
@@ -71,16 +76,10 @@ class MemoryStore:
 class DatabaseStore:
     @contextmanager
     def transaction(self):
-        from django.db import transaction
-
         with transaction.atomic():
             yield
 
     def get_or_create(self, idempotency_key: str, factory) -> tuple[dict, bool]:
-        from django.db.models import F
-
-        from ..models import SimulatedSubmission
-
         existing = SimulatedSubmission.objects.select_for_update().filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             SimulatedSubmission.objects.filter(pk=existing.pk).update(deliveries=F("deliveries") + 1)
@@ -93,10 +92,6 @@ class DatabaseStore:
         return record, True
 
     def get(self, submission_id: str) -> dict | None:
-        from django.core.exceptions import ValidationError
-
-        from ..models import SimulatedSubmission
-
         try:
             row = SimulatedSubmission.objects.filter(submission_id=submission_id).first()
         except (ValueError, TypeError, ValidationError):  # not a UUID (e.g. the demo's "demo-…" ids)
@@ -104,13 +99,9 @@ class DatabaseStore:
         return None if row is None else {**row.record, "deliveries": row.deliveries}
 
     def save(self, record: dict) -> None:
-        from ..models import SimulatedSubmission
-
         SimulatedSubmission.objects.filter(submission_id=record["submission_id"]).update(record=record)
 
     def all(self) -> list[dict]:
-        from ..models import SimulatedSubmission
-
         return [{**row.record, "deliveries": row.deliveries} for row in SimulatedSubmission.objects.order_by("pk")]
 
 
