@@ -9,6 +9,7 @@ from django.utils import translation
 from wsa.site import site_url
 
 from .models import Case, Event
+from .titles.reminders import title_reminders_send
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +91,9 @@ def purge_closed_cases() -> int:
     from .retention import purge_closed_cases as purge
 
     return len(purge().references)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def title_reminders() -> int:
+    """Beat (daily): e-mails the holders of titles that end in 90, 60 or 30 days (titles.reminders)."""
+    return title_reminders_send()
