@@ -9,6 +9,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Decision, ResidenceTitle, TitleEnd, TitleKind, WorkPermission
 from applications.rules import title_terms
+from applications.titles import issuance
 from authorities.models import AuthorityRequest
 from tests.procedure import offices_done, walk
 
@@ -123,8 +124,6 @@ def test_a_permanent_contract_gives_four_years_and_a_shorter_ba_approval_less(vi
 
 
 def test_issuance_is_written_once_per_case(visa_case, make_staff):
-    from applications.titles import issuance
-
     case = visa_case()
     grant_visa(case, make_staff("visa"))
     again = issuance.title_issue_visa(case=case)
