@@ -195,3 +195,16 @@ def test_the_check_page_works_without_signing_in(client):
     page = response.content.decode()
     assert response.status_code == 200 and 'name="code"' in page and 'name="organisation"' in page
     assert response["X-Robots-Tag"] == "noindex" and response["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_check_form_posts_from_its_no_referrer_page(client, title):
+    """Under `Referrer-Policy: no-referrer` browsers send `Origin: null`: accepted with the token, never
+    without it."""
+    _row, text = make_code(client, title)
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    strict.get(CHECK)
+    token = strict.cookies["csrftoken"].value
+    data = {"code": text, "purpose": "right_to_work", "csrfmiddlewaretoken": token}
+    assert "Right to work: confirmed" in strict.post(CHECK, data, HTTP_ORIGIN="null").content.decode()
+    assert strict.post(CHECK, {**data, "csrfmiddlewaretoken": "x" * 64}, HTTP_ORIGIN="null").status_code == 403
+    assert strict.post(CHECK, data, HTTP_ORIGIN="https://evil.example").status_code == 403
