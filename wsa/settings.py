@@ -368,6 +368,7 @@ CELERY_TASK_ROUTES = {
     "applications.tasks.statistics_refresh": {"queue": "default"},
     "applications.tasks.purge_stale_drafts": {"queue": "default"},
     "applications.tasks.purge_closed_cases": {"queue": "default"},
+    "applications.tasks.title_reminders": {"queue": "default"},
 }
 
 CACHES = {
