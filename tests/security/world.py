@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import services
-from applications.models import Decision, Message, Qualification, WorkExperience
+from applications.models import Decision, Message, Qualification, ResidenceTitle, TitleKind, WorkExperience
+from applications.titles.share_codes import share_code_create
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
 from tests.factories import EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -229,9 +230,6 @@ def build_world() -> World:
             case=side.case, authority=office, purpose="visa", state="acknowledged", sent_at=timezone.now(),
             idempotency_key=uuid.uuid4().hex) if side is sides["B"] else side.requests["visa"]
         side.booking = AppointmentBooking.objects.create(slot=side.slot, case=side.case, request=visa)
-    from applications.models import ResidenceTitle, TitleKind
-    from applications.titles.share_codes import share_code_create
-
     for side in (sides["A"], sides["B"]):
         side.title = ResidenceTitle.objects.create(
             holder=side.case.person, case=side.case, kind=TitleKind.EU_BLUE_CARD, title_code="18g",
