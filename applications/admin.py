@@ -19,8 +19,11 @@ from .models import (
     Person,
     Qualification,
     ReferenceCounter,
+    ResidenceTitle,
     RuleFigure,
     RuleFigureAudit,
+    ShareCode,
+    TitleReminder,
     WorkExperience,
 )
 
@@ -295,3 +298,32 @@ class RuleFigureAuditAdmin(ReadOnlyModelAdmin):
     list_filter = ["action"]
     search_fields = ["figure_label", "actor__email"]
     readonly_fields = ["figure", "figure_label", "action", "actor", "created_at"]
+
+
+class ShareCodeInline(ReadOnlyInline):
+    """The codes without their hashes: the admin sees that and when a holder shared, never the code."""
+
+    model = ShareCode
+    fields = ["purpose", "hint", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class TitleReminderInline(ReadOnlyInline):
+    model = TitleReminder
+    fields = ["days_before", "sent_at"]
+    readonly_fields = fields
+
+
+@admin.register(ResidenceTitle)
+class ResidenceTitleAdmin(ReadOnlyModelAdmin):
+    """Titles are issued by the offices' decisions (titles.issuance): read here, never added, changed
+    or deleted (admins administer, they do not decide)."""
+
+    list_display = ["holder", "kind", "legal_basis", "valid_from", "valid_until", "ended_at", "end_reason"]
+    list_filter = ["kind", "work_permission", "end_reason"]
+    search_fields = ["holder__surname", "holder__given_names", "case__reference", "card_number"]
+    readonly_fields = ["public_id", "holder", "case", "kind", "title_code", "legal_basis", "work_permission",
+                       "employer", "occupation", "conditions", "valid_from", "valid_until", "card_number",
+                       "issued_by", "issued_at", "replaces", "ended_at", "end_reason"]
+    inlines = [ShareCodeInline, TitleReminderInline]

@@ -29,6 +29,7 @@ from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind
 from .selectors.deadlines import case_due_expression
+from .titles import issuance as title_issuance
 
 
 def after_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> None:
@@ -40,7 +41,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
       receive the case, all at once;
     - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
+    - grant_visa: the holder's national visa is issued as a title (titles.issuance);
     - report_entry: the foreigners' authority is asked for the residence permit;
+    - issue_permit: the residence permit (or EU Blue Card) is issued as a title and replaces the visa;
     - withdraw: an appointment booked at the visa office is cancelled.
     """
     if transition == "documents_provided":
@@ -52,8 +55,11 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         visa_decision_guard(case=case, granting=False)
     elif transition == "grant_visa":
         visa_decision_guard(case=case, granting=True)
+        title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
     elif transition == "report_entry":
         authority_services.authority_requests_create(case=case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
+    elif transition == "issue_permit":
+        title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
     elif transition == "withdraw":
         appointments.appointment_bookings_end(case=case, actor=actor)
 

@@ -10,6 +10,7 @@ from wsa.site import site_url
 
 from . import retention, services, webhooks
 from .models import Case, Event
+from .titles.reminders import title_reminders_send
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +102,9 @@ def webhook_sweep() -> int:
     for delivery_id in ids:
         webhook_deliver.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def title_reminders() -> int:
+    """Beat (daily): e-mails the holders of titles that end in 90, 60 or 30 days (titles.reminders)."""
+    return title_reminders_send()

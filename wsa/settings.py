@@ -368,6 +368,7 @@ CELERY_TASK_ROUTES = {
     "applications.tasks.statistics_refresh": {"queue": "default"},
     "applications.tasks.purge_stale_drafts": {"queue": "default"},
     "applications.tasks.purge_closed_cases": {"queue": "default"},
+    "applications.tasks.title_reminders": {"queue": "default"},
 }
 
 CACHES = {
@@ -477,6 +478,16 @@ CELERY_BEAT_SCHEDULE["applications-purge-stale-drafts"] = {
 CELERY_BEAT_SCHEDULE["applications-purge-closed-cases"] = {
     "task": "applications.tasks.purge_closed_cases", "schedule": 24 * 3600.0,
 }
+
+# --- Residence titles after the decision (README "After arrival: titles and share codes") ---------
+CELERY_BEAT_SCHEDULE["applications-title-reminders"] = {
+    "task": "applications.tasks.title_reminders", "schedule": 24 * 3600.0,
+}
+# The public share-code check (/check/): this many wrong codes from one address within the window,
+# then the page answers 429 for the block time.
+WSA_SHARE_CHECK_FAILURE_LIMIT = env.int("WSA_SHARE_CHECK_FAILURE_LIMIT", default=5)
+WSA_SHARE_CHECK_WINDOW_SECONDS = env.int("WSA_SHARE_CHECK_WINDOW_SECONDS", default=15 * 60)
+WSA_SHARE_CHECK_BLOCK_SECONDS = env.int("WSA_SHARE_CHECK_BLOCK_SECONDS", default=15 * 60)
 
 # --- Operations: backups (docs/backup-restore.md) and the HR API token budget (README) ----------
 # Every HR API token may send this many requests per period ("300/m"; periods s, m, h, d, e.g.

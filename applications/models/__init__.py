@@ -713,4 +713,10 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from .share_codes import (  # noqa: E402, F401 - the app's models
+    ShareCode,
+    ShareCodeCheck,
+    SharePurpose,
+    TitleReminder,
+)
 from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models

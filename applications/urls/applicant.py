@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import appointments
+from ..views import appointments, titles
 from ..views.applicant import home, library, own_data, profile, status, wizard
 
 app_name = "applicant"
@@ -43,6 +43,11 @@ urlpatterns = [
          name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/withdraw/", status.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", status.decision_download, name="decision_download"),
+    # Residence titles and share codes
+    path("titles/", titles.titles, name="titles"),
+    path("titles/<uuid:public_id>/share/", titles.share_code_new, name="share_code_new"),
+    path("titles/codes/<uuid:public_id>/", titles.share_code, name="share_code"),
+    path("titles/codes/<uuid:public_id>/revoke/", titles.share_code_revoke, name="share_code_revoke"),
     # Own data
     path("my-data/", own_data.my_data, name="my_data"),
     path("my-data/export/", own_data.data_export, name="data_export"),

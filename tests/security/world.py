@@ -27,7 +27,8 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import services
-from applications.models import Decision, Message, Qualification, WorkExperience
+from applications.models import Decision, Message, Qualification, ResidenceTitle, TitleKind, WorkExperience
+from applications.titles.share_codes import share_code_create
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
 from tests.factories import EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -64,6 +65,8 @@ class Side:
     requests: dict = field(default_factory=dict)
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
+    title: object = None  # the applicant's valid residence title
+    share_code: object = None  # a right-to-work code for it
 
 
 @dataclass
@@ -227,6 +230,12 @@ def build_world() -> World:
             case=side.case, authority=office, purpose="visa", state="acknowledged", sent_at=timezone.now(),
             idempotency_key=uuid.uuid4().hex) if side is sides["B"] else side.requests["visa"]
         side.booking = AppointmentBooking.objects.create(slot=side.slot, case=side.case, request=visa)
+    for side in (sides["A"], sides["B"]):
+        side.title = ResidenceTitle.objects.create(
+            holder=side.case.person, case=side.case, kind=TitleKind.EU_BLUE_CARD, title_code="18g",
+            legal_basis="§ 18g AufenthG", employer=side.organisation, occupation="Developer",
+            valid_from=date.today() - timedelta(days=10), valid_until=date.today() + timedelta(days=700))
+        side.share_code, _code = share_code_create(title=side.title, purpose="right_to_work", days=30)
     sides["B"].ba_request = sides["A"].requests["ba"]
     sides["A"].ba_request = sides["A"].requests["ba"]
     return World(users=users, offices=offices, a=sides["A"], b=sides["B"])
