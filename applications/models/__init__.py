@@ -321,6 +321,7 @@ class EventKind(models.TextChoices):
     AUTHORITY = "authority", _("Authority step")
     DECISION = "decision", _("Decision")
     NOTE = "note", _("Note")
+    AFTER_ARRIVAL = "after_arrival", _("After arrival")
 
 
 class Event(models.Model):
@@ -348,7 +349,7 @@ class Event(models.Model):
     @property
     def text(self) -> str:
         """The timeline sentence, in the language of whoever reads it."""
-        from .events import event_text
+        from ..events import event_text
 
         return event_text(self)
 
@@ -725,4 +726,5 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
 from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models

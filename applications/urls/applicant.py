@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import applicant, appointments
+from ..views import after_arrival, applicant, appointments
 
 app_name = "applicant"
 urlpatterns = [
@@ -42,6 +42,13 @@ urlpatterns = [
          name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/withdraw/", applicant.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", applicant.decision_download, name="decision_download"),
+    # After arrival: extension with its certificate, job change, settlement
+    path("after-arrival/", after_arrival.titles, name="after_arrival"),
+    path("after-arrival/titles/<uuid:public_id>/extend/", after_arrival.title_extend, name="title_extend"),
+    path("after-arrival/titles/<uuid:public_id>/job-change/", after_arrival.job_change, name="job_change"),
+    path("after-arrival/certificates/<uuid:public_id>/pdf/", after_arrival.certificate_download,
+         name="certificate_download"),
+    path("after-arrival/settlement/", after_arrival.settlement, name="settlement"),
     # Own data
     path("my-data/", applicant.my_data, name="my_data"),
     path("my-data/export/", applicant.data_export, name="data_export"),
