@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import services
-from applications.models import Decision, Message, Qualification, WorkExperience
+from applications.models import Decision, FictionCertificate, Message, Qualification, ResidenceTitle, WorkExperience
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
 from tests.factories import EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -64,6 +64,8 @@ class Side:
     requests: dict = field(default_factory=dict)
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
+    title: object = None  # the applicant's residence title (a Blue Card naming the side's employer)
+    certificate: object = None  # a Fiktionsbescheinigung continuing that title
 
 
 @dataclass
@@ -121,6 +123,17 @@ def _request(case, office, purpose):
     return AuthorityRequest.objects.create(
         case=case, authority=office.authority, purpose=purpose, state="sent", idempotency_key=uuid.uuid4().hex,
         due_at=timezone.now() + timedelta(days=14), sent_at=timezone.now())
+
+
+def _title_with_certificate(side, *, issued_by):
+    title = ResidenceTitle.objects.create(
+        holder=side.case.person, case=side.case, kind="eu_blue_card", title_code="18g", legal_basis="§ 18g AufenthG",
+        employer=side.organisation, valid_from=date.today() - timedelta(days=400),
+        valid_until=date.today() + timedelta(days=60), issued_by=issued_by)
+    certificate = FictionCertificate(case=side.case, title=title, issued_at=timezone.now(),
+                                     verification_code=uuid.uuid4().hex[:22], sha256=hashlib.sha256(PDF).hexdigest())
+    certificate.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(PDF), save=True)
+    return title, certificate
 
 
 def build_world() -> World:
@@ -227,6 +240,8 @@ def build_world() -> World:
             case=side.case, authority=office, purpose="visa", state="acknowledged", sent_at=timezone.now(),
             idempotency_key=uuid.uuid4().hex) if side is sides["B"] else side.requests["visa"]
         side.booking = AppointmentBooking.objects.create(slot=side.slot, case=side.case, request=visa)
+    for side in (sides["A"], sides["B"]):
+        side.title, side.certificate = _title_with_certificate(side, issued_by=offices["abh"].authority)
     sides["B"].ba_request = sides["A"].requests["ba"]
     sides["A"].ba_request = sides["A"].requests["ba"]
     return World(users=users, offices=offices, a=sides["A"], b=sides["B"])
