@@ -34,6 +34,7 @@ from accounts.models import ApiScope, ConsentScope
 from accounts.security import api_auth_blocked, api_auth_failed, api_token_rate_consume
 
 from . import employer_forms, services
+from .after_arrival import services as after_arrival_services
 from .lifecycle import CaseState
 from .selectors.employer import (
     EmployerCaseFilters,
@@ -415,6 +416,34 @@ def case_events(request, case_id: UUID):
     return [{"kind": e.kind, "from_state": e.from_state, "to_state": e.to_state, "created_at": e.created_at,
              "text": e.text if full or e.kind in ("created", "transition") else ""}
             for e in employer_case_timeline(case=case)]
+
+
+class EmploymentEndIn(Schema):
+    ended_on: date = Field(description="The last day of the employment.")
+    reason: str = Field("", max_length=500, description="Optional: why it ended.")
+
+
+class EmploymentEndOut(Schema):
+    ended_on: date
+    late: bool = Field(description="True when reported more than four weeks after the end "
+                                   "(§ 4a Abs. 5 S. 3 Nr. 3 AufenthG); the report is recorded all the same.")
+
+
+@v1.post("/cases/{case_id}/employment-end",
+         response={201: EmploymentEndOut, 401: Error, 403: Error, 404: Error, 422: Error},
+         summary="Report that the employment ended early (to the foreigners' authority)")
+def case_employment_end(request, case_id: UUID, payload: EmploymentEndIn):
+    token = _require(request, ApiScope.CASES_WRITE)
+    case = _case(token, case_id)
+    actor = token.created_by
+    if actor is None or account_selectors.employer_role(user=actor, organisation=token.organisation) is None:
+        raise HttpError(403, gettext("The person who created this token is no longer a member of the organisation."))
+    try:
+        result = after_arrival_services.employment_end_report(case=case, actor=actor, ended_on=payload.ended_on,
+                                                              reason=payload.reason)
+    except after_arrival_services.AfterArrivalError as exc:
+        return Status(422, {"detail": str(exc)})
+    return Status(201, {"ended_on": result.ended_on, "late": result.late})
 
 
 # --- Webhooks -----------------------------------------------------------------------------------

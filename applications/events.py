@@ -1,6 +1,9 @@
 """Timeline sentences. Stored events keep only kind and data; the sentence is made when it is read,
 so every reader sees it in their own language."""
 
+from datetime import date
+
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from authorities.events import authority_event_text
@@ -43,4 +46,35 @@ def event_text(event) -> str:
         return _("A decision was issued.")
     if event.kind == "note":
         return _("Internal note added.")
+    if event.kind == "after_arrival":
+        return after_arrival_text(payload)
     return event.get_kind_display()
+
+
+def _day(value: str) -> str:
+    try:
+        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value or ""
+
+
+def after_arrival_text(payload: dict) -> str:
+    what = payload.get("what")
+    if what == "extension_applied":
+        if payload.get("in_time"):
+            return _("The extension of the residence title was applied for before it expired.")
+        return _("The extension of the residence title was applied for after it had expired.")
+    if what == "certificate_issued":
+        return _("A certificate was issued: the current residence title continues until the foreigners' "
+                 "authority decides (Section 81 (4) Residence Act).")
+    if what == "employment_end":
+        text = _("The employer %(employer)s reported that the employment ended early on %(date)s.") % {
+            "employer": payload.get("organisation", ""), "date": _day(payload.get("ended_on", ""))}
+        if payload.get("late"):
+            text += " " + _("The report came later than four weeks after the end (Section 4a (5) Residence Act).")
+        return text
+    if what == "job_change":
+        return _("A change of job was reported: %(job)s at %(employer)s from %(date)s.") % {
+            "job": payload.get("job_title", ""), "employer": payload.get("employer", ""),
+            "date": _day(payload.get("starts_on", ""))}
+    return _("After arrival")

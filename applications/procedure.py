@@ -50,7 +50,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
     webhooks.deliveries_create(case=case, transition=transition)
     if transition == "start_authority_review":
-        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=routing.AFTER_ENTRY)
+        # An extension is applied for in Germany: its residence permit step is not one "after entry".
+        exclude = None if routing.case_extension(case) is not None else routing.AFTER_ENTRY
+        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude)
     elif transition == "refer_to_visa_decision":
         visa_decision_guard(case=case, granting=False)
     elif transition == "grant_visa":

@@ -86,9 +86,18 @@ def reduced_threshold(case, *, figures, on_date: date | None = None) -> bool:
     return standard is not None and employment.annual_gross_salary < standard
 
 
+def case_extension(case):
+    """The extension link of a case that extends a title the holder has (None for a first application)."""
+    try:
+        return case.extension
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
 def case_steps(case, *, figures, on_date: date | None = None) -> tuple[AuthorityStep, ...]:
     """Every step of the case from the rules engine, with the rules' `figures` in force; raises
     UnknownTitle for a case without a known title."""
+    extension = case_extension(case)
     return authority_steps(
         case.title_code,
         accelerated=case.accelerated,
@@ -96,6 +105,8 @@ def case_steps(case, *, figures, on_date: date | None = None) -> tuple[Authority
         reduced_threshold=reduced_threshold(case, figures=figures, on_date=on_date),
         # § 16d Abs. 1: a measure with an employer counts as mainly in-company, so the BA is asked.
         in_company_measure=_employment(case) is not None,
+        extension=extension is not None,
+        extension_ba=extension is not None and extension.ba_needed,
     )
 
 
@@ -125,6 +136,11 @@ def _visa_office(case) -> Authority:
 
 
 def _foreigners_authority(case) -> Authority:
+    extension = case_extension(case)
+    issued_by = getattr(extension.title, "issued_by", None) if extension is not None else None
+    if issued_by is not None and issued_by.kind == AuthorityKind.FOREIGNERS_AUTHORITY:
+        # An extension goes to the office that issued the title (§ 71 Abs. 1 AufenthG: the local one).
+        return issued_by
     employment = _employment(case)
     if employment is None or not employment.workplace_state:
         raise RoutingError("No foreigners' authority: the workplace's federal state is not known.")

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from applications.api import api as hr_api
-from applications.views import public, site
+from applications.views import after_arrival, public, site
 from applications.views import titles as title_views
 from authorities import views as authority_views
 from wsa.observability import views as observability_views
@@ -36,6 +36,7 @@ urlpatterns = [
     path("sign-language/", site.sign_language, name="sign_language"),
     path("verify/<str:code>/", public.decision_verify, name="decision_verify"),
     path("check/", title_views.share_code_check, name="share_code_check"),
+    path("verify/certificate/<str:code>/", after_arrival.certificate_verify, name="certificate_verify"),
     path("title-finder/", include("applications.urls.finder")),
     path("accounts/", include("allauth.urls")),
     path("applicant/", include("applications.urls.applicant")),

@@ -309,6 +309,7 @@ class EventKind(models.TextChoices):
     AUTHORITY = "authority", _("Authority step")
     DECISION = "decision", _("Decision")
     NOTE = "note", _("Note")
+    AFTER_ARRIVAL = "after_arrival", _("After arrival")
 
 
 class Event(models.Model):
@@ -713,6 +714,7 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
 from .share_codes import (  # noqa: E402, F401 - the app's models
     ShareCode,
     ShareCodeCheck,

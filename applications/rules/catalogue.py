@@ -676,8 +676,14 @@ def authority_steps(
     recognition: bool | str = False,
     reduced_threshold: bool = False,
     in_company_measure: bool = False,
+    extension: bool = False,
+    extension_ba: bool = True,
 ) -> tuple[AuthorityStep, ...]:
     """The authority steps of a title, in order, each with its legal deadlines.
+
+    ``extension``: the holder extends a title of this code in Germany (§ 81 Abs. 4 AufenthG): the
+    foreigners' authority decides, with the BA first only where ``extension_ba`` (see
+    ``rules.after_arrival.extension_ba_needed``: § 9 Abs. 1, § 35 BeschV) and the title needs it.
 
     ``recognition``: whether a recognition or comparability procedure is still to run; True/False,
     or a ``Profile.recognition`` value (anything but ``"full"`` means it is still to run). It is
@@ -689,6 +695,12 @@ def authority_steps(
     if isinstance(recognition, str):
         recognition = recognition != "full"
     steps: list[AuthorityStep] = []
+    if extension:
+        if extension_ba and ba_approval_needed(code, reduced_threshold=reduced_threshold,
+                                               in_company_measure=in_company_measure):
+            steps.append(AuthorityStep("ba_approval", (BA_REGULAR,)))
+        steps.append(AuthorityStep("residence_permit"))
+        return tuple(steps)
     if not entry.visa_needed:
         # Applied for in Germany: the foreigners' authority decides.
         return (AuthorityStep("residence_permit"),)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import appointments, titles
+from ..views import after_arrival, appointments, titles
 from ..views.applicant import home, library, own_data, profile, status, wizard
 
 app_name = "applicant"
@@ -48,6 +48,13 @@ urlpatterns = [
     path("titles/<uuid:public_id>/share/", titles.share_code_new, name="share_code_new"),
     path("titles/codes/<uuid:public_id>/", titles.share_code, name="share_code"),
     path("titles/codes/<uuid:public_id>/revoke/", titles.share_code_revoke, name="share_code_revoke"),
+    # After arrival: extension with its certificate, job change, settlement
+    path("after-arrival/", after_arrival.titles, name="after_arrival"),
+    path("after-arrival/titles/<uuid:public_id>/extend/", after_arrival.title_extend, name="title_extend"),
+    path("after-arrival/titles/<uuid:public_id>/job-change/", after_arrival.job_change, name="job_change"),
+    path("after-arrival/certificates/<uuid:public_id>/pdf/", after_arrival.certificate_download,
+         name="certificate_download"),
+    path("after-arrival/settlement/", after_arrival.settlement, name="settlement"),
     # Own data
     path("my-data/", own_data.my_data, name="my_data"),
     path("my-data/export/", own_data.data_export, name="data_export"),

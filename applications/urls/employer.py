@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import employer
+from ..views import after_arrival, employer
 
 app_name = "employer"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/messages/", employer.case_message, name="case_message"),
     path("cases/<uuid:public_id>/invite-again/", employer.case_invite_again, name="case_invite_again"),
     path("cases/<uuid:public_id>/documents/<uuid:document_id>/", employer.case_document, name="case_document"),
+    path("cases/<uuid:public_id>/employment-end/", after_arrival.employment_end, name="employment_end"),
     # HR API
     path("tokens/", employer.tokens, name="tokens"),
     path("tokens/<uuid:public_id>/revoke/", employer.token_revoke, name="token_revoke"),

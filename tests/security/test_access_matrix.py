@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -109,6 +110,7 @@ MATRIX: dict[str, Rule] = {
     # The share-code check: anyone may ask; wrong codes pause the address (tests/applications/titles).
     "share_code_check": Rule(E(200), post={"code": "ABC-DEF-GHJ-KMN", "purpose": "right_to_work"}, allowed=ACTORS),
     "decision_verify": Rule(E(200), kw=lambda s: {"code": s.issued_decision.verification_code}, objects=False),
+    "certificate_verify": Rule(E(200), kw=lambda s: {"code": s.certificate.verification_code}, objects=False),
     "finder:start": Rule(E(200)),
     "finder:step": Rule(E(200), kw=lambda s: {"name": "qualification"}, objects=False),
     "finder:result": Rule(E("R")),
@@ -202,6 +204,16 @@ MATRIX: dict[str, Rule] = {
     "applicant:share_code": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.share_code.public_id}),
     "applicant:share_code_revoke": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.share_code.public_id},
                                         post={}, allowed=("applicant",)),
+    # After arrival: the holder's own titles and certificates only
+    "applicant:after_arrival": Rule(APPLICANT_PAGE),
+    "applicant:title_extend": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.title.public_id},
+                                   post={"same_employment": "yes"}, allowed=("applicant",)),
+    "applicant:job_change": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.title.public_id},
+                                 post={"employer_name": "X", "job_title": "Y", "starts_on": "2030-01-01"},
+                                 allowed=("applicant",)),
+    "applicant:certificate_download": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.certificate.public_id}),
+    # Nobody in the world meets § 18c yet: the application is refused to everyone.
+    "applicant:settlement": Rule(APPLICANT_PAGE, post={}, allowed=()),
     "applicant:my_data": Rule(APPLICANT_PAGE),
     "applicant:data_export": Rule(APPLICANT_PAGE),
     "applicant:account_delete": Rule(APPLICANT_PAGE),
@@ -237,6 +249,8 @@ MATRIX: dict[str, Rule] = {
                                   post={"body": "Injected"}, allowed=("owner", "member")),
     "employer:case_invite_again": Rule(POST_ONLY_EMPLOYER, kw=employer_draft, post={}, allowed=("owner", "member")),
     "employer:case_document": Rule(EMPLOYER_OWN, kw=lambda s: {**case(s), "document_id": s.document.public_id}),
+    "employer:employment_end": Rule(EMPLOYER_OWN, kw=case, post={"ended_on": "2026-01-01"},
+                                    allowed=("owner", "member")),
     "employer:tokens": Rule(OWNER_PAGE, post={"name": "Stolen", "scopes": ["cases:read"], "expires_in_days": "30"},
                             allowed=("owner", "other_employer")),
     "employer:token_revoke": Rule(POST_ONLY_EMPLOYER, kw=lambda s: {"public_id": s.api_token.public_id}, post={},
@@ -328,6 +342,8 @@ API_MATRIX: dict[str, ApiRule] = {
     "hr_api:case_read": ApiRule("GET", {"none": 401, "own": 200, "foreign": 404, "read_only": 200}, kw=api_case),
     "hr_api:case_status": ApiRule("GET", {"none": 401, "own": 200, "foreign": 404, "read_only": 200}, kw=api_case),
     "hr_api:case_events": ApiRule("GET", {"none": 401, "own": 200, "foreign": 404, "read_only": 200}, kw=api_case),
+    "hr_api:case_employment_end": ApiRule("POST", {"none": 401, "own": 201, "foreign": 404, "read_only": 403},
+                                          kw=api_case, body={"ended_on": date.today().isoformat()}, changes=True),
     "hr_api:webhook_list": ApiRule("GET", {"none": 401, "own": 200, "foreign": 200, "read_only": 403}),
     "hr_api:webhook_create": ApiRule("POST", {"none": 401, "own": 201, "foreign": 201, "read_only": 403},
                                      body={"url": "https://evil.example.com/x"}, changes=True),

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import services
-from applications.models import Decision, Message, Qualification, ResidenceTitle, TitleKind, WorkExperience
+from applications.models import Decision, FictionCertificate, Message, Qualification, ResidenceTitle, WorkExperience
 from applications.titles.share_codes import share_code_create
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
@@ -65,8 +65,9 @@ class Side:
     requests: dict = field(default_factory=dict)
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
-    title: object = None  # the applicant's valid residence title
-    share_code: object = None  # a right-to-work code for it
+    title: object = None  # the applicant's residence title (a Blue Card naming the side's employer)
+    certificate: object = None  # a Fiktionsbescheinigung continuing that title
+    share_code: object = None  # a right-to-work code for the title
 
 
 @dataclass
@@ -124,6 +125,17 @@ def _request(case, office, purpose):
     return AuthorityRequest.objects.create(
         case=case, authority=office.authority, purpose=purpose, state="sent", idempotency_key=uuid.uuid4().hex,
         due_at=timezone.now() + timedelta(days=14), sent_at=timezone.now())
+
+
+def _title_with_certificate(side, *, issued_by):
+    title = ResidenceTitle.objects.create(
+        holder=side.case.person, case=side.case, kind="eu_blue_card", title_code="18g", legal_basis="§ 18g AufenthG",
+        employer=side.organisation, valid_from=date.today() - timedelta(days=400),
+        valid_until=date.today() + timedelta(days=60), issued_by=issued_by)
+    certificate = FictionCertificate(case=side.case, title=title, issued_at=timezone.now(),
+                                     verification_code=uuid.uuid4().hex[:22], sha256=hashlib.sha256(PDF).hexdigest())
+    certificate.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(PDF), save=True)
+    return title, certificate
 
 
 def build_world() -> World:
@@ -231,10 +243,7 @@ def build_world() -> World:
             idempotency_key=uuid.uuid4().hex) if side is sides["B"] else side.requests["visa"]
         side.booking = AppointmentBooking.objects.create(slot=side.slot, case=side.case, request=visa)
     for side in (sides["A"], sides["B"]):
-        side.title = ResidenceTitle.objects.create(
-            holder=side.case.person, case=side.case, kind=TitleKind.EU_BLUE_CARD, title_code="18g",
-            legal_basis="§ 18g AufenthG", employer=side.organisation, occupation="Developer",
-            valid_from=date.today() - timedelta(days=10), valid_until=date.today() + timedelta(days=700))
+        side.title, side.certificate = _title_with_certificate(side, issued_by=offices["abh"].authority)
         side.share_code, _code = share_code_create(title=side.title, purpose="right_to_work", days=30)
     sides["B"].ba_request = sides["A"].requests["ba"]
     sides["A"].ba_request = sides["A"].requests["ba"]
