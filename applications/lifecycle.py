@@ -64,6 +64,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reject", {S.VISA_DECISION}, S.REJECTED, _("Reject")),
         _t("report_entry", {S.VISA_GRANTED}, S.ENTERED, _("Report entry to Germany")),
         _t("issue_permit", {S.ENTERED}, S.PERMIT_ISSUED, _("Issue the residence permit")),
+        # An extension (§ 81 Abs. 4 AufenthG) has no visa: the foreigners' authority decides it from the review.
+        _t("extend_permit", {S.AUTHORITY_REVIEW}, S.PERMIT_ISSUED, _("Extend the residence permit")),
+        _t("refuse_extension", {S.AUTHORITY_REVIEW}, S.REJECTED, _("Refuse the extension")),
         _t("close", {S.PERMIT_ISSUED, S.REJECTED, S.WITHDRAWN}, S.CLOSED, _("Close")),
         _t("withdraw", CaseState.open_states(), S.WITHDRAWN, _("Withdraw")),
     ]

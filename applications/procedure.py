@@ -25,6 +25,7 @@ from authorities import signals as authority_signals
 from authorities.models import AuthorityRequest
 
 from . import services, status_poll, webhooks
+from .after_arrival import services as after_arrival_services
 from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind
@@ -44,6 +45,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     - grant_visa: the holder's national visa is issued as a title (titles.issuance);
     - report_entry: the foreigners' authority is asked for the residence permit;
     - issue_permit: the residence permit (or EU Blue Card) is issued as a title and replaces the visa;
+    - extend_permit, refuse_extension (extensions only, once their approvals are in): the new title
+      replaces the extended one, or not; either way the Fiktionsbescheinigung ends with the decision
+      (§ 81 Abs. 4 S. 1 AufenthG);
     - withdraw: an appointment booked at the visa office is cancelled.
     """
     if transition == "documents_provided":
@@ -62,6 +66,13 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         authority_services.authority_requests_create(case=case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
     elif transition == "issue_permit":
         title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
+    elif transition == "extend_permit":
+        extension_decision_guard(case=case, granting=True)
+        title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
+        after_arrival_services.fiction_certificate_end(case=case, actor=actor)
+    elif transition == "refuse_extension":
+        extension_decision_guard(case=case, granting=False)
+        after_arrival_services.fiction_certificate_end(case=case, actor=actor)
     elif transition == "withdraw":
         appointments.appointment_bookings_end(case=case, actor=actor)
 
@@ -107,10 +118,24 @@ def visa_decision_guard(*, case: Case, granting: bool) -> None:
         raise visa_decision_error(blocker)
 
 
+def extension_decision_guard(*, case: Case, granting: bool) -> None:
+    """Only an extension is decided from the authority review, and a grant only once every approval
+    it needs is in (a refused approval leaves only the refusal)."""
+    if routing.case_extension(case) is None:
+        raise services.BackofficeError(_("Only an application to extend a residence title is decided this way."))
+    approvals = authority_selectors.case_approvals_state(case=case)
+    if granting and approvals != authority_selectors.APPROVALS_GRANTED:
+        raise services.BackofficeError(_("The extension cannot be granted yet: not every required approval "
+                                         "has been granted."))
+
+
 def case_advance_if_ready(*, case: Case, actor=None) -> bool:
     """`refer_to_visa_decision` once the case is in authority review and either every approval is in
-    and the appointment attended, or an approval was refused (then only a rejection can follow)."""
+    and the appointment attended, or an approval was refused (then only a rejection can follow). An
+    extension has no visa: the foreigners' authority decides it from the authority review."""
     if case.state != CaseState.AUTHORITY_REVIEW or not AuthorityRequest.objects.filter(case=case).exists():
+        return False
+    if routing.case_extension(case) is not None:
         return False
     if case_visa_decision_blocker(case=case, granting=False):
         return False

@@ -28,6 +28,8 @@ TRANSITION_KINDS = {
     "reject": "rejected",
     "report_entry": "entry_reported",
     "issue_permit": "permit_issued",
+    "extend_permit": "permit_issued",
+    "refuse_extension": "rejected",
     "close": "closed",
     "withdraw": "withdrawn",
 }

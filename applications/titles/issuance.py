@@ -108,21 +108,24 @@ def title_issue_permit(*, case: Case, payload: dict | None = None) -> ResidenceT
             title_code=case.title_code, start=start,
             contract_months=employment.duration_months if employment is not None else None,
             approval_months=_months(_conditions(_step(case, Purpose.BA_APPROVAL)).get("duration_months")))
-    visa = (ResidenceTitle.objects.select_for_update()
-            .filter(case=case, kind=TitleKind.NATIONAL_VISA, ended_at__isnull=True).first())
-    if visa is not None:
-        ResidenceTitle.objects.filter(pk=visa.pk).update(ended_at=timezone.now(), end_reason=TitleEnd.REPLACED)
+    # A first permit replaces the case's visa; an extension the title it extends (§ 81 Abs. 4 AufenthG).
+    extended = getattr(getattr(case, "extension", None), "title_id", None)
+    replaced = ResidenceTitle.objects.select_for_update().filter(ended_at__isnull=True)
+    replaced = (replaced.filter(pk=extended) if extended else
+                replaced.filter(case=case, kind=TitleKind.NATIONAL_VISA)).first()
+    if replaced is not None:
+        ResidenceTitle.objects.filter(pk=replaced.pk).update(ended_at=timezone.now(), end_reason=TitleEnd.REPLACED)
     kind = TitleKind.EU_BLUE_CARD if case.title_code == "18g" else TitleKind.RESIDENCE_PERMIT
     basis = (decision.legal_basis if decision is not None and decision.legal_basis else
              _section(case.title_code) or "AufenthG")
     return ResidenceTitle.objects.create(
         **_common(case, decision), kind=kind, legal_basis=basis[:120], valid_from=start, valid_until=until,
-        replaces=visa, issued_by=step.authority if step is not None else None)
+        replaces=replaced, issued_by=step.authority if step is not None else None)
 
 
 def titles_after_transition(*, case: Case, transition: str, payload: dict | None = None) -> ResidenceTitle | None:
     if transition == "grant_visa":
         return title_issue_visa(case=case, payload=payload)
-    if transition == "issue_permit":
+    if transition in ("issue_permit", "extend_permit"):
         return title_issue_permit(case=case, payload=payload)
     return None

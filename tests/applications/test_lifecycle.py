@@ -1,14 +1,37 @@
 """Every legal and every illegal transition of the case lifecycle, and the Event each one writes."""
 
+from datetime import date
+
 import pytest
 
 from applications import services
 from applications.lifecycle import TRANSITIONS, CaseState, IllegalTransition, available_transitions
-from applications.models import Case, Event
+from applications.models import Case, Event, ResidenceTitle, TitleExtension, TitleKind
 from tests.factories import CaseFactory, UserFactory
 
 LEGAL = [(name, source) for name, t in TRANSITIONS.items() for source in sorted(t.sources)]
 ILLEGAL = [(name, state) for name, t in TRANSITIONS.items() for state in CaseState if state not in t.sources]
+
+
+EXTENSION_ONLY = {"extend_permit", "refuse_extension"}
+
+
+def _extending(case):
+    """Makes `case` the application to extend a title of its holder (§ 81 Abs. 4 AufenthG)."""
+    title = ResidenceTitle.objects.create(
+        holder=case.person, kind=TitleKind.RESIDENCE_PERMIT, title_code="18b", legal_basis="§ 18b AufenthG",
+        valid_from=date(2025, 1, 1), valid_until=date(2027, 1, 1))
+    TitleExtension.objects.create(case=case, title=title, same_employment=True, applied_on=date(2026, 12, 1),
+                                  in_time=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("transition", sorted(EXTENSION_ONLY))
+def test_only_an_extension_is_decided_from_the_authority_review(transition):
+    case = CaseFactory(state=CaseState.AUTHORITY_REVIEW)
+    with pytest.raises(services.BackofficeError):
+        services.case_transition(case=case, transition=transition, actor=UserFactory())
+    assert Case.objects.get(pk=case.pk).state == CaseState.AUTHORITY_REVIEW
 
 
 def test_table_covers_the_documented_lifecycle():
@@ -25,6 +48,8 @@ def test_table_covers_the_documented_lifecycle():
 def test_legal_transition_moves_case_and_writes_event(transition, source):
     actor = UserFactory()
     case = CaseFactory(state=source)
+    if transition in EXTENSION_ONLY:
+        _extending(case)
     version = case.version
     services.case_transition(case=case, transition=transition, actor=actor)
     stored = Case.objects.get(pk=case.pk)
