@@ -24,7 +24,7 @@ from authorities import services as authority_services
 from authorities import signals as authority_signals
 from authorities.models import AuthorityRequest
 
-from . import services, status_poll, webhooks
+from . import household, services, status_poll, webhooks
 from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind
@@ -41,7 +41,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
       receive the case, all at once;
     - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
     - report_entry: the foreigners' authority is asked for the residence permit;
-    - withdraw: an appointment booked at the visa office is cancelled.
+    - withdraw: an appointment booked at the visa office is cancelled;
+    - families (household.family_after_transition): a main case's submission takes its complete
+      family drafts along; a family case's visa waits for the main applicant's.
     """
     if transition == "documents_provided":
         DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
@@ -56,6 +58,7 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         authority_services.authority_requests_create(case=case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
     elif transition == "withdraw":
         appointments.appointment_bookings_end(case=case, actor=actor)
+    household.family_after_transition(case=case, transition=transition, actor=actor)
 
 
 # --- the order of the procedure -------------------------------------------------------------

@@ -223,6 +223,10 @@ class Case(models.Model):
     # can move it (a transition, an authority request's event): searches across all cases sort their
     # thousands of matches by it through the index case_due_sort instead of computing it per match.
     due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A family member's case (§§ 30, 32 AufenthG) names the main applicant's case it joins: they are
+    # submitted together, and the family case cannot be granted without the main one (§ 29 Abs. 1).
+    joins = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="family_cases",
+                              verbose_name=_("joins the application"))
 
     class Meta:
         verbose_name = _("case")
@@ -348,7 +352,7 @@ class Event(models.Model):
     @property
     def text(self) -> str:
         """The timeline sentence, in the language of whoever reads it."""
-        from .events import event_text
+        from ..events import event_text
 
         return event_text(self)
 
@@ -725,4 +729,5 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from .household import FAMILY_TITLE, Household, HouseholdMember, Relationship  # noqa: E402, F401
 from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models

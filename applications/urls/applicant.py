@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import applicant, appointments
+from ..views import applicant, appointments, household
 
 app_name = "applicant"
 urlpatterns = [
@@ -42,6 +42,16 @@ urlpatterns = [
          name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/withdraw/", applicant.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", applicant.decision_download, name="decision_download"),
+    # The family: members, their applications joined to the main one, shared documents, consent
+    path("household/", household.household, name="household"),
+    path("household/members/add/", household.member_add, name="household_member_add"),
+    path("household/members/<uuid:public_id>/apply/", household.family_case_start, name="household_case_start"),
+    path("household/members/<uuid:public_id>/invite/", household.member_invite, name="household_invite"),
+    path("household/join/<str:token>/", household.member_join, name="household_join"),
+    path("household/consent/", household.member_consent, name="household_consent"),
+    path("household/documents/", household.document_share, name="household_document_share"),
+    path("household/cases/<uuid:public_id>/", household.family_case, name="household_case"),
+    path("household/cases/<uuid:public_id>/submit-family/", household.family_submit, name="household_submit"),
     # Own data
     path("my-data/", applicant.my_data, name="my_data"),
     path("my-data/export/", applicant.data_export, name="data_export"),
