@@ -193,16 +193,17 @@ def member_join(request, token):
         try:
             household_services.member_invitation_accept(token=token, user=request.user)
         except household_services.HouseholdError as exc:
-            messages.error(request, str(exc))
-            return redirect("applicant:home")
+            return render(request, "applicant/household_join.html", {"error": str(exc)}, status=403)
         messages.success(request, _("Your application is now in your own account."))
         return redirect("applicant:household")
-    return render(request, "applicant/household_join.html", {"token": token})
+    return render(request, "applicant/household_join.html", {})
 
 
 @applicant_required
 @require_POST
 def member_consent(request):
+    if household_selectors.membership_of(viewer=request.user) is None:
+        raise Http404
     allowed = request.POST.get("allowed") == "yes"
     try:
         household_services.member_consent_set(actor=request.user, allowed=allowed)

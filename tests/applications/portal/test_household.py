@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -17,6 +18,7 @@ from applications.selectors.case_file import case_documents
 from applications.services import BackofficeError
 from documents.models import Document, DocumentType
 from documents.selectors import document_get
+from tests.auth import force_login_with_second_factor
 from tests.factories import PersonFactory, UserFactory, wsa_caseworker
 from tests.procedure import walk
 
@@ -157,15 +159,6 @@ def test_other_applicants_get_404_for_the_household(client, family):
     assert client.post(reverse("applicant:household_submit", args=[family["main"].public_id])).status_code == 404
 
 
-def _spouse_signs_up(family) -> object:
-    spouse_user = UserFactory(email="ravi@family.example")
-    household_services.member_invitation_create(actor=family["head_user"], member=family["spouse"],
-                                                email="ravi@family.example")
-    token = mail.outbox[-1].body.rsplit("/household/join/", 1)[1].split("/")[0]
-    household_services.member_invitation_accept(token=token, user=spouse_user)
-    return spouse_user
-
-
 def test_a_spouse_with_an_own_login_is_hidden_until_they_consent(client, django_capture_on_commit_callbacks,
                                                                  family):
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,7 +187,7 @@ def test_a_spouse_with_an_own_login_is_hidden_until_they_consent(client, django_
     assert head.get(spouse_url).status_code == 404
     # A used link does not work twice.
     with pytest.raises(household_services.HouseholdError):
-        household_services.member_invitation_accept(token=token, user=UserFactory(email="ravi@family.example"))
+        household_services.member_invitation_accept(token=token, user=spouse_user)
 
 
 def test_an_invitation_is_bound_to_its_address(family, django_capture_on_commit_callbacks):
@@ -224,15 +217,12 @@ def test_a_shared_document_is_in_both_cases_and_nothing_else_crosses(family):
     assert in_child == set()
     assert document_get(viewer=staff, public_id=marriage.public_id) == marriage
     # Applicants outside the household do not reach it.
-    from django.http import Http404
     with pytest.raises(Http404):
         document_get(viewer=UserFactory(), public_id=marriage.public_id)
     assert set(household_selectors.case_documents_linked(case=family["spouse_case"])) == {marriage}
 
 
 def test_the_back_office_case_file_shows_the_family(client, family):
-    from tests.auth import force_login_with_second_factor
-
     staff = wsa_caseworker()
     force_login_with_second_factor(client, staff)
     response = client.get(reverse("backoffice:case_detail", args=[family["spouse_case"].public_id]))
