@@ -161,7 +161,7 @@ MATRIX: dict[str, Rule] = {
     "applicant:household_consent": Rule(POST_ONLY_APPLICANT, post={"allowed": "yes"}, allowed=()),
     "applicant:household_document_share": Rule(POST_ONLY_APPLICANT, post={}, allowed=()),
     "applicant:household_case": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.family_case.public_id}),
-    "applicant:household_submit": Rule(POST_ONLY_APPLICANT, kw=draft, post={}, allowed=("applicant",)),
+    "applicant:household_submit": Rule(POST_ONLY_APPLICANT, kw=case, post={}, allowed=("applicant",)),
     "applicant:profile": Rule(APPLICANT_PAGE),
     "applicant:profile_personal": Rule(APPLICANT_PAGE),
     "applicant:profile_contact": Rule(APPLICANT_PAGE),

@@ -66,7 +66,7 @@ class Side:
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
     family_member: object = None  # a spouse in the applicant's household, without a login
-    family_case: object = None  # the spouse's case, joining the side's draft
+    family_case: object = None  # the spouse's draft, joining the side's case
     family_invitation_token: str = ""
 
 
@@ -203,7 +203,7 @@ def build_world() -> World:
             actor=applicant, relationship=Relationship.SPOUSE, surname=person.surname, given_names="Y",
             birth_date=date(1992, 5, 1), nationality="IND")
         side.family_case = household_services.family_case_start(actor=applicant, member=side.family_member,
-                                                                main_case=side.draft)
+                                                                main_case=case)
         link = household_services.member_invitation_create(actor=applicant, member=side.family_member,
                                                            email=f"spouse.{name.lower()}@nobody.example")
         side.family_invitation_token = link.rstrip("/").rsplit("/", 1)[1]
