@@ -24,7 +24,7 @@ from authorities import services as authority_services
 from authorities import signals as authority_signals
 from authorities.models import AuthorityRequest
 
-from . import services, status_poll, webhooks
+from . import household, services, status_poll, webhooks
 from .after_arrival import services as after_arrival_services
 from .figures import rule_figures
 from .lifecycle import CaseState
@@ -48,7 +48,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     - extend_permit, refuse_extension (extensions only, once their approvals are in): the new title
       replaces the extended one, or not; either way the Fiktionsbescheinigung ends with the decision
       (§ 81 Abs. 4 S. 1 AufenthG);
-    - withdraw: an appointment booked at the visa office is cancelled.
+    - withdraw: an appointment booked at the visa office is cancelled;
+    - families (household.family_after_transition): a main case's submission takes its complete
+      family drafts along; a family case's visa waits for the main applicant's.
     """
     if transition == "documents_provided":
         DocumentRequest.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=timezone.now())
@@ -75,6 +77,7 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         after_arrival_services.fiction_certificate_end(case=case, actor=actor)
     elif transition == "withdraw":
         appointments.appointment_bookings_end(case=case, actor=actor)
+    household.family_after_transition(case=case, transition=transition, actor=actor)
 
 
 # --- the order of the procedure -------------------------------------------------------------

@@ -44,6 +44,7 @@ from .models import (
     Employment,
     Event,
     EventKind,
+    HouseholdMember,
     Message,
     Person,
     case_search_text,
@@ -92,6 +93,8 @@ def _person_is_orphan(person: Person) -> bool:
 
     if person.user_id is not None and not user_is_deleted(user=person.user):
         return False
+    if HouseholdMember.objects.filter(person=person).exists():
+        return False  # a family member's profile stays with the household when a draft of theirs goes
     return not Case.objects.filter(person=person).exists()
 
 

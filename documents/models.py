@@ -15,6 +15,9 @@ class DocumentType(models.TextChoices):
     HEALTH_INSURANCE = "health_insurance", _("Health insurance")
     CV = "cv", _("CV")
     RECOGNITION_NOTICE = "recognition_notice", _("Recognition notice")
+    MARRIAGE_CERTIFICATE = "marriage_certificate", _("Marriage certificate")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    LIVING_SPACE = "living_space", _("Proof of living space")
     PHOTO = "photo", _("Biometric photo")
     OTHER = "other", _("Other document")
 
@@ -36,6 +39,9 @@ class Document(models.Model):
     owner = models.ForeignKey("applications.Person", on_delete=models.CASCADE, related_name="documents")
     case = models.ForeignKey("applications.Case", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="documents")
+    # A document several cases of a family need (a marriage or birth certificate): uploaded once,
+    # handed in with `case` and linked to the others. Staff who may read one of them may read it.
+    linked_cases = models.ManyToManyField("applications.Case", blank=True, related_name="linked_documents")
     document_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices,
                                      default=DocumentType.UNKNOWN)
     file = models.FileField(_("file"), upload_to=document_upload_to, max_length=200)

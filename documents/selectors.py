@@ -36,7 +36,10 @@ def _visible(*, viewer) -> Q | None:
     if _case_readers and user_is_staff_member(user=viewer):
         # Staff see the documents the cases they may read carry; never the person's library, which holds
         # what was not handed in.
-        visible |= Q(case__in=_case_readers[0](viewer=viewer).values("pk"))
+        readable = _case_readers[0](viewer=viewer).values("pk")
+        visible |= Q(case__in=readable)
+        # A document shared by a family's cases: readable with any of them (a subquery: no duplicate rows).
+        visible |= Q(pk__in=Document.linked_cases.through.objects.filter(case__in=readable).values("document_id"))
     return visible
 
 

@@ -211,6 +211,10 @@ class Case(models.Model):
     # can move it (a transition, an authority request's event): searches across all cases sort their
     # thousands of matches by it through the index case_due_sort instead of computing it per match.
     due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A family member's case (§§ 30, 32 AufenthG) names the main applicant's case it joins: they are
+    # submitted together, and the family case cannot be granted without the main one (§ 29 Abs. 1).
+    joins = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="family_cases",
+                              verbose_name=_("joins the application"))
 
     class Meta:
         verbose_name = _("case")
@@ -715,6 +719,7 @@ class RuleFigureAudit(models.Model):
 
 
 from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
+from .household import FAMILY_TITLE, Household, HouseholdMember, Relationship  # noqa: E402, F401
 from .share_codes import (  # noqa: E402, F401 - the app's models
     ShareCode,
     ShareCodeCheck,

@@ -2,7 +2,7 @@
 
 
 from django.db.models import Case as DbCase
-from django.db.models import QuerySet, Value, When
+from django.db.models import Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +38,10 @@ def case_documents(*, viewer, case: Case):
     the case's only once it was handed in with it (documents.services.document_reuse copies it)."""
     if case_visibility_filter(viewer=viewer) is None:
         return Document.objects.none()
-    return Document.objects.filter(case=case).prefetch_related("findings").order_by("-created_at", "-pk")
+    # With the documents a family shares (linked to this case and handed in with another).
+    linked = Document.linked_cases.through.objects.filter(case=case).values("document_id")
+    return (Document.objects.filter(Q(case=case) | Q(pk__in=linked)).prefetch_related("findings")
+            .order_by("-created_at", "-pk"))
 
 
 def case_document_get(*, viewer, case: Case, public_id):

@@ -9,6 +9,7 @@ from accounts.selectors import organisation_list_for_user, user_is_staff_member
 from wsa.observability.context import bind_case
 
 from ..models import Case, Event
+from .household_access import household_cases_q
 from .office_requests import cases_requested_from_q
 from .staff import staff_scope
 
@@ -35,6 +36,8 @@ def case_visibility_filter(*, viewer) -> Q | None:
         user=viewer, kinds=[OrganisationKind.EMPLOYER], roles=Role.employer_roles()
     )
     visible |= Q(employer__in=employers)
+    # Families: the cases of household members the viewer acts for (selectors/household.py).
+    visible |= household_cases_q(viewer=viewer)
     return visible
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import after_arrival, appointments, titles
+from ..views import after_arrival, appointments, household, titles
 from ..views.applicant import home, library, own_data, profile, status, wizard
 
 app_name = "applicant"
@@ -55,6 +55,16 @@ urlpatterns = [
     path("after-arrival/certificates/<uuid:public_id>/pdf/", after_arrival.certificate_download,
          name="certificate_download"),
     path("after-arrival/settlement/", after_arrival.settlement, name="settlement"),
+    # The family: members, their applications joined to the main one, shared documents, consent
+    path("household/", household.household, name="household"),
+    path("household/members/add/", household.member_add, name="household_member_add"),
+    path("household/members/<uuid:public_id>/apply/", household.family_case_start, name="household_case_start"),
+    path("household/members/<uuid:public_id>/invite/", household.member_invite, name="household_invite"),
+    path("household/join/<str:token>/", household.member_join, name="household_join"),
+    path("household/consent/", household.member_consent, name="household_consent"),
+    path("household/documents/", household.document_share, name="household_document_share"),
+    path("household/cases/<uuid:public_id>/", household.family_case, name="household_case"),
+    path("household/cases/<uuid:public_id>/submit-family/", household.family_submit, name="household_submit"),
     # Own data
     path("my-data/", own_data.my_data, name="my_data"),
     path("my-data/export/", own_data.data_export, name="data_export"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,6 +153,19 @@ MATRIX: dict[str, Rule] = {
     "mfa_remove_webauthn": Rule(E(404, anon="L"), kw=lambda s: {"pk": 999999}),
     # --- applicant portal ------------------------------------------------------------------------
     "applicant:home": Rule(APPLICANT_PAGE),
+    # The family: pages of the signed-in person's own household; a member's case only for the head.
+    "applicant:household": Rule(APPLICANT_PAGE),
+    "applicant:household_member_add": Rule(POST_ONLY_APPLICANT, post={}, allowed=()),  # empty: 400, nothing added
+    "applicant:household_case_start": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.family_member.public_id},
+                                           post={"main_case": str(uuid.uuid4())}, allowed=("applicant",)),
+    "applicant:household_invite": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.family_member.public_id},
+                                       post={"email": "someone@nobody.example"}, allowed=("applicant",)),
+    "applicant:household_join": Rule(APPLICANT_PAGE, kw=lambda s: {"token": s.family_invitation_token},
+                                     objects=False, post={}, allowed=()),  # nobody has the invited address
+    "applicant:household_consent": Rule(POST_ONLY_APPLICANT, post={"allowed": "yes"}, allowed=()),
+    "applicant:household_document_share": Rule(POST_ONLY_APPLICANT, post={}, allowed=()),
+    "applicant:household_case": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.family_case.public_id}),
+    "applicant:household_submit": Rule(POST_ONLY_APPLICANT, kw=case, post={}, allowed=("applicant",)),
     "applicant:profile": Rule(APPLICANT_PAGE),
     "applicant:profile_personal": Rule(APPLICANT_PAGE),
     "applicant:profile_contact": Rule(APPLICANT_PAGE),

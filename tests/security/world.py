@@ -26,8 +26,17 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
+from applications import household as household_services
 from applications import services
-from applications.models import Decision, FictionCertificate, Message, Qualification, ResidenceTitle, WorkExperience
+from applications.models import (
+    Decision,
+    FictionCertificate,
+    Message,
+    Qualification,
+    Relationship,
+    ResidenceTitle,
+    WorkExperience,
+)
 from applications.titles.share_codes import share_code_create
 from documents.models import Document, DocumentType
 from tests.auth import give_totp, reauthenticated
@@ -68,6 +77,9 @@ class Side:
     title: object = None  # the applicant's residence title (a Blue Card naming the side's employer)
     certificate: object = None  # a Fiktionsbescheinigung continuing that title
     share_code: object = None  # a right-to-work code for the title
+    family_member: object = None  # a spouse in the applicant's household, without a login
+    family_case: object = None  # the spouse's draft, joining the side's case
+    family_invitation_token: str = ""
 
 
 @dataclass
@@ -210,6 +222,14 @@ def build_world() -> World:
                                           status=Decision.Status.AWAITING_APPROVAL, decided_by=users["visa"])
         Message.objects.create(case=case, author=applicant, body="Hello case team")
         side.draft = services.case_create(person=person, actor=applicant, title_code="18b")
+        side.family_member = household_services.household_member_add(
+            actor=applicant, relationship=Relationship.SPOUSE, surname=person.surname, given_names="Y",
+            birth_date=date(1992, 5, 1), nationality="IND")
+        side.family_case = household_services.family_case_start(actor=applicant, member=side.family_member,
+                                                                main_case=case)
+        link = household_services.member_invitation_create(actor=applicant, member=side.family_member,
+                                                           email=f"spouse.{name.lower()}@nobody.example")
+        side.family_invitation_token = link.rstrip("/").rsplit("/", 1)[1]
         side.employer_draft, invitation = services.employer_case_start(
             organisation=organisation, actor=owner, given_names="Cand", surname="Idate",
             email=f"candidate.{name.lower()}@nobody.example",
