@@ -55,6 +55,7 @@ def case_release(*, case: Case, actor) -> None:
     current.delete()
     _bo_event(case=case, actor=actor, code="released")
 
+
 DECISION_TRANSITIONS = {
     # kind: (state the case must be in, transition on grant, transition on rejection)
     Decision.Kind.VISA: (CaseState.VISA_DECISION, "grant_visa", "reject"),

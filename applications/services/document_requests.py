@@ -34,6 +34,7 @@ def document_request_create(*, case: Case, actor, reason: str, note: str, due_on
                              "request": str(request.public_id)})
     return request
 
+
 def case_documents_provide(*, case, actor, file, document_type: str = DocumentType.OTHER,
                            note: str = "") -> Document:
     """Answers a caseworker's request for documents with one upload: stores the file and moves the
