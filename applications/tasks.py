@@ -21,7 +21,7 @@ NOTICE_MAX_EVENTS = 20
 @shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
 def notify_case(self, case_id: int) -> int:
     """E-mails the applicant about the case's public timeline entries since the last such e-mail, in
-    one message, in their language (services._notify queues it once per burst of changes)."""
+    one message, in their language (services.cases._notify queues it once per burst of changes)."""
     try:
         cache.delete(services.notify_pending_key(case_id))  # from now on, a new entry queues a new e-mail
     except Exception:

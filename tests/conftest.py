@@ -37,10 +37,10 @@ def _fresh_cache(settings, worker_id):
     from django.core.cache import cache
 
     settings.CACHES = {name: {**config, "KEY_PREFIX": f"test-{worker_id}"} for name, config in settings.CACHES.items()}
-    from applications import services
+    from applications.services import cases as case_services
 
     cache.clear()
-    services._notify_queued_here.clear()  # the process's memory of queued e-mails is a cache too
+    case_services._notify_queued_here.clear()  # the process's memory of queued e-mails is a cache too
     yield
     cache.clear()
 

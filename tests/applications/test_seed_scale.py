@@ -79,12 +79,12 @@ def test_the_planner_has_statistics_of_the_loaded_rows_before_the_deadlines_are_
     off, and planned for empty tables that step took 289 s instead of ~10 s at 1 M."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (COPY)")
-    from applications import services
+    from applications.management.commands import seed_scale
     from authorities.models import AuthorityRequest
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     seen = {}
-    original = services.case_due_refresh
+    original = seed_scale.case_due_refresh
 
     def observed(*args, **kwargs):
         with connection.cursor() as cursor:
@@ -94,7 +94,7 @@ def test_the_planner_has_statistics_of_the_loaded_rows_before_the_deadlines_are_
         seen["rows"] = AuthorityRequest.objects.count()
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "case_due_refresh", observed)
+    monkeypatch.setattr(seed_scale, "case_due_refresh", observed)
     out = io.StringIO()
     call_command("seed_scale", cases=200, batch=100, workers=1, stdout=out)
     assert seen["rows"] > 400
