@@ -216,8 +216,7 @@ def purge_closed_cases(*, now: datetime | None = None, dry_run: bool = False) ->
 @transaction.atomic
 def case_anonymise(*, case: Case) -> dict[str, int]:
     """Removes the personal data of one finished case and keeps its verification record. Idempotent."""
-
-    from .services import event_append
+    from .services.cases import event_append  # services (account deletion) import this module as they load
 
     locked = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     person = locked.person
