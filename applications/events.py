@@ -4,6 +4,7 @@ so every reader sees it in their own language."""
 from django.utils.translation import gettext as _
 
 from .lifecycle import TRANSITIONS, CaseState
+from .mandates.models import MandateScope
 
 
 def _choice_label(choices, value: str) -> str:
@@ -17,7 +18,31 @@ def _state_label(value: str) -> str:
     return _choice_label(CaseState, value)
 
 
+MANDATE_ACTIONS = {
+    "granted": lambda p: _("%(representative)s may now represent the applicant (“%(scope)s”).") % {
+        "representative": p.get("representative", ""), "scope": _mandate_scope_label(p.get("scope", ""))},
+    "revoked": lambda p: _("The mandate of %(representative)s was revoked.") % {
+        "representative": p.get("representative", "")},
+    "document_uploaded": lambda p: _("Document “%(name)s” uploaded.") % {"name": p.get("name", "")},
+}
+
+
+def _mandate_scope_label(value: str) -> str:
+    return _choice_label(MandateScope, value)
+
+
 def event_text(event) -> str:
+    """The sentence, and for an act of a representative who did it on whose behalf (§ 14 VwVfG)."""
+    text = _event_sentence(event)
+    acted = (event.payload or {}).get("on_behalf")
+    if isinstance(acted, dict):
+        text = _("%(text)s By %(actor)s (%(organisation)s) on behalf of %(principal)s.") % {
+            "text": text, "actor": acted.get("actor", ""), "organisation": acted.get("representative", ""),
+            "principal": acted.get("principal", "")}
+    return text
+
+
+def _event_sentence(event) -> str:
     payload = event.payload or {}
     if event.kind == "created":
         return _("The case was created.")
@@ -44,4 +69,6 @@ def event_text(event) -> str:
         return _("A decision was issued.")
     if event.kind == "note":
         return _("Internal note added.")
+    if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
+        return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()

@@ -90,3 +90,7 @@ def purge_closed_cases() -> int:
     from .retention import purge_closed_cases as purge
 
     return len(purge().references)
+
+
+# The worker finds tasks in each app's tasks module; the mandates' e-mail lives in its own package.
+from .mandates.tasks import client_invitation_send  # noqa: E402, F401

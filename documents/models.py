@@ -16,6 +16,7 @@ class DocumentType(models.TextChoices):
     CV = "cv", _("CV")
     RECOGNITION_NOTICE = "recognition_notice", _("Recognition notice")
     PHOTO = "photo", _("Biometric photo")
+    POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
     OTHER = "other", _("Other document")
 
 

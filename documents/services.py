@@ -359,10 +359,11 @@ def document_replace(*, document: Document, file, actor) -> Document:
 
 
 def document_provide_for_request(*, case, actor, file, document_type: str = DocumentType.OTHER,
-                                 note: str = "") -> Document:
+                                 note: str = "", extra: dict | None = None) -> Document:
     """Answers a caseworker's request for documents with one upload: stores the file and moves the
     case from "documents requested" back to the completeness check. All or nothing: if the case is
-    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
+    no longer waiting for documents, the upload is undone and IllegalTransition is raised. `extra`
+    goes into the timeline entry's payload (who acted on whose behalf)."""
     from applications import services as case_services
 
     document = None
@@ -373,6 +374,7 @@ def document_provide_for_request(*, case, actor, file, document_type: str = Docu
             payload = {"document": str(document.public_id), "name": document.original_name}
             if note.strip():
                 payload["note"] = note.strip()[:2000]
+            payload.update(extra or {})
             case_services.case_transition(case=case, transition="documents_provided", actor=actor,
                                           payload=payload)
     except BaseException:

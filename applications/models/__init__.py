@@ -321,6 +321,7 @@ class EventKind(models.TextChoices):
     AUTHORITY = "authority", _("Authority step")
     DECISION = "decision", _("Decision")
     NOTE = "note", _("Note")
+    MANDATE = "mandate", _("Representation")
 
 
 class Event(models.Model):
@@ -725,4 +726,5 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from ..mandates.models import ClientInvitation, Mandate, MandateScope  # noqa: E402, F401 - the app's models
 from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import applicant, appointments
+from ..views import applicant, appointments, mandates
 
 app_name = "applicant"
 urlpatterns = [
@@ -42,6 +42,10 @@ urlpatterns = [
          name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/withdraw/", applicant.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", applicant.decision_download, name="decision_download"),
+    # Representatives acting for the applicant (mandates)
+    path("representatives/", mandates.applicant_representatives, name="representatives"),
+    path("representatives/<uuid:public_id>/revoke/", mandates.applicant_representative_revoke,
+         name="representative_revoke"),
     # Own data
     path("my-data/", applicant.my_data, name="my_data"),
     path("my-data/export/", applicant.data_export, name="data_export"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import employer
+from ..views import employer, mandates
 
 app_name = "employer"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("cases/<uuid:public_id>/messages/", employer.case_message, name="case_message"),
     path("cases/<uuid:public_id>/invite-again/", employer.case_invite_again, name="case_invite_again"),
     path("cases/<uuid:public_id>/documents/<uuid:document_id>/", employer.case_document, name="case_document"),
+    # Representatives acting for the organisation (mandates)
+    path("representatives/", mandates.employer_representatives, name="representatives"),
+    path("representatives/<uuid:public_id>/revoke/", mandates.employer_representative_revoke,
+         name="representative_revoke"),
     # HR API
     path("tokens/", employer.tokens, name="tokens"),
     path("tokens/<uuid:public_id>/revoke/", employer.token_revoke, name="token_revoke"),
