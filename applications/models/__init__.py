@@ -349,7 +349,7 @@ class Event(models.Model):
     @property
     def text(self) -> str:
         """The timeline sentence, in the language of whoever reads it."""
-        from .events import event_text
+        from ..events import event_text
 
         return event_text(self)
 

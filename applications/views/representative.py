@@ -270,7 +270,7 @@ def client_invitation(request, token):
     except account_services.InvitationError as exc:
         return render(request, "employer/invitation_error.html", {"error": exc},
                       status=INVITATION_ERROR_STATUS.get(exc.code, 400))
-    form = forms.ClientAcceptForm(data=request.POST or None)
+    form = forms.ClientAcceptForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             mandate_services.client_invitation_accept(token=token, user=request.user, confirmed=True)
