@@ -349,8 +349,6 @@ class Event(models.Model):
     @property
     def text(self) -> str:
         """The timeline sentence, in the language of whoever reads it."""
-        from ..events import event_text
-
         return event_text(self)
 
 
@@ -726,5 +724,6 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from ..events import event_text  # noqa: E402 - the timeline's sentences read the models above
 from ..mandates.models import ClientInvitation, Mandate, MandateScope  # noqa: E402, F401 - the app's models
 from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models
