@@ -44,6 +44,7 @@ from .models import (
     Event,
     EventKind,
     LanguageSkill,
+    Mandate,
     Message,
     Person,
     ProcedureLanguage,
@@ -468,6 +469,9 @@ def account_delete(*, user) -> AccountDeletionResult:
             "Your account could not be deleted now; nothing was changed. Please try again later or write to us."
         )) from exc
     if person is not None:
+        # A deleted account represents nobody any more: its mandates end with it.
+        Mandate.objects.filter(principal_person=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=user)
         documents += documents_remove(Document.objects.filter(owner=person, case__isnull=True))
         if overview.retained:
             for retained in overview.retained:

@@ -430,3 +430,15 @@ def test_representative_registers_and_waits_for_verification(applicant):
     assert membership.role == Role.REPRESENTATIVE_OWNER and membership.organisation.verified_at is None
     with translation.override("en"):
         assert "Your organisation is being verified" in client.get("/representative/").content.decode()
+
+
+def test_demo_relocation_agent_follows_the_demo_applicant():
+    from django.core.management import call_command
+
+    from applications.models import Case
+
+    call_command("seed_demo", quiet=True)
+    agent = Membership.objects.get(user__email="relocation.agent@demo.wsa.example").user
+    page = login(agent).get("/representative/").content.decode()
+    for case in Case.objects.filter(person__user__email="applicant@demo.wsa.example"):
+        assert case.reference in page
