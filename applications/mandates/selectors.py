@@ -101,6 +101,12 @@ def representative_cases(*, viewer, filters: CaseFilters | None = None) -> Query
     return cases.annotate(due_sort=Coalesce("due_at", Value(DUE_LAST))).order_by("due_sort", "reference")
 
 
+def represented_person_ids(*, viewer) -> set[int]:
+    """The applicants who granted the viewer's organisations a mandate in force: their names may be shown."""
+    return set(mandates_in_force(viewer=viewer).filter(principal_person__isnull=False)
+               .values_list("principal_person_id", flat=True))
+
+
 @dataclass
 class RepresentedCase:
     case: Case

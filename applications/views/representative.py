@@ -41,6 +41,7 @@ from ..mandates.selectors import (
     representative_cases,
     representative_decision_get,
     representative_export_rows,
+    represented_person_ids,
 )
 from ..mandates.tokens import client_invitation_from_token
 from ..selectors.applicant import application_missing
@@ -88,8 +89,12 @@ def home(request):
                      REPRESENTATIVE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # An employer's representative sees the candidate's name only where the employer may (on the case page).
+    named = represented_person_ids(viewer=request.user)
+    rows = [{"case": case, "client": case.person.full_name if case.person_id in named else ""}
+            for case in page.object_list]
     return render(request, "representative/home.html", {
-        "organisation": organisation, "form": form, "page": page, "query": query.urlencode(),
+        "organisation": organisation, "form": form, "page": page, "rows": rows, "query": query.urlencode(),
         "invitations": client_invitations_pending(representative=organisation),
     })
 

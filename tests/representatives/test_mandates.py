@@ -257,6 +257,7 @@ def test_list_is_sorted_by_legal_deadline_and_filtered(applicant, person, agency
     client = login(agent)
     body = client.get("/representative/").content.decode()
     assert body.index(other_case.reference) < body.index(case.reference)
+    assert "Priya SHARMA" in body
     within_week = client.get("/representative/?deadline=7").content.decode()
     assert other_case.reference in within_week and case.reference not in within_week
     assert client.get("/representative/?state=submitted").content.decode().count("WSA-") == 0
@@ -345,6 +346,8 @@ def test_employer_owner_grants_and_the_representative_sees_what_the_employer_see
     client = login(agent)
     page = client.get(detail(case)).content.decode()
     assert "Muster Software GmbH" in page and "OKAFOR" not in page  # no consent: no candidate data
+    listing = client.get("/representative/").content.decode()
+    assert case.reference in listing and "OKAFOR" not in listing
     assert client.post(detail(case) + "messages/", {"body": "Start date moves to May."}).status_code == 302
     message = Message.objects.get(case=case)
     assert message.employer_thread.organisation == employer
