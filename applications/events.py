@@ -19,8 +19,13 @@ def _state_label(value: str) -> str:
 
 
 MANDATE_ACTIONS = {
-    "granted": lambda p: _("%(representative)s may now represent the applicant (“%(scope)s”).") % {
-        "representative": p.get("representative", ""), "scope": _mandate_scope_label(p.get("scope", ""))},
+    "granted": lambda p: (
+        _("%(representative)s may now represent the employer %(employer)s (“%(scope)s”).") % {
+            "representative": p.get("representative", ""), "employer": p.get("principal", ""),
+            "scope": _mandate_scope_label(p.get("scope", ""))}
+        if p.get("for_employer") else
+        _("%(representative)s may now represent the applicant (“%(scope)s”).") % {
+            "representative": p.get("representative", ""), "scope": _mandate_scope_label(p.get("scope", ""))}),
     "revoked": lambda p: _("The mandate of %(representative)s was revoked.") % {
         "representative": p.get("representative", "")},
     "document_uploaded": lambda p: _("Document “%(name)s” uploaded.") % {"name": p.get("name", "")},

@@ -72,6 +72,7 @@ def _principal_cases(*, person: Person | None, organisation: Organisation | None
 def _mandate_event(*, case: Case, actor, mandate: Mandate, action: str) -> None:
     case_services.event_append(case=case, kind=EventKind.MANDATE, actor=actor, payload={
         "action": action, "mandate": str(mandate.public_id), "representative": mandate.representative.name,
+        "for_employer": mandate.principal_organisation_id is not None, "principal": mandate.principal_label,
         "scope": mandate.scope, "receives_decisions": mandate.receives_decisions,
         "valid_until": mandate.valid_until.isoformat() if mandate.valid_until else "",
     })

@@ -343,6 +343,10 @@ def test_employer_owner_grants_and_the_representative_sees_what_the_employer_see
     assert response.status_code == 302
     mandate = Mandate.objects.get()
     assert mandate.principal_organisation == employer and not mandate.receives_decisions
+    with translation.override("en"):
+        assert case.events.filter(kind="mandate").get().text == (
+            "Move & Settle GmbH may now represent the employer Muster Software GmbH (“See the case and act in it "
+            "(documents, answers, messages, submitting)”).")
     client = login(agent)
     page = client.get(detail(case)).content.decode()
     assert "Muster Software GmbH" in page and "OKAFOR" not in page  # no consent: no candidate data
@@ -445,3 +449,12 @@ def test_demo_relocation_agent_follows_the_demo_applicant():
     page = login(agent).get("/representative/").content.decode()
     for case in Case.objects.filter(person__user__email="applicant@demo.wsa.example"):
         assert case.reference in page
+
+
+def test_a_deleted_account_represents_nobody(applicant, person, agency, agent, case):
+    mandate = grant(applicant, person, agency)
+    walk(case, "submit", "withdraw")  # a withdrawn case is kept for a while after the account is deleted
+    services.account_delete(user=applicant)
+    mandate.refresh_from_db()
+    assert mandate.revoked_at is not None
+    assert login(agent).get(detail(case)).status_code == 404
