@@ -3,7 +3,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from .selectors import user_is_employer, user_is_staff_member
+from .selectors import user_is_employer, user_is_representative, user_is_staff_member
 
 
 def _portal_required(allowed):
@@ -23,6 +23,7 @@ def _portal_required(allowed):
 
 staff_required = _portal_required(lambda user: user_is_staff_member(user=user))
 employer_required = _portal_required(lambda user: user_is_employer(user=user))
+representative_required = _portal_required(lambda user: user_is_representative(user=user))
 # Any signed-in person can be an applicant: the portal creates their profile on first use.
 applicant_required = _portal_required(lambda user: True)
 

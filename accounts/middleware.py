@@ -24,6 +24,9 @@ STAFF_AREA_EXEMPT = ("/admin/logout/",)
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Employer owners create API tokens and webhook secrets and manage colleagues here.
 EMPLOYER_AREA = "/employer/"
+# Every member of a representative reads their clients' cases here (passports, decisions): like
+# staff, they need a second factor (Art. 32 GDPR, security of processing).
+REPRESENTATIVE_AREA = "/representative/"
 
 
 class UserLanguageMiddleware:
@@ -50,7 +53,8 @@ class StaffMFARequiredMiddleware:
 
     def __call__(self, request):
         # The path first: elsewhere (the applicant's status poll above all) the user is not loaded here.
-        if (not request.path.startswith((*STAFF_AREAS, EMPLOYER_AREA)) or not request.user.is_authenticated
+        if (not request.path.startswith((*STAFF_AREAS, EMPLOYER_AREA, REPRESENTATIVE_AREA))
+                or not request.user.is_authenticated
                 or not self._second_factor_required(request)):
             return self.get_response(request)
         if _has_second_factor(request.user):
@@ -61,6 +65,8 @@ class StaffMFARequiredMiddleware:
         if request.path.startswith(EMPLOYER_AREA):
             text = _("Owners of an organisation need two-factor authentication. Please set up an "
                      "authenticator app.")
+        elif request.path.startswith(REPRESENTATIVE_AREA):
+            text = _("Representatives need two-factor authentication. Please set up an authenticator app.")
         else:
             text = _("Staff accounts need two-factor authentication. Please set up an authenticator app.")
         messages.warning(request, text)
@@ -74,6 +80,8 @@ class StaffMFARequiredMiddleware:
             return _is_staff(request)
         if getattr(settings, "WSA_EMPLOYER_OWNER_MFA_REQUIRED", True) and path.startswith(EMPLOYER_AREA):
             return Membership.objects.filter(user=request.user, role=Role.EMPLOYER_OWNER).exists()
+        if getattr(settings, "WSA_REPRESENTATIVE_MFA_REQUIRED", True) and path.startswith(REPRESENTATIVE_AREA):
+            return Membership.objects.filter(user=request.user, role__in=Role.representative_roles()).exists()
         return False
 
 

@@ -74,10 +74,18 @@ class OrganisationKind(models.TextChoices):
     BA = "ba", _("Federal Employment Agency (BA)")
     FOREIGNERS_AUTHORITY = "foreigners_authority", _("Foreigners' authority")
     RECOGNITION_BODY = "recognition_body", _("Recognition body")
+    # Representatives act for applicants or employers within a mandate (§ 14 VwVfG).
+    RELOCATION_AGENCY = "relocation_agency", _("Relocation agency")
+    LAW_FIRM = "law_firm", _("Law firm")
+    WELCOME_CENTRE = "welcome_centre", _("Chamber or welcome centre")
 
     @classmethod
     def authority_kinds(cls):
         return [cls.WSA, cls.VISA_OFFICE, cls.BA, cls.FOREIGNERS_AUTHORITY, cls.RECOGNITION_BODY]
+
+    @classmethod
+    def representative_kinds(cls):
+        return [cls.RELOCATION_AGENCY, cls.LAW_FIRM, cls.WELCOME_CENTRE]
 
 
 class Organisation(models.Model):
@@ -116,11 +124,17 @@ class Organisation(models.Model):
     def is_authority(self):
         return self.kind in OrganisationKind.authority_kinds()
 
+    @property
+    def is_representative(self):
+        return self.kind in OrganisationKind.representative_kinds()
+
 
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     EMPLOYER_OWNER = "employer_owner", _("Employer owner")
     EMPLOYER_MEMBER = "employer_member", _("Employer member")
+    REPRESENTATIVE_OWNER = "representative_owner", _("Representative owner")
+    REPRESENTATIVE_MEMBER = "representative_member", _("Representative member")
     CASEWORKER = "caseworker", _("Caseworker")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
@@ -132,6 +146,14 @@ class Role(models.TextChoices):
     @classmethod
     def employer_roles(cls):
         return {cls.EMPLOYER_OWNER, cls.EMPLOYER_MEMBER}
+
+    @classmethod
+    def representative_roles(cls):
+        return {cls.REPRESENTATIVE_OWNER, cls.REPRESENTATIVE_MEMBER}
+
+    @classmethod
+    def owner_roles(cls):
+        return {cls.EMPLOYER_OWNER, cls.REPRESENTATIVE_OWNER}
 
 
 class Membership(models.Model):
@@ -179,9 +201,9 @@ class MemberInvitation(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="member_invitations",
                                      verbose_name=_("organisation"))
     email = models.EmailField(_("e-mail address"))
-    role = models.CharField(_("role"), max_length=30, choices=[(Role.EMPLOYER_MEMBER, Role.EMPLOYER_MEMBER.label),
-                                                               (Role.EMPLOYER_OWNER, Role.EMPLOYER_OWNER.label)],
-                            default=Role.EMPLOYER_MEMBER)
+    role = models.CharField(_("role"), max_length=30, choices=[
+        (role, role.label) for role in (Role.EMPLOYER_MEMBER, Role.EMPLOYER_OWNER, Role.REPRESENTATIVE_MEMBER,
+                                        Role.REPRESENTATIVE_OWNER)], default=Role.EMPLOYER_MEMBER)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+",
                                    verbose_name=_("invited by"))
     created_at = models.DateTimeField(_("invited"), auto_now_add=True)

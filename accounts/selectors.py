@@ -61,6 +61,11 @@ def user_is_employer(*, user) -> bool:
     return bool(user_roles(user=user) & Role.employer_roles())
 
 
+def user_is_representative(*, user) -> bool:
+    """A member of a relocation agency, law firm or welcome centre (they act for clients by mandate)."""
+    return bool(user_roles(user=user) & Role.representative_roles())
+
+
 def organisation_list_for_user(*, user, kinds=None, roles=None) -> QuerySet[Organisation]:
     if not user.is_authenticated:
         return Organisation.objects.none()
@@ -77,6 +82,18 @@ def employer_organisations_for_user(*, user) -> QuerySet[Organisation]:
     return organisation_list_for_user(user=user, kinds=[OrganisationKind.EMPLOYER], roles=Role.employer_roles())
 
 
+def representative_organisations_for_user(*, user) -> QuerySet[Organisation]:
+    return organisation_list_for_user(user=user, kinds=OrganisationKind.representative_kinds(),
+                                      roles=Role.representative_roles())
+
+
+def member_roles_of(organisation) -> set[str]:
+    """The roles that make someone a member of this kind of organisation (owner and member)."""
+    if organisation is not None and organisation.kind in OrganisationKind.representative_kinds():
+        return Role.representative_roles()
+    return Role.employer_roles()
+
+
 def authority_organisations_for_user(*, user) -> QuerySet[Organisation]:
     return organisation_list_for_user(
         user=user, kinds=OrganisationKind.authority_kinds(), roles=Role.staff_roles()
@@ -89,6 +106,8 @@ def user_home_url_name(*, user) -> str:
         return "backoffice:home"
     if user_is_employer(user=user):
         return "employer:home"
+    if user_is_representative(user=user):
+        return "representative:home"
     return "applicant:home"
 
 
@@ -116,15 +135,15 @@ def employer_organisation_get(*, user, public_id) -> Organisation | None:
 
 
 def organisation_members(*, organisation) -> list[dict]:
-    """Members of an employer organisation, one row per person: user and their strongest role."""
+    """Members of an employer or representative organisation, one row per person: user and their strongest role."""
     rows: dict[int, dict] = {}
-    memberships = (Membership.objects.filter(organisation=organisation, role__in=Role.employer_roles())
+    memberships = (Membership.objects.filter(organisation=organisation, role__in=member_roles_of(organisation))
                    .select_related("user").order_by("user__email"))
     for membership in memberships:
         row = rows.setdefault(membership.user_id, {"user": membership.user, "role": membership.role,
                                                    "since": membership.created_at})
-        if membership.role == Role.EMPLOYER_OWNER:
-            row["role"] = Role.EMPLOYER_OWNER
+        if membership.role in Role.owner_roles():
+            row["role"] = membership.role
     for row in rows.values():
         row["role_label"] = Role(row["role"]).label
     return list(rows.values())
@@ -145,7 +164,7 @@ def member_invitation_get(*, organisation, public_id):
 def organisation_member_get(*, organisation, user_public_id):
     try:
         return User.objects.filter(public_id=user_public_id, memberships__organisation=organisation,
-                                   memberships__role__in=Role.employer_roles()).distinct().first()
+                                   memberships__role__in=member_roles_of(organisation)).distinct().first()
     except (ValueError, TypeError, ValidationError):
         return None
 

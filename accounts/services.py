@@ -32,7 +32,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .selectors import DELETED_ACCOUNT_DOMAIN, user_roles_forget
+from .selectors import DELETED_ACCOUNT_DOMAIN, member_roles_of, user_roles_forget
 
 logger = logging.getLogger(__name__)
 
@@ -211,9 +211,17 @@ def invitation_check_user(*, invitation, user) -> None:
             raise InvitationError("unverified")
 
 
+def _owner_role(organisation: Organisation) -> str | None:
+    if organisation.kind == OrganisationKind.EMPLOYER:
+        return Role.EMPLOYER_OWNER
+    if organisation.kind in OrganisationKind.representative_kinds():
+        return Role.REPRESENTATIVE_OWNER
+    return None
+
+
 def _is_owner(*, organisation: Organisation, user) -> bool:
     return user.is_authenticated and Membership.objects.filter(
-        organisation=organisation, user=user, role=Role.EMPLOYER_OWNER).exists()
+        organisation=organisation, user=user, role=_owner_role(organisation)).exists()
 
 
 def _is_admin(actor, permission: str) -> bool:
@@ -221,7 +229,7 @@ def _is_admin(actor, permission: str) -> bool:
 
 
 def _require_owner(*, organisation: Organisation, actor) -> None:
-    if organisation.kind != OrganisationKind.EMPLOYER or not _is_owner(organisation=organisation, user=actor):
+    if _owner_role(organisation) is None or not _is_owner(organisation=organisation, user=actor):
         raise PermissionDenied(gettext("Only an owner of the organisation can do this."))
 
 
@@ -248,6 +256,27 @@ def organisation_register(*, user: User, **fields) -> Organisation:
     return organisation
 
 
+REPRESENTATIVE_FIELDS = frozenset({
+    "name", "legal_form", "commercial_register_number", "street", "postal_code", "city", "country",
+    "contact_email", "contact_phone",
+})
+
+
+@transaction.atomic
+def representative_register(*, user: User, kind: str, **fields) -> Organisation:
+    """A signed-in user registers their relocation agency, law firm or welcome centre, with them as
+    owner. Like an employer it is unverified until an admin checks it (organisation_verify): until
+    then nobody finds it to grant it a mandate and it cannot invite clients."""
+    if kind not in OrganisationKind.representative_kinds():
+        raise ValueError("Not a kind of representative.")
+    unknown = set(fields) - REPRESENTATIVE_FIELDS
+    if unknown:
+        raise ValueError(f"Not an organisation field: {', '.join(sorted(unknown))}")
+    organisation = Organisation.objects.create(kind=kind, **fields)
+    membership_grant(user=user, role=Role.REPRESENTATIVE_OWNER, organisation=organisation)
+    return organisation
+
+
 # Colleagues -----------------------------------------------------------------------------------
 
 
@@ -255,8 +284,8 @@ def organisation_register(*, user: User, **fields) -> Organisation:
 def member_invitation_create(*, organisation: Organisation, actor, email: str,
                              role: str = Role.EMPLOYER_MEMBER) -> MemberInvitation:
     _require_owner(organisation=organisation, actor=actor)
-    if role not in (Role.EMPLOYER_MEMBER, Role.EMPLOYER_OWNER):
-        raise ValueError("An invitation is for an employer owner or member.")
+    if role not in member_roles_of(organisation):
+        raise ValueError("An invitation is for an owner or member of this kind of organisation.")
     invitations_allowed(organisation=organisation)
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
@@ -287,9 +316,9 @@ def member_invitation_accept(*, token: str, user) -> Membership:
     invitation = invitation_from_token(token=token, kind="member", lock=True)
     invitation_check_user(invitation=invitation, user=user)
     membership = membership_grant(user=user, role=invitation.role, organisation=invitation.organisation)
-    if invitation.role == Role.EMPLOYER_OWNER:
+    if invitation.role in Role.owner_roles():
         Membership.objects.filter(user=user, organisation=invitation.organisation,
-                                  role=Role.EMPLOYER_MEMBER).delete()
+                                  role__in=member_roles_of(invitation.organisation) - Role.owner_roles()).delete()
         user_roles_forget(user=user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -304,11 +333,12 @@ def membership_remove(*, organisation: Organisation, actor, user: User) -> None:
     _require_owner(organisation=organisation, actor=actor)
     # Lock the organisation so that two owners cannot remove each other at the same time.
     Organisation.objects.select_for_update().get(pk=organisation.pk)
-    memberships = Membership.objects.filter(organisation=organisation, user=user, role__in=Role.employer_roles())
+    memberships = Membership.objects.filter(organisation=organisation, user=user,
+                                            role__in=member_roles_of(organisation))
     if not memberships.exists():
         raise EmployerError(_("This person is not a member of the organisation."), code="not_member")
-    if memberships.filter(role=Role.EMPLOYER_OWNER).exists():
-        owners = Membership.objects.filter(organisation=organisation, role=Role.EMPLOYER_OWNER)
+    if memberships.filter(role=_owner_role(organisation)).exists():
+        owners = Membership.objects.filter(organisation=organisation, role=_owner_role(organisation))
         if owners.exclude(user=user).count() == 0:
             raise EmployerError(_("The last owner cannot be removed. Make someone else an owner first."),
                                 code="last_owner")

@@ -15,6 +15,7 @@ from .models import (
     Employment,
     Event,
     LanguageSkill,
+    Mandate,
     Message,
     Person,
     Qualification,
@@ -327,3 +328,15 @@ class ResidenceTitleAdmin(ReadOnlyModelAdmin):
                        "employer", "occupation", "conditions", "valid_from", "valid_until", "card_number",
                        "issued_by", "issued_at", "replaces", "ended_at", "end_reason"]
     inlines = [ShareCodeInline, TitleReminderInline]
+
+
+@admin.register(Mandate)
+class MandateAdmin(ReadOnlyModelAdmin):
+    """Mandates are granted and revoked by their principals in the portal; the admin only looks them up."""
+
+    list_display = ["representative", "principal_person", "principal_organisation", "scope", "receives_decisions",
+                    "valid_from", "valid_until", "revoked_at"]
+    list_filter = ["scope", "receives_decisions", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["representative__name", "principal_organisation__name", "principal_person__surname"]
+    raw_id_fields = ["principal_person", "principal_organisation", "representative", "power_of_attorney",
+                     "granted_by", "revoked_by", "cases"]

@@ -10,6 +10,7 @@ from authorities.events import authority_event_text
 from documents.models import Document
 
 from .lifecycle import TRANSITIONS, CaseState
+from .mandates.models import MandateScope
 
 
 def _choice_label(choices, value: str) -> str:
@@ -23,7 +24,36 @@ def _state_label(value: str) -> str:
     return _choice_label(CaseState, value)
 
 
+MANDATE_ACTIONS = {
+    "granted": lambda p: (
+        _("%(representative)s may now represent the employer %(employer)s (“%(scope)s”).") % {
+            "representative": p.get("representative", ""), "employer": p.get("principal", ""),
+            "scope": _mandate_scope_label(p.get("scope", ""))}
+        if p.get("for_employer") else
+        _("%(representative)s may now represent the applicant (“%(scope)s”).") % {
+            "representative": p.get("representative", ""), "scope": _mandate_scope_label(p.get("scope", ""))}),
+    "revoked": lambda p: _("The mandate of %(representative)s was revoked.") % {
+        "representative": p.get("representative", "")},
+    "document_uploaded": lambda p: _("Document “%(name)s” uploaded.") % {"name": p.get("name", "")},
+}
+
+
+def _mandate_scope_label(value: str) -> str:
+    return _choice_label(MandateScope, value)
+
+
 def event_text(event) -> str:
+    """The sentence, and for an act of a representative who did it on whose behalf (§ 14 VwVfG)."""
+    text = _event_sentence(event)
+    acted = (event.payload or {}).get("on_behalf")
+    if isinstance(acted, dict):
+        text = _("%(text)s By %(actor)s (%(organisation)s) on behalf of %(principal)s.") % {
+            "text": text, "actor": acted.get("actor", ""), "organisation": acted.get("representative", ""),
+            "principal": acted.get("principal", "")}
+    return text
+
+
+def _event_sentence(event) -> str:
     payload = event.payload or {}
     if event.kind == "created":
         return _("The case was created.")
@@ -48,6 +78,8 @@ def event_text(event) -> str:
         return _("Internal note added.")
     if event.kind == "after_arrival":
         return after_arrival_text(payload)
+    if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
+        return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()
 
 

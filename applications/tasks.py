@@ -108,3 +108,7 @@ def webhook_sweep() -> int:
 def title_reminders() -> int:
     """Beat (daily): e-mails the holders of titles that end in 90, 60 or 30 days (titles.reminders)."""
     return title_reminders_send()
+
+
+# The worker finds tasks in each app's tasks module; the mandates' e-mail lives in its own package.
+from .mandates.tasks import client_invitation_send  # noqa: E402, F401

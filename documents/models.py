@@ -19,6 +19,7 @@ class DocumentType(models.TextChoices):
     BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
     LIVING_SPACE = "living_space", _("Proof of living space")
     PHOTO = "photo", _("Biometric photo")
+    POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
     OTHER = "other", _("Other document")
 
 

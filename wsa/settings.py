@@ -363,6 +363,7 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.invitation_send": {"queue": "hub"},
     "applications.tasks.notify_case": {"queue": "hub"},
     "applications.tasks.mail_send": {"queue": "hub"},
+    "applications.mandates.tasks.client_invitation_send": {"queue": "hub"},
     "authorities.tasks.deadlines_sweep": {"queue": "default"},
     "documents.tasks.check_sweep": {"queue": "default"},
     "applications.tasks.statistics_refresh": {"queue": "default"},

@@ -43,6 +43,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("employer/", include("applications.urls.employer")),
     path("invitation/", include("applications.urls.invitations")),
+    path("representative/", include("applications.urls.representative")),
     path("api/", hr_api.urls),
     path("backoffice/authorities/", include("applications.urls.authorities")),
     path("backoffice/", include("applications.urls.backoffice")),

@@ -314,6 +314,7 @@ class EventKind(models.TextChoices):
     DECISION = "decision", _("Decision")
     NOTE = "note", _("Note")
     AFTER_ARRIVAL = "after_arrival", _("After arrival")
+    MANDATE = "mandate", _("Representation")
 
 
 class Event(models.Model):
@@ -341,8 +342,6 @@ class Event(models.Model):
     @property
     def text(self) -> str:
         """The timeline sentence, in the language of whoever reads it."""
-        from ..events import event_text
-
         return event_text(self)
 
 
@@ -718,6 +717,8 @@ class RuleFigureAudit(models.Model):
         raise AppendOnlyViolation("The figure audit is append-only: an entry is never deleted.")
 
 
+from ..events import event_text  # noqa: E402 - the timeline's sentences read the models above
+from ..mandates.models import ClientInvitation, Mandate, MandateScope  # noqa: E402, F401 - the app's models
 from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
 from .household import FAMILY_TITLE, Household, HouseholdMember, Relationship  # noqa: E402, F401
 from .share_codes import (  # noqa: E402, F401 - the app's models

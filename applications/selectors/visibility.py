@@ -8,6 +8,7 @@ from accounts.models import OrganisationKind, Role
 from accounts.selectors import organisation_list_for_user, user_is_staff_member
 from wsa.observability.context import bind_case
 
+from ..mandates.selectors import represented_cases_q
 from ..models import Case, Event
 from .household_access import household_cases_q
 from .office_requests import cases_requested_from_q
@@ -38,6 +39,10 @@ def case_visibility_filter(*, viewer) -> Q | None:
     visible |= Q(employer__in=employers)
     # Families: the cases of household members the viewer acts for (selectors/household.py).
     visible |= household_cases_q(viewer=viewer)
+    # Representatives: the cases their organisation's mandates in force cover (applications/mandates).
+    represented = represented_cases_q(viewer=viewer)
+    if represented is not None:
+        visible |= represented
     return visible
 
 

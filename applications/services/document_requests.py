@@ -36,10 +36,11 @@ def document_request_create(*, case: Case, actor, reason: str, note: str, due_on
 
 
 def case_documents_provide(*, case, actor, file, document_type: str = DocumentType.OTHER,
-                           note: str = "") -> Document:
+                           note: str = "", extra: dict | None = None) -> Document:
     """Answers a caseworker's request for documents with one upload: stores the file and moves the
     case from "documents requested" back to the completeness check. All or nothing: if the case is
-    no longer waiting for documents, the upload is undone and IllegalTransition is raised."""
+    no longer waiting for documents, the upload is undone and IllegalTransition is raised. `extra`
+    goes into the timeline entry's payload (who acted on whose behalf)."""
     document = None
     try:
         with transaction.atomic():
@@ -48,6 +49,7 @@ def case_documents_provide(*, case, actor, file, document_type: str = DocumentTy
             payload = {"document": str(document.public_id), "name": document.original_name}
             if note.strip():
                 payload["note"] = note.strip()[:2000]
+            payload.update(extra or {})
             case_transition(case=case, transition="documents_provided", actor=actor, payload=payload)
     except BaseException:
         if document is not None and document.file.name:

@@ -18,7 +18,7 @@ from wsa.queueing import enqueue_on_commit
 from wsa.site import site_url
 
 from .. import audit, retention
-from ..models import Case, Person
+from ..models import Case, Mandate, Person
 from ..selectors.own_data import account_deletion_overview
 from ..tasks import mail_send
 from .consent import case_consent_revoke
@@ -86,6 +86,9 @@ def account_delete(*, user) -> AccountDeletionResult:
             "Your account could not be deleted now; nothing was changed. Please try again later or write to us."
         )) from exc
     if person is not None:
+        # A deleted account represents nobody any more: its mandates end with it.
+        Mandate.objects.filter(principal_person=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=user)
         documents += documents_remove(Document.objects.filter(owner=person, case__isnull=True))
         if overview.retained:
             for retained in overview.retained:

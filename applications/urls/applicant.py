@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import after_arrival, appointments, household, titles
+from ..views import after_arrival, appointments, household, mandates, titles
 from ..views.applicant import home, library, own_data, profile, status, wizard
 
 app_name = "applicant"
@@ -65,6 +65,10 @@ urlpatterns = [
     path("household/documents/", household.document_share, name="household_document_share"),
     path("household/cases/<uuid:public_id>/", household.family_case, name="household_case"),
     path("household/cases/<uuid:public_id>/submit-family/", household.family_submit, name="household_submit"),
+    # Representatives acting for the applicant (mandates)
+    path("representatives/", mandates.applicant_representatives, name="representatives"),
+    path("representatives/<uuid:public_id>/revoke/", mandates.applicant_representative_revoke,
+         name="representative_revoke"),
     # Own data
     path("my-data/", own_data.my_data, name="my_data"),
     path("my-data/export/", own_data.data_export, name="data_export"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import after_arrival, employer
+from ..views import after_arrival, employer, mandates
 
 app_name = "employer"
 urlpatterns = [
@@ -25,6 +25,10 @@ urlpatterns = [
     path("cases/<uuid:public_id>/invite-again/", employer.case_invite_again, name="case_invite_again"),
     path("cases/<uuid:public_id>/documents/<uuid:document_id>/", employer.case_document, name="case_document"),
     path("cases/<uuid:public_id>/employment-end/", after_arrival.employment_end, name="employment_end"),
+    # Representatives acting for the organisation (mandates)
+    path("representatives/", mandates.employer_representatives, name="representatives"),
+    path("representatives/<uuid:public_id>/revoke/", mandates.employer_representative_revoke,
+         name="representative_revoke"),
     # HR API
     path("tokens/", employer.tokens, name="tokens"),
     path("tokens/<uuid:public_id>/revoke/", employer.token_revoke, name="token_revoke"),

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from ..views import employer
+from ..views import employer, representative
 
 app_name = "invitation"
 urlpatterns = [
     path("colleague/<str:token>/", employer.member_invitation, name="member"),
     path("case/<str:token>/", employer.candidate_invitation, name="candidate"),
+    path("client/<str:token>/", representative.client_invitation, name="client"),
     path("consent/<uuid:public_id>/", employer.case_consent, name="consent"),
 ]

@@ -25,6 +25,7 @@ from .. import offices, services
 from ..audit import access_record
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
+from ..mandates.selectors import case_mandates_for_staff
 from ..models import CaseAccess, Decision, DocumentRequestReason
 from ..selectors.case_file import (
     case_authority_step_get,
@@ -268,6 +269,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "message_form": forms_.get("message_form") or MessageForm(),
         "note_form": forms_.get("note_form") or NoteForm(),
         "send_back_form": SendBackForm(),
+        "mandates": case_mandates_for_staff(case=case),
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
 

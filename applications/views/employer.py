@@ -576,8 +576,10 @@ def member_invitation(request, token):
             account_services.member_invitation_accept(token=token, user=request.user)
         except account_services.InvitationError as exc:
             return _invitation_error(request, exc)
-        request.session[ORGANISATION_SESSION_KEY] = str(invitation.organisation.public_id)
         messages.success(request, gettext("Welcome to %(organisation)s.") % {"organisation": invitation.organisation})
+        if invitation.organisation.is_representative:
+            return redirect("representative:home")
+        request.session[ORGANISATION_SESSION_KEY] = str(invitation.organisation.public_id)
         return redirect("employer:home")
     return render(request, "employer/invitation_member.html", {"invitation": invitation})
 

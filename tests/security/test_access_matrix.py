@@ -36,15 +36,16 @@ pytestmark = pytest.mark.django_db
 
 APPLICANTS = ("applicant", "other_applicant")
 EMPLOYERS = ("owner", "member", "other_employer")
+REPRESENTATIVES = ("rep", "other_rep")
 RESTRICTED = ("ba", "visa", "abh", "zab")
 SEES_ALL = ("wsa", "supervisor", "admin")
 STAFF = RESTRICTED + SEES_ALL
 SIGNED_IN = tuple(a for a in ACTORS if a != "anon")
 GROUPS = {"signed_in": SIGNED_IN, "staff": STAFF, "restricted": RESTRICTED, "sees_all": SEES_ALL,
-          "employers": EMPLOYERS, "applicants": APPLICANTS}
+          "employers": EMPLOYERS, "applicants": APPLICANTS, "reps": REPRESENTATIVES}
 # The people of side A who must not reach side B's objects, and the mirror of B's people on side A.
-FOREIGN_ON_B = ("applicant", "owner", "member") + RESTRICTED
-MIRROR = {"other_applicant": "applicant", "other_employer": "owner"}
+FOREIGN_ON_B = ("applicant", "owner", "member", "rep") + RESTRICTED
+MIRROR = {"other_applicant": "applicant", "other_employer": "owner", "other_rep": "rep"}
 REFUSED = {400, 403, 404, 405, 410}
 
 
@@ -85,12 +86,15 @@ def employer_draft(s):
 APPLICANT_PAGE = E(200, anon="L")  # any signed-in person may use the applicant portal (their own data)
 APPLICANT_OWN = E(404, anon="L", applicant=200)  # ... and only their own objects
 EMPLOYER_PAGE = E(403, anon="L", employers=200)
-EMPLOYER_OWN = E(404, anon="L", applicants=403, staff=403, owner=200, member=200)
+EMPLOYER_OWN = E(404, anon="L", applicants=403, staff=403, reps=403, owner=200, member=200)
 OWNER_PAGE = E(403, anon="L", owner=200, other_employer=200)
 STAFF_PAGE = E(403, anon="L", staff=200)
 POST_ONLY_EMPLOYER = E(403, anon="L", employers=405)
 POST_ONLY_STAFF = E(403, anon="L", staff=405)
 POST_ONLY_APPLICANT = E(405, anon="L")
+REP_PAGE = E(403, anon="L", reps=200)
+REP_OWN = E(403, anon="L", rep=200, other_rep=404)  # a case or object of A's clients
+POST_ONLY_REP = E(403, anon="L", reps=405)
 
 MATRIX: dict[str, Rule] = {
     # --- public --------------------------------------------------------------------------------
@@ -228,6 +232,9 @@ MATRIX: dict[str, Rule] = {
     "applicant:certificate_download": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.certificate.public_id}),
     # Nobody in the world meets § 18c yet: the application is refused to everyone.
     "applicant:settlement": Rule(APPLICANT_PAGE, post={}, allowed=()),
+    "applicant:representatives": Rule(APPLICANT_PAGE),
+    "applicant:representative_revoke": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.mandate.public_id},
+                                            post={}, allowed=("applicant",)),
     "applicant:my_data": Rule(APPLICANT_PAGE),
     "applicant:data_export": Rule(APPLICANT_PAGE),
     "applicant:account_delete": Rule(APPLICANT_PAGE),
@@ -265,6 +272,30 @@ MATRIX: dict[str, Rule] = {
     "employer:case_document": Rule(EMPLOYER_OWN, kw=lambda s: {**case(s), "document_id": s.document.public_id}),
     "employer:employment_end": Rule(EMPLOYER_OWN, kw=case, post={"ended_on": "2026-01-01"},
                                     allowed=("owner", "member")),
+    "employer:representatives": Rule(OWNER_PAGE),
+    "employer:representative_revoke": Rule(POST_ONLY_EMPLOYER, kw=lambda s: {"public_id": s.employer_mandate.public_id},
+                                           post={}, allowed=("owner",)),
+    # --- representative portal (relocation agencies, law firms, welcome centres; by mandate) -----
+    "representative:home": Rule(REP_PAGE),
+    "representative:export_csv": Rule(REP_PAGE),
+    "representative:register": Rule(E(200, anon="L")),
+    "representative:organisation": Rule(REP_PAGE),
+    "representative:member_invite": Rule(POST_ONLY_REP, post={"email": "new@nobody.example",
+                                                             "role": "representative_member"},
+                                         allowed=("rep", "other_rep")),
+    "representative:member_remove": Rule(POST_ONLY_REP,
+                                         kw=lambda s: {"user_public_id": s.representative_user.public_id},
+                                         post={}, allowed=("rep",)),
+    "representative:client_new": Rule(REP_PAGE, post={"surname": "Eve", "email": "eve@nobody.example",
+                                                      "procedure_language": "de", "scope": "act"},
+                                      allowed=("rep", "other_rep")),
+    "representative:case_detail": Rule(REP_OWN, kw=case),
+    "representative:case_message": Rule(POST_ONLY_REP, kw=case, post={"body": "Injected"}, allowed=("rep",)),
+    "representative:case_upload": Rule(POST_ONLY_REP, kw=case, post={"document_type": "other"}, allowed=("rep",)),
+    "representative:case_provide": Rule(POST_ONLY_REP, kw=case, post={"note": "x"}, allowed=("rep",)),
+    "representative:case_submit": Rule(POST_ONLY_REP, kw=case, post={}, allowed=("rep",)),
+    "representative:decision_download": Rule(REP_OWN, kw=lambda s: {**case(s),
+                                                                      "decision_id": s.issued_decision.public_id}),
     "employer:tokens": Rule(OWNER_PAGE, post={"name": "Stolen", "scopes": ["cases:read"], "expires_in_days": "30"},
                             allowed=("owner", "other_employer")),
     "employer:token_revoke": Rule(POST_ONLY_EMPLOYER, kw=lambda s: {"public_id": s.api_token.public_id}, post={},
@@ -278,6 +309,8 @@ MATRIX: dict[str, Rule] = {
                               post={}, allowed=()),
     "invitation:candidate": Rule(E(403, anon=200), kw=lambda s: {"token": s.candidate_invitation_token},
                                  objects=False, post={"scope": "full"}, allowed=()),
+    "invitation:client": Rule(E(403, anon=200), kw=lambda s: {"token": s.client_invitation_token},
+                              objects=False, post={"confirm": "on"}, allowed=()),
     "invitation:consent": Rule(E(404, anon="L", applicant=200), kw=case, post={"action": "revoke"},
                                allowed=("applicant",)),
     # --- back office -----------------------------------------------------------------------------
@@ -409,7 +442,7 @@ def group_of(pattern: Pattern) -> str:
 
 
 GROUP_NAMES = ["public", "finder", "accounts", "applicant", "documents", "employer", "invitation", "backoffice",
-               "authorities", "api", "admin"]
+               "authorities", "representative", "api", "admin"]
 
 
 def test_every_url_pattern_is_in_the_matrix():

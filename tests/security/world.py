@@ -28,6 +28,9 @@ from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import household as household_services
 from applications import services
+from applications.mandates import services as mandate_services
+from applications.mandates.models import MandateScope
+from applications.mandates.tokens import client_invitation_token
 from applications.models import (
     Decision,
     FictionCertificate,
@@ -46,7 +49,7 @@ from tests.procedure import walk
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TO_VISA_DECISION = ["submit", "start_completeness_check", "start_authority_review", "refer_to_visa_decision"]
 
-ACTORS = ("anon", "applicant", "other_applicant", "owner", "member", "other_employer",
+ACTORS = ("anon", "applicant", "other_applicant", "owner", "member", "other_employer", "rep", "other_rep",
           "wsa", "ba", "visa", "abh", "zab", "supervisor", "admin")
 
 
@@ -80,6 +83,11 @@ class Side:
     family_member: object = None  # a spouse in the applicant's household, without a login
     family_case: object = None  # the spouse's draft, joining the side's case
     family_invitation_token: str = ""
+    representative: object = None  # the side's relocation agency (its owner: actor "rep" / "other_rep")
+    representative_user: object = None
+    mandate: object = None  # the applicant's mandate to it: act, decisions, for the side's case only
+    employer_mandate: object = None  # the employer's read-only mandate to it, for all the employer's cases
+    client_invitation_token: str = ""
 
 
 @dataclass
@@ -180,6 +188,8 @@ def build_world() -> World:
     for key in ("wsa", "ba", "visa", "abh", "zab"):
         users[key] = give_totp(_verified(f"caseworker.{key}@matrix.example"))
         Membership.objects.create(user=users[key], organisation=offices[key], role=Role.CASEWORKER)
+    for key, email in (("rep", "rep@matrix.example"), ("other_rep", "other.rep@matrix.example")):
+        users[key] = give_totp(_verified(email))
     users["supervisor"] = give_totp(_verified("supervisor@matrix.example"))
     Membership.objects.create(user=users["supervisor"], organisation=offices["wsa"], role=Role.SUPERVISOR)
 
@@ -247,6 +257,23 @@ def build_world() -> World:
             organisation=organisation, actor=owner, name="read only", scopes=[ApiScope.CASES_READ])
         side.webhook, _secret = account_services.webhook_endpoint_create(
             organisation=organisation, actor=owner, url="https://hr.example.com/hook")
+        # The side's relocation agency: the applicant's mandate (act, decisions) for the case only, and
+        # the employer's read-only mandate for all its cases; an invitation of a new client.
+        side.representative_user = users["rep" if name == "A" else "other_rep"]
+        side.representative = OrganisationFactory(kind=OrganisationKind.RELOCATION_AGENCY,
+                                                  name=f"Relocation {name} GmbH", city="Berlin")
+        Membership.objects.create(user=side.representative_user, organisation=side.representative,
+                                  role=Role.REPRESENTATIVE_OWNER)
+        side.mandate = mandate_services.mandate_grant(
+            actor=applicant, person=person, representative=side.representative, scope=MandateScope.ACT,
+            receives_decisions=True, cases=[case], confirmed=True)
+        side.employer_mandate = mandate_services.mandate_grant(
+            actor=owner, organisation=organisation, representative=side.representative, scope=MandateScope.READ,
+            confirmed=True)
+        _client_case, client_invitation = mandate_services.client_case_start(
+            representative=side.representative, actor=side.representative_user, given_names="New",
+            surname="Client", email=f"client.{name.lower()}@nobody.example", title_code="18b")
+        side.client_invitation_token = client_invitation_token(invitation=client_invitation)
         sides[name] = side
     from applications.audit import access_record
 

@@ -28,6 +28,8 @@ from applications.demo_procedure import (
     seed_authority_requests,
 )
 from applications.lifecycle import CaseState
+from applications.mandates.models import Mandate, MandateScope
+from applications.mandates.services import mandate_grant
 from applications.models import LanguageSkill, Person, Qualification
 from authorities.models import Authority, AuthorityKind
 
@@ -53,6 +55,7 @@ ORGANISATIONS = [
     ("ihk-fosa", OrganisationKind.RECOGNITION_BODY, "IHK FOSA", AuthorityKind.RECOGNITION_BODY,
      {"occupation_groups": ["3", "7", "8"]}),
     ("employer", OrganisationKind.EMPLOYER, "Muster Software GmbH", None, {}),
+    ("relocation", OrganisationKind.RELOCATION_AGENCY, "Move & Settle Relocation GmbH", None, {}),
 ]
 
 STAFF = [
@@ -200,6 +203,14 @@ class Command(BaseCommand):
             # Owners manage API tokens and webhooks: /employer/ asks them for a second factor as well.
             totp = self._totp(user) if role == Role.EMPLOYER_OWNER else ""
             logins.append((user.email, f"{role.label} · {organisations['employer'].name}", totp))
+        # A relocation agency: /representative/ asks every representative for a second factor.
+        for local_part, full_name, role in [
+            ("relocation.agent", "Jana Vogel", Role.REPRESENTATIVE_OWNER),
+            ("relocation.assistant", "Luca Brandt", Role.REPRESENTATIVE_MEMBER),
+        ]:
+            user = self._user(local_part, full_name, password, preferred_language="de")
+            membership_grant(user=user, role=role, organisation=organisations["relocation"])
+            logins.append((user.email, f"{role.label} · {organisations['relocation'].name}", self._totp(user)))
         applicant = self._user("applicant", "Priya Sharma", password, preferred_language="en")
         membership_grant(user=applicant, role=Role.APPLICANT)
         logins.append((applicant.email, str(Role.APPLICANT.label), ""))
@@ -263,6 +274,15 @@ class Command(BaseCommand):
                     continue
                 actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
+        self._mandate(organisations, applicant_user)
+
+    def _mandate(self, organisations, applicant_user) -> None:
+        """Priya lets the relocation agency act in all her cases and receive her decisions."""
+        person = Person.objects.get(user=applicant_user)
+        agency = organisations["relocation"]
+        if not Mandate.objects.filter(principal_person=person, representative=agency).exists():
+            mandate_grant(actor=applicant_user, person=person, representative=agency, scope=MandateScope.ACT,
+                          receives_decisions=True, confirmed=True)
 
     def _print(self, logins, password) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Logins (password for all: %s):" % password))
