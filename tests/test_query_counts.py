@@ -28,7 +28,9 @@ from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, Use
 
 pytestmark = pytest.mark.django_db
 
-PAGE_QUERY_BOUND = 15
+# The back-office case file is the largest page: case, person, documents, requests, steps, appointments,
+# timeline, decisions, the family applying together and the representatives in force.
+PAGE_QUERY_BOUND = 16
 SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
 
 

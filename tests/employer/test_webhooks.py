@@ -101,6 +101,8 @@ def test_every_transition_delivers_its_webhooks_once(monkeypatch):
     delivered = []
     monkeypatch.setattr("applications.webhooks.deliveries_create",
                         lambda *, case, transition: delivered.append(transition))
+    # What the procedure does after the webhooks is not this test's business (extensions have guards).
+    monkeypatch.setattr(procedure, "extension_decision_guard", lambda **kwargs: None)
     for name in TRANSITIONS:
         procedure.after_transition(case=CaseFactory(), transition=name)
     assert delivered == list(TRANSITIONS)

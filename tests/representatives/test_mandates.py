@@ -40,7 +40,7 @@ def private_storage(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def no_document_checks(monkeypatch):
-    monkeypatch.setattr("documents.services._start_check", lambda document_id: None)
+    monkeypatch.setattr("documents.services._queue_check", lambda document_id, **options: None)
 
 
 def verified_user(email, **extra):
