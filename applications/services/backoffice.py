@@ -62,6 +62,15 @@ DECISION_TRANSITIONS = {
     # The lifecycle has no move for a refused residence permit: the decision is issued, the case stays "entered".
     Decision.Kind.RESIDENCE_PERMIT: (CaseState.ENTERED, "issue_permit", None),
 }
+# An extension (§ 81 Abs. 4 AufenthG) is decided by the foreigners' authority from the authority review.
+EXTENSION_TRANSITIONS = (CaseState.AUTHORITY_REVIEW, "extend_permit", "refuse_extension")
+
+
+def _decision_moves(*, case: Case, kind: str) -> tuple:
+    """(state the case must be in, transition on grant, transition on rejection) for this case."""
+    if kind == Decision.Kind.RESIDENCE_PERMIT and getattr(case, "extension", None) is not None:
+        return EXTENSION_TRANSITIONS
+    return DECISION_TRANSITIONS[kind]
 
 
 def _decision_office_kind(kind: str) -> str:
@@ -70,7 +79,7 @@ def _decision_office_kind(kind: str) -> str:
 
 def decision_may_decide(*, actor, case: Case, kind: str) -> bool:
     scope = staff_scope(viewer=actor)
-    required_state = DECISION_TRANSITIONS[kind][0]
+    required_state = _decision_moves(case=case, kind=kind)[0]
     return scope.has_kind(_decision_office_kind(kind)) and case.state == required_state
 
 
@@ -143,7 +152,7 @@ def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision
 
 def _decision_issue(*, decision: Decision, actor) -> None:
     """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
-    _state, grant, reject = DECISION_TRANSITIONS[decision.kind]
+    _state, grant, reject = _decision_moves(case=decision.case, kind=decision.kind)
     transition = grant if decision.outcome == Decision.Outcome.GRANTED else reject
     if transition:
         case_transition(case=decision.case, transition=transition, actor=actor,
