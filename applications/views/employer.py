@@ -54,6 +54,7 @@ from ..selectors.employer import (
     employer_export_rows,
     has_related,
 )
+from .organisation_choice import organisation_chosen
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
@@ -63,13 +64,8 @@ ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
 
 def _organisation(request):
     """The organisation the employer works for now: the one chosen in the session, or their first."""
-    organisations = account_selectors.employer_organisations_for_user(user=request.user)
-    chosen = request.session.get(ORGANISATION_SESSION_KEY)
-    organisation = organisations.filter(public_id=chosen).first() if chosen else None
-    organisation = organisation or organisations.first()
-    if organisation is None:
-        raise PermissionDenied
-    return organisation
+    return organisation_chosen(request, session_key=ORGANISATION_SESSION_KEY,
+                               organisations=account_selectors.employer_organisations_for_user(user=request.user))
 
 
 def _role(request, organisation) -> str | None:

@@ -46,6 +46,7 @@ from ..mandates.selectors import (
 from ..mandates.tokens import client_invitation_from_token
 from ..selectors.applicant import application_missing
 from .employer import INVITATION_ERROR_STATUS, _csv_stream
+from .organisation_choice import organisation_chosen
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_representative_organisation"
@@ -53,12 +54,9 @@ ORGANISATION_SESSION_KEY = "wsa_representative_organisation"
 
 def _organisation(request):
     """The organisation the representative works for now: the one chosen in the session, or their first."""
-    organisations = account_selectors.representative_organisations_for_user(user=request.user)
-    chosen = request.session.get(ORGANISATION_SESSION_KEY)
-    organisation = (organisations.filter(public_id=chosen).first() if chosen else None) or organisations.first()
-    if organisation is None:
-        raise PermissionDenied
-    return organisation
+    return organisation_chosen(
+        request, session_key=ORGANISATION_SESSION_KEY,
+        organisations=account_selectors.representative_organisations_for_user(user=request.user))
 
 
 def _is_owner(request, organisation) -> bool:
