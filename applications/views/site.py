@@ -42,14 +42,14 @@ def sign_language(request):
 
 class BarrierReportForm(forms.Form):
     page = forms.CharField(
-        label=gettext_lazy("Where did you meet the barrier? (page or address, optional)"),
+        label=gettext_lazy("Where did you meet the barrier? (page or address)"),
         required=False, max_length=500)
     description = forms.CharField(
         label=gettext_lazy("What did not work for you?"), max_length=4000,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": gettext_lazy("Please describe the barrier.")})
     reply_to = forms.EmailField(
-        label=gettext_lazy("Your e-mail address, if you would like an answer (optional)"), required=False)
+        label=gettext_lazy("Your e-mail address, if you would like an answer"), required=False)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
