@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # The back-office case file is the largest page: case, person, documents, requests, steps, appointments,
 # timeline, decisions, the family applying together and the representatives in force.
-PAGE_QUERY_BOUND = 16
+PAGE_QUERY_BOUND = 17
 SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
 
 

@@ -233,6 +233,8 @@ WSA_API_AUTH_FAILURE_WINDOW = env.int("WSA_API_AUTH_FAILURE_WINDOW", default=15 
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de"
+# Formats that differ from Django's per-locale defaults (wsa/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["wsa.formats"]
 # Each language is named in itself, as the switcher shows it. Decisions stay German (or German and
 # English) by law; the UI is available in all of these.
 LANGUAGES = [

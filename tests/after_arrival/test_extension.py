@@ -42,7 +42,8 @@ def test_extension_in_time_issues_a_verifiable_certificate(client, holder, title
     assert certificate.verification_code in text
 
     with translation.override("en"):
-        check = client.get(reverse("certificate_verify", args=[certificate.verification_code]))
+        check = client.get(reverse("certificate_verify", args=[certificate.verification_code]),
+                           HTTP_ACCEPT_LANGUAGE="en")
     assert check.status_code == 200
     assert "It is in force." in check.content.decode()
     assert "Employment permitted only as stated in the conditions" in check.content.decode()

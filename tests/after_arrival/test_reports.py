@@ -32,7 +32,7 @@ def test_employer_reports_in_the_portal_and_the_holder_sees_it(client, owner, ho
     assert not event.internal  # the holder and the back office read it on the case timeline
     client.force_login(holder)
     with translation.override("en"):
-        page = client.get(reverse("applicant:case_detail", args=[first_case.public_id]))
+        page = client.get(reverse("applicant:case_detail", args=[first_case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     assert "reported that the employment ended early" in page.content.decode()
 
 

@@ -76,7 +76,7 @@ def test_member_verdicts_come_from_the_rules_with_their_sources(family):
 
 
 def test_an_adult_cannot_be_added_as_a_child(family):
-    with pytest.raises(household_services.HouseholdError, match="under 18"):
+    with translation.override("en"), pytest.raises(household_services.HouseholdError, match="under 18"):
         household_services.household_member_add(
             actor=family["head_user"], relationship=Relationship.CHILD, surname="SHARMA", given_names="OLD",
             birth_date=_years_ago(18, days=1), nationality="IND")
@@ -87,11 +87,11 @@ def test_the_page_refuses_an_adult_child_and_a_second_spouse(client, family):
     with translation.override("en"):
         response = client.post(reverse("applicant:household_member_add"), {
             "relationship": "child", "surname": "SHARMA", "given_names": "OLD",
-            "birth_date": _years_ago(20).isoformat(), "nationality": "IND"})
+            "birth_date": _years_ago(20).isoformat(), "nationality": "IND"}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400 and "under 18" in response.content.decode()
         response = client.post(reverse("applicant:household_member_add"), {
             "relationship": "spouse", "surname": "OTHER", "birth_date": _years_ago(30).isoformat(),
-            "nationality": "IND"})
+            "nationality": "IND"}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400 and "already has a spouse" in response.content.decode()
     assert HouseholdMember.objects.count() == 2
 
@@ -137,8 +137,9 @@ def test_the_main_cases_refusal_shows_on_the_family_cases(client, family):
     walk(family["main"], *TO_DECISION, "reject", actor=staff)
     client.force_login(family["head_user"])
     with translation.override("en"):
-        page = client.get(reverse("applicant:household_case", args=[family["spouse_case"].public_id]))
-        home = client.get(reverse("applicant:home"))
+        page = client.get(reverse("applicant:household_case", args=[family["spouse_case"].public_id]),
+                          HTTP_ACCEPT_LANGUAGE="en")
+        home = client.get(reverse("applicant:home"), HTTP_ACCEPT_LANGUAGE="en")
     assert "main application was refused" in page.content.decode()
     assert family["child_case"].reference in home.content.decode()
     with pytest.raises(household_services.HouseholdError):
