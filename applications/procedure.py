@@ -24,8 +24,9 @@ from authorities import services as authority_services
 from authorities import signals as authority_signals
 from authorities.models import AuthorityRequest
 
-from . import household, services, status_poll, webhooks
+from . import household, services, status_poll
 from .after_arrival import services as after_arrival_services
+from .employer import webhooks
 from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind

@@ -8,7 +8,8 @@ from django.utils import translation
 
 from wsa.site import site_url
 
-from . import retention, services, webhooks
+from . import retention, services
+from .employer import webhooks
 from .models import Case, Event
 from .titles.reminders import title_reminders_send
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from applications.api import api as hr_api
+from applications.employer.api import api as hr_api
 from applications.views import after_arrival, public, site
 from applications.views import titles as title_views
 from authorities import views as authority_views

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationKind, Role
 
-from ..employer_forms import DateInput, title_choices
+from ..employer.forms import DateInput, title_choices
 from ..forms import ProvideDocumentForm
 from ..lifecycle import CaseState
 from ..models import ProcedureLanguage

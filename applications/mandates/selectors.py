@@ -5,7 +5,7 @@ held by one of their organisations and covering the case: all of the principal's
 ones. Everything is decided on each request, so an expiry or a revocation ends access at once.
 What they read follows the principal: an applicant's representative sees what the applicant sees
 (decisions only with `receives_decisions`); an employer's representative sees what the employer sees
-(the candidate's consent decides, applications/selectors/employer.py).
+(the candidate's consent decides, applications/employer/selectors.py).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from accounts.models import Organisation, OrganisationKind
 from accounts.selectors import representative_organisations_for_user
 from wsa.observability.context import bind_case
 
-from ..lifecycle import CaseState
-from ..models import DUE_LAST, Case, Decision, Event
-from ..selectors.employer import (
+from ..employer.selectors import (
     employer_case_candidate,
     employer_case_messages,
     employer_case_timeline,
 )
+from ..lifecycle import CaseState
+from ..models import DUE_LAST, Case, Decision, Event
 from .models import ClientInvitation, Mandate, mandate_in_force_q
 
 REPRESENTATIVE_PAGE_SIZE = 50

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from ..views import after_arrival, employer, mandates
+from ..employer import views as employer
+from ..views import after_arrival, mandates
 
 app_name = "employer"
 urlpatterns = [

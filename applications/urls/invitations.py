@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from ..views import employer, representative
+from ..employer import views as employer
+from ..views import representative
 
 app_name = "invitation"
 urlpatterns = [

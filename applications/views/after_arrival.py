@@ -16,9 +16,9 @@ from documents.views import attachment_response
 
 from ..after_arrival import selectors, services
 from ..after_arrival.forms import EmploymentEndForm, ExtensionForm, JobChangeForm, PensionMonthsForm
+from ..employer.selectors import employer_case_get
 from ..rules import after_arrival as rules
 from ..selectors.applicant import person_for_user
-from ..selectors.employer import employer_case_get
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import applicant_required, employer_required
 
 from .. import services
+from ..employer.views import _organisation as _employer_organisation
+from ..employer.views import _require_owner as _require_employer_owner
 from ..mandates import forms
 from ..mandates import services as mandate_services
 from ..mandates.selectors import (
@@ -22,8 +24,6 @@ from ..mandates.selectors import (
     representatives_search,
 )
 from ..models import Case
-from .employer import _organisation as _employer_organisation
-from .employer import _require_owner as _require_employer_owner
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 

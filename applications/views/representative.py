@@ -24,6 +24,7 @@ from accounts.models import Role
 from documents.views import attachment_response
 
 from .. import services
+from ..employer.views import INVITATION_ERROR_STATUS, _csv_stream
 from ..lifecycle import CaseState, IllegalTransition
 from ..mandates import forms
 from ..mandates import services as mandate_services
@@ -45,7 +46,6 @@ from ..mandates.selectors import (
 )
 from ..mandates.tokens import client_invitation_from_token
 from ..selectors.applicant import application_missing
-from .employer import INVITATION_ERROR_STATUS, _csv_stream
 from .organisation_choice import organisation_chosen
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])

@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 
 from accounts import services as account_services
 from accounts.models import ApiScope, Role
-from applications import services
+from applications.employer import services as employer_services
 from tests.auth import give_totp
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -90,7 +90,7 @@ def start_case(owner, organisation):
     """Starts a case through the service (as the portal does); returns (case, invitation)."""
 
     def start(*, email="priya.sharma@example.org", actor=None, org=None, **kwargs):
-        return services.employer_case_start(
+        return employer_services.employer_case_start(
             organisation=org or organisation, actor=actor or owner, given_names="Priya", surname="Sharma",
             email=email, employment=employment_data(), details={"employer_reference": "REQ-1",
                                                                "required_qualification": "academic"},
@@ -106,7 +106,7 @@ def accepted_case(start_case, candidate_user):
     def make(scope="status"):
         case, invitation = start_case()
         token = account_services.invitation_token(invitation=invitation, kind="candidate")
-        return services.candidate_invitation_accept(token=token, user=candidate_user, scope=scope)
+        return employer_services.candidate_invitation_accept(token=token, user=candidate_user, scope=scope)
 
     return make
 

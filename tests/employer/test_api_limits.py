@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts import security
-from applications.api import api
+from applications.employer.api import api
 
 from .conftest import bearer
 

@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from accounts.models import ApiScope
-from applications.api import api
+from applications.employer.api import api
 
 TOKEN = {}
 

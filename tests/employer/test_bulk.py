@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import CandidateInvitation
-from applications.employer_forms import BULK_COLUMNS, bulk_template_csv
+from applications.employer.forms import BULK_COLUMNS, bulk_template_csv
 from applications.models import Case
 
 START = (date.today() + timedelta(days=90)).isoformat()

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from applications import services
+from applications.employer import services as employer_services
+from applications.employer.selectors import case_accelerated_documents, case_needs, case_next_step
 from applications.models import LanguageSkill, Person, Qualification
 from applications.selectors.eligibility import case_eligibility
-from applications.selectors.employer import case_accelerated_documents, case_needs, case_next_step
 from documents.models import Document
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -46,7 +47,7 @@ def test_needs_tell_who_must_act(start_case, accepted_case):
 
 @pytest.mark.django_db
 def test_csv_export_neutralises_formulas(client, owner, organisation):
-    services.employer_case_start(
+    employer_services.employer_case_start(
         organisation=organisation, actor=owner, given_names="", surname="X", email="x@example.org",
         employment={"job_title": "=HYPERLINK(\"http://evil\")", "annual_gross_salary": Decimal("50000"),
                     "weekly_hours": Decimal("40")}, details={"employer_reference": "+cmd"})
@@ -118,12 +119,12 @@ def test_accelerated_procedure_fee_deadlines_and_documents(client, member, accep
 def test_accelerated_can_be_chosen_when_starting_but_not_for_the_chancenkarte(owner, organisation):
     from .conftest import employment_data
 
-    case, _ = services.employer_case_start(organisation=organisation, actor=owner, given_names="A", surname="B",
-                                           email="ab@example.org", employment=employment_data(), accelerated=True,
-                                           title_code="18b")
+    case, _ = employer_services.employer_case_start(
+        organisation=organisation, actor=owner, given_names="A", surname="B", email="ab@example.org",
+        employment=employment_data(), accelerated=True, title_code="18b")
     assert case.accelerated
     with pytest.raises(account_services.EmployerError):
-        services.employer_case_start(organisation=organisation, actor=owner, given_names="A", surname="B",
+        employer_services.employer_case_start(organisation=organisation, actor=owner, given_names="A", surname="B",
                                      email="ab2@example.org", employment=employment_data(), accelerated=True,
                                      title_code="20a")
 

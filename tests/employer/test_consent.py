@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from applications import services
+from applications.employer import services as employer_services
+from applications.employer.selectors import case_consent_scope
 from applications.models import Person
-from applications.selectors.employer import case_consent_scope
 
 from .conftest import bearer
 
@@ -111,7 +112,7 @@ def test_messages_without_full_consent_show_only_the_employer_thread(client, own
     services.message_post(case=case, author=owner, body="Internal staff note", internal=True)
     client.force_login(member)
     client.post(reverse("employer:case_message", args=[case.public_id]), {"body": "When can she start?"})
-    services.case_team_reply_to_employer(case=case, author=owner, body="Reply to the employer")
+    employer_services.case_team_reply_to_employer(case=case, author=owner, body="Reply to the employer")
     page = client.get(reverse("employer:case_detail", args=[case.public_id])).content.decode()
     assert "When can she start?" in page and "Reply to the employer" in page
     assert "My passport expires soon" not in page and "Internal staff note" not in page

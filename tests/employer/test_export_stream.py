@@ -12,17 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from applications import services
+from applications.employer import selectors as employer_selectors
+from applications.employer import services as employer_services
+from applications.employer.selectors import EMPLOYER_EXPORT_HEADER, employer_cases, employer_export_rows
 from applications.models import Case
-from applications.selectors import employer as employer_selectors
-from applications.selectors.employer import EMPLOYER_EXPORT_HEADER, employer_cases, employer_export_rows
 
 pytestmark = pytest.mark.django_db
 
 
 def _start(organisation, owner, n):
     for i in range(n):
-        services.employer_case_start(
+        employer_services.employer_case_start(
             organisation=organisation, actor=owner, given_names="", surname=f"Candidate{i}",
             email=f"c{i}@example.org", details={"employer_reference": f"HR-{i}"},
             employment={"job_title": f"Developer {i}", "annual_gross_salary": Decimal("50000"),

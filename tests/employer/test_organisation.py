@@ -8,7 +8,7 @@ from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
-from applications import services
+from applications.employer import services as employer_services
 from tests.auth import give_totp
 
 from .conftest import verified_user
@@ -202,7 +202,7 @@ def test_invitations_are_capped_per_hour_and_a_bulk_upload_is_refused_whole(sett
     rows = [{"given_names": "A", "surname": f"B{i}", "email": f"c{i}@example.org", "employment": {},
              "title_code": "18g"} for i in range(4)]
     with pytest.raises(account_services.EmployerError) as refused, translation.override("en"):
-        services.employer_bulk_start(organisation=organisation, actor=owner, rows=rows)
+        employer_services.employer_bulk_start(organisation=organisation, actor=owner, rows=rows)
     assert refused.value.code == "rate_limited" and "3 invitations an hour" in str(refused.value)
     for i in range(3):
         start_case(email=f"person{i}@example.org")

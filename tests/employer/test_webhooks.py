@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import WebhookDelivery
-from applications import services, webhooks
+from applications import services
+from applications.employer import webhooks
 from applications.tasks import webhook_deliver, webhook_sweep
 from tests.auth import reauthenticated
 
@@ -99,7 +100,7 @@ def test_every_transition_delivers_its_webhooks_once(monkeypatch):
     from tests.factories import CaseFactory
 
     delivered = []
-    monkeypatch.setattr("applications.webhooks.deliveries_create",
+    monkeypatch.setattr("applications.employer.webhooks.deliveries_create",
                         lambda *, case, transition: delivered.append(transition))
     # What the procedure does after the webhooks is not this test's business (extensions have guards).
     monkeypatch.setattr(procedure, "extension_decision_guard", lambda **kwargs: None)

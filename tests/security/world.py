@@ -28,6 +28,7 @@ from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import household as household_services
 from applications import services
+from applications.employer import services as employer_services
 from applications.mandates import services as mandate_services
 from applications.mandates.models import MandateScope
 from applications.mandates.tokens import client_invitation_token
@@ -240,7 +241,7 @@ def build_world() -> World:
         link = household_services.member_invitation_create(actor=applicant, member=side.family_member,
                                                            email=f"spouse.{name.lower()}@nobody.example")
         side.family_invitation_token = link.rstrip("/").rsplit("/", 1)[1]
-        side.employer_draft, invitation = services.employer_case_start(
+        side.employer_draft, invitation = employer_services.employer_case_start(
             organisation=organisation, actor=owner, given_names="Cand", surname="Idate",
             email=f"candidate.{name.lower()}@nobody.example",
             employment={"job_title": "Developer", "annual_gross_salary": Decimal("58000"),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from applications import webhooks
+from applications.employer import webhooks
 
 
 class Command(BaseCommand):

@@ -33,10 +33,11 @@ from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope
 from accounts.security import api_auth_blocked, api_auth_failed, api_token_rate_consume
 
-from . import employer_forms, services
-from .after_arrival import services as after_arrival_services
-from .lifecycle import CaseState
-from .selectors.employer import (
+from ..after_arrival import services as after_arrival_services
+from ..lifecycle import CaseState
+from . import forms as employer_forms
+from . import services as employer_services
+from .selectors import (
     EmployerCaseFilters,
     case_authority_deadlines,
     case_consent_scope,
@@ -372,7 +373,7 @@ def case_create(request, payload: CaseIn):
         return Status(422, {"detail": [{"loc": ["body", name], "msg": str(message)}
                                        for name, errors in form.errors.items() for message in errors]})
     try:
-        case, _invitation = services.employer_case_start(organisation=token.organisation, actor=actor,
+        case, _invitation = employer_services.employer_case_start(organisation=token.organisation, actor=actor,
                                                          **form.start_kwargs())
     except account_services.EmployerError as exc:
         return Status(422, {"detail": str(exc)})

@@ -26,7 +26,7 @@ from wsa.observability.context import bind_case
 
 from ..lifecycle import CaseState
 from ..models import DUE_LAST, Case, DocumentRequest, Event, Message
-from .deadlines import COMPLETENESS_CHECK_DAYS
+from ..selectors.deadlines import COMPLETENESS_CHECK_DAYS
 
 EMPLOYER_PAGE_SIZE = 50
 CONSENT_NONE = ""

@@ -3,7 +3,7 @@
 Employers register their company, invite colleagues, start cases for candidates (one by one or from a
 CSV file), follow every case of the organisation on the dashboard, choose the accelerated procedure,
 write to the case team and manage HR API tokens and webhooks. What they see of a case follows the
-candidate's consent (see applications/selectors/employer.py). Reads go through
+candidate's consent (see applications/employer/selectors.py). Reads go through
 selectors, writes through services; a case of another organisation is a 404.
 """
 
@@ -30,12 +30,14 @@ from accounts.decorators import applicant_required, employer_required, require_r
 from accounts.models import ConsentScope, Role
 from documents.views import attachment_response
 
-from .. import employer_forms as forms
 from .. import rules, services
 from ..lifecycle import CaseState, IllegalTransition
 from ..selectors.applicant import applicant_case_get
 from ..selectors.eligibility import case_eligibility
-from ..selectors.employer import (
+from ..views.organisation_choice import organisation_chosen
+from . import forms
+from . import services as employer_services
+from .selectors import (
     EMPLOYER_EXPORT_HEADER,
     EMPLOYER_PAGE_SIZE,
     EmployerCaseFilters,
@@ -54,7 +56,6 @@ from ..selectors.employer import (
     employer_export_rows,
     has_related,
 )
-from .organisation_choice import organisation_chosen
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
@@ -261,7 +262,7 @@ def case_new(request):
     form = forms.CaseStartForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case, invitation = services.employer_case_start(organisation=organisation, actor=request.user,
+            case, invitation = employer_services.employer_case_start(organisation=organisation, actor=request.user,
                                                             **form.start_kwargs())
         except account_services.EmployerError as exc:
             form.add_error(None, str(exc))
@@ -326,7 +327,7 @@ def case_employment(request, public_id):
     form = forms.EmploymentForm(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.employer_employment_update(case=case, actor=request.user, employment=form.employment(),
+            employer_services.employer_employment_update(case=case, actor=request.user, employment=form.employment(),
                                                 details=form.details())
         except services.CaseNotEditable as exc:
             _error(request, exc)
@@ -347,7 +348,7 @@ def case_accelerated(request, public_id):
         choose_form = forms.AcceleratedForm(data=request.POST)
         if choose_form.is_valid():
             try:
-                services.employer_case_accelerated_set(case=case, actor=request.user,
+                employer_services.employer_case_accelerated_set(case=case, actor=request.user,
                                                        accelerated=choose_form.cleaned_data["accelerated"])
             except (account_services.EmployerError, services.CaseNotEditable) as exc:
                 _error(request, exc)
@@ -359,7 +360,7 @@ def case_accelerated(request, public_id):
         upload_form = forms.AcceleratedUploadForm(data=request.POST, files=request.FILES)
         if upload_form.is_valid():
             try:
-                document = services.employer_accelerated_document_upload(
+                document = employer_services.employer_accelerated_document_upload(
                     case=case, actor=request.user, file=upload_form.cleaned_data["file"],
                     requirement=upload_form.cleaned_data["requirement"])
             except ValidationError as exc:
@@ -382,7 +383,7 @@ def case_message(request, public_id):
     form = forms.MessageForm(data=request.POST)
     if not form.is_valid():  # the page again, with the form's own error and the text kept
         return _render_case_detail(request, case, message_form=form, status=400)
-    services.employer_message_post(case=case, actor=request.user, body=form.cleaned_data["body"])
+    employer_services.employer_message_post(case=case, actor=request.user, body=form.cleaned_data["body"])
     messages.success(request, gettext("Your message was sent to the case team."))
     return redirect(reverse("employer:case_detail", args=[case.public_id]) + "#messages")
 
@@ -392,7 +393,7 @@ def case_message(request, public_id):
 def case_invite_again(request, public_id):
     case = _case(request, public_id)
     try:
-        invitation = services.candidate_invitation_create(case=case, actor=request.user)
+        invitation = employer_services.candidate_invitation_create(case=case, actor=request.user)
     except account_services.EmployerError as exc:
         _error(request, exc)
     else:
@@ -429,7 +430,7 @@ def bulk(request):
         rows, errors = forms.parse_bulk_csv(form.cleaned_data["file"], max_rows=max_rows)
         if not errors:
             try:
-                created = services.employer_bulk_start(organisation=organisation, actor=request.user,
+                created = employer_services.employer_bulk_start(organisation=organisation, actor=request.user,
                                                        rows=[row.start_kwargs() for row in rows])
             except account_services.EmployerError as exc:
                 errors = [forms.RowError(1, "", str(exc))]
@@ -597,7 +598,7 @@ def candidate_invitation(request, token):
     form = forms.ConsentForm(data=request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "decline":
         try:
-            services.candidate_invitation_decline(token=token, user=request.user)
+            employer_services.candidate_invitation_decline(token=token, user=request.user)
         except account_services.InvitationError as exc:
             return _invitation_error(request, exc)
         except IllegalTransition as exc:
@@ -608,7 +609,7 @@ def candidate_invitation(request, token):
         return redirect("applicant:home")
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.candidate_invitation_accept(token=token, user=request.user,
+            case = employer_services.candidate_invitation_accept(token=token, user=request.user,
                                                         scope=form.cleaned_data["scope"])
         except account_services.InvitationError as exc:
             return _invitation_error(request, exc)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiScope, ConsentScope, RequiredQualification, Role
 
-from . import rules
-from .lifecycle import CaseState
-from .models import ProcedureLanguage
+from .. import rules
+from ..lifecycle import CaseState
+from ..models import ProcedureLanguage
 
 GERMAN_POSTAL_CODE = re.compile(r"^\d{5}$")
 BA_COMPANY_NUMBER = re.compile(r"^\d{8}$")

@@ -28,9 +28,9 @@ from wsa.queueing import enqueue_on_commit
 from .. import rules, status_poll
 from ..lifecycle import CaseState
 from ..models import Case, EventKind, Message, Person, ProcedureLanguage
-from .applicant import CaseNotEditable, case_draft_update, person_update
-from .cases import case_create, case_transition, employment_set, event_append, message_post
-from .consent import case_consent_set
+from ..services.applicant import CaseNotEditable, case_draft_update, person_update
+from ..services.cases import case_create, case_transition, employment_set, event_append, message_post
+from ..services.consent import case_consent_set
 
 EMPLOYMENT_FIELDS = frozenset({
     "job_title", "occupation_kldb", "occupation_isco", "duties", "annual_gross_salary", "weekly_hours",

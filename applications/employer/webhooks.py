@@ -38,7 +38,7 @@ from accounts.services import webhook_secret
 from wsa.celery import app
 from wsa.queueing import backoff_seconds, enqueue_on_commit
 
-from .models import Event
+from ..models import Event
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def deliveries_create(*, case, transition: str) -> list[int]:
     ids = [WebhookDelivery.objects.create(endpoint=endpoint, event_type=EVENT_STATUS_CHANGED, payload=payload).pk
            for endpoint in endpoints]
     if _sent_by_a_worker():
-        from .tasks import webhook_deliver
+        from ..tasks import webhook_deliver
 
         for delivery_id in ids:
             enqueue_on_commit(webhook_deliver, (delivery_id,))
