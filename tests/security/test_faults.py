@@ -234,6 +234,7 @@ def test_an_upload_while_redis_is_down_is_stored_and_checked_by_the_sweep_later(
         document = Document.objects.get(owner=person)
         assert document.state == Document.State.UPLOADED
         throwaway_redis.start()
+        queueing.broker_circuit_reset()  # (the web process paused its enqueues; the worker's process did not)
         long_ago = document.created_at - document_services.SWEEP_UPLOADED_AFTER
         Document.objects.filter(pk=document.pk).update(created_at=long_ago)
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
@@ -384,7 +385,7 @@ def backend_pids(monkeypatch):
         seen.append(connection.connection.info.backend_pid)
         return result
 
-    monkeypatch.setattr("applications.views.applicant.case_version", case_version)
+    monkeypatch.setattr("applications.views.applicant.status.case_version", case_version)
     return seen, kill_next
 
 
