@@ -41,12 +41,18 @@ DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
 
 DEMO_OFFICES = [
     ("Bundesverwaltungsamt – Ausländerzentralregister", AuthorityKind.REGISTER, {}),
-    ("Deutsches Generalkonsulat Lagos", AuthorityKind.VISA_OFFICE, {"countries": ["NGA"]}),
-    ("Deutsches Generalkonsulat São Paulo", AuthorityKind.VISA_OFFICE, {"countries": ["BRA"]}),
-    ("Deutsches Generalkonsulat Istanbul", AuthorityKind.VISA_OFFICE, {"countries": ["TUR"]}),
-    ("Deutsche Botschaft Kiew", AuthorityKind.VISA_OFFICE, {"countries": ["UKR"]}),
-    ("Deutsche Botschaft Rabat", AuthorityKind.VISA_OFFICE, {"countries": ["MAR"]}),
-    ("Deutsche Botschaft Manila", AuthorityKind.VISA_OFFICE, {"countries": ["PHL"]}),
+    ("Deutsches Generalkonsulat Lagos", AuthorityKind.VISA_OFFICE,
+     {"countries": ["NGA"], "time_zone": "Africa/Lagos"}),
+    ("Deutsches Generalkonsulat São Paulo", AuthorityKind.VISA_OFFICE,
+     {"countries": ["BRA"], "time_zone": "America/Sao_Paulo"}),
+    ("Deutsches Generalkonsulat Istanbul", AuthorityKind.VISA_OFFICE,
+     {"countries": ["TUR"], "time_zone": "Europe/Istanbul"}),
+    ("Deutsche Botschaft Kiew", AuthorityKind.VISA_OFFICE,
+     {"countries": ["UKR"], "time_zone": "Europe/Kyiv"}),
+    ("Deutsche Botschaft Rabat", AuthorityKind.VISA_OFFICE,
+     {"countries": ["MAR"], "time_zone": "Africa/Casablanca"}),
+    ("Deutsche Botschaft Manila", AuthorityKind.VISA_OFFICE,
+     {"countries": ["PHL"], "time_zone": "Asia/Manila"}),
 ]
 
 BEFORE_REVIEW = {CaseState.DRAFT, CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK, CaseState.DOCUMENTS_REQUESTED}
@@ -57,7 +63,9 @@ VISA_DECIDED = {CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSU
 
 def seed_authority_offices() -> None:
     for name, kind, jurisdiction in DEMO_OFFICES:
-        Authority.objects.get_or_create(name=name, kind=kind, defaults=jurisdiction)
+        office, _created = Authority.objects.get_or_create(name=name, kind=kind, defaults=jurisdiction)
+        if jurisdiction.get("time_zone") and not office.time_zone:
+            Authority.objects.filter(pk=office.pk).update(time_zone=jurisdiction["time_zone"])
 
 
 @transaction.atomic

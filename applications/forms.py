@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import DocumentType
+from wsa.forms import DateInput
 
 from . import rules
 from .models import Employment, LanguageLevel, Person, ProcedureLanguage, Qualification, WorkExperience
@@ -24,13 +25,6 @@ GERMAN_STATES = [
     ("RP", "Rheinland-Pfalz"), ("SL", "Saarland"), ("SN", "Sachsen"), ("ST", "Sachsen-Anhalt"),
     ("SH", "Schleswig-Holstein"), ("TH", "Thüringen"),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _date_field(label, *, required=False, help_text=""):

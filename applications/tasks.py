@@ -11,6 +11,7 @@ from wsa.site import site_url
 from . import retention, services
 from .employer import webhooks
 from .models import Case, Event
+from .notices import document_requests_in, news_for
 from .titles.reminders import title_reminders_send
 
 logger = logging.getLogger(__name__)
@@ -45,13 +46,13 @@ def notify_case(self, case_id: int) -> int:
         return 0
     person = case.person
     recipient = (person.user.email if person.user else "") or person.email
-    # Nobody is told about what they did themselves (their draft, uploads, messages, submission).
-    events = [event for event in events if person.user_id is None or event.actor_id != person.user_id]
+    events = news_for(events, user_id=person.user_id)
     if not recipient or not events:
         return 0
     language = (person.user.preferred_language if person.user else "") or case.procedure_language
     with translation.override(language):
-        context = {"events": events, "case": case, "site_url": site_url()}
+        context = {"events": events, "case": case, "site_url": site_url(),
+                   "document_requests": document_requests_in(events)}
         subject = render_to_string("emails/event_subject.txt", context).strip()
         body = render_to_string("emails/event_body.txt", context)
     try:

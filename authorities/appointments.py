@@ -17,7 +17,16 @@ from django.utils.translation import gettext as _
 
 from . import selectors, signals
 from .models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, RequestState
+from .office_time import office_zone
 from .services import answer_fetch_enqueue, case_event, case_model, visa_office_ask_again
+
+
+def _where(slot: AppointmentSlot) -> dict:
+    """What a timeline entry about an appointment keeps of the office: its time zone (the time is shown
+    in it) and its address."""
+    office = slot.authority
+    return {"time_zone": office_zone(office).key, "address": office.address}
+
 
 # Event payload `status` codes (kind "authority").
 STATUS_BOOKED = "booked"
@@ -130,7 +139,7 @@ def appointment_book(*, case, slot_id, actor, replaces=None) -> AppointmentBooki
         _booking_end(active, state=BookingState.REBOOKED, actor=actor, now=now)
     AppointmentSlot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
     booking = AppointmentBooking.objects.create(slot=slot, case=case, request=request, booked_by=actor)
-    extra = {"appointment": slot.starts_at.isoformat(), "booking": str(booking.public_id)}
+    extra = {"appointment": slot.starts_at.isoformat(), "booking": str(booking.public_id), **_where(slot)}
     if previous is not None:
         extra["previous"] = previous.starts_at.isoformat()
     case_event(request=request, status=STATUS_REBOOKED if previous else STATUS_BOOKED, internal=False, actor=actor,
@@ -157,7 +166,7 @@ def appointment_cancel(*, case, booking_id, actor) -> AppointmentBooking:
     _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
     booking.request.case = case
     case_event(request=booking.request, status=STATUS_BOOKING_CANCELLED, internal=False, actor=actor,
-           appointment=slot.starts_at.isoformat(), booking=str(booking.public_id))
+           appointment=slot.starts_at.isoformat(), booking=str(booking.public_id), **_where(slot))
     return booking
 
 
@@ -183,7 +192,7 @@ def appointment_attendance_record(*, booking: AppointmentBooking, actor,
     locked.save(update_fields=["attended_at", "attended_by"])
     locked.request.case = case
     case_event(request=locked.request, status=STATUS_ATTENDED, internal=False, actor=actor,
-           appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id))
+           appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id), **_where(locked.slot))
     visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     booking.__dict__.update(attended_at=locked.attended_at, attended_by_id=locked.attended_by_id)
@@ -272,7 +281,7 @@ def appointment_slot_cancel(*, slot: AppointmentSlot, actor, reason: str = "") -
                 _booking_end(booking, state=BookingState.SLOT_CANCELLED, actor=actor, now=now)
                 booking.request.case = cases[booking.case_id]
                 case_event(request=booking.request, status=STATUS_SLOT_CANCELLED, internal=False, actor=actor,
-                       appointment=locked.starts_at.isoformat(), booking=str(booking.public_id))
+                       appointment=locked.starts_at.isoformat(), booking=str(booking.public_id), **_where(locked))
             AppointmentSlot.objects.filter(pk=locked.pk).update(cancelled_at=now, cancelled_by=actor,
                                                                  cancellation_reason=reason)
             slot.cancelled_at, slot.cancelled_by, slot.cancellation_reason = now, actor, reason

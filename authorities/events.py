@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from .models import ErrorCode, Purpose
+from .office_time import office_time
 
 
 def _label(choices, value: str) -> str:
@@ -22,9 +23,17 @@ def _label(choices, value: str) -> str:
         return value or ""
 
 
-def _when(value: str) -> str:
+def _when(value: str, zone: str = "") -> str:
+    """In the office's time zone, named, for entries that stored it; older entries: the portal's time."""
     moment = parse_datetime(value or "")
-    return formats.date_format(localtime(moment), "DATETIME_FORMAT") if moment else (value or "")
+    if moment is None:
+        return value or ""
+    return office_time(moment, zone) if zone else formats.date_format(localtime(moment), "DATETIME_FORMAT")
+
+
+def _with_address(text: str, payload: dict) -> str:
+    address = " ".join((payload.get("address") or "").split())
+    return f"{text} " + (_("Address: %(address)s") % {"address": address}) if address else text
 
 
 def authority_event_text(payload: dict) -> str:
@@ -32,28 +41,31 @@ def authority_event_text(payload: dict) -> str:
     office = payload.get("authority") or _("the authority")
     status, outcome = payload.get("status", ""), payload.get("outcome", "")
     values = {"step": step, "office": office}
+    zone = payload.get("time_zone", "")
     if status == "sent":
         return _("%(step)s: request sent to %(office)s.") % values
     if status == "acknowledged":
         return _("%(step)s: %(office)s confirmed receipt.") % values
     if status == "appointment":
         return _("%(step)s: %(office)s offers an appointment on %(when)s.") % {
-            **values, "when": _when(payload.get("appointment", ""))}
+            **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "booking_requested":
         return _("%(step)s: %(office)s expects you in person (fingerprints, identity check, fee). "
                  "Please book your appointment in the portal.") % values
     if status == "booked":
-        return _("%(step)s: you booked your appointment at %(office)s on %(when)s.") % {
-            **values, "when": _when(payload.get("appointment", ""))}
+        return _with_address(_("%(step)s: you booked your appointment at %(office)s on %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""), zone)}, payload)
     if status == "rebooked":
-        return _("%(step)s: your appointment at %(office)s was moved from %(previous)s to %(when)s.") % {
-            **values, "when": _when(payload.get("appointment", "")), "previous": _when(payload.get("previous", ""))}
+        moved = _("%(step)s: your appointment at %(office)s was moved from %(previous)s to %(when)s.") % {
+            **values, "when": _when(payload.get("appointment", ""), zone),
+            "previous": _when(payload.get("previous", ""), zone)}
+        return _with_address(moved, payload)
     if status == "booking_cancelled":
         return _("%(step)s: you cancelled your appointment at %(office)s on %(when)s.") % {
-            **values, "when": _when(payload.get("appointment", ""))}
+            **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "slot_cancelled":
         return _("%(step)s: %(office)s had to cancel your appointment on %(when)s. Please book a new one.") % {
-            **values, "when": _when(payload.get("appointment", ""))}
+            **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "answered":
         if outcome == "approved" and payload.get("deemed_approval"):
             return _("%(step)s: deemed approved, because %(office)s did not answer within the legal deadline.") % values

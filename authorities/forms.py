@@ -10,6 +10,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wsa.forms import DateInput
+
 from . import appointments
 
 
@@ -45,8 +47,8 @@ def _times(value: str) -> list:
 
 class SlotPublishForm(forms.Form):
     office = forms.TypedChoiceField(label=_("Visa office"), coerce=int)
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}),
+    first_day = forms.DateField(label=_("From"), widget=DateInput())
+    last_day = forms.DateField(label=_("Until"), widget=DateInput(),
                                help_text=_("At most three months at once."))
     weekdays = forms.TypedMultipleChoiceField(label=_("Weekdays"), coerce=int, widget=forms.CheckboxSelectMultiple,
                                               choices=sorted(WEEKDAYS.items()))

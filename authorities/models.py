@@ -7,8 +7,10 @@ State changes go through services.py only.
 """
 
 import uuid
+from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,11 @@ class AuthorityKind(models.TextChoices):
     FOREIGNERS_AUTHORITY = "foreigners_authority", _("Foreigners' authority")
     RECOGNITION_BODY = "recognition_body", _("Recognition body")
     REGISTER = "register", _("Central register (AZR)")
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_timezones():
+        raise ValidationError(_("Enter a time zone of the IANA database, for example Asia/Kolkata."))
 
 
 class Authority(models.Model):
@@ -42,6 +49,10 @@ class Authority(models.Model):
     # Adapter id from authorities.adapters.registry; empty: the adapter of the office's kind.
     adapter = models.CharField(_("adapter"), max_length=40, blank=True,
                                help_text=_("Leave empty to use the adapter of the office's kind."))
+    # Appointments are shown in the office's own time (authorities.office_time); empty: the portal's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+                                 help_text=_("For example Asia/Kolkata. Leave empty for the portal's time zone."))
+    address = models.TextField(_("address for visitors"), blank=True)
 
     class Meta:
         verbose_name = _("authority")

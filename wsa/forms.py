@@ -1,10 +1,12 @@
-"""The portal's form renderer (settings.FORM_RENDERER): Django's templates, except for <select>.
+"""The portal's form renderer (settings.FORM_RENDERER): Django's templates, except for <select>; and
+the one date widget every form uses.
 
 Django renders every <option> through a template of its own; the back office's queue filters carry
 about 80 options, and rendering them took a third of the queue page's time. A select whose options
 use Django's own option template is built here instead, with the same markup and escaping.
 """
 
+from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -45,3 +47,14 @@ class FormRenderer(DjangoTemplates):
             if html is not None:
                 return html
         return super().render(template_name, context, request=request)
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker: it shows the date in the reader's locale and always submits
+    ISO 8601, so no form names a format of its own. The value is rendered as ISO 8601 too: a
+    localised value ("05.12.2026") would leave the picker empty when a form comes back with errors."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wsa.forms import DateInput
+
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -34,7 +36,7 @@ class ExtensionForm(forms.Form):
 class JobChangeForm(forms.Form):
     employer_name = forms.CharField(label=_("New employer"), max_length=200)
     job_title = forms.CharField(label=_("New job title"), max_length=200)
-    starts_on = forms.DateField(label=_("Start of the new job"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Start of the new job"), widget=DateInput())
 
 
 class PensionMonthsForm(forms.Form):
@@ -45,6 +47,6 @@ class PensionMonthsForm(forms.Form):
 
 
 class EmploymentEndForm(forms.Form):
-    ended_on = forms.DateField(label=_("Last day of the employment"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(label=_("Last day of the employment"), widget=DateInput())
     reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))

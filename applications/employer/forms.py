@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiScope, ConsentScope, RequiredQualification, Role
+from wsa.forms import DateInput
 
 from .. import rules
 from ..lifecycle import CaseState
@@ -64,13 +65,6 @@ def title_choices(*, blank_label=None):
         entry = rules.title(code)
         choices.append((code, f"{entry.section} – {entry.name}"))
     return choices
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class LenientDecimalField(forms.DecimalField):

@@ -9,7 +9,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import formats
+from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,15 +17,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import applicant_required, staff_required
 from authorities import appointments, forms
 from authorities import selectors as authority_selectors
+from authorities.office_time import office_time, office_zone, zone_label
 
 from ..audit import access_record_cases
 from ..selectors.applicant import applicant_case_get
 from ..selectors.staff import staff_scope
 
 
-def _by_day(slots) -> list[tuple]:
-    """[(day, [slot, ...]), ...] in the portal's time zone, in the order given."""
-    return [(day, list(group)) for day, group in groupby(slots, key=lambda slot: localtime(slot.starts_at).date())]
+def _by_day(slots, zone=None) -> list[tuple]:
+    """[(day, [slot, ...]), ...] in `zone` (the portal's time zone by default), in the order given."""
+    return [(day, list(group))
+            for day, group in groupby(slots, key=lambda slot: localtime(slot.starts_at, zone).date())]
 
 
 def _monday(value) -> date | None:
@@ -39,7 +41,7 @@ def _monday(value) -> date | None:
 
 
 def _when(slot) -> str:
-    return formats.date_format(localtime(slot.starts_at), "DATETIME_FORMAT")
+    return office_time(slot.starts_at, slot.authority)
 
 
 @applicant_required
@@ -72,11 +74,14 @@ def case_appointment(request, public_id):
     shown = authority_selectors.applicant_slot_week(viewer=request.user, case=case, request=visa_request,
                                           week=_monday(request.GET.get("week"))) if may_choose else {}
     week = shown.get("week")
+    office = booking.slot.authority if booking else (visa_request.authority if visa_request else None)
+    zone = office_zone(office)
     return render(request, "applicant/case_appointment.html", {
+        "office": office, "office_zone": zone, "zone_label": zone_label(zone, timezone.now()),
         "case": case, "visa_request": visa_request, "booking": booking, "form": form, "form_list": [form],
         "may_choose": may_choose, "week": week, "week_end": week + timedelta(days=6) if week else None,
         "earlier_week": shown.get("earlier"), "later_week": shown.get("later"),
-        "days": _by_day(shown.get("slots", [])), "changeable": appointment.get("changeable", False),
+        "days": _by_day(shown.get("slots", []), zone), "changeable": appointment.get("changeable", False),
         "cutoff_hours": appointment.get("cutoff_hours")
         or int(authority_selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600),
         "target": authority_selectors.appointment_target(case=case, request=visa_request),

@@ -41,11 +41,13 @@ ORGANISATIONS = [
     ("wsa", OrganisationKind.WSA, "Work-and-Stay-Agentur", None, {}),
     ("ba", OrganisationKind.BA, "Bundesagentur für Arbeit – ZAV", AuthorityKind.BA, {}),
     ("visa-ind", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Neu-Delhi", AuthorityKind.VISA_OFFICE,
-     {"countries": ["IND", "NPL", "BTN"]}),
+     {"countries": ["IND", "NPL", "BTN"], "time_zone": "Asia/Kolkata",
+      "address": "Deutsche Botschaft, 6/50G Shanti Path, Chanakyapuri, New Delhi 110021, India"}),
     ("visa-col", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Bogotá", AuthorityKind.VISA_OFFICE,
-     {"countries": ["COL", "ECU"]}),
+     {"countries": ["COL", "ECU"], "time_zone": "America/Bogota"}),
     ("visa-vnm", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Hanoi", AuthorityKind.VISA_OFFICE,
-     {"countries": ["VNM"]}),
+     {"countries": ["VNM"], "time_zone": "Asia/Ho_Chi_Minh",
+      "address": "Deutsche Botschaft, 29 Trần Phú, Ba Đình, Hà Nội, Vietnam"}),
     ("abh-be", OrganisationKind.FOREIGNERS_AUTHORITY, "Landesamt für Einwanderung Berlin",
      AuthorityKind.FOREIGNERS_AUTHORITY, {"federal_state": "BE", "municipality": "Berlin"}),
     ("abh-by", OrganisationKind.FOREIGNERS_AUTHORITY, "Zentrale Stelle für die Einwanderung von Fachkräften Bayern",
@@ -170,9 +172,13 @@ class Command(BaseCommand):
                 organisation.verification_note = "Demo data: no register entry was checked."
                 organisation.save(update_fields=["verified_at", "verification_note"])
             if authority_kind:
-                Authority.objects.get_or_create(
+                office, _created = Authority.objects.get_or_create(
                     organisation=organisation, defaults={"kind": authority_kind, "name": name, **jurisdiction}
                 )
+                # Databases seeded before offices had a time zone get it on the next run.
+                where = {field: jurisdiction[field] for field in ("time_zone", "address") if field in jurisdiction}
+                if where and not office.time_zone:
+                    Authority.objects.filter(pk=office.pk).update(**where)
             organisations[key] = organisation
         seed_authority_offices()
         return organisations

@@ -10,16 +10,15 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
-from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import applicant_required
 from authorities import selectors as authority_selectors
+from authorities.office_time import office_time
 from documents.views import attachment_response
 
 from ... import forms, rules, services, status_poll
@@ -74,9 +73,11 @@ def _appointment_actions(request, case) -> list[dict]:
     if booking is None:
         return [{"text": _("The visa office needs to see you in person (fingerprints, identity check, fee)."),
                  "url": url, "label": _("Book your appointment")}]
+    office = booking.slot.authority
     text = gettext("Your appointment at %(office)s: %(when)s. Please bring your passport.") % {
-        "office": booking.slot.authority.name,
-        "when": formats.date_format(localtime(booking.slot.starts_at), "DATETIME_FORMAT")}
+        "office": office.name, "when": office_time(booking.slot.starts_at, office)}
+    if office.address.strip():
+        text += " " + gettext("Address: %(address)s") % {"address": " ".join(office.address.split())}
     if appointment["changeable"]:
         return [{"text": text, "url": url, "label": _("Change or cancel your appointment")}]
     return [{"text": text}]
