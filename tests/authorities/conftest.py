@@ -87,15 +87,16 @@ def confirm_complete(case, actor=None):
     return case
 
 
-def attend_appointment(case, actor=None):
-    """The applicant pays the visa fee, books a slot at the case's visa office and comes to it; the
-    office records it."""
+def attend_appointment(case, actor=None, *, pay=True):
+    """The applicant pays the visa fee (unless not `pay`), books a slot at the case's visa office and
+    comes to it; the office records it."""
     from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest
 
     visa = AuthorityRequest.objects.get(case=case, purpose="visa")
     if visa.state == "pending":
         deliver_all()  # the visa office must have the request before anyone can book with it
-    fee_pay(case)
+    if pay:
+        fee_pay(case)
     office = visa.authority
     starts = timezone.now() + timedelta(days=2)
     slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30))
