@@ -28,13 +28,6 @@ class FeeDue(models.Model):
     def __str__(self):
         return f"{self.case} · {self.amount_cents / 100:.2f} {self.currency}"
 
-    @property
-    def amount(self):
-        return self.amount_cents / 100
-
-    @property
-    def latest_payment(self):
-        return self.payments.order_by("-created_at", "-pk").first()
 
 
 def payment_reference() -> str:

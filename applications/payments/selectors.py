@@ -3,6 +3,7 @@ and the back office."""
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from ..models import Case
@@ -10,8 +11,10 @@ from .models import FeeDue, Payment
 
 
 def case_fee(*, case: Case) -> FeeDue | None:
-    """The fee of a case the caller may already see (the case was read through a checked selector)."""
-    return FeeDue.objects.filter(case=case).first()
+    """The fee of a case the caller may already see (the case was read through a checked selector),
+    with the state of its latest attempt (`latest_state`, None without one), in one query."""
+    latest = Payment.objects.filter(fee=OuterRef("pk")).order_by("-created_at", "-pk").values("state")[:1]
+    return FeeDue.objects.filter(case=case).annotate(latest_state=Subquery(latest)).first()
 
 
 def case_fee_unpaid(*, case: Case) -> bool:
@@ -20,20 +23,17 @@ def case_fee_unpaid(*, case: Case) -> bool:
 
 
 def fee_view(*, fee: FeeDue | None) -> dict | None:
-    """What the case page shows: the fee, its latest attempt and the state in one word
-    (paid / pending / failed / due)."""
+    """What the case page shows: the fee and its state in one word (paid / pending / failed / due)."""
     if fee is None:
         return None
-    latest = fee.latest_payment
+    latest = getattr(fee, "latest_state", None)
     if fee.paid_at is not None:
         state = "paid"
-    elif latest is not None and latest.state == Payment.State.PENDING:
-        state = "pending"
-    elif latest is not None and latest.state == Payment.State.FAILED:
-        state = "failed"
+    elif latest in (Payment.State.PENDING, Payment.State.FAILED):
+        state = latest
     else:
         state = "due"
-    return {"fee": fee, "amount": fee.amount_cents / 100, "latest": latest, "state": state}
+    return {"fee": fee, "amount": fee.amount_cents / 100, "state": state}
 
 
 def simulator_payment_get(*, reference: str) -> Payment:
