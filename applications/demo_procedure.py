@@ -6,8 +6,9 @@ every demo nationality), gives every demo case the WSA found complete its reques
 them to match the case's state without any transport: answered for cases
 past the authority review, partly answered in authority review (a BA approval left overdue, so the
 deadlines sweep shows the deemed approval), sent for cases before it; the visa office asks the
-applicant to book an appointment. Idempotent: it only touches requests still waiting for their first
-delivery. `seed_appointment_slots()` publishes the visa offices' appointment slots (idempotent too).
+applicant to book an appointment (and pays the visa fee when attending it). Idempotent: it only
+touches requests still waiting for their first delivery. `seed_appointment_slots()` publishes the
+visa offices' appointment slots (idempotent too).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from authorities.simulator import rules
 
 from .figures import rule_figures
 from .lifecycle import CaseState
-from .models import Case
+from .models import Case, FeeDue, Payment
+from .payments import services as payment_services
 
 DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
 
@@ -159,12 +161,25 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
         held = _working_day_at_office_hours(timezone.localdate(), -1, case.pk)
         AppointmentSlot.objects.filter(pk=slot.pk).update(starts_at=held, ends_at=held + timedelta(minutes=30))
         appointments.appointment_attendance_record(booking=booking, actor=actor, now=held + timedelta(minutes=5))
+        _pay_fee(case, paid_at=held - timedelta(days=2))
     for request in approvals:
         _answer(case, request, Outcome.REJECTED if request is refused else Outcome.APPROVED)
     if visa is not None and visa_outcome:
         _answer(case, visa, visa_outcome)
     case.refresh_from_db()
     return case
+
+
+@transaction.atomic
+def _pay_fee(case: Case, *, paid_at) -> None:
+    """The applicant paid the visa fee before the appointment, as the bank's notification would record it."""
+    fee = payment_services.fee_due_create(case=case)
+    if fee is None or fee.paid_at is not None:
+        return
+    fee = FeeDue.objects.select_for_update().get(pk=fee.pk)
+    Payment.objects.create(fee=fee, provider="demo", amount_cents=fee.amount_cents, currency=fee.currency,
+                           state=Payment.State.PAID, paid_at=paid_at)
+    payment_services.fee_mark_paid(fee=fee, at=paid_at)
 
 
 def _data(request: AuthorityRequest) -> dict:

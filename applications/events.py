@@ -2,6 +2,7 @@
 so every reader sees it in their own language."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -78,6 +79,9 @@ def _event_sentence(event) -> str:
         return _("Internal note added.")
     if event.kind == "after_arrival":
         return after_arrival_text(payload)
+    if event.kind == "fee" and payload.get("what") == "paid":
+        return _("The fee of %(amount)s € was paid.") % {
+            "amount": formats.number_format(Decimal(payload.get("amount") or 0), 2)}
     if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
         return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()

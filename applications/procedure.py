@@ -7,8 +7,10 @@ locked: raising undoes the move, and what is written commits with it.
 
 The order of the procedure (DOMAIN.md 8.1): approvals (BA § 39 AufenthG / § 36 Abs. 2 BeschV,
 recognition, register and security consultation § 73 AufenthG) in parallel after the completeness
-check; the visa decision only once every required approval is granted (or deemed granted) and the
-applicant attended the appointment at the visa office. A refused approval leaves only the rejection.
+check; the visa decision only once every required approval is granted (or deemed granted), the
+applicant attended the appointment at the visa office and paid the visa fee (§ 46 Abs. 2 Nr. 1
+AufenthV; the fee is fixed when completeness is confirmed, applications.payments). A refused
+approval leaves only the rejection.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from .employer import webhooks
 from .figures import rule_figures
 from .lifecycle import CaseState
 from .models import Case, DocumentRequest, EventKind
+from .payments import selectors as payment_selectors
+from .payments import services as payment_services
+from .payments import signals as payment_signals
 from .selectors.deadlines import case_due_expression
 from .titles import issuance as title_issuance
 
@@ -39,6 +44,7 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     (`case` is locked and already in its new state). By transition:
 
     - documents_provided: the open document requests count as fulfilled;
+    - start_authority_review also fixes the visa fee (payments.services.fee_due_create);
     - every transition: the employer's HR system gets its webhook (webhooks.deliveries_create);
     - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
       receive the case, all at once;
@@ -60,6 +66,7 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         # An extension is applied for in Germany: its residence permit step is not one "after entry".
         exclude = None if routing.case_extension(case) is not None else routing.AFTER_ENTRY
         authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude)
+        payment_services.fee_due_create(case=case)
     elif transition == "refer_to_visa_decision":
         visa_decision_guard(case=case, granting=False)
     elif transition == "grant_visa":
@@ -101,6 +108,10 @@ def case_visa_decision_blocker(*, case: Case, granting: bool) -> str:
         return "approvals_pending"
     if not authority_selectors.case_appointment_attended(case=case):
         return "appointment_not_attended"
+    if payment_selectors.case_fee_unpaid(case=case):
+        # The visa office decides once the fee is paid (§ 46 Abs. 2 Nr. 1 AufenthV; a rejection does
+        # not wait for it: it is not asked of an applicant whose approval was refused).
+        return "fee_not_paid"
     return ""
 
 
@@ -110,6 +121,7 @@ def visa_decision_error(code: str) -> Exception:
         "approvals_pending": _("The visa cannot be decided yet: not every required approval has been granted."),
         "appointment_not_attended": _("The visa cannot be decided yet: the applicant has not attended the "
                                       "appointment at the visa office."),
+        "fee_not_paid": _("The visa cannot be decided yet: the applicant has not paid the visa fee."),
     }
     return services.BackofficeError(messages[code])
 
@@ -135,7 +147,7 @@ def extension_decision_guard(*, case: Case, granting: bool) -> None:
 
 def case_advance_if_ready(*, case: Case, actor=None) -> bool:
     """`refer_to_visa_decision` once the case is in authority review and either every approval is in
-    and the appointment attended, or an approval was refused (then only a rejection can follow). An
+    and the appointment attended and the fee paid, or an approval was refused (then only a rejection can follow). An
     extension has no visa: the foreigners' authority decides it from the authority review."""
     if case.state != CaseState.AUTHORITY_REVIEW or not AuthorityRequest.objects.filter(case=case).exists():
         return False
@@ -191,7 +203,7 @@ def authority_event_record(sender, *, request: AuthorityRequest, status: str, in
 
 
 def case_advance_after_step(sender, *, case: Case, actor=None, **kwargs) -> None:
-    """An approval was answered or the appointment attended: perhaps on to the visa decision."""
+    """An approval was answered, the appointment attended or the fee paid: perhaps on to the visa decision."""
     case_advance_if_ready(case=case, actor=actor)
 
 
@@ -212,3 +224,4 @@ def receivers_connect() -> None:
     authority_signals.request_event.connect(authority_event_record, dispatch_uid="procedure_authority_event")
     authority_signals.procedure_step_done.connect(case_advance_after_step, dispatch_uid="procedure_step_done")
     authority_signals.deadlines_swept.connect(cases_advance_missed, dispatch_uid="procedure_deadlines_swept")
+    payment_signals.fee_paid.connect(case_advance_after_step, dispatch_uid="procedure_fee_paid")

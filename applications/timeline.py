@@ -113,6 +113,8 @@ def _entry(event: Event, offices: dict[str, str]) -> TimelineEntry:
         entry.step = payload.get("kind", "")
         entry.outcome = payload.get("outcome", "")
         entry.authority_kind = str(DECISION_OFFICE_KIND.get(entry.step, ""))
+    elif event.kind == EventKind.FEE:
+        entry.kind = "fee_paid" if payload.get("what") == "paid" else "fee"
     elif event.kind == EventKind.NOTE and payload.get("bo"):
         entry.kind = NOTE_KINDS.get(payload["bo"], f"case_{payload['bo']}")
     return entry

@@ -3,9 +3,10 @@ decisions) that need a case at or past the visa decision.
 
 The law's order holds in every test (applications.procedure guards `refer_to_visa_decision` and
 `grant_visa`): before those moves the offices must have granted every approval and the applicant
-must have attended the appointment. `offices_done` writes that outcome as rows, as the offices'
-answers and the visa office's attendance record would have left it; the services' own way there is
-tested in tests/authorities/test_procedure_order.py.
+must have attended the appointment, and the visa fee must be paid. `offices_done` writes that
+outcome as rows, as the offices' answers, the visa office's attendance record and the bank's
+notification would have left it; the services' own way there is tested in
+tests/authorities/test_procedure_order.py (and the fee's in tests/applications/payments).
 """
 
 from datetime import timedelta
@@ -13,6 +14,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from applications import services
+from applications.models import FeeDue
+from applications.payments import services as payment_services
+from applications.payments.provider import SimulatedProvider, notification_sign
 from authorities.models import (
     AppointmentBooking,
     AppointmentSlot,
@@ -31,6 +35,7 @@ NEEDS_THE_OFFICES = {"refer_to_visa_decision", "grant_visa"}
 
 def offices_done(case) -> None:
     now = timezone.now()
+    FeeDue.objects.filter(case=case, paid_at__isnull=True).update(paid_at=now)
     AuthorityRequest.objects.filter(case=case, purpose__in=APPROVAL_STEPS).exclude(
         state=RequestState.ANSWERED, outcome=Outcome.APPROVED
     ).update(state=RequestState.ANSWERED, outcome=Outcome.APPROVED, answered_at=now, error_code="")
@@ -48,6 +53,17 @@ def offices_done(case) -> None:
     AppointmentBooking.objects.filter(case=case, state=BookingState.ACTIVE).update(
         state=BookingState.REBOOKED, ended_at=now)
     AppointmentBooking.objects.create(slot=slot, case=case, request_id=visa.pk, attended_at=starts)
+
+
+def fee_pay(case) -> None:
+    """The applicant pays the visa fee at the simulated bank, which notifies the portal (signed)."""
+    fee = FeeDue.objects.filter(case=case, paid_at__isnull=True).first()
+    if fee is None:
+        return
+    payment, _address = payment_services.payment_start(fee=fee, actor=case.person.user, return_url="/")
+    body = SimulatedProvider.notification_body(reference=payment.reference, status="paid",
+                                               amount_cents=payment.amount_cents, currency=payment.currency)
+    payment_services.notification_receive(body=body, signature=notification_sign(body))
 
 
 def walk(case, *transitions, actor=None, payloads=None):

@@ -29,8 +29,8 @@ from tests.factories import CaseFactory, OrganisationFactory, PersonFactory, Use
 pytestmark = pytest.mark.django_db
 
 # The back-office case file is the largest page: case, person, documents, requests, steps, appointments,
-# timeline, decisions, the family applying together and the representatives in force.
-PAGE_QUERY_BOUND = 17
+# timeline, decisions, the family applying together, the representatives in force and the visa fee.
+PAGE_QUERY_BOUND = 18
 SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
 
 

@@ -397,6 +397,12 @@ WSA_AUTHORITY_CALLBACK_SECRET = env.str("WSA_AUTHORITY_CALLBACK_SECRET", default
 # The demo adapters ("demo", "failing-demo") send test data: offered in the admin and used only with
 # DEBUG, in the tests, or when this is on.
 WSA_DEMO_ADAPTERS = env.bool("WSA_DEMO_ADAPTERS", default=DJANGO_ENV == "test")
+# Fees (applications/payments): the payment provider's adapter ("simulated", "failing-simulated"),
+# the HMAC secret of its server-to-server notifications (required in production; outside it a
+# development value is used when empty), and the simulated bank's page (also offered with DEBUG).
+WSA_PAYMENT_PROVIDER = env.str("WSA_PAYMENT_PROVIDER", default="simulated")
+WSA_PAYMENT_NOTIFY_SECRET = env.str("WSA_PAYMENT_NOTIFY_SECRET", default="")
+WSA_PAYMENT_SIMULATOR = env.bool("WSA_PAYMENT_SIMULATOR", default=DJANGO_ENV == "test")
 # Seconds the simulated offices take to decide (0: at once).
 WSA_AUTHORITY_SIMULATOR_DELAY = env.float("WSA_AUTHORITY_SIMULATOR_DELAY", default=0.0)
 # News about a case within this many seconds go out as one e-mail (tasks.notify_case); an applicant

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from applications.employer.api import api as hr_api
+from applications.payments import views as payment_views
 from applications.views import after_arrival, public, site
 from applications.views import titles as title_views
 from authorities import views as authority_views
@@ -48,5 +49,7 @@ urlpatterns = [
     path("backoffice/authorities/", include("applications.urls.authorities")),
     path("backoffice/", include("applications.urls.backoffice")),
     path("authorities/callback/", authority_views.callback, name="authority_callback"),
+    path("payments/notify/", payment_views.payment_notify, name="payment_notify"),
+    path("payments/simulator/<str:reference>/", payment_views.payment_simulator, name="payment_simulator"),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..payments import views as payment_views
 from ..views import after_arrival, appointments, household, mandates, titles
 from ..views.applicant import home, library, own_data, profile, status, wizard
 
@@ -41,6 +42,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/appointment/", appointments.case_appointment, name="case_appointment"),
     path("cases/<uuid:public_id>/appointment/cancel/", appointments.case_appointment_cancel,
          name="case_appointment_cancel"),
+    path("cases/<uuid:public_id>/fee/pay/", payment_views.case_fee_pay, name="case_fee_pay"),
     path("cases/<uuid:public_id>/withdraw/", status.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", status.decision_download, name="decision_download"),
     # Residence titles and share codes

@@ -16,6 +16,7 @@ from authorities import appointments, services
 from authorities.models import Authority, AuthorityKind, Outbox, OutboxState
 from authorities.simulator.server import serve_in_thread
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
+from tests.procedure import fee_pay
 
 
 @pytest.fixture
@@ -86,13 +87,16 @@ def confirm_complete(case, actor=None):
     return case
 
 
-def attend_appointment(case, actor=None):
-    """The applicant books a slot at the case's visa office and comes to it; the office records it."""
+def attend_appointment(case, actor=None, *, pay=True):
+    """The applicant pays the visa fee (unless not `pay`), books a slot at the case's visa office and
+    comes to it; the office records it."""
     from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest
 
     visa = AuthorityRequest.objects.get(case=case, purpose="visa")
     if visa.state == "pending":
         deliver_all()  # the visa office must have the request before anyone can book with it
+    if pay:
+        fee_pay(case)
     office = visa.authority
     starts = timezone.now() + timedelta(days=2)
     slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30))

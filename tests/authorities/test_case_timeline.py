@@ -50,6 +50,7 @@ def test_the_timeline_of_a_case_walked_through_the_procedure(offices, make_case,
     # The law's order, read off the timeline.
     for earlier, later in [("submitted", "completeness_confirmed"), ("completeness_confirmed", "request_sent"),
                            ("request_sent", "request_answered"), ("appointment_attended", "referred_to_visa_decision"),
+                           ("completeness_confirmed", "fee_paid"), ("fee_paid", "referred_to_visa_decision"),
                            ("referred_to_visa_decision", "visa_granted"), ("visa_granted", "decision_issued")]:
         assert kinds.index(earlier) < kinds.index(later), (earlier, later, kinds)
     assert "request_sent" not in kinds[:kinds.index("completeness_confirmed")]

@@ -121,6 +121,11 @@ MATRIX: dict[str, Rule] = {
     "finder:result": Rule(E("R")),
     "finder:restart": Rule(E(405), post={}, allowed=ACTORS),
     "authority_callback": Rule(E(405), post={"submissions": []}, allowed=()),
+    # The provider's notification: POST only, and refused (403) for everybody without the signature.
+    "payment_notify": Rule(E(405), post={"reference": "x", "status": "paid"}, allowed=()),
+    # The simulated bank's page: its unguessable payment reference is the capability (as a bank's link).
+    "payment_simulator": Rule(E(200), kw=lambda s: {"reference": s.payment.reference}, objects=False,
+                              post={"action": "cancel"}, allowed=ACTORS),
     # --- allauth (group rule: the account pages of the signed-in user; no object ids) -----------
     "account_login": Rule(E("R", anon=200)),
     "account_logout": Rule(E(200, anon="R")),
@@ -209,6 +214,7 @@ MATRIX: dict[str, Rule] = {
                                  post={"entry_date": "2026-01-01", "street": "A", "postal_code": "10115",
                                        "city": "Berlin"}, allowed=("applicant",)),
     "applicant:case_decisions": Rule(APPLICANT_OWN, kw=case),
+    "applicant:case_fee_pay": Rule(POST_ONLY_APPLICANT, kw=case, post={}, allowed=("applicant",)),
     "applicant:case_withdraw": Rule(APPLICANT_OWN, kw=case, post={"reason": "x"}, allowed=("applicant",)),
     "applicant:case_appointment": Rule(APPLICANT_OWN, kw=case, post={"slot": "00000000-0000-0000-0000-000000000000"},
                                        allowed=("applicant",)),

@@ -34,8 +34,10 @@ from applications.mandates.models import MandateScope
 from applications.mandates.tokens import client_invitation_token
 from applications.models import (
     Decision,
+    FeeDue,
     FictionCertificate,
     Message,
+    Payment,
     Qualification,
     Relationship,
     ResidenceTitle,
@@ -78,6 +80,7 @@ class Side:
     requests: dict = field(default_factory=dict)
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
+    payment: object = None  # an attempt to pay the case's (paid) fee, still open at the simulated bank
     title: object = None  # the applicant's residence title (a Blue Card naming the side's employer)
     certificate: object = None  # a Fiktionsbescheinigung continuing that title
     share_code: object = None  # a right-to-work code for the title
@@ -224,6 +227,8 @@ def build_world() -> World:
             # in B's URLs below (a request of another case must not open either).
             side.requests = {}
         side.case = case
+        side.payment = Payment.objects.create(fee=FeeDue.objects.get(case=case), provider="simulated",
+                                              amount_cents=7500)
         side.document = _document(person, case=case, uploader=applicant)
         side.library_document = _document(person, uploader=applicant, extracted={
             "surname": person.surname, "given_names": "X", "passport_number": "Z1234567"})

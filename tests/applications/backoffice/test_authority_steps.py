@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.procedure import fee_pay
+
 from .conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -11,6 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_ba_approves_with_conditions_and_the_case_moves_on(client, make_case, make_staff, add_request):
     case = make_case("authority_review")
     request = add_request(case, "ba", purpose="ba_approval")
+    fee_pay(case)
     login(client, make_staff("ba", name="Mehmet Yilmaz"))
     url = reverse("backoffice:step_answer", args=[case.public_id, request.public_id])
     assert client.get(url).status_code == 200
