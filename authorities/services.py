@@ -92,6 +92,11 @@ def outbox_enqueue(outbox_ids: list[int], *, after_commit: bool = False) -> None
         queue(outbox_relay, (batch,))
 
 
+def _answer_fetches_after_delivery(request_id: int, delays: tuple[float | None, ...]) -> None:
+    for delay in delays:
+        answer_fetch_enqueue(request_id, countdown=delay)
+
+
 def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> None:
     """Queues the fetch of a request's answer; inside answer_fetches_batched() it waits for the batch."""
     pending = getattr(_fetch_batch, "ids", None)
@@ -313,7 +318,8 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
                        deemed_approval_on_silence=request.deemed_approval_on_silence)
     _request_update(request, attempts=attempts + 1, **changes)
     case_event(request=request, status=STATUS_SENT, internal=True, moves_deadline="due_at" in changes)
-    transaction.on_commit(partial(transport.after_delivery, request.pk), robust=True)
+    transaction.on_commit(partial(_answer_fetches_after_delivery, request.pk, transport.answer_fetch_delays()),
+                          robust=True)
 
 
 def request_due_at(case, request: AuthorityRequest, sent: datetime) -> datetime | None:

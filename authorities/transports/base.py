@@ -2,7 +2,7 @@
 
     send(request=..., envelope=...) -> Receipt        # idempotent on request.idempotency_key
     fetch_answer(request=...) -> dict | None           # the office's current answer document, if any
-    after_delivery(request_id)                         # runs after the delivery committed
+    answer_fetch_delays() -> tuple                    # when to ask for the answer after a delivery
 
 Errors are `TransportError`; `permanent=True` means retrying cannot help (e.g. HTTP 400), so the
 outbox row becomes a dead letter at once.
@@ -44,8 +44,7 @@ class Transport:
     def fetch_answer(self, *, request) -> dict | None:
         raise NotImplementedError
 
-    def after_delivery(self, request_id: int) -> None:
-        """Ask for the answer once right away: it may already be there."""
-        from ..services import answer_fetch_enqueue
-
-        answer_fetch_enqueue(request_id)
+    def answer_fetch_delays(self) -> tuple[float | None, ...]:
+        """Seconds after a committed delivery at which to ask for the answer (None: at once): once
+        right away, it may already be there."""
+        return (None,)

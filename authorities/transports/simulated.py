@@ -40,10 +40,7 @@ class SimulatedTransport(Transport):
     def fetch_answer(self, *, request) -> dict | None:
         return simulator().answer(request.remote_id, **visa_office_context(request=request))
 
-    def after_delivery(self, request_id: int) -> None:
-        from ..services import answer_fetch_enqueue
-
-        answer_fetch_enqueue(request_id)
+    def answer_fetch_delays(self) -> tuple[float | None, ...]:
+        """At once, and once more just after the simulated offices' delay has passed."""
         delay = settings.WSA_AUTHORITY_SIMULATOR_DELAY
-        if delay:
-            answer_fetch_enqueue(request_id, countdown=delay + 0.5)
+        return (None, delay + 0.5) if delay else (None,)
