@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wsa.queueing import enqueue_on_commit
 
+from .invitation_links import INVITATION_SALTS
 from .models import (
     ApiScope,
     ApiToken,
@@ -33,6 +34,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .selectors import DELETED_ACCOUNT_DOMAIN, member_roles_of, user_roles_forget
+from .tasks import invitation_send
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +95,6 @@ def account_deactivate(*, user: User) -> None:
 # Organisations, colleague invitations, memberships, API tokens, webhook endpoints and the
 # candidate's consent. Keyword-only; every function checks that the actor may do it.
 
-INVITATION_SALTS = {
-    "member": "wsa.employer.member-invitation",
-    "candidate": "wsa.employer.candidate-invitation",
-}
 INVITATION_MODELS = {"member": MemberInvitation, "candidate": CandidateInvitation}
 
 
@@ -162,13 +160,6 @@ def invitation_days(kind: str) -> int:
     if kind == "member":
         return int(getattr(settings, "WSA_MEMBER_INVITATION_DAYS", 7))
     return int(getattr(settings, "WSA_CANDIDATE_INVITATION_DAYS", 14))
-
-
-def invitation_token(*, invitation, kind: str) -> str:
-    """The signed token of the invitation link. It names the invitation and its expiry; the row
-    decides whether it is still usable (single use, revocation)."""
-    signer = signing.Signer(salt=INVITATION_SALTS[kind])
-    return signer.sign_object({"i": invitation.public_id.hex, "x": int(invitation.expires_at.timestamp())})
 
 
 def invitation_from_token(*, token: str, kind: str, lock: bool = False):
@@ -297,8 +288,6 @@ def member_invitation_create(*, organisation: Organisation, actor, email: str,
         organisation=organisation, email=email, role=role, invited_by=actor,
         expires_at=timezone.now() + timedelta(days=invitation_days("member")),
     )
-    from .tasks import invitation_send  # (accounts.tasks imports this module)
-
     enqueue_on_commit(invitation_send, ("member", invitation.pk))
     return invitation
 

@@ -9,8 +9,8 @@ from django.utils import translation
 
 from wsa.site import site_url
 
+from .invitation_links import invitation_token
 from .models import CandidateInvitation, MemberInvitation
-from .services import invitation_token
 
 
 @shared_task(bind=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)

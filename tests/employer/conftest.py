@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from allauth.account.models import EmailAddress
 
+from accounts import invitation_links
 from accounts import services as account_services
 from accounts.models import ApiScope, Role
 from applications.employer import services as employer_services
@@ -105,7 +106,7 @@ def accepted_case(start_case, candidate_user):
 
     def make(scope="status"):
         case, invitation = start_case()
-        token = account_services.invitation_token(invitation=invitation, kind="candidate")
+        token = invitation_links.invitation_token(invitation=invitation, kind="candidate")
         return employer_services.candidate_invitation_accept(token=token, user=candidate_user, scope=scope)
 
     return make

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import invitation_links
 from accounts import services as account_services
 from accounts.models import CandidateInvitation, CaseConsent
 from applications.models import Case, Person
@@ -17,7 +18,7 @@ from .conftest import verified_user
 
 
 def link(invitation):
-    return reverse("invitation:candidate", args=[account_services.invitation_token(invitation=invitation,
+    return reverse("invitation:candidate", args=[invitation_links.invitation_token(invitation=invitation,
                                                                                    kind="candidate")])
 
 
@@ -143,7 +144,7 @@ def test_unconfirmed_address_is_refused(client, start_case):
 ])
 def test_tampered_token_is_refused(client, start_case, candidate_user, mangle):
     _case, invitation = start_case()
-    token = account_services.invitation_token(invitation=invitation, kind="candidate")
+    token = invitation_links.invitation_token(invitation=invitation, kind="candidate")
     client.force_login(candidate_user)
     bad = mangle(token)
     url = reverse("invitation:candidate", args=[bad]) if bad else "/invitation/case/%20/"
@@ -154,7 +155,7 @@ def test_tampered_token_is_refused(client, start_case, candidate_user, mangle):
 def test_member_token_is_no_candidate_token(client, start_case, candidate_user):
     """Tokens are signed with a salt per kind: one kind cannot be replayed as the other."""
     _case, invitation = start_case()
-    token = account_services.invitation_token(invitation=invitation, kind="candidate")
+    token = invitation_links.invitation_token(invitation=invitation, kind="candidate")
     client.force_login(candidate_user)
     assert client.post(reverse("invitation:member", args=[token])).status_code == 400
 

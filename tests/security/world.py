@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from accounts import invitation_links
 from accounts import services as account_services
 from accounts.models import ApiScope, ConsentScope, Membership, OrganisationKind, Role
 from applications import household as household_services
@@ -252,10 +253,10 @@ def build_world() -> World:
             employment={"job_title": "Developer", "annual_gross_salary": Decimal("58000"),
                         "weekly_hours": Decimal("40"), "workplace_city": "Berlin", "workplace_state": "BE"},
             details={"employer_reference": f"REQ-{name}"}, title_code="18a")
-        side.candidate_invitation_token = account_services.invitation_token(invitation=invitation, kind="candidate")
+        side.candidate_invitation_token = invitation_links.invitation_token(invitation=invitation, kind="candidate")
         side.member_invitation = account_services.member_invitation_create(
             organisation=organisation, actor=owner, email=f"invitee.{name.lower()}@nobody.example")
-        side.member_invitation_token = account_services.invitation_token(invitation=side.member_invitation,
+        side.member_invitation_token = invitation_links.invitation_token(invitation=side.member_invitation,
                                                                          kind="member")
         side.api_token, side.api_token_raw = account_services.api_token_create(
             organisation=organisation, actor=owner, name="HR", scopes=list(ApiScope.values))
