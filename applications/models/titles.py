@@ -64,6 +64,9 @@ class ResidenceTitle(models.Model):
                                     related_name="replaced_by", verbose_name=_("replaces"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=20, choices=TitleEnd.choices, blank=True)
+    # The holder's consent that the employer named in the conditions is reminded before the title
+    # ends (None: not given or withdrawn). The case's consent covers the procedure, not the title.
+    employer_reminders_since = models.DateTimeField(_("employer reminded since"), null=True, blank=True)
 
     objects = ResidenceTitleQuerySet.as_manager()
 

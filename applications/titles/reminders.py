@@ -6,8 +6,10 @@ residence permit after a national visa. An application made before the title end
 until the authority decides (§ 81 Abs. 4 S. 1 AufenthG; not for Schengen visas, S. 2, which the
 portal does not issue).
 
-Only the holder is written to. The employer's consent (accounts.CaseConsent) lets an employer follow
-the case's procedure; it says nothing about the title after it, so employers are not e-mailed.
+The employer named in the title's conditions is written to only when the holder allowed it for this
+title (`ResidenceTitle.employer_reminders_since`, given and withdrawn on "My residence titles"): the
+case's consent (CaseConsent) covers the procedure, not the title after it. The employer's mail says
+only whose title of which kind ends when (GDPR Art. 5(1)(c)), never the holder's other data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import Membership, Role
 from wsa.site import site_url
 
 from ..models import ResidenceTitle, TitleKind, TitleReminder
@@ -47,6 +50,43 @@ def _recipient_and_language(title: ResidenceTitle) -> tuple[str, str]:
     return address, language
 
 
+def _employer_recipients(title: ResidenceTitle) -> list[tuple[str, str]]:
+    """(address, language) of the active members of the employer named in the title, when the holder
+    allowed it."""
+    if title.employer_id is None or title.employer_reminders_since is None:
+        return []
+    members = (Membership.objects.filter(organisation_id=title.employer_id, role__in=Role.employer_roles(),
+                                         user__is_active=True)
+               .select_related("user").order_by("user__email"))
+    seen: dict[str, str] = {}
+    for member in members:
+        if member.user.email:
+            seen.setdefault(member.user.email, member.user.preferred_language or settings.LANGUAGE_CODE)
+    return list(seen.items())
+
+
+def title_employer_reminders_set(*, title: ResidenceTitle, allowed: bool) -> ResidenceTitle:
+    """The holder allows or withdraws the reminders to the employer named in the title's conditions."""
+    if allowed and title.employer_id is None:
+        raise ValueError("The title names no employer.")
+    title.employer_reminders_since = (title.employer_reminders_since or timezone.now()) if allowed else None
+    title.save(update_fields=["employer_reminders_since"])
+    return title
+
+
+def _employer_reminder_send(title: ResidenceTitle, *, today: date) -> None:
+    for address, language in _employer_recipients(title):
+        with translation.override(language):
+            context = {"title": title, "days_left": (title.valid_until - today).days}
+            subject = render_to_string("emails/title_reminder_employer_subject.txt", context).strip()
+            body = render_to_string("emails/title_reminder_employer_body.txt", context)
+        try:
+            send_mail(subject, body, None, [address])
+        except Exception:
+            # The holder's own reminder counts; the employer's is a courtesy the holder allowed.
+            logger.exception("The employer's reminder for title %s could not be sent.", title.public_id)
+
+
 def title_reminder_send(*, title: ResidenceTitle, days_before: int, today: date) -> bool:
     """Claims the reminder (unique per title and mark), then sends it; a failed send gives the claim
     back, so the next day's run tries again. Returns whether an e-mail went out."""
@@ -69,6 +109,7 @@ def title_reminder_send(*, title: ResidenceTitle, days_before: int, today: date)
         reminder.delete()
         logger.exception("The reminder for title %s could not be sent; it is tried again tomorrow.", title.public_id)
         return False
+    _employer_reminder_send(title, today=today)
     return True
 
 

@@ -48,6 +48,7 @@ urlpatterns = [
     # Residence titles and share codes
     path("titles/", titles.titles, name="titles"),
     path("titles/<uuid:public_id>/share/", titles.share_code_new, name="share_code_new"),
+    path("titles/<uuid:public_id>/employer-reminders/", titles.employer_reminders, name="title_employer_reminders"),
     path("titles/codes/<uuid:public_id>/", titles.share_code, name="share_code"),
     path("titles/codes/<uuid:public_id>/revoke/", titles.share_code_revoke, name="share_code_revoke"),
     # After arrival: extension with its certificate, job change, settlement

@@ -29,6 +29,7 @@ from ..selectors.titles import (
     share_code_status,
 )
 from ..titles import share_codes
+from ..titles.reminders import title_employer_reminders_set
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 # The code is shown once, right after it was made: kept in the session until that page reads it.
@@ -106,6 +107,23 @@ def share_code_revoke(request, public_id):
     code = holder_share_code_get(viewer=request.user, public_id=public_id)
     share_codes.share_code_revoke(code=code)
     messages.success(request, gettext("The code was revoked. Nobody can check your status with it any more."))
+    return redirect("applicant:titles")
+
+
+@applicant_required
+@require_POST
+def employer_reminders(request, public_id):
+    """The holder allows or withdraws the reminders to the employer named in the title."""
+    title = holder_title_get(viewer=request.user, public_id=public_id)
+    if title.employer_id is None:
+        messages.error(request, gettext("This title names no employer, so there is nobody to remind."))
+        return redirect("applicant:titles")
+    allowed = request.POST.get("allowed") == "yes"
+    title_employer_reminders_set(title=title, allowed=allowed)
+    if allowed:
+        messages.success(request, gettext("Your employer will also be reminded before this title ends."))
+    else:
+        messages.success(request, gettext("Your employer will no longer be reminded about this title."))
     return redirect("applicant:titles")
 
 

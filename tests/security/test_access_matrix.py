@@ -225,6 +225,8 @@ MATRIX: dict[str, Rule] = {
     "applicant:titles": Rule(APPLICANT_PAGE),
     "applicant:share_code_new": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.title.public_id},
                                      post={"purpose": "right_to_work", "days": "7"}, allowed=("applicant",)),
+    "applicant:title_employer_reminders": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.title.public_id},
+                                               post={"allowed": "yes"}, allowed=("applicant",)),
     "applicant:share_code": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.share_code.public_id}),
     "applicant:share_code_revoke": Rule(POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.share_code.public_id},
                                         post={}, allowed=("applicant",)),

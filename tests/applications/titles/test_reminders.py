@@ -1,5 +1,5 @@
 """Reminders: 90, 60 and 30 days before a title ends, each once, in the holder's language; none for
-ended titles; only the holder is written to."""
+ended titles; the employer named in the title only when the holder allowed it."""
 
 from datetime import timedelta
 
@@ -80,7 +80,7 @@ def test_ended_titles_and_titles_without_end_get_none(holder, make_title):
     assert not TitleReminder.objects.exists()
 
 
-def test_the_employer_is_not_written_to(holder, make_title, offices):
+def test_the_employer_is_not_written_to_without_the_holders_consent(holder, make_title, offices):
     employer_user = UserFactory(email="hr@muster.example")
     title = make_title(holder, days_left=30, employer=offices["employer"])
     Membership.objects.create(user=employer_user, organisation=title.employer, role=Role.EMPLOYER_OWNER)
@@ -106,3 +106,64 @@ def test_the_daily_beat_task_is_scheduled_and_runs(holder, make_title):
     make_title(holder, days_left=30)
     mail.outbox.clear()
     assert tasks.title_reminders.delay().get() == 1 and len(mail.outbox) == 1
+
+
+def test_with_the_holders_consent_the_employers_members_get_a_short_reminder(client, holder, make_title, offices):
+    today = timezone.localdate()
+    title = make_title(holder, days_left=30, employer=offices["employer"])
+    hr = UserFactory(email="hr@muster.example", preferred_language="en")
+    Membership.objects.create(user=hr, organisation=title.employer, role=Role.EMPLOYER_MEMBER)
+    gone = UserFactory(email="left@muster.example", is_active=False)
+    Membership.objects.create(user=gone, organisation=title.employer, role=Role.EMPLOYER_OWNER)
+    client.force_login(holder.user)
+
+    response = client.post(f"/applicant/titles/{title.public_id}/employer-reminders/", {"allowed": "yes"})
+    assert response.status_code == 302
+    title.refresh_from_db()
+    assert title.employer_reminders_since is not None
+
+    sent = run(today)
+    assert [m.to for m in sent] == [[holder.user.email], ["hr@muster.example"]]
+    employer_mail = sent[1]
+    with translation.override("en"):
+        date_text = formats.date_format(title.valid_until, "DATE_FORMAT")
+    assert date_text in employer_mail.subject
+    assert "SHARMA" in employer_mail.body and "30 days" in employer_mail.body
+    # Only name, kind and end: nothing of the holder's other data or the portal's link to the title.
+    assert holder.passport_number not in employer_mail.body
+    assert "/applicant/titles/" not in employer_mail.body
+
+
+def test_the_holder_can_withdraw_and_the_employer_hears_nothing_more(client, holder, make_title, offices):
+    title = make_title(holder, days_left=30, employer=offices["employer"])
+    Membership.objects.create(user=UserFactory(email="hr@muster.example"), organisation=title.employer,
+                              role=Role.EMPLOYER_OWNER)
+    client.force_login(holder.user)
+    client.post(f"/applicant/titles/{title.public_id}/employer-reminders/", {"allowed": "yes"})
+    page = client.get("/applicant/titles/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Stop reminding my employer" in page
+    client.post(f"/applicant/titles/{title.public_id}/employer-reminders/", {"allowed": "no"})
+    title.refresh_from_db()
+    assert title.employer_reminders_since is None
+    assert [m.to for m in run(timezone.localdate())] == [[holder.user.email]]
+
+
+def test_nobody_else_can_switch_a_holders_employer_reminders(client, holder, make_title, offices):
+    title = make_title(holder, days_left=30, employer=offices["employer"])
+    client.force_login(UserFactory())
+    response = client.post(f"/applicant/titles/{title.public_id}/employer-reminders/", {"allowed": "yes"})
+    assert response.status_code in (403, 404)
+    title.refresh_from_db()
+    assert title.employer_reminders_since is None
+
+
+def test_a_title_without_an_employer_offers_nothing_and_refuses(client, holder, make_title):
+    title = make_title(holder, days_left=200, employer=None)
+    client.force_login(holder.user)
+    page = client.get("/applicant/titles/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "employer-reminders" not in page
+    response = client.post(f"/applicant/titles/{title.public_id}/employer-reminders/", {"allowed": "yes"},
+                           HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "names no employer" in response.content.decode()
+    title.refresh_from_db()
+    assert title.employer_reminders_since is None
