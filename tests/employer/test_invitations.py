@@ -213,3 +213,26 @@ def test_an_invitation_made_while_the_broker_is_down_is_stored_and_no_error(
     assert "colleague@example.org" not in caplog.text
     invitation.refresh_from_db()
     assert invitation.is_pending
+
+
+@pytest.mark.django_db
+def test_the_invitation_survives_sign_up_and_confirmation(client, start_case):
+    """A candidate without an account follows the e-mail's link, creates an account from the
+    invitation page and confirms the address: the e-mail's link brings them back to the invitation,
+    signed in, to accept it — not to an empty portal."""
+    import re
+
+    case, invitation = start_case()
+    target = link(invitation)
+    page = client.get(target).content.decode()
+    signup = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page).group(1).replace("&amp;", "&")
+    mail.outbox.clear()
+    client.post(signup, {"email": "priya.sharma@example.org", "password1": "a-long-pass-42xy",
+                         "password2": "a-long-pass-42xy"})
+    confirmation = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+    response = client.post("/" + confirmation.split("://", 1)[1].split("/", 1)[1])
+    assert response.status_code == 302 and response.url == target
+    accepted = client.post(target, {"action": "accept", "scope": "full"})
+    assert accepted.status_code == 302
+    case.refresh_from_db()
+    assert case.person.user is not None and case.person.user.email == "priya.sharma@example.org"
