@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from .title_terms import add_months
+
 # The legal bases that count towards § 18c Abs. 1 Nr. 1 (§§ 18a, 18b, 18d, 18g) and Abs. 2 (§ 18g).
 SKILLED_CODES = ("18a", "18b", "18d", "18g")
 BLUE_CARD_CODE = "18g"
@@ -46,18 +48,6 @@ def level_at_least(level: str, wanted: str) -> bool:
     """CEFR comparison; an unknown level counts as none."""
     have = LEVELS.index(level) if level in LEVELS else 0
     return have >= LEVELS.index(wanted)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the last day of the month where that day does not exist)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def full_months(start: date, end: date) -> int:
