@@ -47,6 +47,8 @@ AUTHORITY_KINDS = {
     "booking_cancelled": "appointment_cancelled",
     "slot_cancelled": "appointment_cancelled_by_office",
     "appointment_attended": "appointment_attended",
+    "on_file": "ba_approval_on_file",
+    "on_file_removed": "ba_approval_on_file_removed",
 }
 # Back-office note codes -> timeline code.
 NOTE_KINDS = {
@@ -101,6 +103,9 @@ def _entry(event: Event, offices: dict[str, str]) -> TimelineEntry:
         entry.kind = AUTHORITY_KINDS.get(status, f"request_{status}" if status else "request")
         entry.authority_kind = offices.get(payload.get("request", ""), "")
         entry.step = payload.get("purpose", "")
+        if status in ("on_file", "on_file_removed"):
+            entry.authority_kind = "ba"
+            entry.extra.update({key: payload[key] for key in ("ground", "valid_until") if payload.get(key)})
         if status == "answered":
             entry.outcome = payload.get("outcome", "")
             if payload.get("deemed_approval"):

@@ -10,6 +10,7 @@ from .models import (
     AppointmentSlot,
     Authority,
     AuthorityRequest,
+    BaGlobalApproval,
     ErrorCode,
     Outbox,
     OutboxState,
@@ -38,6 +39,13 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_filter = ["kind", "federal_state"]
     search_fields = ["name", "municipality"]
     raw_id_fields = ["organisation"]
+
+
+@admin.register(BaGlobalApproval)
+class BaGlobalApprovalAdmin(admin.ModelAdmin):
+    list_display = ["occupation_kldb_prefix", "valid_from", "valid_until", "reference"]
+    list_filter = ["valid_until"]
+    search_fields = ["occupation_kldb_prefix", "reference"]
 
 
 class OutboxInline(admin.TabularInline):

@@ -1,18 +1,19 @@
 """Timeline sentences of the hub's Events (kind "authority"), made when they are read.
 
 The payload stores codes only: `purpose` (Purpose), `outcome` (Outcome or ""), `status`
-(sent | acknowledged | answered | overdue | failed; for the visa office's appointment booking_requested |
+(sent | acknowledged | answered | overdue | failed; on_file | on_file_removed for a BA approval the case
+already has; for the visa office's appointment booking_requested |
 booked | rebooked | booking_cancelled | slot_cancelled; `appointment` in earlier events), `deemed_approval`,
 the office's name `authority` (a proper noun) and, by status, `appointment` / `previous` / `due_at` (ISO)
 or `error` (ErrorCode).
 """
 
 from django.utils import formats
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from .models import ErrorCode, Purpose
+from .models import BaApprovalGround, ErrorCode, Purpose
 from .office_time import office_time
 
 
@@ -31,6 +32,11 @@ def _when(value: str, zone: str = "") -> str:
     return office_time(moment, zone) if zone else formats.date_format(localtime(moment), "DATETIME_FORMAT")
 
 
+def _date(value: str) -> str:
+    day = parse_date(value or "")
+    return formats.date_format(day, "DATE_FORMAT") if day else (value or "")
+
+
 def _with_address(text: str, payload: dict) -> str:
     address = " ".join((payload.get("address") or "").split())
     return f"{text} " + (_("Address: %(address)s") % {"address": address}) if address else text
@@ -42,6 +48,13 @@ def authority_event_text(payload: dict) -> str:
     status, outcome = payload.get("status", ""), payload.get("outcome", "")
     values = {"step": step, "office": office}
     zone = payload.get("time_zone", "")
+    if status == "on_file":
+        return _("%(step)s: already on file (%(ground)s, reference %(reference)s, valid until %(date)s); "
+                 "the BA is not asked again.") % {
+            **values, "ground": _label(BaApprovalGround, payload.get("ground", "")),
+            "reference": payload.get("reference", ""), "date": _date(payload.get("valid_until", ""))}
+    if status == "on_file_removed":
+        return _("%(step)s: the approval on file was withdrawn; the BA will be asked.") % values
     if status == "sent":
         return _("%(step)s: request sent to %(office)s.") % values
     if status == "acknowledged":

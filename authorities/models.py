@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -312,3 +313,50 @@ class AppointmentBooking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == BookingState.ACTIVE
+
+
+class BaApprovalGround(models.TextChoices):
+    """Why the BA need not be asked for a case (the case store keeps the record, BaApprovalOnFile)."""
+
+    PRE_APPROVAL = "pre_approval", _("pre-approval of the BA (section 36 (3) BeschV)")
+    GLOBAL_APPROVAL = "global_approval", _("global approval of the BA for the occupation (section 39 (2a) AufenthG)")
+
+
+class BaGlobalApproval(models.Model):
+    """An occupation the Federal Employment Agency designated for a period for which its approval
+    counts as given when the employer assures the conditions (global approval, "Globalzustimmung",
+    § 39 Abs. 2a AufenthG as DOMAIN.md 8.0 reads the 2026 text). Entered by an admin from the BA's
+    publication; with none entered the BA is asked case by case, as before."""
+
+    occupation_kldb_prefix = models.CharField(
+        _("occupations (KldB 2010 code or its first digits)"), max_length=5,
+        validators=[RegexValidator(r"^\d{1,5}$", _("Enter one to five digits of the KldB 2010 code."))])
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    reference = models.CharField(_("the BA's publication"), max_length=300,
+                                 help_text=_("Where the BA designated the occupations, e.g. its instruction and date."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("global approval of the BA")
+        verbose_name_plural = _("global approvals of the BA")
+        ordering = ["occupation_kldb_prefix", "-valid_from"]
+        constraints = [models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")),
+                                              name="ba_global_approval_period")]
+
+    def __str__(self):
+        return f"KldB {self.occupation_kldb_prefix}… {self.valid_from} – {self.valid_until}"
+
+    def clean(self):
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The end must not be before the start.")})
+
+
+def ba_global_approval_for(kldb_code: str, on_date) -> "BaGlobalApproval | None":
+    """The designation covering the KldB code on that day (the most specific prefix), or None."""
+    if not kldb_code:
+        return None
+    prefixes = [kldb_code[:length] for length in range(1, len(kldb_code) + 1)]
+    return (BaGlobalApproval.objects.filter(occupation_kldb_prefix__in=prefixes, valid_from__lte=on_date,
+                                            valid_until__gte=on_date)
+            .order_by("-occupation_kldb_prefix", "-valid_from").first())

@@ -94,6 +94,16 @@ def case_extension(case):
         return None
 
 
+def ba_approval_on_file(case, on_date: date | None = None):
+    """The BA approval the case already has (`BaApprovalOnFile`, kept by the case store) if it is
+    still valid on that day, else None."""
+    try:
+        on_file = case.ba_on_file
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    return on_file if on_file.valid_until >= (on_date or today()) else None
+
+
 def case_steps(case, *, figures, on_date: date | None = None) -> tuple[AuthorityStep, ...]:
     """Every step of the case from the rules engine, with the rules' `figures` in force; raises
     UnknownTitle for a case without a known title."""
@@ -107,6 +117,7 @@ def case_steps(case, *, figures, on_date: date | None = None) -> tuple[Authority
         in_company_measure=_employment(case) is not None,
         extension=extension is not None,
         extension_ba=extension is not None and extension.ba_needed,
+        ba_on_file=ba_approval_on_file(case, on_date) is not None,
     )
 
 

@@ -678,8 +678,12 @@ def authority_steps(
     in_company_measure: bool = False,
     extension: bool = False,
     extension_ba: bool = True,
+    ba_on_file: bool = False,
 ) -> tuple[AuthorityStep, ...]:
     """The authority steps of a title, in order, each with its legal deadlines.
+
+    ``ba_on_file``: the BA's approval is already on file — its pre-approval (§ 36 Abs. 3 BeschV) or its
+    global approval for the occupation (§ 39 Abs. 2a AufenthG) —, so the BA is not asked again.
 
     ``extension``: the holder extends a title of this code in Germany (§ 81 Abs. 4 AufenthG): the
     foreigners' authority decides, with the BA first only where ``extension_ba`` (see
@@ -695,6 +699,8 @@ def authority_steps(
     if isinstance(recognition, str):
         recognition = recognition != "full"
     steps: list[AuthorityStep] = []
+    if ba_on_file:
+        extension_ba = False
     if extension:
         if extension_ba and ba_approval_needed(code, reduced_threshold=reduced_threshold,
                                                in_company_measure=in_company_measure):
@@ -706,7 +712,8 @@ def authority_steps(
         return (AuthorityStep("residence_permit"),)
     if entry.recognition_step and recognition:
         steps.append(AuthorityStep("recognition", (RECOGNITION_ACCELERATED if accelerated else RECOGNITION_REGULAR,)))
-    needs_ba = ba_approval_needed(code, reduced_threshold=reduced_threshold, in_company_measure=in_company_measure)
+    needs_ba = not ba_on_file and ba_approval_needed(code, reduced_threshold=reduced_threshold,
+                                                     in_company_measure=in_company_measure)
     if accelerated:
         # § 81a: the foreigners' authority obtains the BA approval before it issues the
         # pre-approval; the mission then owes an appointment and a decision (§ 31a AufenthV).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import backoffice
+from ..views import ba_approvals, backoffice
 
 app_name = "backoffice"
 case = "cases/<uuid:public_id>/"
@@ -11,6 +11,7 @@ urlpatterns = [
     path(case + "claim/", backoffice.case_claim, name="case_claim"),
     path(case + "release/", backoffice.case_release, name="case_release"),
     path(case + "transition/<slug:name>/", backoffice.case_transition, name="case_transition"),
+    path(case + "ba-approval/", ba_approvals.ba_approval_on_file, name="ba_approval_on_file"),
     path(case + "request-documents/", backoffice.case_request_documents, name="case_request_documents"),
     path(case + "messages/", backoffice.case_message, name="case_message"),
     path(case + "notes/", backoffice.case_note, name="case_note"),

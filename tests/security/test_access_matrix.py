@@ -340,6 +340,10 @@ MATRIX: dict[str, Rule] = {
     "backoffice:case_release": Rule(POST_ONLY_STAFF, kw=case, post={}, allowed=STAFF),
     "backoffice:case_transition": Rule(POST_ONLY_STAFF, kw=lambda s: {**case(s), "name": "start_authority_review"},
                                        post={}, allowed=SEES_ALL),
+    # The WSA records a BA approval already on file, only before the requests go out (A's case is past that).
+    "backoffice:ba_approval_on_file": Rule(E(403, anon="L", sees_all="R"), kw=case,
+                                           post={"ground": "pre_approval", "reference": "X",
+                                                 "issued_on": "2026-01-01"}, allowed=SEES_ALL),
     "backoffice:case_request_documents": Rule(POST_ONLY_STAFF, kw=case,
                                               post={"request-reason": "missing", "request-note": "x",
                                                     "request-deadline": "2099-01-01"},
