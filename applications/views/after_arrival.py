@@ -91,7 +91,7 @@ def purpose_change(request, public_id):
     open_application = selectors.open_extension(title=title)
     choices = [(v.code, f"{catalogue_title(v.code).name} ({catalogue_title(v.code).section})")
                for v in targets if v.ok]
-    form = PurposeChangeForm(request.POST or None, choices=choices)
+    form = PurposeChangeForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and start.allowed and open_application is None and form.is_valid():
         data = form.cleaned_data
         try:
@@ -123,7 +123,7 @@ def address_change(request):
     person = person_for_user(viewer=request.user)
     today = timezone.localdate()
     title = selectors.current_title(person=person, today=today) if person is not None else None
-    form = AddressChangeForm(request.POST or None)
+    form = AddressChangeForm(request.POST if request.method == "POST" else None)
     result = None
     if request.method == "POST" and form.is_valid():
         try:
