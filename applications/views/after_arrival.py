@@ -178,9 +178,12 @@ def settlement(request):
     pension_months = form.cleaned_data.get("pension_months") or 0 if form.is_valid() else 0
     today = timezone.localdate()
     titles_held = list(selectors.holder_titles(viewer=request.user))
+    qualifications = selectors.qualifications(person=person) if person is not None else None
     readiness = rules.settlement_readiness(periods=selectors.title_periods(titles=titles_held),
                                            german_level=selectors.german_level(person=person),
-                                           pension_months=pension_months, today=today)
+                                           pension_months=pension_months, today=today,
+                                           german_qualification=bool(qualifications and (
+                                               qualifications.german_degree or qualifications.german_training)))
     if request.method == "POST":
         if person is None or not readiness.met:
             raise PermissionDenied

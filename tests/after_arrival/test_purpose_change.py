@@ -189,3 +189,12 @@ def test_the_certificate_names_the_change_of_purpose(holder, study_title):
     result = changes.purpose_change_apply(title=study_title, actor=holder, target="20")
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(result.certificate.pdf.read())).pages)
     assert "die Erteilung eines anderen Aufenthaltstitels" in text and "change of purpose" in text
+
+
+def test_the_settlement_page_counts_two_years_after_a_german_degree(client, holder, graduate, abh):
+    make_title(graduate, kind="residence_permit", code="18b", issued_by=abh,
+               valid_from=date.today() - timedelta(days=760), valid_until=date.today() + timedelta(days=300))
+    client.force_login(holder)
+    page = client.get(reverse("applicant:settlement"), {"pension_months": "24"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "§ 18c Abs. 1 S. 2 AufenthG" in html and "24 of 24 months" in html
