@@ -12,6 +12,7 @@ from documents.models import Document
 
 from .lifecycle import TRANSITIONS, CaseState
 from .mandates.models import MandateScope
+from .rules.catalogue import UnknownTitle, title
 
 
 def _choice_label(choices, value: str) -> str:
@@ -113,4 +114,28 @@ def after_arrival_text(payload: dict) -> str:
         return _("A change of job was reported: %(job)s at %(employer)s from %(date)s.") % {
             "job": payload.get("job_title", ""), "employer": payload.get("employer", ""),
             "date": _day(payload.get("starts_on", ""))}
+    if what == "purpose_change_applied":
+        text = _("A change of purpose was applied for: from %(from)s to %(to)s.") % {
+            "from": _section(payload.get("from", "")), "to": _section(payload.get("to", ""))}
+        if not payload.get("in_time"):
+            text += " " + _("It was applied for after the current residence title had expired.")
+        return text
+    if what == "address_changed":
+        text = _("A new address in Germany was reported: %(postal_code)s %(city)s, moved in on %(date)s.") % {
+            "postal_code": payload.get("postal_code", ""), "city": payload.get("city", ""),
+            "date": _day(payload.get("moved_on", ""))}
+        if payload.get("moved_district"):
+            text += " " + _("The foreigners' authority responsible is now %(office)s (before: %(previous)s).") % {
+                "office": payload.get("authority", ""), "previous": payload.get("previous", "")}
+        elif payload.get("authority"):
+            text += " " + _("The foreigners' authority responsible: %(office)s.") % {"office": payload["authority"]}
+        return text
     return _("After arrival")
+
+
+def _section(code: str) -> str:
+    """The legal section of a title code as a person reads it (never the raw code)."""
+    try:
+        return title(code).section
+    except UnknownTitle:
+        return _("another residence title")

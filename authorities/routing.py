@@ -155,9 +155,16 @@ def _foreigners_authority(case) -> Authority:
     employment = _employment(case)
     if employment is None or not employment.workplace_state:
         raise RoutingError("No foreigners' authority: the workplace's federal state is not known.")
+    return foreigners_authority_for_place(state=employment.workplace_state, city=employment.workplace_city)
+
+
+def foreigners_authority_for_place(*, state: str, city: str = "") -> Authority:
+    """The foreigners' authority of a place: the one of its municipality, else the federal state's general
+    one (no municipality), else the state's first. Which office is locally competent is Land law (§ 71
+    Abs. 1 AufenthG); the portal's offices carry only a state and a municipality."""
     offices = list(Authority.objects.filter(kind=AuthorityKind.FOREIGNERS_AUTHORITY,
-                                            federal_state__iexact=employment.workplace_state).order_by("pk"))
-    city = (employment.workplace_city or "").strip().lower()
+                                            federal_state__iexact=state).order_by("pk")) if state else []
+    city = (city or "").strip().lower()
     for office in offices:
         if city and office.municipality.strip().lower() == city:
             return office
@@ -166,7 +173,7 @@ def _foreigners_authority(case) -> Authority:
             return office
     if offices:
         return offices[0]
-    raise RoutingError(f"No foreigners' authority for the federal state {employment.workplace_state}.")
+    raise RoutingError(f"No foreigners' authority for the federal state {state or '?'}.")
 
 
 def _occupation_isco(case) -> str:

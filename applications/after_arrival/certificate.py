@@ -22,7 +22,7 @@ TEXT = {
         "heading": "Bescheinigung über die Wirkung der Antragstellung (Fiktionsbescheinigung)",
         "basis": "§ 81 Abs. 4 Satz 1 und Abs. 5 Aufenthaltsgesetz",
         "body": "{name}, geboren am {birth}, Staatsangehörigkeit {nationality}, hat am {applied} – vor Ablauf "
-                "des bisherigen Aufenthaltstitels – dessen Verlängerung beantragt (Aktenzeichen {reference}). "
+                "des bisherigen Aufenthaltstitels – {what} beantragt (Aktenzeichen {reference}). "
                 "Der bisherige Aufenthaltstitel ({title}, gültig bis {until}) gilt vom Zeitpunkt seines "
                 "Ablaufs bis zur Entscheidung der Ausländerbehörde als fortbestehend, mit allen "
                 "Nebenbestimmungen, einschließlich der Erlaubnis zur Erwerbstätigkeit.",
@@ -31,12 +31,15 @@ TEXT = {
         "until": "Gültig bis zur Entscheidung der Ausländerbehörde.",
         "verify": "Echtheit prüfen", "code": "Prüfcode", "date": "Ausgestellt am",
         "translation": "",
+        "extension": "dessen Verlängerung",
+        # § 81 Abs. 4 S. 1 AufenthG: "oder die Erteilung eines anderen Aufenthaltstitels".
+        "purpose_change": "die Erteilung eines anderen Aufenthaltstitels (Zweckwechsel)",
     },
     "en": {
         "heading": "Certificate of the effect of the application (Fiktionsbescheinigung)",
         "basis": "Section 81 (4) sentence 1 and (5) Residence Act",
         "body": "{name}, born on {birth}, nationality {nationality}, applied on {applied} – before the "
-                "current residence title expired – for its extension (reference {reference}). The current "
+                "current residence title expired – for {what} (reference {reference}). The current "
                 "residence title ({title}, valid until {until}) continues to count as granted from its "
                 "expiry until the foreigners' authority decides, with all its conditions, including the "
                 "permission to work.",
@@ -44,6 +47,8 @@ TEXT = {
         "until": "Valid until the foreigners' authority decides.",
         "verify": "Check authenticity", "code": "Verification code", "date": "Issued on",
         "translation": "English translation. The German version is authoritative.",
+        "extension": "its extension",
+        "purpose_change": "the grant of another residence title (change of purpose)",
     },
 }
 WORK = {"de": {"any": "Erwerbstätigkeit erlaubt", "as_conditioned": "Beschäftigung nur wie in den "
@@ -66,6 +71,7 @@ def render_certificate_pdf(certificate) -> bytes:
     small = ParagraphStyle("c-small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#333333"))
     h1 = ParagraphStyle("c-h1", parent=styles["Heading1"], fontName="Helvetica-Bold", fontSize=14, spaceAfter=4)
     office = title.issued_by.name if title.issued_by_id else "Work-and-Stay-Agentur"
+    applied_for = "purpose_change" if case.title_code and case.title_code != title.title_code else "extension"
     story = []
     for index, language in enumerate(("de", "en")):
         text = TEXT[language]
@@ -77,6 +83,7 @@ def render_certificate_pdf(certificate) -> bytes:
         story.append(Paragraph(escape(text["body"].format(
             name=person.full_name, birth=f"{person.birth_date:%d.%m.%Y}" if person.birth_date else "–",
             nationality=person.nationality or "–", applied=f"{issued:%d.%m.%Y}", reference=case.reference,
+            what=text[applied_for],
             title=f"{title.legal_basis}{', ' + title.card_number if title.card_number else ''}",
             until=f"{title.valid_until:%d.%m.%Y}" if title.valid_until else "–")), body))
         story.append(Spacer(1, 3 * mm))

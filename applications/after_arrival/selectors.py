@@ -8,8 +8,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ..lifecycle import CaseState
-from ..models import FictionCertificate, LanguageSkill, ResidenceTitle, TitleExtension
+from ..models import FictionCertificate, LanguageSkill, Qualification, ResidenceTitle, TitleExtension
 from ..rules import after_arrival as rules
+from ..rules import purpose_change as switch_rules
 
 # Extensions whose case is still with the authorities: a second one for the same title is refused.
 CLOSED_STATES = (CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED, CaseState.PERMIT_ISSUED)
@@ -50,9 +51,40 @@ def title_rows(*, viewer, today: date) -> list[dict]:
             "title": title, "valid": title.is_valid_on(today),
             "expired": title.valid_until is not None and title.valid_until < today,
             "extendable": extendable(title=title) and extension is None,
+            "switchable": extension is None and switch_start(title=title, today=today).allowed,
             "extension": extension, "certificate": certificate,
         })
     return rows
+
+
+def switch_start(*, title: ResidenceTitle, today: date) -> switch_rules.SwitchStart:
+    """Whether the title may be switched to another purpose through the portal (rules.purpose_change)."""
+    return switch_rules.switch_start(code=title.title_code, kind=title.kind, ended=title.ended_at is not None,
+                                     valid_until=title.valid_until, today=today)
+
+
+def qualifications(*, person) -> switch_rules.Qualifications:
+    """What the profile says about the holder's qualifications: German ones (country DE) make a skilled
+    worker at once (§ 18 Abs. 3 AufenthG); foreign ones only when recognised or comparable."""
+    rows = list(Qualification.objects.filter(person=person).values_list("kind", "country", "recognition",
+                                                                         "comparable"))
+    german = {kind for kind, country, _r, _c in rows if (country or "").upper() in ("DE", "DEU")}
+    recognised = {kind for kind, country, recognition, comparable in rows
+                  if (country or "").upper() not in ("DE", "DEU")
+                  and (recognition == Qualification.Recognition.FULL
+                       or (comparable and kind == Qualification.Kind.ACADEMIC))}
+    return switch_rules.Qualifications(
+        german_degree=Qualification.Kind.ACADEMIC in german, german_training=Qualification.Kind.VOCATIONAL in german,
+        foreign_degree_recognised=Qualification.Kind.ACADEMIC in recognised,
+        foreign_training_recognised=Qualification.Kind.VOCATIONAL in recognised)
+
+
+def current_title(*, person, today: date) -> ResidenceTitle | None:
+    """The holder's title in force today (the newest), else one kept in force by a certificate."""
+    titles = ResidenceTitle.objects.filter(holder=person).select_related("case", "issued_by")
+    return (titles.valid_on(today).first()
+            or titles.filter(ended_at__isnull=True, fiction_certificates__in=FictionCertificate.objects.filter(
+                ended_at__isnull=True)).first())
 
 
 def certificate_get(*, viewer, public_id) -> FictionCertificate:

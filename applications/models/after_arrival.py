@@ -18,6 +18,9 @@ class TitleExtension(models.Model):
     address_changed = models.BooleanField(_("address changed"), default=False)
     # Whether the Federal Employment Agency is asked again (rules.after_arrival.extension_ba_needed).
     ba_needed = models.BooleanField(default=True)
+    # A change of purpose (case.title_code differs from the title's): the employer of the job offer as
+    # the holder named it (the employer need not have an organisation in the portal).
+    employer_name = models.CharField(_("employer named by the holder"), max_length=200, blank=True)
     applied_on = models.DateField(_("applied on"))
     # Applied for before the old title expired (§ 81 Abs. 4 S. 1 AufenthG).
     in_time = models.BooleanField(_("applied for in time"))
@@ -29,6 +32,12 @@ class TitleExtension(models.Model):
 
     def __str__(self):
         return f"{self.case} → {self.title}"
+
+    @property
+    def purpose_change(self) -> bool:
+        """An application for a title of another purpose (§ 81 Abs. 4 S. 1 AufenthG: "die Erteilung eines
+        anderen Aufenthaltstitels"), not the extension of the same one."""
+        return self.case.title_code != self.title.title_code
 
 
 class FictionCertificate(models.Model):

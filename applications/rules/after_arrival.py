@@ -26,6 +26,11 @@ LEVELS = ("none", "A1", "A2", "B1", "B2", "C1", "C2")
 # Abs. 9), after 21 months with B1; contributions for the same months.
 SKILLED_MONTHS = 36
 SKILLED_PENSION_MONTHS = 36
+# § 18c Abs. 1 S. 2 AufenthG: two years and 24 months after a vocational training or studies completed in
+# Germany (e.g. after a change of purpose from § 16a or § 16b).
+SKILLED_MONTHS_GERMAN = 24
+SKILLED_PENSION_MONTHS_GERMAN = 24
+SOURCE_18C1_GERMAN = "§ 18c Abs. 1 S. 2 AufenthG"
 SKILLED_LEVEL = "B1"
 BLUE_CARD_MONTHS = 27
 BLUE_CARD_LEVEL = "A1"
@@ -150,14 +155,21 @@ def _route(name, source, periods, codes, months, pension_needed, level_needed, *
 
 
 def settlement_readiness(*, periods: list[TitlePeriod], german_level: str, pension_months: int,
-                         today: date) -> Readiness:
-    """What § 18c AufenthG asks of the holder and what of it is met. The general conditions of § 9 Abs. 2
+                         today: date, german_qualification: bool = False) -> Readiness:
+    """What § 18c AufenthG asks of the holder and what of it is met; `german_qualification`: the holder
+    completed a vocational training or studies in Germany (§ 18c Abs. 1 S. 2). The general conditions of § 9 Abs. 2
     (livelihood, living space, basic knowledge of the legal and social order, no criminal record) and
     a job the title allows (§ 18c Abs. 1 Nr. 2) the foreigners' authority checks; they are not computed."""
     pension_months = max(int(pension_months or 0), 0)
-    routes = [_route(_("Skilled worker (three years)"), SOURCE_18C1, periods, SKILLED_CODES, SKILLED_MONTHS,
-                     SKILLED_PENSION_MONTHS, SKILLED_LEVEL, level=german_level, pension_months=pension_months,
-                     today=today)]
+    if german_qualification:
+        routes = [_route(_("Skilled worker with a German vocational training or degree (two years)"),
+                         SOURCE_18C1_GERMAN, periods, SKILLED_CODES, SKILLED_MONTHS_GERMAN,
+                         SKILLED_PENSION_MONTHS_GERMAN, SKILLED_LEVEL, level=german_level,
+                         pension_months=pension_months, today=today)]
+    else:
+        routes = [_route(_("Skilled worker (three years)"), SOURCE_18C1, periods, SKILLED_CODES, SKILLED_MONTHS,
+                         SKILLED_PENSION_MONTHS, SKILLED_LEVEL, level=german_level, pension_months=pension_months,
+                         today=today)]
     if any(p.code == BLUE_CARD_CODE for p in periods):
         routes.append(_route(_("EU Blue Card with simple German (A1)"), SOURCE_18C2, periods, (BLUE_CARD_CODE,),
                              BLUE_CARD_MONTHS, BLUE_CARD_MONTHS, BLUE_CARD_LEVEL, level=german_level,

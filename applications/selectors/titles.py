@@ -15,6 +15,7 @@ from django.utils import timezone
 from documents.models import Document, DocumentType
 
 from ..models import ResidenceTitle, ShareCode, ShareCodeCheck
+from ..rules.purpose_change import switch_start
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class TitleView:
     valid_now: bool
     days_left: int | None
     codes: list
+    # A title for studies, training or job search: the change of purpose to work is offered.
+    switchable: bool = False
 
 
 def share_code_status(code: ShareCode, now=None) -> str:
@@ -79,7 +82,10 @@ def holder_title_views(*, viewer, today: date | None = None) -> list[TitleView]:
                  for code in title.share_codes.all()]
         views.append(TitleView(title=title, valid_now=valid,
                                days_left=(title.valid_until - today).days if valid and title.valid_until else None,
-                               codes=codes))
+                               codes=codes,
+                               switchable=switch_start(code=title.title_code, kind=title.kind,
+                                                       ended=title.ended_at is not None,
+                                                       valid_until=title.valid_until, today=today).allowed))
     return views
 
 

@@ -14,10 +14,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.decorators import applicant_required, employer_required
 from documents.views import attachment_response
 
-from ..after_arrival import selectors, services
-from ..after_arrival.forms import EmploymentEndForm, ExtensionForm, JobChangeForm, PensionMonthsForm
+from ..after_arrival import changes, selectors, services
+from ..after_arrival.forms import (
+    AddressChangeForm,
+    EmploymentEndForm,
+    ExtensionForm,
+    JobChangeForm,
+    PensionMonthsForm,
+    PurposeChangeForm,
+)
 from ..employer.selectors import employer_case_get
 from ..rules import after_arrival as rules
+from ..rules import purpose_change as switch_rules
+from ..rules.catalogue import title as catalogue_title
 from ..selectors.applicant import person_for_user
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -70,6 +79,64 @@ def late_message() -> str:
 
 
 @applicant_required
+@GET_OR_POST
+def purpose_change(request, public_id):
+    """Studies, training or job search → work or job search: eligibility per target with its source, then
+    the application (changes.purpose_change_apply)."""
+    title = selectors.holder_title_get(viewer=request.user, public_id=public_id)
+    today = timezone.localdate()
+    start = selectors.switch_start(title=title, today=today)
+    targets = switch_rules.switch_targets(current_code=title.title_code,
+                                          qualifications=selectors.qualifications(person=title.holder))
+    open_application = selectors.open_extension(title=title)
+    choices = [(v.code, f"{catalogue_title(v.code).name} ({catalogue_title(v.code).section})")
+               for v in targets if v.ok]
+    form = PurposeChangeForm(request.POST if request.method == "POST" else None, choices=choices)
+    if request.method == "POST" and start.allowed and open_application is None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = changes.purpose_change_apply(title=title, actor=request.user, target=data["target"],
+                                                  employer_name=data.get("employer_name", ""), job=form.job())
+        except services.AfterArrivalError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if result.certificate is not None:
+                messages.success(request, gettext(
+                    "Your application for a change of purpose has been submitted. Your certificate is ready: "
+                    "your current residence title, with all its conditions, continues until the foreigners' "
+                    "authority decides."))
+            return redirect("applicant:case_detail", result.case.public_id)
+    elif request.method == "POST" and not start.allowed:
+        form.add_error(None, start.text)
+    elif request.method == "POST" and open_application is not None:
+        form.add_error(None, gettext("You have already applied for this residence title; wait for that decision."))
+    rows = [{"verdict": v, "title": catalogue_title(v.code)} for v in targets]
+    return render(request, "applicant/after_arrival/purpose_change.html", {
+        "title": title, "start": start, "rows": rows, "form": form, "open_application": open_application,
+        "any_eligible": bool(choices)})
+
+
+@applicant_required
+@GET_OR_POST
+def address_change(request):
+    """A new address in Germany, reported once: the profile and the responsible foreigners' authority."""
+    person = person_for_user(viewer=request.user)
+    today = timezone.localdate()
+    title = selectors.current_title(person=person, today=today) if person is not None else None
+    form = AddressChangeForm(request.POST if request.method == "POST" else None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = changes.address_change_report(person=person, actor=request.user, **form.cleaned_data)
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except services.AfterArrivalError as exc:
+            form.add_error(None, str(exc))
+    return render(request, "applicant/after_arrival/address.html", {
+        "form": form, "title": title, "person": person, "result": result})
+
+
+@applicant_required
 @require_safe
 def certificate_download(request, public_id):
     certificate = selectors.certificate_get(viewer=request.user, public_id=public_id)
@@ -111,9 +178,12 @@ def settlement(request):
     pension_months = form.cleaned_data.get("pension_months") or 0 if form.is_valid() else 0
     today = timezone.localdate()
     titles_held = list(selectors.holder_titles(viewer=request.user))
+    qualifications = selectors.qualifications(person=person) if person is not None else None
     readiness = rules.settlement_readiness(periods=selectors.title_periods(titles=titles_held),
                                            german_level=selectors.german_level(person=person),
-                                           pension_months=pension_months, today=today)
+                                           pension_months=pension_months, today=today,
+                                           german_qualification=bool(qualifications and (
+                                               qualifications.german_degree or qualifications.german_training)))
     if request.method == "POST":
         if person is None or not readiness.met:
             raise PermissionDenied

@@ -210,7 +210,9 @@ class BasePlugin:
     def employer(case) -> dict | None:
         organisation = case.employer
         if organisation is None:
-            return None
+            # A holder's change of purpose names the employer of the job offer only by name.
+            named = getattr(getattr(case, "extension", None), "employer_name", "")
+            return {"name": named} if named else None
         return {
             "name": organisation.name,
             "legalForm": organisation.legal_form,

@@ -42,6 +42,18 @@ def test_skilled_worker_needs_36_pension_months(pension, met):
     assert pension_requirement.met is met
 
 
+@pytest.mark.parametrize("months, met", [(23, False), (24, True)])
+def test_after_a_german_degree_or_training_two_years_and_24_pension_months_suffice(months, met):
+    start = date(2024, 12, 6)
+    periods = [rules.TitlePeriod("18b", start, None)]
+    today = rules.add_months(start, months)
+    readiness = rules.settlement_readiness(periods=periods, german_level="B1", pension_months=months, today=today,
+                                           german_qualification=True)
+    assert readiness.routes[0].source == "§ 18c Abs. 1 S. 2 AufenthG" and readiness.routes[0].met is met
+    without = rules.settlement_readiness(periods=periods, german_level="B1", pension_months=months, today=today)
+    assert not without.met  # three years without a German qualification (§ 18c Abs. 1 S. 1)
+
+
 def test_skilled_worker_needs_b1_not_a1():
     periods = [rules.TitlePeriod("18a", date(2022, 1, 1), None)]
     readiness = rules.settlement_readiness(periods=periods, german_level="A2", pension_months=60, today=TODAY)

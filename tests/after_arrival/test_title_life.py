@@ -1,6 +1,7 @@
 """A residence title's whole life in the portal, in one test (issue #22): visa granted → Blue Card
 after entry → reminder before expiry → extension in time → Fiktionsbescheinigung → new title decided
-by the foreigners' authority → job change → settlement permit readiness. And the late extension."""
+by the foreigners' authority → job change → settlement permit readiness. And the late extension, and a
+student's change of purpose to work followed by a move."""
 
 from datetime import date, timedelta
 
@@ -12,10 +13,11 @@ from accounts.models import Membership, Role
 from applications import services
 from applications.after_arrival import selectors as after_arrival_selectors
 from applications.after_arrival import services as after_arrival
-from applications.models import Decision, FictionCertificate, ResidenceTitle, TitleEnd, TitleKind
+from applications.after_arrival.changes import address_change_report, purpose_change_apply
+from applications.models import Decision, FictionCertificate, Qualification, ResidenceTitle, TitleEnd, TitleKind
 from applications.rules.after_arrival import settlement_readiness
 from applications.titles.reminders import title_reminders_send
-from authorities.models import AuthorityRequest, Outcome, Purpose, RequestState
+from authorities.models import Authority, AuthorityRequest, Outcome, Purpose, RequestState
 from tests.factories import UserFactory
 from tests.procedure import offices_done, walk
 
@@ -121,3 +123,29 @@ def test_the_foreigners_authority_decides_the_extension_with_a_sealed_decision(h
     new_card = ResidenceTitle.objects.get(case=result.case)
     assert new_card.replaces == title and new_card.valid_until == date.today() + timedelta(days=1460)
     assert not FictionCertificate.objects.get(case=result.case).in_force
+
+
+def test_a_student_switches_to_work_moves_and_the_new_title_follows(holder, person, abh):
+    """Studies → change of purpose in time → certificate → the foreigners' authority decides → the
+    skilled-worker permit replaces the study permit → a move to another district names the new office."""
+    Qualification.objects.create(person=person, kind="academic", title="M.Sc.", country="DE")
+    study = make_title(person, kind="residence_permit", code="16b", issued_by=abh,
+                       valid_from=date.today() - timedelta(days=900), valid_until=date.today() + timedelta(days=20))
+    result = purpose_change_apply(title=study, actor=holder, target="18b", employer_name="Daten AG", job={
+        "job_title": "Engineer", "annual_gross_salary": 60000, "weekly_hours": 40, "workplace_state": "BE"})
+    assert result.certificate.in_force
+    walk(result.case, "start_completeness_check", "start_authority_review", actor=holder)
+    assert not AuthorityRequest.objects.filter(case=result.case, purpose=Purpose.VISA).exists()
+    with pytest.raises(services.BackofficeError):  # the BA first (§ 39 AufenthG)
+        services.case_transition(case=result.case, transition="extend_permit", actor=holder)
+    _answer_the_offices(result.case)
+    services.case_transition(case=result.case, transition="extend_permit", actor=holder)
+    permit = ResidenceTitle.objects.get(case=result.case)
+    study.refresh_from_db()
+    assert permit.kind == TitleKind.RESIDENCE_PERMIT and permit.title_code == "18b" and permit.replaces == study
+    assert study.end_reason == TitleEnd.REPLACED and not FictionCertificate.objects.get(case=result.case).in_force
+
+    hamburg = Authority.objects.create(kind="foreigners_authority", name="ABH Hamburg", federal_state="HH")
+    moved = address_change_report(person=person, actor=holder, street="Elbchaussee 1", postal_code="22763",
+                                  city="Hamburg", state="HH", moved_on=date.today())
+    assert moved.moved_district and moved.authority == hamburg and moved.case == result.case

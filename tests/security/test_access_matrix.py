@@ -237,6 +237,15 @@ MATRIX: dict[str, Rule] = {
     "applicant:job_change": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.title.public_id},
                                  post={"employer_name": "X", "job_title": "Y", "starts_on": "2030-01-01"},
                                  allowed=("applicant",)),
+    # The world's title is a Blue Card: the page explains that no change of purpose is open; a POST is refused.
+    "applicant:purpose_change": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.title.public_id},
+                                     post={"target": "18b", "employer_name": "X", "job_title": "Y",
+                                           "annual_gross_salary": "50000", "weekly_hours": "40",
+                                           "workplace_state": "BE"}, allowed=("applicant",)),
+    # Each applicant reports their own new address; nobody else has a profile to change.
+    "applicant:address_change": Rule(APPLICANT_PAGE, post={"street": "Neue Str. 1", "postal_code": "20095",
+                                                           "city": "Hamburg", "state": "HH",
+                                                           "moved_on": "2026-01-01"}, allowed=APPLICANTS),
     "applicant:certificate_download": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.certificate.public_id}),
     # Nobody in the world meets § 18c yet: the application is refused to everyone.
     "applicant:settlement": Rule(APPLICANT_PAGE, post={}, allowed=()),
