@@ -134,7 +134,8 @@ def decision_languages(case) -> list[str]:
 def letters_for(decision) -> dict[str, Letter]:
     """The letter templates this decision is printed from; LetterRefused when it may not be issued."""
     return decision_letters(case=decision.case, kind=decision.kind, outcome=decision.outcome,
-                            office=decision_office(decision), languages=decision_languages(decision.case))
+                            office=decision_office(decision), office_kind=DECISION_OFFICE_KIND[decision.kind],
+                            languages=decision_languages(decision.case))
 
 
 def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> bytes:

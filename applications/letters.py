@@ -1,7 +1,7 @@
 """Which letter template a decision is printed from, and whether it may be issued from it.
 
-The most specific template wins: one for the deciding office over one for its kind of office over a
-general one, and within each, one for the case's residence title over one for every title.
+The most specific template wins: one for the deciding office first, then one for the case's residence
+title, then one for the kind of office (visa office, foreigners' authority), then a general one.
 
 In production (DEBUG off and no demo, see letters_must_be_reviewed) a decision is issued only from
 templates an administrator marked as legally reviewed; elsewhere an unreviewed template is printed
@@ -59,25 +59,27 @@ def letter_kind(*, decision_kind: str, outcome: str, extension: bool) -> str:
     return _LETTER[(family, outcome)]
 
 
-def letter_template(*, kind: str, language: str, office, title_code: str) -> LetterTemplate | None:
-    """The most specific template for this letter, language, office and title; None if none fits."""
-    office_kind = office.kind if office is not None else ""
+def letter_template(*, kind: str, language: str, office, office_kind: str, title_code: str) -> LetterTemplate | None:
+    """The most specific template for this letter, language, office (None: not known) of `office_kind`
+    and title; None if none fits."""
     candidates = LetterTemplate.objects.filter(
         Q(office__isnull=True) | Q(office=office) if office is not None else Q(office__isnull=True),
         Q(office_kind="") | Q(office_kind=office_kind),
         Q(title_code="") | Q(title_code=title_code or "-"),
         kind=kind, language=language,
     )
-    return max(candidates, key=lambda t: (t.office_id is not None, bool(t.office_kind), bool(t.title_code), -t.pk),
+    return max(candidates, key=lambda t: (t.office_id is not None, bool(t.title_code), bool(t.office_kind), -t.pk),
                default=None)
 
 
-def decision_letters(*, case, kind: str, outcome: str, office, languages: list[str]) -> dict[str, Letter]:
+def decision_letters(*, case, kind: str, outcome: str, office, office_kind: str,
+                     languages: list[str]) -> dict[str, Letter]:
     """The letter per language for a decision about to be issued, or LetterRefused with the reason."""
     letter = letter_kind(decision_kind=kind, outcome=outcome, extension=getattr(case, "extension", None) is not None)
     letters = {}
     for language in languages:
-        template = letter_template(kind=letter, language=language, office=office, title_code=case.title_code)
+        template = letter_template(kind=letter, language=language, office=office, office_kind=office_kind,
+                                   title_code=case.title_code)
         if template is None:
             raise LetterRefused(gettext(
                 "There is no letter template for this decision (%(letter)s, %(language)s). Ask an administrator "

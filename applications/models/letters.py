@@ -3,13 +3,18 @@ of letter and language, optionally narrowed to a kind of office, one office and 
 applications.letters picks the most specific one and renders it."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationKind
 
 from ..rules.letters import placeholder_errors, title_code_known
+
+
+def _same(text: str) -> str:
+    """The text as it prints: a browser's line endings and trailing blanks change nothing."""
+    return "\n".join(line.rstrip() for line in str(text).strip().splitlines())
 
 
 class LetterKind(models.TextChoices):
@@ -71,7 +76,8 @@ class LetterTemplate(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and self.reviewed_at is not None:
             stored = LetterTemplate.objects.filter(pk=self.pk).values(*self.REVIEWED_FIELDS).first()
-            if stored is not None and any(stored[name] != getattr(self, name) for name in self.REVIEWED_FIELDS):
+            if stored is not None and any(_same(stored[name]) != _same(getattr(self, name))
+                                          for name in self.REVIEWED_FIELDS):
                 self.reviewed_by, self.reviewed_at = None, None
                 if kwargs.get("update_fields") is not None:
                     kwargs["update_fields"] = {*kwargs["update_fields"], "reviewed_by", "reviewed_at"}
@@ -93,6 +99,6 @@ class LetterTemplate(models.Model):
         duplicates = LetterTemplate.objects.filter(kind=self.kind, language=self.language, office_kind=self.office_kind,
                                                    office=self.office, title_code=self.title_code).exclude(pk=self.pk)
         if duplicates.exists():
-            errors[models.NON_FIELD_ERRORS] = _("There is already a template for this letter, language and scope.")
+            errors[NON_FIELD_ERRORS] = _("There is already a template for this letter, language and scope.")
         if errors:
             raise ValidationError(errors)
