@@ -6,6 +6,9 @@ title, then one for the kind of office (visa office, foreigners' authority), the
 In production (DEBUG off and no demo, see letters_must_be_reviewed) a decision is issued only from
 templates an administrator marked as legally reviewed; elsewhere an unreviewed template is printed
 with a visible "sample wording" mark. `manage.py check --deploy` lists the unreviewed ones (wsa.E011).
+Why the review matters: a written decision must carry a notice of legal remedies (§ 37 Abs. 6 VwVfG), and
+a missing or wrong one lets the time limit for an appeal run for a year instead of a month (§ 58 Abs. 2
+VwGO, § 70 Abs. 2 VwGO for the objection).
 """
 
 from dataclasses import dataclass
@@ -88,8 +91,9 @@ def decision_letters(*, case, kind: str, outcome: str, office, office_kind: str,
         if letters_must_be_reviewed() and not template.reviewed:
             raise LetterRefused(gettext(
                 "This decision cannot be issued yet: its letter template \"%(template)s\" has not been legally "
-                "reviewed. Ask an administrator to have it reviewed and marked as reviewed; nothing has been "
-                "issued.") % {"template": template})
+                "reviewed. A wrong notice of legal remedies makes the time limit for an appeal one year "
+                "(§ 58 Abs. 2 VwGO). Ask an administrator to have it reviewed and marked as reviewed; nothing has "
+                "been issued.") % {"template": template})
         letters[language] = Letter(template)
     return letters
 
