@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(choices=[('de', 'Deutsch'), ('en', 'English')], max_length=2, verbose_name='language')),
                 ('office_kind', models.CharField(blank=True, choices=[('wsa', 'Work-and-Stay-Agentur'), ('visa_office', 'Visa office abroad'), ('ba', 'Federal Employment Agency (BA)'), ('foreigners_authority', "Foreigners' authority"), ('recognition_body', 'Recognition body')], help_text='Empty: every kind of office.', max_length=30, verbose_name='kind of office')),
                 ('title_code', models.CharField(blank=True, help_text='Empty: every residence title. A template for one title wins over a general one.', max_length=10, verbose_name='residence title')),
-                ('body', models.TextField(verbose_name='text')),
+                ('body', models.TextField(verbose_name='letter text')),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='legally reviewed at')),
                 ('review_note', models.TextField(blank=True, help_text='Who checked the wording against which law, and what was changed.', verbose_name='review note')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last changed')),

@@ -50,7 +50,7 @@ class LetterTemplate(models.Model):
     title_code = models.CharField(
         _("residence title"), max_length=10, blank=True,
         help_text=_("Empty: every residence title. A template for one title wins over a general one."))
-    body = models.TextField(_("text"))
+    body = models.TextField(_("letter text"))
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("legally reviewed by"))
     reviewed_at = models.DateTimeField(_("legally reviewed at"), null=True, blank=True)
