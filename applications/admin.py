@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, ngettext
@@ -5,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wsa.admin import ReadOnlyModelAdmin
 
-from . import figures
+from . import figures, letters, rules
 from .models import (
     Case,
     CaseAccess,
@@ -15,6 +16,7 @@ from .models import (
     Employment,
     Event,
     LanguageSkill,
+    LetterTemplate,
     Mandate,
     Message,
     Person,
@@ -27,6 +29,7 @@ from .models import (
     TitleReminder,
     WorkExperience,
 )
+from .rules import letters as letter_rules
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -340,3 +343,76 @@ class MandateAdmin(ReadOnlyModelAdmin):
     search_fields = ["representative__name", "principal_organisation__name", "principal_person__surname"]
     raw_id_fields = ["principal_person", "principal_organisation", "representative", "power_of_attorney",
                      "granted_by", "revoked_by", "cases"]
+
+
+# --- Decision letter templates (applications/letters.py) ----------------------------------------
+
+
+class LetterReviewFilter(admin.SimpleListFilter):
+    title = _("legal review")
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("not reviewed")), ("yes", _("reviewed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(reviewed_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(reviewed_at__isnull=False)
+        return queryset
+
+
+class LetterTemplateForm(forms.ModelForm):
+    title_code = forms.ChoiceField(label=_("residence title"), required=False,
+                                   help_text=_("Empty: every residence title. A template for one title wins over a "
+                                               "general one."))
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["kind", "language", "office_kind", "office", "title_code", "body", "review_note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title_code"].choices = [("", _("every residence title"))] + [
+            (code, f"{rules.title(code).section} – {rules.title(code).name}") for code in rules.TITLE_CODES]
+        self.fields["body"].help_text = gettext(
+            "Lines: \"# \" title, \"## \" heading, otherwise paragraphs (a blank line separates them). "
+            "Placeholders: %(placeholders)s. A line whose placeholders are all empty is left out, and so is a "
+            "heading with nothing under it. Changing the text of a reviewed template makes it unreviewed.") % {
+            "placeholders": "; ".join(f"{{{name}}} = {label}" for name, label in letter_rules.PLACEHOLDERS.items())}
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    """The wording of the decisions. In production a decision is issued only from reviewed templates; an
+    administrator with the review permission marks them (action), and a changed text loses the mark."""
+
+    form = LetterTemplateForm
+    list_display = ["__str__", "kind", "language", "office_kind", "office", "title_code", "review_state",
+                    "reviewed_by", "reviewed_at", "updated_at"]
+    list_filter = [LetterReviewFilter, "kind", "language", "office_kind"]
+    search_fields = ["body", "title_code", "office__name"]
+    readonly_fields = ["reviewed_by", "reviewed_at", "updated_at"]
+    list_select_related = ["office", "reviewed_by"]
+    actions = ["mark_reviewed"]
+
+    @admin.display(description=_("legal review"))
+    def review_state(self, template):
+        return gettext("reviewed") if template.reviewed else gettext("not reviewed")
+
+    def get_fields(self, request, obj=None):
+        return [*LetterTemplateForm.Meta.fields, *self.readonly_fields]
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(letters.REVIEW_PERMISSION)
+
+    @admin.action(description=_("Mark as legally reviewed"), permissions=["review"])
+    def mark_reviewed(self, request, queryset):
+        marked = 0
+        for template in queryset:
+            letters.letter_template_mark_reviewed(template=template, actor=request.user)
+            marked += 1
+        self.message_user(request, ngettext("%(count)d letter template marked as legally reviewed.",
+                                            "%(count)d letter templates marked as legally reviewed.",
+                                            marked) % {"count": marked}, messages.SUCCESS)

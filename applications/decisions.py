@@ -1,7 +1,8 @@
 """Decisions (Bescheide): PDF rendering, PAdES signing and public verification.
 
-A decision is rendered from the text templates in templates/decisions/ (German, the authoritative
-version, plus an English translation when the procedure language is English) with reportlab,
+A decision is rendered from the letter templates the operator keeps in the admin (applications.letters:
+German, the authoritative version, plus an English translation when the procedure language is English;
+unreviewed wording is marked "Muster" outside production and refused in production) with reportlab,
 carries a QR code that links to SITE_URL/verify/<code>/, is signed with pyHanko (PAdES) when a
 signing key is available, and is stored with its SHA-256 so that anyone can check a copy.
 
@@ -24,11 +25,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Membership, OrganisationKind, Role
 from wsa.site import site_url
+
+from .letters import Letter, decision_letters, letter_blocks, letter_values
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +127,20 @@ def _qr_png(url: str) -> BytesIO:
     return buffer
 
 
-def render_decision_pdf(decision) -> bytes:
-    """The decision as PDF bytes (unsigned). German; German + English for English procedures."""
+def decision_languages(case) -> list[str]:
+    return ["de", "en"] if case.procedure_language == "en" else ["de"]
+
+
+def letters_for(decision) -> dict[str, Letter]:
+    """The letter templates this decision is printed from; LetterRefused when it may not be issued."""
+    return decision_letters(case=decision.case, kind=decision.kind, outcome=decision.outcome,
+                            office=decision_office(decision), office_kind=DECISION_OFFICE_KIND[decision.kind],
+                            languages=decision_languages(decision.case))
+
+
+def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> bytes:
+    """The decision as PDF bytes (unsigned). German; German + English for English procedures. A letter
+    from an unreviewed template carries a "sample wording" mark on the page and in the footer."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -139,12 +153,8 @@ def render_decision_pdf(decision) -> bytes:
     office_name = office.name if office else "Work-and-Stay-Agentur"
     issued = timezone.localtime(decision.issued_at or timezone.now())
     url = verification_url(decision.verification_code or "")
-    context = {
-        "decision": decision, "case": case, "person": person, "office_name": office_name,
-        "granted": decision.outcome == "granted",
-        "submitted": timezone.localtime(case.submitted_at) if case.submitted_at else None,
-    }
-    languages = ["de", "en"] if case.procedure_language == "en" else ["de"]
+    letters = letters if letters is not None else letters_for(decision)
+    languages = decision_languages(case)
 
     styles = getSampleStyleSheet()
     body = ParagraphStyle("wsa-body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10, leading=14)
@@ -152,6 +162,8 @@ def render_decision_pdf(decision) -> bytes:
     h1 = ParagraphStyle("wsa-h1", parent=styles["Heading1"], fontName="Helvetica-Bold", fontSize=16, spaceAfter=4)
     h2 = ParagraphStyle("wsa-h2", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=11,
                         spaceBefore=8, spaceAfter=2)
+    sample_style = ParagraphStyle("wsa-sample", parent=body, textColor=colors.HexColor("#b00020"), borderPadding=4,
+                                  borderColor=colors.HexColor("#b00020"), borderWidth=1)
 
     address = [person.full_name, person.street, f"{person.postal_code} {person.city}".strip(),
                person.country_of_residence]
@@ -159,11 +171,14 @@ def render_decision_pdf(decision) -> bytes:
         "de": {"reference": "Aktenzeichen", "date": "Datum", "to": "An", "verify": "Echtheit prüfen",
                "code": "Prüfcode", "sig": "Dieser Bescheid wurde elektronisch erstellt und ist ohne Unterschrift "
                "gültig. Die Echtheit können Sie über den QR-Code oder den Link prüfen.",
-               "translation": ""},
+               "translation": "", "sample": "MUSTER – nicht juristisch geprüft. Dieser Text ist eine Vorlage, "
+               "die noch nicht juristisch geprüft wurde; er ist nur zur Erprobung bestimmt."},
         "en": {"reference": "Reference", "date": "Date", "to": "To", "verify": "Check authenticity",
                "code": "Verification code", "sig": "This decision was created electronically and is valid without a "
                "signature. You can check that it is genuine with the QR code or the link.",
-               "translation": "English translation. The German version above is authoritative."},
+               "translation": "English translation. The German version above is authoritative.",
+               "sample": "SAMPLE WORDING – not legally reviewed. This text is a template that has not yet been "
+               "reviewed by a lawyer; it is for trying the portal out only."},
     }
 
     story = []
@@ -185,8 +200,12 @@ def render_decision_pdf(decision) -> bytes:
         story.append(Paragraph(f"{text['to']}:<br/>" + "<br/>".join(escape(line) for line in address if line),
                                body))
         story.append(Spacer(1, 6 * mm))
-        rendered = render_to_string(f"decisions/bescheid_{language}.txt", context)
-        for kind, content in _blocks(rendered):
+        letter = letters[language]
+        if letter.sample:
+            story.append(Paragraph(f"<b>{escape(text['sample'])}</b>", sample_style))
+            story.append(Spacer(1, 4 * mm))
+        values = letter_values(decision=decision, language=language, office_name=office_name)
+        for kind, content in letter_blocks(template=letter.template, values=values, parse=_blocks):
             style = {"h1": h1, "h2": h2}.get(kind, body)
             story.append(Paragraph(escape(content), style))
         story.append(Spacer(1, 6 * mm))
@@ -205,7 +224,18 @@ def render_decision_pdf(decision) -> bytes:
         title=f"Bescheid {case.reference}", author=office_name, subject=str(decision.get_kind_display()),
         creator="WSA-Portal",
     )
-    document.build(story)
+    if any(letter.sample for letter in letters.values()):
+        def footer(canvas, _document):
+            canvas.saveState()
+            canvas.setFont("Helvetica-Bold", 8)
+            canvas.setFillColor(colors.HexColor("#b00020"))
+            canvas.drawCentredString(A4[0] / 2, 10 * mm, "Muster – nicht juristisch geprüft / "
+                                                         "Sample wording – not legally reviewed")
+            canvas.restoreState()
+
+        document.build(story, onFirstPage=footer, onLaterPages=footer)
+    else:
+        document.build(story)
     return buffer.getvalue()
 
 

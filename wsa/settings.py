@@ -251,7 +251,11 @@ LANGUAGES = [
 ]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "de"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("de",)
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the portal's own catalogue; locale_vendor/ holds the strings of django-allauth and Django
+# that the account pages show where the libraries' catalogues lack them or say "du" (README,
+# "Languages and accessibility"). Django merges LOCALE_PATHS over the apps' catalogues and the first
+# path wins, so the portal's wording beats the vendor file, which beats allauth's and Django's.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

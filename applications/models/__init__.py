@@ -724,6 +724,7 @@ from ..payments.models import FeeDue, Payment  # noqa: E402, F401 - the app's mo
 from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
 from .ba_approvals import BaApprovalGround, BaApprovalOnFile  # noqa: E402, F401 - the app's models
 from .household import FAMILY_TITLE, Household, HouseholdMember, Relationship  # noqa: E402, F401
+from .letters import LetterKind, LetterLanguage, LetterTemplate  # noqa: E402, F401 - the app's models
 from .share_codes import (  # noqa: E402, F401 - the app's models
     ShareCode,
     ShareCodeCheck,

@@ -11,7 +11,15 @@ from django.utils.translation import gettext
 
 from authorities import services as authority_services
 
-from ..decisions import DECISION_OFFICE_KIND, new_verification_code, render_decision_pdf, sha256_hex, sign_pdf
+from ..decisions import (
+    DECISION_OFFICE_KIND,
+    letters_for,
+    new_verification_code,
+    render_decision_pdf,
+    sha256_hex,
+    sign_pdf,
+)
+from ..letters import LetterRefused
 from ..lifecycle import CaseState
 from ..models import Case, CaseAssignment, Decision, Event, EventKind
 from ..selectors.case_file import conditions_text
@@ -101,8 +109,10 @@ def decision_create(*, case: Case, actor, kind: str, outcome: str, legal_basis: 
         conditions=conditions.strip(), valid_from=valid_from, valid_until=valid_until, decided_by=actor,
         status=Decision.Status.DRAFT,
     )
+    # A rejection is checked now too, so that its approval does not fail on the wording later.
+    letters = _decision_letters(decision)
     if outcome == Decision.Outcome.GRANTED:
-        _decision_issue(decision=decision, actor=actor)
+        _decision_issue(decision=decision, actor=actor, letters=letters)
     else:
         decision.status = Decision.Status.AWAITING_APPROVAL
         decision.save(update_fields=["status"])
@@ -150,8 +160,18 @@ def decision_send_back(*, decision: Decision, actor, note: str = "") -> Decision
     return decision
 
 
-def _decision_issue(*, decision: Decision, actor) -> None:
+def _decision_letters(decision: Decision) -> dict:
+    """The letter templates to print from. Refused (production, unreviewed wording; or no template) as a
+    BackofficeError: the callers' transaction then writes nothing, the draft stays as it was."""
+    try:
+        return letters_for(decision)
+    except LetterRefused as refusal:
+        raise BackofficeError(str(refusal)) from refusal
+
+
+def _decision_issue(*, decision: Decision, actor, letters: dict | None = None) -> None:
     """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
+    letters = letters if letters is not None else _decision_letters(decision)
     _state, grant, reject = _decision_moves(case=decision.case, kind=decision.kind)
     transition = grant if decision.outcome == Decision.Outcome.GRANTED else reject
     if transition:
@@ -160,7 +180,7 @@ def _decision_issue(*, decision: Decision, actor) -> None:
     decision.issued_at = timezone.now()
     decision.verification_code = new_verification_code()
     decision.status = Decision.Status.ISSUED
-    pdf, _signed = sign_pdf(render_decision_pdf(decision))
+    pdf, _signed = sign_pdf(render_decision_pdf(decision, letters))
     decision.sha256 = sha256_hex(pdf)
     decision.pdf.save(f"{decision.case.reference}-{decision.public_id.hex[:12]}.pdf", ContentFile(pdf), save=False)
     decision.save(update_fields=["issued_at", "verification_code", "status", "sha256", "pdf"])

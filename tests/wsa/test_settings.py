@@ -95,10 +95,12 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 @pytest.mark.slow
-def test_production_deploy_check_is_clean():
+def test_production_deploy_check_is_clean(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    # An empty database: the developer's var/db.sqlite3 holds the seeded, unreviewed letter templates,
+    # which the check rightly refuses (wsa.E011, tests/applications/backoffice/test_letter_templates.py).
     env.update(DJANGO_ENV="production", SECRET_KEY="x" * 20 + "-a-real-random-production-key-" + "y" * 20,
-               ALLOWED_HOSTS="wsa.example", SITE_URL="https://wsa.example")
+               ALLOWED_HOSTS="wsa.example", SITE_URL="https://wsa.example", WSA_VAR_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "wsa.E010" in result.stderr  # the imprint would name the demo operator

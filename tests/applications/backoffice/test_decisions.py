@@ -73,7 +73,7 @@ def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_
     text = pdf_text(decision)
     for expected in ["Bescheid", "Deutsche Botschaft Neu-Delhi", case.reference, "§ 18g Abs. 1 AufenthG",
                      "nationales Visum", "Nebenbestimmungen", "Rechtsbehelfsbelehrung", "Verwaltungsgericht Berlin",
-                     "Textbaustein", "PRIYA SHARMA", "01.03.2027", decision.verification_code]:
+                     "Muster – nicht juristisch geprüft", "PRIYA SHARMA", "01.03.2027", decision.verification_code]:
         assert expected in text, expected
     assert "Notice of legal remedies" not in text
 
