@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_representatives'),
-        ('applications', '0017_fees_and_payments'),
+        ('applications', '0020_after22_purpose_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
