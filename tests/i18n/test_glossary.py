@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
+from django.utils.translation import to_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = json.loads((ROOT / "locale" / "glossary" / "terms.json").read_text())
@@ -57,9 +59,6 @@ def test_every_message_uses_the_glossary(language):
 
 
 def test_the_glossary_covers_every_shipped_language_and_its_patterns_compile():
-    from django.conf import settings
-    from django.utils.translation import to_locale
-
     shipped = {to_locale(code) for code, _ in settings.LANGUAGES} - {"en"}
     for term in GLOSSARY["terms"]:
         re.compile(term["msgid"])

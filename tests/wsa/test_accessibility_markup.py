@@ -233,3 +233,15 @@ def test_templates_for_applicants_and_employers_show_no_time_without_zone():
         if re.search(r"\|date:[\"'](?:SHORT_)?DATETIME_FORMAT[\"']", source):
             bare.append(name)
     assert bare == []
+
+
+# --- Bescheid ----------------------------------------------------------------------------------------
+
+def test_the_decisions_page_explains_the_german_word_bescheid():
+    source = (TEMPLATES / "applicant" / "case_decisions.html").read_text()
+    assert '{% include "applicant/partials/bescheid_help.html" %}' in source
+    with translation.override("en"):
+        html = Template('{% include "applicant/partials/bescheid_help.html" %}').render(Context({}))
+    assert "What is a “Bescheid”?" in html
+    assert "always written in German" in html and "translation" in html
+    assert '<bdi dir="ltr">§ 23 (1) VwVfG</bdi>' in html
