@@ -58,7 +58,9 @@ def statute_links(source: str) -> str:
 
 _ISOLATE = '<bdi dir="ltr">{}</bdi>'
 # The laws the UI text cites, beyond those with a link.
-_CITED_LAWS = [*LAW_SLUGS, "BGG", r"BITV\s2\.0", "TDDDG", "DDG", "GDPR", "DSGVO", "VwVfG", "BDSG", "StAG", r"SGB\s[IVX]+"]
+_CITED_LAWS = [
+    *LAW_SLUGS, "BGG", r"BITV\s2\.0", "TDDDG", "DDG", "GDPR", "DSGVO", "VwVfG", "VwGO", "BDSG", "StAG", r"SGB\s[IVX]+",
+]
 # "§ 81a AufenthG", "§§ 18a, 18b AufenthG", "§ 29 Abs. 1 Nr. 2 AufenthG", "Art. 6(1)(e) GDPR": from the sign to the
 # law's name, never across another citation or a tag; "§ 81a" alone when no law follows.
 _CITATION = re.compile(

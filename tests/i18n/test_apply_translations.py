@@ -41,7 +41,8 @@ def test_corrections_and_new_messages_are_applied_and_nothing_else(locale, tmp_p
     assert main([str(path), "--locale", str(locale)]) == 0
     assert entry(locale, "ar", "residence title").msgstr == "سند الإقامة"
     assert entry(locale, "de", "A new message for %(name)s").msgstr == "Eine neue Nachricht für %(name)s"
-    assert entry(locale, "de", "%(count)s new file").msgstr_plural == {0: "%(count)s neue Datei", 1: "%(count)s neue Dateien"}
+    plural = entry(locale, "de", "%(count)s new file")
+    assert plural.msgstr_plural == {0: "%(count)s neue Datei", 1: "%(count)s neue Dateien"}
     after = polib.pofile(str(locale / "ar" / "LC_MESSAGES" / "django.po"))
     assert {(e.msgctxt, e.msgid): e.msgstr for e in after if e.msgid != "residence title"} == untouched
 

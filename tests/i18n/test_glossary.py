@@ -76,8 +76,10 @@ def test_the_check_catches_what_it_should():
     po = polib.POFile()
     po.append(polib.POEntry(msgid="Issue the residence permit.", msgstr="Aufenthaltstitel erteilen."))
     po.append(polib.POEntry(msgid="Ask the foreigners' authority.", msgstr="Demandez à la préfecture."))
-    po.append(polib.POEntry(msgid="Ask the foreigners' authority first.", msgstr="Demandez d'abord à l'autorité des étrangers."))
-    po.append(polib.POEntry(msgid="The residence title and the residence permit", msgstr="Le titre de séjour et le permis de séjour"))
+    po.append(polib.POEntry(msgid="Ask the foreigners' authority first.",
+                            msgstr="Demandez d'abord à l'autorité des étrangers."))
+    po.append(polib.POEntry(msgid="The residence title and the residence permit",
+                            msgstr="Le titre de séjour et le permis de séjour"))
     german = glossary_problems(po, "de")
     assert any("residence_permit: missing" in problem for problem in german)
     assert any("residence_permit: forbidden" in problem for problem in german)
