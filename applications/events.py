@@ -13,6 +13,7 @@ from documents.models import Document
 from .lifecycle import TRANSITIONS, CaseState
 from .mandates.models import MandateScope
 from .rules.catalogue import UnknownTitle, title
+from .rules.formatting import eur
 
 
 def _choice_label(choices, value: str) -> str:
@@ -81,8 +82,7 @@ def _event_sentence(event) -> str:
     if event.kind == "after_arrival":
         return after_arrival_text(payload)
     if event.kind == "fee" and payload.get("what") == "paid":
-        return _("The fee of %(amount)s € was paid.") % {
-            "amount": formats.number_format(Decimal(payload.get("amount") or 0), 2)}
+        return _("The fee of %(amount)s was paid.") % {"amount": eur(Decimal(payload.get("amount") or 0))}
     if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
         return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()

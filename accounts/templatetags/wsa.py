@@ -22,3 +22,15 @@ def with_attrs(bound_field, css_class: str):
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def error_anchor(bound_field) -> str:
+    """The id an error summary links to: a radio or checkbox group has no id of its own (Django gives
+    its label none), so the link goes to the group's first option, which is what takes focus."""
+    if bound_field.id_for_label:
+        return bound_field.id_for_label
+    subwidgets = bound_field.subwidgets
+    if subwidgets:
+        return subwidgets[0].id_for_label
+    return bound_field.auto_id

@@ -1,5 +1,12 @@
-"""``{{ reason.source|statute_links }}``: each "§ 18g" of a legal source links to the statute's text,
-and the citation keeps its left-to-right order in right-to-left pages."""
+"""Citations of German law in the UI.
+
+``{{ reason.source|statute_links }}``: each "§ 18g" of a legal source links to the statute's text.
+``{{ text|citations }}``: any text (a translated sentence, a rule's message) with each citation in it
+kept together.
+
+Both wrap every citation in ``<bdi dir="ltr">``: inside a right-to-left sentence the neutral "§" would
+otherwise move to the far end ("18g AufenthG §"); a bare ``<bdi>`` guesses the direction from its
+content, ``dir="ltr"`` states it."""
 
 import re
 
@@ -46,5 +53,28 @@ def statute_links(source: str) -> str:
         html.append(_link_segment(match.group(1), match.group(2)))
         position = match.end()
     html.append(escape(source[position:]))
-    # <bdi>: a German citation keeps its order inside right-to-left text.
-    return mark_safe("<bdi>" + "".join(html) + "</bdi>")  # noqa: S308 - every piece was escaped or built by format_html
+    return mark_safe(_ISOLATE.format("".join(html)))  # noqa: S308 - every piece was escaped or built by format_html
+
+
+_ISOLATE = '<bdi dir="ltr">{}</bdi>'
+# The laws the UI text cites, beyond those with a link.
+_CITED_LAWS = [
+    *LAW_SLUGS, "BGG", r"BITV\s2\.0", "TDDDG", "DDG", "GDPR", "DSGVO", "VwVfG", "VwGO", "BDSG", "StAG", r"SGB\s[IVX]+",
+]
+# "§ 81a AufenthG", "§§ 18a, 18b AufenthG", "§ 29 Abs. 1 Nr. 2 AufenthG", "Art. 6(1)(e) GDPR": from the sign to the
+# law's name, never across another citation or a tag; "§ 81a" alone when no law follows.
+_CITATION = re.compile(
+    rf"(?:§§?|\bArt\.)\s?\d+[a-z]?(?:[^§<>]{{0,40}}?\b(?:{'|'.join(_CITED_LAWS)})\b)?")
+
+
+@register.filter
+def citations(text) -> str:
+    """Escapes ``text`` and isolates each citation of a German law in it as left-to-right."""
+    html, position = [], 0
+    text = str(text or "")
+    for match in _CITATION.finditer(text):
+        html.append(escape(text[position:match.start()]))
+        html.append(format_html(_ISOLATE, match.group(0)))
+        position = match.end()
+    html.append(escape(text[position:]))
+    return mark_safe("".join(str(piece) for piece in html))  # noqa: S308 - every piece was escaped or built by format_html

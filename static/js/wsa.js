@@ -23,8 +23,18 @@
     var summary = root.matches("[data-error-summary]") ? root : root.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); return; }
     if (root.id === "main") {
+      // A new step replaced the page's content: focus stays on a removed button and would fall to
+      // <body>. Move it to the new heading and say where the person is (and any page message).
+      var heading = root.querySelector("h1");
+      var said = [];
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus();
+        said.push(heading.textContent);
+      }
       var flash = root.querySelector(".wsa-messages");
-      if (flash) { announce(flash.textContent.replace(/\s+/g, " ").trim()); }
+      if (flash) { said.push(flash.textContent); }
+      announce(said.join(". ").replace(/\s+/g, " ").trim());
       return;
     }
     var said = root.matches("[data-announce]") ? root : root.querySelector("[data-announce]");
@@ -108,6 +118,12 @@
   }
 
   function init(scope) { initDropzones(scope); initPrintButtons(scope); }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // A form that came back with errors after a full page load (sign-in, for one): the error summary
+  // takes focus so that it is read out and its links are the next stops for the Tab key.
+  function focusErrorSummary() {
+    var summary = document.querySelector("main [data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); focusErrorSummary(); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 })();

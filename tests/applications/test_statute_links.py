@@ -19,7 +19,7 @@ from applications.templatetags.statutes import statute_links
 def test_each_paragraph_links_to_its_law(source, links):
     html = str(statute_links(source))
     assert [part.split('"')[0] for part in html.split("https://www.gesetze-im-internet.de/")[1:]] == links
-    assert html.startswith("<bdi>") and html.endswith("</bdi>")
+    assert html.startswith('<bdi dir="ltr">') and html.endswith("</bdi>")
 
 
 def test_text_is_escaped():

@@ -83,7 +83,8 @@ def test_accelerated_procedure_fee_deadlines_and_documents(client, member, accep
     client.force_login(member)
     url = reverse("employer:case_accelerated", args=[case.public_id])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "411" in page and "§ 47 Abs. 1 Nr. 15 AufenthV" in page
+    # The fee as money in English, its source linked to the paragraph.
+    assert "€411.00" in page and "aufenthv/__47.html" in page and "Abs. 1 Nr. 15 AufenthV" in page
     assert "§ 36 Abs. 2 S. 2 BeschV" in page or "§ 31a AufenthV" in page
     # Uploading before choosing the procedure is refused.
     refused = client.post(url, {"action": "upload", "requirement": "power_of_attorney_81a",

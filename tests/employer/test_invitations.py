@@ -52,7 +52,7 @@ def test_candidate_accepts_links_person_and_records_consent(client, start_case, 
     client.force_login(candidate_user)
     page = client.get(link(invitation))
     assert page.status_code == 200
-    assert "Software Developer" in page.content.decode() and "58000" in page.content.decode()
+    assert "Software Developer" in page.content.decode() and "58.000,00 €" in page.content.decode()
     response = client.post(link(invitation), {"action": "accept", "scope": "full"})
     assert response.status_code == 302
     case.refresh_from_db()

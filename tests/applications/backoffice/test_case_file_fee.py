@@ -18,7 +18,7 @@ def test_the_case_file_shows_whether_the_fee_is_paid(client, make_case, make_sta
     with translation.override("en"):
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         html = client.get(url).content.decode()
-        assert "75.00 €" in html and "Not paid yet." in html
+        assert "€75.00" in html and "Not paid yet." in html
         fee_pay(case)
         html = client.get(url).content.decode()
     assert "Paid on" in html and "Not paid yet." not in html

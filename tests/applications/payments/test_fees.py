@@ -76,14 +76,14 @@ def test_the_whole_way_from_completeness_to_the_visa_decision(reviewed, client):
         case_services.case_transition(case=case, transition="refer_to_visa_decision")
 
     html = page(client_of(client, case), case)
-    assert "75.00 €" in html and "Pay now" in html and "Not paid yet." in html
+    assert "€75.00" in html and "Pay now" in html and "Not paid yet." in html
 
     response = pay_start(client, case)
     payment = Payment.objects.get(fee=fee)
     assert response.status_code == 302
     assert response["Location"] == reverse("payment_simulator", args=[payment.reference])
     bank = client.get(response["Location"]).content.decode()
-    assert case.reference in bank and "75.00 €" in bank
+    assert case.reference in bank and "€75.00" in bank
     back = client.post(response["Location"], {"action": "pay"})
     assert back["Location"] == reverse("applicant:case_detail", args=[case.public_id]) + "#fee"
 
