@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from documents import services as document_services
 from documents.models import Document, DocumentType
 
-from . import services
+from . import rules, services
 from .lifecycle import CaseState
 from .models import FAMILY_TITLE, Case, Household, HouseholdMember, Person, Relationship
 from .selectors.household import SPONSOR_FAILED_STATES, SPONSOR_GRANTED_STATES
@@ -114,10 +114,14 @@ def family_case_missing(*, case: Case) -> list[str]:
     ]:
         if not getattr(person, name):
             missing.append(message)
-    tie = TIE_DOCUMENT.get(case.title_code)
-    if tie and not Document.objects.filter(document_type=tie).filter(
-            pk__in=_case_document_ids(case)).exclude(state=Document.State.REJECTED).exists():
-        missing.append(str(DocumentType(tie).label))
+    needed = [TIE_DOCUMENT[case.title_code]] if case.title_code in TIE_DOCUMENT else []
+    main = case.joins
+    if needed and main is not None and main.title_code and rules.living_space_needed(main.title_code):
+        # § 29 Abs. 1 S. 1 Nr. 2 AufenthG; § 29 Abs. 5 waives it only for the skilled workers' titles.
+        needed.append(DocumentType.LIVING_SPACE)
+    present = set(Document.objects.filter(document_type__in=needed, pk__in=_case_document_ids(case))
+                  .exclude(state=Document.State.REJECTED).values_list("document_type", flat=True))
+    missing += [str(DocumentType(code).label) for code in needed if code not in present]
     return missing
 
 

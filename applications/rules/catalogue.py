@@ -619,6 +619,11 @@ APPLICATION_TITLE_CODES = tuple(code for code, entry in TITLES.items() if entry.
 # The titles of skilled workers (Fachkräfte) whose family members get the relaxations of §§ 29, 30,
 # 32 AufenthG ("SL" titles, DOMAIN.md 8.2), as far as the portal's codes name them.
 SKILLED_SPONSOR_TITLES = ("18a", "18b", "18g", "19c")
+# The sponsor titles for which § 29 Abs. 5 AufenthG (as of Sep 2026) waives the proof of sufficient
+# living space of § 29 Abs. 1 S. 1 Nr. 2 for the spouse and the minor unmarried child: the EU Blue
+# Card (18g), §§ 18a, 18b, 18c Abs. 3 (not the settlement permit of § 18c Abs. 1 and 2, the portal's
+# "18c"), 18d, 18f, 19c Abs. 1 (some jobs), 19c Abs. 2 (the portal's "19c"), 19c Abs. 4 S. 1, 21.
+LIVING_SPACE_WAIVED_SPONSOR_TITLES = ("18a", "18b", "18g", "19c")
 # Titles that allow a spouse or child to join (§ 29 Abs. 1, § 30 Abs. 1 S. 1 Nr. 3, § 32 AufenthG):
 # the skilled titles and the settlement permit. For other titles the law is conditional; the
 # engine answers no and says so.

@@ -177,11 +177,14 @@ def household_overview(*, viewer) -> dict | None:
     for member in member_list(viewer=viewer):
         cases = list(Case.objects.filter(person=member.person).select_related("joins").order_by("-created_at"))
         members.append({"member": member, "cases": [{"case": c, "next_step": next_step(c)} for c in cases]})
+    main_cases = list(head_main_cases(viewer=viewer)) if household is not None else []
     return {
         "household": household,
         "membership": membership,
-        "main_cases": list(head_main_cases(viewer=viewer)) if household is not None else [],
+        "main_cases": main_cases,
         "members": members,
+        # § 29 Abs. 1 S. 1 Nr. 2 AufenthG, unless § 29 Abs. 5 waives it for the main applicant's title.
+        "living_space_needed": any(c.title_code and rules.living_space_needed(c.title_code) for c in main_cases),
     }
 
 
