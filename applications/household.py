@@ -21,6 +21,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -33,7 +34,7 @@ from documents.models import Document, DocumentType
 
 from . import rules, services
 from .lifecycle import CaseState
-from .models import FAMILY_TITLE, Case, Household, HouseholdMember, Person, Relationship
+from .models import FAMILY_TITLE, Case, Decision, Household, HouseholdMember, Person, Relationship
 from .selectors.household import SPONSOR_FAILED_STATES, SPONSOR_GRANTED_STATES
 
 INVITATION_SALT = "applications.household.member-invitation"
@@ -43,6 +44,8 @@ SHARED_DOCUMENT_TYPES = (DocumentType.MARRIAGE_CERTIFICATE, DocumentType.BIRTH_C
                          DocumentType.LIVING_SPACE, DocumentType.PASSPORT)
 # What each family title needs as proof of the family tie before it can be submitted.
 TIE_DOCUMENT = {"30": DocumentType.MARRIAGE_CERTIFICATE, "32": DocumentType.BIRTH_CERTIFICATE}
+# The main applicant holds their residence permit (or their case was closed after it).
+PERMIT_HELD_STATES = (CaseState.PERMIT_ISSUED, CaseState.CLOSED)
 MEMBER_FIELDS = ("surname", "given_names", "birth_date", "nationality", "passport_number",
                  "passport_issuing_state", "passport_expiry", "sex", "birth_place")
 
@@ -160,6 +163,38 @@ def family_after_transition(*, case: Case, transition: str, actor=None) -> None:
             raise services.BackofficeError(_(
                 "The family member's visa can be granted only once the main applicant's visa is granted "
                 "(§ 29 Abs. 1 Nr. 1 AufenthG)."))
+    elif transition == "issue_permit" and case.joins_id is not None:
+        main = Case.objects.only("state").get(pk=case.joins_id)
+        if main.state not in PERMIT_HELD_STATES:
+            raise services.BackofficeError(_(
+                "The family member's residence permit can be issued only once the main applicant's residence "
+                "permit is issued (§ 29 Abs. 1 Nr. 1, § 27 Abs. 4 AufenthG)."))
+
+
+def family_permits_decide(*, actor, main_case: Case, outcomes: dict) -> dict:
+    """The foreigners' authority decides the residence permits of a family after entry in one action:
+    `outcomes` maps each case (the main case and cases joined to it, all `entered`) to
+    {"outcome": granted|rejected, "reasons": ...}. Each person still gets their own Decision and
+    ResidenceTitle (backoffice.decision_create: a grant is issued at once, a refusal waits for the
+    four-eyes approval). The main applicant's is decided first, since a family member's permit
+    needs theirs (§ 29 Abs. 1 Nr. 1, § 27 Abs. 4 AufenthG). § 81 Abs. 6 AufenthG asks for the joint
+    decision where the family's application is made together with a Blue Card (always) or a § 18a/
+    § 18b permit (as a rule); deciding together here serves that without changing any outcome.
+    Each case is decided in its own savepoint: a refused or failing member never undoes or blocks the
+    others. Returns {case: Decision or the error message}."""
+    ordered = sorted(outcomes.items(), key=lambda item: item[0].joins_id is not None)
+    results = {}
+    for case, choice in ordered:
+        if case.pk != main_case.pk and case.joins_id != main_case.pk:
+            raise HouseholdError(_("Only the main applicant's family can be decided together."))
+        try:
+            with transaction.atomic():
+                results[case] = services.decision_create(
+                    case=case, actor=actor, kind=Decision.Kind.RESIDENCE_PERMIT, outcome=choice["outcome"],
+                    legal_basis=choice.get("legal_basis", ""), reasons=choice.get("reasons", ""))
+        except (services.BackofficeError, PermissionDenied) as exc:
+            results[case] = str(exc)
+    return results
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authorities import selectors as authority_selectors
 from documents.models import Document
 from wsa.observability.context import bind_case
 
@@ -93,6 +94,24 @@ def head_main_cases(*, viewer) -> QuerySet[Case]:
     return (Case.objects.filter(person__user=viewer, joins__isnull=True)
             .exclude(state__in=SPONSOR_FAILED_STATES).exclude(title_code__in=("30", "32"))
             .order_by("-created_at"))
+
+
+def family_cases_to_book(*, viewer, case: Case, office) -> list[Case]:
+    """The family's cases that may share the main applicant's appointment at `office`: joined to the
+    viewer's own main `case`, visible to the viewer through the household, waiting for their visa
+    appointment at the same office and not booked yet. Empty unless the office offers family
+    appointments. The booking service checks each again under lock."""
+    if office is None or not office.family_appointments or case.joins_id or case.person.user_id != viewer.pk:
+        return []
+    found = []
+    for member_case in family_case_list(viewer=viewer).filter(joins=case).order_by("created_at"):
+        request = authority_selectors.appointment_request(case=member_case)
+        if request is None or request.authority_id != office.pk:
+            continue
+        if authority_selectors.case_has_active_booking(case=member_case):
+            continue
+        found.append(member_case)
+    return found
 
 
 # --- the rules engine's verdict for a member ----------------------------------------------------
