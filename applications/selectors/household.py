@@ -26,8 +26,10 @@ from wsa.observability.context import bind_case
 from .. import rules
 from ..figures import rule_figures
 from ..lifecycle import CaseState
-from ..models import Case, Household, HouseholdMember, Person, ResidenceTitle
+from ..decisions import DECISION_OFFICE_KIND
+from ..models import Case, Decision, Household, HouseholdMember, Person, ResidenceTitle
 from .household_access import household_cases_q, member_q
+from .staff import staff_scope
 from .visibility import case_visibility_filter
 
 # The states of a main case in which its holder has (or is about to have) the title a family member joins.
@@ -218,6 +220,24 @@ def family_for_case_file(*, viewer, case: Case) -> list[Case]:
     if not case.joins_id and not family.filter(joins=main).exists():
         return []
     return list(family.distinct().order_by("joins_id", "created_at"))
+
+
+def family_permits_to_decide(*, viewer, case: Case, family: list[Case] | None = None) -> list[Case]:
+    """The family's cases whose residence permit the viewer's foreigners' authority may decide now
+    (entered, no decision yet), the main applicant's first; empty unless there are at least two.
+    `family`: the case file's family list when the caller has it already."""
+    if not staff_scope(viewer=viewer).has_kind(DECISION_OFFICE_KIND[Decision.Kind.RESIDENCE_PERMIT]):
+        return []
+    if family is None:
+        family = family_for_case_file(viewer=viewer, case=case)
+    entered = [member for member in family if member.state == CaseState.ENTERED]
+    if len(entered) < 2:
+        return []
+    decided = set(Decision.objects.filter(case__in=entered, kind=Decision.Kind.RESIDENCE_PERMIT, status__in=[
+        Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED]).values_list("case_id", flat=True))
+    open_cases = sorted((member for member in entered if member.pk not in decided),
+                        key=lambda member: (member.joins_id is not None, member.created_at))
+    return open_cases if len(open_cases) > 1 else []
 
 
 def case_documents_linked(*, case: Case) -> QuerySet[Document]:

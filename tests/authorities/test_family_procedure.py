@@ -14,13 +14,14 @@ from applications import household as household_services
 from applications import procedure
 from applications import services as case_services
 from applications.lifecycle import CaseState
-from applications.models import Case, Decision, Relationship, ResidenceTitle
+from applications.models import Case, CaseAccess, Decision, Relationship, ResidenceTitle
 from applications.selectors import household as household_selectors
 from authorities import appointments
 from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, Outcome, RequestState
 from authorities.routing import APPROVAL_STEPS
 from documents.models import DocumentType
 from tests.applications.portal.helpers import pdf_upload
+from tests.auth import force_login_with_second_factor, give_totp, reauthenticated
 from tests.authorities.conftest import deliver_all
 from tests.factories import UserFactory, wsa_caseworker
 from tests.procedure import fee_pay, walk
@@ -211,3 +212,42 @@ def test_the_booking_page_offers_the_family_and_books_it(client, household):
     assert set(AppointmentBooking.objects.values_list("case_id", flat=True)) == {main.pk, spouse.pk}
     # A forged id of a case the applicant may not act for is ignored.
     assert child.pk not in set(AppointmentBooking.objects.values_list("case_id", flat=True))
+
+
+def test_the_foreigners_authority_sees_the_family_as_one_task_and_decides_it_in_one_step(client, household):
+    main, spouse, child = household["main"], household["spouse"], household["child"]
+    staff = _to_the_visa_office(household)
+    for case in (main, spouse, child):
+        _approvals_granted(case)
+        walk(case, "refer_to_visa_decision", "grant_visa", "report_entry", actor=staff)
+    abh = give_totp(_abh_staff(household["offices"]))
+    # The family's permits go to the main applicant's foreigners' authority.
+    assert set(AuthorityRequest.objects.filter(purpose="residence_permit").values_list("authority", flat=True)) == {
+        household["offices"]["abh_be"].pk}
+    force_login_with_second_factor(client, abh)
+    home = client.get(reverse("backoffice:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Decide on the family&#x27;s residence permits together" in home and "(3 persons)" in home
+    assert home.count("Decide on the residence permit<") == 0
+    url = reverse("backoffice:family_permits", args=[spouse.public_id])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "§ 81 Abs. 6 AufenthG" in text and "§ 30 Abs. 1 AufenthG" in text and "§ 32 Abs. 1 AufenthG" in text
+    assert CaseAccess.objects.filter(actor=abh, case__in=[main, spouse, child]).count() >= 3
+    data = {}
+    for case, outcome in ((main, "granted"), (spouse, "granted"), (child, "rejected")):
+        prefix = str(case.public_id)
+        data |= {f"{prefix}-outcome": outcome, f"{prefix}-legal_basis": "§ 18b AufenthG" if case is main else
+                 ("§ 30 Abs. 1 AufenthG" if case is spouse else "§ 32 Abs. 1 AufenthG")}
+    reauthenticated(client, abh)
+    # A refusal without reasons is sent back with nothing decided.
+    refused = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and not Decision.objects.exists()
+    data[f"{child.public_id}-reasons"] = "The child no longer lives with the parents."
+    assert client.post(url, data, HTTP_ACCEPT_LANGUAGE="en").status_code == 302
+    _refresh(main, spouse, child)
+    assert (main.state, spouse.state, child.state) == (
+        CaseState.PERMIT_ISSUED, CaseState.PERMIT_ISSUED, CaseState.ENTERED)
+    assert Decision.objects.get(case=child).status == Decision.Status.AWAITING_APPROVAL
+    # Nothing left to decide together: the page is refused, the task list has the child's approval only.
+    assert client.get(url).status_code == 403
