@@ -101,9 +101,19 @@ def family_case_start(*, actor, member: HouseholdMember, main_case: Case) -> Cas
     member_data_check(relationship=member.relationship, birth_date=member.person.birth_date)
     case = services.case_create(person=member.person, actor=actor, title_code=FAMILY_TITLE[member.relationship],
                                 procedure_language=main_case.procedure_language)
-    Case.objects.filter(pk=case.pk).update(joins=main_case)
-    case.joins = main_case
+    # § 81a Abs. 4 AufenthG: the accelerated procedure of the main applicant includes the spouse and the
+    # minor children; their cases follow it (and its office, authorities.routing).
+    Case.objects.filter(pk=case.pk).update(joins=main_case, accelerated=main_case.accelerated)
+    case.joins, case.accelerated = main_case, main_case.accelerated
     return case
+
+
+def _follow_main_procedure(family_case: Case, main_case: Case) -> None:
+    """Before a family draft is submitted: it is in the § 81a procedure exactly when the main case is
+    (§ 81a Abs. 4 AufenthG); the employer may have chosen or dropped it after the family started."""
+    if family_case.accelerated != main_case.accelerated:
+        Case.objects.filter(pk=family_case.pk).update(accelerated=main_case.accelerated)
+        family_case.accelerated = main_case.accelerated
 
 
 def family_case_missing(*, case: Case) -> list[str]:
@@ -145,6 +155,7 @@ def family_cases_submit(*, actor, main_case: Case) -> tuple[list[Case], list[Cas
         if family_case_missing(case=case):
             incomplete.append(case)
         else:
+            _follow_main_procedure(case, main_case)
             services.case_submit(case=case, actor=actor)
             submitted.append(case)
     return submitted, incomplete
@@ -155,6 +166,7 @@ def family_after_transition(*, case: Case, transition: str, actor=None) -> None:
     if transition == "submit" and case.joins_id is None:
         for family_case in Case.objects.filter(joins=case, state=CaseState.DRAFT).select_related("person"):
             if not family_case_missing(case=family_case):
+                _follow_main_procedure(family_case, case)
                 services.case_transition(case=family_case, transition="submit", actor=actor,
                                          payload={"with_main_case": case.reference})
     elif transition == "grant_visa" and case.joins_id is not None:

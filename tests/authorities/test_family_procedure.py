@@ -36,7 +36,11 @@ def _years_ago(years):
 
 @pytest.fixture
 def household(offices, make_case):
-    main = make_case("18b")
+    return _household(offices, make_case)
+
+
+def _household(offices, make_case, *, accelerated=False):
+    main = make_case("18b", accelerated=accelerated)
     head_user = main.person.user
     members = {}
     for relationship, name, age in ((Relationship.SPOUSE, "RAVI", 34), (Relationship.CHILD, "MIRA", 7)):
@@ -251,3 +255,31 @@ def test_the_foreigners_authority_sees_the_family_as_one_task_and_decides_it_in_
     assert Decision.objects.get(case=child).status == Decision.Status.AWAITING_APPROVAL
     # Nothing left to decide together: the page is refused, the task list has the child's approval only.
     assert client.get(url).status_code == 403
+
+
+def test_the_family_is_included_in_the_employers_81a_procedure_and_the_employer_sees_only_names_and_states(
+        client, offices, make_case):
+    household = _household(offices, make_case, accelerated=True)
+    main, spouse, child = household["main"], household["spouse"], household["child"]
+    _to_the_visa_office(household)
+    _refresh(spouse, child)
+    assert spouse.accelerated and child.accelerated
+    # One procedure at the office of the workplace: the family's pre-approval comes from the same
+    # foreigners' authority (§ 81a Abs. 4 AufenthG, § 31 Abs. 4 AufenthV).
+    abh = offices["abh_be"].pk
+    for case in (main, spouse, child):
+        assert AuthorityRequest.objects.get(case=case, purpose="pre_approval_81a").authority_id == abh
+    # The § 81a fee is the skilled worker's case's only (§ 47 Abs. 1 Nr. 15 AufenthV).
+    assert "pre_approval_81a" not in {r.purpose for r in AuthorityRequest.objects.filter(case=main, state="failed")}
+    hr = give_totp(UserFactory())
+    Membership.objects.create(user=hr, organisation=main.employer, role=Role.EMPLOYER_MEMBER)
+    force_login_with_second_factor(client, hr)
+    page = client.get(reverse("employer:case_detail", args=[main.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Family members included (§ 81a Abs. 4 AufenthG)" in text
+    assert "RAVI SHARMA" in text and "MIRA SHARMA" in text and "Spouse or registered partner" in text
+    # Nothing else of theirs: no passport number, no date of birth, no document.
+    assert spouse.person.passport_number not in text and child.person.passport_number not in text
+    assert "marriage_certificate" not in text and "birth_certificate" not in text
+    assert client.get(reverse("applicant:household_case", args=[spouse.public_id])).status_code in (403, 404)

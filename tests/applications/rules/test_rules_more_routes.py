@@ -233,3 +233,16 @@ def test_the_family_of_a_settlement_permit_holder_must_show_living_space(relatio
 def test_no_living_space_reason_where_the_engine_cannot_judge_the_sponsor():
     titled = result("30", joining=joining(sponsor_title="20a"))
     assert all(r.code != "living_space" for r in titled.reasons)
+
+
+def test_the_family_in_the_accelerated_procedure_pays_no_second_81a_fee_and_hands_in_no_job_papers():
+    from applications.rules import fees, required_documents
+
+    # § 81a Abs. 4 AufenthG: the procedure includes the spouse and minor children; § 47 Abs. 1 Nr. 15
+    # AufenthV: its fee is for the procedure, charged on the skilled worker's case.
+    assert fees("30", accelerated=True) == fees("30")
+    assert fees("32", accelerated=True, minor=True) == fees("32", minor=True)
+    assert sum(f.amount_eur for f in fees("18b", accelerated=True)) > sum(f.amount_eur for f in fees("18b"))
+    family = {d.code for d in required_documents("30", accelerated=True)}
+    assert "power_of_attorney_81a" in family
+    assert not family & {"agreement_81a", "employment_contract", "employment_declaration"}
