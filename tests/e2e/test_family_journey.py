@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from applications import services
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from applications import household as household_services
+from applications import procedure, services
 from applications.lifecycle import CaseState
-from applications.models import Case
+from applications.models import Case, Relationship
+from authorities.models import AppointmentBooking, AppointmentSlot, Authority, AuthorityKind
 from documents.models import Document
 from documents.testing.documents import text_pdf
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, wsa_caseworker
 
 from .test_representative_journey import sign_in, verified
 
@@ -98,4 +103,45 @@ def test_the_family_applies_together_and_follows_one_tracker(live_server, page, 
         _look(page, language, "home", width)
         page.goto(live_server.url + f"/applicant/household/cases/{drafts[1].public_id}/")
         _look(page, language, "child-case", width)
+    assert errors == []
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_main_applicant_books_one_appointment_for_the_family(live_server, page, language, settings):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    office = Authority.objects.create(kind=AuthorityKind.VISA_OFFICE, name="Botschaft Neu-Delhi", countries=["IND"],
+                                      time_zone="Asia/Kolkata", family_appointments=True)
+    head_user = verified(f"asha.book.{language}@family.example")
+    head = PersonFactory(user=head_user, surname="SHARMA", given_names="ASHA", nationality="IND")
+    main = services.case_create(person=head, actor=head_user, title_code="18b")
+    cases = [main]
+    for relationship, name, years in ((Relationship.SPOUSE, "RAVI", 34), (Relationship.CHILD, "MIRA", 7)):
+        member = household_services.household_member_add(
+            actor=head_user, relationship=relationship, surname="SHARMA", given_names=name, nationality="IND",
+            birth_date=date.today().replace(year=date.today().year - years, day=1), passport_number=f"Z{name}1",
+            passport_expiry=date.today() + timedelta(days=2000))
+        cases.append(household_services.family_case_start(actor=head_user, member=member, main_case=main))
+    for document_type, case in (("marriage_certificate", cases[1]), ("birth_certificate", cases[2])):
+        household_services.family_document_share(
+            actor=head_user, document_type=document_type, cases=[case],
+            file=SimpleUploadedFile(f"{case.reference}.pdf", text_pdf([["Certificate", "SHARMA"]]),
+                                    content_type="application/pdf"))
+    services.case_submit(case=main, actor=head_user)  # the family's drafts go with it
+    staff = wsa_caseworker()
+    for case in cases:
+        case.refresh_from_db()
+        procedure.case_send_to_authorities(case=case, actor=staff)
+    starts = timezone.now() + timedelta(days=4)
+    AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30),
+                                   capacity=3)
+    sign_in(page, live_server, head_user, language)
+    page.goto(live_server.url + f"/applicant/cases/{main.public_id}/appointment/")
+    assert page.locator("input[name=family]").count() == 2
+    for width in (1280, 360):
+        _look(page, language, "family-appointment", width)
+    page.locator("input[name=slot]").first.check()
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert AppointmentBooking.objects.filter(slot__authority=office).count() == 3
     assert errors == []
