@@ -24,9 +24,9 @@ from documents.models import Document
 from wsa.observability.context import bind_case
 
 from .. import rules
+from ..decisions import DECISION_OFFICE_KIND
 from ..figures import rule_figures
 from ..lifecycle import CaseState
-from ..decisions import DECISION_OFFICE_KIND
 from ..models import Case, Decision, Household, HouseholdMember, Person, ResidenceTitle
 from .household_access import household_cases_q, member_q
 from .staff import staff_scope

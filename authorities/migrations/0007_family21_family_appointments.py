@@ -13,6 +13,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='authority',
             name='family_appointments',
-            field=models.BooleanField(default=False, help_text='The main applicant may book one appointment for the family members applying together.', verbose_name='one appointment for a family'),
+            field=models.BooleanField(
+                default=False,
+                help_text='The main applicant may book one appointment for the family members applying together.',
+                verbose_name='one appointment for a family'),
         ),
     ]

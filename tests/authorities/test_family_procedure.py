@@ -17,7 +17,14 @@ from applications.lifecycle import CaseState
 from applications.models import Case, CaseAccess, Decision, Relationship, ResidenceTitle
 from applications.selectors import household as household_selectors
 from authorities import appointments
-from authorities.models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, Outcome, RequestState
+from authorities.models import (
+    AppointmentBooking,
+    AppointmentSlot,
+    AuthorityRequest,
+    BookingState,
+    Outcome,
+    RequestState,
+)
 from authorities.routing import APPROVAL_STEPS
 from documents.models import DocumentType
 from tests.applications.portal.helpers import pdf_upload

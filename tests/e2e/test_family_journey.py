@@ -6,11 +6,11 @@ and 360 px: no raw codes, nothing wider than the screen, no console errors. Scre
 
 import os
 import re
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from .test_representative_journey import sign_in, verified
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("FAMILY21_SHOTS", "/tmp/family21_shots"))
+SHOTS = Path(os.environ.get("FAMILY21_SHOTS") or Path(tempfile.gettempdir()) / "family21_shots")
 # Codes a person must never read; in German also the English words of the state and relationship codes.
 RAW = re.compile(r"\b(authority_review|visa_decision|completeness_check|documents_requested|marriage_certificate|"
                  r"birth_certificate|living_space|title_code)\b")
