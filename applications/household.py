@@ -21,6 +21,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -31,9 +32,9 @@ from django.utils.translation import gettext as _
 from documents import services as document_services
 from documents.models import Document, DocumentType
 
-from . import services
+from . import rules, services
 from .lifecycle import CaseState
-from .models import FAMILY_TITLE, Case, Household, HouseholdMember, Person, Relationship
+from .models import FAMILY_TITLE, Case, Decision, Household, HouseholdMember, Person, Relationship
 from .selectors.household import SPONSOR_FAILED_STATES, SPONSOR_GRANTED_STATES
 
 INVITATION_SALT = "applications.household.member-invitation"
@@ -43,6 +44,8 @@ SHARED_DOCUMENT_TYPES = (DocumentType.MARRIAGE_CERTIFICATE, DocumentType.BIRTH_C
                          DocumentType.LIVING_SPACE, DocumentType.PASSPORT)
 # What each family title needs as proof of the family tie before it can be submitted.
 TIE_DOCUMENT = {"30": DocumentType.MARRIAGE_CERTIFICATE, "32": DocumentType.BIRTH_CERTIFICATE}
+# The main applicant holds their residence permit (or their case was closed after it).
+PERMIT_HELD_STATES = (CaseState.PERMIT_ISSUED, CaseState.CLOSED)
 MEMBER_FIELDS = ("surname", "given_names", "birth_date", "nationality", "passport_number",
                  "passport_issuing_state", "passport_expiry", "sex", "birth_place")
 
@@ -98,9 +101,19 @@ def family_case_start(*, actor, member: HouseholdMember, main_case: Case) -> Cas
     member_data_check(relationship=member.relationship, birth_date=member.person.birth_date)
     case = services.case_create(person=member.person, actor=actor, title_code=FAMILY_TITLE[member.relationship],
                                 procedure_language=main_case.procedure_language)
-    Case.objects.filter(pk=case.pk).update(joins=main_case)
-    case.joins = main_case
+    # § 81a Abs. 4 AufenthG: the accelerated procedure of the main applicant includes the spouse and the
+    # minor children; their cases follow it (and its office, authorities.routing).
+    Case.objects.filter(pk=case.pk).update(joins=main_case, accelerated=main_case.accelerated)
+    case.joins, case.accelerated = main_case, main_case.accelerated
     return case
+
+
+def _follow_main_procedure(family_case: Case, main_case: Case) -> None:
+    """Before a family draft is submitted: it is in the § 81a procedure exactly when the main case is
+    (§ 81a Abs. 4 AufenthG); the employer may have chosen or dropped it after the family started."""
+    if family_case.accelerated != main_case.accelerated:
+        Case.objects.filter(pk=family_case.pk).update(accelerated=main_case.accelerated)
+        family_case.accelerated = main_case.accelerated
 
 
 def family_case_missing(*, case: Case) -> list[str]:
@@ -114,10 +127,14 @@ def family_case_missing(*, case: Case) -> list[str]:
     ]:
         if not getattr(person, name):
             missing.append(message)
-    tie = TIE_DOCUMENT.get(case.title_code)
-    if tie and not Document.objects.filter(document_type=tie).filter(
-            pk__in=_case_document_ids(case)).exclude(state=Document.State.REJECTED).exists():
-        missing.append(str(DocumentType(tie).label))
+    needed = [TIE_DOCUMENT[case.title_code]] if case.title_code in TIE_DOCUMENT else []
+    main = case.joins
+    if needed and main is not None and main.title_code and rules.living_space_needed(main.title_code):
+        # § 29 Abs. 1 S. 1 Nr. 2 AufenthG; § 29 Abs. 5 waives it only for the skilled workers' titles.
+        needed.append(DocumentType.LIVING_SPACE)
+    present = set(Document.objects.filter(document_type__in=needed, pk__in=_case_document_ids(case))
+                  .exclude(state=Document.State.REJECTED).values_list("document_type", flat=True))
+    missing += [str(DocumentType(code).label) for code in needed if code not in present]
     return missing
 
 
@@ -138,6 +155,7 @@ def family_cases_submit(*, actor, main_case: Case) -> tuple[list[Case], list[Cas
         if family_case_missing(case=case):
             incomplete.append(case)
         else:
+            _follow_main_procedure(case, main_case)
             services.case_submit(case=case, actor=actor)
             submitted.append(case)
     return submitted, incomplete
@@ -148,6 +166,7 @@ def family_after_transition(*, case: Case, transition: str, actor=None) -> None:
     if transition == "submit" and case.joins_id is None:
         for family_case in Case.objects.filter(joins=case, state=CaseState.DRAFT).select_related("person"):
             if not family_case_missing(case=family_case):
+                _follow_main_procedure(family_case, case)
                 services.case_transition(case=family_case, transition="submit", actor=actor,
                                          payload={"with_main_case": case.reference})
     elif transition == "grant_visa" and case.joins_id is not None:
@@ -156,6 +175,38 @@ def family_after_transition(*, case: Case, transition: str, actor=None) -> None:
             raise services.BackofficeError(_(
                 "The family member's visa can be granted only once the main applicant's visa is granted "
                 "(§ 29 Abs. 1 Nr. 1 AufenthG)."))
+    elif transition == "issue_permit" and case.joins_id is not None:
+        main = Case.objects.only("state").get(pk=case.joins_id)
+        if main.state not in PERMIT_HELD_STATES:
+            raise services.BackofficeError(_(
+                "The family member's residence permit can be issued only once the main applicant's residence "
+                "permit is issued (§ 29 Abs. 1 Nr. 1, § 27 Abs. 4 AufenthG)."))
+
+
+def family_permits_decide(*, actor, main_case: Case, outcomes: dict) -> dict:
+    """The foreigners' authority decides the residence permits of a family after entry in one action:
+    `outcomes` maps each case (the main case and cases joined to it, all `entered`) to
+    {"outcome": granted|rejected, "reasons": ...}. Each person still gets their own Decision and
+    ResidenceTitle (backoffice.decision_create: a grant is issued at once, a refusal waits for the
+    four-eyes approval). The main applicant's is decided first, since a family member's permit
+    needs theirs (§ 29 Abs. 1 Nr. 1, § 27 Abs. 4 AufenthG). § 81 Abs. 6 AufenthG asks for the joint
+    decision where the family's application is made together with a Blue Card (always) or a § 18a/
+    § 18b permit (as a rule); deciding together here serves that without changing any outcome.
+    Each case is decided in its own savepoint: a refused or failing member never undoes or blocks the
+    others. Returns {case: Decision or the error message}."""
+    ordered = sorted(outcomes.items(), key=lambda item: item[0].joins_id is not None)
+    results = {}
+    for case, choice in ordered:
+        if case.pk != main_case.pk and case.joins_id != main_case.pk:
+            raise HouseholdError(_("Only the main applicant's family can be decided together."))
+        try:
+            with transaction.atomic():
+                results[case] = services.decision_create(
+                    case=case, actor=actor, kind=Decision.Kind.RESIDENCE_PERMIT, outcome=choice["outcome"],
+                    legal_basis=choice.get("legal_basis", ""), reasons=choice.get("reasons", ""))
+        except (services.BackofficeError, PermissionDenied) as exc:
+            results[case] = str(exc)
+    return results
 
 
 @transaction.atomic

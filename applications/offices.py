@@ -48,6 +48,10 @@ TASK_ANSWER_STEP = "answer_step"
 TASK_RECORD_ATTENDANCE = "record_attendance"
 TASK_DECIDE_VISA = "decide_visa"
 TASK_DECIDE_PERMIT = "decide_permit"
+# The residence permits of a family that entered together: one task, decided in one action
+# (applications.household.family_permits_decide); `case` is the main applicant's or, if theirs is
+# not among them, the first family member's.
+TASK_DECIDE_FAMILY_PERMITS = "decide_family_permits"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class OfficeTask:
     due_at: datetime | None
     step: str = ""
     booking: str = ""  # public id of the booking whose attendance is to be recorded
+    people: int = 1  # how many persons' decisions the task covers (a family's permits)
 
     @property
     def sort_key(self) -> tuple:
@@ -110,5 +115,23 @@ def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime 
         rows = (AuthorityRequest.objects.filter(authority__in=offices, purpose=purpose, case__state=state)
                 .filter(_undecided(decision_kind)).select_related("case", "authority")
                 .defer("request_body", "response_body").order_by(F("case__due_at").asc(nulls_last=True), "pk")[:limit])
-        tasks += [OfficeTask(kind, r.case, r.authority, r.case.due_at, purpose) for r in rows]
+        if kind == TASK_DECIDE_PERMIT:
+            tasks += _families_together(rows)
+        else:
+            tasks += [OfficeTask(kind, r.case, r.authority, r.case.due_at, purpose) for r in rows]
     return sorted(tasks, key=lambda task: task.sort_key)[:limit]
+
+
+def _families_together(rows) -> list[OfficeTask]:
+    """The permit decisions of one office, a family's (a main case and the cases joined to it) as one task."""
+    families: dict[tuple, list] = {}
+    for row in rows:
+        families.setdefault((row.authority_id, row.case.joins_id or row.case.pk), []).append(row)
+    tasks = []
+    for members in families.values():
+        first = min(members, key=lambda row: (row.case.joins_id is not None, row.case.pk))
+        due = min((row.case.due_at for row in members if row.case.due_at), default=None)
+        kind = TASK_DECIDE_FAMILY_PERMITS if len(members) > 1 else TASK_DECIDE_PERMIT
+        tasks.append(OfficeTask(kind, first.case, first.authority, due, Purpose.RESIDENCE_PERMIT,
+                                people=len(members)))
+    return tasks

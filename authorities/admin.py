@@ -22,7 +22,8 @@ class AuthorityForm(forms.ModelForm):
     class Meta:
         model = Authority
         fields = ["kind", "name", "organisation", "countries", "federal_state", "municipality", "occupation_groups",
-                  "adapter", "endpoint_url", "destination_id", "public_key_jwk", "time_zone", "address"]
+                  "adapter", "endpoint_url", "destination_id", "public_key_jwk", "time_zone", "address",
+                  "family_appointments"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -71,6 +71,11 @@ def appointment_error(code: str) -> AppointmentError:
         "too_late": _("Appointments can only be changed or cancelled until %(hours)d hours before they start. "
                       "Please contact the visa office.") % {"hours": hours},
         "not_started": _("The appointment has not begun yet: attendance can be recorded from its start."),
+        "no_family_appointments": _("This visa office sees each applicant at their own appointment. Please book "
+                                    "an appointment for each family member's application."),
+        "family_not_at_step": _("A family member's application is not at the step where an appointment is "
+                                "booked, or it already has one."),
+        "family_no_room": _("This appointment has not enough free places for your family. Please choose another one."),
     }
     return AppointmentError(code, messages[code])
 
@@ -101,16 +106,41 @@ def _ask_office_after_booking(request: AuthorityRequest) -> None:
         transaction.on_commit(partial(answer_fetch_enqueue, request.pk), robust=True)
 
 
+def _family_requests(family_cases) -> list[AuthorityRequest]:
+    """The visa steps of the family's cases (locked), each at the step and without a booking."""
+    requests = []
+    for member_case in family_cases:
+        request = selectors.appointment_request(case=member_case)
+        if request is None or AppointmentBooking.objects.filter(case=member_case, state=BookingState.ACTIVE).exists():
+            raise appointment_error("family_not_at_step")
+        request.case = member_case
+        requests.append(request)
+    return requests
+
+
 @transaction.atomic
-def appointment_book(*, case, slot_id, actor, replaces=None) -> AppointmentBooking:
+def appointment_book(*, case, slot_id, actor, replaces=None, family=()) -> AppointmentBooking:
     """Books the slot `slot_id` (public id) for the case, or moves the case's booking `replaces`
-    (public id of the active booking) to it. Raises AppointmentError (see `_appointment_error`)."""
+    (public id of the active booking) to it. Raises AppointmentError (see `_appointment_error`).
+
+    `family`: cases of the family applying together (the caller has checked that the actor may act for
+    them) that get a place in the same slot, one booking each, if the office offers family
+    appointments (Authority.family_appointments) and the slot has room for all; only with a first
+    booking. Attendance is still recorded per booking, so per person."""
     now = timezone.now()
-    case = case_model().objects.select_for_update().get(pk=case.pk)
+    family_ids = sorted({member.pk for member in family} - {case.pk})
+    locked_cases = {row.pk: row for row in case_model().objects.select_for_update()
+                    .filter(pk__in=[case.pk, *family_ids]).order_by("pk")}
+    case = locked_cases[case.pk]
     request = _booking_request(case)
     active = AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE).first()
     if replaces is None and active is not None:
         raise appointment_error("already_booked")
+    if family_ids and active is not None:
+        raise appointment_error("already_booked")
+    family_requests = _family_requests([locked_cases[pk] for pk in family_ids if pk in locked_cases])
+    if len(family_requests) != len(family_ids):
+        raise appointment_error("family_not_at_step")
     if replaces is not None and (active is None or str(active.public_id) != str(replaces)):
         raise appointment_error("booking_changed")
     try:
@@ -131,8 +161,14 @@ def appointment_book(*, case, slot_id, actor, replaces=None) -> AppointmentBooki
         raise appointment_error("slot_cancelled")
     if slot.starts_at <= now:
         raise appointment_error("slot_past")
+    if family_requests and not slot.authority.family_appointments:
+        raise appointment_error("no_family_appointments")
+    if any(member.authority_id != slot.authority_id for member in family_requests):
+        raise appointment_error("other_office")
     if slot.booked >= slot.capacity:
         raise appointment_error("slot_taken")
+    if slot.booked + 1 + len(family_requests) > slot.capacity:
+        raise appointment_error("family_no_room")
     previous = None
     if active is not None:
         previous = slots[active.slot_id]
@@ -145,6 +181,13 @@ def appointment_book(*, case, slot_id, actor, replaces=None) -> AppointmentBooki
     case_event(request=request, status=STATUS_REBOOKED if previous else STATUS_BOOKED, internal=False, actor=actor,
            **extra)
     _ask_office_after_booking(request)
+    for member_request in family_requests:
+        AppointmentSlot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
+        member_booking = AppointmentBooking.objects.create(slot=slot, case=member_request.case,
+                                                           request=member_request, booked_by=actor)
+        case_event(request=member_request, status=STATUS_BOOKED, internal=False, actor=actor,
+                   appointment=slot.starts_at.isoformat(), booking=str(member_booking.public_id), **_where(slot))
+        _ask_office_after_booking(member_request)
     return booking
 
 

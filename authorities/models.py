@@ -54,6 +54,11 @@ class Authority(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
                                  help_text=_("For example Asia/Kolkata. Leave empty for the portal's time zone."))
     address = models.TextField(_("address for visitors"), blank=True)
+    # A visa office may see a family applying together at one appointment (one booking per person in
+    # the same slot); whether it does is the office's practice, so it is its setting.
+    family_appointments = models.BooleanField(
+        _("one appointment for a family"), default=False,
+        help_text=_("The main applicant may book one appointment for the family members applying together."))
 
     class Meta:
         verbose_name = _("authority")

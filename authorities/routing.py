@@ -8,7 +8,8 @@ The office comes from the case:
 
 - visa: the visa office whose `countries` holds the country of residence (else the nationality);
 - pre_approval_81a, residence_permit: the foreigners' authority of the workplace's federal state
-  (the one of the workplace's municipality first);
+  (the one of the workplace's municipality first); for a family member's case without a job, the
+  office of the case it joins;
 - recognition: the recognition body whose `occupation_groups` holds the longest prefix of the
   job's ISCO-08 code (in the demo: first digit);
 - ba_approval: the BA; register_check: the register authority.
@@ -153,6 +154,11 @@ def _foreigners_authority(case) -> Authority:
         # An extension goes to the office that issued the title (§ 71 Abs. 1 AufenthG: the local one).
         return issued_by
     employment = _employment(case)
+    if employment is None and getattr(case, "joins_id", None):
+        # A family member lives with the person they join: that person's foreigners' authority decides
+        # (§ 71 Abs. 1 AufenthG, the local one; in the § 81a procedure the family is included, § 81a
+        # Abs. 4, so the same office gives the pre-approval).
+        return _foreigners_authority(case.joins)
     if employment is None or not employment.workplace_state:
         raise RoutingError("No foreigners' authority: the workplace's federal state is not known.")
     return foreigners_authority_for_place(state=employment.workplace_state, city=employment.workplace_city)

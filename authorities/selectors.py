@@ -247,6 +247,10 @@ def case_approvals_state(*, case) -> str:
     return APPROVALS_PENDING
 
 
+def case_has_active_booking(*, case) -> bool:
+    return AppointmentBooking.objects.filter(case=case, state=BookingState.ACTIVE).exists()
+
+
 def case_appointment_attended(*, case) -> bool:
     """The visa office recorded the applicant's attendance, or the case has no visa step at an office."""
     if not AuthorityRequest.objects.filter(case=case, purpose=Purpose.VISA, authority__isnull=False).exists():

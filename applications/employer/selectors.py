@@ -25,7 +25,7 @@ from documents.services import REQUIREMENT_KEY
 from wsa.observability.context import bind_case
 
 from ..lifecycle import CaseState
-from ..models import DUE_LAST, Case, DocumentRequest, Event, Message
+from ..models import DUE_LAST, FAMILY_TITLE, Case, DocumentRequest, Event, Message, Relationship
 from ..selectors.deadlines import COMPLETENESS_CHECK_DAYS
 
 EMPLOYER_PAGE_SIZE = 50
@@ -171,6 +171,20 @@ def case_accelerated_documents(*, case: Case) -> dict[str, list]:
         if code in found:
             found[code].append(document)
     return found
+
+
+def employer_case_family(*, case: Case) -> list[dict]:
+    """The candidate's family members whose cases the employer's § 81a procedure includes (§ 81a Abs. 4
+    AufenthG: spouse and minor children): only who (name, relationship) and the state of their case,
+    never their documents or other data (data minimisation). Empty outside the accelerated procedure."""
+    if not case.accelerated:
+        return []
+    relationship = {code: Relationship(key).label for key, code in FAMILY_TITLE.items()}
+    return [{"name": member.person.full_name, "relationship": relationship.get(member.title_code, ""),
+             "state": member.get_state_display(), "included": member.accelerated}
+            for member in Case.objects.filter(joins=case).exclude(state=CaseState.WITHDRAWN)
+            .select_related("person").only("title_code", "state", "accelerated", "person__surname",
+                                           "person__given_names").order_by("created_at")]
 
 
 def case_needs(*, case: Case, accelerated_documents: dict | None = None) -> list[Need]:

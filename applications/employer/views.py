@@ -49,6 +49,7 @@ from .selectors import (
     employer_case_candidate,
     employer_case_document_get,
     employer_case_documents,
+    employer_case_family,
     employer_case_get,
     employer_case_messages,
     employer_case_timeline,
@@ -307,6 +308,7 @@ def _render_case_detail(request, case, *, message_form=None, status=200):
         case_messages=employer_case_messages(viewer=request.user, case=case),
         documents=employer_case_documents(case=case),
         accelerated_documents=case_accelerated_documents(case=case) if case.accelerated else None,
+        family=employer_case_family(case=case),
         eligibility=case_eligibility(case=case) if full else None,
         message_form=message_form or forms.MessageForm(),
     ), status=status)

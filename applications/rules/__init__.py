@@ -16,6 +16,7 @@ from decimal import Decimal
 from .catalogue import (
     APPLICATION_TITLE_CODES,
     FAMILY_SPONSOR_TITLES,
+    LIVING_SPACE_WAIVED_SPONSOR_TITLES,
     SKILLED_SPONSOR_TITLES,
     STEP_PURPOSES,
     TITLE_CODES,
@@ -44,6 +45,7 @@ from .engine import (
 )
 from .points import MINIMUM_POINTS, PointsItem, PointsResult, chancenkarte_points
 from .profile import JobOffer, Joining, Profile, ProfileError
+from .routes import living_space_needed
 from .thresholds import (
     BUILT_IN,
     BUILT_IN_FIGURES,
@@ -80,6 +82,8 @@ def salary_threshold(
 __all__ = [
     "APPLICATION_TITLE_CODES",
     "FAMILY_SPONSOR_TITLES",
+    "LIVING_SPACE_WAIVED_SPONSOR_TITLES",
+    "living_space_needed",
     "SKILLED_SPONSOR_TITLES",
     "BUILT_IN",
     "BUILT_IN_FIGURES",

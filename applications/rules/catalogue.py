@@ -116,6 +116,10 @@ _PRE_APPROVAL = _when("pre_approval_obtained", "ba_pre_approval")
 # § 81a AufenthG: what the employer hands the foreigners' authority (DOMAIN.md 2, column "81a").
 # Contract and declaration become mandatory even where the title alone marks them "○".
 _ACCELERATED_EXTRA = _always("power_of_attorney_81a", "agreement_81a", "employment_contract", "employment_declaration")
+# A spouse or child included in the procedure (§ 81a Abs. 4 AufenthG) gives the employer a power of
+# attorney too (§ 81a Abs. 1: the employer acts "in Vollmacht"); the agreement and the employment papers
+# are the skilled worker's case's.
+_ACCELERATED_FAMILY_EXTRA = _always("power_of_attorney_81a")
 
 # --- Legal deadlines -------------------------------------------------------------------------
 
@@ -619,6 +623,13 @@ APPLICATION_TITLE_CODES = tuple(code for code, entry in TITLES.items() if entry.
 # The titles of skilled workers (Fachkräfte) whose family members get the relaxations of §§ 29, 30,
 # 32 AufenthG ("SL" titles, DOMAIN.md 8.2), as far as the portal's codes name them.
 SKILLED_SPONSOR_TITLES = ("18a", "18b", "18g", "19c")
+# The sponsor titles for which § 29 Abs. 5 AufenthG (as of Sep 2026) waives the proof of sufficient
+# living space of § 29 Abs. 1 S. 1 Nr. 2 for the spouse and the minor unmarried child: the EU Blue
+# Card (18g), §§ 18a, 18b, 18c Abs. 3 (not the settlement permit of § 18c Abs. 1 and 2, the portal's
+# "18c"), 18d, 18f, 19c Abs. 1 (some jobs), 19c Abs. 2 (the portal's "19c"), 19c Abs. 4 S. 1, 21.
+LIVING_SPACE_WAIVED_SPONSOR_TITLES = ("18a", "18b", "18g", "19c")
+# The titles of family members joining (§ 30 spouse, § 32 child AufenthG).
+FAMILY_TITLE_CODES = ("30", "32")
 # Titles that allow a spouse or child to join (§ 29 Abs. 1, § 30 Abs. 1 S. 1 Nr. 3, § 32 AufenthG):
 # the skilled titles and the settlement permit. For other titles the law is conditional; the
 # engine answers no and says so.
@@ -641,7 +652,7 @@ def required_documents(code: str, accelerated: bool = False) -> tuple[DocumentRe
     entry = title(code)
     documents = entry.documents
     if accelerated and entry.accelerated_allowed:
-        documents = _merge(documents, _ACCELERATED_EXTRA)
+        documents = _merge(documents, _ACCELERATED_FAMILY_EXTRA if code in FAMILY_TITLE_CODES else _ACCELERATED_EXTRA)
     return documents
 
 
@@ -740,7 +751,10 @@ def fees(code: str, *, accelerated: bool = False, minor: bool = False) -> tuple[
         # the foreigners' authority states it.
         return ()
     items = [FEE_NATIONAL_VISA_MINOR if minor else FEE_NATIONAL_VISA]
-    if accelerated and entry.accelerated_allowed:
+    # The § 81a fee (§ 47 Abs. 1 Nr. 15 AufenthV) is for the procedure, which includes the spouse and
+    # minor children applying with the skilled worker (§ 81a Abs. 4 AufenthG): charged once, to the
+    # skilled worker's case, never again for the family.
+    if accelerated and entry.accelerated_allowed and code not in FAMILY_TITLE_CODES:
         items.append(FEE_ACCELERATED)
     if entry.residence_permit_after_entry:
         items.append(FEE_RESIDENCE_PERMIT_MINOR if minor else FEE_RESIDENCE_PERMIT)

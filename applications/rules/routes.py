@@ -406,6 +406,28 @@ def _sponsor(profile: Profile, relationship: str, source: str) -> list[Reason]:
     ]
 
 
+def living_space_needed(sponsor_title: str) -> bool:
+    """Whether the family member must show sufficient living space (§ 29 Abs. 1 S. 1 Nr. 2 AufenthG):
+    yes unless § 29 Abs. 5 waives it for the sponsor's title."""
+    return sponsor_title not in catalogue.LIVING_SPACE_WAIVED_SPONSOR_TITLES
+
+
+def _living_space(profile: Profile) -> list[Reason]:
+    joining = profile.joining
+    if joining is None or joining.sponsor_title not in catalogue.FAMILY_SPONSOR_TITLES:
+        return []
+    if not living_space_needed(joining.sponsor_title):
+        return [Reason("living_space",
+                       format_lazy(_("No proof of living space is needed to join a holder of title {code}."),
+                                   code=joining.sponsor_title),
+                       "§ 29 Abs. 5 AufenthG", met=True)]
+    # The portal cannot measure a flat: unmet but fixable, so the verdict says what to hand in.
+    return [Reason("living_space",
+                   _("Sufficient living space for the family must be shown (for example with the rental "
+                     "contract); for this title the law does not waive it."),
+                   "§ 29 Abs. 1 S. 1 Nr. 2 AufenthG", met=False)]
+
+
 def assess_30(profile: Profile, context: Context) -> Assessment:
     result = Assessment()
     source = "§ 30 Abs. 1 AufenthG"
@@ -424,8 +446,7 @@ def assess_30(profile: Profile, context: Context) -> Assessment:
     )
     joining = profile.joining
     if joining is not None and joining.sponsor_title in catalogue.SKILLED_SPONSOR_TITLES:
-        # § 30 Abs. 1 S. 3 Nr. 5 AufenthG (skilled workers' titles): no German needed; § 29 Abs. 5:
-        # no proof of living space.
+        # § 30 Abs. 1 S. 3 Nr. 5 AufenthG (skilled workers' titles): no German needed.
         result.reasons.append(
             Reason(
                 "german_level",
@@ -437,6 +458,7 @@ def assess_30(profile: Profile, context: Context) -> Assessment:
     else:
         result.reasons.append(german_at_least(profile, "A1", "§ 30 Abs. 1 S. 1 Nr. 2 AufenthG"))
         result.german_needed = True
+    result.reasons.extend(_living_space(profile))
     return result
 
 
@@ -455,5 +477,6 @@ def assess_32(profile: Profile, context: Context) -> Assessment:
         )
     )
     result.minor = age < 18
+    result.reasons.extend(_living_space(profile))
     return result
 

@@ -19,14 +19,17 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authorities import selectors as authority_selectors
 from documents.models import Document
 from wsa.observability.context import bind_case
 
 from .. import rules
+from ..decisions import DECISION_OFFICE_KIND
 from ..figures import rule_figures
 from ..lifecycle import CaseState
-from ..models import Case, Household, HouseholdMember, Person, ResidenceTitle
+from ..models import Case, Decision, Household, HouseholdMember, Person, ResidenceTitle
 from .household_access import household_cases_q, member_q
+from .staff import staff_scope
 from .visibility import case_visibility_filter
 
 # The states of a main case in which its holder has (or is about to have) the title a family member joins.
@@ -93,6 +96,24 @@ def head_main_cases(*, viewer) -> QuerySet[Case]:
     return (Case.objects.filter(person__user=viewer, joins__isnull=True)
             .exclude(state__in=SPONSOR_FAILED_STATES).exclude(title_code__in=("30", "32"))
             .order_by("-created_at"))
+
+
+def family_cases_to_book(*, viewer, case: Case, office) -> list[Case]:
+    """The family's cases that may share the main applicant's appointment at `office`: joined to the
+    viewer's own main `case`, visible to the viewer through the household, waiting for their visa
+    appointment at the same office and not booked yet. Empty unless the office offers family
+    appointments. The booking service checks each again under lock."""
+    if office is None or not office.family_appointments or case.joins_id or case.person.user_id != viewer.pk:
+        return []
+    found = []
+    for member_case in family_case_list(viewer=viewer).filter(joins=case).order_by("created_at"):
+        request = authority_selectors.appointment_request(case=member_case)
+        if request is None or request.authority_id != office.pk:
+            continue
+        if authority_selectors.case_has_active_booking(case=member_case):
+            continue
+        found.append(member_case)
+    return found
 
 
 # --- the rules engine's verdict for a member ----------------------------------------------------
@@ -177,11 +198,14 @@ def household_overview(*, viewer) -> dict | None:
     for member in member_list(viewer=viewer):
         cases = list(Case.objects.filter(person=member.person).select_related("joins").order_by("-created_at"))
         members.append({"member": member, "cases": [{"case": c, "next_step": next_step(c)} for c in cases]})
+    main_cases = list(head_main_cases(viewer=viewer)) if household is not None else []
     return {
         "household": household,
         "membership": membership,
-        "main_cases": list(head_main_cases(viewer=viewer)) if household is not None else [],
+        "main_cases": main_cases,
         "members": members,
+        # § 29 Abs. 1 S. 1 Nr. 2 AufenthG, unless § 29 Abs. 5 waives it for the main applicant's title.
+        "living_space_needed": any(c.title_code and rules.living_space_needed(c.title_code) for c in main_cases),
     }
 
 
@@ -196,6 +220,24 @@ def family_for_case_file(*, viewer, case: Case) -> list[Case]:
     if not case.joins_id and not family.filter(joins=main).exists():
         return []
     return list(family.distinct().order_by("joins_id", "created_at"))
+
+
+def family_permits_to_decide(*, viewer, case: Case, family: list[Case] | None = None) -> list[Case]:
+    """The family's cases whose residence permit the viewer's foreigners' authority may decide now
+    (entered, no decision yet), the main applicant's first; empty unless there are at least two.
+    `family`: the case file's family list when the caller has it already."""
+    if not staff_scope(viewer=viewer).has_kind(DECISION_OFFICE_KIND[Decision.Kind.RESIDENCE_PERMIT]):
+        return []
+    if family is None:
+        family = family_for_case_file(viewer=viewer, case=case)
+    entered = [member for member in family if member.state == CaseState.ENTERED]
+    if len(entered) < 2:
+        return []
+    decided = set(Decision.objects.filter(case__in=entered, kind=Decision.Kind.RESIDENCE_PERMIT, status__in=[
+        Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED]).values_list("case_id", flat=True))
+    open_cases = sorted((member for member in entered if member.pk not in decided),
+                        key=lambda member: (member.joins_id is not None, member.created_at))
+    return open_cases if len(open_cases) > 1 else []
 
 
 def case_documents_linked(*, case: Case) -> QuerySet[Document]:

@@ -17,4 +17,6 @@ def household_summary(context):
 @register.inclusion_tag("backoffice/partials/family.html", takes_context=True)
 def family_cases(context, case):
     request = context["request"]
-    return {"case": case, "family": household_selectors.family_for_case_file(viewer=request.user, case=case)}
+    family = household_selectors.family_for_case_file(viewer=request.user, case=case)
+    return {"case": case, "family": family, "family_permits": bool(
+        household_selectors.family_permits_to_decide(viewer=request.user, case=case, family=family))}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import ba_approvals, backoffice
+from ..views import ba_approvals, backoffice, household_backoffice
 
 app_name = "backoffice"
 case = "cases/<uuid:public_id>/"
@@ -17,6 +17,7 @@ urlpatterns = [
     path(case + "notes/", backoffice.case_note, name="case_note"),
     path(case + "steps/<str:step_id>/answer/", backoffice.authority_step_answer, name="step_answer"),
     path(case + "decide/<slug:kind>/", backoffice.decision_create, name="decision_create"),
+    path(case + "family-permits/", household_backoffice.family_permits, name="family_permits"),
     path(case + "decisions/<uuid:decision_id>/approve/", backoffice.decision_approve, name="decision_approve"),
     path(case + "decisions/<uuid:decision_id>/send-back/", backoffice.decision_send_back, name="decision_send_back"),
     path(case + "decisions/<uuid:decision_id>/pdf/", backoffice.decision_pdf, name="decision_pdf"),

@@ -20,6 +20,7 @@ from authorities import selectors as authority_selectors
 from authorities.office_time import office_time, office_zone, zone_label
 
 from ..audit import access_record_cases
+from ..selectors import household as household_selectors
 from ..selectors.applicant import applicant_case_get
 from ..selectors.staff import staff_scope
 
@@ -56,10 +57,16 @@ def case_appointment(request, public_id):
     visa_request, booking = appointment.get("request"), appointment.get("booking")
     form = forms.BookingForm(request.POST if request.method == "POST" else None,
                              initial={"replaces": booking.public_id if booking else None})
+    office = booking.slot.authority if booking else (visa_request.authority if visa_request else None)
+    family = household_selectors.family_cases_to_book(viewer=request.user, case=case, office=office) \
+        if booking is None else []
     if request.method == "POST" and form.is_valid():
+        chosen = set(request.POST.getlist("family"))
         try:
-            new = appointments.appointment_book(case=case, slot_id=form.cleaned_data["slot"], actor=request.user,
-                                            replaces=form.cleaned_data["replaces"])
+            new = appointments.appointment_book(
+                case=case, slot_id=form.cleaned_data["slot"], actor=request.user,
+                replaces=form.cleaned_data["replaces"],
+                family=[member for member in family if str(member.public_id) in chosen])
         except appointments.AppointmentError as exc:
             if exc.code in ("already_booked", "booking_changed", "same_slot"):  # e.g. the form sent twice
                 messages.info(request, str(exc))
@@ -74,7 +81,6 @@ def case_appointment(request, public_id):
     shown = authority_selectors.applicant_slot_week(viewer=request.user, case=case, request=visa_request,
                                           week=_monday(request.GET.get("week"))) if may_choose else {}
     week = shown.get("week")
-    office = booking.slot.authority if booking else (visa_request.authority if visa_request else None)
     zone = office_zone(office)
     return render(request, "applicant/case_appointment.html", {
         "office": office, "office_zone": zone, "zone_label": zone_label(zone, timezone.now()),
@@ -86,6 +92,8 @@ def case_appointment(request, public_id):
         or int(authority_selectors.APPOINTMENT_CUTOFF.total_seconds() // 3600),
         "target": authority_selectors.appointment_target(case=case, request=visa_request),
         "cancel_form": forms.BookingCancelForm(initial={"booking": booking.public_id}) if booking else None,
+        "family": family, "family_chosen": set(request.POST.getlist("family")) if request.method == "POST"
+        else {str(member.public_id) for member in family},
     }, status=400 if form.is_bound and form.errors else 200)
 
 

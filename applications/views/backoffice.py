@@ -320,6 +320,7 @@ OFFICE_TASK_LABELS = {
     offices.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
     offices.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
     offices.TASK_DECIDE_PERMIT: gettext_lazy("Decide on the residence permit"),
+    offices.TASK_DECIDE_FAMILY_PERMITS: gettext_lazy("Decide on the family's residence permits together"),
 }
 
 

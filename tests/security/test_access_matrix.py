@@ -365,6 +365,10 @@ MATRIX: dict[str, Rule] = {
     "backoffice:decision_create": Rule(E(403, anon="L", visa=200), kw=lambda s: {**case(s), "kind": "visa"},
                                        post={"outcome": "granted", "legal_basis": "§ 18g AufenthG"},
                                        allowed=("visa",)),
+    # The family's permits together: only a foreigners' authority, only while two or more of the family
+    # await their permit after entry (the world's families have not entered: refused for everybody).
+    "backoffice:family_permits": Rule(E(403, anon="L"), kw=case,
+                                      post={"x-outcome": "granted", "x-legal_basis": "§ 30 AufenthG"}, allowed=()),
     "backoffice:decision_approve": Rule(POST_ONLY_STAFF,
                                         kw=lambda s: {**case(s), "decision_id": s.pending_decision.public_id},
                                         post={}, allowed=()),

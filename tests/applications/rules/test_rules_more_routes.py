@@ -201,3 +201,48 @@ def test_a_minor_pays_half_the_visa_fee():
     child = result("32", age=10, joining=joining(relationship="child"))
     assert child.fees_eur == Decimal("87.50")  # visa 37.50 + residence permit 50
     assert result("30", joining=joining()).fees_eur == Decimal("175.00")
+
+
+# § 29 Abs. 5 AufenthG (as of Sep 2026) waives the living space of Abs. 1 S. 1 Nr. 2 for the spouse
+# and minor child of a Blue Card, §§ 18a, 18b, 19c Abs. 2 holder; not for the § 18c Abs. 1/2
+# settlement permit (only § 18c Abs. 3 is named).
+@pytest.mark.parametrize(("relationship", "age"), [("spouse", 30), ("child", 10)])
+@pytest.mark.parametrize("sponsor_title", ["18a", "18b", "18g", "19c"])
+def test_no_living_space_proof_for_the_family_of_a_skilled_worker(relationship, age, sponsor_title):
+    code = "30" if relationship == "spouse" else "32"
+    titled = result(code, age=age, joining=joining(relationship=relationship, sponsor_title=sponsor_title))
+    assert titled.verdict == ELIGIBLE
+    space = reason(titled, "living_space")
+    assert space.met is True
+    assert space.source == "§ 29 Abs. 5 AufenthG"
+
+
+@pytest.mark.parametrize(("relationship", "age"), [("spouse", 30), ("child", 10)])
+def test_the_family_of_a_settlement_permit_holder_must_show_living_space(relationship, age):
+    code = "30" if relationship == "spouse" else "32"
+    titled = result(code, age=age, german_level="A1",
+                    joining=joining(relationship=relationship, sponsor_title="18c"))
+    assert titled.verdict == ELIGIBLE_IF
+    space = reason(titled, "living_space")
+    assert space.met is False and space.fixable is True
+    assert space.source == "§ 29 Abs. 1 S. 1 Nr. 2 AufenthG"
+    with translation.override("en"):
+        assert "living space" in str(space.message)
+
+
+def test_no_living_space_reason_where_the_engine_cannot_judge_the_sponsor():
+    titled = result("30", joining=joining(sponsor_title="20a"))
+    assert all(r.code != "living_space" for r in titled.reasons)
+
+
+def test_the_family_in_the_accelerated_procedure_pays_no_second_81a_fee_and_hands_in_no_job_papers():
+    from applications.rules import fees, required_documents
+
+    # § 81a Abs. 4 AufenthG: the procedure includes the spouse and minor children; § 47 Abs. 1 Nr. 15
+    # AufenthV: its fee is for the procedure, charged on the skilled worker's case.
+    assert fees("30", accelerated=True) == fees("30")
+    assert fees("32", accelerated=True, minor=True) == fees("32", minor=True)
+    assert sum(f.amount_eur for f in fees("18b", accelerated=True)) > sum(f.amount_eur for f in fees("18b"))
+    family = {d.code for d in required_documents("30", accelerated=True)}
+    assert "power_of_attorney_81a" in family
+    assert not family & {"agreement_81a", "employment_contract", "employment_declaration"}
