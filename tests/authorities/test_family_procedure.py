@@ -284,7 +284,7 @@ def test_the_family_is_included_in_the_employers_81a_procedure_and_the_employer_
     page = client.get(reverse("employer:case_detail", args=[main.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Family members included (§ 81a Abs. 4 AufenthG)" in text
+    assert "Family members included (<bdi dir=\"ltr\">§ 81a Abs. 4 AufenthG</bdi>)" in text
     assert "RAVI SHARMA" in text and "MIRA SHARMA" in text and "Spouse or registered partner" in text
     # Nothing else of theirs: no passport number, no date of birth, no document.
     assert spouse.person.passport_number not in text and child.person.passport_number not in text
