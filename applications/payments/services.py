@@ -84,6 +84,8 @@ def payment_start(*, fee: FeeDue, actor, return_url: str) -> tuple[Payment, str]
     fee = FeeDue.objects.select_for_update().get(pk=fee.pk)
     if fee.paid_at is not None:
         raise PaymentError(_("The fee has already been paid."))
+    if not fee.case.awaits_visa_appointment:
+        raise PaymentError(_("The visa has been decided or the application has ended: there is nothing to pay."))
     adapter = None
     try:
         adapter = providers.provider_get()
