@@ -278,7 +278,7 @@ def _finish(stages: list[Stage], facts: Facts) -> list[Stage]:
     refused = False
     for stage in stages:
         if withdrawn and stage.status == CURRENT:
-            stage.status = WITHDRAWN
+            stage.status, stage.notes, stage.deadline = WITHDRAWN, [], None
         elif stage.status == NEXT and (withdrawn or (refused and stage.key != "decision")):
             stage.status = NOT_REACHED
         refused = refused or stage.status == REFUSED

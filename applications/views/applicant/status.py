@@ -127,10 +127,20 @@ def case_detail(request, public_id):
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
         "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
         "provide_form": forms.ProvideDocumentForm() if document_request else None,
-        "fee": fee_view(fee=case_fee(case=case)),
-        # Paying makes sense only while the visa is still to be decided.
-        "fee_payable": case.awaits_visa_appointment,
+        **_fee_context(case),
     })
+
+
+def _fee_context(case) -> dict:
+    """The fee section: paying makes sense only while the visa is still to be decided, and not after a
+    refused approval (then only a rejection follows, which does not wait for the fee); an unpaid fee of
+    an application that ended is not shown at all."""
+    fee = fee_view(fee=case_fee(case=case))
+    payable = case.awaits_visa_appointment and (
+        authority_selectors.case_approvals_state(case=case) != authority_selectors.APPROVALS_REFUSED)
+    if fee is not None and fee["state"] != "paid" and not payable:
+        fee = None
+    return {"fee": fee, "fee_payable": payable}
 
 
 @require_safe
