@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from authorities import routing
 from authorities import selectors as authority_selectors
@@ -35,13 +35,13 @@ DONE, CURRENT, NEXT = "done", "current", "next"
 REFUSED, SKIPPED, NOT_REACHED, WITHDRAWN = "refused", "skipped", "not_reached", "withdrawn"
 
 STATUS_LABELS = {
-    DONE: gettext_lazy("Done"),
-    CURRENT: gettext_lazy("In progress"),
-    NEXT: gettext_lazy("Next"),
-    REFUSED: gettext_lazy("Refused"),
-    SKIPPED: gettext_lazy("Not needed any more"),
-    NOT_REACHED: gettext_lazy("Not reached"),
-    WITHDRAWN: gettext_lazy("Stopped: application withdrawn"),
+    DONE: pgettext_lazy("stage of the procedure", "Done"),
+    CURRENT: pgettext_lazy("stage of the procedure", "In progress"),
+    NEXT: pgettext_lazy("stage of the procedure", "Next"),
+    REFUSED: pgettext_lazy("stage of the procedure", "Refused"),
+    SKIPPED: pgettext_lazy("stage of the procedure", "Not needed any more"),
+    NOT_REACHED: pgettext_lazy("stage of the procedure", "Not reached"),
+    WITHDRAWN: pgettext_lazy("stage of the procedure", "Stopped: application withdrawn"),
 }
 
 WSA_NAME = gettext_lazy("Work-and-Stay-Agentur (WSA)")
@@ -261,7 +261,7 @@ def _after_entry_stage(facts: Facts, state: str) -> Stage:
     if facts.last("issue_permit"):
         stage.status, stage.done_at = DONE, facts.last("issue_permit")
     elif state == CaseState.VISA_GRANTED:
-        stage.status, stage.who = CURRENT, _("you")
+        stage.status, stage.who = CURRENT, pgettext("who works on a stage", "you")
         stage.notes.append(_("Travel to Germany and report your entry and address here; then the foreigners' "
                              "authority is asked for your residence permit."))
     elif state == CaseState.ENTERED:
