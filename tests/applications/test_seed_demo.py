@@ -3,7 +3,9 @@ from django.core.management import call_command
 
 from accounts.models import Membership, Organisation, Role, User
 from applications.lifecycle import CaseState
-from applications.models import Case, Event, Person
+from applications.management.commands.seed_demo import STAGE_TITLES, STAGES
+from applications.models import Case, Decision, Event, Person
+from applications.timeline import case_timeline
 from authorities.models import Authority
 
 
@@ -54,10 +56,6 @@ def test_seed_demo_leaves_every_employment_title_at_every_stage():
     """Read off each case's timeline (manage.py case_timeline): for every title with a job, a case
     waiting for the BA, one waiting for the appointment, a granted visa, a rejection after the
     four-eyes check, and one after entry; the demo applicant has a decision to download."""
-    from applications.management.commands.seed_demo import STAGE_TITLES, STAGES
-    from applications.models import Decision
-    from applications.timeline import case_timeline
-
     call_command("seed_demo", quiet=True)
     assert {"18a", "18b", "18g", "19c"} <= set(STAGE_TITLES)
     cases = Case.objects.filter(person__email__startswith="stage-").select_related("person")

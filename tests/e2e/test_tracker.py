@@ -4,6 +4,7 @@ stage marked current, no codes in the text, nothing wider than the viewport, no 
 Screenshots go to /tmp/tracker19_shots (or WSA_SHOTS_DIR) for a person to look at."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from .test_accessibility import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("WSA_SHOTS_DIR", "/tmp/tracker19_shots"))
+SHOTS = Path(os.environ.get("WSA_SHOTS_DIR") or Path(tempfile.gettempdir()) / "tracker19_shots")
 CODES = ("ba_approval", "register_check", "information_needed", "authority_review", "visa_decision",
          "completeness_check", "not_reached", "after_entry", "pre_approval_81a", "residence_permit", "None")
 
