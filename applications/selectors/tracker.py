@@ -140,9 +140,10 @@ def _approval_item(request: AuthorityRequest) -> Item:
         return Item(label, office, _("Being prepared by the WSA."))
     if request.state == RequestState.ANSWERED:
         if request.outcome == Outcome.APPROVED:
-            text = (_("Deemed approved on %(date)s: no answer within the legal deadline.") if request.deemed_approval
-                    else _("Approved on %(date)s."))
-            return Item(label, office, text % {"date": _date(request.answered_at)})
+            text = _("Approved on %(date)s.") % {"date": _date(request.answered_at)}
+            if request.deemed_approval:
+                text += " (" + _("deemed approved: no answer within the legal deadline") + ")"
+            return Item(label, office, text)
         if request.outcome == Outcome.REJECTED:
             return Item(label, office, _("Refused on %(date)s.") % {"date": _date(request.answered_at)})
         return Item(label, office, _("Needs more information: %(reason)s. The WSA completes your case and sends "

@@ -226,7 +226,8 @@ def _timeline(events) -> list[tuple]:
     return rows
 
 
-def _case_actions(*, user, case, scope) -> dict:
+def _case_actions(*, user, case, scope, steps=None) -> dict:
+    """`steps`: the case's authority steps if already read (the case file), else they are asked for."""
     is_wsa = scope.is_wsa
     state = case.state
     transitions = [TRANSITIONS[name] for name in ("start_completeness_check", "start_authority_review",
@@ -236,7 +237,9 @@ def _case_actions(*, user, case, scope) -> dict:
         "transitions": transitions,
         # In the authority review only after an office asked for information (then the step is sent again).
         "request_documents": is_wsa and (state in {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK} or (
-            state == CaseState.AUTHORITY_REVIEW and case_information_needed(case=case))),
+            state == CaseState.AUTHORITY_REVIEW and (
+                case_information_needed(case=case) if steps is None else any(
+                    s.state == "answered" and s.outcome == "information_needed" for s in steps)))),
         "message": is_wsa,
         "decide_visa": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.VISA),
         "decide_permit": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
@@ -256,18 +259,19 @@ def _render_case(request, case, *, status=200, **forms_):
                                         else OrganisationKind.FOREIGNERS_AUTHORITY))
     assignment = getattr(case, "assignment", None)
     thread = list(case_messages(viewer=user, case=case))
+    steps = case_authority_steps(viewer=user, case=case)
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": assignment, "scope": scope,
         "documents": case_documents(viewer=user, case=case),
-        "steps": case_authority_steps(viewer=user, case=case),
+        "steps": steps,
         "appointments": offices.case_appointments(viewer=user, case=case),
         "timeline": _timeline(case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
         "notes": [m for m in thread if m.internal],
         "decisions": decisions,
         "document_requests": case_document_requests(viewer=user, case=case),
-        "actions": _case_actions(user=user, case=case, scope=scope),
+        "actions": _case_actions(user=user, case=case, scope=scope, steps=steps),
         "inline_types": INLINE_TYPES,
         "document_request_form": forms_.get("document_request_form") or DocumentRequestForm(
             initial={"deadline": timezone.localdate() + timedelta(days=28)}),
