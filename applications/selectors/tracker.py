@@ -173,7 +173,7 @@ def _completeness_stage(case: Case, facts: Facts, state: str) -> Stage:
         stage.status, stage.since = CURRENT, case.submitted_at
         if case.submitted_at:
             stage.deadline = case.submitted_at + timedelta(days=COMPLETENESS_CHECK_DAYS)
-            stage.basis = _("service target of the WSA (the law sets no deadline)")
+            stage.basis = _("service target of the WSA; the law sets no deadline")
         if state == CaseState.DOCUMENTS_REQUESTED:
             stage.notes.append(_("Waiting for the documents you were asked for (see below)."))
     return stage
