@@ -170,6 +170,41 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
     return case
 
 
+def demo_waiting_for_the_ba(*, case: Case) -> Case:
+    """A case in authority review whose BA approval is still open (sent three days ago, inside the
+    two weeks of § 36 Abs. 2 S. 1 BeschV); every other approval answered, the visa office waiting for
+    the applicant to book."""
+    return _demo_review(case=case, ba_open=True)
+
+
+def demo_waiting_for_the_appointment(*, case: Case) -> Case:
+    """A case in authority review with every approval granted: the visa office asks the applicant to
+    book the appointment (and the fee is still to be paid)."""
+    return _demo_review(case=case, ba_open=False)
+
+
+def _demo_review(*, case: Case, ba_open: bool) -> Case:
+    seed_authority_offices()
+    for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
+        services.authority_request_reroute(request=request)
+    sent_at = timezone.now() - timedelta(days=3)
+    for request in _undelivered(case):
+        _mark_sent(case, request, sent_at)
+        if request.purpose == Purpose.VISA:
+            _acknowledge_visa(case, request)
+        elif request.purpose in routing.APPROVAL_STEPS and not (ba_open and request.purpose == Purpose.BA_APPROVAL):
+            _answer(case, request, Outcome.APPROVED)
+    case.refresh_from_db()
+    return case
+
+
+def demo_after_entry(*, case: Case) -> Case:
+    """An entered case: the foreigners' authority has the residence-permit request (sent today)."""
+    for request in _undelivered(case):
+        _mark_sent(case, request, timezone.now())
+    return case
+
+
 @transaction.atomic
 def _pay_fee(case: Case, *, paid_at) -> None:
     """The applicant paid the visa fee before the appointment, as the bank's notification would record it."""

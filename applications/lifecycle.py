@@ -56,7 +56,10 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         _t("submit", {S.DRAFT}, S.SUBMITTED, _("Submit")),
         _t("start_completeness_check", {S.SUBMITTED}, S.COMPLETENESS_CHECK, _("Start completeness check")),
-        _t("request_documents", {S.COMPLETENESS_CHECK}, S.DOCUMENTS_REQUESTED, _("Request documents")),
+        # Also from the authority review, when an office answered "information needed": the WSA asks the
+        # applicant, checks again and sends the step anew (procedure.after_transition).
+        _t("request_documents", {S.COMPLETENESS_CHECK, S.AUTHORITY_REVIEW}, S.DOCUMENTS_REQUESTED,
+           _("Request documents")),
         _t("documents_provided", {S.DOCUMENTS_REQUESTED}, S.COMPLETENESS_CHECK, _("Documents provided")),
         _t("start_authority_review", {S.COMPLETENESS_CHECK}, S.AUTHORITY_REVIEW, _("Send to the authorities")),
         _t("refer_to_visa_decision", {S.AUTHORITY_REVIEW}, S.VISA_DECISION, _("Refer to the visa decision")),

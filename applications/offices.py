@@ -6,24 +6,28 @@ they live above the authority hub; every function takes the viewer and returns o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.selectors import authority_organisations_for_user
+from authorities.events import information_needed_reason
 from authorities.models import (
     AppointmentBooking,
     Authority,
     AuthorityKind,
     AuthorityRequest,
     BookingState,
+    Outcome,
     Purpose,
     RequestState,
 )
 
 from .lifecycle import CaseState
 from .models import Decision
+from .selectors.deadlines import COMPLETENESS_CHECK_DAYS
+from .selectors.staff import staff_scope
 from .selectors.visibility import case_visibility_filter
 
 
@@ -52,6 +56,7 @@ TASK_DECIDE_PERMIT = "decide_permit"
 # (applications.household.family_permits_decide); `case` is the main applicant's or, if theirs is
 # not among them, the first family member's.
 TASK_DECIDE_FAMILY_PERMITS = "decide_family_permits"
+TASK_INFORMATION_NEEDED = "information_needed"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class OfficeTask:
     step: str = ""
     booking: str = ""  # public id of the booking whose attendance is to be recorded
     people: int = 1  # how many persons' decisions the task covers (a family's permits)
+    request: str = ""  # public id of the request an office answered "information needed" (the WSA's task)
+    reason: str = ""  # what that office says is missing, in plain words
 
     @property
     def sort_key(self) -> tuple:
@@ -135,3 +142,28 @@ def _families_together(rows) -> list[OfficeTask]:
         tasks.append(OfficeTask(kind, first.case, first.authority, due, Purpose.RESIDENCE_PERMIT,
                                 people=len(members)))
     return tasks
+
+
+# --- the WSA's tasks from the offices' answers --------------------------------------------------
+# An office that answers "information needed" stops its step (for the BA the deemed approval of
+# § 36 Abs. 2 S. 1 BeschV no longer runs): the WSA gets what is missing from the applicant (a request
+# for documents) or from the file, and sends the step again (authorities.services.authority_request_resend).
+# The law sets the WSA no period for this; its target is that of the completeness check.
+
+
+def wsa_information_needed_tasks(*, viewer, scope=None, limit: int = OFFICE_TASKS_SHOWN) -> list[OfficeTask]:
+    """The steps of open cases whose office answered "information needed" and that were not sent
+    again, for WSA staff (and admins; `scope`: the viewer's staff_scope if already read); oldest
+    answer first. One query."""
+    if not viewer.is_authenticated or not (scope or staff_scope(viewer=viewer)).is_wsa:
+        return []
+    rows = (AuthorityRequest.objects.filter(state=RequestState.ANSWERED, outcome=Outcome.INFORMATION_NEEDED,
+                                            case__state__in=[CaseState.AUTHORITY_REVIEW,
+                                                             CaseState.DOCUMENTS_REQUESTED,
+                                                             CaseState.COMPLETENESS_CHECK])
+            .select_related("case", "authority").defer("request_body")
+            .order_by("answered_at", "pk")[:limit])
+    return [OfficeTask(TASK_INFORMATION_NEEDED, r.case, r.authority,
+                       r.answered_at + timedelta(days=COMPLETENESS_CHECK_DAYS) if r.answered_at else None,
+                       r.purpose, request=str(r.public_id),
+                       reason=information_needed_reason(r.response_body, with_note=True)) for r in rows]

@@ -47,7 +47,8 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     - start_authority_review also fixes the visa fee (payments.services.fee_due_create);
     - every transition: the employer's HR system gets its webhook (webhooks.deliveries_create);
     - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
-      receive the case, all at once;
+      receive the case, all at once; confirmed again after an office asked for information
+      (request_documents from the authority review), that office's step is sent anew;
     - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
     - grant_visa: the holder's national visa is issued as a title (titles.issuance);
     - report_entry: the foreigners' authority is asked for the residence permit;
@@ -66,6 +67,8 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         # An extension is applied for in Germany: its residence permit step is not one "after entry".
         exclude = None if routing.case_extension(case) is not None else routing.AFTER_ENTRY
         authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude)
+        # Confirmed complete again after an office asked for information: that step goes out anew.
+        authority_services.authority_requests_resend_information_needed(case=case, actor=actor)
         payment_services.fee_due_create(case=case)
     elif transition == "refer_to_visa_decision":
         visa_decision_guard(case=case, granting=False)

@@ -40,6 +40,7 @@ AUTHORITY_KINDS = {
     "booking_requested": "appointment_requested",
     "appointment": "appointment_assigned",
     "answered": "request_answered",
+    "resent": "request_resent",
     "overdue": "request_overdue",
     "failed": "request_failed",
     "booked": "appointment_booked",

@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import BaApprovalGround, ErrorCode, Purpose
 from .office_time import office_time
@@ -40,6 +41,28 @@ def _date(value: str) -> str:
 def _with_address(text: str, payload: dict) -> str:
     address = " ".join((payload.get("address") or "").split())
     return f"{text} " + (_("Address: %(address)s") % {"address": address}) if address else text
+
+
+# What an office's "information needed" answer says is missing (the `reason` codes of the answer
+# documents, authorities/simulator/rules.py), in plain words for the WSA and the applicant.
+INFORMATION_NEEDED_REASONS = {
+    "employment_declaration_incomplete": gettext_lazy(
+        "the details of the job are incomplete (salary, weekly hours or the employer's declaration)"),
+    "employment_or_employer_missing": gettext_lazy("the job offer or the employer's details are missing"),
+    "no_assessable_qualification": gettext_lazy("no qualification that can be assessed was sent"),
+    "passport_data_missing": gettext_lazy("the passport number or its expiry date is missing"),
+    "passport_expired": gettext_lazy("the passport is no longer valid"),
+    "no_address_in_germany": gettext_lazy("an address in Germany is missing"),
+}
+
+
+def information_needed_reason(body: dict | None, *, with_note: bool = False) -> str:
+    """The office's reason in plain words; `with_note` (staff only): its caseworker's note as well.
+    An unknown or missing reason gives a general sentence, never the code."""
+    body = body if isinstance(body, dict) else {}
+    reason = INFORMATION_NEEDED_REASONS.get(str(body.get("reason") or ""))
+    note = " ".join(str(body.get("note") or "").split()) if with_note else ""
+    return " — ".join(part for part in (str(reason or ""), note) if part) or _("the office did not say what is missing")
 
 
 def authority_event_text(payload: dict) -> str:
@@ -88,6 +111,8 @@ def authority_event_text(payload: dict) -> str:
             return _("%(step)s: refused by %(office)s.") % values
         if outcome == "information_needed":
             return _("%(step)s: %(office)s needs more information.") % values
+    if status == "resent":
+        return _("%(step)s: the completed request was sent again to %(office)s.") % values
     if status == "overdue":
         return _("%(step)s: the legal deadline passed without an answer from %(office)s.") % values
     if status == "failed":

@@ -60,6 +60,8 @@ STATUS_OVERDUE = "overdue"
 STATUS_FAILED = "failed"
 # The visa office's receipt asks the applicant to book an appointment (the others: appointments.py).
 STATUS_BOOKING_REQUESTED = "booking_requested"
+# The WSA sent a step again after the office had asked for more information.
+STATUS_RESENT = "resent"
 
 
 def case_event(*, request: AuthorityRequest, status: str, internal: bool, actor=None, moves_deadline=False,
@@ -526,6 +528,61 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     return request
+
+
+def _resend_key(request: AuthorityRequest) -> str:
+    """A new idempotency key for each sending: the offices deduplicate on the key, and the completed
+    case is a new submission to them ("wsa:<case>:<purpose>", then "…:2", "…:3")."""
+    base = idempotency_key(request.case, request.purpose)
+    used = AuthorityRequest.objects.filter(idempotency_key__startswith=base).values_list("idempotency_key", flat=True)
+    rounds = [int(key.rsplit(":", 1)[1]) for key in used if key != base and key.rsplit(":", 1)[1].isdigit()]
+    return f"{base}:{max(rounds, default=1) + 1}"
+
+
+def information_needed(request: AuthorityRequest) -> bool:
+    return request.state == RequestState.ANSWERED and request.outcome == Outcome.INFORMATION_NEEDED
+
+
+@transaction.atomic
+def authority_request_resend(*, request: AuthorityRequest, actor=None) -> bool:
+    """Sends a step again to the office that answered "information needed", once the WSA has what was
+    missing: the office's answer ends that round; the request goes out anew (new idempotency key, new
+    outbox row) and its legal deadline runs again from the new receipt (`_outbox_mark_delivered`).
+    For the BA, § 36 Abs. 2 S. 1 BeschV: the approval is deemed granted only if the BA does not say
+    within two weeks of receiving the request that the information is insufficient; that the period
+    starts again with the completed request is our cautious reading (the text names no restart).
+    False (nothing changed) if the request is not waiting for information or the case has ended."""
+    case = _locked_case(request.case_id)
+    locked = _locked_request(request.pk)
+    if not information_needed(locked) or locked.authority_id is None or case.procedure_ended:
+        return False
+    previous = {"outcome": locked.outcome, "answered_at": locked.answered_at.isoformat() if locked.answered_at else "",
+                "reason": answer_reason_code(locked.response_body)}
+    _request_update(
+        locked, state=RequestState.PENDING, outcome="", answered_at=None, acknowledged_at=None, sent_at=None,
+        due_at=None, overdue_since=None, deemed_approval=False, conditions={}, remote_id="", error_code="",
+        last_error="", idempotency_key=_resend_key(locked), updated_at=timezone.now(),
+    )
+    outbox = Outbox.objects.create(request=locked, next_attempt_at=timezone.now())
+    case_event(request=locked, status=STATUS_RESENT, internal=False, actor=actor, moves_deadline=True,
+               previous=previous)
+    outbox_enqueue([outbox.pk], after_commit=True)
+    request.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return True
+
+
+def authority_requests_resend_information_needed(*, case, actor=None) -> int:
+    """Every step of the case whose office asked for information goes out again (the WSA confirmed
+    the case complete once more); returns how many."""
+    waiting = AuthorityRequest.objects.filter(case=case, state=RequestState.ANSWERED,
+                                              outcome=Outcome.INFORMATION_NEEDED)
+    return sum(authority_request_resend(request=request, actor=actor) for request in waiting)
+
+
+def answer_reason_code(body: dict | None) -> str:
+    """The reason code of an office's answer (the simulated offices' `reason`), or ""."""
+    reason = (body or {}).get("reason") if isinstance(body, dict) else ""
+    return str(reason)[:100] if isinstance(reason, str) else ""
 
 
 def visa_office_ask_again(case) -> None:

@@ -245,6 +245,13 @@ class Case(models.Model):
         return CaseState(self.state) in CaseState.open_states()
 
     @property
+    def applicant_may_withdraw(self) -> bool:
+        """What the applicant is offered: withdrawing before the decision. After the visa decision (or,
+        for an extension, the foreigners' authority's) there is no application left to withdraw."""
+        return self.state in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK,
+                              CaseState.DOCUMENTS_REQUESTED, CaseState.AUTHORITY_REVIEW, CaseState.VISA_DECISION)
+
+    @property
     def procedure_ended(self) -> bool:
         """Withdrawn, rejected or closed: the offices are sent nothing more."""
         return self.state in (CaseState.WITHDRAWN, CaseState.REJECTED, CaseState.CLOSED)

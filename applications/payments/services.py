@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from authorities import routing
+from authorities import selectors as authority_selectors
 
 from ..models import Case, EventKind
 from ..rules import catalogue
@@ -84,6 +85,10 @@ def payment_start(*, fee: FeeDue, actor, return_url: str) -> tuple[Payment, str]
     fee = FeeDue.objects.select_for_update().get(pk=fee.pk)
     if fee.paid_at is not None:
         raise PaymentError(_("The fee has already been paid."))
+    if not fee.case.awaits_visa_appointment or (
+            authority_selectors.case_approvals_state(case=fee.case) == authority_selectors.APPROVALS_REFUSED):
+        raise PaymentError(_("The visa has been decided, only a rejection can follow or the application has ended: "
+                             "there is nothing to pay."))
     adapter = None
     try:
         adapter = providers.provider_get()

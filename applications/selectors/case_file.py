@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
-from authorities.models import AuthorityRequest
+from authorities.models import AuthorityRequest, Outcome, RequestState
 from documents.models import Document
 from wsa.observability.context import bind_case
 
@@ -118,6 +118,26 @@ def case_authority_step_get(*, viewer, case: Case, public_id) -> AuthorityReques
     try:
         return AuthorityRequest.objects.get(case=case, public_id=public_id,
                                             authority__organisation__in=list(scope.office_ids))
+    except Exception as exc:
+        raise Http404 from exc
+
+
+def _information_needed(case: Case) -> QuerySet[AuthorityRequest]:
+    return AuthorityRequest.objects.filter(case=case, state=RequestState.ANSWERED, outcome=Outcome.INFORMATION_NEEDED)
+
+
+def case_information_needed(*, case: Case) -> bool:
+    """An office of this case answered "information needed" and the step was not sent again yet."""
+    return _information_needed(case).exists()
+
+
+def case_information_needed_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest:
+    """For WSA staff (and admins), who follow up the offices' questions: a step of this case that is
+    waiting for information, or 404. The caller read the case through case_get_for_staff."""
+    if not staff_scope(viewer=viewer).is_wsa:
+        raise Http404
+    try:
+        return _information_needed(case).select_related("authority").get(public_id=public_id)
     except Exception as exc:
         raise Http404 from exc
 

@@ -228,3 +228,8 @@ def _authority_outcome_value(request, outcome: str) -> str:
         if any(k in value.lower() for k in keywords) and "deem" not in value.lower():
             return value
     return outcome
+
+
+def authority_step_resend(*, request, actor) -> bool:
+    """The WSA sends a step that its office answered "information needed" again (authorities.services)."""
+    return authority_services.authority_request_resend(request=request, actor=actor)

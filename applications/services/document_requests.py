@@ -11,6 +11,7 @@ from documents.services import document_upload
 
 from ..lifecycle import CaseState
 from ..models import Case, DocumentRequest
+from ..selectors.case_file import case_information_needed
 from .backoffice import BackofficeError
 from .cases import case_transition
 
@@ -27,6 +28,9 @@ def document_request_create(*, case: Case, actor, reason: str, note: str, due_on
         raise BackofficeError(gettext("The deadline must be in the future."))
     if case.state == CaseState.SUBMITTED:
         case_transition(case=case, transition="start_completeness_check", actor=actor)
+    if case.state == CaseState.AUTHORITY_REVIEW and not case_information_needed(case=case):
+        raise BackofficeError(gettext("The authorities are working on this case: documents can only be asked "
+                                      "for when an office needs more information."))
     request = DocumentRequest.objects.create(case=case, reason=reason, note=note.strip(), due_at=_end_of_day(due_on),
                                              requested_by=actor)
     case_transition(case=case, transition="request_documents", actor=actor,

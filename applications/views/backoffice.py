@@ -37,6 +37,8 @@ from ..selectors.case_file import (
     case_document_requests,
     case_documents,
     case_get_for_staff,
+    case_information_needed,
+    case_information_needed_step_get,
     case_messages,
     decisions_awaiting_approval,
 )
@@ -224,7 +226,8 @@ def _timeline(events) -> list[tuple]:
     return rows
 
 
-def _case_actions(*, user, case, scope) -> dict:
+def _case_actions(*, user, case, scope, steps=None) -> dict:
+    """`steps`: the case's authority steps if already read (the case file), else they are asked for."""
     is_wsa = scope.is_wsa
     state = case.state
     transitions = [TRANSITIONS[name] for name in ("start_completeness_check", "start_authority_review",
@@ -232,7 +235,11 @@ def _case_actions(*, user, case, scope) -> dict:
                    if is_wsa and CaseState(state) in TRANSITIONS[name].sources]
     return {
         "transitions": transitions,
-        "request_documents": is_wsa and state in {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK},
+        # In the authority review only after an office asked for information (then the step is sent again).
+        "request_documents": is_wsa and (state in {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK} or (
+            state == CaseState.AUTHORITY_REVIEW and (
+                case_information_needed(case=case) if steps is None else any(
+                    s.state == "answered" and s.outcome == "information_needed" for s in steps)))),
         "message": is_wsa,
         "decide_visa": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.VISA),
         "decide_permit": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
@@ -252,18 +259,19 @@ def _render_case(request, case, *, status=200, **forms_):
                                         else OrganisationKind.FOREIGNERS_AUTHORITY))
     assignment = getattr(case, "assignment", None)
     thread = list(case_messages(viewer=user, case=case))
+    steps = case_authority_steps(viewer=user, case=case)
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": assignment, "scope": scope,
         "documents": case_documents(viewer=user, case=case),
-        "steps": case_authority_steps(viewer=user, case=case),
+        "steps": steps,
         "appointments": offices.case_appointments(viewer=user, case=case),
         "timeline": _timeline(case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
         "notes": [m for m in thread if m.internal],
         "decisions": decisions,
         "document_requests": case_document_requests(viewer=user, case=case),
-        "actions": _case_actions(user=user, case=case, scope=scope),
+        "actions": _case_actions(user=user, case=case, scope=scope, steps=steps),
         "inline_types": INLINE_TYPES,
         "document_request_form": forms_.get("document_request_form") or DocumentRequestForm(
             initial={"deadline": timezone.localdate() + timedelta(days=28)}),
@@ -310,9 +318,17 @@ def home(request):
         "awaiting_approval": decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
-            (task, OFFICE_TASK_LABELS[task.kind]) for task in offices.office_open_tasks(viewer=user)
+            (task, _task_label(task)) for task in
+            offices.wsa_information_needed_tasks(viewer=user, scope=scope) + offices.office_open_tasks(viewer=user)
         ],
     })
+
+
+def _task_label(task) -> str:
+    if task.kind == offices.TASK_INFORMATION_NEEDED:
+        return _("Information needed by %(office)s: %(reason)s") % {
+            "office": task.office.name if task.office else _("the authority"), "reason": task.reason}
+    return OFFICE_TASK_LABELS[task.kind]
 
 
 OFFICE_TASK_LABELS = {
@@ -395,6 +411,22 @@ def case_request_documents(request, public_id):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The applicant has been asked for documents and will be notified."))
+    return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def authority_step_resend(request, public_id, step_id):
+    """The WSA sends a step again to the office that asked for information (the applicant's answer or
+    the file now has it); the office's legal deadline runs from the new receipt."""
+    case = _case(request, public_id)
+    step = case_information_needed_step_get(viewer=request.user, case=case, public_id=step_id)
+    if services.authority_step_resend(request=step, actor=request.user):
+        messages.success(request, _("The request was sent again to %(office)s.") % {"office": step.authority.name})
+    else:
+        messages.error(request, _("This step is not waiting for information, or the case has ended."))
+    if request.POST.get("next") == "home":
+        return redirect("backoffice:home")
     return redirect("backoffice:case_detail", public_id=case.public_id)
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from applications.demo_procedure import seed_authority_requests
 from applications.lifecycle import CaseState
@@ -35,11 +36,14 @@ def test_demo_requests_match_the_case_states_and_seeding_is_idempotent():
     # Every case past the authority review had its appointment attended, or a refused approval.
     for case in Case.objects.filter(state__in=[CaseState.VISA_DECISION, CaseState.VISA_GRANTED, CaseState.CLOSED]):
         assert authority_selectors.case_appointment_attended(case=case)
-    rejected = Case.objects.get(state=CaseState.REJECTED)
+    # The lifecycle's rejected case (the demo stages' rejections are the visa office's own, after four-eyes).
+    rejected = Case.objects.get(state=CaseState.REJECTED, person__email="p09@demo.wsa.example")
     assert authority_selectors.case_approvals_state(case=rejected) == "refused"
 
     # In review, the BA's silence is overdue: the deadlines sweep applies the deemed approval.
-    overdue_ba = AuthorityRequest.objects.get(case__state=CaseState.AUTHORITY_REVIEW, purpose="ba_approval")
+    # (The demo stages' cases waiting for the BA were sent three days ago: still inside the deadline.)
+    overdue_ba = AuthorityRequest.objects.get(case__state=CaseState.AUTHORITY_REVIEW, purpose="ba_approval",
+                                              due_at__lt=timezone.now())
     counts = services.deadlines_sweep_run()
     assert counts["deemed_approval"] == 1
     overdue_ba.refresh_from_db()

@@ -362,6 +362,10 @@ MATRIX: dict[str, Rule] = {
     "backoffice:step_answer": Rule(E(403, anon="L", staff=404, ba=200),
                                    kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
                                    post={"outcome": "approved"}, allowed=("ba",)),
+    # The WSA sends a step again after an office asked for information; A's BA step is not waiting for
+    # any, so even the WSA gets 404 there: every other POST must be refused.
+    "backoffice:step_resend": Rule(POST_ONLY_STAFF, kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
+                                   post={}, allowed=SEES_ALL),
     "backoffice:decision_create": Rule(E(403, anon="L", visa=200), kw=lambda s: {**case(s), "kind": "visa"},
                                        post={"outcome": "granted", "legal_basis": "§ 18g AufenthG"},
                                        allowed=("visa",)),

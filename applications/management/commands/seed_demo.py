@@ -22,7 +22,10 @@ from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, 
 from accounts.services import membership_grant
 from applications import services
 from applications.demo_procedure import (
+    demo_after_entry,
     demo_procedure_to_visa_decision,
+    demo_waiting_for_the_appointment,
+    demo_waiting_for_the_ba,
     seed_appointment_slots,
     seed_authority_offices,
     seed_authority_requests,
@@ -30,7 +33,8 @@ from applications.demo_procedure import (
 from applications.lifecycle import CaseState
 from applications.mandates.models import Mandate, MandateScope
 from applications.mandates.services import mandate_grant
-from applications.models import LanguageSkill, Person, Qualification
+from applications.models import Case, Decision, LanguageSkill, Person, Qualification
+from applications.rules import APPLICATION_TITLE_CODES
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -121,6 +125,17 @@ PEOPLE = [
     ("p20", "MENDOZA", "CAMILA", "COL", date(1999, 2, 14), "20a", CaseState.DRAFT, False),
 ]
 
+
+# Every title with a job (all the portal takes applications for but the Chancenkarte, 20a, which has no
+# employer and no BA) gets a case at each of these stages of the law's order (DOMAIN.md §8.1).
+STAGE_TITLES = tuple(code for code in APPLICATION_TITLE_CODES if code != "20a")
+STAGES = ("ba", "appointment", "granted", "rejected", "entered")
+STAGE_NATIONALITIES = ("IND", "VNM", "COL", "PHL", "MAR", "BRA", "TUR", "UKR", "NGA")
+# The demo applicant's own cases among them: a granted visa (a decision to download), a refusal after
+# the four-eyes check, and one waiting for the appointment.
+APPLICANT_STAGES = {("18b", "granted"), ("19c", "rejected"), ("18a", "appointment")}
+BLUE_CARD_REDUCED_SALARY = Decimal("48000.00")  # between the reduced and the standard threshold of 2026
+STAGE_SURNAMES = ("MISHRA", "PHAM", "CASTRO", "DELA CRUZ", "BENNANI", "SOUZA", "DEMIR", "SHEVCHENKO", "ADEYEMI")
 
 HOME_CITIES = {"IND": "Bengaluru", "VNM": "Hà Nội", "COL": "Bogotá", "NGA": "Lagos", "BRA": "São Paulo",
                "TUR": "İzmir", "UKR": "Kyiv", "MAR": "Casablanca", "PHL": "Manila"}
@@ -235,33 +250,9 @@ class Command(BaseCommand):
             email = f"{key}@{DEMO_DOMAIN}"
             if Person.objects.filter(email=email).exists():
                 continue
-            person = Person.objects.create(
-                user=applicant_user if key == "applicant" else None, email=email, surname=surname,
-                given_names=given, nationality=nationality, birth_date=born, sex="F" if index % 2 == 0 else "M",
-                passport_number=f"Z{index:02d}{born:%y%m%d}", passport_issuing_state=nationality,
-                passport_expiry=date(2031, 6, 30), country_of_residence=nationality,
-                city=HOME_CITIES[nationality],
-            )
-            Qualification.objects.create(
-                person=person, kind="academic" if title in {"18b", "18g"} else "vocational",
-                title="Bachelor of Technology" if title in {"18b", "18g"} else "Diploma in Nursing",
-                country=nationality, recognition="full" if title in {"18a", "18b", "18g"} else "none",
-                comparable=title in {"18b", "18g"},
-            )
-            LanguageSkill.objects.create(person=person, language="en", level="B2")
-            LanguageSkill.objects.create(person=person, language="de", level="A2" if index % 3 else "B1")
-            case = services.case_create(
-                person=person, actor=person.user, title_code=title,
-                employer=organisations["employer"] if with_employer else None,
-                procedure_language="en" if index % 2 == 0 else "de", accelerated=with_employer and index % 4 == 0,
-            )
-            services.employment_set(
-                case=case, job_title="Software Developer" if title in {"18b", "18g"} else "Nursing Specialist",
-                occupation_isco="2512" if title in {"18b", "18g"} else "3221",
-                annual_gross_salary=Decimal("58000.00") if title == "18g" else Decimal("42000.00"),
-                weekly_hours=Decimal("40.0"), start_date=date.today() + timedelta(days=120),
-                workplace_city="Berlin", workplace_state="BE",
-            )
+            person = self._person(key, surname, given, nationality, born, title, index,
+                                  user=applicant_user if key == "applicant" else None)
+            case = self._case(person, title, organisations, with_employer=with_employer, index=index)
             if with_employer and person.user is not None:
                 # The demo applicant lets the employer see everything; the other candidates have not
                 # answered yet, so the employer sees status and next steps only (as the law requires).
@@ -280,7 +271,92 @@ class Command(BaseCommand):
                     continue
                 actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
+        self._stage_cases(organisations, applicant_user, caseworker)
         self._mandate(organisations, applicant_user)
+
+    def _person(self, key, surname, given, nationality, born, title, index, user=None) -> Person:
+        person = Person.objects.create(
+            user=user, email=f"{key}@{DEMO_DOMAIN}", surname=surname,
+            given_names=given, nationality=nationality, birth_date=born, sex="F" if index % 2 == 0 else "M",
+            passport_number=f"Z{index:02d}{born:%y%m%d}", passport_issuing_state=nationality,
+            passport_expiry=date(2031, 6, 30), country_of_residence=nationality,
+            city=HOME_CITIES[nationality],
+        )
+        Qualification.objects.create(
+            person=person, kind="academic" if title in {"18b", "18g"} else "vocational",
+            title="Bachelor of Technology" if title in {"18b", "18g"} else "Diploma in Nursing",
+            country=nationality, recognition="full" if title in {"18a", "18b", "18g"} else "none",
+            comparable=title in {"18b", "18g"},
+        )
+        LanguageSkill.objects.create(person=person, language="en", level="B2")
+        LanguageSkill.objects.create(person=person, language="de", level="A2" if index % 3 else "B1")
+        return person
+
+    def _case(self, person, title, organisations, *, with_employer: bool, index: int, salary=None) -> Case:
+        case = services.case_create(
+            person=person, actor=person.user, title_code=title,
+            employer=organisations["employer"] if with_employer else None,
+            procedure_language="en" if index % 2 == 0 else "de", accelerated=with_employer and index % 4 == 0,
+        )
+        services.employment_set(
+            case=case, job_title="Software Developer" if title in {"18b", "18g"} else "Nursing Specialist",
+            occupation_isco="2512" if title in {"18b", "18g"} else "3221",
+            annual_gross_salary=salary or (Decimal("58000.00") if title == "18g" else Decimal("42000.00")),
+            weekly_hours=Decimal("40.0"), start_date=date.today() + timedelta(days=120),
+            workplace_city="Berlin", workplace_state="BE",
+        )
+        return case
+
+    def _stage_cases(self, organisations, applicant_user, caseworker) -> None:
+        """A case per employment title at each stage (STAGES); the visa is decided by the visa office's
+        caseworker, a rejection approved by its supervisor (four-eyes). Skipped when already there."""
+        if Person.objects.filter(email__startswith="stage-", email__endswith=f"@{DEMO_DOMAIN}").exists():
+            return
+        visa_caseworker = User.objects.get(email=f"caseworker.visa@{DEMO_DOMAIN}")
+        visa_supervisor = User.objects.get(email=f"supervisor.visa@{DEMO_DOMAIN}")
+        applicant = Person.objects.get(user=applicant_user)
+        number = 0
+        for title in STAGE_TITLES:
+            for stage in STAGES:
+                number += 1
+                nationality = STAGE_NATIONALITIES[number % len(STAGE_NATIONALITIES)]
+                if (title, stage) in APPLICANT_STAGES:
+                    person = applicant
+                else:
+                    person = self._person(f"stage-{title}-{stage}", STAGE_SURNAMES[number % len(STAGE_SURNAMES)],
+                                          "DEMO", nationality, date(1985 + number % 14, 1 + number % 12, 10),
+                                          title, number)
+                # A Blue Card below the standard salary threshold (shortage occupation, new entrant) needs
+                # the BA (§ 18g Abs. 1 S. 2 AufenthG): the 18g case waiting for the BA earns that much.
+                salary = BLUE_CARD_REDUCED_SALARY if (title, stage) == ("18g", "ba") else None
+                case = self._case(person, title, organisations, with_employer=number % 2 == 0, index=number,
+                                  salary=salary)
+                services.case_submit(case=case, actor=person.user)
+                services.case_transition(case=case, transition="start_completeness_check", actor=caseworker)
+                services.case_transition(case=case, transition="start_authority_review", actor=caseworker)
+                if stage == "ba":
+                    demo_waiting_for_the_ba(case=case)
+                    continue
+                if stage == "appointment":
+                    demo_waiting_for_the_appointment(case=case)
+                    continue
+                demo_procedure_to_visa_decision(case=case, refuse=False,
+                                                visa_outcome="rejected" if stage == "rejected" else "approved")
+                basis = f"§ {title[:2]}{title[2:3]} AufenthG"
+                if stage == "rejected":
+                    decision = services.decision_create(
+                        case=case, actor=visa_caseworker, kind=Decision.Kind.VISA, outcome=Decision.Outcome.REJECTED,
+                        legal_basis=basis, reasons="The passport is not valid long enough for the intended stay "
+                                                   "(demo).")
+                    services.decision_approve(decision=decision, actor=visa_supervisor)
+                    continue
+                services.decision_create(case=case, actor=visa_caseworker, kind=Decision.Kind.VISA,
+                                         outcome=Decision.Outcome.GRANTED, legal_basis=basis,
+                                         valid_from=date.today(), valid_until=date.today() + timedelta(days=365))
+                if stage == "entered":
+                    case.refresh_from_db()
+                    services.case_transition(case=case, transition="report_entry", actor=person.user)
+                    demo_after_entry(case=case)
 
     def _mandate(self, organisations, applicant_user) -> None:
         """Priya lets the relocation agency act in all her cases and receive her decisions."""

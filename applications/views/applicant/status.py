@@ -25,7 +25,6 @@ from ... import forms, rules, services, status_poll
 from ...lifecycle import CaseState, IllegalTransition
 from ...payments.selectors import case_fee, fee_view
 from ...selectors.applicant import (
-    applicant_authority_steps,
     applicant_case_get,
     applicant_document_request,
     case_issued_decisions,
@@ -33,6 +32,7 @@ from ...selectors.applicant import (
     case_version,
     decision_get,
 )
+from ...selectors.tracker import applicant_case_stages
 from ...selectors.visibility import case_timeline
 from .helpers import GET_OR_POST, posted
 
@@ -57,7 +57,7 @@ def _status_context(request, case) -> dict:
         "case": case,
         "events": case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
         .select_related(None),  # the timeline's sentences do not name the actor
-        "authority_steps": applicant_authority_steps(viewer=request.user, case=case),
+        "tracker": applicant_case_stages(viewer=request.user, case=case),
         "document_request": document_request,
         "actions": actions,
         "title": _title_or_none(case.title_code),
@@ -71,6 +71,8 @@ def _appointment_actions(request, case) -> list[dict]:
         return []
     url = reverse("applicant:case_appointment", args=[case.public_id])
     booking = appointment["booking"]
+    if booking is not None and booking.attended_at is not None:
+        return []  # attended: the tracker says so; nothing to book, bring or change any more
     if booking is None:
         return [{"text": _("The visa office needs to see you in person (fingerprints, identity check, fee)."),
                  "url": url, "label": _("Book your appointment")}]
@@ -125,8 +127,20 @@ def case_detail(request, public_id):
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
         "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
         "provide_form": forms.ProvideDocumentForm() if document_request else None,
-        "fee": fee_view(fee=case_fee(case=case)),
+        **_fee_context(case),
     })
+
+
+def _fee_context(case) -> dict:
+    """The fee section: paying makes sense only while the visa is still to be decided, and not after a
+    refused approval (then only a rejection follows, which does not wait for the fee); an unpaid fee of
+    an application that ended is not shown at all."""
+    fee = fee_view(fee=case_fee(case=case))
+    payable = case.awaits_visa_appointment and (
+        authority_selectors.case_approvals_state(case=case) != authority_selectors.APPROVALS_REFUSED)
+    if fee is not None and fee["state"] != "paid" and not payable:
+        fee = None
+    return {"fee": fee, "fee_payable": payable}
 
 
 @require_safe
@@ -257,7 +271,7 @@ def decision_download(request, public_id):
 @GET_OR_POST
 def case_withdraw(request, public_id):
     case = applicant_case_get(viewer=request.user, public_id=public_id)
-    if not case.is_open:
+    if not case.applicant_may_withdraw:
         messages.info(request, gettext("This application can no longer be withdrawn."))
         return redirect("applicant:case_detail", public_id=case.public_id)
     form = forms.WithdrawForm(posted(request))

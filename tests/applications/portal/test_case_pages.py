@@ -203,14 +203,18 @@ def test_export_contains_profile_cases_events_messages_and_files(client_in, case
 
 
 def test_status_page_lists_the_authority_steps_with_their_deadlines(client_in, case):
-    authorities = pytest.importorskip("authorities.models")
-    if not hasattr(authorities, "AuthorityRequest"):
-        pytest.skip("the authorities app has no AuthorityRequest yet")
+    from authorities.models import Authority, AuthorityRequest, Purpose
+
+    walk(case, "start_completeness_check", "start_authority_review")
     due = timezone.now() + timedelta(days=14)
-    authorities.AuthorityRequest.objects.create(case=case, purpose="ba_approval", state="sent", due_at=due,
-                                                idempotency_key=f"portal-test-{case.pk}")
+    office = Authority.objects.create(kind="ba", name="BA – ZAV")
+    AuthorityRequest.objects.update_or_create(
+        case=case, purpose="ba_approval", defaults={"state": "sent", "due_at": due, "authority": office,
+                                                    "sent_at": timezone.now(), "idempotency_key": f"t-{case.pk}"})
     page = client_in.get(reverse("applicant:case_detail", args=[case.public_id])).text
-    assert "Authority steps" in page
-    assert str(authorities.Purpose.BA_APPROVAL.label) in page
+    assert "Where your application stands" in page
+    assert str(Purpose.BA_APPROVAL.label) in page and "BA – ZAV" in page
     with translation.override("en"):
-        assert formats.date_format(timezone.localtime(due), "SHORT_DATE_FORMAT") in page
+        assert "Legal deadline: " + formats.date_format(timezone.localtime(due), "DATE_FORMAT") in page
+
+
