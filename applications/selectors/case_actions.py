@@ -1,0 +1,68 @@
+"""What the viewer may do on a case now: the one place that decides which buttons the workspace shows
+and which POSTs the back office accepts. The stage of the case (its state) and the viewer's offices
+and roles decide; the services check again when they write."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ..lifecycle import TRANSITIONS, CaseState
+from ..models import Case, Decision
+from ..services.backoffice import decision_may_approve, decision_may_decide
+from .staff import staff_scope
+
+# The lifecycle moves a WSA caseworker makes from the workspace, in the order of the procedure.
+STAFF_TRANSITIONS = ("start_completeness_check", "start_authority_review", "refer_to_visa_decision")
+REQUEST_DOCUMENTS_STATES = frozenset({CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK})
+
+
+@dataclass(frozen=True)
+class CaseActions:
+    transitions: tuple = ()  # lifecycle Transition objects
+    request_documents: bool = False
+    message: bool = False
+    note: bool = False
+    claim: bool = False
+    release: bool = False
+    decide_visa: bool = False
+    decide_permit: bool = False
+    answer_steps: frozenset = field(default_factory=frozenset)  # pks of the requests the viewer's office answers
+    approve_decisions: frozenset = field(default_factory=frozenset)  # pks of the rejections the viewer may approve
+
+    def allows_transition(self, name: str) -> bool:
+        return any(t.name == name for t in self.transitions)
+
+    @property
+    def stage_actions(self) -> bool:
+        """Whether the viewer has anything to do at this stage beyond notes and claims."""
+        return bool(self.transitions or self.request_documents or self.decide_visa or self.decide_permit
+                    or self.answer_steps or self.approve_decisions)
+
+
+def case_actions(*, viewer, case: Case, steps=(), decisions=()) -> CaseActions:
+    """The actions `viewer` may take on `case` now. `steps` (from case_authority_steps) and `decisions`
+    (from case_decisions) are passed when the caller has them, so that nothing is read twice."""
+    scope = staff_scope(viewer=viewer)
+    state = CaseState(case.state)
+    is_wsa = scope.is_wsa
+    assignment = getattr(case, "assignment", None)  # a missing one-to-one row raises an AttributeError
+    mine = assignment is not None and assignment.user_id == viewer.pk
+    return CaseActions(
+        transitions=tuple(TRANSITIONS[name] for name in STAFF_TRANSITIONS
+                          if is_wsa and state in TRANSITIONS[name].sources),
+        request_documents=is_wsa and state in REQUEST_DOCUMENTS_STATES,
+        message=is_wsa,
+        note=True,
+        claim=not mine,
+        release=assignment is not None and (mine or scope.is_supervisor),
+        decide_visa=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.VISA),
+        decide_permit=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
+        answer_steps=frozenset(s.pk for s in steps if getattr(s, "wsa_answerable", False)),
+        approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL
+                                    and decision_may_approve(actor=viewer, decision=d)),
+    )
+
+
+def action_refused_text() -> str:
+    return _("This action is not possible for you at this stage of the case. The workspace shows what "
+             "you can do now.")
