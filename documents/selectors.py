@@ -130,17 +130,20 @@ def passport_prefill_source(*, viewer) -> Document | None:
     return None
 
 
+def document_finding_items(document: Document) -> list[dict]:
+    """The findings of a document (prefetched) as severity, its label and the message, worst first."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
+    return [{"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
+            for f in findings]
+
+
 def documents_for_display(documents) -> list[Document]:
     """Documents with what the templates show: ``finding_items`` (severity and message, worst
     first), ``is_pending`` (checks still running) and ``is_changeable`` (may be replaced or deleted)."""
-    order = {"error": 0, "warning": 1, "info": 2}
     shown = []
     for document in documents:
-        findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
-        document.finding_items = [
-            {"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
-            for f in findings
-        ]
+        document.finding_items = document_finding_items(document)
         document.is_pending = document_is_pending(document)
         document.is_changeable = document_is_changeable(document)
         shown.append(document)

@@ -27,7 +27,7 @@ def case_get_for_staff(*, viewer, public_id) -> Case:
         raise Http404
     try:
         return bind_case(Case.objects.filter(visible)
-                         .select_related("person", "employer", "employment", "assignment__user")
+                         .select_related("person", "employer", "employment", "assignment__user", "extension")
                          .get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from authorities.answer_texts import answer_condition_lines, answer_outcome_text, answer_reason_text
-from documents.selectors import document_extracted_items, documents_for_display
+from documents.selectors import document_extracted_items, document_finding_items, document_is_pending
 
 from .. import rules
 from ..lifecycle import CaseState
@@ -87,8 +87,10 @@ def case_checklist(*, case: Case) -> Checklist:
 
 def workspace_documents(documents) -> list:
     """Documents with their findings as sentences (worst first) and what the checks read from them."""
-    shown = documents_for_display(documents)
+    shown = list(documents)
     for document in shown:
+        document.finding_items = document_finding_items(document)
+        document.is_pending = document_is_pending(document)
         document.wsa_extracted = document_extracted_items(document)
     return shown
 
