@@ -14,6 +14,9 @@ from .staff import staff_scope
 # The lifecycle moves a WSA caseworker makes from the workspace, in the order of the procedure.
 STAFF_TRANSITIONS = ("start_completeness_check", "start_authority_review", "refer_to_visa_decision")
 REQUEST_DOCUMENTS_STATES = frozenset({CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK})
+# The steps an office settles with a decision (Bescheid) rather than an answer: once that decision is
+# issued (or waits for the four-eyes approval), the step is no longer answered through the step form.
+DECIDED_BY = {"visa": Decision.Kind.VISA, "residence_permit": Decision.Kind.RESIDENCE_PERMIT}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ def case_actions(*, viewer, case: Case, steps=(), decisions=()) -> CaseActions:
     is_wsa = scope.is_wsa
     assignment = getattr(case, "assignment", None)  # a missing one-to-one row raises an AttributeError
     mine = assignment is not None and assignment.user_id == viewer.pk
+    decided = {d.kind for d in decisions if d.status in (Decision.Status.ISSUED, Decision.Status.AWAITING_APPROVAL)}
     return CaseActions(
         transitions=tuple(TRANSITIONS[name] for name in STAFF_TRANSITIONS
                           if is_wsa and state in TRANSITIONS[name].sources),
@@ -57,7 +61,8 @@ def case_actions(*, viewer, case: Case, steps=(), decisions=()) -> CaseActions:
         release=assignment is not None and (mine or scope.is_supervisor),
         decide_visa=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.VISA),
         decide_permit=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
-        answer_steps=frozenset(s.pk for s in steps if getattr(s, "wsa_answerable", False)),
+        answer_steps=frozenset(s.pk for s in steps if getattr(s, "wsa_answerable", False)
+                               and DECIDED_BY.get(s.purpose) not in decided),
         approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL
                                     and decision_may_approve(actor=viewer, decision=d)),
     )

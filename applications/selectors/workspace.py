@@ -20,7 +20,6 @@ from ..lifecycle import CaseState
 from ..models import DUE_LAST, Case, Decision
 from .deadlines import deadline_status
 from .eligibility import case_eligibility
-from .office_requests import WAITING_STATES
 from .staff import StaffScope
 
 MET, NOT_MET, TO_CHECK = "met", "not_met", "to_check"
@@ -129,15 +128,14 @@ def decision_groups(*, case: Case, decisions) -> DecisionGroups:
     return DecisionGroups(current=current, earlier=earlier)
 
 
-def viewer_deadline(*, scope: StaffScope, case: Case, steps) -> tuple:
+def viewer_deadline(*, scope: StaffScope, case: Case, steps, actions) -> tuple:
     """(deadline or None, badge status) that matters to the viewer: the WSA's is the case's (Case.due_at,
     whose far-future placeholder means none), an office's the earliest legal deadline of its own open
-    requests."""
+    requests that are still to be answered (case_actions)."""
     if scope.sees_all:
         deadline = case.due_at
         if deadline is not None and deadline >= DUE_LAST - timedelta(days=1):
             deadline = None
     else:
-        deadline = min((s.due_at for s in steps if s.due_at and s.state in WAITING_STATES and s.authority
-                        and s.authority.organisation_id in scope.office_ids), default=None)
+        deadline = min((s.due_at for s in steps if s.due_at and s.pk in actions.answer_steps), default=None)
     return deadline, deadline_status(deadline=deadline)

@@ -240,7 +240,7 @@ def _render_case(request, case, *, status=200, **forms_):
     for decision in decisions:
         decision.wsa_can_approve = decision.pk in actions.approve_decisions
     thread = list(case_messages(viewer=user, case=case))
-    deadline, deadline_badge = viewer_deadline(scope=scope, case=case, steps=steps)
+    deadline, deadline_badge = viewer_deadline(scope=scope, case=case, steps=steps, actions=actions)
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": getattr(case, "assignment", None), "scope": scope,
@@ -427,8 +427,10 @@ def case_note(request, public_id):
 def authority_step_answer(request, public_id, step_id):
     case = _case(request, public_id)
     step = case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
-    open_steps = [s for s in case_authority_steps(viewer=request.user, case=case)
-                  if s.pk == step.pk and s.wsa_answerable]
+    steps = case_authority_steps(viewer=request.user, case=case)
+    actions = case_actions(viewer=request.user, case=case, steps=steps,
+                           decisions=case_decisions(viewer=request.user, case=case))
+    open_steps = [s for s in steps if s.pk == step.pk and s.pk in actions.answer_steps]
     if not open_steps:
         messages.error(request, _("This authority step has already been answered."))
         return redirect("backoffice:case_detail", public_id=case.public_id)

@@ -209,8 +209,10 @@ def test_a_draft_sent_back_is_not_the_decision_once_the_visa_is_granted(
     assert "National visa: granted — issued" in current
     assert "rejected — draft" not in current
     assert "1 earlier draft, not in force" in text
-    # Nothing to decide any more: no decision button, and the form answers with the reason.
-    assert "Decide on the visa" not in text
+    # Nothing to decide any more: no decision button, no answer to the visa step, and the form answers
+    # with the reason.
+    assert "Decide on the visa" not in text and "Answer for your office" not in text
+    assert "Answer: National visa" not in text
     refused = client.get(reverse("backoffice:decision_create", args=[case.public_id, "visa"]),
                          HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 403 and "not possible for you at this stage" in refused.content.decode()
