@@ -2,7 +2,9 @@
 1280 and 360 px: no console error, no page wider than the screen, no raw code in the visible text.
 Screenshots go to /tmp/workspace19_shots (one per page and step) for a person to look at."""
 
+import os
 import re
+import tempfile
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -23,7 +25,7 @@ from tests.procedure import walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/workspace19_shots")
+SHOTS = Path(os.environ.get("WSA_E2E_SHOTS") or tempfile.gettempdir()) / "workspace19_shots"
 CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 COMBINATIONS = [("de", 1280), ("en", 360), ("en", 1280), ("de", 360)]
 PATH = {
@@ -42,7 +44,7 @@ def world(db):
                             ("ba", OrganisationKind.BA, "Bundesagentur für Arbeit – ZAV"),
                             ("visa", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Neu-Delhi"),
                             ("abh", OrganisationKind.FOREIGNERS_AUTHORITY, "Landesamt für Einwanderung Berlin"),
-                            ("zab", OrganisationKind.RECOGNITION_BODY, "Zentralstelle für ausländisches Bildungswesen")]:
+                            ("zab", OrganisationKind.RECOGNITION_BODY, "ZAB")]:
         organisation = OrganisationFactory(kind=kind, name=name, city="Berlin")
         if kind != OrganisationKind.WSA:
             Authority.objects.create(kind=kind, name=name, organisation=organisation)
@@ -207,7 +209,7 @@ def test_a_visa_rejection_is_issued_after_the_supervisors_approval(live_server, 
     supervisor = Walk(page, live_server, "supervisor")
     supervisor.sign_in(world["staff"][("visa", Role.SUPERVISOR)], language, width)
     supervisor.open_case(case)
-    supervisor.submit(f'form[action$="/approve/"] button', "approved")
+    supervisor.submit('form[action$="/approve/"] button', "approved")
     case.refresh_from_db()
     assert case.state == "rejected" and case.decisions.get().status == "issued"
 

@@ -15,7 +15,7 @@ from django.utils.translation import override
 from accounts.models import Role
 from applications import services
 from applications.models import Decision
-from authorities.answer_texts import answer_reason_codes
+from authorities.answer_texts import answer_reason_codes, answer_reason_text
 from authorities.models import AuthorityRequest
 from documents.checks.findings import CATALOGUE
 from documents.models import Document, Finding
@@ -123,8 +123,6 @@ def test_no_code_reaches_the_caseworker(client, make_case, make_staff, offices, 
     assert CODE.findall(text) == []
     assert 'expected ""' not in text and "“”" not in text and "confidence" not in text
     with override(language):
-        from authorities.answer_texts import answer_reason_text
-
         for reason in answer_reason_codes():
             assert answer_reason_text(reason) in text, reason
     if language == "en":
