@@ -59,8 +59,11 @@ def case_actions(*, viewer, case: Case, steps=(), decisions=()) -> CaseActions:
         note=True,
         claim=not mine,
         release=assignment is not None and (mine or scope.is_supervisor),
-        decide_visa=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.VISA),
-        decide_permit=decision_may_decide(actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
+        # One decision of a kind at a time: not while one is issued or waits for the four-eyes approval.
+        decide_visa=Decision.Kind.VISA not in decided and decision_may_decide(
+            actor=viewer, case=case, kind=Decision.Kind.VISA),
+        decide_permit=Decision.Kind.RESIDENCE_PERMIT not in decided and decision_may_decide(
+            actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
         answer_steps=frozenset(s.pk for s in steps if getattr(s, "wsa_answerable", False)
                                and DECIDED_BY.get(s.purpose) not in decided),
         approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL

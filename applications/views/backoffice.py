@@ -268,9 +268,9 @@ def _render_case(request, case, *, status=200, **forms_):
 
 
 def _refuse(request, case):
-    """An action the workspace does not offer to this viewer now: the case page again, with the reason."""
-    messages.error(request, action_refused_text())
-    return _render_case(request, case, status=403)
+    """An action the workspace does not offer to this viewer now: 403 with the reason and the way back to
+    the case. It writes nothing (no access record: it shows no personal data, no message in the session)."""
+    return render(request, "backoffice/refused.html", {"case": case, "reason": action_refused_text()}, status=403)
 
 
 def _actions(request, case):
@@ -455,7 +455,7 @@ def decision_create(request, public_id, kind):
     decision_kind = DECISION_KINDS.get(kind)
     if decision_kind is None:
         raise Http404
-    actions = _actions(request, case)
+    actions = case_actions(viewer=request.user, case=case, decisions=case_decisions(viewer=request.user, case=case))
     if not (actions.decide_visa if decision_kind == Decision.Kind.VISA else actions.decide_permit):
         return _refuse(request, case)
     form = DecisionForm(request.POST or None, initial={

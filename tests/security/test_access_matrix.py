@@ -347,9 +347,11 @@ MATRIX: dict[str, Rule] = {
     "backoffice:step_answer": Rule(E(403, anon="L", staff=404, ba=200),
                                    kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
                                    post={"outcome": "approved"}, allowed=("ba",)),
-    "backoffice:decision_create": Rule(E(403, anon="L", visa=200), kw=lambda s: {**case(s), "kind": "visa"},
+    # The world's visa rejection waits for the four-eyes approval: one decision of a kind at a time, so
+    # not even the visa office may open a new one here (selectors.case_actions; granting: test_decisions).
+    "backoffice:decision_create": Rule(E(403, anon="L"), kw=lambda s: {**case(s), "kind": "visa"},
                                        post={"outcome": "granted", "legal_basis": "§ 18g AufenthG"},
-                                       allowed=("visa",)),
+                                       allowed=()),
     "backoffice:decision_approve": Rule(POST_ONLY_STAFF,
                                         kw=lambda s: {**case(s), "decision_id": s.pending_decision.public_id},
                                         post={}, allowed=()),

@@ -192,6 +192,7 @@ def test_a_draft_sent_back_is_not_the_decision_once_the_visa_is_granted(
     reauthenticated(login(client, supervisor))
     html = page(client, case, "en")
     assert "Approve and issue" in html and "A rejection waits for your approval" in html
+    assert "Decide on the visa" not in html  # one decision at a time: this one waits for the approval
     services.decision_send_back(decision=draft, actor=supervisor, note="Please check again.")
     case.refresh_from_db()
     login(client, caseworker)
