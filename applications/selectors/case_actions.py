@@ -57,7 +57,8 @@ def case_actions(*, viewer, case: Case, steps=(), decisions=()) -> CaseActions:
         request_documents=is_wsa and state in REQUEST_DOCUMENTS_STATES,
         message=is_wsa,
         note=True,
-        claim=not mine,
+        # A case someone else holds is taken over only by a supervisor (services.case_claim).
+        claim=assignment is None or (not mine and scope.is_supervisor),
         release=assignment is not None and (mine or scope.is_supervisor),
         # One decision of a kind at a time: not while one is issued or waits for the four-eyes approval.
         decide_visa=Decision.Kind.VISA not in decided and decision_may_decide(
