@@ -102,6 +102,8 @@ def authority_event_text(payload: dict) -> str:
     if status == "slot_cancelled":
         return _("%(step)s: %(office)s had to cancel your appointment on %(when)s. Please book a new one.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}
+    if status == "appointment_attended":
+        return _("%(step)s: the applicant attended the appointment at %(office)s.") % values
     if status == "answered":
         if outcome == "approved" and payload.get("deemed_approval"):
             return _("%(step)s: deemed approved, because %(office)s did not answer within the legal deadline.") % values

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import formats
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 
 from accounts.selectors import user_is_staff_member
 
-from .checks.findings import CATALOGUE
-from .models import Document, Finding
+from .checks.findings import CATALOGUE, FIELD_LABELS
+from .models import Document, DocumentType, Finding
 
 PASSPORT_FIELDS = ("surname", "given_names", "birth_date", "nationality", "sex", "passport_number",
                    "document_number", "expiry_date", "issuing_state")
@@ -86,12 +88,30 @@ class _Placeholders(dict):
         return ""
 
 
+def _field_text(field: str) -> str:
+    """Field codes ("birth_date, composite") as their labels ("date of birth, overall check digit")."""
+    return ", ".join(gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+                     for name in (part.strip() for part in field.split(",")) if name)
+
+
+def _document_types_text(value: str) -> str:
+    """Document type codes ("passport, cv") as their names, for the document-type findings."""
+    labels = dict(DocumentType.choices)
+    return ", ".join(str(labels.get(code.strip(), code.strip())) for code in value.split(",") if code.strip())
+
+
 def finding_message(finding: Finding) -> str:
-    """The finding's message from the checks catalogue, in the active language."""
+    """The finding's message from the checks catalogue, in the active language. A code the catalogue does
+    not know (a finding of an older version of the checks) gets a sentence that sends the reader to the
+    document, never the code."""
     spec = CATALOGUE.get(finding.code)
     if spec is None:
-        return finding.evidence or finding.code
-    placeholders = _Placeholders(field=finding.field, expected=finding.expected, found=finding.found)
+        return gettext("An automatic check noted something about this document that has no description. "
+                       "Please look at the document itself.")
+    expected, found = finding.expected, finding.found
+    if finding.code == "document_type_unexpected":
+        expected, found = _document_types_text(expected), _document_types_text(found)
+    placeholders = _Placeholders(field=_field_text(finding.field), expected=expected, found=found)
     try:
         return gettext(spec.msgid) % placeholders
     except (TypeError, ValueError, KeyError):
@@ -110,17 +130,20 @@ def passport_prefill_source(*, viewer) -> Document | None:
     return None
 
 
+def document_finding_items(document: Document) -> list[dict]:
+    """The findings of a document (prefetched) as severity, its label and the message, worst first."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
+    return [{"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
+            for f in findings]
+
+
 def documents_for_display(documents) -> list[Document]:
     """Documents with what the templates show: ``finding_items`` (severity and message, worst
     first), ``is_pending`` (checks still running) and ``is_changeable`` (may be replaced or deleted)."""
-    order = {"error": 0, "warning": 1, "info": 2}
     shown = []
     for document in documents:
-        findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
-        document.finding_items = [
-            {"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
-            for f in findings
-        ]
+        document.finding_items = document_finding_items(document)
         document.is_pending = document_is_pending(document)
         document.is_changeable = document_is_changeable(document)
         shown.append(document)
@@ -131,3 +154,33 @@ def documents_awaiting_check_count() -> int:
     """Documents uploaded but not yet through the checks, over all cases (the metrics endpoint; an
     index on `state`)."""
     return Document.objects.filter(state__in=[Document.State.UPLOADED, Document.State.CHECKING]).count()
+
+
+def _extracted_labels() -> dict[str, str]:
+    return {
+        "surname": gettext("Surname"), "given_names": gettext("Given names"),
+        "passport_number": gettext("Passport number"), "document_number": gettext("Document number"),
+        "nationality": gettext("Nationality"), "issuing_state": gettext("Issuing state"),
+        "birth_date": gettext("Date of birth"), "sex": gettext("Sex"), "expiry_date": gettext("Valid until"),
+        "personal_number": gettext("Personal number"),
+        "annual_gross_salary": gettext("Annual gross salary (EUR)"), "weekly_hours": gettext("Weekly hours"),
+        "start_date": gettext("Start date"), "degree": gettext("Degree"), "institution": gettext("Institution"),
+        "degree_date": gettext("Date of the degree"), "language_level": gettext("Language level"),
+        "language_test": gettext("Language test"),
+    }
+
+
+def document_extracted_items(document: Document) -> list[tuple[str, str]]:
+    """What the checks read from a document, as (label, value) for a person: known fields only, dates in
+    the active language's format; internal keys (the checklist item, codes) stay out."""
+    labels = _extracted_labels()
+    items = []
+    for key, label in labels.items():
+        value = (document.extracted or {}).get(key)
+        if value in ("", None):
+            continue
+        if key.endswith("date"):
+            parsed = parse_date(str(value)[:10])
+            value = formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
+        items.append((label, str(value)))
+    return items

@@ -31,6 +31,10 @@ pytestmark = pytest.mark.django_db
 # The back-office case file is the largest page: case, person, documents, requests, steps, appointments,
 # timeline, decisions, the family applying together, the representatives in force and the visa fee.
 PAGE_QUERY_BOUND = 18
+# The caseworker workspace shows the rules engine's conditions checklist beside the person's data, which
+# needs the person's qualifications, language skills and work experience: two reads more than the case
+# file had (the employment and the extension come with the case's own row); still constant in the data.
+WORKSPACE_QUERY_BOUND = PAGE_QUERY_BOUND + 2
 SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
 
 
@@ -235,7 +239,8 @@ def test_every_main_page_needs_the_same_few_queries_whatever_the_data(client, wo
     for index, (who, url, extra) in enumerate(pages(world)):
         login(client, world, who)
         after = count(client, url, **extra)
-        if not (before[index] <= PAGE_QUERY_BOUND and after <= PAGE_QUERY_BOUND and after <= before[index]):
+        bound = WORKSPACE_QUERY_BOUND if "/backoffice/cases/" in url else PAGE_QUERY_BOUND
+        if not (before[index] <= bound and after <= bound and after <= before[index]):
             problems.append(f"{who} {url} {sorted(extra)}: {before[index]} queries, then {after} with more data")
     assert problems == [], "\n".join(problems)
 

@@ -4,10 +4,10 @@
 from django.db.models import Case as DbCase
 from django.db.models import Q, QuerySet, Value, When
 from django.http import Http404
-from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
+from authorities.answer_texts import answer_condition_lines
 from authorities.models import AuthorityRequest, Outcome, RequestState
 from documents.models import Document
 from wsa.observability.context import bind_case
@@ -27,7 +27,7 @@ def case_get_for_staff(*, viewer, public_id) -> Case:
         raise Http404
     try:
         return bind_case(Case.objects.filter(visible)
-                         .select_related("person", "employer", "employment", "assignment__user")
+                         .select_related("person", "employer", "employment", "assignment__user", "extension")
                          .get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
@@ -87,27 +87,14 @@ def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
     for request in requests.order_by("pk"):
         office_id = request.authority.organisation_id if request.authority else None
         request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
-        request.wsa_conditions = conditions_text(request.conditions)
         request.wsa_office_name = str(request.authority or "")
         steps.append(request)
     return steps
 
 
-CONDITION_LABELS = {
-    "employer": gettext_lazy("employer"), "occupation": gettext_lazy("occupation"),
-    "duration_months": gettext_lazy("duration (months)"), "other": gettext_lazy("other"),
-}
-
-
 def conditions_text(conditions) -> str:
     """Conditions of an authority answer (text, list or dict) as one readable line."""
-    if not conditions:
-        return ""
-    if isinstance(conditions, dict):
-        return "; ".join(f"{CONDITION_LABELS.get(k, k)}: {v}" for k, v in conditions.items() if v not in ("", None))
-    if isinstance(conditions, list | tuple):
-        return "; ".join(str(c) for c in conditions if c)
-    return str(conditions)
+    return " ".join(answer_condition_lines(conditions))
 
 
 def case_authority_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest:

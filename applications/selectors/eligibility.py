@@ -65,7 +65,10 @@ def case_profile(*, case: Case, today=None):
     if best is None:
         missing.append(_("qualification"))
     levels = {s.language: s.level for s in person.languages.all()}
-    employment = Employment.objects.filter(case=case).first()
+    try:  # the case's row, when its reader joined it (select_related), else one query
+        employment = case.employment
+    except Employment.DoesNotExist:
+        employment = None
     job_offer = None
     if employment is None:
         missing.append(_("job offer"))

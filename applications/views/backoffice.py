@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import require_reauthentication, staff_required
-from accounts.models import OrganisationKind
 
 from .. import offices, services
 from ..audit import access_record
@@ -28,6 +27,7 @@ from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
 from ..models import CaseAccess, Decision, DocumentRequestReason
 from ..payments.selectors import case_fee, fee_view
+from ..selectors.case_actions import action_refused_text, case_actions
 from ..selectors.case_file import (
     case_authority_step_get,
     case_authority_steps,
@@ -37,7 +37,6 @@ from ..selectors.case_file import (
     case_document_requests,
     case_documents,
     case_get_for_staff,
-    case_information_needed,
     case_information_needed_step_get,
     case_messages,
     decisions_awaiting_approval,
@@ -48,6 +47,13 @@ from ..selectors.queue_page import case_queue_page
 from ..selectors.staff import staff_scope
 from ..selectors.statistics import case_statistics, statistics_scope
 from ..selectors.visibility import case_timeline
+from ..selectors.workspace import (
+    case_checklist,
+    decision_groups,
+    viewer_deadline,
+    workspace_documents,
+    workspace_steps,
+)
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -197,7 +203,6 @@ class SendBackForm(forms.Form):
 
 # --- Helpers -------------------------------------------------------------------------------------
 
-STAFF_TRANSITIONS = {"start_completeness_check", "start_authority_review", "refer_to_visa_decision"}
 DECISION_KINDS = {"visa": Decision.Kind.VISA, "permit": Decision.Kind.RESIDENCE_PERMIT}
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 PREVIEW_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
@@ -226,52 +231,31 @@ def _timeline(events) -> list[tuple]:
     return rows
 
 
-def _case_actions(*, user, case, scope, steps=None) -> dict:
-    """`steps`: the case's authority steps if already read (the case file), else they are asked for."""
-    is_wsa = scope.is_wsa
-    state = case.state
-    transitions = [TRANSITIONS[name] for name in ("start_completeness_check", "start_authority_review",
-                                                    "refer_to_visa_decision")
-                   if is_wsa and CaseState(state) in TRANSITIONS[name].sources]
-    return {
-        "transitions": transitions,
-        # In the authority review only after an office asked for information (then the step is sent again).
-        "request_documents": is_wsa and (state in {CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK} or (
-            state == CaseState.AUTHORITY_REVIEW and (
-                case_information_needed(case=case) if steps is None else any(
-                    s.state == "answered" and s.outcome == "information_needed" for s in steps)))),
-        "message": is_wsa,
-        "decide_visa": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.VISA),
-        "decide_permit": services.decision_may_decide(actor=user, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
-    }
-
-
 def _render_case(request, case, *, status=200, **forms_):
     user = request.user
     scope = staff_scope(viewer=user)
     access_record(actor=user, case=case, object_kind=CaseAccess.ObjectKind.CASE)
     decisions = list(case_decisions(viewer=user, case=case))
+    steps = workspace_steps(case_authority_steps(viewer=user, case=case))
+    actions = case_actions(viewer=user, case=case, steps=steps, decisions=decisions)
     for decision in decisions:
-        decision.wsa_can_approve = (decision.status == Decision.Status.AWAITING_APPROVAL
-                                    and decision.decided_by_id != user.pk
-                                    and scope.is_supervisor_of_kind(
-                                        OrganisationKind.VISA_OFFICE if decision.kind == Decision.Kind.VISA
-                                        else OrganisationKind.FOREIGNERS_AUTHORITY))
-    assignment = getattr(case, "assignment", None)
+        decision.wsa_can_approve = decision.pk in actions.approve_decisions
     thread = list(case_messages(viewer=user, case=case))
-    steps = case_authority_steps(viewer=user, case=case)
+    deadline, deadline_badge = viewer_deadline(scope=scope, case=case, steps=steps, actions=actions)
     context = {
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
-        "assignment": assignment, "scope": scope,
-        "documents": case_documents(viewer=user, case=case),
+        "assignment": getattr(case, "assignment", None), "scope": scope,
+        "deadline": deadline, "deadline_status": deadline_badge,
+        "checklist": case_checklist(case=case),
+        "documents": workspace_documents(case_documents(viewer=user, case=case)),
         "steps": steps,
         "appointments": offices.case_appointments(viewer=user, case=case),
         "timeline": _timeline(case_timeline(viewer=user, case=case)),
         "messages_": [m for m in thread if not m.internal],
-        "notes": [m for m in thread if m.internal],
-        "decisions": decisions,
+        "notes": [m for m in thread if m.internal], "thread_count": len(thread),
+        "decisions": decision_groups(case=case, decisions=decisions),
         "document_requests": case_document_requests(viewer=user, case=case),
-        "actions": _case_actions(user=user, case=case, scope=scope, steps=steps),
+        "actions": actions,
         "inline_types": INLINE_TYPES,
         "document_request_form": forms_.get("document_request_form") or DocumentRequestForm(
             initial={"deadline": timezone.localdate() + timedelta(days=28)}),
@@ -282,6 +266,16 @@ def _render_case(request, case, *, status=200, **forms_):
         "fee": fee_view(fee=case_fee(case=case)),
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
+
+
+def _refuse(request, case):
+    """An action the workspace does not offer to this viewer now: 403 with the reason and the way back to
+    the case. It writes nothing (no access record: it shows no personal data, no message in the session)."""
+    return render(request, "backoffice/refused.html", {"case": case, "reason": action_refused_text()}, status=403)
+
+
+def _actions(request, case):
+    return case_actions(viewer=request.user, case=case)
 
 
 def _case(request, public_id):
@@ -383,9 +377,8 @@ def case_release(request, public_id):
 @require_POST
 def case_transition(request, public_id, name):
     case = _case(request, public_id)
-    scope = staff_scope(viewer=request.user)
-    if name not in STAFF_TRANSITIONS or not scope.is_wsa:
-        raise PermissionDenied
+    if not _actions(request, case).allows_transition(name):
+        return _refuse(request, case)
     try:
         services.case_transition(case=case, transition=name, actor=request.user)
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
@@ -398,9 +391,8 @@ def case_transition(request, public_id, name):
 @require_POST
 def case_request_documents(request, public_id):
     case = _case(request, public_id)
-    if not _case_actions(user=request.user, case=case, scope=staff_scope(viewer=request.user))[
-            "request_documents"]:
-        raise PermissionDenied
+    if not _actions(request, case).request_documents:
+        return _refuse(request, case)
     form = DocumentRequestForm(request.POST)
     if not form.is_valid():
         return _render_case(request, case, status=400, document_request_form=form)
@@ -434,8 +426,8 @@ def authority_step_resend(request, public_id, step_id):
 @require_POST
 def case_message(request, public_id):
     case = _case(request, public_id)
-    if not staff_scope(viewer=request.user).is_wsa:
-        raise PermissionDenied
+    if not _actions(request, case).message:
+        return _refuse(request, case)
     form = MessageForm(request.POST)
     if not form.is_valid():
         return _render_case(request, case, status=400, message_form=form)
@@ -461,8 +453,10 @@ def case_note(request, public_id):
 def authority_step_answer(request, public_id, step_id):
     case = _case(request, public_id)
     step = case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
-    open_steps = [s for s in case_authority_steps(viewer=request.user, case=case)
-                  if s.pk == step.pk and s.wsa_answerable]
+    steps = case_authority_steps(viewer=request.user, case=case)
+    actions = case_actions(viewer=request.user, case=case, steps=steps,
+                           decisions=case_decisions(viewer=request.user, case=case))
+    open_steps = [s for s in steps if s.pk == step.pk and s.pk in actions.answer_steps]
     if not open_steps:
         messages.error(request, _("This authority step has already been answered."))
         return redirect("backoffice:case_detail", public_id=case.public_id)
@@ -487,8 +481,9 @@ def decision_create(request, public_id, kind):
     decision_kind = DECISION_KINDS.get(kind)
     if decision_kind is None:
         raise Http404
-    if not services.decision_may_decide(actor=request.user, case=case, kind=decision_kind):
-        raise PermissionDenied
+    actions = case_actions(viewer=request.user, case=case, decisions=case_decisions(viewer=request.user, case=case))
+    if not (actions.decide_visa if decision_kind == Decision.Kind.VISA else actions.decide_permit):
+        return _refuse(request, case)
     form = DecisionForm(request.POST or None, initial={
         "outcome": Decision.Outcome.GRANTED, "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
         "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
@@ -517,7 +512,7 @@ def decision_approve(request, public_id, decision_id):
     case = _case(request, public_id)
     decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
     if not services.decision_may_approve(actor=request.user, decision=decision):
-        raise PermissionDenied
+        return _refuse(request, case)
     require_reauthentication(request)
     try:
         services.decision_approve(decision=decision, actor=request.user)
@@ -535,6 +530,8 @@ def decision_approve(request, public_id, decision_id):
 def decision_send_back(request, public_id, decision_id):
     case = _case(request, public_id)
     decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    if not services.decision_may_approve(actor=request.user, decision=decision):
+        return _refuse(request, case)
     form = SendBackForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:

@@ -366,9 +366,11 @@ MATRIX: dict[str, Rule] = {
     # any, so even the WSA gets 404 there: every other POST must be refused.
     "backoffice:step_resend": Rule(POST_ONLY_STAFF, kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
                                    post={}, allowed=SEES_ALL),
-    "backoffice:decision_create": Rule(E(403, anon="L", visa=200), kw=lambda s: {**case(s), "kind": "visa"},
+    # The world's visa rejection waits for the four-eyes approval: one decision of a kind at a time, so
+    # not even the visa office may open a new one here (selectors.case_actions; granting: test_decisions).
+    "backoffice:decision_create": Rule(E(403, anon="L"), kw=lambda s: {**case(s), "kind": "visa"},
                                        post={"outcome": "granted", "legal_basis": "§ 18g AufenthG"},
-                                       allowed=("visa",)),
+                                       allowed=()),
     # The family's permits together: only a foreigners' authority, only while two or more of the family
     # await their permit after entry (the world's families have not entered: refused for everybody).
     "backoffice:family_permits": Rule(E(403, anon="L"), kw=case,

@@ -1,0 +1,141 @@
+"""The caseworker workspace of one case: what the page shows besides the case's own rows, in words.
+
+The conditions checklist comes from the rules engine (applications/rules, through
+`selectors.eligibility.case_eligibility`); the general conditions of § 5 AufenthG that the engine
+cannot check from the data are listed as "to check". Documents carry what the checks read and their
+findings as sentences (documents.selectors); authority steps carry the answer, its reason and its
+conditions as sentences (authorities.answer_texts). Nothing here writes.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+
+from authorities.answer_texts import answer_condition_lines, answer_outcome_text, answer_reason_text
+from documents.selectors import document_extracted_items, document_finding_items, document_is_pending
+
+from .. import rules
+from ..lifecycle import CaseState
+from ..models import DUE_LAST, Case, Decision
+from .deadlines import deadline_status
+from .eligibility import case_eligibility
+from .staff import StaffScope
+
+MET, NOT_MET, TO_CHECK = "met", "not_met", "to_check"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    text: str
+    source: str
+    status: str  # MET, NOT_MET or TO_CHECK
+
+    @property
+    def status_label(self) -> str:
+        return {MET: _("met"), NOT_MET: _("not met"), TO_CHECK: _("to check")}[self.status]
+
+
+def _general_conditions() -> list[ChecklistItem]:
+    """§ 5 Abs. 1 AufenthG: the general conditions of every residence title, which the rules engine
+    leaves to the authorities (identity, no expulsion interest, passport); a person checks them."""
+    return [
+        ChecklistItem(_("Identity and nationality are clarified (passport data page, register checks)."),
+                      "§ 5 Abs. 1 Nr. 1a AufenthG", TO_CHECK),
+        ChecklistItem(_("There is no interest in expulsion (register and security checks)."),
+                      "§ 5 Abs. 1 Nr. 2 AufenthG, § 73 AufenthG", TO_CHECK),
+        ChecklistItem(_("The passport obligation is fulfilled: a valid, recognised passport."),
+                      "§ 5 Abs. 1 Nr. 4, § 3 AufenthG", TO_CHECK),
+    ]
+
+
+@dataclass
+class Checklist:
+    available: bool
+    title_name: str = ""
+    items: tuple = ()
+    verdict: str = ""
+    missing_inputs: tuple = ()
+    assumptions: tuple = ()
+
+
+def case_checklist(*, case: Case) -> Checklist:
+    """The conditions of the case's residence title, each met / not met (from the rules engine) or to
+    check (the general conditions, and whatever the engine could not evaluate)."""
+    eligibility = case_eligibility(case=case)
+    general = _general_conditions()
+    try:
+        chosen = rules.title(case.title_code)
+        title_name = f"{chosen.name} ({chosen.section})"
+    except rules.UnknownTitle:
+        title_name = ""
+    if not eligibility.available:
+        unknown = [ChecklistItem(_("Not yet known: %(what)s") % {"what": what}, "", TO_CHECK)
+                   for what in eligibility.missing_inputs]
+        return Checklist(available=False, title_name=title_name, items=tuple(unknown + general),
+                         missing_inputs=tuple(eligibility.missing_inputs),
+                         assumptions=tuple(eligibility.assumptions))
+    result = eligibility.result
+    items = [ChecklistItem(str(reason.message), reason.source, MET if reason.met else NOT_MET)
+             for reason in result.reasons]
+    return Checklist(available=True, title_name=title_name or f"{result.name} ({result.section})",
+                     items=tuple(items + general),
+                     verdict=result.verdict, missing_inputs=tuple(eligibility.missing_inputs),
+                     assumptions=tuple(eligibility.assumptions))
+
+
+def workspace_documents(documents) -> list:
+    """Documents with their findings as sentences (worst first) and what the checks read from them."""
+    shown = list(documents)
+    for document in shown:
+        document.finding_items = document_finding_items(document)
+        document.is_pending = document_is_pending(document)
+        document.wsa_extracted = document_extracted_items(document)
+    return shown
+
+
+def workspace_steps(steps) -> list:
+    """Authority steps with the answer, its reason, its conditions and the office's note in words."""
+    for step in steps:
+        body = step.response_body or {}
+        step.wsa_answer = answer_outcome_text(step.outcome, deemed=step.deemed_approval) if step.outcome else ""
+        step.wsa_reason = answer_reason_text(str(body.get("reason") or ""))
+        step.wsa_condition_lines = answer_condition_lines(step.conditions)
+        step.wsa_note = str(body.get("note") or "")
+    return steps
+
+
+@dataclass
+class DecisionGroups:
+    current: list
+    earlier: list  # drafts that are not (or no longer) in play: never shown as the case's decision
+
+
+def decision_groups(*, case: Case, decisions) -> DecisionGroups:
+    """Issued decisions and rejections waiting for approval are current. A draft (a rejection the
+    supervisor sent back) is current only while the case still waits for that decision; once a decision
+    of its kind was issued or the case moved on, it is an earlier draft that is not in force."""
+    deciding_state = {Decision.Kind.VISA: CaseState.VISA_DECISION, Decision.Kind.RESIDENCE_PERMIT: CaseState.ENTERED}
+    settled = {d.kind for d in decisions if d.status in (Decision.Status.ISSUED, Decision.Status.AWAITING_APPROVAL)}
+    current, earlier = [], []
+    for decision in decisions:
+        if decision.status != Decision.Status.DRAFT:
+            current.append(decision)
+        elif decision.kind not in settled and case.state == deciding_state.get(decision.kind):
+            current.append(decision)
+        else:
+            earlier.append(decision)
+    return DecisionGroups(current=current, earlier=earlier)
+
+
+def viewer_deadline(*, scope: StaffScope, case: Case, steps, actions) -> tuple:
+    """(deadline or None, badge status) that matters to the viewer: the WSA's is the case's (Case.due_at,
+    whose far-future placeholder means none), an office's the earliest legal deadline of its own open
+    requests that are still to be answered (case_actions)."""
+    if scope.sees_all:
+        deadline = case.due_at
+        if deadline is not None and deadline >= DUE_LAST - timedelta(days=1):
+            deadline = None
+    else:
+        deadline = min((s.due_at for s in steps if s.due_at and s.pk in actions.answer_steps), default=None)
+    return deadline, deadline_status(deadline=deadline)
