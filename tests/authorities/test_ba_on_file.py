@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership, OrganisationKind, Role
 from applications import services as case_services
@@ -73,8 +73,6 @@ def test_a_pre_approval_recorded_through_the_back_office_spares_the_ba(client, o
 
 
 def test_the_timeline_says_in_words_that_the_ba_is_not_asked_again(offices, make_case, wsa):
-    from django.utils import translation
-
     case = in_check(make_case("18b"), wsa)
     ba_approval_on_file_record(case=case, actor=wsa, ground="pre_approval", reference="ZAV-1",
                                issued_on=TODAY - timedelta(days=1))
@@ -132,7 +130,7 @@ def test_a_global_approval_needs_the_designation_and_the_employers_assurance(off
     designation = BaGlobalApproval.objects.create(
         occupation_kldb_prefix="434", valid_from=TODAY - timedelta(days=10), valid_until=TODAY + timedelta(days=300),
         reference="BA-Weisung 2026/12")
-    with pytest.raises(BackofficeError, match="assurance"):
+    with translation.override("en"), pytest.raises(BackofficeError, match="assurance"):
         ba_approval_on_file_record(case=case, actor=wsa, ground="global_approval", employer_assurance=False)
     on_file = ba_approval_on_file_record(case=case, actor=wsa, ground="global_approval", employer_assurance=True)
     assert on_file.global_approval == designation and on_file.valid_until == designation.valid_until
