@@ -38,6 +38,8 @@ def test_seed_demo_prints_working_logins(client, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "applicant@demo.wsa.example" in out and "caseworker.ba@demo.wsa.example" in out
+    # The role names in the README's language, whatever the portal's default language is.
+    assert "Caseworker ·" in out and "Sachbearbeit" not in out and "Antragsteller" not in out
     password = out.split("password for all: ")[1].split(")")[0]
     response = client.post("/accounts/login/", {"login": "applicant@demo.wsa.example", "password": password})
     assert response.status_code == 302

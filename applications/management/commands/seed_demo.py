@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, User
 from accounts.services import membership_grant
@@ -45,7 +45,7 @@ ORGANISATIONS = [
     ("wsa", OrganisationKind.WSA, "Work-and-Stay-Agentur", None, {}),
     ("ba", OrganisationKind.BA, "Bundesagentur für Arbeit – ZAV", AuthorityKind.BA, {}),
     ("visa-ind", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Neu-Delhi", AuthorityKind.VISA_OFFICE,
-     {"countries": ["IND", "NPL", "BTN"], "time_zone": "Asia/Kolkata",
+     {"countries": ["IND", "NPL", "BTN"], "time_zone": "Asia/Kolkata", "family_appointments": True,
       "address": "Deutsche Botschaft, 6/50G Shanti Path, Chanakyapuri, New Delhi 110021, India"}),
     ("visa-col", OrganisationKind.VISA_OFFICE, "Deutsche Botschaft Bogotá", AuthorityKind.VISA_OFFICE,
      {"countries": ["COL", "ECU"], "time_zone": "America/Bogota"}),
@@ -191,7 +191,8 @@ class Command(BaseCommand):
                     organisation=organisation, defaults={"kind": authority_kind, "name": name, **jurisdiction}
                 )
                 # Databases seeded before offices had a time zone get it on the next run.
-                where = {field: jurisdiction[field] for field in ("time_zone", "address") if field in jurisdiction}
+                where = {field: jurisdiction[field] for field in ("time_zone", "address", "family_appointments")
+                         if field in jurisdiction}
                 if where and not office.time_zone:
                     Authority.objects.filter(pk=office.pk).update(**where)
             organisations[key] = organisation
@@ -207,6 +208,11 @@ class Command(BaseCommand):
         return user
 
     def _logins(self, organisations, password) -> list[tuple[str, str, str]]:
+        # The printed list is for the person starting the demo, who reads the README's English.
+        with translation.override("en"):
+            return self._logins_made(organisations, password)
+
+    def _logins_made(self, organisations, password) -> list[tuple[str, str, str]]:
         logins = []
         admin = self._user("admin", "Admin WSA", password, is_staff=True, is_superuser=True)
         membership_grant(user=admin, role=Role.ADMIN, organisation=organisations["wsa"])
