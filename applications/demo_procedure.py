@@ -36,7 +36,7 @@ from authorities.simulator import rules
 
 from .figures import rule_figures
 from .lifecycle import CaseState
-from .models import Case, FeeDue, Payment
+from .models import Case, FeeDue, FeeKind, Payment
 from .payments import services as payment_services
 
 DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
@@ -170,12 +170,21 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
     return case
 
 
-@transaction.atomic
 def _pay_fee(case: Case, *, paid_at) -> None:
-    """The applicant paid the visa fee before the appointment, as the bank's notification would record it."""
-    fee = payment_services.fee_due_create(case=case)
+    """The applicant paid the visa fee (and the employer the § 81a fee) before the appointment, as the
+    bank's notification would record it."""
+    demo_fee_pay(case=case, kind=FeeKind.ACCELERATED, paid_at=paid_at)
+    demo_fee_pay(case=case, kind=FeeKind.VISA, paid_at=paid_at)
+
+
+@transaction.atomic
+def demo_fee_pay(*, case: Case, kind: str, paid_at=None) -> None:
+    """A demo case's fee of that kind, paid online (seed_demo pays the residence permit fee before the
+    permit is issued)."""
+    fee = payment_services.fee_due_create(case=case, kind=kind)
     if fee is None or fee.paid_at is not None:
         return
+    paid_at = paid_at or timezone.now()
     fee = FeeDue.objects.select_for_update().get(pk=fee.pk)
     Payment.objects.create(fee=fee, provider="demo", amount_cents=fee.amount_cents, currency=fee.currency,
                            state=Payment.State.PAID, paid_at=paid_at)

@@ -53,6 +53,9 @@ class Authority(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
                                  help_text=_("For example Asia/Kolkata. Leave empty for the portal's time zone."))
     address = models.TextField(_("address for visitors"), blank=True)
+    # Whether the office takes its fees online through the portal; otherwise the applicant pays at the
+    # appointment and the office's staff record it (applications.payments).
+    accepts_online_payment = models.BooleanField(_("accepts online payment of fees"), default=True)
 
     class Meta:
         verbose_name = _("authority")

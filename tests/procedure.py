@@ -56,14 +56,18 @@ def offices_done(case) -> None:
 
 
 def fee_pay(case) -> None:
-    """The applicant pays the visa fee at the simulated bank, which notifies the portal (signed)."""
-    fee = FeeDue.objects.filter(case=case, paid_at__isnull=True).first()
-    if fee is None:
-        return
-    payment, _address = payment_services.payment_start(fee=fee, actor=case.person.user, return_url="/")
-    body = SimulatedProvider.notification_body(reference=payment.reference, status="paid",
-                                               amount_cents=payment.amount_cents, currency=payment.currency)
-    payment_services.notification_receive(body=body, signature=notification_sign(body))
+    """The fees due before the visa decision (the applicant's visa fee, the employer's § 81a fee) are
+    paid at the simulated bank, which notifies the portal (signed)."""
+    for fee in FeeDue.objects.filter(case=case, paid_at__isnull=True).exclude(kind="residence_permit").order_by("pk"):
+        payment, _address = payment_services.payment_start(fee=fee, actor=case.person.user, return_url="/")
+        body = SimulatedProvider.notification_body(reference=payment.reference, status="paid",
+                                                   amount_cents=payment.amount_cents, currency=payment.currency)
+        payment_services.notification_receive(body=body, signature=notification_sign(body))
+
+
+def permit_fee_paid(case) -> None:
+    """The residence permit fee recorded as paid (what issue_permit waits for)."""
+    FeeDue.objects.filter(case=case, paid_at__isnull=True).update(paid_at=timezone.now())
 
 
 def walk(case, *transitions, actor=None, payloads=None):
@@ -71,6 +75,8 @@ def walk(case, *transitions, actor=None, payloads=None):
     for transition in transitions:
         if transition in NEEDS_THE_OFFICES:
             offices_done(case)
+        if transition == "issue_permit":
+            permit_fee_paid(case)
         services.case_transition(case=case, transition=transition, actor=actor,
                                  payload=(payloads or {}).get(transition))
     return case

@@ -22,6 +22,7 @@ from accounts.models import ConsentScope, Organisation, OrganisationKind, Role, 
 from accounts.services import membership_grant
 from applications import services
 from applications.demo_procedure import (
+    demo_fee_pay,
     demo_procedure_to_visa_decision,
     seed_appointment_slots,
     seed_authority_offices,
@@ -30,7 +31,7 @@ from applications.demo_procedure import (
 from applications.lifecycle import CaseState
 from applications.mandates.models import Mandate, MandateScope
 from applications.mandates.services import mandate_grant
-from applications.models import LanguageSkill, Person, Qualification
+from applications.models import FeeKind, LanguageSkill, Person, Qualification
 from authorities.models import Authority, AuthorityKind
 
 DEMO_DOMAIN = "demo.wsa.example"
@@ -278,6 +279,8 @@ class Command(BaseCommand):
                 if transition == "submit":
                     services.case_submit(case=case, actor=person.user)
                     continue
+                if transition == "issue_permit":
+                    demo_fee_pay(case=case, kind=FeeKind.RESIDENCE_PERMIT)
                 actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
         self._mandate(organisations, applicant_user)

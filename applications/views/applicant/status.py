@@ -23,7 +23,7 @@ from documents.views import attachment_response
 
 from ... import forms, rules, services, status_poll
 from ...lifecycle import CaseState, IllegalTransition
-from ...payments.selectors import case_fee, fee_view
+from ...payments.selectors import applicant_fees, fees_view
 from ...selectors.applicant import (
     applicant_authority_steps,
     applicant_case_get,
@@ -125,7 +125,7 @@ def case_detail(request, public_id):
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
         "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
         "provide_form": forms.ProvideDocumentForm() if document_request else None,
-        "fee": fee_view(fee=case_fee(case=case)),
+        "fees": fees_view(fees=applicant_fees(case=case)),
     })
 
 
