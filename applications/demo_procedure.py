@@ -145,6 +145,8 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
     for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
         services.authority_request_reroute(request=request)
     sent_at = timezone.now() - timedelta(days=10)
+    # The employer paid the § 81a fee first: the pre-approval request exists from then on.
+    demo_fee_pay(case=case, kind=FeeKind.ACCELERATED, paid_at=sent_at - timedelta(days=1))
     for request in _undelivered(case):
         _mark_sent(case, request, sent_at)
     approvals = [r for r in case.authority_requests.select_related("authority").order_by("pk")
@@ -171,9 +173,7 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
 
 
 def _pay_fee(case: Case, *, paid_at) -> None:
-    """The applicant paid the visa fee (and the employer the § 81a fee) before the appointment, as the
-    bank's notification would record it."""
-    demo_fee_pay(case=case, kind=FeeKind.ACCELERATED, paid_at=paid_at)
+    """The applicant paid the visa fee before the appointment, as the bank's notification would record it."""
     demo_fee_pay(case=case, kind=FeeKind.VISA, paid_at=paid_at)
 
 

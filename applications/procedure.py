@@ -24,7 +24,7 @@ from authorities import appointments, routing
 from authorities import selectors as authority_selectors
 from authorities import services as authority_services
 from authorities import signals as authority_signals
-from authorities.models import AuthorityRequest
+from authorities.models import AuthorityRequest, Purpose
 
 from . import household, services, status_poll
 from .after_arrival import services as after_arrival_services
@@ -48,11 +48,13 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
       (payments.services.fee_due_create); report_entry the residence permit fee;
     - every transition: the employer's HR system gets its webhook (webhooks.deliveries_create);
     - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
-      receive the case, all at once;
+      receive the case, all at once; in the § 81a procedure the pre-approval once the employer paid
+      its fee (after_fee_paid);
     - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
     - grant_visa: the holder's national visa is issued as a title (titles.issuance);
     - report_entry: the foreigners' authority is asked for the residence permit;
-    - issue_permit: refused while the residence permit fee is unpaid (permit_fee_guard); then the residence permit (or EU Blue Card) is issued as a title and replaces the visa;
+    - issue_permit: refused while the residence permit fee is unpaid (permit_fee_guard); then the
+      residence permit (or EU Blue Card) is issued as a title and replaces the visa;
     - extend_permit, refuse_extension (extensions only, once their approvals are in): the new title
       replaces the extended one, or not; either way the Fiktionsbescheinigung ends with the decision
       (§ 81 Abs. 4 S. 1 AufenthG);
@@ -65,10 +67,13 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     webhooks.deliveries_create(case=case, transition=transition)
     if transition == "start_authority_review":
         # An extension is applied for in Germany: its residence permit step is not one "after entry".
-        exclude = None if routing.case_extension(case) is not None else routing.AFTER_ENTRY
-        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude)
+        exclude = set() if routing.case_extension(case) is not None else set(routing.AFTER_ENTRY)
+        # § 81a: the foreigners' authority starts once the employer has paid the procedure's fee
+        # (pre_approval_after_fee).
+        if payment_services.fee_due_create(case=case, kind=FeeKind.ACCELERATED) is not None:
+            exclude.add(Purpose.PRE_APPROVAL_81A)
+        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude or None)
         payment_services.fee_due_create(case=case, kind=FeeKind.VISA)
-        payment_services.fee_due_create(case=case, kind=FeeKind.ACCELERATED)
     elif transition == "refer_to_visa_decision":
         visa_decision_guard(case=case, granting=False)
     elif transition == "grant_visa":
@@ -150,7 +155,7 @@ def permit_fee_guard(*, case: Case) -> None:
     by the foreigners' authority as paid in person. A case entered before the fee existed has no fee
     row and is not held up."""
     if payment_selectors.case_fee_unpaid(case=case, kind=FeeKind.RESIDENCE_PERMIT):
-        raise services.BackofficeError(_("The residence permit cannot be issued yet: its fee (§ 45 AufenthV) "
+        raise services.BackofficeError(_("The residence permit cannot be issued yet: its fee (§ 45 Nr. 1 AufenthV) "
                                          "has not been paid online or recorded as paid at the office."))
 
 
@@ -227,6 +232,17 @@ def case_advance_after_step(sender, *, case: Case, actor=None, **kwargs) -> None
     case_advance_if_ready(case=case, actor=actor)
 
 
+def after_fee_paid(sender, *, case: Case, kind: str = "", actor=None, **kwargs) -> None:
+    """A fee was paid. The § 81a fee (§ 47 Abs. 1 Nr. 15 AufenthV) is part of the employer's application
+    at the foreigners' authority (§ 81a Abs. 2 AufenthG; DOMAIN.md 1.4, step 1): the law does not say
+    in so many words that the authority waits for it, so cautiously its pre-approval request goes out
+    only now. Then perhaps on to the visa decision."""
+    if kind == FeeKind.ACCELERATED and case.state == CaseState.AUTHORITY_REVIEW:
+        authority_services.authority_requests_create(case=case, figures=rule_figures(),
+                                                      purposes={Purpose.PRE_APPROVAL_81A})
+    case_advance_if_ready(case=case, actor=actor)
+
+
 def cases_advance_missed(sender, **kwargs) -> int:
     """The cases in authority review whose move to the visa decision was missed; returns how many moved."""
     moved = 0
@@ -251,5 +267,5 @@ def receivers_connect() -> None:
     authority_signals.request_event.connect(authority_event_record, dispatch_uid="procedure_authority_event")
     authority_signals.procedure_step_done.connect(case_advance_after_step, dispatch_uid="procedure_step_done")
     authority_signals.deadlines_swept.connect(cases_advance_missed, dispatch_uid="procedure_deadlines_swept")
-    payment_signals.fee_paid.connect(case_advance_after_step, dispatch_uid="procedure_fee_paid")
+    payment_signals.fee_paid.connect(after_fee_paid, dispatch_uid="procedure_fee_paid")
     authority_signals.deadlines_swept.connect(refunds_retry_on_sweep, dispatch_uid="payments_refunds_retry")

@@ -44,13 +44,13 @@ class FeeDue(models.Model):
         verbose_name_plural = _("fees")
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="fee_one_per_kind")]
 
+    def __str__(self):
+        return f"{self.case} · {self.amount_cents / 100:.2f} {self.currency}"
+
     @property
     def employer_pays(self) -> bool:
         """The § 81a fee is the employer's (§ 81a AufenthG: the employer applies); the others the applicant's."""
         return self.kind == FeeKind.ACCELERATED
-
-    def __str__(self):
-        return f"{self.case} · {self.amount_cents / 100:.2f} {self.currency}"
 
 
 

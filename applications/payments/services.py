@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from authorities import routing
 from authorities.models import AuthorityRequest
 
+from ..figures import rule_figures
 from ..models import Case, EventKind
 from ..rules import catalogue
 from ..services.cases import event_append
@@ -98,6 +99,10 @@ def fee_due_create(*, case: Case, kind: str = FeeKind.VISA) -> FeeDue | None:
         return None
     office_id = (AuthorityRequest.objects.filter(case=case, purpose=CHARGING_STEP[kind])
                  .values_list("authority_id", flat=True).first())
+    if office_id is None:
+        # The § 81a pre-approval is asked only once this fee is paid: the office it will go to.
+        routes = routing.case_route(case, figures=rule_figures(), purposes={CHARGING_STEP[kind]})
+        office_id = next((route.authority.pk for route in routes if route.authority), None)
     return FeeDue.objects.create(case=case, kind=kind, office_id=office_id, label=str(fee.label),
                                  source=fee.source, currency="EUR",
                                  amount_cents=int((fee.amount_eur * 100).to_integral_value()))
@@ -255,4 +260,4 @@ def fee_mark_paid(*, fee: FeeDue, at=None, actor=None) -> None:
     event_append(case=case, kind=EventKind.FEE, actor=actor, payload={
         "what": "paid", "fee_kind": fee.kind, "amount": str(Decimal(fee.amount_cents) / 100),
         "currency": fee.currency, "source": fee.source, "in_person": bool(fee.receipt_number)})
-    fee_paid.send(sender=FeeDue, case=case, actor=actor)
+    fee_paid.send(sender=FeeDue, case=case, kind=fee.kind, actor=actor)

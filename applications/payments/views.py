@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import applicant_required, employer_required, staff_required
@@ -68,7 +68,8 @@ def office_fee_record(request, public_id, fee_id):
     if not selectors.office_may_record(viewer=request.user, fee=fee):
         raise PermissionDenied
     try:
-        services.fee_record_in_person(fee=fee, actor=request.user, receipt_number=request.POST.get("receipt_number", ""))
+        services.fee_record_in_person(fee=fee, actor=request.user,
+                                      receipt_number=request.POST.get("receipt_number", ""))
     except services.PaymentError as exc:
         messages.error(request, str(exc))
     else:

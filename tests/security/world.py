@@ -237,8 +237,9 @@ def build_world() -> World:
         side.fee = FeeDue.objects.get(case=case, kind="visa")
         if name == "A":
             FeeDue.objects.filter(pk=side.fee.pk).update(office=offices["visa"].authority)
-        side.employer_fee = FeeDue.objects.create(case=case, kind="accelerated_procedure", label="x", amount_cents=41100,
-                                                  source="§ 47 Abs. 1 Nr. 15 AufenthV", paid_at=timezone.now())
+        side.employer_fee = FeeDue.objects.create(
+            case=case, kind="accelerated_procedure", label="x", amount_cents=41100,
+            source="§ 47 Abs. 1 Nr. 15 AufenthV", paid_at=timezone.now())
         side.document = _document(person, case=case, uploader=applicant)
         side.library_document = _document(person, uploader=applicant, extracted={
             "surname": person.surname, "given_names": "X", "passport_number": "Z1234567"})

@@ -57,7 +57,7 @@ def complete(offices, make_case, django_capture_on_commit_callbacks):
         case = make_case(title, **kwargs)
         with django_capture_on_commit_callbacks(execute=True):
             case_services.case_submit(case=case, actor=case.person.user)
-            confirm_complete(case)
+            confirm_complete(case, employer_pays=False)
         case.refresh_from_db()
         return case
 
@@ -139,6 +139,9 @@ def test_the_employer_pays_the_81a_fee_and_the_applicant_never_sees_a_button_for
     case = accelerated
     fee = FeeDue.objects.get(case=case, kind=FeeKind.ACCELERATED)
     assert (fee.amount_cents, fee.source) == (41100, "§ 47 Abs. 1 Nr. 15 AufenthV")
+    assert fee.office.kind == "foreigners_authority"
+    # The foreigners' authority starts the § 81a work once the employer has paid.
+    assert not case.authority_requests.filter(purpose="pre_approval_81a").exists()
 
     applicant_html = case_page(as_user(client, case.person.user), case)
     assert "411.00" not in applicant_html and "accelerated skilled-worker procedure" not in applicant_html.lower()
@@ -166,6 +169,10 @@ def test_the_employer_pays_the_81a_fee_and_the_applicant_never_sees_a_button_for
     assert back["Location"] == page_url + "#fee"
     fee.refresh_from_db()
     case.refresh_from_db()
+    # Only now the foreigners' authority got the § 81a request; the simulated one approves at once, and
+    # with everything else done the case goes to the visa decision.
+    pre_approval = case.authority_requests.get(purpose="pre_approval_81a")
+    assert pre_approval.authority_id == fee.office_id and pre_approval.outcome == "approved"
     assert fee.paid_at is not None and case.state == CaseState.VISA_DECISION
     receipt = client.get(reverse("employer:fee_receipt", args=[case.public_id, fee.public_id])).content.decode()
     assert "411.00 EUR" in receipt and "Muster GmbH" in receipt and payment.reference in receipt
