@@ -25,6 +25,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from wsa.site import site_url
+
 SIGNATURE_HEADER = "X-Payment-Signature"
 
 
@@ -137,7 +139,7 @@ class HttpProvider:
         data = self._post("/v1/payments", {
             "reference": reference, "amount_cents": amount_cents, "currency": currency, "purpose": purpose,
             "return_url": return_url,
-            "notify_url": settings.SITE_URL.rstrip("/") + reverse("payment_notify"),
+            "notify_url": site_url() + reverse("payment_notify"),
         }, key=reference)
         address, provider_id = data.get("redirect_url"), data.get("id")
         if not isinstance(address, str) or not address.startswith(("https://", "http://")) or not provider_id:

@@ -3,6 +3,7 @@ and the back office."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
@@ -72,8 +73,11 @@ def fees_view(*, fees, recorder=None) -> list[dict]:
 
 def fee_get(*, case: Case, public_id, kinds) -> FeeDue:
     """A fee of a case the caller may see, of the kinds the caller may act on; 404 otherwise."""
-    fee = FeeDue.objects.select_related("office", "case", "recorded_by").filter(
-        case=case, public_id=public_id, kind__in=kinds).first()
+    try:
+        fee = FeeDue.objects.select_related("office", "case", "recorded_by").filter(
+            case=case, public_id=public_id, kind__in=kinds).first()
+    except ValidationError as exc:  # not a UUID
+        raise Http404 from exc
     if fee is None:
         raise Http404
     return fee

@@ -145,9 +145,10 @@ def test_the_employer_pays_the_81a_fee_and_the_applicant_never_sees_a_button_for
 
     applicant_html = case_page(as_user(client, case.person.user), case)
     assert "411.00" not in applicant_html and "accelerated skilled-worker procedure" not in applicant_html.lower()
-    # Nor can the applicant pay it by naming it.
-    response = client.post(reverse("applicant:case_fee_pay", args=[case.public_id]), {"fee": str(fee.public_id)})
-    assert response.status_code == 404
+    # Nor can the applicant pay it by naming it, or name something that is no fee at all.
+    for value in (str(fee.public_id), "not-a-fee", "00000000-0000-4000-8000-000000000000"):
+        response = client.post(reverse("applicant:case_fee_pay", args=[case.public_id]), {"fee": value})
+        assert response.status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
         attend_appointment(case, pay=False)
