@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
-from accounts.selectors import authority_organisations_for_user
-
 from ..models import Case
+from ..selectors.staff import staff_scope
 from .models import FeeDue, FeeKind, Payment
 
 APPLICANT_KINDS = (FeeKind.VISA, FeeKind.RESIDENCE_PERMIT)
@@ -65,7 +64,7 @@ def fees_view(*, fees, recorder=None) -> list[dict]:
     it paid in person (`may_record`: staff of the office charging it)."""
     views = [fee_view(fee=fee) for fee in fees]
     if recorder is not None and views:
-        own = set(authority_organisations_for_user(user=recorder).values_list("pk", flat=True))
+        own = staff_scope(viewer=recorder).office_ids  # cached for the request: no query of its own
         for view in views:
             view["may_record"] = bool(view["fee"].office_id and view["fee"].office.organisation_id in own)
     return views
