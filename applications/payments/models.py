@@ -48,6 +48,12 @@ class FeeDue(models.Model):
         return f"{self.case} · {self.amount_cents / 100:.2f} {self.currency}"
 
     @property
+    def online(self) -> bool:
+        """The office charging the fee takes it online (Authority.accepts_online_payment); a fee without
+        a known office can be paid online."""
+        return self.office_id is None or self.office.accepts_online_payment
+
+    @property
     def employer_pays(self) -> bool:
         """The § 81a fee is the employer's (§ 81a AufenthG: the employer applies); the others the applicant's."""
         return self.kind == FeeKind.ACCELERATED

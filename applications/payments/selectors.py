@@ -51,12 +51,11 @@ def fee_view(*, fee: FeeDue | None) -> dict | None:
         state = "paid"
     elif latest in (Payment.State.PENDING, Payment.State.FAILED):
         state = latest
-    elif fee.office_id and not fee.office.accepts_online_payment:
+    elif not fee.online:
         state = "at_appointment"
     else:
         state = "due"
-    return {"fee": fee, "amount": fee.amount_cents / 100, "state": state,
-            "online": not fee.office_id or fee.office.accepts_online_payment}
+    return {"fee": fee, "amount": fee.amount_cents / 100, "state": state}
 
 
 def fees_view(*, fees, recorder=None) -> list[dict]:

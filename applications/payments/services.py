@@ -81,10 +81,6 @@ def case_fee_of_kind(*, case: Case, kind: str) -> catalogue.Fee | None:
     return next((fee for fee in items if fee.code == CATALOGUE_CODES[kind]), None)
 
 
-def case_visa_fee(*, case: Case) -> catalogue.Fee | None:
-    return case_fee_of_kind(case=case, kind=FeeKind.VISA)
-
-
 def fee_due_create(*, case: Case, kind: str = FeeKind.VISA) -> FeeDue | None:
     """Fixes a fee of the case: the visa fee (and in the § 81a procedure the employer's fee) when the
     WSA confirms the application complete (`start_authority_review`): from then on the offices work on
@@ -108,12 +104,6 @@ def fee_due_create(*, case: Case, kind: str = FeeKind.VISA) -> FeeDue | None:
                                  amount_cents=int((fee.amount_eur * 100).to_integral_value()))
 
 
-def fee_online(fee: FeeDue) -> bool:
-    """The office charging the fee takes it online (Authority.accepts_online_payment); a fee without a
-    known office can be paid online."""
-    return fee.office is None or fee.office.accepts_online_payment
-
-
 @transaction.atomic
 def payment_start(*, fee: FeeDue, actor, return_url: str) -> tuple[Payment, str]:
     """A new attempt at the provider; returns it and the address of the provider's page. Earlier
@@ -122,7 +112,7 @@ def payment_start(*, fee: FeeDue, actor, return_url: str) -> tuple[Payment, str]
     fee = FeeDue.objects.select_for_update().select_related("office", "case").get(pk=fee.pk)
     if fee.paid_at is not None:
         raise PaymentError(_("The fee has already been paid."))
-    if not fee_online(fee):
+    if not fee.online:
         raise PaymentError(_("This office does not take the fee online. Please pay it at your appointment."))
     adapter = None
     try:
