@@ -36,7 +36,7 @@ from authorities.simulator import rules
 
 from .figures import rule_figures
 from .lifecycle import CaseState
-from .models import Case, FeeDue, Payment
+from .models import Case, FeeDue, FeeKind, Payment
 from .payments import services as payment_services
 
 DEMO_EMAIL_DOMAIN = "@demo.wsa.example"
@@ -145,6 +145,8 @@ def demo_procedure_to_visa_decision(*, case: Case, refuse: bool, visa_outcome: s
     for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
         services.authority_request_reroute(request=request)
     sent_at = timezone.now() - timedelta(days=10)
+    # The employer paid the § 81a fee first: the pre-approval request exists from then on.
+    demo_fee_pay(case=case, kind=FeeKind.ACCELERATED, paid_at=sent_at - timedelta(days=1))
     for request in _undelivered(case):
         _mark_sent(case, request, sent_at)
     approvals = [r for r in case.authority_requests.select_related("authority").order_by("pk")
@@ -188,6 +190,8 @@ def _demo_review(*, case: Case, ba_open: bool) -> Case:
     for request in case.authority_requests.filter(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE):
         services.authority_request_reroute(request=request)
     sent_at = timezone.now() - timedelta(days=3)
+    # In the § 81a procedure the employer paid its fee first: the pre-approval request exists from then on.
+    demo_fee_pay(case=case, kind=FeeKind.ACCELERATED, paid_at=sent_at - timedelta(days=1))
     for request in _undelivered(case):
         _mark_sent(case, request, sent_at)
         if request.purpose == Purpose.VISA:
@@ -205,12 +209,19 @@ def demo_after_entry(*, case: Case) -> Case:
     return case
 
 
-@transaction.atomic
 def _pay_fee(case: Case, *, paid_at) -> None:
     """The applicant paid the visa fee before the appointment, as the bank's notification would record it."""
-    fee = payment_services.fee_due_create(case=case)
+    demo_fee_pay(case=case, kind=FeeKind.VISA, paid_at=paid_at)
+
+
+@transaction.atomic
+def demo_fee_pay(*, case: Case, kind: str, paid_at=None) -> None:
+    """A demo case's fee of that kind, paid online (seed_demo pays the residence permit fee before the
+    permit is issued)."""
+    fee = payment_services.fee_due_create(case=case, kind=kind)
     if fee is None or fee.paid_at is not None:
         return
+    paid_at = paid_at or timezone.now()
     fee = FeeDue.objects.select_for_update().get(pk=fee.pk)
     Payment.objects.create(fee=fee, provider="demo", amount_cents=fee.amount_cents, currency=fee.currency,
                            state=Payment.State.PAID, paid_at=paid_at)

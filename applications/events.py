@@ -83,6 +83,9 @@ def _event_sentence(event) -> str:
         return after_arrival_text(payload)
     if event.kind == "fee" and payload.get("what") == "paid":
         return _("The fee of %(amount)s was paid.") % {"amount": eur(Decimal(payload.get("amount") or 0))}
+    if event.kind == "fee" and payload.get("what") == "refunded":
+        return _("A second payment of %(amount)s for the same fee was refunded.") % {
+            "amount": eur(Decimal(payload.get("amount") or 0))}
     if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
         return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()

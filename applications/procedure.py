@@ -24,14 +24,14 @@ from authorities import appointments, routing
 from authorities import selectors as authority_selectors
 from authorities import services as authority_services
 from authorities import signals as authority_signals
-from authorities.models import AuthorityRequest
+from authorities.models import AuthorityRequest, Purpose
 
 from . import household, services, status_poll
 from .after_arrival import services as after_arrival_services
 from .employer import webhooks
 from .figures import rule_figures
 from .lifecycle import CaseState
-from .models import Case, DocumentRequest, EventKind
+from .models import Case, DocumentRequest, EventKind, FeeKind
 from .payments import selectors as payment_selectors
 from .payments import services as payment_services
 from .payments import signals as payment_signals
@@ -44,15 +44,18 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     (`case` is locked and already in its new state). By transition:
 
     - documents_provided: the open document requests count as fulfilled;
-    - start_authority_review also fixes the visa fee (payments.services.fee_due_create);
+    - start_authority_review also fixes the visa fee and, in the § 81a procedure, the employer's fee
+      (payments.services.fee_due_create); report_entry the residence permit fee;
     - every transition: the employer's HR system gets its webhook (webhooks.deliveries_create);
     - start_authority_review (the WSA confirmed completeness): the approvals and the visa office
       receive the case, all at once; confirmed again after an office asked for information
-      (request_documents from the authority review), that office's step is sent anew;
+      (request_documents from the authority review), that office's step is sent anew; in the § 81a
+      procedure the pre-approval once the employer paid its fee (after_fee_paid);
     - refer_to_visa_decision, grant_visa: refused unless the offices are done (the law's order);
     - grant_visa: the holder's national visa is issued as a title (titles.issuance);
     - report_entry: the foreigners' authority is asked for the residence permit;
-    - issue_permit: the residence permit (or EU Blue Card) is issued as a title and replaces the visa;
+    - issue_permit: refused while the residence permit fee is unpaid (permit_fee_guard); then the
+      residence permit (or EU Blue Card) is issued as a title and replaces the visa;
     - extend_permit, refuse_extension (extensions only, once their approvals are in): the new title
       replaces the extended one, or not; either way the Fiktionsbescheinigung ends with the decision
       (§ 81 Abs. 4 S. 1 AufenthG);
@@ -65,11 +68,16 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
     webhooks.deliveries_create(case=case, transition=transition)
     if transition == "start_authority_review":
         # An extension is applied for in Germany: its residence permit step is not one "after entry".
-        exclude = None if routing.case_extension(case) is not None else routing.AFTER_ENTRY
-        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude)
+        exclude = set() if routing.case_extension(case) is not None else set(routing.AFTER_ENTRY)
+        # § 81a: the foreigners' authority starts once the employer has paid the procedure's fee
+        # (pre_approval_after_fee).
+        accelerated_fee = payment_services.fee_due_create(case=case, kind=FeeKind.ACCELERATED)
+        if accelerated_fee is not None and accelerated_fee.paid_at is None:
+            exclude.add(Purpose.PRE_APPROVAL_81A)
+        authority_services.authority_requests_create(case=case, figures=rule_figures(), exclude=exclude or None)
         # Confirmed complete again after an office asked for information: that step goes out anew.
         authority_services.authority_requests_resend_information_needed(case=case, actor=actor)
-        payment_services.fee_due_create(case=case)
+        payment_services.fee_due_create(case=case, kind=FeeKind.VISA)
     elif transition == "refer_to_visa_decision":
         visa_decision_guard(case=case, granting=False)
     elif transition == "grant_visa":
@@ -77,7 +85,9 @@ def after_transition(*, case: Case, transition: str, actor=None, payload: dict |
         title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
     elif transition == "report_entry":
         authority_services.authority_requests_create(case=case, figures=rule_figures(), purposes=routing.AFTER_ENTRY)
+        payment_services.fee_due_create(case=case, kind=FeeKind.RESIDENCE_PERMIT)
     elif transition == "issue_permit":
+        permit_fee_guard(case=case)
         title_issuance.titles_after_transition(case=case, transition=transition, payload=payload)
     elif transition == "extend_permit":
         extension_decision_guard(case=case, granting=True)
@@ -115,6 +125,11 @@ def case_visa_decision_blocker(*, case: Case, granting: bool) -> str:
         # The visa office decides once the fee is paid (§ 46 Abs. 2 Nr. 1 AufenthV; a rejection does
         # not wait for it: it is not asked of an applicant whose approval was refused).
         return "fee_not_paid"
+    if payment_selectors.case_fee_unpaid(case=case, kind=FeeKind.ACCELERATED):
+        # § 81a AufenthG with § 47 Abs. 1 Nr. 15 AufenthV: the employer's application at the foreigners'
+        # authority costs EUR 411. Whether the authority may work before it is paid is its own
+        # practice; cautiously the visa is decided only once the employer has paid it.
+        return "fee_81a_not_paid"
     return ""
 
 
@@ -125,6 +140,8 @@ def visa_decision_error(code: str) -> Exception:
         "appointment_not_attended": _("The visa cannot be decided yet: the applicant has not attended the "
                                       "appointment at the visa office."),
         "fee_not_paid": _("The visa cannot be decided yet: the applicant has not paid the visa fee."),
+        "fee_81a_not_paid": _("The visa cannot be decided yet: the employer has not paid the fee of the "
+                              "accelerated skilled-worker procedure (§ 47 Abs. 1 Nr. 15 AufenthV)."),
     }
     return services.BackofficeError(messages[code])
 
@@ -135,6 +152,15 @@ def visa_decision_guard(*, case: Case, granting: bool) -> None:
     blocker = case_visa_decision_blocker(case=case, granting=granting)
     if blocker:
         raise visa_decision_error(blocker)
+
+
+def permit_fee_guard(*, case: Case) -> None:
+    """The residence permit is issued once its fee (§ 45 Nr. 1 AufenthV) is paid online or recorded
+    by the foreigners' authority as paid in person. A case entered before the fee existed has no fee
+    row and is not held up."""
+    if payment_selectors.case_fee_unpaid(case=case, kind=FeeKind.RESIDENCE_PERMIT):
+        raise services.BackofficeError(_("The residence permit cannot be issued yet: its fee (§ 45 Nr. 1 AufenthV) "
+                                         "has not been paid online or recorded as paid at the office."))
 
 
 def extension_decision_guard(*, case: Case, granting: bool) -> None:
@@ -210,6 +236,17 @@ def case_advance_after_step(sender, *, case: Case, actor=None, **kwargs) -> None
     case_advance_if_ready(case=case, actor=actor)
 
 
+def after_fee_paid(sender, *, case: Case, kind: str = "", actor=None, **kwargs) -> None:
+    """A fee was paid. The § 81a fee (§ 47 Abs. 1 Nr. 15 AufenthV) is part of the employer's application
+    at the foreigners' authority (§ 81a Abs. 2 AufenthG; DOMAIN.md 1.4, step 1): the law does not say
+    in so many words that the authority waits for it, so cautiously its pre-approval request goes out
+    only now. Then perhaps on to the visa decision."""
+    if kind == FeeKind.ACCELERATED and case.state == CaseState.AUTHORITY_REVIEW:
+        authority_services.authority_requests_create(case=case, figures=rule_figures(),
+                                                      purposes={Purpose.PRE_APPROVAL_81A})
+    case_advance_if_ready(case=case, actor=actor)
+
+
 def cases_advance_missed(sender, **kwargs) -> int:
     """The cases in authority review whose move to the visa decision was missed; returns how many moved."""
     moved = 0
@@ -222,9 +259,17 @@ def cases_advance_missed(sender, **kwargs) -> int:
     return moved
 
 
+def refunds_retry_on_sweep(sender, **kwargs) -> int:
+    """The periodic sweep also asks the payment provider again for the refunds it failed; it counts the
+    cases moved on, so this adds none."""
+    payment_services.refunds_retry()
+    return 0
+
+
 def receivers_connect() -> None:
     """From ApplicationsConfig.ready()."""
     authority_signals.request_event.connect(authority_event_record, dispatch_uid="procedure_authority_event")
     authority_signals.procedure_step_done.connect(case_advance_after_step, dispatch_uid="procedure_step_done")
     authority_signals.deadlines_swept.connect(cases_advance_missed, dispatch_uid="procedure_deadlines_swept")
-    payment_signals.fee_paid.connect(case_advance_after_step, dispatch_uid="procedure_fee_paid")
+    payment_signals.fee_paid.connect(after_fee_paid, dispatch_uid="procedure_fee_paid")
+    authority_signals.deadlines_swept.connect(refunds_retry_on_sweep, dispatch_uid="payments_refunds_retry")

@@ -120,7 +120,11 @@ def _entry(event: Event, offices: dict[str, str]) -> TimelineEntry:
         entry.outcome = payload.get("outcome", "")
         entry.authority_kind = str(DECISION_OFFICE_KIND.get(entry.step, ""))
     elif event.kind == EventKind.FEE:
-        entry.kind = "fee_paid" if payload.get("what") == "paid" else "fee"
+        entry.kind = {"paid": "fee_paid", "refunded": "fee_refunded"}.get(payload.get("what"), "fee")
+        # Fees fixed before fee kinds existed were all the visa fee.
+        entry.extra["fee_kind"] = payload.get("fee_kind", "visa")
+        if payload.get("in_person"):
+            entry.extra["in_person"] = True
     elif event.kind == EventKind.NOTE and payload.get("bo"):
         entry.kind = NOTE_KINDS.get(payload["bo"], f"case_{payload['bo']}")
     return entry

@@ -59,6 +59,9 @@ class Authority(models.Model):
     family_appointments = models.BooleanField(
         _("one appointment for a family"), default=False,
         help_text=_("The main applicant may book one appointment for the family members applying together."))
+    # Whether the office takes its fees online through the portal; otherwise the applicant pays at the
+    # appointment and the office's staff record it (applications.payments).
+    accepts_online_payment = models.BooleanField(_("accepts online payment of fees"), default=True)
 
     class Meta:
         verbose_name = _("authority")

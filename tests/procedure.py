@@ -55,15 +55,24 @@ def offices_done(case) -> None:
     AppointmentBooking.objects.create(slot=slot, case=case, request_id=visa.pk, attended_at=starts)
 
 
-def fee_pay(case) -> None:
-    """The applicant pays the visa fee at the simulated bank, which notifies the portal (signed)."""
-    fee = FeeDue.objects.filter(case=case, paid_at__isnull=True).first()
-    if fee is None:
-        return
-    payment, _address = payment_services.payment_start(fee=fee, actor=case.person.user, return_url="/")
-    body = SimulatedProvider.notification_body(reference=payment.reference, status="paid",
-                                               amount_cents=payment.amount_cents, currency=payment.currency)
-    payment_services.notification_receive(body=body, signature=notification_sign(body))
+def fee_pay(case, kinds=("accelerated_procedure", "visa")) -> None:
+    """The fees due before the visa decision (the employer's § 81a fee, the applicant's visa fee) are
+    paid at the simulated bank, which notifies the portal (signed)."""
+    for fee in FeeDue.objects.filter(case=case, paid_at__isnull=True, kind__in=kinds).order_by("pk"):
+        payment, _address = payment_services.payment_start(fee=fee, actor=case.person.user, return_url="/")
+        body = SimulatedProvider.notification_body(reference=payment.reference, status="paid",
+                                                   amount_cents=payment.amount_cents, currency=payment.currency)
+        payment_services.notification_receive(body=body, signature=notification_sign(body))
+
+
+def employer_fee_pay(case) -> None:
+    """The employer pays the § 81a fee (if the case has one): the pre-approval request goes out."""
+    fee_pay(case, kinds=("accelerated_procedure",))
+
+
+def permit_fee_paid(case) -> None:
+    """The residence permit fee recorded as paid (what issue_permit waits for)."""
+    FeeDue.objects.filter(case=case, paid_at__isnull=True).update(paid_at=timezone.now())
 
 
 def walk(case, *transitions, actor=None, payloads=None):
@@ -71,6 +80,10 @@ def walk(case, *transitions, actor=None, payloads=None):
     for transition in transitions:
         if transition in NEEDS_THE_OFFICES:
             offices_done(case)
+        if transition == "issue_permit":
+            permit_fee_paid(case)
         services.case_transition(case=case, transition=transition, actor=actor,
                                  payload=(payloads or {}).get(transition))
+        if transition == "start_authority_review":
+            employer_fee_pay(case)
     return case

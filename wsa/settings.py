@@ -401,12 +401,16 @@ WSA_AUTHORITY_CALLBACK_SECRET = env.str("WSA_AUTHORITY_CALLBACK_SECRET", default
 # The demo adapters ("demo", "failing-demo") send test data: offered in the admin and used only with
 # DEBUG, in the tests, or when this is on.
 WSA_DEMO_ADAPTERS = env.bool("WSA_DEMO_ADAPTERS", default=DJANGO_ENV == "test")
-# Fees (applications/payments): the payment provider's adapter ("simulated", "failing-simulated"),
+# Fees (applications/payments): the payment provider's adapter ("simulated", "failing-simulated", "http"),
 # the HMAC secret of its server-to-server notifications (required in production; outside it a
 # development value is used when empty), and the simulated bank's page (also offered with DEBUG).
 WSA_PAYMENT_PROVIDER = env.str("WSA_PAYMENT_PROVIDER", default="simulated")
 WSA_PAYMENT_NOTIFY_SECRET = env.str("WSA_PAYMENT_NOTIFY_SECRET", default="")
 WSA_PAYMENT_SIMULATOR = env.bool("WSA_PAYMENT_SIMULATOR", default=DJANGO_ENV == "test")
+# The "http" provider (ePayBL-like): its base URL, Bearer token, and the seconds to wait for it.
+WSA_PAYMENT_HTTP_URL = env.str("WSA_PAYMENT_HTTP_URL", default="")
+WSA_PAYMENT_HTTP_TOKEN = env.str("WSA_PAYMENT_HTTP_TOKEN", default="")
+WSA_PAYMENT_HTTP_TIMEOUT = env.float("WSA_PAYMENT_HTTP_TIMEOUT", default=10.0)
 # Seconds the simulated offices take to decide (0: at once).
 WSA_AUTHORITY_SIMULATOR_DELAY = env.float("WSA_AUTHORITY_SIMULATOR_DELAY", default=0.0)
 # News about a case within this many seconds go out as one e-mail (tasks.notify_case); an applicant

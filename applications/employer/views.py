@@ -32,6 +32,7 @@ from documents.views import attachment_response
 
 from .. import rules, services
 from ..lifecycle import CaseState, IllegalTransition
+from ..payments.selectors import EMPLOYER_KINDS, case_fees, fees_view
 from ..selectors.applicant import applicant_case_get
 from ..selectors.eligibility import case_eligibility
 from ..views.organisation_choice import organisation_chosen
@@ -375,7 +376,8 @@ def case_accelerated(request, public_id):
         status = 400
     return render(request, "employer/case_accelerated.html", _context(
         request, case.employer, case=case, info=_accelerated_info(case), choose_form=choose_form,
-        upload_form=upload_form, documents=case_accelerated_documents(case=case)), status=status)
+        upload_form=upload_form, documents=case_accelerated_documents(case=case),
+        fees=fees_view(fees=case_fees(case=case, kinds=EMPLOYER_KINDS))), status=status)
 
 
 @employer_required

@@ -727,7 +727,7 @@ class RuleFigureAudit(models.Model):
 
 from ..events import event_text  # noqa: E402 - the timeline's sentences read the models above
 from ..mandates.models import ClientInvitation, Mandate, MandateScope  # noqa: E402, F401 - the app's models
-from ..payments.models import FeeDue, Payment  # noqa: E402, F401 - the app's models
+from ..payments.models import FeeDue, FeeKind, Payment  # noqa: E402, F401 - the app's models
 from .after_arrival import FictionCertificate, TitleExtension  # noqa: E402, F401 - the app's models
 from .ba_approvals import BaApprovalGround, BaApprovalOnFile  # noqa: E402, F401 - the app's models
 from .household import FAMILY_TITLE, Household, HouseholdMember, Relationship  # noqa: E402, F401

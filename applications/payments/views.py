@@ -4,35 +4,108 @@ and the provider's server-to-server notification. Thin: selectors read, services
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.decorators import applicant_required
+from accounts.decorators import applicant_required, employer_required, staff_required
 
+from ..audit import access_record
+from ..employer.selectors import employer_case_get
 from ..selectors.applicant import applicant_case_get
+from ..selectors.case_file import case_get_for_staff
 from . import provider as providers
 from . import selectors, services
-from .models import Payment
+from .models import FeeKind, Payment
+
+
+def _pay(request, *, fee, back: str):
+    """A new attempt at the provider, then off to the provider's page; errors back to the case page."""
+    return_url = request.build_absolute_uri(back)
+    try:
+        _payment, address = services.payment_start(fee=fee, actor=request.user, return_url=return_url)
+    except services.PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return redirect(address)
 
 
 @applicant_required
 @require_POST
 def case_fee_pay(request, public_id):
-    """"Pay now": a new attempt at the provider, then off to the provider's page."""
+    """"Pay now" for one of the applicant's fees (form field `fee`; without it the visa fee)."""
     case = applicant_case_get(viewer=request.user, public_id=public_id)
-    fee = selectors.case_fee(case=case)
+    if request.POST.get("fee"):
+        fee = selectors.fee_get(case=case, public_id=request.POST["fee"], kinds=selectors.APPLICANT_KINDS)
+    else:
+        fee = selectors.case_fee(case=case)
     if fee is None:
         raise Http404
-    return_url = request.build_absolute_uri(reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
+    return _pay(request, fee=fee, back=reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
+
+
+@employer_required
+@require_POST
+def employer_fee_pay(request, public_id):
+    """The employer pays the § 81a fee of its case (members of the case's organisation only)."""
+    case = employer_case_get(viewer=request.user, public_id=public_id)
+    fee = next(iter(selectors.case_fees(case=case, kinds=selectors.EMPLOYER_KINDS)), None)
+    if fee is None:
+        raise Http404
+    return _pay(request, fee=fee, back=reverse("employer:case_accelerated", args=[case.public_id]) + "#fee")
+
+
+@staff_required
+@require_POST
+def office_fee_record(request, public_id, fee_id):
+    """The office charging the fee records it as paid in person at the appointment (its own staff only)."""
+    case = case_get_for_staff(viewer=request.user, public_id=public_id)
+    fee = selectors.fee_get(case=case, public_id=fee_id, kinds=[kind for kind, _label in FeeKind.choices])
+    if not selectors.office_may_record(viewer=request.user, fee=fee):
+        raise PermissionDenied
     try:
-        _payment, address = services.payment_start(fee=fee, actor=request.user, return_url=return_url)
+        services.fee_record_in_person(fee=fee, actor=request.user,
+                                      receipt_number=request.POST.get("receipt_number", ""))
     except services.PaymentError as exc:
         messages.error(request, str(exc))
-        return redirect(reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
-    return redirect(address)
+    else:
+        messages.success(request, gettext("The fee was recorded as paid at the office."))
+    return redirect(reverse("backoffice:case_detail", args=[case.public_id]) + "#fee-heading")
+
+
+def _receipt(request, *, case, fee_id, kinds):
+    fee = selectors.fee_get(case=case, public_id=fee_id, kinds=kinds)
+    receipt = selectors.fee_receipt(fee=fee)
+    access_record(actor=request.user, case=case)
+    response = render(request, "payments/receipt.html", receipt)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@applicant_required
+@require_safe
+def applicant_fee_receipt(request, public_id, fee_id):
+    case = applicant_case_get(viewer=request.user, public_id=public_id)
+    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.APPLICANT_KINDS)
+
+
+@employer_required
+@require_safe
+def employer_fee_receipt(request, public_id, fee_id):
+    case = employer_case_get(viewer=request.user, public_id=public_id)
+    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.EMPLOYER_KINDS)
+
+
+@staff_required
+@require_safe
+def office_fee_receipt(request, public_id, fee_id):
+    """The receipt for the staff who may see the case (an access-log entry)."""
+    case = case_get_for_staff(viewer=request.user, public_id=public_id)
+    return _receipt(request, case=case, fee_id=fee_id, kinds=[kind for kind, _label in FeeKind.choices])
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -47,9 +120,15 @@ def payment_simulator(request, reference):
         body = providers.SimulatedProvider.notification_body(
             reference=payment.reference, status=status, amount_cents=payment.amount_cents, currency=payment.currency)
         services.notification_receive(body=body, signature=providers.notification_sign(body))
-        return redirect(reverse("applicant:case_detail", args=[payment.fee.case.public_id]) + "#fee")
+        return redirect(_case_page(payment))
     return render(request, "payments/simulator.html", {"payment": payment, "amount": payment.amount_cents / 100,
                                                        "open": payment.state == Payment.State.PENDING})
+
+
+def _case_page(payment: Payment) -> str:
+    if payment.fee.employer_pays:
+        return reverse("employer:case_accelerated", args=[payment.fee.case.public_id]) + "#fee"
+    return reverse("applicant:case_detail", args=[payment.fee.case.public_id]) + "#fee"
 
 
 @csrf_exempt  # server-to-server: the provider has no session; the HMAC signature authenticates it

@@ -258,14 +258,16 @@ FEE_ACCELERATED = Fee(
 )
 # National visa for a minor: half the fee (§ 46 Abs. 2 Nr. 1, § 50 Abs. 1 AufenthV; DOMAIN.md 8.2).
 FEE_NATIONAL_VISA_MINOR = Fee("national_visa", _("National visa (minor)"), Decimal("37.50"), "§ 50 Abs. 1 AufenthV")
-# Residence permit / Blue Card, first issuance: EUR 100 (DOMAIN.md 1.5 [V]).
+# Residence permit / Blue Card, first issuance: EUR 100 whether valid up to one year or longer
+# (§ 45 Nr. 1 lit. a and b AufenthV; DOMAIN.md 1.5 [V]).
 FEE_RESIDENCE_PERMIT = Fee(
-    "residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 AufenthV"
+    "residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 Nr. 1 AufenthV"
 )
 
-# For a minor: EUR 50 (§ 45 AufenthV; DOMAIN.md 8.2).
+# For a minor: half, EUR 50 (§ 50 Abs. 1 S. 1 AufenthV halves the fees of § 45; DOMAIN.md 8.2).
 FEE_RESIDENCE_PERMIT_MINOR = Fee(
-    "residence_permit", _("Residence permit, first issuance (minor)"), Decimal("50.00"), "§ 45 AufenthV"
+    "residence_permit", _("Residence permit, first issuance (minor)"), Decimal("50.00"),
+    "§ 45 Nr. 1, § 50 Abs. 1 AufenthV"
 )
 
 # --- Titles ----------------------------------------------------------------------------------

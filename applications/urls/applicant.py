@@ -43,6 +43,8 @@ urlpatterns = [
     path("cases/<uuid:public_id>/appointment/cancel/", appointments.case_appointment_cancel,
          name="case_appointment_cancel"),
     path("cases/<uuid:public_id>/fee/pay/", payment_views.case_fee_pay, name="case_fee_pay"),
+    path("cases/<uuid:public_id>/fees/<uuid:fee_id>/receipt/", payment_views.applicant_fee_receipt,
+         name="fee_receipt"),
     path("cases/<uuid:public_id>/withdraw/", status.case_withdraw, name="case_withdraw"),
     path("decisions/<uuid:public_id>/pdf/", status.decision_download, name="decision_download"),
     # Residence titles and share codes

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..payments import views as payment_views
 from ..views import ba_approvals, backoffice, household_backoffice
 
 app_name = "backoffice"
@@ -14,6 +15,8 @@ urlpatterns = [
     path(case + "ba-approval/", ba_approvals.ba_approval_on_file, name="ba_approval_on_file"),
     path(case + "request-documents/", backoffice.case_request_documents, name="case_request_documents"),
     path(case + "messages/", backoffice.case_message, name="case_message"),
+    path(case + "fees/<uuid:fee_id>/paid-in-person/", payment_views.office_fee_record, name="fee_record"),
+    path(case + "fees/<uuid:fee_id>/receipt/", payment_views.office_fee_receipt, name="fee_receipt"),
     path(case + "notes/", backoffice.case_note, name="case_note"),
     path(case + "steps/<str:step_id>/answer/", backoffice.authority_step_answer, name="step_answer"),
     path(case + "steps/<str:step_id>/resend/", backoffice.authority_step_resend, name="step_resend"),

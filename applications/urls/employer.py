@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ..employer import views as employer
+from ..payments import views as payment_views
 from ..views import after_arrival, mandates
 
 app_name = "employer"
@@ -22,6 +23,9 @@ urlpatterns = [
     path("cases/<uuid:public_id>/", employer.case_detail, name="case_detail"),
     path("cases/<uuid:public_id>/employment/", employer.case_employment, name="case_employment"),
     path("cases/<uuid:public_id>/accelerated/", employer.case_accelerated, name="case_accelerated"),
+    path("cases/<uuid:public_id>/accelerated/fee/pay/", payment_views.employer_fee_pay, name="fee_pay"),
+    path("cases/<uuid:public_id>/accelerated/fees/<uuid:fee_id>/receipt/", payment_views.employer_fee_receipt,
+         name="fee_receipt"),
     path("cases/<uuid:public_id>/messages/", employer.case_message, name="case_message"),
     path("cases/<uuid:public_id>/invite-again/", employer.case_invite_again, name="case_invite_again"),
     path("cases/<uuid:public_id>/documents/<uuid:document_id>/", employer.case_document, name="case_document"),

@@ -26,7 +26,7 @@ from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
 from ..models import CaseAccess, Decision, DocumentRequestReason
-from ..payments.selectors import case_fee, fee_view
+from ..payments.selectors import case_fees, fees_view
 from ..selectors.case_actions import action_refused_text, case_actions
 from ..selectors.case_file import (
     case_authority_step_get,
@@ -263,7 +263,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "note_form": forms_.get("note_form") or NoteForm(),
         "send_back_form": SendBackForm(),
         "mandates": case_mandates_for_staff(case=case),
-        "fee": fee_view(fee=case_fee(case=case)),
+        "fees": fees_view(fees=case_fees(case=case), recorder=user),
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
 

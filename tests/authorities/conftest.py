@@ -16,7 +16,7 @@ from authorities import appointments, services
 from authorities.models import Authority, AuthorityKind, Outbox, OutboxState
 from authorities.simulator.server import serve_in_thread
 from tests.factories import CaseFactory, OrganisationFactory, PersonFactory
-from tests.procedure import fee_pay
+from tests.procedure import employer_fee_pay, fee_pay
 
 
 @pytest.fixture
@@ -79,11 +79,14 @@ def submit(case, actor=None):
     return case
 
 
-def confirm_complete(case, actor=None):
-    """Submits the case and has the WSA confirm its completeness: only now do the requests go out."""
+def confirm_complete(case, actor=None, *, employer_pays=True):
+    """Submits the case and has the WSA confirm its completeness: only now do the requests go out (in
+    the § 81a procedure the pre-approval once the employer paid its fee, unless not `employer_pays`)."""
     if case.state == "draft":
         submit(case, actor=actor)
     procedure.case_send_to_authorities(case=case, actor=actor)
+    if employer_pays:
+        employer_fee_pay(case)
     return case
 
 

@@ -11,6 +11,7 @@ from authorities import services
 from authorities.models import AuthorityRequest, Outbox, OutboxState, RequestState, SimulatedSubmission
 from tests.authorities.conftest import attend_appointment, confirm_complete, deliver_all, submit
 from tests.factories import UserFactory
+from tests.procedure import employer_fee_pay
 
 
 def authority_events(case):
@@ -28,6 +29,10 @@ def test_simulated_offices_answer_in_the_laws_order_and_the_case_goes_to_the_vis
     assert SimulatedSubmission.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         procedure.case_send_to_authorities(case=case, actor=UserFactory())
+    # § 81a: the foreigners' authority is asked once the employer has paid the procedure's fee.
+    assert not AuthorityRequest.objects.filter(case=case, purpose="pre_approval_81a").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        employer_fee_pay(case)
     requests = {r.purpose: r for r in AuthorityRequest.objects.filter(case=case)}
     assert set(requests) == {"ba_approval", "pre_approval_81a", "visa", "register_check"}
     assert SimulatedSubmission.objects.count() == 4

@@ -10,6 +10,7 @@ from applications.models import Case, Event
 from authorities import services, tasks
 from authorities.models import Authority, AuthorityKind, AuthorityRequest, ErrorCode, Outbox, RequestState
 from tests.authorities.conftest import attend_appointment, confirm_complete, submit
+from tests.procedure import employer_fee_pay
 from wsa import queueing
 
 
@@ -23,18 +24,24 @@ def test_confirmed_completeness_gives_every_required_office_exactly_one_request(
     assert not AuthorityRequest.objects.filter(case=case).exists()
     with django_capture_on_commit_callbacks() as callbacks:
         case_services.case_transition(case=case, transition="start_authority_review")
+    # § 81a: the foreigners' authority's pre-approval waits for the employer's fee.
+    assert not AuthorityRequest.objects.filter(case=case, purpose="pre_approval_81a").exists()
+    # The hook does not add timeline entries of its own: the transitions' Events are the only ones.
+    assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"] * 3
+    with django_capture_on_commit_callbacks() as paid_callbacks:
+        employer_fee_pay(case)
     requests = AuthorityRequest.objects.filter(case=case).order_by("pk")
     assert [(r.purpose, r.authority) for r in requests] == [
         ("recognition", offices["nurses"]), ("ba_approval", offices["ba"]),
-        ("pre_approval_81a", offices["abh_be"]), ("visa", offices["visa_ind"]),
-        ("register_check", offices["register"]),
+        ("visa", offices["visa_ind"]), ("register_check", offices["register"]),
+        ("pre_approval_81a", offices["abh_be"]),
     ]
     assert all(r.state == RequestState.PENDING and r.outbox.count() == 1 for r in requests)
     assert {r.idempotency_key for r in requests} == {f"wsa:{case.public_id}:{r.purpose}" for r in requests}
-    # Nothing was sent inside the transaction: the relay is only enqueued after the commit.
-    assert any(getattr(c, "func", None) is queueing.enqueue and c.args[0] is tasks.outbox_relay for c in callbacks)
-    # The hook does not add timeline entries of its own: the transitions' Events are the only ones.
-    assert list(Event.objects.filter(case=case).values_list("kind", flat=True)) == ["transition"] * 3
+    # Nothing was sent inside the transactions: the relay is only enqueued after the commit.
+    for captured in (callbacks, paid_callbacks):
+        assert any(getattr(c, "func", None) is queueing.enqueue and c.args[0] is tasks.outbox_relay
+                   for c in captured)
     # Running the fan-out again (a retried hook) creates nothing new.
     services.authority_requests_create(case=case, figures=rule_figures(), exclude={"residence_permit"})
     assert AuthorityRequest.objects.filter(case=case).count() == 5 and Outbox.objects.count() == 5
@@ -116,14 +123,16 @@ def test_relay_runs_after_the_commit_and_delivers(offices, make_case, django_cap
 
 @pytest.mark.django_db(transaction=True)  # the deliveries commit, so their after-commit fetches run
 def test_a_fan_out_is_one_relay_task_and_its_answers_one_fetch_task(offices, make_case, monkeypatch):
-    """Tasks cost more than rows: the fan-out's five deliveries travel as one task, and the five answers
-    the simulated offices then have are fetched by one task (not ten tasks)."""
+    """Tasks cost more than rows: the fan-out's four deliveries travel as one task (the § 81a pre-approval,
+    sent once the employer paid its fee, as a second), and the five answers the simulated offices then
+    have are fetched by one task (not ten tasks)."""
     queued = []
     monkeypatch.setattr(queueing, "enqueue", lambda task, args, **options: queued.append((task.name, args)))
     case = make_case("18a", accelerated=True, recognition="none", isco="3221")
     confirm_complete(case)  # commits: the relay is queued after the commit
     outbox_ids = sorted(Outbox.objects.filter(request__case=case).values_list("pk", flat=True))
-    assert [(name, sorted(args[0])) for name, args in queued] == [("authorities.tasks.outbox_relay", outbox_ids)]
+    assert [(name, sorted(args[0])) for name, args in queued] == [("authorities.tasks.outbox_relay", outbox_ids[:4]),
+                                                                  ("authorities.tasks.outbox_relay", outbox_ids[4:])]
     queued.clear()
     results = services.outbox_relay_deliver_many(outbox_ids=outbox_ids)
     assert results == ["delivered"] * 5

@@ -24,7 +24,7 @@ from applications.models import Case, CaseAccess, Decision, Event, EventKind, Me
 from documents.models import Document
 from tests.auth import give_totp
 from tests.factories import UserFactory
-from tests.procedure import offices_done, walk
+from tests.procedure import offices_done, permit_fee_paid, walk
 
 from .world import build_world
 
@@ -161,6 +161,8 @@ def _close(case, *, days_ago):
     for transition in ["grant_visa", "report_entry", "issue_permit", "close"]:
         if transition == "grant_visa":
             offices_done(case)
+        if transition == "issue_permit":
+            permit_fee_paid(case)
         services.case_transition(case=case, transition=transition, actor=None,
                                  payload={"entry_date": "2026-01-01", "address": {"street": "Secret Str. 1"}}
                                  if transition == "report_entry" else None)

@@ -82,6 +82,8 @@ class Side:
     slot: object = None  # an appointment slot: A's at the visa office of the matrix, B's at another one
     booking: object = None  # the side's case booked on its slot
     payment: object = None  # an attempt to pay the case's (paid) fee, still open at the simulated bank
+    fee: object = None  # the case's paid visa fee
+    employer_fee: object = None  # the case's paid § 81a fee
     title: object = None  # the applicant's residence title (a Blue Card naming the side's employer)
     certificate: object = None  # a Fiktionsbescheinigung continuing that title
     share_code: object = None  # a right-to-work code for the title
@@ -230,6 +232,14 @@ def build_world() -> World:
         side.case = case
         side.payment = Payment.objects.create(fee=FeeDue.objects.get(case=case), provider="simulated",
                                               amount_cents=7500)
+        # The paid visa fee, charged by A's visa office (whose staff may record fees in person), and a paid
+        # § 81a fee (the employer's) for the receipts.
+        side.fee = FeeDue.objects.get(case=case, kind="visa")
+        if name == "A":
+            FeeDue.objects.filter(pk=side.fee.pk).update(office=offices["visa"].authority)
+        side.employer_fee = FeeDue.objects.create(
+            case=case, kind="accelerated_procedure", label="x", amount_cents=41100,
+            source="§ 47 Abs. 1 Nr. 15 AufenthV", paid_at=timezone.now())
         side.document = _document(person, case=case, uploader=applicant)
         side.library_document = _document(person, uploader=applicant, extracted={
             "surname": person.surname, "given_names": "X", "passport_number": "Z1234567"})

@@ -23,6 +23,7 @@ from accounts.services import membership_grant
 from applications import services
 from applications.demo_procedure import (
     demo_after_entry,
+    demo_fee_pay,
     demo_procedure_to_visa_decision,
     demo_waiting_for_the_appointment,
     demo_waiting_for_the_ba,
@@ -33,7 +34,7 @@ from applications.demo_procedure import (
 from applications.lifecycle import CaseState
 from applications.mandates.models import Mandate, MandateScope
 from applications.mandates.services import mandate_grant
-from applications.models import Case, Decision, LanguageSkill, Person, Qualification
+from applications.models import Case, Decision, FeeKind, LanguageSkill, Person, Qualification
 from applications.rules import APPLICATION_TITLE_CODES
 from authorities.models import Authority, AuthorityKind
 
@@ -275,6 +276,8 @@ class Command(BaseCommand):
                 if transition == "submit":
                     services.case_submit(case=case, actor=person.user)
                     continue
+                if transition == "issue_permit":
+                    demo_fee_pay(case=case, kind=FeeKind.RESIDENCE_PERMIT)
                 actor = person.user if transition in {"withdraw", "report_entry"} else caseworker
                 services.case_transition(case=case, transition=transition, actor=actor)
         self._stage_cases(organisations, applicant_user, caseworker)

@@ -23,7 +23,8 @@ from documents.views import attachment_response
 
 from ... import forms, rules, services, status_poll
 from ...lifecycle import CaseState, IllegalTransition
-from ...payments.selectors import case_fee, fee_view
+from ...models import FeeKind
+from ...payments.selectors import applicant_fees, fees_view
 from ...selectors.applicant import (
     applicant_case_get,
     applicant_document_request,
@@ -132,15 +133,14 @@ def case_detail(request, public_id):
 
 
 def _fee_context(case) -> dict:
-    """The fee section: paying makes sense only while the visa is still to be decided, and not after a
-    refused approval (then only a rejection follows, which does not wait for the fee); an unpaid fee of
-    an application that ended is not shown at all."""
-    fee = fee_view(fee=case_fee(case=case))
-    payable = case.awaits_visa_appointment and (
+    """The fee sections: the visa fee makes sense only while the visa is still to be decided, and not
+    after a refused approval (then only a rejection follows, which does not wait for the fee); an unpaid
+    visa fee of an application that ended is not shown at all."""
+    visa_payable = case.awaits_visa_appointment and (
         authority_selectors.case_approvals_state(case=case) != authority_selectors.APPROVALS_REFUSED)
-    if fee is not None and fee["state"] != "paid" and not payable:
-        fee = None
-    return {"fee": fee, "fee_payable": payable}
+    fees = [view for view in fees_view(fees=applicant_fees(case=case))
+            if view["fee"].kind != FeeKind.VISA or view["state"] == "paid" or visa_payable]
+    return {"fees": fees}
 
 
 @require_safe

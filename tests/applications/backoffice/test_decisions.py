@@ -16,7 +16,7 @@ from applications import decisions, services
 from applications.models import Decision
 from documents.testing.documents import make_contract_pdf
 from tests.auth import reauthenticated
-from tests.procedure import offices_done
+from tests.procedure import offices_done, permit_fee_paid
 
 from .conftest import login
 
@@ -174,9 +174,13 @@ def test_foreigners_authority_issues_the_residence_permit(client, make_case, mak
     case = make_case("entered", language="en")
     add_request(case, "abh", purpose="residence_permit")
     reauthenticated(login(client, make_staff("abh", name="Lena Wagner")))
-    response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "permit"]), {
-        "outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "valid_until": "2031-02-28",
-    })
+    form = {"outcome": "granted", "legal_basis": "§ 18g Abs. 1 AufenthG", "valid_until": "2031-02-28"}
+    url = reverse("backoffice:decision_create", args=[case.public_id, "permit"])
+    # Not before its fee is paid or recorded (§ 45 Nr. 1 AufenthV).
+    response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "its fee" in response.content.decode()
+    permit_fee_paid(case)
+    response = client.post(url, form)
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "permit_issued"

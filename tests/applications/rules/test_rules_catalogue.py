@@ -252,7 +252,7 @@ def test_fee_sources():
     by_code = {fee.code: fee for fee in fees("18a", accelerated=True)}
     assert by_code["national_visa"].amount_eur == Decimal("75.00")
     assert by_code["accelerated_procedure"].source == "§ 47 Abs. 1 Nr. 15 AufenthV"
-    assert by_code["residence_permit"].source == "§ 45 AufenthV"
+    assert by_code["residence_permit"].source == "§ 45 Nr. 1 AufenthV"
 
 
 @pytest.mark.parametrize(

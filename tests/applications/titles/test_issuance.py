@@ -11,7 +11,7 @@ from applications.models import Decision, ResidenceTitle, TitleEnd, TitleKind, W
 from applications.rules import title_terms
 from applications.titles import issuance
 from authorities.models import AuthorityRequest
-from tests.procedure import offices_done, walk
+from tests.procedure import offices_done, permit_fee_paid, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def issue_permit(case, staff, add_request, **dates):
     walk(case, "report_entry")
     AuthorityRequest.objects.filter(case=case, purpose="residence_permit").delete()
     add_request(case, "abh", purpose="residence_permit")
+    permit_fee_paid(case)
     return services.decision_create(case=case, actor=staff, kind=Decision.Kind.RESIDENCE_PERMIT, outcome="granted",
                                     **dates)
 
