@@ -108,3 +108,20 @@ def dead_broker(settings):
     yield lambda: use(previous, eager=True)
     use(previous, eager=True)
     queueing.broker_circuit_reset()
+
+
+@pytest.fixture(autouse=True)
+def _letter_templates_after_flush(request):
+    """Transactional tests (browser walks, live servers) start from a flushed database, which drops the
+    letter templates the migration seeds; decisions cannot be issued without them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    import_module("applications.migrations.0021_letters_templates").seed_templates(apps, None)
+    yield

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from accounts.models import Membership, OrganisationKind, Role
-from applications.models import FeeDue
+from applications.demo_procedure import demo_fee_pay
+from applications.models import FeeDue, FeeKind
 from authorities.models import AppointmentBooking, AppointmentSlot, Authority, AuthorityRequest
 from tests.auth import give_totp, reauthenticated
 from tests.factories import CaseFactory, EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -219,6 +220,8 @@ def test_foreigners_authority_issues_the_residence_permit(live_server, page, wor
     case = make_case(world, "entered", f"ABH{width}{language.upper()}")
     walker = Walk(page, live_server, "abh")
     add_request(world, case, "abh", "residence_permit")
+    # The holder paid the residence permit's fee online (§ 45 AufenthV): the permit waits for it.
+    demo_fee_pay(case=case, kind=FeeKind.RESIDENCE_PERMIT)
     walker.sign_in(world["staff"][("abh", Role.CASEWORKER)], language, width)
     walker.open_case(case)
     page.locator(f'a[href="/backoffice/cases/{case.public_id}/decide/permit/"]').first.click()
