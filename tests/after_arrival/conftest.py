@@ -103,3 +103,12 @@ def api_token(owner, organisation):
 
 def bearer(raw):
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the portal's English sentences (the default language is German)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

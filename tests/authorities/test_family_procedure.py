@@ -31,7 +31,7 @@ from tests.applications.portal.helpers import pdf_upload
 from tests.auth import force_login_with_second_factor, give_totp, reauthenticated
 from tests.authorities.conftest import deliver_all
 from tests.factories import UserFactory, wsa_caseworker
-from tests.procedure import fee_pay, walk
+from tests.procedure import employer_fee_pay, fee_pay, permit_fee_paid, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,7 @@ def _to_the_visa_office(household):
     staff = wsa_caseworker()
     for case in (main, spouse, child):
         procedure.case_send_to_authorities(case=case, actor=staff)
+        employer_fee_pay(case)  # in the § 81a procedure the employer's fee comes first
     deliver_all()
     return staff
 
@@ -139,6 +140,8 @@ def test_the_family_through_the_whole_procedure_with_the_child_refused(household
     # title each, the main applicant's first.
     abh = _abh_staff(household["offices"])
     granted = {"outcome": Decision.Outcome.GRANTED, "legal_basis": "§ 18b AufenthG"}
+    for case in (main, spouse):
+        permit_fee_paid(case)  # the permit waits for its fee (§ 45 AufenthV)
     results = household_services.family_permits_decide(actor=abh, main_case=main,
                                                        outcomes={spouse: granted, main: granted})
     _refresh(main, spouse, child)
@@ -158,6 +161,8 @@ def test_a_family_member_s_permit_never_comes_before_or_without_the_main_applica
         _approvals_granted(case)
     walk(main, "refer_to_visa_decision", "grant_visa", "report_entry", actor=staff)
     walk(spouse, "refer_to_visa_decision", "grant_visa", "report_entry", actor=staff)
+    for case in (main, spouse):
+        permit_fee_paid(case)  # the permit waits for its fee (§ 45 AufenthV)
     abh = _abh_staff(household["offices"])
     granted = {"outcome": Decision.Outcome.GRANTED}
     with translation.override("en"):
@@ -231,6 +236,7 @@ def test_the_foreigners_authority_sees_the_family_as_one_task_and_decides_it_in_
     for case in (main, spouse, child):
         _approvals_granted(case)
         walk(case, "refer_to_visa_decision", "grant_visa", "report_entry", actor=staff)
+        permit_fee_paid(case)  # the permit waits for its fee (§ 45 AufenthV)
     abh = give_totp(_abh_staff(household["offices"]))
     # The family's permits go to the main applicant's foreigners' authority.
     assert set(AuthorityRequest.objects.filter(purpose="residence_permit").values_list("authority", flat=True)) == {

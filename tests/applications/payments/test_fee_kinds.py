@@ -97,7 +97,7 @@ def test_the_residence_permit_fee_is_due_after_entry_and_holds_the_permit(entere
         case_services.case_transition(case=case, transition="issue_permit")
 
     html = case_page(as_user(client, case.person.user), case)
-    assert "Residence permit fee" in html and "100.00 €" in html and "issues your residence permit" in html
+    assert "Residence permit fee" in html and "€100.00" in html and "issues your residence permit" in html
     back = pay_at_bank(client, case, fee)
     assert back["Location"].endswith("#fee")
     fee.refresh_from_db()
@@ -160,7 +160,7 @@ def test_the_employer_pays_the_81a_fee_and_the_applicant_never_sees_a_button_for
     member = employer_member(case)
     page_url = reverse("employer:case_accelerated", args=[case.public_id])
     html = as_user(client, member).get(page_url).content.decode()
-    assert "411.00 €" in html and "Pay now" in html
+    assert "€411.00" in html and "Pay now" in html
     response = client.post(reverse("employer:fee_pay", args=[case.public_id]))
     assert response.status_code == 302
     payment = Payment.objects.get(fee=fee)
@@ -276,7 +276,7 @@ def test_a_second_payment_after_an_abandoned_attempt_is_refunded(complete, djang
     assert Event.objects.filter(case=case, kind="fee", payload__what="paid").count() == 1
     refund = Event.objects.get(case=case, kind="fee", payload__what="refunded")
     with translation.override("en"):
-        assert refund.text == "A second payment of 75.00 € for the same fee was refunded."
+        assert refund.text == "A second payment of €75.00 for the same fee was refunded."
 
 
 def test_the_audit_timeline_names_the_fee_kind(entered, django_capture_on_commit_callbacks):
