@@ -40,7 +40,7 @@ def test_case_file_shows_data_documents_findings_steps_and_timeline(client, make
     make_document(case)
     login(client, make_staff("wsa"))
     html = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
-    for expected in [case.reference, "SHARMA", case.person.passport_number, "Software Developer", "58000",
+    for expected in [case.reference, "SHARMA", case.person.passport_number, "Software Developer", "58.000,00 €",
                      "passport.pdf", "SHARNA", "Bundesagentur für Arbeit"]:
         assert expected in html, expected
     # The finding is a sentence, not its code.
