@@ -8,27 +8,16 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import CandidateInvitation, Membership, Role
 from applications.models import Case
 from tests.auth import give_totp
+from tests.e2e.test_representative_journey import sign_in
 from tests.e2e.walk_guard import WalkGuard
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, live_server, user, language):
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies([
-        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-         "url": live_server.url},
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
-    ])
 
 
 def path_of(link: str) -> str:
