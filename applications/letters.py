@@ -5,7 +5,8 @@ title, then one for the kind of office (visa office, foreigners' authority), the
 
 In production (DEBUG off and no demo, see letters_must_be_reviewed) a decision is issued only from
 templates an administrator marked as legally reviewed; elsewhere an unreviewed template is printed
-with a visible "sample wording" mark. `manage.py check --deploy` lists the unreviewed ones (wsa.E011).
+with a visible "sample wording" mark. `manage.py check --deploy --database default` lists the
+unreviewed ones (wsa.E011).
 Why the review matters: a written decision must carry a notice of legal remedies (§ 37 Abs. 6 VwVfG), and
 a missing or wrong one lets the time limit for an appeal run for a year instead of a month (§ 58 Abs. 2
 VwGO, § 70 Abs. 2 VwGO for the objection).
@@ -126,9 +127,10 @@ def letter_blocks(*, template: LetterTemplate, values: dict[str, str], parse) ->
     return blocks_without_empty_sections(parse(fill(template.body, values)))
 
 
-@register(Tags.security, deploy=True)
+@register(Tags.database, deploy=True)
 def letter_templates_reviewed(app_configs, **kwargs):
-    """A decision printed from wording no lawyer checked is no decision to issue (production refuses it)."""
+    """A decision printed from wording no lawyer checked is no decision to issue (production refuses it).
+    It reads the database, so Django runs it only when asked: `check --deploy --database default`."""
     try:
         unreviewed = [str(template) for template in LetterTemplate.objects.filter(reviewed_at__isnull=True)
                       .select_related("office")]
