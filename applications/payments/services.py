@@ -110,7 +110,7 @@ def payment_start(*, fee: FeeDue, actor, return_url: str) -> tuple[Payment, str]
     """A new attempt at the provider; returns it and the address of the provider's page. Earlier
     attempts still pending are abandoned (an applicant who left the bank's page tries again). A
     provider that is down changes nothing: PaymentError, and the transaction is rolled back."""
-    fee = FeeDue.objects.select_for_update().select_related("office", "case").get(pk=fee.pk)
+    fee = FeeDue.objects.select_for_update(of=("self",)).select_related("office", "case").get(pk=fee.pk)
     if fee.paid_at is not None:
         raise PaymentError(_("The fee has already been paid."))
     if fee.kind == FeeKind.VISA and (not fee.case.awaits_visa_appointment or (
