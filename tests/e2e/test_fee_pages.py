@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from applications.demo_procedure import demo_fee_pay
-from applications.models import FeeDue, FeeKind
+from applications.models import Case, FeeDue, FeeKind
 from tests.e2e.test_accessibility import demo, sign_in  # noqa: F401 - the demo fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -15,7 +15,9 @@ RAW = ("residence_permit", "accelerated_procedure", "at_appointment", "fee_kind"
 
 @pytest.mark.parametrize("language", ["de", "en", "ar"])
 def test_fee_section_receipt_and_counter_payment(live_server, page, axe_violations, demo, language):  # noqa: F811
-    case = demo["applicant_case"]
+    # A case of the demo applicant still waiting for the appointment: its visa fee is payable.
+    case = next(c for c in Case.objects.filter(person__user__email="applicant@demo.wsa.example").order_by("pk")
+                if c.awaits_visa_appointment and FeeDue.objects.filter(case=c, kind=FeeKind.VISA).exists())
     demo_fee_pay(case=case, kind=FeeKind.VISA)
     fee = FeeDue.objects.select_related("office").get(case=case, kind=FeeKind.VISA)
     paths = [reverse("applicant:case_detail", args=[case.public_id]),
