@@ -111,17 +111,22 @@ def dead_broker(settings):
 
 
 @pytest.fixture(autouse=True)
-def _letter_templates_after_flush(request):
-    """Transactional tests (browser walks, live servers) start from a flushed database, which drops the
-    letter templates the migration seeds; decisions cannot be issued without them."""
+def _letter_templates(request):
+    """The letter templates the migration seeds are data, and a transactional test (browser walks, live
+    servers) flushes the database when it ends: every later test of the process would find none and no
+    decision could be issued. Each test that uses the database gets them back if they are gone."""
+    names = request.fixturenames
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    if marker is None and "db" not in names and "transactional_db" not in names:
         yield
         return
+    transactional = bool(marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names \
+        or "live_server" in names
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from importlib import import_module
 
     from django.apps import apps
 
-    request.getfixturevalue("transactional_db")
-    import_module("applications.migrations.0021_letters_templates").seed_templates(apps, None)
+    if not apps.get_model("applications", "LetterTemplate").objects.exists():
+        import_module("applications.migrations.0021_letters_templates").seed_templates(apps, None)
     yield
