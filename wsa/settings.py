@@ -6,8 +6,10 @@ mode, console e-mail and simulated authorities. Each real service is switched on
 variable (DATABASE_URL, REDIS_URL / CELERY_BROKER_URL, AWS_STORAGE_BUCKET_NAME, EMAIL_URL).
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -324,6 +326,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if DJANGO_ENV == "test" and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Each pytest-xdist worker gets its own Redis database: a test's cache.clear() is a FLUSHDB, and
+    # rate-limit counters and cached pages of the other worker must not vanish or leak under it.
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = int(_redis.path.strip("/") or 0) + 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db % 16}"))
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # Without a broker every task runs in the web process at once (eager), so the demo needs no service.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)

@@ -56,7 +56,8 @@ def test_filters_and_search(client, make_case, make_staff, add_request):
     assert references(queue(client, title="18a")) == [vietnamese.reference]
     assert references(queue(client, q="iye")) == [indian.reference]
     assert references(queue(client, q=indian.person.passport_number.lower())) == [indian.reference]
-    assert references(queue(client, q=vietnamese.reference[-4:])) == [vietnamese.reference]
+    # The reference's running number: its last four digits could also sit in a factory passport number.
+    assert references(queue(client, q=vietnamese.reference[-6:])) == [vietnamese.reference]
     office = vietnamese.authority_requests.get().authority.organisation_id
     assert references(queue(client, office=office)) == [vietnamese.reference]
     assert references(queue(client, assignee="none")) != []
