@@ -256,14 +256,15 @@ def _require_office_staff(*, actor, authority) -> None:
         raise PermissionDenied
 
 
-def appointment_slots_plan(*, first_day: date, last_day: date, weekdays, times) -> list[datetime]:
-    """The start times of a bulk publication (portal time zone), earliest first."""
+def appointment_slots_plan(*, first_day: date, last_day: date, weekdays, times, zone=None) -> list[datetime]:
+    """The start times of a bulk publication, earliest first: "09:00" is nine o'clock where the office
+    is (`zone`; the portal's time zone when None)."""
     weekdays = {int(day) for day in weekdays}
     starts = []
     day = first_day
     while day <= last_day:
         if day.weekday() in weekdays:
-            starts += [timezone.make_aware(datetime.combine(day, moment)) for moment in sorted(set(times))]
+            starts += [timezone.make_aware(datetime.combine(day, moment), zone) for moment in sorted(set(times))]
         day += timedelta(days=1)
     return starts
 
@@ -280,7 +281,7 @@ def appointment_slots_publish(*, authority, actor, first_day: date, last_day: da
         raise ValueError("Invalid slot plan.")
     now = timezone.now()
     starts = [start for start in appointment_slots_plan(first_day=first_day, last_day=last_day, weekdays=weekdays,
-                                                        times=times) if start > now]
+                                                        times=times, zone=office_zone(authority)) if start > now]
     if len(starts) > SLOTS_PUBLISH_MAX:
         raise ValueError("Too many slots at once.")
     if not starts:

@@ -10,7 +10,6 @@ or `error` (ErrorCode).
 
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,11 +25,11 @@ def _label(choices, value: str) -> str:
 
 
 def _when(value: str, zone: str = "") -> str:
-    """In the office's time zone, named, for entries that stored it; older entries: the portal's time."""
+    """In the office's time zone for entries that stored it, else in the portal's; the zone always named."""
     moment = parse_datetime(value or "")
     if moment is None:
         return value or ""
-    return office_time(moment, zone) if zone else formats.date_format(localtime(moment), "DATETIME_FORMAT")
+    return office_time(moment, zone or None)
 
 
 def _date(value: str) -> str:

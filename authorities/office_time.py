@@ -1,13 +1,16 @@
 """Appointment times as the applicant needs them: in the visa office's own time, with the zone named
-("9 January 2027, 09:30 (Asia/Kolkata, IST)"); the office's time zone is Authority.time_zone, the
+("9 January 2027, 09:30 (India Standard Time, UTC+5:30)"); the office's time zone is Authority.time_zone, the
 portal's TIME_ZONE when none is set."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import UnknownLocaleError
+from babel.dates import get_timezone_name
 from django.conf import settings
 from django.utils import formats
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, to_locale
 
 
 def office_zone(value) -> ZoneInfo:
@@ -20,11 +23,19 @@ def office_zone(value) -> ZoneInfo:
 
 
 def zone_label(zone: ZoneInfo, moment: datetime) -> str:
-    """"Asia/Kolkata, IST"; zones without a common abbreviation show their offset ("UTC-05")."""
-    short = localtime(moment, zone).tzname() or ""
-    if short[:1] in "+-":
-        short = f"UTC{short}"
-    return f"{zone.key}, {short}" if short else zone.key
+    """The zone's name in the reader's language with its offset from UTC on that day: "India Standard
+    Time, UTC+5:30", "Mitteleuropäische Sommerzeit, UTC+2". Abbreviations and IANA keys ("CET",
+    "Europe/Berlin") mean nothing to most readers; the names come from the Unicode CLDR (Babel)."""
+    local = localtime(moment, zone)
+    offset_minutes = int(local.utcoffset().total_seconds() // 60)
+    sign, offset_minutes = ("+" if offset_minutes >= 0 else "-"), abs(offset_minutes)
+    hours, minutes = divmod(offset_minutes, 60)
+    offset = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "") if offset_minutes else "UTC"
+    try:
+        name = get_timezone_name(local, width="long", locale=to_locale(get_language() or settings.LANGUAGE_CODE))
+    except (UnknownLocaleError, LookupError, ValueError):
+        name = zone.key
+    return f"{name}, {offset}"
 
 
 def office_time(moment: datetime, office) -> str:

@@ -1,7 +1,7 @@
 """The appointment pages: the applicant books (portal), the visa office publishes and cancels slots
 (back office). German by default, English with the language cookie."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.conf import settings
@@ -293,6 +293,24 @@ def test_visa_office_publishes_slots_in_bulk(client, offices):
                             "times": "9 Uhr", "minutes": "30", "capacity": "0"})
     assert bad.status_code == 400
     assert not AppointmentSlot.objects.filter(authority=offices["visa_vnm"]).exists()
+
+
+@pytest.mark.django_db
+def test_an_office_abroad_publishes_and_reads_its_slots_in_its_own_time(client, offices):
+    """New Delhi's "09:00" is nine o'clock in New Delhi (03:30 UTC), not in Berlin, on the calendar too."""
+    office = offices["visa_ind"]
+    office.time_zone = "Asia/Kolkata"
+    office.save(update_fields=["time_zone"])
+    signed_in(client, staff_of(office))
+    start = timezone.localdate() + timedelta(days=8 - timezone.localdate().weekday())  # a Tuesday
+    client.post(reverse("authorities:appointment_slots"), {
+        "office": office.pk, "first_day": start.isoformat(), "last_day": start.isoformat(),
+        "weekdays": [str(start.weekday())], "times": "09:00", "minutes": "30", "capacity": "1"})
+    published = AppointmentSlot.objects.get(authority=office)
+    assert (published.starts_at.astimezone(UTC).hour, published.starts_at.astimezone(UTC).minute) == (3, 30)
+    html = client.get(reverse("authorities:appointment_slots")).content.decode()
+    assert "09:00 – 09:30" in html
+    assert f"Times at {office.name} are its local time (India Standard Time, UTC+5:30)." in html
 
 
 @pytest.mark.django_db

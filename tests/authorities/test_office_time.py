@@ -20,10 +20,20 @@ ADDRESS = "6/50G Shanti Path, Chanakyapuri\nNew Delhi 110021"
 def test_a_time_in_kolkata_is_named_with_its_zone_and_other_offices_use_theirs():
     moment = datetime(2027, 1, 9, 4, 0, tzinfo=UTC)
     with translation.override("en"):
-        assert office_time(moment, Authority(time_zone="Asia/Kolkata")) == "9 January 2027, 09:30 (Asia/Kolkata, IST)"
+        kolkata = office_time(moment, Authority(time_zone="Asia/Kolkata"))
+        assert kolkata == "9 January 2027, 09:30 (India Standard Time, UTC+5:30)"
         bogota = office_time(moment, Authority(time_zone="America/Bogota"))
-        assert bogota == "8 January 2027, 23:00 (America/Bogota, UTC-05)"
-        assert office_time(moment, Authority()) == "9 January 2027, 05:00 (Europe/Berlin, CET)"  # the portal's
+        assert bogota == "8 January 2027, 23:00 (Colombia Standard Time, UTC-5)"
+        portal = office_time(moment, Authority())
+        assert portal == "9 January 2027, 05:00 (Central European Standard Time, UTC+1)"
+
+
+def test_the_zone_is_named_in_the_readers_language():
+    moment = datetime(2027, 1, 9, 4, 0, tzinfo=UTC)
+    with translation.override("de"):
+        assert office_time(moment, Authority(time_zone="Asia/Kolkata")).endswith("09:30 (Indische Normalzeit, UTC+5:30)")
+    with translation.override("vi"):
+        assert office_time(moment, Authority(time_zone="Asia/Kolkata")).endswith("(Giờ chuẩn Ấn Độ, UTC+5:30)")
 
 
 def test_an_unknown_time_zone_is_refused():
@@ -49,7 +59,7 @@ def test_booking_page_case_page_and_e_mail_show_the_kolkata_time_and_the_address
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = reverse("applicant:case_appointment", args=[case.public_id])
     html = client.get(page, {"week": monday(1).isoformat()}).content.decode()
-    assert "All times are the local time of the visa office (Asia/Kolkata, IST)." in html
+    assert "All times are the local time of the visa office (India Standard Time, UTC+5:30)." in html
     assert "09:30 – 10:00" in html
     assert "6/50G Shanti Path, Chanakyapuri<br>New Delhi 110021" in html
     mail.outbox.clear()
@@ -58,7 +68,7 @@ def test_booking_page_case_page_and_e_mail_show_the_kolkata_time_and_the_address
     assert response.status_code == 302
     with translation.override("en"):
         when = office_time(starts, Authority(time_zone="Asia/Kolkata"))
-    assert when.endswith(", 09:30 (Asia/Kolkata, IST)")
+    assert when.endswith(", 09:30 (India Standard Time, UTC+5:30)")
     detail = client.get(reverse("applicant:case_detail", args=[case.public_id])).content.decode()
     assert f"Your appointment at {office.name}: {when}." in detail
     assert "Address: 6/50G Shanti Path, Chanakyapuri New Delhi 110021" in detail

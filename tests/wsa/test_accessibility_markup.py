@@ -216,21 +216,32 @@ def test_no_template_writes_money_by_hand():
 
 # --- times -------------------------------------------------------------------------------------------
 
-def test_times_name_their_zone_in_winter_and_summer():
+def test_times_name_their_zone_in_the_readers_language_in_winter_and_summer():
     with translation.override("de"):
-        assert zoned(datetime(2026, 12, 6, 13, 30, tzinfo=UTC)) == "6. Dezember 2026 14:30 (Europe/Berlin, CET)"
+        assert zoned(datetime(2026, 12, 6, 13, 30, tzinfo=UTC)) == (
+            "6. Dezember 2026 14:30 (Mitteleuropäische Normalzeit, UTC+1)")
         assert zoned(datetime(2026, 7, 6, 12, 30, tzinfo=UTC), "SHORT_DATETIME_FORMAT").endswith(
-            "14:30 (Europe/Berlin, CEST)")
+            "14:30 (Mitteleuropäische Sommerzeit, UTC+2)")
+    with translation.override("en"):
+        assert zoned(datetime(2026, 12, 6, 13, 30, tzinfo=UTC)).endswith("(Central European Standard Time, UTC+1)")
+    with translation.override("ar"):
+        assert "توقيت وسط أوروبا" in zoned(datetime(2026, 12, 6, 13, 30, tzinfo=UTC))
+    for language in ("vi", "hi", "pt-br", "tr", "uk", "fr", "es"):
+        with translation.override(language):
+            label = zoned(datetime(2026, 12, 6, 13, 30, tzinfo=UTC))
+            assert "Europe/Berlin" not in label and "CET" not in label and label.endswith("UTC+1)"), (language, label)
     assert zoned(None) == ""
 
 
-def test_templates_for_applicants_and_employers_show_no_time_without_zone():
+def test_no_template_shows_a_time_of_day_without_its_zone():
+    """Applicants, employers, staff and e-mail readers alike: every date with a time goes through
+    |zoned (portal time) or the office filters (office time), which name the zone."""
     bare = []
     for name, source in templates():
-        # Appointments are shown in the visa office's own zone, named next to them (zone_label).
-        if name.split("/")[0] in ("backoffice", "emails", "decisions") or "zone_label" in source:
-            continue
-        if re.search(r"\|date:[\"'](?:SHORT_)?DATETIME_FORMAT[\"']", source):
+        if "{% timezone office_zone %}" in source and "zone_label" in source:
+            continue  # the whole page is in the office's zone, named once on the page
+        if re.search(r"\|date:[\"'](?:SHORT_)?DATETIME_FORMAT[\"']|\|time(?::|\s*}})|\|date:[\"'](?![A-Z_]+[\"'])[^\"']*[HGgi]",
+                     source):
             bare.append(name)
     assert bare == []
 
