@@ -53,7 +53,8 @@ class SlotPublishForm(forms.Form):
     weekdays = forms.TypedMultipleChoiceField(label=_("Weekdays"), coerce=int, widget=forms.CheckboxSelectMultiple,
                                               choices=sorted(WEEKDAYS.items()))
     times = forms.CharField(label=_("Start times each day"), max_length=500,
-                            help_text=_("Separated by commas, for example 09:00, 09:30, 10:00, in the office's local time."))
+                            help_text=_("Separated by commas, for example 09:00, 09:30, 10:00, in the office's "
+                                        "local time."))
     minutes = forms.IntegerField(label=_("Length of a slot (minutes)"), min_value=5, max_value=240, initial=30)
     capacity = forms.IntegerField(label=_("Applicants per slot"), min_value=1, max_value=50, initial=1)
 

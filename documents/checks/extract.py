@@ -50,11 +50,20 @@ _EXTRAS = ("zuschuss", "zulage", "bonus", "prämie", "praemie", "allowance", "re
            "spesen", "provision", "commission", "sachbezug", "benefit")
 
 
+_THIRTEENTH_RE = re.compile(
+    r"\b13\.\s*(?:monats)?gehalt|\bdreizehnte[nsr]?\s+(?:monats)?gehalt|\b13(?:th|\.)?[\s-]+month(?:ly)?\s+(?:salary|pay)"
+    r"|\bthirteenth[\s-]+(?:month(?:ly)?\s+)?(?:salary|pay)|\bweihnachtsgeld\b|\bchristmas\s+bonus\b",
+    re.IGNORECASE)
+
+
 def find_salary(text: str) -> Salary | None:
-    """The gross salary: euro amounts whose own sentence names a salary. Annual figures win over
-    monthly ones (× 12; a 13th salary is not added, it is rarely guaranteed); hourly rates and
-    extras (allowances, bonuses) are ignored."""
-    best: Salary | None = None
+    """The gross base salary: euro amounts whose own sentence names a salary. Hourly rates and
+    extras (allowances, bonuses) are ignored. An annual figure wins over monthly ones (× 12); a 13th
+    salary is not added (see find_thirteenth_salary). Two base salaries that disagree (a lower one
+    during probation, a raise after six months) give none: which one counts is for a person to say,
+    not for a guess."""
+    annual: dict[Decimal, Salary] = {}
+    monthly: dict[Decimal, Salary] = {}
     for match in _AMOUNT_RE.finditer(text):
         amount = parse_amount(match.group("a") or match.group("b"))
         if amount is None or amount <= 0:
@@ -65,11 +74,27 @@ def find_salary(text: str) -> Salary | None:
         if any(w in context for w in _HOURLY + _EXTRAS):
             continue
         period = _period(context, amount)
-        annual = amount if period == "annual" else amount * 12
-        candidate = Salary(annual, amount, period, _snippet(text, match.start(), match.end()))
-        if best is None or (best.period == "monthly" and period == "annual"):
-            best = candidate
-    return best
+        salary = Salary(amount if period == "annual" else amount * 12, amount, period,
+                        _snippet(text, match.start(), match.end()))
+        (annual if period == "annual" else monthly).setdefault(salary.annual, salary)
+    if len(annual) == 1:
+        (only,) = annual.values()
+        # Monthly instalments of the annual figure (12 or 13 of them) agree with it; another monthly
+        # figure does not.
+        if all(only.annual in (value, value / 12 * 13) for value in monthly):
+            return only
+        return None
+    if annual:
+        return None
+    return next(iter(monthly.values())) if len(monthly) == 1 else None
+
+
+def find_thirteenth_salary(text: str) -> str | None:
+    """A 13th monthly salary (or Christmas pay) promised besides the base salary: the sentence that
+    says so. Not added to the annual salary: whether it is guaranteed, and so counts towards a salary
+    threshold, is for the caseworker to judge from the contract."""
+    match = _THIRTEENTH_RE.search(text)
+    return _snippet(text, match.start(), match.end()) if match else None
 
 
 def _period(context: str, amount: Decimal) -> str:
@@ -84,7 +109,9 @@ def _period(context: str, amount: Decimal) -> str:
     return "monthly" if amount < 15000 else "annual"
 
 
-_SENTENCE_END = re.compile(r"[.;!?:](?=\s)|\n\s*\n|\n(?=§|\d+\.\s)")
+# A colon or semicolon does not end the context of an amount: "Vergütung: 4.850 €" and "… 4.200 €;
+# thereafter 4.600 €" belong to the words before them.
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n|\n(?=§|\d+\.\s)")
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -144,6 +171,9 @@ def extract_contract(text: str) -> Extracted:
         out.put("annual_gross_salary", salary.annual, salary.evidence)
         out.fields["salary_period"] = salary.period
         out.fields["salary_amount"] = salary.amount
+    thirteenth = find_thirteenth_salary(text)
+    if thirteenth:
+        out.put("thirteenth_salary", True, thirteenth)
     hours = find_weekly_hours(text)
     if hours:
         out.put("weekly_hours", *hours)

@@ -369,9 +369,15 @@ def normalise_line(raw: str) -> str:
     return "".join(c for c in text if c in ALPHABET or c == "?")
 
 
+def _prose(raw: str) -> bool:
+    letters = [c for c in raw if c.isalpha()]
+    return len(letters) >= 10 and sum(c.islower() for c in letters) > len(letters) / 2
+
+
 def candidate_groups(text_lines: Iterable[str]) -> Iterable[tuple[Layout, tuple[str, ...]]]:
-    """Runs of consecutive lines whose lengths are close to a layout's width."""
-    lines = [x for x in (normalise_line(r) for r in text_lines) if len(x) >= 20]
+    """Runs of consecutive lines whose lengths are close to a layout's width. Prose is no MRZ: a
+    line written mostly in lower case (a contract's sentence of about 30 letters) is left out."""
+    lines = [x for x in (normalise_line(r) for r in text_lines if not _prose(r)) if len(x) >= 20]
     for layout in LAYOUTS:
         n = len(layout.templates)
         for i in range(len(lines) - n + 1):

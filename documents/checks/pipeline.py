@@ -54,6 +54,9 @@ class InspectionResult:
     images: list[np.ndarray] = field(default_factory=list, repr=False)
     started: float = field(default_factory=time.monotonic, repr=False)
     mrz_result: mrz.Mrz | None = field(default=None, repr=False)
+    # The MRZ search ran out of time on an image: "unreadable" only if the page turns out to be an
+    # identity document or no text at all, not when it is a scanned contract (see step_classify).
+    mrz_unread: list[Finding] = field(default_factory=list, repr=False)
     # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
     memory: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -173,10 +176,16 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     deadline = time.monotonic() + lim.mrz_seconds
     found = mrz.read(result.text.splitlines()) if result.text else None
     upright = None
-    for gray in result.images:
+    # Uploaded as a contract, a certificate...: the page's time goes to reading its text, not to the
+    # search for a machine-readable zone (a passport in the wrong slot is still told apart by its text).
+    identity_images = result.images if ctx.expected_document_type in ("", *IDENTITY_TYPES) else []
+    for gray in identity_images:
         if found is not None and found.valid:
             break
         read = mrz_image.read(gray, today=ctx.today, budget=max(0.0, deadline - time.monotonic()))
+        if read.timed_out and not (read.mrz is not None and read.mrz.valid):
+            result.mrz_unread += read.findings
+            break
         result.findings += read.findings
         if read.findings:  # OCR unavailable or out of time: no point in trying further pages
             break
@@ -254,6 +263,8 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
     )
     result.document_type = classification.document_type
     result.document_type_confidence = classification.confidence
+    if result.document_type in (cls.PASSPORT, cls.ID_CARD, cls.PHOTO, cls.UNKNOWN):
+        result.findings += result.mrz_unread
     ocr_down = _ocr_down(result)
     if result.document_type in (cls.PASSPORT, cls.ID_CARD) and found is None:
         result.findings.append(finding("mrz_not_found", confidence=0.7))
@@ -296,6 +307,8 @@ def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Li
         result.findings += crosscheck.check_salary(result.fields.get("annual_gross_salary"), ctx)
 
 
+# Upload slots whose images are searched for a machine-readable zone.
+IDENTITY_TYPES = (cls.PASSPORT, cls.ID_CARD, cls.PHOTO, cls.UNKNOWN, "other")
 STEPS = (step_size, step_sniff, step_structure, step_mrz, step_ocr, step_classify, step_extract,
          step_crosscheck)
 # After these, an error means there is nothing (safe) left to read.
