@@ -163,7 +163,9 @@ def _extracted_labels() -> dict[str, str]:
         "nationality": gettext("Nationality"), "issuing_state": gettext("Issuing state"),
         "birth_date": gettext("Date of birth"), "sex": gettext("Sex"), "expiry_date": gettext("Valid until"),
         "personal_number": gettext("Personal number"),
-        "annual_gross_salary": gettext("Annual gross salary (EUR)"), "weekly_hours": gettext("Weekly hours"),
+        "annual_gross_salary": gettext("Annual gross salary (EUR)"),
+        "thirteenth_salary": gettext("13th monthly salary promised (not in the annual salary above)"),
+        "weekly_hours": gettext("Weekly hours"),
         "start_date": gettext("Start date"), "degree": gettext("Degree"), "institution": gettext("Institution"),
         "degree_date": gettext("Date of the degree"), "language_level": gettext("Language level"),
         "language_test": gettext("Language test"),
@@ -179,7 +181,9 @@ def document_extracted_items(document: Document) -> list[tuple[str, str]]:
         value = (document.extracted or {}).get(key)
         if value in ("", None):
             continue
-        if key.endswith("date"):
+        if value is True:
+            value = gettext("yes")
+        elif key.endswith("date"):
             parsed = parse_date(str(value)[:10])
             value = formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
         items.append((label, str(value)))

@@ -74,3 +74,16 @@ def test_a_scanned_contract_uploaded_as_a_contract_is_read_without_searching_for
     assert result.fields.get("start_date") == contract.start or "start_date_not_found" in {
         f.code for f in result.findings}
     assert result.fields.get("annual_gross_salary") in (contract.annual, None)  # never a wrong figure
+
+
+def test_the_caseworker_reads_the_13th_salary_in_words():
+    from django.utils import translation
+
+    from documents.models import Document
+    from documents.selectors import document_extracted_items
+
+    document = Document(extracted={"annual_gross_salary": "60000.00", "thirteenth_salary": True})
+    with translation.override("en"):
+        items = dict(document_extracted_items(document))
+    assert items["13th monthly salary promised (not in the annual salary above)"] == "yes"
+    assert "True" not in items.values()
