@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -36,8 +37,15 @@ SCAN_FONTS = {
     "dev": ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"],
     "heldout": ["/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
                 "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-                "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"],
+                "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf"],
 }
+
+
+def scan_fonts(split: str) -> list[str]:
+    """The split's scan fonts present on this machine (a missing one is skipped)."""
+    return [path for path in SCAN_FONTS[split] if Path(path).exists()] or ["sans"]
+
+
 EMPLOYERS = ["Muster Software GmbH", "Rheinwerk Logistik AG", "Pflegedienst Sonnenschein gGmbH",
              "Nordlicht Engineering GmbH & Co. KG", "Bäckerei Huber e.K.", "Quantum Analytics SE"]
 EMPLOYEES = ["Anna Maria Eriksson", "Rahul Venkataraman", "Nguyễn Văn An", "Fatima Zahra El Idrissi",
@@ -232,7 +240,7 @@ def make_contracts(split: str = "dev", count: int = 60) -> list[Contract]:
                      "The Employee is entitled to 30 working days of paid holiday per year."]
         is_scan = index % 3 == 2
         out.append(Contract(language, kind, tuple(lines), annual, thirteenth, hours, start, is_scan,
-                            rng.choice(SCAN_FONTS[split]) if is_scan else ""))
+                            rng.choice(scan_fonts(split)) if is_scan else ""))
     return out
 
 
@@ -241,7 +249,7 @@ def scan(lines, *, font_path: str, seed: int) -> bytes:
     rng = random.Random(seed)
     page = Image.new("L", (1654, 2339), rng.randint(236, 252))
     draw = ImageDraw.Draw(page)
-    face = font(font_path, rng.choice([30, 32, 34]))
+    face = font(font_path or "sans", rng.choice([30, 32, 34]))
     y = 150
     for line in lines:
         words, row = line.split(" "), ""
