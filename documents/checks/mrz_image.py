@@ -31,7 +31,8 @@ import cv2
 import numpy as np
 
 from . import image as im
-from . import mrz, ocr, templates
+from . import glyphs as classifier
+from . import mrz, mrz_cells, ocr, templates
 from .findings import Finding, finding
 
 WORK_WIDTH = 600
@@ -259,6 +260,8 @@ def _read_band(band: Band, result: MrzRead, deadline: float,
         crop = im.rotate90(crop, 2)
         ink = np.ascontiguousarray(ink[::-1, ::-1])
         grids = _grids(ink, band.lines)
+    if grids and classifier.available():
+        yield (*mrz_cells.read(crop, ink, grids), flipped)
     remaining = deadline - time.monotonic()
     if remaining <= 0.2:
         result.timed_out = True
@@ -529,3 +532,4 @@ def _plain_text(symbols: list[ocr.Symbol]) -> str:
         else:
             lines.append([sym])
     return "\n".join("".join(s.char for s in sorted(line, key=lambda s: s.left)) for line in lines)
+
