@@ -227,18 +227,28 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
     result = MrzRead()
     turns = 0 if has_horizontal_text(gray) else 1
     bands = [replace(b, turns=turns) for b in locate(im.rotate90(gray, turns))]
+    turned = [replace(b, turns=1 - turns) for b in locate(im.rotate90(gray, 1 - turns))[:-1]]
     if len(bands) == 1:
         # Only the bottom-quarter fallback: a noise streak or a frame may have made a page on its
         # side look upright, so the line groups of the other quarter turn are tried first.
-        bands = [replace(b, turns=1 - turns) for b in locate(im.rotate90(gray, 1 - turns))[:-1]] + bands
+        bands, turned = turned + bands, []
+    prepared: dict[int, _Prepared] = {}
+    # The classifier takes milliseconds per band, a Tesseract call about a second: every band, in
+    # both quarter turns, is read by the classifier before Tesseract is asked about any.
+    if classifier.available():
+        for band in bands + turned:
+            if time.monotonic() >= deadline:
+                result.timed_out = True
+                return result
+            ready = prepared[id(band)] = _prepare(band)
+            if ready.grids and _consider(result, band, ready.flipped, *mrz_cells.read(ready.crop, ready.ink, ready.grids),
+                                         today=today):
+                return result
     for band in bands:
-        for text, alternatives, flipped in _read_band(band, result, deadline):
+        ready = prepared.get(id(band)) or _prepare(band)
+        for text, alternatives in _tesseract_readings(ready, result, deadline):
             result.attempts += 1
-            parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
-            if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
-                result.mrz, result.text, result.method = parsed, text, band.method
-                result.page_turns = band.turns + (2 if flipped else 0)
-            if result.mrz is not None and result.mrz.valid:
+            if _consider(result, band, ready.flipped, text, alternatives, today=today):
                 return result
         if result.findings or result.attempts >= max_attempts:  # OCR down: more bands won't help
             break
@@ -248,10 +258,25 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
     return result
 
 
-def _read_band(band: Band, result: MrzRead, deadline: float,
-               ) -> Iterator[tuple[str, dict[tuple[int, int], str] | None, bool]]:
-    """Grid reading first, then Tesseract's own line text from the same call; each with whether
-    the band had to be turned upside down."""
+def _consider(result: MrzRead, band: Band, flipped: bool, text: str,
+              alternatives: dict[tuple[int, int], str] | None, *, today: date | None) -> bool:
+    """Keep the reading if it ranks above the best so far; True when it is valid (done)."""
+    parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
+    if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
+        result.mrz, result.text, result.method = parsed, text, band.method
+        result.page_turns = band.turns + (2 if flipped else 0)
+    return result.mrz is not None and result.mrz.valid
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    crop: np.ndarray  # scaled to the glyph height Tesseract reads best, upright
+    ink: np.ndarray
+    grids: list[Grid]
+    flipped: bool  # the band had to be turned upside down
+
+
+def _prepare(band: Band) -> _Prepared:
     crop = _normalise_height(band.crop)
     ink = im.binarise(crop) == 0
     grids = _grids(ink, band.lines)
@@ -260,8 +285,14 @@ def _read_band(band: Band, result: MrzRead, deadline: float,
         crop = im.rotate90(crop, 2)
         ink = np.ascontiguousarray(ink[::-1, ::-1])
         grids = _grids(ink, band.lines)
-    if grids and classifier.available():
-        yield (*mrz_cells.read(crop, ink, grids), flipped)
+    return _Prepared(crop, ink, grids, flipped)
+
+
+def _tesseract_readings(ready: _Prepared, result: MrzRead, deadline: float,
+                        ) -> Iterator[tuple[str, dict[tuple[int, int], str] | None]]:
+    """Tesseract's symbols placed on the grid and checked by the OCR-B templates, then its own
+    line text from the same call."""
+    crop, ink, grids = ready.crop, ready.ink, ready.grids
     remaining = deadline - time.monotonic()
     if remaining <= 0.2:
         result.timed_out = True
@@ -283,11 +314,11 @@ def _read_band(band: Band, result: MrzRead, deadline: float,
             alternatives.update({(n, pos): chars for pos, chars in alts.items()})
         if fit and float(np.percentile(fit, 10)) < TEMPLATE_FIT:
             alternatives = None  # not OCR-B: the grid's characters are plain guesses too
-        yield "\n".join(lines), alternatives, flipped
+        yield "\n".join(lines), alternatives
     # Tesseract's text, unchecked by templates (a font other than OCR-B defeats them): tried when
     # the grid reading did not hold. ``None``: no cell was checked, so the text side treats every
     # character as a plain OCR guess, and the name and number must be confirmed by the printed page.
-    yield _plain_text(found.symbols), None, flipped
+    yield _plain_text(found.symbols), None
 
 
 def _normalise_height(crop: np.ndarray) -> np.ndarray:

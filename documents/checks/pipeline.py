@@ -291,6 +291,9 @@ def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Li
     if found is not None and found.valid:
         # Without a certain name the fields carry none, so only birth date and nationality are compared.
         result.findings += crosscheck.check_identity(result.fields, ctx, truncated=found.name_truncated)
+    if found is not None and found.checks.get("expiry_date") and found.expiry_date is not None:
+        # The expiry date has its own check digit: when it holds, an expired passport is reported
+        # even if another field of the zone is unreadable or its check digit is wrong.
         result.findings += crosscheck.check_expiry(found.expiry_date, ctx)
     if result.document_type == cls.CONTRACT:
         result.findings += crosscheck.check_salary(result.fields.get("annual_gross_salary"), ctx)
