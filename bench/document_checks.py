@@ -41,6 +41,7 @@ django.setup()
 
 from PIL import Image
 
+from documents.checks import glyphs
 from documents.checks import image as page_image
 from documents.checks import pdf
 from documents.checks.pipeline import inspect_bytes
@@ -131,6 +132,7 @@ def main() -> None:
         pages = heldout_pages(args.count)
     else:
         pages = dev_pages(args.count, args.harsh)
+    glyphs.bank()  # built once per process (the check worker does it before forking), not per page
     groups: dict[str, Tally] = {}
     wrong_valid = tampered = tampered_flagged = expired = expired_flagged = 0
     ours, theirs = [], []

@@ -32,14 +32,17 @@ UNCHECKED_CLOSE = 0.05  # names and codes: a runner-up this close makes the cell
 WEAK = 0.6  # a best score below this is a blot or a cut glyph: the cell is doubtful whatever it reads
 FIELD_BUDGET = 0.16  # total score a check-digit repair may give up
 UNIQUE_MARGIN = 0.03  # the next fitting combination must cost this much more
+SURE = 0.75  # every cell at least this good, and none with a live runner-up: a sure reading
 MAX_LIVE = 3
 MAX_NODES = 4000
 
 Cell = tuple[int, int]  # line, position
 
 
-def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dict[Cell, str]]:
-    """The band's text and the doubtful cells' readings (best first), for ``mrz.read``."""
+def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dict[Cell, str], bool]:
+    """The band's text, the doubtful cells' readings (best first), for ``mrz.read``, and whether
+    every cell was read without a close runner-up (then a check digit that fails is taken as
+    printed so, and no other reader is asked)."""
     layout = mrz.TD3 if len(grids) == 2 else mrz.TD1
     darkness = 1.0 - crop.astype(np.float32) / 255.0
     cells = [(n, i) for n, grid in enumerate(grids) for i in range(grid.width)]
@@ -58,6 +61,8 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         reach = 2 * CLOSE if best < WEAK else CLOSE
         live[cell] = [(c, best - scores[c]) for c in ranked[:MAX_LIVE] if best - scores[c] <= reach]
     lines = [[live[(n, i)][0][0] for i in range(grid.width)] for n, grid in enumerate(grids)]
+    sure = len(scored) == len(cells) and all(
+        len(live[cell]) == 1 and scored[cell][live[cell][0][0]] >= SURE for cell in cells)
     alternatives: dict[Cell, str] = {}
     checked: set[Cell] = set()
     for spec in layout.checks:
@@ -76,7 +81,7 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         close = [c for c, cost in options if cost <= UNCHECKED_CLOSE]
         if len(close) > 1 or scored[cell][options[0][0]] < WEAK:
             alternatives[cell] = "".join(dict.fromkeys(close + [c for c, _ in options[:2]]))
-    return "\n".join("".join(line) for line in lines), alternatives
+    return "\n".join("".join(line) for line in lines), alternatives, sure
 
 
 def _cells(spec: mrz.CheckSpec) -> list[Cell]:

@@ -241,8 +241,14 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
                 result.timed_out = True
                 return result
             ready = prepared[id(band)] = _prepare(band)
-            if ready.grids and _consider(result, band, ready.flipped, *mrz_cells.read(ready.crop, ready.ink, ready.grids),
-                                         today=today):
+            if not ready.grids:
+                continue
+            text, alternatives, sure = mrz_cells.read(ready.crop, ready.ink, ready.grids)
+            if _consider(result, band, ready.flipped, text, alternatives, today=today):
+                return result
+            if sure and result.mrz is not None and result.text == text and not result.mrz.problems:
+                # Every cell read clearly and only check digits fail: the document carries them so
+                # (Tesseract, a weaker reader of these glyphs, would only spend the page's time).
                 return result
     for band in bands:
         ready = prepared.get(id(band)) or _prepare(band)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import classify as cls
-from . import crosscheck, extract, mrz, mrz_image, ocr, pdf, sniff, viz
+from . import crosscheck, extract, glyphs, mrz, mrz_image, ocr, pdf, sniff, viz
 from . import image as im
 from . import limits as limit_checks
 from .crosscheck import Context
@@ -170,6 +170,8 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image.
     A name line read uncertainly is compared with the printed page (``viz``) before the MRZ
     counts as valid; the whole step keeps to the page budget."""
+    if result.images:
+        glyphs.bank()  # once per process (the check worker builds it before forking): not the page's time
     deadline = time.monotonic() + lim.mrz_seconds
     found = mrz.read(result.text.splitlines()) if result.text else None
     upright = None
@@ -178,10 +180,10 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
             break
         read = mrz_image.read(gray, today=ctx.today, budget=max(0.0, deadline - time.monotonic()))
         result.findings += read.findings
-        if read.findings:  # OCR unavailable or out of time: no point in trying further pages
-            break
         if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
             found, upright = read.mrz, im.rotate90(gray, read.page_turns)
+        if read.findings:  # OCR unavailable or out of time: no point in trying further pages
+            break
     if found is None:
         return
     if found.valid and not found.name_certain:
