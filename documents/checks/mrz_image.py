@@ -368,24 +368,57 @@ def _grids(ink: np.ndarray, expected: int) -> list[Grid]:
     if len(rows) not in (2, 3):
         return []
     width = 44 if len(rows) == 2 else 30
-    grids = [_grid(ink, top, bottom, width) for top, bottom in rows]
-    return [g for g in grids if g is not None] if all(grids) else []
+    centres = [_glyph_centres(ink, top, bottom) for top, bottom in rows]
+    grids = [_grid(c, top, bottom, width) for c, (top, bottom) in zip(centres, rows, strict=True)]
+    if not any(grids):
+        return []
+    # All lines of a zone share the left margin and the pitch (ICAO 9303 Part 3 §4.2), and the band
+    # is deskewed: a line whose own estimate a speck, a security-print line or a long filler run
+    # has thrown off takes the estimate that fits most of its glyphs, refined on them.
+    candidates = [(g.first, g.pitch) for g in grids if g is not None]
+    fitted = []
+    for line_centres, (top, bottom) in zip(centres, rows, strict=True):
+        best = max((_fit(line_centres, first, pitch, width) for first, pitch in candidates), key=lambda f: f[2])
+        first, pitch, inliers = best
+        if inliers < width // 3 or not 0.6 * (bottom - top) < pitch < 2.0 * (bottom - top):
+            return []
+        fitted.append(Grid(top=top, bottom=bottom, first=first, pitch=pitch, width=width))
+    return fitted
 
 
-def _grid(ink: np.ndarray, top: int, bottom: int, width: int) -> Grid | None:
+def _glyph_centres(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:
     height = bottom - top
     pad = max(1, height // 6)
     band = ink[max(0, top - pad):bottom + pad].astype(np.uint8)
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(band, connectivity=8)
-    glyphs = [
-        (stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH])
+    count, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    return np.sort([
+        stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] / 2
         for i in range(1, count)
         if 0.5 * height <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.6 * height
         and stats[i, cv2.CC_STAT_WIDTH] <= 1.6 * height
-    ]
-    if len(glyphs) < width // 3:
+    ])
+
+
+def _fit(centres: np.ndarray, first: float, pitch: float, width: int) -> tuple[float, float, int]:
+    """The grid through the glyph centres near the cells of (first, pitch), by least squares; with
+    how many centres it explains."""
+    if len(centres) < 2:
+        return first, pitch, 0
+    for _ in range(2):
+        index = np.round((centres - first) / pitch)
+        near = (np.abs(centres - (first + index * pitch)) < 0.25 * pitch) & (index >= 0) & (index < width)
+        if near.sum() < 2 or len(set(index[near].tolist())) < 2:
+            return first, pitch, int(near.sum())
+        pitch, first = (float(v) for v in np.polyfit(index[near], centres[near], 1))
+    index = np.round((centres - first) / pitch)
+    near = (np.abs(centres - (first + index * pitch)) < 0.25 * pitch) & (index >= 0) & (index < width)
+    return first, pitch, int(near.sum())
+
+
+def _grid(centres: np.ndarray, top: int, bottom: int, width: int) -> Grid | None:
+    height = bottom - top
+    if len(centres) < width // 3:
         return None
-    centres = np.sort([(a + b) / 2 for a, b in glyphs])
     cluster = _main_cluster(centres)
     pitch = (cluster[-1] - cluster[0]) / (width - 1)
     if pitch <= 0 or not 0.6 * height < pitch < 2.0 * height:
