@@ -56,6 +56,7 @@ class MrzRead:
     findings: list[Finding] = field(default_factory=list)
     page_turns: int = 0  # quarter turns that make the page of the best reading upright
     timed_out: bool = False
+    name_line: np.ndarray | None = field(default=None, repr=False)  # image of the best reading's names line
 
 
 # Seconds the MRZ reader may spend on one page image; past it, it stops and says so (ocr_failed).
@@ -244,7 +245,7 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
             if not ready.grids:
                 continue
             text, alternatives, sure = mrz_cells.read(ready.crop, ready.ink, ready.grids)
-            if _consider(result, band, ready.flipped, text, alternatives, today=today):
+            if _consider(result, band, ready, text, alternatives, today=today):
                 return result
             if sure and result.mrz is not None and result.text == text and not result.mrz.problems:
                 # Every cell read clearly and only check digits fail: the document carries them so
@@ -254,7 +255,7 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
         ready = prepared.get(id(band)) or _prepare(band)
         for text, alternatives in _tesseract_readings(ready, result, deadline):
             result.attempts += 1
-            if _consider(result, band, ready.flipped, text, alternatives, today=today):
+            if _consider(result, band, ready, text, alternatives, today=today):
                 return result
         if result.findings or result.attempts >= max_attempts:  # OCR down: more bands won't help
             break
@@ -264,14 +265,53 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
     return result
 
 
-def _consider(result: MrzRead, band: Band, flipped: bool, text: str,
+def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
               alternatives: dict[tuple[int, int], str] | None, *, today: date | None) -> bool:
     """Keep the reading if it ranks above the best so far; True when it is valid (done)."""
     parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
     if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
         result.mrz, result.text, result.method = parsed, text, band.method
-        result.page_turns = band.turns + (2 if flipped else 0)
+        result.page_turns = band.turns + (2 if ready.flipped else 0)
+        result.name_line = _line_image(ready, mrz.NAME_FIELD[parsed.format][0])
     return result.mrz is not None and result.mrz.valid
+
+
+def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:
+    if line >= len(ready.grids):
+        return None
+    grid = ready.grids[line]
+    pad = int(0.6 * max(grid.bottom - grid.top, grid.pitch))
+    left = max(0, int(grid.first - grid.pitch))
+    right = int(grid.centre(grid.width - 1) + grid.pitch)
+    return ready.crop[max(0, grid.top - pad):grid.bottom + pad, left:right]
+
+
+def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline: float) -> mrz.Mrz | None:
+    """A second reader for a names line the classifier was unsure of: Tesseract reads the line
+    alone, and exactly one of the MRZ's candidate readings must have the same names (Tesseract
+    often miscounts fillers, so the names are compared, not the fillers). ``None`` when it does not
+    settle the names; the printed page is then asked."""
+    remaining = deadline - time.monotonic()
+    if line_image is None or remaining <= 0.3 or not found.name_alternatives:
+        return None
+    read = ocr.recognise(line_image, lang="eng", psm=7, config=ocr.MRZ_CONFIG, timeout=remaining)
+    if not read.ok:
+        return None
+    line, start, _ = mrz.NAME_FIELD[found.format]
+    layout = mrz.TD3 if found.format == "TD3" else mrz.TD1
+    text = mrz.normalise_line(read.text.strip())
+    # Letters only in a names line, and nothing but fillers after the names' end (a second "<<").
+    text = text[:start] + text[start:].translate(mrz.TO_ALPHA)
+    seen = _names_of(mrz.fill_after_names(layout, line, text))
+    prefix = found.lines[line][:start]
+    agreeing = [c for c in mrz.name_candidates(found) if _names_of(prefix + c) == seen]
+    if len(agreeing) != 1:
+        return None
+    return mrz.with_name_field(found, agreeing[0], "name: settled with a second reading of the names line")
+
+
+def _names_of(line: str) -> list[str]:
+    return [part for part in line.split("<") if part]
 
 
 @dataclass(frozen=True)

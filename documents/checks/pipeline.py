@@ -174,20 +174,21 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
         glyphs.bank()  # once per process (the check worker builds it before forking): not the page's time
     deadline = time.monotonic() + lim.mrz_seconds
     found = mrz.read(result.text.splitlines()) if result.text else None
-    upright = None
+    upright = name_line = None
     for gray in result.images:
         if found is not None and found.valid:
             break
         read = mrz_image.read(gray, today=ctx.today, budget=max(0.0, deadline - time.monotonic()))
         result.findings += read.findings
         if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
-            found, upright = read.mrz, im.rotate90(gray, read.page_turns)
+            found, upright, name_line = read.mrz, im.rotate90(gray, read.page_turns), read.name_line
         if read.findings:  # OCR unavailable or out of time: no point in trying further pages
             break
     if found is None:
         return
     if found.valid and not found.name_certain:
-        found = viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found
+        found = (mrz_image.confirm_name_line(found, name_line, deadline=deadline)
+                 or viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found)
     result.mrz_result = found
     result.mrz = list(found.lines)
     result.mrz_valid = found.valid and found.name_certain
