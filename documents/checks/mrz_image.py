@@ -288,9 +288,10 @@ def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:
 
 def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline: float) -> mrz.Mrz | None:
     """A second reader for a names line the classifier was unsure of: Tesseract reads the line
-    alone, and exactly one of the MRZ's candidate readings must have the same names (Tesseract
-    often miscounts fillers, so the names are compared, not the fillers). ``None`` when it does not
-    settle the names; the printed page is then asked."""
+    alone, its characters are aligned with the line's cells (the fillers as anchors: Tesseract
+    often reads a filler as K or E, and drops or doubles some), and exactly one of the MRZ's
+    candidate readings must agree with it on every doubtful cell. ``None`` when it does not settle
+    the names; the printed page is then asked."""
     remaining = deadline - time.monotonic()
     if line_image is None or remaining <= 0.3 or not found.name_alternatives:
         return None
@@ -298,20 +299,13 @@ def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline
     if not read.ok:
         return None
     line, start, _ = mrz.NAME_FIELD[found.format]
-    layout = mrz.TD3 if found.format == "TD3" else mrz.TD1
     text = mrz.normalise_line(read.text.strip())
-    # Letters only in a names line, and nothing but fillers after the names' end (a second "<<").
-    text = text[:start] + text[start:].translate(mrz.TO_ALPHA)
-    seen = _names_of(mrz.fill_after_names(layout, line, text))
-    prefix = found.lines[line][:start]
-    agreeing = [c for c in mrz.name_candidates(found) if _names_of(prefix + c) == seen]
+    aligned = align(text[:start] + text[start:].translate(mrz.TO_ALPHA), [c == "<" for c in found.lines[line]])
+    positions = [pos for pos, _ in found.name_alternatives]
+    agreeing = [c for c in mrz.name_candidates(found) if all(aligned[start + p] == c[p] for p in positions)]
     if len(agreeing) != 1:
         return None
     return mrz.with_name_field(found, agreeing[0], "name: settled with a second reading of the names line")
-
-
-def _names_of(line: str) -> list[str]:
-    return [part for part in line.split("<") if part]
 
 
 @dataclass(frozen=True)
