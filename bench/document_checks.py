@@ -41,9 +41,8 @@ django.setup()
 
 from PIL import Image
 
-from documents.checks import glyphs
+from documents.checks import glyphs, pdf
 from documents.checks import image as page_image
-from documents.checks import pdf
 from documents.checks.pipeline import inspect_bytes
 from documents.testing import passports
 

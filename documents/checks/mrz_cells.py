@@ -13,7 +13,6 @@ codes, the sex) keep their doubts for ``mrz`` and the printed page (``viz``) to 
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 import cv2
@@ -140,7 +139,8 @@ def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[
 def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], lines: list[list[str]],
                alternatives: dict[Cell, str]) -> None:
     """The composite digit covers the fields already chosen; when it does not fit, the next
-    cheapest fitting choice of each field is tried (one field at a time), and taken if unique."""
+    cheapest fitting choice of each field is tried (one field at a time, never two: that fits by
+    chance too easily), and taken if unique."""
     spec = next(s for s in layout.checks if s.name == "composite")
     as_lines = ["".join(line) for line in lines]
     if mrz._check_passes(spec, as_lines):
@@ -159,7 +159,6 @@ def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], li
     if len(fits) == 1 or (len(fits) > 1 and fits[1][0] - fits[0][0] >= UNIQUE_MARGIN):
         for n, line in enumerate(fits[0][1]):
             lines[n][:] = line
-    _ = itertools  # composite repairs of two fields at once are not tried: too easy to fit by chance
 
 
 def cell_glyph(grid: Grid, ink: np.ndarray, darkness: np.ndarray, index: int) -> np.ndarray | None:

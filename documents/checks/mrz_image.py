@@ -30,8 +30,8 @@ from datetime import date
 import cv2
 import numpy as np
 
-from . import image as im
 from . import glyphs as classifier
+from . import image as im
 from . import mrz, mrz_cells, ocr, templates
 from .findings import Finding, finding
 
