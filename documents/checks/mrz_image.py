@@ -213,6 +213,7 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
     Without the OCR-B templates nothing verifies Tesseract's reading of the name line (it has
     no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
     returned for the caseworker but never as valid."""
+    classifier.bank()  # built once per process, before the page's time starts
     result = _read(gray, today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
     if result.timed_out and not (result.mrz is not None and result.mrz.valid):
         result.findings.append(finding("ocr_failed", found=f"MRZ not read within {budget:g} s", confidence=0.0))
