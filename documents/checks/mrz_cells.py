@@ -28,6 +28,10 @@ ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MF
            "x": _LETTERS + _DIGITS + "<"}
 CLOSE = 0.10  # score a character may give up on the cell's best and stay a live alternative
 UNCHECKED_CLOSE = 0.05  # names and codes: a runner-up this close makes the cell doubtful
+# A letter and a digit whose values differ by a multiple of 10 (S and 8, G and 6, D and 3, B and 1)
+# are the same to every check digit, the composite's included: when such a twin scores this close,
+# nothing but the glyph tells them apart, so the cell stays doubtful and the zone invalid.
+TWIN_CLOSE = 0.04
 WEAK = 0.6  # a best score below this is a blot or a cut glyph: the cell is doubtful whatever it reads
 FIELD_BUDGET = 0.16  # total score a check-digit repair may give up
 UNIQUE_MARGIN = 0.03  # the next fitting combination must cost this much more
@@ -71,6 +75,10 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
             continue
         _settle(spec, spec_cells, live, lines, alternatives)
     _composite(layout, live, lines, alternatives)
+    for cell in checked:
+        twin = _close_twin(lines[cell[0]][cell[1]], scored.get(cell), ALLOWED[layout.templates[cell[0]][cell[1]]])
+        if twin:
+            alternatives[cell] = lines[cell[0]][cell[1]] + twin
     for cell in cells:
         if cell in checked or cell not in scored:
             if cell not in scored:
@@ -81,6 +89,15 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         if len(close) > 1 or scored[cell][options[0][0]] < WEAK:
             alternatives[cell] = "".join(dict.fromkeys(close + [c for c, _ in options[:2]]))
     return "\n".join("".join(line) for line in lines), alternatives, sure
+
+
+def _close_twin(char: str, scores: dict[str, float] | None, allowed: str) -> str:
+    if not scores or char not in scores or char in "<?":
+        return ""
+    value = mrz.char_value(char)
+    twins = [c for c in allowed if c != char and c != "<" and (mrz.char_value(c) - value) % 10 == 0
+             and scores[c] >= scores[char] - TWIN_CLOSE]
+    return "".join(twins)
 
 
 def _cells(spec: mrz.CheckSpec) -> list[Cell]:

@@ -287,6 +287,9 @@ def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:
     return ready.crop[max(0, grid.top - pad):grid.bottom + pad, left:right]
 
 
+SECOND_READING_AGREEMENT = 0.9  # share of the names' clear letters the second reading must agree on
+
+
 def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline: float) -> mrz.Mrz | None:
     """A second reader for a names line the classifier was unsure of: Tesseract reads the line
     alone, its characters are aligned with the line's cells (the fillers as anchors: Tesseract
@@ -303,6 +306,11 @@ def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline
     text = mrz.normalise_line(read.text.strip())
     aligned = align(text[:start] + text[start:].translate(mrz.TO_ALPHA), [c == "<" for c in found.lines[line]])
     positions = [pos for pos, _ in found.name_alternatives]
+    field_text = found.name_field
+    others = [p for p in range(len(field_text)) if p not in positions and field_text[p] != "<"]
+    # A second reader that disagrees on the clear letters is no witness for the doubtful ones.
+    if others and sum(aligned[start + p] == field_text[p] for p in others) < SECOND_READING_AGREEMENT * len(others):
+        return None
     agreeing = [c for c in mrz.name_candidates(found) if all(aligned[start + p] == c[p] for p in positions)]
     if len(agreeing) != 1:
         return None
