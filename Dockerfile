@@ -1,6 +1,7 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 UV_PROJECT_ENVIRONMENT=/opt/venv PATH=/opt/venv/bin:$PATH
 RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng fonts-ocr-b \
+        fonts-noto-mono fonts-inconsolata fonts-jetbrains-mono fonts-go fonts-courier-prime fonts-firacode \
         gettext make nodejs npm libgl1 libglib2.0-0 && rm -rf /var/lib/apt/lists/* && pip install --no-cache-dir uv
 WORKDIR /app
 COPY pyproject.toml uv.lock package.json package-lock.json ./

@@ -41,8 +41,8 @@ django.setup()
 
 from PIL import Image
 
+from documents.checks import glyphs, pdf
 from documents.checks import image as page_image
-from documents.checks import pdf
 from documents.checks.pipeline import inspect_bytes
 from documents.testing import passports
 
@@ -119,7 +119,11 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
     parser.add_argument("--count", type=int, default=150)
     parser.add_argument("--harsh", action="store_true", help="dev split: heavier blur and noise and 165 dpi")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="dev split only: print each page that was not read exactly (never for held-out)")
     args = parser.parse_args()
+    if args.show_misses and args.split != "dev":
+        parser.error("--show-misses is for the development split only: held-out misses must not guide tuning")
 
     if args.split == "heldout":
         ocrb, other = passports.heldout_fonts()
@@ -127,6 +131,7 @@ def main() -> None:
         pages = heldout_pages(args.count)
     else:
         pages = dev_pages(args.count, args.harsh)
+    glyphs.bank()  # built once per process (the check worker does it before forking), not per page
     groups: dict[str, Tally] = {}
     wrong_valid = tampered = tampered_flagged = expired = expired_flagged = 0
     ours, theirs = [], []
@@ -140,6 +145,9 @@ def main() -> None:
         theirs.append(raw_seconds)
         codes = {finding.code for finding in result.findings}
         correct = tuple(result.mrz) == page.mrz_lines
+        if args.show_misses and not (correct and (result.mrz_valid or options.wrong_check_digit)):
+            print(f"miss {page.filename} [{group}] {ours[-1]:.2f}s valid={result.mrz_valid} "
+                  f"codes={sorted(codes)}\n  truth {' / '.join(page.mrz_lines)}\n  read  {' / '.join(result.mrz)}")
         wrong_valid += bool(result.mrz_valid and (not correct or options.wrong_check_digit))
         if options.wrong_check_digit:
             tampered += 1

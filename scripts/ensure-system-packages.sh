@@ -19,6 +19,14 @@ command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 # The MRZ reader compares characters with OCR-B glyphs; without the font no image MRZ counts as valid.
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || missing+=(fonts-ocr-b)
+# The MRZ glyph classifier also learns from these monospace faces (documents/checks/glyphs.py), so
+# that zones printed in other cuts or faces are read too; each missing one only narrows what it knows.
+[ -f /usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf ] || missing+=(fonts-noto-mono)
+[ -f /usr/share/fonts/truetype/inconsolata/Inconsolata.otf ] || missing+=(fonts-inconsolata)
+[ -f /usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Regular.ttf ] || missing+=(fonts-jetbrains-mono)
+[ -f /usr/share/fonts/fonts-go/Go-Mono.ttf ] || missing+=(fonts-go)
+[ -f "/usr/share/fonts/opentype/courier-prime/Courier Prime.otf" ] || missing+=(fonts-courier-prime)
+[ -f /usr/share/fonts/truetype/firacode/FiraCode-Regular.ttf ] || missing+=(fonts-firacode)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

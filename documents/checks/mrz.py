@@ -414,7 +414,7 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
         alts = dict(alternatives or {}) if not notes else {}
         lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
         cleaned = lines
-        lines = tuple(_fill_after_names(layout, i, x) for i, x in enumerate(lines))
+        lines = tuple(fill_after_names(layout, i, x) for i, x in enumerate(lines))
         lines, fixes = correct_with_check_digits(layout, lines, alts, blind=alternatives is None)
         lines, alts = settle_codes(layout, lines, alts)
         mrz = parse(lines, today=today)
@@ -499,7 +499,7 @@ def clean_by_position(layout: Layout, index: int, line: str) -> str:
     return "".join(out)
 
 
-def _fill_after_names(layout: Layout, index: int, line: str) -> str:
+def fill_after_names(layout: Layout, index: int, line: str) -> str:
     """In a name field ``<<`` occurs once, between surname and given names; from the next ``<<``
     on only fillers may follow, so any letter there is noise read from the filler run."""
     if layout.templates[index] != "a" * layout.width:

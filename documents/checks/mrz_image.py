@@ -6,12 +6,14 @@ the MRZ is the group of 2 or 3 long, parallel, evenly spaced lines that are abou
 longest line on the page. The fallback is the bottom quarter of the page.
 
 Reading: the band is cut from the full-resolution image along its own angle (so small skews are
-removed) and scaled to a glyph height Tesseract reads well. One Tesseract call (``--psm 6``, MRZ
-whitelist) reads the whole band; its symbols are then placed on the MRZ's fixed character grid
-(see below), checked against the filler's shape and against OCR-B templates, and every cell
-that stays uncertain is handed to ``mrz`` with its possible readings, to be settled by the check
-digits or to make the MRZ invalid. Line-by-line ``--psm 7`` reads were tried and were less
-accurate on these bands than one ``--psm 6`` read plus the grid.
+removed) and scaled to a fixed glyph height; its lines are put on the MRZ's fixed character grid
+(both lines share the margin and the pitch). First the glyph classifier reads every cell
+(``mrz_cells``: milliseconds per band, every band in both quarter turns); only when that reading
+does not hold is Tesseract asked: one call (``--psm 6``, MRZ whitelist) reads the whole band, its
+symbols are placed on the grid, checked against the filler's shape and against OCR-B templates, and
+every cell that stays uncertain is handed to ``mrz`` with its possible readings, to be settled by
+the check digits or to make the MRZ invalid. A names line the classifier was unsure of is read
+once more by Tesseract on its own (``confirm_name_line``).
 
 Orientation: a page on its side has no long horizontal text lines (so it is turned by a quarter
 before locating; when one orientation shows no MRZ-like line group, the other is tried too);
@@ -30,8 +32,9 @@ from datetime import date
 import cv2
 import numpy as np
 
+from . import glyphs as classifier
 from . import image as im
-from . import mrz, ocr, templates
+from . import mrz, mrz_cells, ocr, templates
 from .findings import Finding, finding
 
 WORK_WIDTH = 600
@@ -55,6 +58,7 @@ class MrzRead:
     findings: list[Finding] = field(default_factory=list)
     page_turns: int = 0  # quarter turns that make the page of the best reading upright
     timed_out: bool = False
+    name_line: np.ndarray | None = field(default=None, repr=False)  # image of the best reading's names line
 
 
 # Seconds the MRZ reader may spend on one page image; past it, it stops and says so (ocr_failed).
@@ -211,6 +215,7 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
     Without the OCR-B templates nothing verifies Tesseract's reading of the name line (it has
     no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
     returned for the caseworker but never as valid."""
+    classifier.bank()  # built once per process, before the page's time starts
     result = _read(gray, today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
     if result.timed_out and not (result.mrz is not None and result.mrz.valid):
         result.findings.append(finding("ocr_failed", found=f"MRZ not read within {budget:g} s", confidence=0.0))
@@ -226,18 +231,34 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
     result = MrzRead()
     turns = 0 if has_horizontal_text(gray) else 1
     bands = [replace(b, turns=turns) for b in locate(im.rotate90(gray, turns))]
+    turned = [replace(b, turns=1 - turns) for b in locate(im.rotate90(gray, 1 - turns))[:-1]]
     if len(bands) == 1:
         # Only the bottom-quarter fallback: a noise streak or a frame may have made a page on its
         # side look upright, so the line groups of the other quarter turn are tried first.
-        bands = [replace(b, turns=1 - turns) for b in locate(im.rotate90(gray, 1 - turns))[:-1]] + bands
+        bands, turned = turned + bands, []
+    prepared: dict[int, _Prepared] = {}
+    # The classifier takes milliseconds per band, a Tesseract call about a second: every band, in
+    # both quarter turns, is read by the classifier before Tesseract is asked about any.
+    if classifier.available():
+        for band in bands + turned:
+            if time.monotonic() >= deadline:
+                result.timed_out = True
+                return result
+            ready = prepared[id(band)] = _prepare(band)
+            if not ready.grids:
+                continue
+            text, alternatives, sure = mrz_cells.read(ready.crop, ready.ink, ready.grids)
+            if _consider(result, band, ready, text, alternatives, today=today):
+                return result
+            if sure and result.mrz is not None and result.text == text and not result.mrz.problems:
+                # Every cell read clearly and only check digits fail: the document carries them so
+                # (Tesseract, a weaker reader of these glyphs, would only spend the page's time).
+                return result
     for band in bands:
-        for text, alternatives, flipped in _read_band(band, result, deadline):
+        ready = prepared.get(id(band)) or _prepare(band)
+        for text, alternatives in _tesseract_readings(ready, result, deadline):
             result.attempts += 1
-            parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
-            if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
-                result.mrz, result.text, result.method = parsed, text, band.method
-                result.page_turns = band.turns + (2 if flipped else 0)
-            if result.mrz is not None and result.mrz.valid:
+            if _consider(result, band, ready, text, alternatives, today=today):
                 return result
         if result.findings or result.attempts >= max_attempts:  # OCR down: more bands won't help
             break
@@ -247,10 +268,66 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
     return result
 
 
-def _read_band(band: Band, result: MrzRead, deadline: float,
-               ) -> Iterator[tuple[str, dict[tuple[int, int], str] | None, bool]]:
-    """Grid reading first, then Tesseract's own line text from the same call; each with whether
-    the band had to be turned upside down."""
+def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
+              alternatives: dict[tuple[int, int], str] | None, *, today: date | None) -> bool:
+    """Keep the reading if it ranks above the best so far; True when it is valid (done)."""
+    parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
+    if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
+        result.mrz, result.text, result.method = parsed, text, band.method
+        result.page_turns = band.turns + (2 if ready.flipped else 0)
+        result.name_line = _line_image(ready, mrz.NAME_FIELD[parsed.format][0])
+    return result.mrz is not None and result.mrz.valid
+
+
+def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:
+    if line >= len(ready.grids):
+        return None
+    grid = ready.grids[line]
+    pad = int(0.6 * max(grid.bottom - grid.top, grid.pitch))
+    left = max(0, int(grid.first - grid.pitch))
+    right = int(grid.centre(grid.width - 1) + grid.pitch)
+    return ready.crop[max(0, grid.top - pad):grid.bottom + pad, left:right]
+
+
+SECOND_READING_AGREEMENT = 0.9  # share of the names' clear letters the second reading must agree on
+
+
+def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline: float) -> mrz.Mrz | None:
+    """A second reader for a names line the classifier was unsure of: Tesseract reads the line
+    alone, its characters are aligned with the line's cells (the fillers as anchors: Tesseract
+    often reads a filler as K or E, and drops or doubles some), and exactly one of the MRZ's
+    candidate readings must agree with it on every doubtful cell. ``None`` when it does not settle
+    the names; the printed page is then asked."""
+    remaining = deadline - time.monotonic()
+    if line_image is None or remaining <= 0.3 or not found.name_alternatives:
+        return None
+    read = ocr.recognise(line_image, lang="eng", psm=7, config=ocr.MRZ_CONFIG, timeout=remaining)
+    if not read.ok:
+        return None
+    line, start, _ = mrz.NAME_FIELD[found.format]
+    text = mrz.normalise_line(read.text.strip())
+    aligned = align(text[:start] + text[start:].translate(mrz.TO_ALPHA), [c == "<" for c in found.lines[line]])
+    positions = [pos for pos, _ in found.name_alternatives]
+    field_text = found.name_field
+    others = [p for p in range(len(field_text)) if p not in positions and field_text[p] != "<"]
+    # A second reader that disagrees on the clear letters is no witness for the doubtful ones.
+    if others and sum(aligned[start + p] == field_text[p] for p in others) < SECOND_READING_AGREEMENT * len(others):
+        return None
+    agreeing = [c for c in mrz.name_candidates(found) if all(aligned[start + p] == c[p] for p in positions)]
+    if len(agreeing) != 1:
+        return None
+    return mrz.with_name_field(found, agreeing[0], "name: settled with a second reading of the names line")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    crop: np.ndarray  # scaled to the glyph height Tesseract reads best, upright
+    ink: np.ndarray
+    grids: list[Grid]
+    flipped: bool  # the band had to be turned upside down
+
+
+def _prepare(band: Band) -> _Prepared:
     crop = _normalise_height(band.crop)
     ink = im.binarise(crop) == 0
     grids = _grids(ink, band.lines)
@@ -259,6 +336,14 @@ def _read_band(band: Band, result: MrzRead, deadline: float,
         crop = im.rotate90(crop, 2)
         ink = np.ascontiguousarray(ink[::-1, ::-1])
         grids = _grids(ink, band.lines)
+    return _Prepared(crop, ink, grids, flipped)
+
+
+def _tesseract_readings(ready: _Prepared, result: MrzRead, deadline: float,
+                        ) -> Iterator[tuple[str, dict[tuple[int, int], str] | None]]:
+    """Tesseract's symbols placed on the grid and checked by the OCR-B templates, then its own
+    line text from the same call."""
+    crop, ink, grids = ready.crop, ready.ink, ready.grids
     remaining = deadline - time.monotonic()
     if remaining <= 0.2:
         result.timed_out = True
@@ -280,11 +365,11 @@ def _read_band(band: Band, result: MrzRead, deadline: float,
             alternatives.update({(n, pos): chars for pos, chars in alts.items()})
         if fit and float(np.percentile(fit, 10)) < TEMPLATE_FIT:
             alternatives = None  # not OCR-B: the grid's characters are plain guesses too
-        yield "\n".join(lines), alternatives, flipped
+        yield "\n".join(lines), alternatives
     # Tesseract's text, unchecked by templates (a font other than OCR-B defeats them): tried when
     # the grid reading did not hold. ``None``: no cell was checked, so the text side treats every
     # character as a plain OCR guess, and the name and number must be confirmed by the printed page.
-    yield _plain_text(found.symbols), None, flipped
+    yield _plain_text(found.symbols), None
 
 
 def _normalise_height(crop: np.ndarray) -> np.ndarray:
@@ -328,24 +413,57 @@ def _grids(ink: np.ndarray, expected: int) -> list[Grid]:
     if len(rows) not in (2, 3):
         return []
     width = 44 if len(rows) == 2 else 30
-    grids = [_grid(ink, top, bottom, width) for top, bottom in rows]
-    return [g for g in grids if g is not None] if all(grids) else []
+    centres = [_glyph_centres(ink, top, bottom) for top, bottom in rows]
+    grids = [_grid(c, top, bottom, width) for c, (top, bottom) in zip(centres, rows, strict=True)]
+    if not any(grids):
+        return []
+    # All lines of a zone share the left margin and the pitch (ICAO 9303 Part 3 §4.2), and the band
+    # is deskewed: a line whose own estimate a speck, a security-print line or a long filler run
+    # has thrown off takes the estimate that fits most of its glyphs, refined on them.
+    candidates = [(g.first, g.pitch) for g in grids if g is not None]
+    fitted = []
+    for line_centres, (top, bottom) in zip(centres, rows, strict=True):
+        best = max((_fit(line_centres, first, pitch, width) for first, pitch in candidates), key=lambda f: f[2])
+        first, pitch, inliers = best
+        if inliers < width // 3 or not 0.6 * (bottom - top) < pitch < 2.0 * (bottom - top):
+            return []
+        fitted.append(Grid(top=top, bottom=bottom, first=first, pitch=pitch, width=width))
+    return fitted
 
 
-def _grid(ink: np.ndarray, top: int, bottom: int, width: int) -> Grid | None:
+def _glyph_centres(ink: np.ndarray, top: int, bottom: int) -> np.ndarray:
     height = bottom - top
     pad = max(1, height // 6)
     band = ink[max(0, top - pad):bottom + pad].astype(np.uint8)
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(band, connectivity=8)
-    glyphs = [
-        (stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH])
+    count, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    return np.sort([
+        stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] / 2
         for i in range(1, count)
         if 0.5 * height <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.6 * height
         and stats[i, cv2.CC_STAT_WIDTH] <= 1.6 * height
-    ]
-    if len(glyphs) < width // 3:
+    ])
+
+
+def _fit(centres: np.ndarray, first: float, pitch: float, width: int) -> tuple[float, float, int]:
+    """The grid through the glyph centres near the cells of (first, pitch), by least squares; with
+    how many centres it explains."""
+    if len(centres) < 2:
+        return first, pitch, 0
+    for _ in range(2):
+        index = np.round((centres - first) / pitch)
+        near = (np.abs(centres - (first + index * pitch)) < 0.25 * pitch) & (index >= 0) & (index < width)
+        if near.sum() < 2 or len(set(index[near].tolist())) < 2:
+            return first, pitch, int(near.sum())
+        pitch, first = (float(v) for v in np.polyfit(index[near], centres[near], 1))
+    index = np.round((centres - first) / pitch)
+    near = (np.abs(centres - (first + index * pitch)) < 0.25 * pitch) & (index >= 0) & (index < width)
+    return first, pitch, int(near.sum())
+
+
+def _grid(centres: np.ndarray, top: int, bottom: int, width: int) -> Grid | None:
+    height = bottom - top
+    if len(centres) < width // 3:
         return None
-    centres = np.sort([(a + b) / 2 for a, b in glyphs])
     cluster = _main_cluster(centres)
     pitch = (cluster[-1] - cluster[0]) / (width - 1)
     if pitch <= 0 or not 0.6 * height < pitch < 2.0 * height:
@@ -529,3 +647,4 @@ def _plain_text(symbols: list[ocr.Symbol]) -> str:
         else:
             lines.append([sym])
     return "\n".join("".join(s.char for s in sorted(line, key=lambda s: s.left)) for line in lines)
+

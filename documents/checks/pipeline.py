@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import classify as cls
-from . import crosscheck, extract, mrz, mrz_image, ocr, pdf, sniff, viz
+from . import crosscheck, extract, glyphs, mrz, mrz_image, ocr, pdf, sniff, viz
 from . import image as im
 from . import limits as limit_checks
 from .crosscheck import Context
@@ -173,28 +173,31 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     """A text layer may carry the MRZ (scanner OCR); otherwise look for it on each page image.
     A name line read uncertainly is compared with the printed page (``viz``) before the MRZ
     counts as valid; the whole step keeps to the page budget."""
-    deadline = time.monotonic() + lim.mrz_seconds
-    found = mrz.read(result.text.splitlines()) if result.text else None
-    upright = None
     # Uploaded as a contract, a certificate...: the page's time goes to reading its text, not to the
     # search for a machine-readable zone (a passport in the wrong slot is still told apart by its text).
     identity_images = result.images if ctx.expected_document_type in ("", *IDENTITY_TYPES) else []
+    if identity_images:
+        glyphs.bank()  # once per process (the check worker builds it before forking): not the page's time
+    deadline = time.monotonic() + lim.mrz_seconds
+    found = mrz.read(result.text.splitlines()) if result.text else None
+    upright = name_line = None
     for gray in identity_images:
         if found is not None and found.valid:
             break
         read = mrz_image.read(gray, today=ctx.today, budget=max(0.0, deadline - time.monotonic()))
+        if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
+            found, upright, name_line = read.mrz, im.rotate90(gray, read.page_turns), read.name_line
         if read.timed_out and not (read.mrz is not None and read.mrz.valid):
-            result.mrz_unread += read.findings
+            result.mrz_unread += read.findings  # "unreadable" only for an identity document (step_classify)
             break
         result.findings += read.findings
         if read.findings:  # OCR unavailable or out of time: no point in trying further pages
             break
-        if read.mrz is not None and (found is None or mrz.rank(read.mrz) > mrz.rank(found)):
-            found, upright = read.mrz, im.rotate90(gray, read.page_turns)
     if found is None:
         return
     if found.valid and not found.name_certain:
-        found = viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found
+        found = (mrz_image.confirm_name_line(found, name_line, deadline=deadline)
+                 or viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found)
     result.mrz_result = found
     result.mrz = list(found.lines)
     result.mrz_valid = found.valid and found.name_certain
@@ -302,6 +305,9 @@ def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Li
     if found is not None and found.valid:
         # Without a certain name the fields carry none, so only birth date and nationality are compared.
         result.findings += crosscheck.check_identity(result.fields, ctx, truncated=found.name_truncated)
+    if found is not None and found.checks.get("expiry_date") and found.expiry_date is not None:
+        # The expiry date has its own check digit: when it holds, an expired passport is reported
+        # even if another field of the zone is unreadable or its check digit is wrong.
         result.findings += crosscheck.check_expiry(found.expiry_date, ctx)
     if result.document_type == cls.CONTRACT:
         result.findings += crosscheck.check_salary(result.fields.get("annual_gross_salary"), ctx)

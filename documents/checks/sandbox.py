@@ -26,7 +26,7 @@ import sys
 import time
 from typing import Any
 
-from . import pipeline
+from . import glyphs, pipeline
 from .findings import Finding, Severity, finding
 from .limits import DEFAULT, Limits
 
@@ -51,6 +51,7 @@ def inspect_isolated(data: bytes, filename: str, *, context=None, limits: Limits
     if not available():  # pragma: no cover - every supported platform forks
         return pipeline.inspect_bytes(data, filename, context=context, limits=limits)
     started = time.perf_counter()
+    glyphs.bank()  # built once in this worker (about a second), inherited by every forked check
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns

@@ -77,12 +77,12 @@ def relative_height(char: str) -> float:
 
 
 def glyph_height(grid: Grid, ink: np.ndarray, index: int) -> int:
-    top, bottom, x0, x1 = _window(grid, index)
+    top, bottom, x0, x1 = window(grid, index)
     ys = np.nonzero(ink[top:bottom, x0:x1])[0]
     return int(ys.max() - ys.min() + 1) if len(ys) else 0
 
 
-def _window(grid: Grid, index: int) -> tuple[int, int, int, int]:
+def window(grid: Grid, index: int) -> tuple[int, int, int, int]:
     centre = grid.centre(index)
     pad = (grid.bottom - grid.top) // 4
     return (max(0, grid.top - pad), grid.bottom + pad,
@@ -99,7 +99,7 @@ def scores(grid: Grid, ink: np.ndarray, glyphs: np.ndarray, index: int) -> dict[
     if bank is None:
         return None
     chars, matrix = bank
-    top, bottom, x0, x1 = _window(grid, index)
+    top, bottom, x0, x1 = window(grid, index)
     ys, xs = np.nonzero(ink[top:bottom, x0:x1])
     if len(ys) == 0:
         return dict.fromkeys(chars, 0.0)

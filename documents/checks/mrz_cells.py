@@ -1,0 +1,212 @@
+"""Reading an MRZ band cell by cell with the glyph classifier (``glyphs``), and choosing each
+checked field's characters with its check digit.
+
+Each cell of the fixed grid (``mrz_image.Grid``) is cut to its glyph and scored against every
+character its position allows (ICAO 9303: digits only in dates and check digits, letters only in
+codes and names). A character scoring within ``CLOSE`` of the cell's best is a live alternative
+(its cost is the score it gives up). For every field with a check digit, the cheapest combination
+of live alternatives that makes the check digit fit is taken, but only when no other fitting
+combination costs nearly as little; otherwise the cells stay doubtful and the MRZ invalid. The
+composite check digit must fit the chosen fields too. Cells without a check digit (the names, the
+codes, the sex) keep their doubts for ``mrz`` and the printed page (``viz``) to settle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from . import glyphs, mrz
+
+if TYPE_CHECKING:
+    from .mrz_image import Grid
+
+_LETTERS, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MFX<",
+           "x": _LETTERS + _DIGITS + "<"}
+CLOSE = 0.10  # score a character may give up on the cell's best and stay a live alternative
+UNCHECKED_CLOSE = 0.05  # names and codes: a runner-up this close makes the cell doubtful
+# A letter and a digit whose values differ by a multiple of 10 (S and 8, G and 6, D and 3, B and 1)
+# are the same to every check digit, the composite's included: when such a twin scores this close,
+# nothing but the glyph tells them apart, so the cell stays doubtful and the zone invalid.
+TWIN_CLOSE = 0.04
+WEAK = 0.6  # a best score below this is a blot or a cut glyph: the cell is doubtful whatever it reads
+FIELD_BUDGET = 0.16  # total score a check-digit repair may give up
+UNIQUE_MARGIN = 0.03  # the next fitting combination must cost this much more
+SURE = 0.75  # every cell at least this good, and none with a live runner-up: a sure reading
+MAX_LIVE = 3
+MAX_NODES = 4000
+
+Cell = tuple[int, int]  # line, position
+
+
+def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dict[Cell, str], bool]:
+    """The band's text, the doubtful cells' readings (best first), for ``mrz.read``, and whether
+    every cell was read without a close runner-up (then a check digit that fails is taken as
+    printed so, and no other reader is asked)."""
+    layout = mrz.TD3 if len(grids) == 2 else mrz.TD1
+    darkness = 1.0 - crop.astype(np.float32) / 255.0
+    cells = [(n, i) for n, grid in enumerate(grids) for i in range(grid.width)]
+    cut = {cell: cell_glyph(grids[cell[0]], ink, darkness, cell[1]) for cell in cells}
+    present = [cell for cell in cells if cut[cell] is not None]
+    scored = dict(zip(present, glyphs.classify_many([cut[c] for c in present]), strict=True))
+    live: dict[Cell, list[tuple[str, float]]] = {}
+    for cell in cells:
+        allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
+        if cell not in scored:
+            live[cell] = [("?", 1.0)]
+            continue
+        scores = scored[cell]
+        ranked = sorted(allowed, key=scores.get, reverse=True)
+        best = scores[ranked[0]]
+        reach = 2 * CLOSE if best < WEAK else CLOSE
+        live[cell] = [(c, best - scores[c]) for c in ranked[:MAX_LIVE] if best - scores[c] <= reach]
+    lines = [[live[(n, i)][0][0] for i in range(grid.width)] for n, grid in enumerate(grids)]
+    sure = len(scored) == len(cells) and all(
+        len(live[cell]) == 1 and scored[cell][live[cell][0][0]] >= SURE for cell in cells)
+    alternatives: dict[Cell, str] = {}
+    checked: set[Cell] = set()
+    for spec in layout.checks:
+        spec_cells = _cells(spec)
+        checked.update(spec_cells)
+        if spec.name == "composite":
+            continue
+        _settle(spec, spec_cells, live, lines, alternatives)
+    _composite(layout, live, lines, alternatives)
+    for cell in checked:
+        twin = _close_twin(lines[cell[0]][cell[1]], scored.get(cell), ALLOWED[layout.templates[cell[0]][cell[1]]])
+        if twin:
+            alternatives[cell] = lines[cell[0]][cell[1]] + twin
+    for cell in cells:
+        if cell in checked or cell not in scored:
+            if cell not in scored:
+                alternatives[cell] = "?"
+            continue
+        options = live[cell]
+        close = [c for c, cost in options if cost <= UNCHECKED_CLOSE]
+        if len(close) > 1 or scored[cell][options[0][0]] < WEAK:
+            alternatives[cell] = "".join(dict.fromkeys(close + [c for c, _ in options[:2]]))
+    return "\n".join("".join(line) for line in lines), alternatives, sure
+
+
+def _close_twin(char: str, scores: dict[str, float] | None, allowed: str) -> str:
+    if not scores or char not in scores or char in "<?":
+        return ""
+    value = mrz.char_value(char)
+    twins = [c for c in allowed if c != char and c != "<" and (mrz.char_value(c) - value) % 10 == 0
+             and scores[c] >= scores[char] - TWIN_CLOSE]
+    return "".join(twins)
+
+
+def _cells(spec: mrz.CheckSpec) -> list[Cell]:
+    return [(ln, p) for ln, a, b in spec.data for p in range(a, b)] + [spec.digit]
+
+
+def _fitting(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[str, float]]],
+             lines: list[list[str]]) -> list[tuple[float, dict[Cell, str]]]:
+    """Combinations of live alternatives within ``FIELD_BUDGET`` that make the check digit fit,
+    cheapest first."""
+    options = [live[c] for c in cells]
+    found: list[tuple[float, dict[Cell, str]]] = []
+    nodes = 0
+    chosen: list[str] = []
+
+    def walk(k: int, cost: float) -> None:
+        nonlocal nodes
+        nodes += 1
+        if nodes > MAX_NODES:
+            return
+        if k == len(cells):
+            text = dict(zip(cells, chosen, strict=True))
+            as_lines = ["".join(text.get((n, i), ch) for i, ch in enumerate(line)) for n, line in enumerate(lines)]
+            if mrz._check_passes(spec, as_lines):
+                found.append((cost, text))
+            return
+        for char, extra in options[k]:
+            if cost + extra <= FIELD_BUDGET:
+                chosen.append(char)
+                walk(k + 1, cost + extra)
+                chosen.pop()
+
+    walk(0, 0.0)
+    return sorted(found, key=lambda x: x[0])
+
+
+def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[str, float]]],
+            lines: list[list[str]], alternatives: dict[Cell, str]) -> None:
+    fitting = _fitting(spec, cells, live, lines)
+    if not fitting:
+        # No repair fits: the field stays as read (its check digit fails, or a doubt remains).
+        for cell in cells:
+            if len(live[cell]) > 1:
+                alternatives[cell] = "".join(c for c, _ in live[cell])
+        return
+    cost, text = fitting[0]
+    for (n, i), char in text.items():
+        lines[n][i] = char
+    if len(fitting) > 1 and fitting[1][0] - cost < UNIQUE_MARGIN:
+        rival = fitting[1][1]
+        for cell, char in text.items():
+            if rival[cell] != char:
+                alternatives[cell] = char + rival[cell]
+
+
+def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], lines: list[list[str]],
+               alternatives: dict[Cell, str]) -> None:
+    """The composite digit covers the fields already chosen; when it does not fit, the next
+    cheapest fitting choice of each field is tried (one field at a time, never two: that fits by
+    chance too easily), and taken if unique."""
+    spec = next(s for s in layout.checks if s.name == "composite")
+    as_lines = ["".join(line) for line in lines]
+    if mrz._check_passes(spec, as_lines):
+        return
+    fits = []
+    for field_spec in layout.checks:
+        if field_spec.name == "composite":
+            continue
+        for cost, text in _fitting(field_spec, _cells(field_spec), live, lines)[1:3]:
+            trial = [list(line) for line in lines]
+            for (n, i), char in text.items():
+                trial[n][i] = char
+            if mrz._check_passes(spec, ["".join(x) for x in trial]):
+                fits.append((cost, trial))
+    fits.sort(key=lambda x: x[0])
+    if len(fits) == 1 or (len(fits) > 1 and fits[1][0] - fits[0][0] >= UNIQUE_MARGIN):
+        for n, line in enumerate(fits[0][1]):
+            lines[n][:] = line
+
+
+def cell_glyph(grid: Grid, ink: np.ndarray, darkness: np.ndarray, index: int) -> np.ndarray | None:
+    """The glyph of one cell, cut to its box: the largest ink component in the cell's window and
+    the pieces within its box (a dotted zero), so specks, security-print lines and the neighbours'
+    edges stay out."""
+    # The row found by ``_text_rows`` can be shorter than the glyphs (a names line is mostly
+    # fillers, which stand lower than the capitals): the window reaches half a pitch beyond it.
+    pad = int(0.5 * max(grid.bottom - grid.top, grid.pitch))
+    top, bottom = max(0, grid.top - pad), grid.bottom + pad
+    centre = grid.centre(index)
+    x0, x1 = max(0, int(centre - 0.5 * grid.pitch)), int(centre + 0.5 * grid.pitch) + 1
+    window = ink[top:bottom, x0:x1].astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
+    if count <= 1:
+        return None
+    area = stats[1:, cv2.CC_STAT_AREA]
+    largest = 1 + int(np.argmax(area))
+    lx, ly, lw, lh = (int(stats[largest, k]) for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                        cv2.CC_STAT_HEIGHT))
+    if lh < 0.25 * (grid.bottom - grid.top):
+        return None
+    keep = np.zeros(count, dtype=bool)
+    keep[largest] = True
+    for k in range(1, count):
+        x, y, w, h = (int(stats[k, j]) for j in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                  cv2.CC_STAT_HEIGHT))
+        inside = x >= lx - 1 and y >= ly - 1 and x + w <= lx + lw + 1 and y + h <= ly + lh + 1
+        keep[k] = keep[k] or (inside and stats[k, cv2.CC_STAT_AREA] >= 4)
+    mask = keep[labels]
+    ys, xs = np.nonzero(mask)
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    soft = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (darkness[top:bottom, x0:x1] * soft)[box]
