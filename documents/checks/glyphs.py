@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from . import templates
+
 CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 SIZE = (20, 24)  # width, height of the normalised glyph
 
@@ -54,19 +56,7 @@ _VARIANTS = ((0, 0, 0, 0), (0, 3, 0, 0), (0, 6, 0, 0), (3, 2, 0, 0), (-2, 2, 0, 
 
 
 def normalise(glyph: np.ndarray) -> np.ndarray:
-    """Ink image (ink high) cut to its bounding box -> fixed height, aspect kept up to the width,
-    zero mean and unit norm, so that a dot product is the correlation coefficient."""
-    width, height = SIZE
-    h, w = glyph.shape
-    new_w = max(1, min(width, round(w * height / h)))
-    resized = cv2.resize(glyph.astype(np.float32), (new_w, height), interpolation=cv2.INTER_AREA)
-    out = np.zeros((height, width), np.float32)
-    x = (width - new_w) // 2
-    out[:, x:x + new_w] = resized
-    out = cv2.GaussianBlur(out, (3, 3), 0)
-    out -= out.mean()
-    norm = float(np.linalg.norm(out))
-    return out / norm if norm else out
+    return templates.normalise(glyph, SIZE)
 
 
 @dataclass(frozen=True)

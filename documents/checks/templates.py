@@ -25,10 +25,10 @@ SIZE = (24, 28)  # width, height of the normalised glyph
 BLURS = (0, 4, 8)  # Gaussian sigmas in px at a glyph height of about 85 px
 
 
-def normalise(glyph: np.ndarray) -> np.ndarray:
-    """Ink image (ink high) cut to its bounding box -> fixed height, aspect kept, zero mean,
-    unit norm, so that a dot product is the correlation coefficient."""
-    width, height = SIZE
+def normalise(glyph: np.ndarray, size: tuple[int, int] = SIZE) -> np.ndarray:
+    """Ink image (ink high) cut to its bounding box -> fixed height, aspect kept up to the width,
+    zero mean and unit norm, so that a dot product is the correlation coefficient."""
+    width, height = size
     h, w = glyph.shape
     new_w = max(1, min(width, round(w * height / h)))
     resized = cv2.resize(glyph.astype(np.float32), (new_w, height), interpolation=cv2.INTER_AREA)
