@@ -151,6 +151,10 @@ def session_cookie(user) -> str:
     store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
                                                {"method": "mfa", "at": now, "type": "totp"}]
     store["account_authentication_methods_user"] = str(user.pk)
+    from accounts.middleware import STAFF_FLAG_SESSION_KEY
+    from accounts.selectors import user_is_staff_member
+
+    store[STAFF_FLAG_SESSION_KEY] = {"u": user.pk, "s": user_is_staff_member(user=user)}  # as at sign-in
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
