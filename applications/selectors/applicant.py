@@ -88,7 +88,8 @@ def case_version_and_owner_hash(*, viewer, public_id) -> tuple[int, str] | None:
         return None
     user_model = get_user_model()
     sql = (f"SELECT c.version, u.password FROM {Case._meta.db_table} c "  # noqa: S608
-           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id JOIN {user_model._meta.db_table} u ON u.id = p.user_id "
+           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id "
+           f"JOIN {user_model._meta.db_table} u ON u.id = p.user_id "
            "WHERE c.public_id = %s AND p.user_id = %s AND u.is_active")
     with connection.cursor() as cursor:
         cursor.execute(sql, [value, viewer.pk])
