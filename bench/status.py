@@ -12,13 +12,15 @@ so that other load on the machine hits them alike; the median of the rounds is r
 
 The full fragment is rendered once per case version and language and then served from the cache
 (applications.views.applicant.status._status_fragment); "first rendering" asks a different case with
-each request, so that every answer is rendered (other applicants, one session each).
+each request, so that every answer is rendered (other applicants, one session each): the status
+fragment alone, and the case page around it. The caseworker workspace (the WSA caseworker of the demo,
+a different case in turn) caches nothing: every view of it is a first rendering.
 
 Baselines: the bare view with the applicant's session cookie (middleware, session and user lookup:
 what every signed-in view pays) and the same view without a session ("bare view, no session": the
 middleware alone). Targets: the 304 path (answered from the cache alone, applications/status_poll.py)
->= 50 % of the bare view without a session; the full fragment and the case page >= 25 % of the
-baseline.
+>= 50 % of the bare view without a session; the full fragment, the case page and the workspace, also
+when rendered for the first time, >= 25 % of the baseline.
 """
 
 import argparse
