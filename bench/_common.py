@@ -69,8 +69,8 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the portal on loopback, as in production (sync workers, DEBUG off)."""
 
-    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1):
-        self.env, self.workers, self.threads = env, workers, threads
+    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1, timeout: int = 120):
+        self.env, self.workers, self.threads, self.timeout = env, workers, threads, timeout
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -78,7 +78,7 @@ class Server:
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env,
                        check=True)
         command = [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--log-level", "warning", "--timeout", "120"]
+                   "--workers", str(self.workers), "--log-level", "warning", "--timeout", str(self.timeout)]
         if self.threads > 1:
             command += ["--threads", str(self.threads)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)

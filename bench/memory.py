@@ -48,8 +48,8 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def export_load(server, wanted: int) -> dict:
-    """Two CSV exports of the demo employer with `wanted` cases; returns their size and duration."""
+def export_load(server, wanted: int, exports: int = 2) -> dict:
+    """`exports` CSV exports of the demo employer with `wanted` cases; returns their size and duration."""
     from accounts.models import Membership, User
     from applications.models import Case
 
@@ -62,13 +62,13 @@ def export_load(server, wanted: int) -> dict:
         handed_over = Case.objects.filter(pk__in=others).update(employer=organisation)
     cookie = session_cookie(member)
     sizes, began = [], time.perf_counter()
-    for _ in range(2):
+    for _ in range(exports):
         status, _ms, _seconds, response = request(server.port, "/employer/export.csv", cookie=cookie,
                                                   body_size=True)
         assert status == 200, status
         sizes.append(response.bytes_read)
     return {"cases": Case.objects.filter(employer=organisation).count(), "handed_over": handed_over,
-            "bytes": max(sizes), "seconds": (time.perf_counter() - began) / 2}
+            "bytes": max(sizes), "seconds": (time.perf_counter() - began) / exports, "exports": exports}
 
 
 def zip_export_load(server, documents: int, megabytes: int) -> dict:
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=20)
     parser.add_argument("--export-cases", type=int, default=20_000,
                         help="Cases of the demo employer in the CSV export (others are handed over to reach it).")
+    parser.add_argument("--exports", type=int, default=2, help="CSV exports in a row.")
     parser.add_argument("--zip-documents", type=int, default=12, help="Documents of the applicant in the ZIP export.")
     parser.add_argument("--zip-megabytes", type=int, default=10, help="Size of each of those documents.")
     args = parser.parse_args()
@@ -130,7 +131,9 @@ def main() -> None:
         (staff["caseworker.wsa"], f"/backoffice/cases/{case.public_id}/"),
         (staff["caseworker.wsa"], "/backoffice/authorities/"),
     ]
-    with Server(env, workers=2) as server:
+    # A sync worker streaming a long export does not report to gunicorn's arbiter: without a long
+    # timeout it is killed mid-export (production runs gthread workers, whose main loop reports).
+    with Server(env, workers=2, timeout=3600) as server:
         workers = server.worker_pids()
         for cookie, path in pages[:2]:
             request(server.port, path, cookie=cookie)
@@ -153,7 +156,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         peak_web = {pid: rss_mb(pid, "VmHWM") for pid in workers}
-        export = export_load(server, args.export_cases)
+        export = export_load(server, args.export_cases, args.exports)
         peak_export = {pid: rss_mb(pid, "VmHWM") for pid in workers}
         zip_export = zip_export_load(server, args.zip_documents, args.zip_megabytes)
         peak_zip = {pid: rss_mb(pid, "VmHWM") for pid in workers}
@@ -205,7 +208,8 @@ def main() -> None:
     peak = max(peak_web.values())
     export_peak = max(peak_export.values())
     print(f"export: employer CSV of {export['cases']:,} cases ({export['handed_over']:,} handed over to the demo "
-          f"employer), {export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s per export (2 exports); web "
+          f"employer), {export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s per export "
+          f"({export['exports']} exports); web "
           f"workers' peak after the exports {', '.join(f'{v:.0f}' for v in peak_export.values())} MB "
           f"(target <= 200 MB: {'met' if export_peak <= 200 else 'NOT met'})")
     zip_peak = max(peak_zip.values())
