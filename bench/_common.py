@@ -135,8 +135,9 @@ def request(port: int, path: str, *, cookie: str = "", headers: dict | None = No
         connection.close()
 
 
-def session_cookie(user) -> str:
-    """A logged-in session of `user` (as after a login with the second factor), as a Cookie header."""
+def session_cookie(user, *, reauthenticated: bool = False) -> str:
+    """A logged-in session of `user` (as after a login with the second factor), as a Cookie header;
+    `reauthenticated`: as after entering the password again (sensitive actions such as the data export)."""
     from importlib import import_module
 
     from django.conf import settings
@@ -148,7 +149,8 @@ def session_cookie(user) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     # allauth's record of the sign-in with password and second factor (staff and owners' areas need it).
     now = time.time()
-    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
+    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email,
+                                                 **({"reauthenticated": True} if reauthenticated else {})},
                                                {"method": "mfa", "at": now, "type": "totp"}]
     store["account_authentication_methods_user"] = str(user.pk)
     from accounts.middleware import STAFF_FLAG_SESSION_KEY
