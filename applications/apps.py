@@ -10,7 +10,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save, pre_delete
 
         from documents.selectors import case_reader_register
 
@@ -20,13 +20,15 @@ class ApplicationsConfig(AppConfig):
         # Staff read the documents of the cases they may read: documents stands below the case store.
         case_reader_register(case_list)
 
-        def forget_user(sender, instance, **kwargs):
-            # A new password or a deactivation must end the cache-only polls of that user at once.
-            status_poll.forget_user(instance.pk)
+        def forget_user(sender, instance, created=False, **kwargs):
+            # A new password or a deactivation must end the cache-only polls of that user at once; before
+            # a deletion, while their cases still name them (Person.user is set to NULL on deletion).
+            if not created:
+                status_poll.forget_user(instance.pk)
 
         user_model = get_user_model()
         post_save.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user")
-        post_delete.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user_delete")
+        pre_delete.connect(forget_user, sender=user_model, weak=False, dispatch_uid="status_poll_forget_user_delete")
         # The authority hub's news of a case: timeline entries, the move to the visa decision.
         procedure.receivers_connect()
         document_checked.connect(receivers.document_checked, dispatch_uid="applications_document_checked")

@@ -69,8 +69,8 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the portal on loopback, as in production (sync workers, DEBUG off)."""
 
-    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1):
-        self.env, self.workers, self.threads = env, workers, threads
+    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1, timeout: int = 120):
+        self.env, self.workers, self.threads, self.timeout = env, workers, threads, timeout
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -78,7 +78,7 @@ class Server:
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=self.env,
                        check=True)
         command = [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--log-level", "warning", "--timeout", "120"]
+                   "--workers", str(self.workers), "--log-level", "warning", "--timeout", str(self.timeout)]
         if self.threads > 1:
             command += ["--threads", str(self.threads)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
@@ -135,8 +135,9 @@ def request(port: int, path: str, *, cookie: str = "", headers: dict | None = No
         connection.close()
 
 
-def session_cookie(user) -> str:
-    """A logged-in session of `user` (as after a login with the second factor), as a Cookie header."""
+def session_cookie(user, *, reauthenticated: bool = False) -> str:
+    """A logged-in session of `user` (as after a login with the second factor), as a Cookie header;
+    `reauthenticated`: as after entering the password again (sensitive actions such as the data export)."""
     from importlib import import_module
 
     from django.conf import settings
@@ -148,9 +149,14 @@ def session_cookie(user) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     # allauth's record of the sign-in with password and second factor (staff and owners' areas need it).
     now = time.time()
-    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email},
+    store["account_authentication_methods"] = [{"method": "password", "at": now, "email": user.email,
+                                                 **({"reauthenticated": True} if reauthenticated else {})},
                                                {"method": "mfa", "at": now, "type": "totp"}]
     store["account_authentication_methods_user"] = str(user.pk)
+    from accounts.middleware import STAFF_FLAG_SESSION_KEY
+    from accounts.selectors import user_is_staff_member
+
+    store[STAFF_FLAG_SESSION_KEY] = {"u": user.pk, "s": user_is_staff_member(user=user)}  # as at sign-in
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

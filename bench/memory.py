@@ -18,11 +18,16 @@ image-only PDF; documents/testing/passports.py) uploaded as an applicant would. 
 forked child per document (documents.checks.sandbox, with its own memory limit); the peak is read
 every 20 ms from the worker's whole process tree. Baseline: the idle worker.
 
-Target: web worker <= 200 MB, exports included. The applicant's data export (ZIP) is not loaded
-here: it is built in a SpooledTemporaryFile (on disk above 16 MB) and sent as a file.
+Then the applicant's data export (ZIP, GDPR Art. 15) of a new applicant with --zip-documents documents
+of --zip-megabytes MB each (random bytes: incompressible, like scans), twice: the archive is built in a
+SpooledTemporaryFile (on disk above 4 MB), each document copied into it in 1 MB pieces, and sent as a
+file. Peak: the workers' VmHWM after the ZIP exports.
+
+Target: web worker <= 200 MB, every export included.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -43,8 +48,8 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def export_load(server, wanted: int) -> dict:
-    """Two CSV exports of the demo employer with `wanted` cases; returns their size and duration."""
+def export_load(server, wanted: int, exports: int = 2) -> dict:
+    """`exports` CSV exports of the demo employer with `wanted` cases; returns their size and duration."""
     from accounts.models import Membership, User
     from applications.models import Case
 
@@ -57,13 +62,41 @@ def export_load(server, wanted: int) -> dict:
         handed_over = Case.objects.filter(pk__in=others).update(employer=organisation)
     cookie = session_cookie(member)
     sizes, began = [], time.perf_counter()
-    for _ in range(2):
+    for _ in range(exports):
         status, _ms, _seconds, response = request(server.port, "/employer/export.csv", cookie=cookie,
                                                   body_size=True)
         assert status == 200, status
         sizes.append(response.bytes_read)
     return {"cases": Case.objects.filter(employer=organisation).count(), "handed_over": handed_over,
-            "bytes": max(sizes), "seconds": (time.perf_counter() - began) / 2}
+            "bytes": max(sizes), "seconds": (time.perf_counter() - began) / exports, "exports": exports}
+
+
+def zip_export_load(server, documents: int, megabytes: int) -> dict:
+    """Two data exports (ZIP) of a new applicant with `documents` documents of `megabytes` MB each."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from bench._cases import make_draft
+    from documents.models import Document
+
+    draft = make_draft()
+    person, user = draft.person, draft.person.user
+    user.set_password(os.urandom(16).hex())  # the export asks for the password again: it needs one
+    user.save()
+    for index in range(documents):
+        content = os.urandom(megabytes * 1024 * 1024)
+        name = default_storage.save(f"bench/export-{index}.pdf", ContentFile(content))
+        Document.objects.create(owner=person, case=draft, file=name, original_name=f"scan-{index}.pdf",
+                                sha256="0" * 64, size=len(content), content_type="application/pdf", state="passed",
+                                uploaded_by=user, document_type="other")
+    cookie = session_cookie(user, reauthenticated=True)
+    sizes, began = [], time.perf_counter()
+    for _ in range(2):
+        status, _ms, _seconds, response = request(server.port, "/applicant/my-data/export/", cookie=cookie,
+                                                  body_size=True)
+        assert status == 200, status
+        sizes.append(response.bytes_read)
+    return {"documents": documents, "bytes": max(sizes), "seconds": (time.perf_counter() - began) / 2}
 
 
 def main() -> None:
@@ -72,6 +105,9 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=20)
     parser.add_argument("--export-cases", type=int, default=20_000,
                         help="Cases of the demo employer in the CSV export (others are handed over to reach it).")
+    parser.add_argument("--exports", type=int, default=2, help="CSV exports in a row.")
+    parser.add_argument("--zip-documents", type=int, default=12, help="Documents of the applicant in the ZIP export.")
+    parser.add_argument("--zip-megabytes", type=int, default=10, help="Size of each of those documents.")
     args = parser.parse_args()
     env = bench_environment()
     env["WSA_VAR_DIR"] = tempfile.mkdtemp(prefix="wsa-bench-memory-")
@@ -97,7 +133,9 @@ def main() -> None:
         (staff["caseworker.wsa"], f"/backoffice/cases/{case.public_id}/"),
         (staff["caseworker.wsa"], "/backoffice/authorities/"),
     ]
-    with Server(env, workers=2) as server:
+    # A sync worker streaming a long export does not report to gunicorn's arbiter: without a long
+    # timeout it is killed mid-export (production runs gthread workers, whose main loop reports).
+    with Server(env, workers=2, timeout=3600) as server:
         workers = server.worker_pids()
         for cookie, path in pages[:2]:
             request(server.port, path, cookie=cookie)
@@ -120,8 +158,10 @@ def main() -> None:
         for thread in threads:
             thread.join()
         peak_web = {pid: rss_mb(pid, "VmHWM") for pid in workers}
-        export = export_load(server, args.export_cases)
+        export = export_load(server, args.export_cases, args.exports)
         peak_export = {pid: rss_mb(pid, "VmHWM") for pid in workers}
+        zip_export = zip_export_load(server, args.zip_documents, args.zip_megabytes)
+        peak_zip = {pid: rss_mb(pid, "VmHWM") for pid in workers}
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -170,9 +210,15 @@ def main() -> None:
     peak = max(peak_web.values())
     export_peak = max(peak_export.values())
     print(f"export: employer CSV of {export['cases']:,} cases ({export['handed_over']:,} handed over to the demo "
-          f"employer), {export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s per export (2 exports); web "
+          f"employer), {export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s per export "
+          f"({export['exports']} exports); web "
           f"workers' peak after the exports {', '.join(f'{v:.0f}' for v in peak_export.values())} MB "
           f"(target <= 200 MB: {'met' if export_peak <= 200 else 'NOT met'})")
+    zip_peak = max(peak_zip.values())
+    print(f"export: applicant data export (ZIP) with {zip_export['documents']} documents of {args.zip_megabytes} MB, "
+          f"{zip_export['bytes'] / 1e6:.1f} MB in {zip_export['seconds']:.1f} s per export (2 exports); web workers' "
+          f"peak after them {', '.join(f'{v:.0f}' for v in peak_zip.values())} MB "
+          f"(target <= 200 MB: {'met' if zip_peak <= 200 else 'NOT met'})")
     print(f"web: {sum(counts)} requests in {args.seconds:.0f} s over {len(pages)} pages; per worker idle "
           f"{', '.join(f'{v:.0f}' for v in idle.values())} MB -> peak (VmHWM) "
           f"{', '.join(f'{v:.0f}' for v in peak_web.values())} MB; peak {peak:.0f} MB "

@@ -12,13 +12,15 @@ so that other load on the machine hits them alike; the median of the rounds is r
 
 The full fragment is rendered once per case version and language and then served from the cache
 (applications.views.applicant.status._status_fragment); "first rendering" asks a different case with
-each request, so that every answer is rendered (other applicants, one session each).
+each request, so that every answer is rendered (other applicants, one session each): the status
+fragment alone, and the case page around it. The caseworker workspace (the WSA caseworker of the demo,
+a different case in turn) caches nothing: every view of it is a first rendering.
 
 Baselines: the bare view with the applicant's session cookie (middleware, session and user lookup:
 what every signed-in view pays) and the same view without a session ("bare view, no session": the
 middleware alone). Targets: the 304 path (answered from the cache alone, applications/status_poll.py)
->= 50 % of the bare view without a session; the full fragment and the case page >= 25 % of the
-baseline.
+>= 50 % of the bare view without a session; the full fragment, the case page and the workspace, also
+when rendered for the first time, >= 25 % of the baseline.
 """
 
 import argparse
@@ -55,8 +57,18 @@ def main() -> None:
     # For the fragment's first rendering (nothing cached yet): other applicants' cases, one request each.
     others = list(Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
                   .exclude(pk=case.pk).select_related("person__user").order_by("-pk")[:args.uncached])
+    half = len(others) // 2
     first_renders = [(f"/applicant/cases/{other.public_id}/status/",
-                      {"Cookie": session_cookie(other.person.user), "HX-Request": "true"}) for other in others]
+                      {"Cookie": session_cookie(other.person.user), "HX-Request": "true"}) for other in others[:half]]
+    first_pages = [(f"/applicant/cases/{other.public_id}/", {"Cookie": session_cookie(other.person.user)})
+                   for other in others[half:]]
+    from accounts.models import User
+
+    caseworker = User.objects.get(email="caseworker.wsa@demo.wsa.example")
+    caseworker_cookie = {"Cookie": session_cookie(caseworker)}
+    # The caseworker workspace keeps nothing in the cache: every view is a first rendering (other cases
+    # in turn, so that no page is answered from one case's warm database pages alone).
+    workspaces = [(f"/backoffice/cases/{other.public_id}/", caseworker_cookie) for other in others[:500]]
     status_path = f"/applicant/cases/{case.public_id}/status/"
     page_path = f"/applicant/cases/{case.public_id}/"
 
@@ -72,24 +84,28 @@ def main() -> None:
             "status fragment, full": ([(status_path, {"HX-Request": "true"})], 200),
             "status fragment, full, first rendering": (first_renders, 200),
             "case page": ([(page_path, {})], 200),
+            "case page, first rendering": (first_pages, 200),
+            "caseworker workspace": (workspaces, 200),
         }
         for name, (paths, expect) in scenarios.items():  # warm-up
             if "first" not in name:
-                throughput(server.port, paths, cookie="" if "no session" in name else cookie, seconds=1.5,
+                throughput(server.port, paths, cookie="" if "no session" in name or "workspace" in name else cookie,
+                           seconds=1.5,
                            concurrency=args.concurrency,
                            expect=expect)
         results = {name: [] for name in scenarios}
-        offset = 0
+        offset = dict.fromkeys(scenarios, 0)
         for _ in range(args.rounds):
             for name, (paths, expect) in scenarios.items():
                 if "first" in name:  # each request renders a case's fragment for the first time
-                    paths, used = paths[offset:], []
+                    paths, used = paths[offset[name]:], []
                     rate = throughput(server.port, paths, cookie="", seconds=args.seconds,
                                       concurrency=args.concurrency, expect=expect, used=used)
-                    offset += sum(used)
+                    offset[name] += sum(used)
                     results[name].append(rate)
                     continue
-                results[name].append(throughput(server.port, paths, cookie="" if "no session" in name else cookie,
+                own_cookie = "" if "no session" in name or "workspace" in name else cookie
+                results[name].append(throughput(server.port, paths, cookie=own_cookie,
                                                 seconds=args.seconds,
                                                 concurrency=args.concurrency, expect=expect))
 
@@ -98,7 +114,8 @@ def main() -> None:
     print(f"cases in the database: {Case.objects.count():,}; gunicorn 2 sync workers; {args.concurrency} client "
           f"threads; {args.rounds} rounds of {args.seconds:.0f} s per scenario (median shown)")
     targets = {"status fragment, 304": 0.50, "status fragment, full": 0.25,
-               "status fragment, full, first rendering": 0.25, "case page": 0.25}
+               "status fragment, full, first rendering": 0.25, "case page": 0.25,
+               "case page, first rendering": 0.25, "caseworker workspace": 0.25}
     for name, values in results.items():
         rps = statistics.median(values)
         line = f"  {name:24s} {rps:7.1f} req/s"

@@ -4,6 +4,7 @@ as an employer)."""
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
@@ -75,6 +76,27 @@ def _own_case_version(*, viewer_id: int, public_id) -> int | None:
         cursor.execute(sql, [value, viewer_id])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def case_version_and_owner_hash(*, viewer, public_id) -> tuple[int, str] | None:
+    """The case's version and the session hash of its owner's current password, if the viewer owns
+    the case and is still active; in one statement. The status poll's cache entry is checked against
+    it right after it is written (applications.status_poll.remember)."""
+    try:
+        value = Case._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+    except (ValueError, TypeError, AttributeError, ValidationError):
+        return None
+    user_model = get_user_model()
+    sql = (f"SELECT c.version, u.password FROM {Case._meta.db_table} c "  # noqa: S608
+           f"JOIN {Person._meta.db_table} p ON p.id = c.person_id "
+           f"JOIN {user_model._meta.db_table} u ON u.id = p.user_id "
+           "WHERE c.public_id = %s AND p.user_id = %s AND u.is_active")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, viewer.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], user_model(pk=viewer.pk, password=row[1]).get_session_auth_hash()
 
 
 def case_public_messages(*, viewer, case: Case):

@@ -2,7 +2,7 @@
 
 
 from django.db.models import Case as DbCase
-from django.db.models import Q, QuerySet, Value, When
+from django.db.models import QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import OrganisationKind
@@ -38,10 +38,16 @@ def case_documents(*, viewer, case: Case):
     the case's only once it was handed in with it (documents.services.document_reuse copies it)."""
     if case_visibility_filter(viewer=viewer) is None:
         return Document.objects.none()
-    # With the documents a family shares (linked to this case and handed in with another).
-    linked = Document.linked_cases.through.objects.filter(case=case).values("document_id")
-    return (Document.objects.filter(Q(case=case) | Q(pk__in=linked)).prefetch_related("findings")
+    return (Document.objects.filter(pk__in=_handed_in_or_shared(case)).prefetch_related("findings")
             .order_by("-created_at", "-pk"))
+
+
+def _handed_in_or_shared(case: Case):
+    """The ids of the case's documents and of those a family shares with it (linked to this case,
+    handed in with another), as one UNION: with `case = X OR id IN (linked)` PostgreSQL reads the
+    whole document table (a hashed subplan cannot use an index; 150-200 ms at 0.5 M documents)."""
+    own = Document.objects.filter(case=case).order_by().values("pk")
+    return own.union(Document.linked_cases.through.objects.filter(case=case).order_by().values("document_id"))
 
 
 def case_document_get(*, viewer, case: Case, public_id):

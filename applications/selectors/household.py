@@ -242,5 +242,7 @@ def family_permits_to_decide(*, viewer, case: Case, family: list[Case] | None = 
 
 def case_documents_linked(*, case: Case) -> QuerySet[Document]:
     """The documents of a family member's case: handed in with it, or shared with it."""
-    return (Document.objects.filter(Q(case=case) | Q(linked_cases=case)).distinct()
-            .order_by("-created_at", "-pk"))
+    own = Document.objects.filter(case=case).order_by().values("pk")
+    shared = Document.linked_cases.through.objects.filter(case=case).order_by().values("document_id")
+    # One UNION of two index scans (an OR across the join made PostgreSQL read every document).
+    return Document.objects.filter(pk__in=own.union(shared)).order_by("-created_at", "-pk")

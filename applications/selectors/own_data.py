@@ -2,6 +2,7 @@
 their account would do (Art. 17)."""
 
 import json
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -145,33 +146,46 @@ def _export_case_extras(*, viewer, case: Case) -> dict:
     }
 
 
+# The archive stays in memory up to this size, then goes to a temporary file on disk (the move copies
+# what was in memory once more: a web worker briefly holds about three times this).
+EXPORT_SPOOL_BYTES = 4 * 1024 * 1024
+# Each file goes into the archive in pieces of this size: a web worker never holds a whole document.
+EXPORT_COPY_CHUNK_BYTES = 1024 * 1024
+
+
 def applicant_data_export_zip(*, viewer):
     """The export as a ZIP file object (spooled to disk when large): ``data.json``, ``documents/``
     and ``decisions/``. Files that cannot be read are listed in ``missing_files`` of data.json."""
     data = applicant_data_export(viewer=viewer)
     data["missing_files"] = []
-    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned open
+    archive = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)  # noqa: SIM115 - returned open
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for document in document_list(viewer=viewer):
             name = f"documents/{document.public_id}-{display_name(document.original_name, limit=80)}"
-            try:
-                with document.file.open("rb") as handle:
-                    zipped.writestr(name, handle.read())
-            except (OSError, ValueError):
+            if not _copy_into(zipped, name, document.file):
                 data["missing_files"].append(name)
         for case in applicant_case_list(viewer=viewer):
             for decision in case_issued_decisions(viewer=viewer, case=case):
                 if not decision.pdf:
                     continue
                 name = f"decisions/{case.reference}-{decision.public_id}.pdf"
-                try:
-                    with decision.pdf.open("rb") as handle:
-                        zipped.writestr(name, handle.read())
-                except (OSError, ValueError):
+                if not _copy_into(zipped, name, decision.pdf):
                     data["missing_files"].append(name)
         zipped.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
     archive.seek(0)
     return archive
+
+
+def _copy_into(zipped: zipfile.ZipFile, name: str, stored_file) -> bool:
+    """Copies a stored file into the archive piece by piece; False if it cannot be read. A file that
+    fails in the middle (storage gone away) stays in the archive as far as it was read and is listed
+    in missing_files like one that could not be opened."""
+    try:
+        with stored_file.open("rb") as handle, zipped.open(name, "w", force_zip64=True) as member:
+            shutil.copyfileobj(handle, member, EXPORT_COPY_CHUNK_BYTES)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 # --- Own data: account deletion (GDPR Art. 17) ---------------------------------------------------

@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +30,7 @@ from ...selectors.applicant import (
     case_issued_decisions,
     case_public_messages,
     case_version,
+    case_version_and_owner_hash,
     decision_get,
 )
 from ...selectors.tracker import applicant_case_stages
@@ -95,7 +95,7 @@ def _title_or_none(code):
 
 
 def _etag(case_public_id, version) -> str:
-    return f'"{case_public_id}-v{version}-{get_language()}"'
+    return status_poll.status_etag(case_public_id, version, get_language())
 
 
 # The status fragment is a function of the case's data, which Case.version counts, and of the
@@ -143,40 +143,27 @@ def _fee_context(case) -> dict:
     return {"fees": fees}
 
 
+@applicant_required
 @require_safe
 def case_status(request, public_id):
     """The live part of the status page, polled every 5 s. Answers 304 while Case.version is
-    unchanged: from the cache alone when it shows that this session's user owns the case at that
-    version (status_poll), else after one cheap query that does not load the case."""
-    version = status_poll.cached_version(request, public_id)
-    if version is None or _etag(public_id, version) not in parse_etags(request.headers.get("If-None-Match", "")):
-        return _case_status_checked(request, public_id)
-    return _status_headers(HttpResponseNotModified(), _etag(public_id, version))
-
-
-@applicant_required
-def _case_status_checked(request, public_id):
+    unchanged. A warm poll never gets here: status_poll.StatusPollMiddleware answers it from the
+    cache. Here one cheap query that does not load the case gives the version, and the cache entry
+    the middleware reads is written."""
     version = case_version(viewer=request.user, public_id=public_id)
     if version is None:
         raise Http404
     status_poll.remember(user=request.user, public_id=public_id, version=version,
-                         current_version=lambda: case_version(viewer=request.user, public_id=public_id))
+                         current=lambda: case_version_and_owner_hash(viewer=request.user, public_id=public_id))
     etag = _etag(public_id, version)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        return _status_headers(HttpResponseNotModified(), etag)
+        return status_poll.status_headers(HttpResponseNotModified(), etag)
     html = cache.get(_status_key(public_id, version, True))
     if html is None:  # this version was not rendered yet: load the case and render it once
         case = applicant_case_get(viewer=request.user, public_id=public_id)
         etag = _etag(case.public_id, case.version)
         html = _status_fragment(request, case, announce=True)
-    return _status_headers(HttpResponse(html), etag)
-
-
-def _status_headers(response, etag: str):
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ["Cookie", "Accept-Language", "HX-Request"])
-    return response
+    return status_poll.status_headers(HttpResponse(html), etag)
 
 
 @applicant_required
