@@ -72,8 +72,9 @@ def _normalised(text: str) -> str:
 def leaked_source_strings(language: str) -> frozenset[str]:
     """The English source strings that a page in `language` must not show: every msgid of the portal's
     catalogues (its own and the vendor file for the account pages) whose translation into `language`
-    exists and differs from it. Strings that some entry translates by themselves (a name, "Status") and
-    strings with placeholders (never shown as they stand) are left out."""
+    exists and differs from it. Left out: strings that some entry keeps as they are, alone ("Status") or
+    beside a translation (a name: "وكالة العمل والإقامة (Work-and-Stay-Agentur)"), and strings with
+    placeholders (never shown as they stand)."""
     if language.split("-")[0] == "en":
         return frozenset()
     folder = language.replace("-br", "_BR")
@@ -90,7 +91,7 @@ def leaked_source_strings(language: str) -> frozenset[str]:
                 (entry.msgid_plural, entry.msgstr_plural.get(max(entry.msgstr_plural, default=0), ""))]
             for source, target in pairs:
                 source, target = _normalised(source), _normalised(target)
-                if not target or target == source:
+                if not target or source in target:
                     kept_as_is.add(source)
                 elif len(source) >= SHORTEST_LEAK and not PLACEHOLDER.search(source):
                     translated.add(source)
