@@ -63,3 +63,14 @@ def test_axe_violations_fail_the_check(page):
                      '</main></body></html>')
     with pytest.raises(AssertionError, match="image-alt"):
         guard.check("image without a text alternative")
+
+
+def test_a_citation_left_to_flip_in_arabic_fails_and_an_isolated_one_passes(page):
+    guard = WalkGuard(page, language="ar", axe=False)
+    page.set_content('<!doctype html><html lang="ar" dir="rtl"><head><title>t</title></head><body><main>'
+                     '<p>البطاقة الزرقاء (<bdi dir="ltr">§ 18g AufenthG</bdi>)</p></main></body></html>')
+    guard.check("isolated")
+    page.set_content('<!doctype html><html lang="ar" dir="rtl"><head><title>t</title></head><body><main>'
+                     '<p>البطاقة الزرقاء (§ 18g AufenthG)</p></main></body></html>')
+    with pytest.raises(AssertionError, match="citations not isolated"):
+        guard.check("mirrored")

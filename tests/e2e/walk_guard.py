@@ -63,6 +63,25 @@ VISIBLE_TEXTS_JS = """
 }
 """
 
+# In a right-to-left page a citation must be isolated as left-to-right (`<bdi dir="ltr">`, the
+# `citations` filter), or its neutral "§" moves to the far end: "(18g AufenthG §)". The options of a
+# closed <select> cannot hold markup and are left out.
+MIRRORED_CITATIONS_JS = """
+() => {
+  if (document.documentElement.dir !== 'rtl') return [];
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || !/§/.test(node.textContent) || el.closest('option, script, style')) continue;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const direction = el.closest('[dir]');
+    if (!direction || direction.dir !== 'ltr') found.push(node.textContent.replace(/\\s+/g, ' ').trim());
+  }
+  return found;
+}
+"""
+
 
 def _normalised(text: str) -> str:
     return " ".join(text.split())
@@ -157,6 +176,9 @@ class WalkGuard:
         leaked = untranslated(page.evaluate(VISIBLE_TEXTS_JS), language)
         if leaked:
             problems.append(f"untranslated English in a page in {language!r}: {leaked}")
+        mirrored = page.evaluate(MIRRORED_CITATIONS_JS)
+        if mirrored:
+            problems.append(f"citations not isolated left-to-right in a right-to-left page: {mirrored}")
         too_wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         if too_wide > 1:
             problems.append(f"the page is {too_wide}px wider than the viewport")
