@@ -5,6 +5,7 @@ and a page wider than the viewport."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +19,8 @@ from django.conf import settings
 RAW_CODE = re.compile(r"(?<![\w@/.-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/-])")
 TEMPLATE_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|%\([a-z_]+\)s")
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
+# WSA_E2E_SHOTS=/some/folder keeps a full-page screenshot of every checked page for a person to look at.
+SHOTS = Path(os.environ["WSA_E2E_SHOTS"]) if os.environ.get("WSA_E2E_SHOTS") else None
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Shorter strings ("OK", "PDF", "ID") are the same in too many languages to prove a leak.
@@ -52,7 +55,8 @@ VISIBLE_TEXTS_JS = """
       if (value) texts.add(value);
     }
   }
-  for (const block of document.querySelectorAll('body :is(p, li, td, th, dt, dd, label, legend, h1, h2, h3, h4, button, a, summary, caption)')) {
+  const blocks = 'p, li, td, th, dt, dd, label, legend, h1, h2, h3, h4, button, a, summary, caption';
+  for (const block of document.querySelectorAll(`body :is(${blocks})`)) {
     if (!inPageLanguage(block) || block.querySelector('[lang]')) continue;
     for (const line of block.innerText.split('\\n')) {
       const text = squash(line);
@@ -163,6 +167,10 @@ class WalkGuard:
         """Fails with everything wrong on the page shown now."""
         page = self.page
         page.wait_for_load_state("load")
+        if SHOTS:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w-]+", "-", f"{self.language or ''} {page.viewport_size['width']} {where}").strip("-")
+            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         text = ADDRESSES.sub(" ", page.locator("body").inner_text())
         problems = []
         language = page.locator("html").get_attribute("lang") or ""
@@ -190,4 +198,4 @@ class WalkGuard:
             problems.append(f"console errors: {self.console_errors}")
         if self.bad_responses:
             problems.append(f"unexpected responses: {self.bad_responses}")
-        assert not problems, f"{where or page.url}: " + "; ".join(problems)
+        assert not problems, f"{language} {page.viewport_size['width']}px {where} {page.url}: " + "; ".join(problems)
