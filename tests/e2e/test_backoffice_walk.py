@@ -16,7 +16,7 @@ from django.utils.translation import gettext, override
 
 from accounts.models import Membership, OrganisationKind, Role
 from applications.demo_procedure import demo_fee_pay
-from applications.models import FeeDue, FeeKind
+from applications.models import FEDERAL_STATES, FeeDue, FeeKind
 from authorities.models import AppointmentBooking, AppointmentSlot, Authority, AuthorityRequest
 from tests.auth import give_totp, reauthenticated
 from tests.e2e.walk_guard import WalkGuard
@@ -104,6 +104,8 @@ class Walk:
     def open_case(self, case):
         self.page.get_by_role("link", name=case.reference).first.click()
         self.check("case")
+        # The workplace's federal state by its name, not its code ("Berlin BE").
+        assert f"Berlin ({FEDERAL_STATES['BE']})" in self.text()
 
     def submit(self, selector, step):
         with self.page.expect_navigation():
