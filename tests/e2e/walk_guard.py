@@ -68,8 +68,9 @@ VISIBLE_TEXTS_JS = """
 """
 
 # In a right-to-left page a citation must be isolated as left-to-right (`<bdi dir="ltr">`, the
-# `citations` filter), or its neutral "§" moves to the far end: "(18g AufenthG §)". The options of a
-# closed <select> cannot hold markup and are left out.
+# `citations` filter), or its neutral "§" moves to the far end: "(18g AufenthG §)"; a field holding one
+# is written left to right (wsa.forms.CitationInput). The options of a closed <select> cannot hold
+# markup and are left out.
 MIRRORED_CITATIONS_JS = """
 () => {
   if (document.documentElement.dir !== 'rtl') return [];
@@ -81,6 +82,10 @@ MIRRORED_CITATIONS_JS = """
     if (!el.checkVisibility({visibilityProperty: true})) continue;
     const direction = el.closest('[dir]');
     if (!direction || direction.dir !== 'ltr') found.push(node.textContent.replace(/\\s+/g, ' ').trim());
+  }
+  for (const field of document.querySelectorAll('input, textarea')) {
+    if (field.type === 'hidden' || !/§/.test(field.value)) continue;
+    if (getComputedStyle(field).direction === 'rtl') found.push(`${field.name}: ${field.value}`);
   }
   return found;
 }
