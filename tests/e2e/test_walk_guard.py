@@ -74,3 +74,14 @@ def test_a_citation_left_to_flip_in_arabic_fails_and_an_isolated_one_passes(page
                      '<p>البطاقة الزرقاء (§ 18g AufenthG)</p></main></body></html>')
     with pytest.raises(AssertionError, match="citations not isolated"):
         guard.check("mirrored")
+
+
+def test_a_citation_typed_into_a_right_to_left_field_fails(page):
+    guard = WalkGuard(page, language="ar", axe=False)
+    form = ('<!doctype html><html lang="ar" dir="rtl"><head><title>t</title></head><body><main><label>الأساس'
+            '<input name="legal_basis" value="§ 18g Abs. 1 AufenthG"{}></label></main></body></html>')
+    page.set_content(form.format(' dir="ltr"'))
+    guard.check("left to right")
+    page.set_content(form.format(""))
+    with pytest.raises(AssertionError, match="legal_basis"):
+        guard.check("right to left")
