@@ -117,6 +117,8 @@ def apply_and_follow(live_server, page, guard, tmp_path, email, where):
     save_and_continue(page, "check")
     guard.check(f"{where} check")
     assert "Software Developer" in page.content()
+    # No street or postcode given: the address starts with the city, not with a stray comma.
+    assert re.search(r",\s*Lagos", page.inner_text("main")) is None
     page.check("input[name=declaration]")
     page.locator("main button[name=submit]").click()
     page.wait_for_url("**/done/")
