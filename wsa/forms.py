@@ -58,3 +58,11 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class CitationInput(forms.TextInput):
+    """A field that holds a citation of German law ("§ 18g Abs. 1 AufenthG"): written left to right in
+    every language, or in a right-to-left page its "§" moves to the far end as it is typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"dir": "ltr", **(attrs or {})})

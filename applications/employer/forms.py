@@ -20,7 +20,7 @@ from wsa.forms import DateInput
 
 from .. import rules
 from ..lifecycle import CaseState
-from ..models import ProcedureLanguage
+from ..models import FEDERAL_STATES, ProcedureLanguage
 
 GERMAN_POSTAL_CODE = re.compile(r"^\d{5}$")
 BA_COMPANY_NUMBER = re.compile(r"^\d{8}$")
@@ -30,13 +30,7 @@ ISCO_CODE = re.compile(r"^\d{4}$")
 # VR (associations), GsR (registered civil-law partnerships, since 2024).
 REGISTER_NUMBER = re.compile(r"\b(HRA|HRB|GnR|PR|VR|GsR)\s?(\d{1,6})\b", re.IGNORECASE)
 
-GERMAN_STATES = [
-    ("", _("Please choose")), ("BW", "Baden-Württemberg"), ("BY", "Bayern"), ("BE", "Berlin"),
-    ("BB", "Brandenburg"), ("HB", "Bremen"), ("HH", "Hamburg"), ("HE", "Hessen"),
-    ("MV", "Mecklenburg-Vorpommern"), ("NI", "Niedersachsen"), ("NW", "Nordrhein-Westfalen"),
-    ("RP", "Rheinland-Pfalz"), ("SL", "Saarland"), ("SN", "Sachsen"), ("ST", "Sachsen-Anhalt"),
-    ("SH", "Schleswig-Holstein"), ("TH", "Thüringen"),
-]
+GERMAN_STATES = [("", _("Please choose")), *FEDERAL_STATES.items()]
 
 # Legal form → the register section it must be entered in (None: no register entry required).
 LEGAL_FORMS = [

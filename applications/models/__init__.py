@@ -285,6 +285,15 @@ def case_search_text(reference: str, person) -> str:
     return f"{reference} {person_text}" if person_text else reference
 
 
+# The federal states by their ISO 3166-2:DE code, named as each calls itself.
+FEDERAL_STATES = {
+    "BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg", "HB": "Bremen",
+    "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern", "NI": "Niedersachsen",
+    "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz", "SL": "Saarland", "SN": "Sachsen",
+    "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein", "TH": "Thüringen",
+}
+
+
 class Employment(models.Model):
     """The job of the case, as in the BA form "Erklärung zum Beschäftigungsverhältnis"."""
 
@@ -310,6 +319,10 @@ class Employment(models.Model):
 
     def __str__(self):
         return f"{self.job_title} ({self.case})"
+
+    @property
+    def workplace_state_name(self) -> str:
+        return FEDERAL_STATES.get(self.workplace_state, self.workplace_state)
 
 
 class EventKind(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import require_reauthentication, staff_required
+from wsa.forms import CitationInput
 
 from .. import offices, services
 from ..audit import access_record
@@ -176,7 +177,8 @@ class DecisionForm(forms.Form):
                                 choices=Decision.Outcome.choices,
                                 help_text=gettext_lazy("A rejection needs a supervisor's approval before it is "
                                                        "issued (four-eyes rule)."))
-    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200)
+    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200,
+                                  widget=CitationInput())
     reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 5}))
     conditions = forms.CharField(label=gettext_lazy("Conditions"), required=False, max_length=4000,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import require_reauthentication, staff_required
+from wsa.forms import CitationInput
 
 from .. import household as household_services
 from ..audit import access_record_cases
@@ -30,7 +31,8 @@ class PersonDecisionForm(forms.Form):
         (Decision.Outcome.REJECTED, gettext_lazy("Refuse (needs a supervisor's approval)")),
         (NOT_NOW, gettext_lazy("Not now")),
     ])
-    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200, required=False)
+    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200, required=False,
+                                  widget=CitationInput())
     reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 

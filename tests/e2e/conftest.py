@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import walk_guard
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are still
 # synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,16 +46,4 @@ def browser_context_args():
 @pytest.fixture
 def axe_violations():
     """Runs axe-core (WCAG 2.1 A/AA) on a page and returns the violations of impact moderate or above."""
-
-    def run(page):
-        page.add_script_tag(path=str(AXE_JS))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-        )
-        return [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "targets": [node["target"] for node in v["nodes"]][:5]}
-            for v in result["violations"] if v["impact"] in ("moderate", "serious", "critical")
-        ]
-
-    return run
+    return walk_guard.axe_violations

@@ -28,7 +28,7 @@ def path_of(link: str) -> str:
 @pytest.mark.parametrize("language", ["de", "en", "ar"])
 def test_an_employer_invites_a_new_candidate_who_signs_up_and_accepts(live_server, page, language, width):
     page.set_viewport_size({"width": width, "height": 900})
-    guard = WalkGuard(page)
+    guard = WalkGuard(page, language=language)
     organisation = OrganisationFactory(name="Muster Software GmbH", ba_company_number="12345678",
                                        verified_at=timezone.now())
     owner = give_totp(UserFactory(email=f"hr.{language}.{width}@muster.example"))

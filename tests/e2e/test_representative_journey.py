@@ -1,5 +1,6 @@
 """A relocation agency starts a case for a new client, the client accepts the mandate from the e-mail
-link, and the agency follows and acts in the case — in German and in English."""
+link, and the agency follows and acts in the case — in German, English and Arabic, at 1280 and 360 px, each
+page checked by the walk guard."""
 
 import re
 
@@ -13,6 +14,7 @@ from accounts.models import Membership, OrganisationKind, Role
 from applications.mandates.models import Mandate
 from applications.models import Case, Message
 from tests.auth import give_totp
+from tests.e2e.walk_guard import WalkGuard
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,30 +37,41 @@ def verified(email):
     return user
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("language", ["de", "en", "ar"])
 def test_agency_starts_and_follows_a_case_for_a_new_client(live_server, page, language):
+    guard = WalkGuard(page, language=language)
     agency = OrganisationFactory(kind=OrganisationKind.RELOCATION_AGENCY, name="Move & Settle GmbH")
-    agent = give_totp(verified(f"agent.{language}@move.example"))
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        walk_as_agency_and_client(live_server, page, guard, agency, language, width)
+
+
+def walk_as_agency_and_client(live_server, page, guard, agency, language, width):
+    agent = give_totp(verified(f"agent.{language}.{width}@move.example"))
     Membership.objects.create(user=agent, organisation=agency, role=Role.REPRESENTATIVE_OWNER)
-    client_email = f"chen.{language}@example.org"
+    client_email = f"chen.{language}.{width}@example.org"
     client_user = verified(client_email)
+    surname = f"Wei{width}"
 
     # The agency starts the case from its portal.
     sign_in(page, live_server, agent, language)
     page.goto(live_server.url + "/portal/")
     page.wait_for_url("**/representative/")
-    assert page.locator("html").get_attribute("lang") == language
+    guard.check(f"{width} agency home")
     page.locator("a[href='/representative/clients/new/']").first.click()
     page.wait_for_url("**/clients/new/")
+    guard.check(f"{width} new client form")
     page.fill("input[name=given_names]", "Chen")
-    page.fill("input[name=surname]", "Wei")
+    page.fill("input[name=surname]", surname)
     page.fill("input[name=email]", client_email)
     page.select_option("select[name=title_code]", "18b")
-    page.select_option("select[name=procedure_language]", language)
+    # The procedure itself runs in German or English, whatever the portal's language.
+    page.select_option("select[name=procedure_language]", "de" if language == "de" else "en")
     page.check("input[name=scope][value=act]")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/representative/")
-    case = Case.objects.get(person__surname="Wei")
+    guard.check(f"{width} client added")
+    case = Case.objects.get(person__surname=surname)
     assert case.reference in page.content() and case.created_by == agent
     link = re.search(r"https?://\S+/invitation/client/\S+/", mail.outbox[-1].body).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
@@ -66,10 +79,12 @@ def test_agency_starts_and_follows_a_case_for_a_new_client(live_server, page, la
     # The client opens the link, confirms the power of attorney and lands on their case.
     sign_in(page, live_server, client_user, language)
     page.goto(live_server.url + path)
+    guard.check(f"{width} power of attorney")
     assert "Move &amp; Settle GmbH" in page.content() or "Move & Settle GmbH" in page.content()
     page.check("input[name=confirm]")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"**/applicant/cases/{case.public_id}/")
+    guard.check(f"{width} the client's case")
     mandate = Mandate.objects.get(principal_person__user=client_user)
     assert list(mandate.cases.all()) == [case] and mandate.scope == "act"
 
@@ -78,15 +93,18 @@ def test_agency_starts_and_follows_a_case_for_a_new_client(live_server, page, la
     page.goto(live_server.url + "/representative/")
     page.get_by_role("link", name=case.reference).click()
     page.wait_for_url(f"**/representative/cases/{case.public_id}/")
+    guard.check(f"{width} the agency's view of the case")
     page.fill("textarea[name=body]", "Das Diplom folgt morgen." if language == "de" else "The degree follows.")
     page.locator(f"form[action='/representative/cases/{case.public_id}/messages/'] button[type=submit]").click()
     page.wait_for_url(f"**/representative/cases/{case.public_id}/#messages")
+    guard.check(f"{width} message sent")
     message = Message.objects.get(case=case)
     assert message.author == agent
     event = case.events.filter(kind="message").get()
     assert event.payload["on_behalf"]["representative"] == "Move & Settle GmbH"
 
     # The client sees who acted for them.
-    sign_in(page, live_server, client_user, "en")
+    sign_in(page, live_server, client_user, language)
     page.goto(live_server.url + f"/applicant/cases/{case.public_id}/")
-    page.get_by_text(re.compile(r"on behalf of")).first.wait_for(timeout=10_000)
+    page.locator("main").get_by_text("Move & Settle GmbH").first.wait_for(timeout=10_000)
+    guard.check(f"{width} the client sees who acted")
