@@ -55,6 +55,7 @@ from ..selectors.workspace import (
     workspace_documents,
     workspace_steps,
 )
+from ..templatetags.countries import country_name
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class QueueFilterForm(forms.Form):
         default = _("My queue: completeness check") if sees_all else _("My queue: open requests to my office")
         self.fields["state"].choices = [("", default), ("all", _("All cases"))] + list(CaseState.choices)
         self.fields["title"].choices = [("", _("Any"))] + [(t, t) for t in options["titles"]]
-        self.fields["country"].choices = [("", _("Any"))] + [(c, c) for c in options["countries"]]
+        self.fields["country"].choices = [("", _("Any"))] + [(c, country_name(c)) for c in options["countries"]]
         self.fields["office"].choices = [("", _("Any"))] + options["offices"]
         self.fields["assignee"].choices = [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))] + [
             (str(public_id), name or email) for public_id, name, email in options["colleagues"]]

@@ -260,3 +260,23 @@ def test_the_decisions_page_explains_the_german_word_bescheid():
     assert "What is a “Bescheid”?" in html
     assert "always written in German" in html and "translation" in html
     assert '<bdi dir="ltr">§ 23 (1) VwVfG</bdi>' in html
+
+
+# --- countries -----------------------------------------------------------------------------------
+
+def test_countries_are_named_in_the_readers_language_not_shown_as_codes():
+    from applications.templatetags.countries import country
+
+    with translation.override("de"):
+        assert country("IND", "code") == "Indien (IND)" and country("D") == "Deutschland"
+    with translation.override("ar"):
+        assert country("NGA") == "نيجيريا"
+    with translation.override("en"):
+        assert country("XXA") == "Stateless person"
+        assert country("ZZZ") == "ZZZ" and country("") == ""  # nothing known: the code, never a guess
+
+
+def test_no_template_prints_a_country_code_without_its_name():
+    bare = [name for name, source in templates()
+            if re.search(r"\{\{[^}|]*(?:nationality|country)[^}|]*(?:\|(?!country)[^}]*)?\}\}", source)]
+    assert bare == []
