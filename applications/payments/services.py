@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from authorities import routing
@@ -100,7 +100,11 @@ def fee_due_create(*, case: Case, kind: str = FeeKind.VISA) -> FeeDue | None:
         # The § 81a pre-approval is asked only once this fee is paid: the office it will go to.
         routes = routing.case_route(case, figures=rule_figures(), purposes={CHARGING_STEP[kind]})
         office_id = next((route.authority.pk for route in routes if route.authority), None)
-    return FeeDue.objects.create(case=case, kind=kind, office_id=office_id, label=str(fee.label),
+    # The label is kept as its source text (the msgid): each reader's page translates it, whatever
+    # language the request or task that created the fee was speaking.
+    with translation.override(None):
+        label = str(fee.label)
+    return FeeDue.objects.create(case=case, kind=kind, office_id=office_id, label=label,
                                  source=fee.source, currency="EUR",
                                  amount_cents=int((fee.amount_eur * 100).to_integral_value()))
 

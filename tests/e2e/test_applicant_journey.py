@@ -1,9 +1,11 @@
 """The applicant's whole journey in Chromium: sign up, confirm the e-mail, fill the wizard, upload a
-PDF and a JPEG, submit, and watch the status page change by itself when an authority answers — in
-German, English and Arabic, at 1280 and 360 px, each page checked by the walk guard."""
+PDF and a JPEG, submit, watch the status page change by itself when an authority answers, and download
+the granted visa decision — in German, English and Arabic, at 1280 and 360 px, each page checked by the
+walk guard."""
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -142,3 +144,32 @@ def apply_and_follow(live_server, page, guard, tmp_path, email, where):
         approved = approved.replace(re.escape(placeholder), ".+")
     page.get_by_text(re.compile(approved)).first.wait_for(timeout=15_000)
     guard.check(f"{where} status after the answer")
+
+    # To the decision: the offices agree, the visa office grants the visa, and the applicant finds the
+    # decision and downloads its PDF.
+    walk(case, "refer_to_visa_decision")
+    decision = visa_granted_by_the_office(case)
+    page.goto(live_server.url + f"/applicant/cases/{case.public_id}/decisions/")
+    guard.check(f"{where} decisions")
+    link = page.locator(f'a[href="/applicant/decisions/{decision.public_id}/pdf/"]').first
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert download.value.suggested_filename.endswith(".pdf")
+
+
+def visa_granted_by_the_office(case):
+    """A caseworker of the visa office that holds the case's visa request decides: granted."""
+    from accounts.models import Membership, Organisation, OrganisationKind, Role
+    from applications.services.backoffice import decision_create
+    from tests.factories import UserFactory
+
+    office = AuthorityRequest.objects.select_related("authority").get(case=case, purpose="visa").authority
+    if office.organisation_id is None:
+        office.organisation = Organisation.objects.create(kind=OrganisationKind.VISA_OFFICE, name=office.name)
+        office.save(update_fields=["organisation"])
+    caseworker = UserFactory()
+    Membership.objects.create(user=caseworker, organisation=office.organisation, role=Role.CASEWORKER)
+    today = date.today()
+    return decision_create(case=case, actor=caseworker, kind="visa", outcome="granted",
+                           legal_basis="§ 18g AufenthG", valid_from=today, valid_until=today + timedelta(days=365))

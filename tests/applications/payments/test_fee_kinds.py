@@ -289,3 +289,14 @@ def test_the_audit_timeline_names_the_fee_kind(entered, django_capture_on_commit
     fees = [line for line in map(json.loads, out.getvalue().splitlines()) if line["kind"] == "fee_paid"]
     assert [entry["extra"]["fee_kind"] for entry in fees] == ["visa", "residence_permit"]
     assert fees[1]["extra"].get("in_person") is True
+
+
+def test_a_fee_fixed_while_german_was_spoken_reads_in_the_applicants_language(complete, client):
+    with translation.override("de"):
+        case = complete("18b")
+    fee = FeeDue.objects.get(case=case, kind=FeeKind.VISA)
+    assert fee.label == "National visa"  # the source text, never the creator's language
+    client.force_login(case.person.user)
+    client.cookies["django_language"] = "ar"
+    html = case_page(client, case)
+    assert "تأشيرة وطنية" in html and "Nationales Visum" not in html
