@@ -7,15 +7,15 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language, gettext, to_locale
+from django.utils.translation import get_language, gettext, gettext_noop, to_locale
 
 register = template.Library()
 
 ICAO_NAMES = {
-    "XXA": "Stateless person",
-    "XXB": "Refugee (1951 Convention)",
-    "XXC": "Refugee (other)",
-    "XXX": "Nationality not specified",
+    "XXA": gettext_noop("Stateless person"),
+    "XXB": gettext_noop("Refugee (1951 Convention)"),
+    "XXC": gettext_noop("Refugee (other)"),
+    "XXX": gettext_noop("Nationality not specified"),
 }
 
 
