@@ -8,6 +8,7 @@ from allauth.account.internal.flows.login import (
     _AUTHENTICATION_METHODS_USER_SESSION_KEY,
     AUTHENTICATION_METHODS_SESSION_KEY,
 )
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -43,7 +44,11 @@ def with_totp(user) -> str:
 
 
 def totp_code(secret: str) -> str:
-    """The code an authenticator app shows now for `secret`."""
+    """The code an authenticator app shows now for `secret`. With no tolerance (allauth's default) a
+    code read in the last seconds of its period would be checked in the next one: wait for the next."""
+    period = mfa_settings.TOTP_PERIOD
+    if period - time.time() % period < 3:
+        time.sleep(period - time.time() % period + 0.1)
     counters = list(yield_hotp_counters_from_time())
     return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
