@@ -1,7 +1,7 @@
 """Reading an MRZ band cell by cell with the glyph classifier (``glyphs``), and choosing each
 checked field's characters with its check digit.
 
-Each cell of the fixed grid (``mrz_image.Grid``) is cut to its glyph and scored against every
+Each cell of the fixed grid (``grid.Grid``) is cut to its glyph and scored against every
 character its position allows (ICAO 9303: digits only in dates and check digits, letters only in
 codes and names). A character scoring within ``CLOSE`` of the cell's best is a live alternative
 (its cost is the score it gives up). For every field with a check digit, the cheapest combination
@@ -13,15 +13,11 @@ codes, the sex) keep their doubts for ``mrz`` and the printed page (``viz``) to 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import cv2
 import numpy as np
 
 from . import glyphs, mrz
-
-if TYPE_CHECKING:
-    from .mrz_image import Grid
+from .grid import Grid
 
 _LETTERS, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
 ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MFX<",

@@ -36,6 +36,7 @@ from . import glyphs as classifier
 from . import image as im
 from . import mrz, mrz_cells, ocr, templates
 from .findings import Finding, finding
+from .grid import Grid
 
 WORK_WIDTH = 600
 
@@ -185,26 +186,6 @@ MAX_UPSCALE = 4.0
 # no second opinion and the reading must be confirmed by the printed page like plain OCR text.
 TEMPLATE_FIT = 0.85
 MAX_BAND_WIDTH = 3000  # px after scaling: 44 cells of 30 px glyphs need about 1,700
-
-
-@dataclass(frozen=True)
-class Grid:
-    top: int
-    bottom: int
-    first: float  # centre of the first cell
-    pitch: float
-    width: int
-
-    def centre(self, index: int) -> float:
-        return self.first + index * self.pitch
-
-    def index(self, x: float) -> int:
-        return round((x - self.first) / self.pitch)
-
-    def cell(self, ink: np.ndarray, index: int) -> np.ndarray:
-        c = self.centre(index)
-        x0, x1 = max(0, int(c - 0.45 * self.pitch)), int(c + 0.45 * self.pitch) + 1
-        return ink[self.top:self.bottom, x0:x1]
 
 
 def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,

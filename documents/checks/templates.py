@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-if TYPE_CHECKING:
-    from .mrz_image import Grid
+from .grid import Grid
 
 FONT_PATHS = ("/usr/share/fonts/opentype/ocr-b/OCRB.otf",)
 CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
