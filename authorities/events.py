@@ -29,7 +29,7 @@ def _when(value: str, zone: str = "") -> str:
     moment = parse_datetime(value or "")
     if moment is None:
         return value or ""
-    return office_time(moment, zone or None)
+    return office_time(moment, zone)
 
 
 def _date(value: str) -> str:

@@ -26,15 +26,10 @@ from ..selectors.staff import staff_scope
 
 
 def _by_day(slots, zone=None) -> list[tuple]:
-    """[(day, [slot, ...]), ...] in `zone` (the portal's time zone by default), in the order given."""
-    return [(day, list(group))
-            for day, group in groupby(slots, key=lambda slot: localtime(slot.starts_at, zone).date())]
-
-
-def _by_office_day(slots) -> list[tuple]:
-    """The office's calendar: [(day, [slot, ...]), ...], each slot on its day where its office is."""
+    """[(day, [slot, ...]), ...] in the order given, each slot on its day in `zone` (one office's
+    slots) or, without it, where its own office is."""
     return [(day, list(group)) for day, group in groupby(
-        slots, key=lambda slot: localtime(slot.starts_at, office_zone(slot.authority)).date())]
+        slots, key=lambda slot: localtime(slot.starts_at, zone or office_zone(slot.authority)).date())]
 
 
 def _monday(value) -> date | None:
@@ -155,7 +150,7 @@ def appointment_slots(request):
     slots = list(authority_selectors.office_slot_list(viewer=request.user))
     _record_booking_reads(request.user, [booking for slot in slots for booking in slot.active])
     return render(request, "backoffice/appointments.html", {
-        "form": form, "days": _by_office_day(slots), "offices": offices, "several_offices": len(offices) > 1,
+        "form": form, "days": _by_day(slots), "offices": offices, "several_offices": len(offices) > 1,
         "slot_days": authority_selectors.OFFICE_SLOT_DAYS, "scope": staff_scope(viewer=request.user),
         "office_zones": [(office, zone_label(office_zone(office), timezone.now())) for office in offices],
     }, status=400 if form.is_bound and form.errors else 200)
