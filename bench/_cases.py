@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 
-def make_draft(*, employer=None):
+def make_draft(*, employer=None, passport=None):
+    """`passport`: a PassportData (documents.testing.passports) whose holder the applicant is."""
     from accounts.models import User
     from applications import services
     from applications.management.seed_scale_rows import COUNTRIES
@@ -19,11 +20,16 @@ def make_draft(*, employer=None):
     tag = uuid.uuid4().hex[:12]
     _share, surnames, given_names = COUNTRIES["IND"]  # the seed's names: no one name for thousands of cases
     user = User.objects.create_user(email=f"bench-{tag}@bench.wsa.example", password=None, full_name="Bench Applicant")
+    identity = {"surname": random.choice(surnames), "given_names": random.choice(given_names),  # noqa: S311
+                "birth_date": date(1992, 5, 17), "sex": "F", "passport_number": f"B{tag[:8].upper()}",
+                "passport_expiry": date.today() + timedelta(days=3650)}
+    if passport is not None:
+        identity = {"surname": passport.surname, "given_names": passport.given_names,
+                    "birth_date": passport.birth_date, "sex": passport.sex, "passport_number": passport.number,
+                    "passport_expiry": passport.expiry_date}
     person = Person.objects.create(
-        user=user, surname=random.choice(surnames), given_names=random.choice(given_names),  # noqa: S311
-        birth_date=date(1992, 5, 17), nationality="IND", sex="F",
-        passport_number=f"B{tag[:8].upper()}", passport_issuing_state="IND",
-        passport_expiry=date.today() + timedelta(days=3650), city="Pune", country_of_residence="IND", email=user.email,
+        user=user, nationality="IND", passport_issuing_state="IND", city="Pune", country_of_residence="IND",
+        email=user.email, **identity,
     )
     Qualification.objects.create(person=person, kind="academic", title="B.Tech Computer Science", country="IND",
                                  completed_on=date(2015, 6, 30), recognition="none", comparable=True)
