@@ -205,7 +205,8 @@ def drive(*, cases: int, batch: int, in_flight: int, people: int, timeout: float
             rows = Case.objects.select_related("person__user").in_bulk(
                 worked + [pk for pk, _action in applicant_actions])
             progressed = sum(crowd.map(caseworker_step, [rows[pk] for pk in worked]))
-            progressed += sum(crowd.map(lambda item: applicant_step(rows[item[0]], item[1]), applicant_actions))
+            progressed += sum(crowd.map(applicant_step, [rows[pk] for pk, _action in applicant_actions],
+                                        [action for _pk, action in applicant_actions]))
             progressed += sum(crowd.map(office_step, due))
             if hooks.each_round is not None:
                 hooks.each_round(open_ids)

@@ -4,9 +4,11 @@
         uv run python bench/lifecycle.py [--cases 10000] [--batch 50] [--in-flight 400]
 
 Every case goes draft → submitted → completeness check → authority review → (the simulated offices
-approve recognition, BA, register check; the visa office acknowledges and decides) → visa decision
+approve recognition, BA, register check; the visa office asks for an appointment, the applicant books
+one and pays the visa fee, the office records the attendance, then it decides) → visa decision
 → visa granted → entered (the residence permit is requested from the foreigners' authority, which
-answers) → permit issued → closed. The caseworkers' and the applicant's steps are taken by this
+answers; the applicant pays its fee) → permit issued → closed. No documents: bench/lifecycle_documents.py
+runs the same procedure with the documents uploaded over HTTP and checked. The caseworkers' and the applicant's steps are taken by this
 script through the services (as the views would), a steady stream of --batch new cases per round; the authority
 communication runs in two Celery workers (production settings, Redis database of BENCH_REDIS_URL,
 default /14): the outbox relay, the answers' fetches and the e-mail notifications of every public

@@ -10,8 +10,6 @@ from django.conf import settings
 from wsa.observability.metrics import document_check_duration
 
 from . import services
-from .checks import sandbox
-from .checks.pipeline import inspect_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +22,12 @@ CHECK_TIME_LIMIT = 150
 
 def _inspect(data: bytes, filename: str, context: dict):
     """The checks pipeline, in a forked child with a memory budget and a deadline
-    (``documents.checks.sandbox``) unless ``WSA_CHECK_ISOLATION`` is off."""
+    (``documents.checks.sandbox``) unless ``WSA_CHECK_ISOLATION`` is off. Imported here, not with the
+    module: the web processes enqueue checks and never run them, and the readers' libraries (OpenCV,
+    NumPy, PDFium) would cost each of them about 40 MB."""
+    from .checks import sandbox
+    from .checks.pipeline import inspect_bytes
+
     if getattr(settings, "WSA_CHECK_ISOLATION", True) and sandbox.available():
         return sandbox.inspect_isolated(
             data, filename, context=context,

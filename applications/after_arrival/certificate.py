@@ -7,11 +7,6 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from wsa.site import site_url
 
@@ -62,6 +57,12 @@ def certificate_url(code: str) -> str:
 
 
 def render_certificate_pdf(certificate) -> bytes:
+    # ReportLab only when a certificate is made (web processes rarely do).
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     title, case = certificate.title, certificate.case
     person = title.holder
     issued = timezone.localtime(certificate.issued_at)
