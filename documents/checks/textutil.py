@@ -25,7 +25,8 @@ DATE_PATTERNS = (
     # written for Germany), 01-04-2025
     (re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b"), "dmy"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    (re.compile(rf"\b(\d{{1,2}})\.?\s*({_MONTH_RE})\.?\s+(\d{{4}})\b", re.IGNORECASE), "d_month_y"),
+    (re.compile(rf"\b(\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.IGNORECASE),
+     "d_month_y"),
     (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE), "month_d_y"),
 )
 
@@ -33,6 +34,11 @@ DATE_PATTERNS = (
 def fold(text: str) -> str:
     """Lower case, whitespace collapsed; umlauts kept (German keywords need them)."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def snippet(text: str, start: int, end: int) -> str:
+    """The text around a finding, for the caseworker to see where it came from."""
+    return text[max(0, start - 80):end + 40]
 
 
 def find_dates(text: str) -> list[tuple[int, date]]:
