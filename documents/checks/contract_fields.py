@@ -30,8 +30,9 @@ _LABEL_ROW = re.compile(r"\s*[A-ZÄÖÜ][^\n:.|]{0,40}:\s")
 def clauses(text: str) -> list[tuple[int, int]]:
     """(start, end) of each clause: a line break ends one before a heading, a "Label: value" row, a
     table row (cells split by "|" or a tab) or after a blank line; inside a run of lines a sentence
-    ends at ".", "!" or "?" followed by white space, except after an abbreviation or an ordinal
-    ("1. April", "ab dem 7. Monat"). A semicolon does not end a clause: "4.200 €; thereafter 4.600 €"
+    ends at ".", "!" or "?" followed by white space, except before a lower-case word (no sentence starts
+    so: an abbreviation, or a speck the OCR read as a stop), after an abbreviation before a number
+    ("ca. 4.000 €") and after an ordinal ("1. April", "ab dem 7. Monat"). A semicolon does not end a clause: "4.200 €; thereafter 4.600 €"
     belongs to the words before it."""
     spans: list[tuple[int, int]] = []
     lines = text.split("\n")
@@ -61,7 +62,8 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         word = re.search(r"(\S*)$", text[begin:stop]).group(1)
         next_char = text[stop + 1:end].lstrip()[:1]
         abbreviation = word.casefold().strip("(").rsplit(".", 1)[-1] in _ABBREVIATIONS
-        if (abbreviation and (next_char.islower() or next_char.isdigit())) or re.fullmatch(r"\(?\d{1,2}", word):
+        # No sentence starts in lower case: a stop before one is an abbreviation or a misread speck.
+        if next_char.islower() or (abbreviation and next_char.isdigit()) or re.fullmatch(r"\(?\d{1,2}", word):
             continue
         out.append((begin, stop + 1))
         begin = stop + 1
@@ -119,7 +121,7 @@ _EXTRA_RE = re.compile(
     r"[\wäöüß]*(?:zuschuss|zuschüss|zulage|bonus|prämie|praemie|provision|tantieme|gratifikation|sonderzahlung|"
     r"urlaubsgeld|erstatt|spesen|auslagen|umzug|sachbezug|altersversorgung|altersvorsorge|pension|vermögenswirksam|"
     r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmalig|abfindung|dienstwagen|"
-    r"firmenwagen|aktien|gewinn)[\wäöüß-]*"
+    r"firmenwagen|aktien|gewinn|ziel)[\wäöüß-]*"
     r"|\b(?:allowances?|reimburs\w*|expenses?|relocation|signing|sign-on|commissions?|incentives?|benefits?|"
     r"overtime|stipend|meals?|travel|company\s+car|equity|shares?|stock|options?|dividends?|profit\w*|"
     r"severance|variable|target)\b",
@@ -128,7 +130,7 @@ _HOURLY_CUE_RE = re.compile(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenver
                             re.IGNORECASE)
 _BASE_RE = re.compile(
     r"[\wäöüß]*(?:gehalt|gehält|vergütung|verguetung|vergütet|entgelt|lohn|bezüge|bezuege|besoldung|salary|salaries|"
-    r"remuneration|compensation|wages?|earnings)[\wäöüß]*|\bpay\b",
+    r"remuneration|compensation|wages?|earnings|fixum)[\wäöüß]*|\bpay\b",
     re.IGNORECASE)
 _WEAK_RE = re.compile(r"\b(?:brutto|gross)\b", re.IGNORECASE)
 
@@ -146,7 +148,8 @@ _PERIOD_RE = re.compile(
     re.IGNORECASE)
 # A period right after the amount, with at most "brutto"/"gross" or brackets between: "4.200 € brutto
 # monatlich", "€60k p.a.", "EUR 4,200 (gross) per month".
-_PERIOD_NEXT = re.compile(r"(?:[\s(),/|:]|brutto\b|gross\b)*", re.IGNORECASE)
+_PERIOD_NEXT = re.compile(r"(?:[\s(),|:]|brutto\b|gross\b)*", re.IGNORECASE)
+_PAID_IN_PARTS = re.compile(r"raten|teilbeträg|teilen|instal|install|tranche", re.IGNORECASE)
 _INSTALMENTS_RE = re.compile(
     r"\b(12|13|14|zwölf|dreizehn|vierzehn|twelve|thirteen|fourteen)\s+(?:gleichen?\s+|equal\s+)?"
     r"(?:monatlichen?\s+|monthly\s+)?(?:monats)?(?:raten|teil\w*|zahlungen|tranchen|gehält\w*|instal\w*|"
@@ -223,8 +226,9 @@ def find_salary(text: str) -> Salary | None:
 
 
 def _plausible(yearly: set[Decimal], monthly: set[tuple[Decimal, int | None]]) -> bool:
-    """A monthly base of under 300 euros or an annual one under 5,000 is a misread period."""
-    return all(v >= 5000 for v in yearly) and all(300 <= v <= 50000 for v, _ in monthly)
+    """A monthly base outside 300 to 30,000 euros or an annual one outside 5,000 to a million is a
+    misread period or figure."""
+    return all(5000 <= v <= 1_000_000 for v in yearly) and all(300 <= v <= 30000 for v, _ in monthly)
 
 
 def _readings(text: str, spans: list[tuple[int, int]]) -> list[_Reading]:
@@ -272,11 +276,16 @@ def _cues(segment: str) -> list[tuple[int, str]]:
     return sorted(cues)
 
 
+# A cue after the amount names it only when close: "4.500 € Grundgehalt", "EUR 4,500 gross monthly salary",
+# not "€3,000 is paid with the first salary".
+_CUE_AFTER = 18
+
+
 def _label(before: str, after: str) -> str | None:
     strong_before = [kind for _, kind in _cues(before) if kind != WEAK]
     if strong_before:
         return strong_before[-1]
-    strong_after = [kind for _, kind in _cues(after) if kind != WEAK]
+    strong_after = [kind for position, kind in _cues(after) if kind != WEAK and position <= _CUE_AFTER]
     if strong_after:
         return strong_after[0]
     if any(kind == WEAK for _, kind in _cues(before) + _cues(after)):
@@ -293,7 +302,10 @@ def _period(before: str, after: str) -> str | None:
     if earlier:
         return earlier[-1].lastgroup
     later = _PERIOD_RE.search(after)
-    return later.lastgroup if later else None
+    # "EUR 48,000, paid in monthly instalments": how often it is paid, not what the amount is per.
+    if later is None or _PAID_IN_PARTS.search(after[:later.end() + 20]):
+        return None
+    return later.lastgroup
 
 
 def find_thirteenth_salary(text: str) -> str | None:
@@ -310,8 +322,10 @@ _HOURS_NUMBER = r"(\d{1,2}(?:[.,]\d{1,2})?)"
 _HOURS_RE = re.compile(
     rf"{_HOURS_NUMBER}(?:\s*|-)(?:wochenstunden|stunden|std\b\.?|hours?|hrs?\b\.?|h\b)(?P<week>[\s-]*(?:woche|week)\b)?"
     rf"|(?:wochenarbeitszeit|wöchentliche\s+arbeitszeit|weekly\s+(?:working\s+)?(?:hours|working\s+time)|"
-    rf"hours\s+per\s+week|working\s+week)\b[^\d\n]{{0,25}}?{_HOURS_NUMBER}(?![\d.,]*\s*(?:%|€|eur|uhr|:|\d))",
+    rf"hours\s+per\s+week|working\s+week|hours\s+of\s+work)\b[^\d\n]{{0,25}}?{_HOURS_NUMBER}(?![\d.,]*\s*(?:%|€|eur|uhr|:|\d))"
+    rf"|{_HOURS_NUMBER}\s*(?:per|a|pro|je|in\s+der|/)\s*(?:week|woche)\b",
     re.IGNORECASE)
+_HOURS_WORD = re.compile(r"hours|stunden", re.IGNORECASE)
 _WEEK_CUE = re.compile(r"woche|wöchentlich|week|wochenstunden|/\s*wo?\b", re.IGNORECASE)
 _NOT_WEEK_CUE = re.compile(r"täglich|tägliche|\btag\b|\bday\b|daily|monatlich|\bmonat\b|\bmonth\b|monthly|jährlich|"
                            r"\bjahr\b|\byear\b", re.IGNORECASE)
@@ -331,14 +345,16 @@ def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
     spans = clauses(text)
     found: dict[Decimal, str] = {}
     for match in _HOURS_RE.finditer(text):
-        hours = parse_amount(match.group(1) or match.group(3))
+        hours = parse_amount(match.group(1) or match.group(3) or match.group(4))
         if hours is None or not 1 <= hours <= 60:
             continue
         start, end = _clause_of(spans, match.start())
         clause, near = text[start:end], text[match.start():min(end, match.end() + 20)]
-        if _NOT_AGREED.search(text[start:min(end, match.end() + 15)]):
+        if _NOT_AGREED.search(text[start:match.end()]):
             continue
-        weekly = bool(match.group("week")) or match.group(3) is not None or bool(_WEEK_CUE.search(clause))
+        weekly = match.group(1) is None or bool(match.group("week")) or bool(_WEEK_CUE.search(clause))
+        if match.group(4) is not None and not _WORKTIME_CUE.search(clause) and not _HOURS_WORD.search(clause):
+            continue
         if not weekly and (_NOT_WEEK_CUE.search(near) or _NOT_WEEK_CUE.search(clause)
                            or not _WORKTIME_CUE.search(clause)):
             continue
@@ -354,21 +370,26 @@ def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
 # --- start date ------------------------------------------------------------------------------------
 
 _START_RE = re.compile(
-    r"beginnt|beginn\s+des\s+arbeitsverhältnisses|arbeitsbeginn|vertragsbeginn|beschäftigungsbeginn|"
-    r"eintrittsdatum|eintritt|dienstantritt|arbeitsaufnahme|tätigkeitsbeginn|mit\s+wirkung\s+(?:zum|vom|ab)|"
-    r"ab\s+dem|start(?:ing)?\s+date|date\s+of\s+(?:commencement|entry|joining)|joining\s+date|"
-    r"commenc\w*(?:\s+on)?|start(?:s|ing)?\s+(?:on|from)|begin(?:s|ning)?\s+on|(?:with\s+)?effect\s+from|"
-    r"takes?\s+effect|effective\s+(?:date|from|as\s+of|on)|as\s+(?:of|from)|first\s+(?:working\s+)?day|"
-    r"employment\s+(?:will\s+)?start\w*",
+    r"beginnt|\bbeginn\b|arbeitsbeginn|vertragsbeginn|beschäftigungsbeginn|eintrittsdatum|eintritt|"
+    r"dienstantritt|arbeitsaufnahme|tätigkeitsbeginn|mit\s+wirkung\s+(?:zum|vom|ab)|ab\s+dem|"
+    r"start(?:ing)?\s+date|date\s+of\s+(?:commencement|entry|joining)|joining\s+date|commenc\w*(?:\s+on)?|"
+    r"start(?:s|ing)?\s+(?:on|from)|begin(?:s|ning)?\s+on|(?:with\s+)?effect\s+from|takes?\s+effect|"
+    r"effective\s+(?:date|from|as\s+of|on)|as\s+(?:of|from)|first\s+(?:working\s+)?day|"
+    r"employment\s+(?:will\s+)?start\w*|(?:employed|engaged|hired)\s+(?:from|on)|\beinstellung\b|"
+    r"tritt\s+(?:am|zum|mit\s+wirkung\s+vom)",
     re.IGNORECASE,
 )
+# Only when no wording above is followed by a date: "ab 01.04.2027", "starting 1 April 2027".
+_START_WEAK_RE = re.compile(r"\bab\b|\bstarting\b|\bfrom\b", re.IGNORECASE)
 
 
 def find_start_date(text: str) -> tuple[date, str] | None:
     """The date right after the first wording of a start ("beginnt am", "mit Wirkung zum", "ab dem",
-    "commencing on", "start date", "takes effect on"...)."""
-    for match in _START_RE.finditer(text):
-        found = first_date(text[match.end():match.end() + 60])
-        if found is not None:
-            return found, snippet(text, match.start(), match.end() + 60)
+    "commencing on", "start date", "takes effect on"...); failing that, after the first "ab", "from"
+    or "starting" followed closely by a date."""
+    for pattern, reach in ((_START_RE, 60), (_START_WEAK_RE, 20)):
+        for match in pattern.finditer(text):
+            found = first_date(text[match.end():match.end() + reach])
+            if found is not None:
+                return found, snippet(text, match.start(), match.end() + reach)
     return None
