@@ -32,8 +32,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
     table row (cells split by "|" or a tab) or after a blank line; inside a run of lines a sentence
     ends at ".", "!" or "?" followed by white space, except before a lower-case word (no sentence starts
     so: an abbreviation, or a speck the OCR read as a stop), after an abbreviation before a number
-    ("ca. 4.000 €") and after an ordinal ("1. April", "ab dem 7. Monat"). A semicolon does not end a clause: "4.200 €; thereafter 4.600 €"
-    belongs to the words before it."""
+    ("ca. 4.000 €") and after an ordinal ("1. April", "ab dem 7. Monat"). A semicolon does not end a
+    clause: "4.200 €; thereafter 4.600 €" belongs to the words before it."""
     spans: list[tuple[int, int]] = []
     lines = text.split("\n")
     block_start = pos = 0
@@ -121,10 +121,10 @@ _EXTRA_RE = re.compile(
     r"[\wäöüß]*(?:zuschuss|zuschüss|zulage|bonus|prämie|praemie|provision|tantieme|gratifikation|sonderzahlung|"
     r"urlaubsgeld|erstatt|spesen|auslagen|umzug|sachbezug|altersversorgung|altersvorsorge|pension|vermögenswirksam|"
     r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmalig|abfindung|dienstwagen|"
-    r"firmenwagen|aktien|gewinn|ziel)[\wäöüß-]*"
+    r"firmenwagen|aktien|gewinn|ziel|strafe|darlehen|kosten)[\wäöüß-]*"
     r"|\b(?:allowances?|reimburs\w*|expenses?|relocation|signing|sign-on|commissions?|incentives?|benefits?|"
     r"overtime|stipend|meals?|travel|company\s+car|equity|shares?|stock|options?|dividends?|profit\w*|"
-    r"severance|variable|target)\b",
+    r"severance|variable|target|penalt\w*|loans?|costs?|damages)\b",
     re.IGNORECASE)
 _HOURLY_CUE_RE = re.compile(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenvergütung|stundenbasis|hourly)[\wäöüß]*",
                             re.IGNORECASE)
@@ -161,11 +161,16 @@ _QUALIFIED = re.compile(
     r"(?:bis\s+zu|up\s+to|maximal|höchstens|mindestens|at\s+least|minimum|maximum|ca\.?|circa|approx\w*\.?|"
     r"around|about|rund|etwa|zwischen|between|from)\s*(?:€|eur\w*)?\s*$",
     re.IGNORECASE)
-# The base salary changes during the contract (probation, a raise): no single figure to report.
-_CHANGES = re.compile(
+# A clause that makes a base figure no figure of this contract's salary: the salary changes (probation,
+# a raise), it is a share of another figure (part-time pro rata, a percentage of a full-time salary), a
+# band, or a legal threshold or minimum the contract cites.
+_DOUBT = re.compile(
     r"probezeit|probation\w*|erhöh\w*|increase\w*|steiger\w*|\bsteigt\b|danach|thereafter|anschließend|"
     r"subsequently|\bbefristet\b|zweiten\s+(?:jahr|beschäftigungsjahr)|second\s+year|ersten\s+\w+\s+monaten|"
-    r"first\s+\w+\s+months|nach\s+ablauf|after\s+(?:the\s+)?(?:first|probation)",
+    r"first\s+\w+\s+months|nach\s+ablauf|after\s+(?:the\s+)?(?:first|probation)"
+    r"|%|prozent|percent|anteilig|pro[\s-]rata|vollzeitgehalt|vollzeitvergütung|vollzeitbasis|"
+    r"full-time\s+(?:equivalent|salary|basis)|\bband\b|\brange\b|spanne|mindest|minimum|grenze|threshold|"
+    r"schwelle|ceiling|beitragsbemessung",
     re.IGNORECASE)
 
 
@@ -183,7 +188,7 @@ class _Reading:
     label: str | None
     period: str | None
     instalments: int | None
-    doubtful: bool  # qualified ("up to"), or in a clause where the salary changes
+    doubtful: bool  # qualified ("up to"), or in a clause of doubt (_DOUBT)
 
 
 def find_salary(text: str) -> Salary | None:
@@ -193,9 +198,9 @@ def find_salary(text: str) -> Salary | None:
     says whether it is the base salary, an extra (allowances, bonuses, pension, overtime, a 13th
     salary: never counted) or an hourly wage; the period nearest it says per month, per year or per
     hour. "Not found" when a base figure has no clear period, is an hourly wage, is a ceiling or
-    estimate, sits in a clause where the salary changes (probation, a raise), or disagrees with
-    another base figure; an annual figure agrees with monthly instalments of a twelfth or a
-    thirteenth of it."""
+    estimate, sits in a clause of doubt (the salary changes after probation or with a raise, a share
+    of a full-time salary, a band, a legal threshold cited), or disagrees with another base figure;
+    an annual figure agrees with monthly instalments of a twelfth or a thirteenth of it."""
     spans = clauses(text)
     readings = _readings(text, spans)
     base = [r for r in readings if r.label == BASE]
@@ -256,7 +261,7 @@ def _readings(text: str, spans: list[tuple[int, int]]) -> list[_Reading]:
         if instalments and period == MONTH:
             word = instalments[-1].group(1).casefold()
             count = _COUNTS.get(word) or int(word)
-        doubtful = bool(_QUALIFIED.search(before[-25:])) or bool(_CHANGES.search(clause))
+        doubtful = bool(_QUALIFIED.search(before[-25:])) or bool(_DOUBT.search(clause))
         out.append(_Reading(amount, label, period, count, doubtful))
     return out
 
@@ -333,7 +338,9 @@ _WORKTIME_CUE = re.compile(r"arbeitszeit|working\s+(?:time|hours)|vollzeit|teilz
                            r"beschäftigt|employed|works?\b", re.IGNORECASE)
 # Limits and exceptions, not the agreed hours: "höchstens 10 Stunden", "overtime of up to 5 hours".
 _NOT_AGREED = re.compile(r"höchst|maximal|maximum|bis\s+zu|up\s+to|exceed|überstunde|ueberstunde|mehrarbeit|"
-                         r"overtime|mindestens|at\s+least|ruhezeit|pause|break|rest\b|kündigung|notice",
+                         r"overtime|mindestens|at\s+least|ruhezeit|pause|break|rest\b|kündigung|notice|"
+                         r"%|prozent|percent|anteilig|pro[\s-]rata|vollzeitbeschäftigt|vergleichbar|comparable|"
+                         r"full-time\s+(?:employees?|staff|equivalent)",
                          re.IGNORECASE)
 
 

@@ -236,3 +236,29 @@ def test_how_often_a_salary_is_paid_is_not_its_period(text, annual):
 ])
 def test_start_date_in_short_wordings(text):
     assert contract_fields.find_start_date(text)[0] == date(2027, 4, 1)
+
+
+@pytest.mark.parametrize("text", [
+    "Das Gehalt entspricht 50 % des Vollzeitgehalts von 5.000 € monatlich.",
+    "Die Vergütung liegt über der Mindestgehaltsgrenze von 48.300 € jährlich.",
+    "The salary band for this role is EUR 4,000 per month.",
+])
+def test_a_share_a_band_or_a_cited_threshold_is_not_the_salary(text):
+    assert contract_fields.find_salary(text) is None
+
+
+def test_costs_and_penalties_are_not_the_salary():
+    text = ("The Employee shall repay training costs of EUR 3,000 per year of service.\n"
+            "Eine Vertragsstrafe von 2.000 € monatlich wird fällig.\nThe gross monthly salary is EUR 4,100.")
+    assert contract_fields.find_salary(text).annual == Decimal("49200")
+
+
+@pytest.mark.parametrize("text", [
+    "Teilzeit: 50 % der regelmäßigen Arbeitszeit von 40 Stunden",
+    "Die regelmäßige Arbeitszeit eines vergleichbaren Vollzeitbeschäftigten beträgt 40 Stunden; "
+    "die Arbeitnehmerin arbeitet 20 Stunden pro Woche.",
+    "The Employee works 5 days a week, 8 hours a day.",
+    "Die Kündigungsfrist beträgt 4 Wochen zum 15. oder zum Ende eines Kalendermonats.",
+])
+def test_hours_of_a_full_time_colleague_or_a_day_are_not_the_weekly_hours(text):
+    assert contract_fields.find_weekly_hours(text) is None
