@@ -16,24 +16,31 @@ from decimal import Decimal
 
 from .textutil import NUMBER, first_date, parse_amount, snippet
 
+_PLAIN = str.maketrans("äöüÄÖÜß", "aouAOUs")
+
+
+def plain(text: str) -> str:
+    """The text without umlauts, the same length: the rules match plain text, since a scan's OCR often
+    loses the dots ("die tagliche Hochstarbeitszeit betragt 10 Stunden")."""
+    return text.translate(_PLAIN)
+
+
+def _re(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(plain(pattern), flags)
+
+
 # --- clauses ---------------------------------------------------------------------------------------
 
-# Words after which a full stop does not end a sentence.
-_ABBREVIATIONS = frozenset({
-    "ca", "mtl", "std", "bzw", "inkl", "zzgl", "ggf", "abs", "nr", "vgl", "usw", "evtl", "gem", "lt", "z",
-    "b", "u", "a", "d", "h", "i", "e", "p", "m", "approx", "incl", "no", "etc", "resp", "art", "hrs", "wk",
-})
-_HEADING = re.compile(r"\s*(?:§|\d+\.\s|clause\b|section\b|artikel\b|article\b)", re.IGNORECASE)
-_LABEL_ROW = re.compile(r"\s*[A-ZÄÖÜ][^\n:.|]{0,40}:\s")
+_HEADING = _re(r"\s*(?:§|\d+\.\s|clause\b|section\b|artikel\b|article\b)", re.IGNORECASE)
+_LABEL_ROW = _re(r"\s*[A-ZÄÖÜ][^\n:.|]{0,40}:\s", 0)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
     """(start, end) of each clause: a line break ends one before a heading, a "Label: value" row, a
     table row (cells split by "|" or a tab) or after a blank line; inside a run of lines a sentence
-    ends at ".", "!" or "?" followed by white space, except before a lower-case word (no sentence starts
-    so: an abbreviation, or a speck the OCR read as a stop), after an abbreviation before a number
-    ("ca. 4.000 €") and after an ordinal ("1. April", "ab dem 7. Monat"). A semicolon does not end a
-    clause: "4.200 €; thereafter 4.600 €" belongs to the words before it."""
+    ends at ".", "!" or "?" followed by white space and a capital, except after an ordinal ("1. April",
+    "ab dem 7. Monat"). A semicolon does not end a clause: "4.200 €; thereafter 4.600 €" belongs to the
+    words before it."""
     spans: list[tuple[int, int]] = []
     lines = text.split("\n")
     block_start = pos = 0
@@ -61,9 +68,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         stop = start + match.start()
         word = re.search(r"(\S*)$", text[begin:stop]).group(1)
         next_char = text[stop + 1:end].lstrip()[:1]
-        abbreviation = word.casefold().strip("(").rsplit(".", 1)[-1] in _ABBREVIATIONS
-        # No sentence starts in lower case: a stop before one is an abbreviation or a misread speck.
-        if next_char.islower() or (abbreviation and next_char.isdigit()) or re.fullmatch(r"\(?\d{1,2}", word):
+        # A sentence starts with a capital (or "§"); a stop before anything else ends an abbreviation
+        # ("ca. 4.000 €", "inkl. der") or is a speck the OCR read as a stop ("compensated at. €30").
+        if not (next_char.isupper() or next_char in "§\"„'") or re.fullmatch(r"\(?\d{1,2}", word):
             continue
         out.append((begin, stop + 1))
         begin = stop + 1
@@ -78,13 +85,13 @@ def _clause_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
 # --- amounts ---------------------------------------------------------------------------------------
 
 _CURRENCY = r"(?:€|\beur(?:o|os)?\b)"
-_AMOUNT_RE = re.compile(
+_AMOUNT_RE = _re(
     rf"{_CURRENCY}\s*(?P<a>{NUMBER})(?P<ak>\s?k\b)?(?:\s*,-+)?"
     rf"|(?<![\d.,])(?P<b>{NUMBER})(?P<bk>\s?k\b)?(?:\s*,-+)?\s*{_CURRENCY}",
     re.IGNORECASE)
 # "(in Worten: viertausend Euro)", "(four thousand five hundred euros)": the words repeat the figure
 # beside them and would otherwise put "Euro" after the wrong number.
-_IN_WORDS = re.compile(r"\((?:in\s+worten|in\s+words|[a-zäöüß\s-]*(?:tausend|hundert|thousand|hundred))[^)]*\)",
+_IN_WORDS = _re(r"\((?:in\s+worten|in\s+words|[a-zäöüß\s-]*(?:tausend|hundert|thousand|hundred))[^)]*\)",
                        re.IGNORECASE)
 
 
@@ -112,12 +119,12 @@ def amounts(text: str) -> list[Amount]:
 
 BASE, EXTRA, HOURLY, WEAK = "base", "extra", "hourly", "weak"
 
-_THIRTEENTH_RE = re.compile(
+_THIRTEENTH_RE = _re(
     r"\b13\.\s*(?:monats)?(?:gehalt|einkommen|lohn|vergütung)|\bdreizehnte[nsr]?\s+(?:monats)?(?:gehalt|einkommen|lohn)"
     r"|\b13(?:th|\.)?[\s-]+month(?:ly)?[\s-]+(?:salary|pay|wage)|\b13th\s+salary"
     r"|\bthirteenth[\s-]+(?:month(?:ly)?[\s-]+)?(?:salary|pay|wage)|\bweihnachtsgeld\w*|\bchristmas\s+bonus",
     re.IGNORECASE)
-_EXTRA_RE = re.compile(
+_EXTRA_RE = _re(
     r"[\wäöüß]*(?:zuschuss|zuschüss|zulage|bonus|prämie|praemie|provision|tantieme|gratifikation|sonderzahlung|"
     r"urlaubsgeld|erstatt|spesen|auslagen|umzug|sachbezug|altersversorgung|altersvorsorge|pension|vermögenswirksam|"
     r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmalig|abfindung|dienstwagen|"
@@ -126,16 +133,16 @@ _EXTRA_RE = re.compile(
     r"overtime|stipend|meals?|travel|company\s+car|equity|shares?|stock|options?|dividends?|profit\w*|"
     r"severance|variable|target|penalt\w*|loans?|costs?|damages)\b",
     re.IGNORECASE)
-_HOURLY_CUE_RE = re.compile(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenvergütung|stundenbasis|hourly)[\wäöüß]*",
+_HOURLY_CUE_RE = _re(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenvergütung|stundenbasis|hourly)[\wäöüß]*",
                             re.IGNORECASE)
-_BASE_RE = re.compile(
+_BASE_RE = _re(
     r"[\wäöüß]*(?:gehalt|gehält|vergütung|verguetung|vergütet|entgelt|lohn|bezüge|bezuege|besoldung|salary|salaries|"
     r"remuneration|compensation|wages?|earnings|fixum)[\wäöüß]*|\bpay\b",
     re.IGNORECASE)
-_WEAK_RE = re.compile(r"\b(?:brutto|gross)\b", re.IGNORECASE)
+_WEAK_RE = _re(r"\b(?:brutto|gross)\b", re.IGNORECASE)
 
 MONTH, YEAR, HOUR, OTHER = "month", "year", "hour", "other"
-_PERIOD_RE = re.compile(
+_PERIOD_RE = _re(
     r"(?P<month>\b(?:monatlich\w*|monthly|mtl\b\.?|p\.\s?m\.|(?:pro|je|im|per|a|each|/)\s*(?:kalender)?monat\b|"
     r"(?:pro|per|a|each|/)\s*(?:calendar\s+)?month\b|[\wäöüß]*monats(?!ende|letzt|erst|mitte)[\wäöüß]+|\w*monatsrate\w*)"
     r"|/\s*(?:monat|month|mo)\b)"
@@ -148,23 +155,23 @@ _PERIOD_RE = re.compile(
     re.IGNORECASE)
 # A period right after the amount, with at most "brutto"/"gross" or brackets between: "4.200 € brutto
 # monatlich", "€60k p.a.", "EUR 4,200 (gross) per month".
-_PERIOD_NEXT = re.compile(r"(?:[\s(),|:]|brutto\b|gross\b)*", re.IGNORECASE)
-_PAID_IN_PARTS = re.compile(r"raten|teilbeträg|teilen|instal|install|tranche", re.IGNORECASE)
-_INSTALMENTS_RE = re.compile(
+_PERIOD_NEXT = _re(r"(?:[\s(),|:]|brutto\b|gross\b)*", re.IGNORECASE)
+_PAID_IN_PARTS = _re(r"raten|teilbeträg|teilen|instal|install|tranche", re.IGNORECASE)
+_INSTALMENTS_RE = _re(
     r"\b(12|13|14|zwölf|dreizehn|vierzehn|twelve|thirteen|fourteen)\s+(?:gleichen?\s+|equal\s+)?"
     r"(?:monatlichen?\s+|monthly\s+)?(?:monats)?(?:raten|teil\w*|zahlungen|tranchen|gehält\w*|instal\w*|"
     r"install\w*|payments|parts|portions|salaries)",
     re.IGNORECASE)
-_COUNTS = {"zwölf": 12, "twelve": 12, "dreizehn": 13, "thirteen": 13, "vierzehn": 14, "fourteen": 14}
+_COUNTS = {"zwolf": 12, "twelve": 12, "dreizehn": 13, "thirteen": 13, "vierzehn": 14, "fourteen": 14}
 # An amount that is not a fixed figure: a ceiling, a floor, an estimate, a range.
-_QUALIFIED = re.compile(
+_QUALIFIED = _re(
     r"(?:bis\s+zu|up\s+to|maximal|höchstens|mindestens|at\s+least|minimum|maximum|ca\.?|circa|approx\w*\.?|"
     r"around|about|rund|etwa|zwischen|between|from)\s*(?:€|eur\w*)?\s*$",
     re.IGNORECASE)
 # A clause that makes a base figure no figure of this contract's salary: the salary changes (probation,
 # a raise), it is a share of another figure (part-time pro rata, a percentage of a full-time salary), a
 # band, or a legal threshold or minimum the contract cites.
-_DOUBT = re.compile(
+_DOUBT = _re(
     r"probezeit|probation\w*|erhöh\w*|increase\w*|steiger\w*|\bsteigt\b|danach|thereafter|anschließend|"
     r"subsequently|\bbefristet\b|zweiten\s+(?:jahr|beschäftigungsjahr)|second\s+year|ersten\s+\w+\s+monaten|"
     r"first\s+\w+\s+months|nach\s+ablauf|after\s+(?:the\s+)?(?:first|probation)"
@@ -201,6 +208,7 @@ def find_salary(text: str) -> Salary | None:
     estimate, sits in a clause of doubt (the salary changes after probation or with a raise, a share
     of a full-time salary, a band, a legal threshold cited), or disagrees with another base figure;
     an annual figure agrees with monthly instalments of a twelfth or a thirteenth of it."""
+    source, text = text, plain(text)
     spans = clauses(text)
     readings = _readings(text, spans)
     base = [r for r in readings if r.label == BASE]
@@ -215,7 +223,7 @@ def find_salary(text: str) -> Salary | None:
     if not _plausible(yearly, monthly) or len(yearly) > 1:
         return None
     first = next(r for r in base if r.period in (YEAR, MONTH))
-    evidence = snippet(text, first.amount.start, first.amount.end)
+    evidence = snippet(source, first.amount.start, first.amount.end)
     if yearly:
         (annual,) = yearly
         if all(annual in {value * n for n in ((count,) if count else (12, 13))} for value, count in monthly):
@@ -317,31 +325,35 @@ def find_thirteenth_salary(text: str) -> str | None:
     """A 13th monthly salary (or Christmas pay) promised besides the base salary: the sentence that
     says so. Not added to the annual salary: whether it is guaranteed, and so counts towards a salary
     threshold, is for the caseworker to judge from the contract."""
-    match = _THIRTEENTH_RE.search(text)
+    match = _THIRTEENTH_RE.search(plain(text))
     return snippet(text, match.start(), match.end()) if match else None
 
 
 # --- weekly hours ----------------------------------------------------------------------------------
 
 _HOURS_NUMBER = r"(\d{1,2}(?:[.,]\d{1,2})?)"
-_HOURS_RE = re.compile(
-    rf"{_HOURS_NUMBER}(?:\s*|-)(?:wochenstunden|stunden|std\b\.?|hours?|hrs?\b\.?|h\b)(?P<week>[\s-]*(?:woche|week)\b)?"
+_HOURS_RE = _re(
+    rf"{_HOURS_NUMBER}\.?(?:\s*|-)(?:wochenstunden|stunden|std\b\.?|hours?|hrs?\b\.?|h\b)(?P<week>[\s-]*(?:woche|week)\b)?"
     rf"|(?:wochenarbeitszeit|wöchentliche\s+arbeitszeit|weekly\s+(?:working\s+)?(?:hours|working\s+time)|"
     rf"hours\s+per\s+week|working\s+week|hours\s+of\s+work)\b[^\d\n]{{0,25}}?{_HOURS_NUMBER}(?![\d.,]*\s*(?:%|€|eur|uhr|:|\d))"
     rf"|{_HOURS_NUMBER}\s*(?:per|a|pro|je|in\s+der|/)\s*(?:week|woche)\b",
     re.IGNORECASE)
-_HOURS_WORD = re.compile(r"hours|stunden", re.IGNORECASE)
-_WEEK_CUE = re.compile(r"woche|wöchentlich|week|wochenstunden|/\s*wo?\b", re.IGNORECASE)
-_NOT_WEEK_CUE = re.compile(r"täglich|tägliche|\btag\b|\bday\b|daily|monatlich|\bmonat\b|\bmonth\b|monthly|jährlich|"
+_HOURS_WORD = _re(r"hours|stunden", re.IGNORECASE)
+_WEEK_CUE = _re(r"woche|wöchentlich|week|wochenstunden|/\s*wo?\b", re.IGNORECASE)
+_NOT_WEEK_CUE = _re(r"täglich|tägliche|\btag\b|\bday\b|daily|monatlich|\bmonat\b|\bmonth\b|monthly|jährlich|"
                            r"\bjahr\b|\byear\b", re.IGNORECASE)
-_WORKTIME_CUE = re.compile(r"arbeitszeit|working\s+(?:time|hours)|vollzeit|teilzeit|full-time|part-time|"
+_WORKTIME_CUE = _re(r"arbeitszeit|working\s+(?:time|hours)|vollzeit|teilzeit|full-time|part-time|"
                            r"beschäftigt|employed|works?\b", re.IGNORECASE)
 # Limits and exceptions, not the agreed hours: "höchstens 10 Stunden", "overtime of up to 5 hours".
-_NOT_AGREED = re.compile(r"höchst|maximal|maximum|bis\s+zu|up\s+to|exceed|überstunde|ueberstunde|mehrarbeit|"
+_NOT_AGREED = _re(r"höchst|maximal|maximum|bis\s+zu|up\s+to|exceed|überstunde|ueberstunde|mehrarbeit|"
                          r"overtime|mindestens|at\s+least|ruhezeit|pause|break|rest\b|kündigung|notice|"
                          r"%|prozent|percent|anteilig|pro[\s-]rata|vollzeitbeschäftigt|vergleichbar|comparable|"
                          r"full-time\s+(?:employees?|staff|equivalent)",
                          re.IGNORECASE)
+
+
+def _at_line_start(text: str, position: int) -> bool:
+    return not text[:position].strip(" \t") or text[:position].rstrip(" \t").endswith("\n")
 
 
 def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
@@ -349,9 +361,12 @@ def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
     of hours tied to the week (by "pro Woche", "wöchentlich", "40-hour week", "Wochenstunden"...) or, in
     a working-time clause that names no other period, to nothing ("Vollzeit (40 Stunden)"). Daily and
     monthly hours, maxima and overtime do not count."""
+    source, text = text, plain(text)
     spans = clauses(text)
     found: dict[Decimal, str] = {}
     for match in _HOURS_RE.finditer(text):
+        if match.group(1) and text[match.end(1)] == "." and _at_line_start(text, match.start(1)):
+            continue  # "2. Hours": a heading, not two hours
         hours = parse_amount(match.group(1) or match.group(3) or match.group(4))
         if hours is None or not 1 <= hours <= 60:
             continue
@@ -367,7 +382,7 @@ def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
             continue
         if weekly and _NOT_WEEK_CUE.search(near) and not _WEEK_CUE.search(near):
             continue
-        found.setdefault(hours, snippet(text, match.start(), match.end()))
+        found.setdefault(hours, snippet(source, match.start(), match.end()))
     if len(found) != 1:
         return None
     ((hours, evidence),) = found.items()
@@ -376,27 +391,29 @@ def find_weekly_hours(text: str) -> tuple[Decimal, str] | None:
 
 # --- start date ------------------------------------------------------------------------------------
 
-_START_RE = re.compile(
-    r"beginnt|\bbeginn\b|arbeitsbeginn|vertragsbeginn|beschäftigungsbeginn|eintrittsdatum|eintritt|"
-    r"dienstantritt|arbeitsaufnahme|tätigkeitsbeginn|mit\s+wirkung\s+(?:zum|vom|ab)|ab\s+dem|"
+_START_RE = _re(
+    r"beginnt|[\wäöüß]*beginn\b|eintritt\w*|"
+    r"dienstantritt|arbeitsaufnahme|mit\s+wirkung\s+(?:zum|vom|ab)|ab\s+dem|"
     r"start(?:ing)?\s+date|date\s+of\s+(?:commencement|entry|joining)|joining\s+date|commenc\w*(?:\s+on)?|"
     r"start(?:s|ing)?\s+(?:on|from)|begin(?:s|ning)?\s+on|(?:with\s+)?effect\s+from|takes?\s+effect|"
     r"effective\s+(?:date|from|as\s+of|on)|as\s+(?:of|from)|first\s+(?:working\s+)?day|"
-    r"employment\s+(?:will\s+)?start\w*|(?:employed|engaged|hired)\s+(?:from|on)|\beinstellung\b|"
+    r"employment\s+(?:will\s+)?start\w*|(?:employed|engaged|hired)\s+(?:from|on)|einstellung\w*|"
+    r"\bstart\s*:|entry\s+date|"
     r"tritt\s+(?:am|zum|mit\s+wirkung\s+vom)",
     re.IGNORECASE,
 )
 # Only when no wording above is followed by a date: "ab 01.04.2027", "starting 1 April 2027".
-_START_WEAK_RE = re.compile(r"\bab\b|\bstarting\b|\bfrom\b", re.IGNORECASE)
+_START_WEAK_RE = _re(r"\bab\b|\bstarting\b|\bfrom\b", re.IGNORECASE)
 
 
 def find_start_date(text: str) -> tuple[date, str] | None:
     """The date right after the first wording of a start ("beginnt am", "mit Wirkung zum", "ab dem",
     "commencing on", "start date", "takes effect on"...); failing that, after the first "ab", "from"
     or "starting" followed closely by a date."""
+    source, text = text, plain(text)
     for pattern, reach in ((_START_RE, 60), (_START_WEAK_RE, 20)):
         for match in pattern.finditer(text):
             found = first_date(text[match.end():match.end() + reach])
             if found is not None:
-                return found, snippet(text, match.start(), match.end() + reach)
+                return found, snippet(source, match.start(), match.end() + reach)
     return None

@@ -11,6 +11,7 @@ MONTHS = {
     # German
     "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
     "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "marz": 3,  # read without its umlaut
     # English
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
     "december": 12,

@@ -61,7 +61,8 @@ def test_generated_contracts_know_their_truth_and_the_splits_differ():
     assert {c.language for c in dev} == {c.language for c in dev2} == {"de", "en"}
     pay_lines = {line for c in dev + dev2 for line in c.lines if "alary" in line or "ehalt" in line or "€" in line}
     assert not pay_lines & {line for c in heldout for line in c.lines}
-    assert not {c.scan_font for c in dev2 if c.scan} & set(contracts.scan_fonts("heldout") + contracts.scan_fonts("dev"))
+    other_fonts = set(contracts.scan_fonts("heldout") + contracts.scan_fonts("dev"))
+    assert not {c.scan_font for c in dev2 if c.scan} & other_fonts
     for contract in dev + dev2:
         found = extract.extract_contract("\n".join(contract.lines)).fields
         assert found.get("annual_gross_salary") == contract.annual, contract.lines
@@ -262,3 +263,15 @@ def test_costs_and_penalties_are_not_the_salary():
 ])
 def test_hours_of_a_full_time_colleague_or_a_day_are_not_the_weekly_hours(text):
     assert contract_fields.find_weekly_hours(text) is None
+
+
+def test_what_the_ocr_does_to_a_scan_does_not_make_a_figure_wrong():
+    # lost umlauts, a speck read as a stop, a stop after a number
+    assert contract_fields.find_weekly_hours(
+        "Arbeitszeit: 32 Std./Woche\nDie tagliche Hochstarbeitszeit betragt 10 Stunden.")[0] == Decimal("32")
+    assert contract_fields.find_weekly_hours("Arbeitszeit: 37,5. Std./Woche ~")[0] == Decimal("37.5")
+    assert contract_fields.find_weekly_hours("2. Hours\nThe Employee works 40 hours per week.")[0] == Decimal("40")
+    text = ("The gross annual salary of €52k is paid in 13 monthly instalments of €4,000\neach.\n"
+            "Overtime is compensated at. €30 gross per hour.")
+    assert contract_fields.find_salary(text).annual == Decimal("52000")
+    assert contract_fields.find_start_date("Das Arbeitsverhaltnis beginnt am 1. Marz 2027.")[0] == date(2027, 3, 1)
