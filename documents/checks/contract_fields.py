@@ -122,16 +122,20 @@ BASE, EXTRA, HOURLY, WEAK = "base", "extra", "hourly", "weak"
 _THIRTEENTH_RE = _re(
     r"\b13\.\s*(?:monats)?(?:gehalt|einkommen|lohn|vergütung)|\bdreizehnte[nsr]?\s+(?:monats)?(?:gehalt|einkommen|lohn)"
     r"|\b13(?:th|\.)?[\s-]+month(?:ly)?[\s-]+(?:salary|pay|wage)|\b13th\s+salary"
-    r"|\bthirteenth[\s-]+(?:month(?:ly)?[\s-]+)?(?:salary|pay|wage)|\bweihnachtsgeld\w*|\bchristmas\s+bonus",
+    r"|\bthirteenth[\s-]+(?:month(?:ly)?[\s-]+)?(?:salary|pay|wage)|\bweihnachtsgeld\w*|\bchristmas\s+bonus"
+    r"|\bjahressonderzahlung\w*",
     re.IGNORECASE)
 _EXTRA_RE = _re(
     r"[\wäöüß]*(?:zuschuss|zuschüss|zulage|bonus|prämie|praemie|provision|tantieme|gratifikation|sonderzahlung|"
     r"urlaubsgeld|erstatt|spesen|auslagen|umzug|sachbezug|altersversorgung|altersvorsorge|pension|vermögenswirksam|"
-    r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmalig|abfindung|dienstwagen|"
-    r"firmenwagen|aktien|gewinn|ziel|strafe|darlehen|kosten)[\wäöüß-]*"
+    r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmal|abfindung|dienstwagen|"
+    r"firmenwagen|aktien|gewinn|beteiligung|ziel|strafe|darlehen|kosten|pauschal|budget|gutschein|kilometer|"
+    r"leistungsentgelt|leistungslohn|umwandlung|bereitschaft|fahrgeld|fahrtgeld)[\wäöüß-]*"
     r"|\b(?:allowances?|reimburs\w*|expenses?|relocation|signing|sign-on|commissions?|incentives?|benefits?|"
     r"overtime|stipend|meals?|travel|company\s+car|equity|shares?|stock|options?|dividends?|profit\w*|"
-    r"severance|variable|target|penalt\w*|loans?|costs?|damages)\b",
+    r"severance|variable|target|penalt\w*|loans?|costs?|damages|per\s+diem|vouchers?|subsid\w*|commuting|"
+    r"housing|accommodation|tuition|budget|premiums?|gratuit\w*|retention|rsus?|on-call|shift|supplements?|"
+    r"holiday\s+pay|vacation\s+pay|sacrifice)\b",
     re.IGNORECASE)
 _HOURLY_CUE_RE = _re(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenvergütung|stundenbasis|hourly)[\wäöüß]*",
                             re.IGNORECASE)
@@ -147,7 +151,7 @@ _PERIOD_RE = _re(
     r"(?:pro|per|a|each|/)\s*(?:calendar\s+)?month\b|[\wäöüß]*monats(?!ende|letzt|erst|mitte)[\wäöüß]+|\w*monatsrate\w*)"
     r"|/\s*(?:monat|month|mo)\b)"
     r"|(?P<year>\b(?:jährlich\w*|jaehrlich\w*|annual\w*|yearly|per\s+annum|p\.\s?a\.?|"
-    r"(?:pro|je|im|per|a|/)\s*(?:kalender)?jahr\b|(?:pro|per|a|each|/)\s*year\b|[\wäöüß]*jahres(?!ende|urlaub)[\wäöüß]+)"
+    r"(?:pro|je|im|per|a|/)\s*(?:kalender)?jahr\b|(?:pro|per|a|each|/)\s*(?:calendar\s+)?year\b|per\s+anno\b|[\wäöüß]*jahres(?!ende|urlaub)[\wäöüß]+)"
     r"|/\s*(?:jahr|year)\b)"
     r"|(?P<hour>\b(?:stündlich|hourly|stundenlohn\w*|stundensatz\w*|stundenbasis|arbeitsstunde|"
     r"(?:pro|je|per|an|a|/)\s*(?:stunde|std|hour|h)\b|hour\s+worked)|/\s*(?:h|std|stunde|hour)\b)"
@@ -226,7 +230,9 @@ def find_salary(text: str) -> Salary | None:
     evidence = snippet(source, first.amount.start, first.amount.end)
     if yearly:
         (annual,) = yearly
-        if all(annual in {value * n for n in ((count,) if count else (12, 13))} for value, count in monthly):
+        # With a 13th salary promised, an annual figure of 13 monthly ones may hold it or not.
+        counts = (12,) if find_thirteenth_salary(source) else (12, 13)
+        if all(annual in {value * n for n in ((count,) if count else counts)} for value, count in monthly):
             return Salary(annual, annual, "annual", evidence)
         return None
     values = {value for value, _ in monthly}
@@ -239,9 +245,9 @@ def find_salary(text: str) -> Salary | None:
 
 
 def _plausible(yearly: set[Decimal], monthly: set[tuple[Decimal, int | None]]) -> bool:
-    """A monthly base outside 300 to 30,000 euros or an annual one outside 5,000 to a million is a
-    misread period or figure."""
-    return all(5000 <= v <= 1_000_000 for v in yearly) and all(300 <= v <= 30000 for v, _ in monthly)
+    """A monthly base outside 800 to 30,000 euros or an annual one outside 10,000 to a million is a
+    misread period or figure (no contract for a residence title pays less)."""
+    return all(10_000 <= v <= 1_000_000 for v in yearly) and all(800 <= v <= 30_000 for v, _ in monthly)
 
 
 def _readings(text: str, spans: list[tuple[int, int]]) -> list[_Reading]:
@@ -269,7 +275,9 @@ def _readings(text: str, spans: list[tuple[int, int]]) -> list[_Reading]:
         if instalments and period == MONTH:
             word = instalments[-1].group(1).casefold()
             count = _COUNTS.get(word) or int(word)
-        doubtful = bool(_QUALIFIED.search(before[-25:])) or bool(_DOUBT.search(clause))
+        # "Jahresgehalt 52.000 € inkl. 13. Monatsgehalt": whether the base is 52,000 or 48,000 is unclear.
+        doubtful = bool(_QUALIFIED.search(before[-25:])) or bool(_DOUBT.search(clause)) \
+            or (period == YEAR and bool(_THIRTEENTH_RE.search(clause)))
         out.append(_Reading(amount, label, period, count, doubtful))
     return out
 

@@ -275,3 +275,21 @@ def test_what_the_ocr_does_to_a_scan_does_not_make_a_figure_wrong():
             "Overtime is compensated at. €30 gross per hour.")
     assert contract_fields.find_salary(text).annual == Decimal("52000")
     assert contract_fields.find_start_date("Das Arbeitsverhaltnis beginnt am 1. Marz 2027.")[0] == date(2027, 3, 1)
+
+
+@pytest.mark.parametrize("text, annual", [
+    # an annual figure of 13 monthly ones beside a 13th salary: is the 13th in it or on top of it?
+    ("Das Monatsgehalt beträgt 4.000 € brutto. Zusätzlich wird ein 13. Monatsgehalt gezahlt. "
+     "Das Jahresgehalt beträgt somit 52.000 €.", None),
+    ("Das Jahresgehalt beträgt 52.000 € einschließlich eines 13. Monatsgehalts.", None),
+    ("The gross annual salary is EUR 60,000. A 13th month salary is paid in addition.", Decimal("60000")),
+    # deferred pay, an allowance without a stem of its own, a performance share: never the base
+    ("Monatsgehalt: 4.000 € brutto. Im Wege der Entgeltumwandlung werden 200 € monatlich eingezahlt.",
+     Decimal("48000")),
+    ("The gross monthly salary is EUR 4,100. A housing subsidy of EUR 400 per month is paid.", Decimal("49200")),
+    ("Das Bruttomonatsgehalt beträgt 4.300 €; das Leistungsentgelt von bis zu 3.000 € jährlich bleibt unberührt.",
+     Decimal("51600")),
+])
+def test_a_thirteenth_salary_or_an_extra_beside_an_annual_figure(text, annual):
+    found = contract_fields.find_salary(text)
+    assert (found.annual if found else None) == annual
