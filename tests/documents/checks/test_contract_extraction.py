@@ -293,3 +293,7 @@ def test_what_the_ocr_does_to_a_scan_does_not_make_a_figure_wrong():
 def test_a_thirteenth_salary_or_an_extra_beside_an_annual_figure(text, annual):
     found = contract_fields.find_salary(text)
     assert (found.annual if found else None) == annual
+
+
+def test_a_speck_between_day_and_year_does_not_lose_the_start_date():
+    assert contract_fields.find_start_date("The employment commences on August 27,.2027.")[0] == date(2027, 8, 27)
