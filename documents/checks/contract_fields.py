@@ -244,6 +244,10 @@ def find_salary(text: str) -> Salary | None:
     return Salary(value * count, value, "monthly" if count == 12 else "instalments", evidence)
 
 
+def _as_periods(value: Decimal, period: str | None) -> tuple[set[Decimal], set[tuple[Decimal, None]]]:
+    return ({value} if period == YEAR else set()), ({(value, None)} if period == MONTH else set())
+
+
 def _plausible(yearly: set[Decimal], monthly: set[tuple[Decimal, int | None]]) -> bool:
     """A monthly base outside 800 to 30,000 euros or an annual one outside 10,000 to a million is a
     misread period or figure (no contract for a residence title pays less)."""
@@ -268,8 +272,10 @@ def _readings(text: str, spans: list[tuple[int, int]]) -> list[_Reading]:
         if inherited is not None and period is None and label in (BASE, WEAK):
             period = inherited.period
         clause = text[start:end]
-        if label == WEAK:
-            label = BASE if not (_EXTRA_RE.search(clause) or _THIRTEENTH_RE.search(clause)) else None
+        if label == WEAK:  # only "brutto"/"gross": the base if nothing else in the clause is paid
+            alone = not (_EXTRA_RE.search(clause) or _THIRTEENTH_RE.search(clause) or _ON_TOP_OF.search(clause)
+                         or _ADDED.search(clause))
+            label = BASE if alone and _plausible(*_as_periods(amount.value, period)) else None
         count = None
         instalments = list(_INSTALMENTS_RE.finditer(before)) or list(_INSTALMENTS_RE.finditer(after))
         if instalments and period == MONTH:
@@ -293,10 +299,16 @@ def _cues(segment: str) -> list[tuple[int, str]]:
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append(match.span())
-            cues.append((match.start(), kind))
+            # "zusätzlich zum Grundgehalt", "in addition to the base salary": the salary named as what
+            # the amount comes on top of.
+            on_top = kind == BASE and _ON_TOP_OF.search(segment[:match.start()])
+            cues.append((match.start(), EXTRA if on_top else kind))
     return sorted(cues)
 
 
+_ON_TOP_OF = _re(r"(?:zusätzlich\s+zu\w*|neben\s+\w+|außer\s+\w+|in\s+addition\s+to|on\s+top\s+of|besides|"
+                 r"apart\s+from)(?:\s+(?:the|his|her|their|its|dem|der|seinem|ihrem))?(?:\s+[\w-]+)?\s*$")
+_ADDED = _re(r"\b(?:zusätzlich|zuzüglich|zzgl|außerdem|ferner|additionally|in\s+addition|plus)\b")
 # A cue after the amount names it only when close: "4.500 € Grundgehalt", "EUR 4,500 gross monthly salary",
 # not "€3,000 is paid with the first salary".
 _CUE_AFTER = 18

@@ -297,3 +297,18 @@ def test_a_thirteenth_salary_or_an_extra_beside_an_annual_figure(text, annual):
 
 def test_a_speck_between_day_and_year_does_not_lose_the_start_date():
     assert contract_fields.find_start_date("The employment commences on August 27,.2027.")[0] == date(2027, 8, 27)
+
+
+@pytest.mark.parametrize("text, annual", [
+    ("In addition to the base salary, the Employer pays EUR 150 per month.\nThe base salary is EUR 5,000 per month.",
+     Decimal("60000")),
+    # only "brutto" names it, and the clause pays it on top: not the salary
+    ("Das Bruttomonatsgehalt beträgt 4.000 €. Zusätzlich zahlt der Arbeitgeber monatlich 50 € brutto für das "
+     "Fitnessstudio.", Decimal("48000")),
+    ("Die Arbeitnehmerin erhält monatlich 2.900 EUR brutto.", Decimal("34800")),
+    # the salary named only as what an amount comes on top of: no figure rather than a guess
+    ("In addition to the gross monthly base salary of EUR 4,000 the Employee receives EUR 100.", None),
+])
+def test_an_amount_paid_on_top_of_the_salary_is_not_the_salary(text, annual):
+    found = contract_fields.find_salary(text)
+    assert (found.annual if found else None) == annual
