@@ -26,9 +26,9 @@ DATE_PATTERNS = (
     # written for Germany), 01-04-2025
     (re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b"), "dmy"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    (re.compile(rf"\b(\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.IGNORECASE),
-     "d_month_y"),
-    # "August 27,.2027": a speck the OCR read beside the comma
+    # "22.. Oktober 2027", "August 27,.2027": a speck the OCR read beside a stop or comma
+    (re.compile(rf"\b(\d{{1,2}})(?:\.{{1,2}}|st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b",
+                re.IGNORECASE), "d_month_y"),
     (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+|[,.]{{1,2}}\s*)(\d{{4}})\b", re.IGNORECASE),
      "month_d_y"),
 )

@@ -312,3 +312,15 @@ def test_a_speck_between_day_and_year_does_not_lose_the_start_date():
 def test_an_amount_paid_on_top_of_the_salary_is_not_the_salary(text, annual):
     found = contract_fields.find_salary(text)
     assert (found.annual if found else None) == annual
+
+
+def test_an_offer_letter_uploaded_as_a_contract_is_read_as_one():
+    lines = ["Offer of Employment", "", "Dear Anna Maria Eriksson,", "",
+             "Muster Software GmbH is pleased to offer you the position of Data Scientist.",
+             "Your employment will begin on April 1, 2027.", "", "Your working hours will be 40 hours per week.",
+             "", "We are pleased to offer you a gross monthly salary of EUR 4,250.00."]
+    result = inspect_bytes(text_pdf([lines]), "offer.pdf", context={"expected_document_type": "employment_contract"})
+    assert result.document_type == "employment_contract"
+    assert result.fields["annual_gross_salary"] == Decimal("51000")
+    assert contract_fields.find_start_date("Das Anstellungsverhaltnis beginnt am 22.. Oktober 2027.")[0] == date(
+        2027, 10, 22)
