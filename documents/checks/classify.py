@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .textutil import fold
@@ -56,6 +57,7 @@ KEYWORDS: dict[str, dict[str, int]] = {
                   "berufsanerkennung": 3, "rechtsbehelfsbelehrung": 2},
 }
 
+_SPECK_AFTER_WORD = re.compile(r"(?<=[^\W\d])[.,](?=\s+[^\W\d])")
 MIN_SCORE = 3  # below this nothing is claimed
 PHOTO_MAX_CHARS = 25  # an image with less text than this and no MRZ is taken for a photo
 
@@ -85,5 +87,6 @@ def classify(text: str, *, mrz_format: str | None = None, mrz_valid: bool = Fals
 
 
 def keyword_scores(text: str) -> dict[str, int]:
-    folded = fold(text)
+    # A stop or comma the OCR put after a word does not split a keyword ("Offer of. Employment").
+    folded = fold(_SPECK_AFTER_WORD.sub("", text))
     return {kind: sum(w for k, w in words.items() if k in folded) for kind, words in KEYWORDS.items()}

@@ -132,3 +132,7 @@ def test_context_from_a_dict():
                             "required_document_types": ["passport"], "unknown_key": 1})
     assert ctx.birth_date == date(1990, 1, 2) and ctx.salary_threshold == Decimal("43470.0")
     assert ctx.required_document_types == frozenset({"passport"})
+
+
+def test_a_speck_after_a_word_does_not_split_a_keyword():
+    assert cls.classify("Offer of. Employment\n\nDear Ana,\nYour start date is 1 April 2027.").document_type == cls.CONTRACT
