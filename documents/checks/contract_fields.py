@@ -130,12 +130,12 @@ _EXTRA_RE = _re(
     r"urlaubsgeld|erstatt|spesen|auslagen|umzug|sachbezug|altersversorgung|altersvorsorge|pension|vermögenswirksam|"
     r"jobticket|fahrtkosten|überstunde|ueberstunde|mehrarbeit|zuschlag|essens|einmal|abfindung|dienstwagen|"
     r"firmenwagen|aktien|gewinn|beteiligung|ziel|strafe|darlehen|kosten|pauschal|budget|gutschein|kilometer|"
-    r"leistungsentgelt|leistungslohn|umwandlung|bereitschaft|fahrgeld|fahrtgeld)[\wäöüß-]*"
+    r"leistungsentgelt|leistungslohn|umwandlung|bereitschaft|fahrgeld|fahrtgeld|vorschuss)[\wäöüß-]*"
     r"|\b(?:allowances?|reimburs\w*|expenses?|relocation|signing|sign-on|commissions?|incentives?|benefits?|"
     r"overtime|stipend|meals?|travel|company\s+car|equity|shares?|stock|options?|dividends?|profit\w*|"
     r"severance|variable|target|penalt\w*|loans?|costs?|damages|per\s+diem|vouchers?|subsid\w*|commuting|"
     r"housing|accommodation|tuition|budget|premiums?|gratuit\w*|retention|rsus?|on-call|shift|supplements?|"
-    r"holiday\s+pay|vacation\s+pay|sacrifice)\b",
+    r"holiday\s+pay|vacation\s+pay|sacrifice|advances?)\b",
     re.IGNORECASE)
 _HOURLY_CUE_RE = _re(r"[\wäöüß]*(?:stundenlohn|stundensatz|stundenvergütung|stundenbasis|hourly)[\wäöüß]*",
                             re.IGNORECASE)
@@ -300,8 +300,11 @@ def _cues(segment: str) -> list[tuple[int, str]]:
                 continue
             taken.append(match.span())
             # "zusätzlich zum Grundgehalt", "in addition to the base salary": the salary named as what
-            # the amount comes on top of.
-            on_top = kind == BASE and _ON_TOP_OF.search(segment[:match.start()])
+            # the amount comes on top of; "on-target earnings", "variable Vergütung", "overtime pay": an
+            # extra's word before the salary's names the extra.
+            on_top = kind == BASE and (_ON_TOP_OF.search(segment[:match.start()]) or any(
+                other == EXTRA and 0 <= match.start() - position <= 25
+                and len(segment[position:match.start()].split()) <= 2 for position, other in cues))
             cues.append((match.start(), EXTRA if on_top else kind))
     return sorted(cues)
 

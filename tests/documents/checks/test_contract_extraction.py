@@ -324,3 +324,15 @@ def test_an_offer_letter_uploaded_as_a_contract_is_read_as_one():
     assert result.fields["annual_gross_salary"] == Decimal("51000")
     assert contract_fields.find_start_date("Das Anstellungsverhaltnis beginnt am 22.. Oktober 2027.")[0] == date(
         2027, 10, 22)
+
+
+@pytest.mark.parametrize("text, annual", [
+    ("On-target earnings (OTE) of EUR 80,000 per year.", None),
+    ("The base salary is EUR 60,000 per year. On-target earnings are EUR 80,000 per year.", Decimal("60000")),
+    ("Die variable Vergütung beträgt bis zu 10.000 € jährlich. Das Jahresgrundgehalt beträgt 60.000 €.",
+     Decimal("60000")),
+    ("Ein Gehaltsvorschuss von 1.000 € monatlich ist möglich. Das Monatsgehalt beträgt 4.000 €.", Decimal("48000")),
+])
+def test_an_extra_named_with_the_salary_word_is_still_an_extra(text, annual):
+    found = contract_fields.find_salary(text)
+    assert (found.annual if found else None) == annual
