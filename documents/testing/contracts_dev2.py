@@ -190,7 +190,8 @@ def make_contracts_dev2(count: int = 48) -> list[Contract]:
         if language == "de":
             lines = ["ARBEITSVERTRAG", "", f"Arbeitgeber: {employer}", f"Arbeitnehmer/in: {employee}", "",
                      "1. Beginn", _start_clause(language, start, rng), "",
-                     "2. Tätigkeit", f"Sie wird als {rng.choice(JOBS_DE)} eingestellt. Die Probezeit beträgt sechs Monate.",
+                     "2. Tätigkeit",
+                     f"Sie wird als {rng.choice(JOBS_DE)} eingestellt. Die Probezeit beträgt sechs Monate.",
                      "", "3. Arbeitszeit", *_hours_clause(language, hours, part_time, rng), "",
                      "4. Bezüge", *salary, *_distractors(language, rng), "",
                      "5. Urlaub", "Es besteht ein Anspruch auf 28 Urlaubstage pro Kalenderjahr.", "",
