@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .textutil import fold
@@ -35,7 +36,10 @@ KEYWORDS: dict[str, dict[str, int]] = {
     CONTRACT: {"arbeitsvertrag": 4, "employment contract": 4, "contract of employment": 4, "arbeitgeber": 2,
                "arbeitnehmer": 2, "employer": 2, "employee": 2, "bruttogehalt": 2, "gross salary": 2,
                "vergütung": 1, "salary": 1, "arbeitszeit": 2, "working hours": 2, "probezeit": 2,
-               "probation": 2, "kündigung": 1, "notice period": 1, "urlaub": 1, "vacation": 1},
+               "probation": 2, "kündigung": 1, "notice period": 1, "urlaub": 1, "vacation": 1,
+               "anstellungsvertrag": 4, "dienstvertrag": 4, "employment agreement": 4, "offer of employment": 4,
+               "employment offer": 4, "offer letter": 3, "monatsgehalt": 2, "jahresgehalt": 2, "base salary": 2,
+               "monthly salary": 2, "annual salary": 2, "wochenstunden": 2, "hours per week": 2},
     LANGUAGE: {"goethe-zertifikat": 4, "testdaf": 4, "telc": 3, "ielts": 4, "toefl": 4, "ösd": 3,
                "sprachzertifikat": 3, "language certificate": 3, "referenzrahmen": 2, "cefr": 2,
                "sprachniveau": 2, "language level": 2, "cambridge english": 3, "dsh": 2,
@@ -53,6 +57,7 @@ KEYWORDS: dict[str, dict[str, int]] = {
                   "berufsanerkennung": 3, "rechtsbehelfsbelehrung": 2},
 }
 
+_SPECK_AFTER_WORD = re.compile(r"(?<=[^\W\d])[.,](?=\s+[^\W\d])")
 MIN_SCORE = 3  # below this nothing is claimed
 PHOTO_MAX_CHARS = 25  # an image with less text than this and no MRZ is taken for a photo
 
@@ -82,5 +87,6 @@ def classify(text: str, *, mrz_format: str | None = None, mrz_valid: bool = Fals
 
 
 def keyword_scores(text: str) -> dict[str, int]:
-    folded = fold(text)
+    # A stop or comma the OCR put after a word does not split a keyword ("Offer of. Employment").
+    folded = fold(_SPECK_AFTER_WORD.sub("", text))
     return {kind: sum(w for k, w in words.items() if k in folded) for kind, words in KEYWORDS.items()}

@@ -11,6 +11,7 @@ MONTHS = {
     # German
     "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
     "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+    "marz": 3,  # read without its umlaut
     # English
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
     "december": 12,
@@ -25,14 +26,22 @@ DATE_PATTERNS = (
     # written for Germany), 01-04-2025
     (re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b"), "dmy"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    (re.compile(rf"\b(\d{{1,2}})\.?\s*({_MONTH_RE})\.?\s+(\d{{4}})\b", re.IGNORECASE), "d_month_y"),
-    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE), "month_d_y"),
+    # "22.. Oktober 2027", "August 27,.2027": a speck the OCR read beside a stop or comma
+    (re.compile(rf"\b(\d{{1,2}})(?:\.{{1,2}}|st|nd|rd|th)?\s*(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b",
+                re.IGNORECASE), "d_month_y"),
+    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+|[,.]{{1,2}}\s*)(\d{{4}})\b", re.IGNORECASE),
+     "month_d_y"),
 )
 
 
 def fold(text: str) -> str:
     """Lower case, whitespace collapsed; umlauts kept (German keywords need them)."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def snippet(text: str, start: int, end: int) -> str:
+    """The text around a finding, for the caseworker to see where it came from."""
+    return text[max(0, start - 80):end + 40]
 
 
 def find_dates(text: str) -> list[tuple[int, date]]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from documents.checks import classify as cls
-from documents.checks import crosscheck, extract
+from documents.checks import contract_fields, crosscheck, extract
 from documents.checks.crosscheck import Context
 from documents.checks.textutil import find_dates, parse_amount
 from documents.testing import documents as docs
@@ -64,7 +64,7 @@ def test_contract_salary_hours_start(data, annual):
 
 def test_allowances_and_hourly_rates_are_not_the_salary():
     text = "Es wird ein Fahrtkostenzuschuss von 50,00 EUR gezahlt. Stundenlohn 20,00 EUR pro Stunde."
-    assert extract.find_salary(text) is None
+    assert contract_fields.find_salary(text) is None
 
 
 def test_degree_fields():
@@ -132,3 +132,8 @@ def test_context_from_a_dict():
                             "required_document_types": ["passport"], "unknown_key": 1})
     assert ctx.birth_date == date(1990, 1, 2) and ctx.salary_threshold == Decimal("43470.0")
     assert ctx.required_document_types == frozenset({"passport"})
+
+
+def test_a_speck_after_a_word_does_not_split_a_keyword():
+    text = "Offer of. Employment\n\nDear Ana,\nYour start date is 1 April 2027."
+    assert cls.classify(text).document_type == cls.CONTRACT
