@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import countries
+from .classify import DOCUMENT_TYPES
 from .findings import Finding, finding
 
 # ICAO 9303 Part 3, §6, Table A: letters that are not just a base letter with a mark.
@@ -195,10 +196,17 @@ def check_salary(annual_gross: Decimal | None, ctx: Context) -> list[Finding]:
                     expected=f"{ctx.salary_threshold:.2f}", found=f"{annual_gross:.2f}")]
 
 
-def check_document_type(document_type: str, ctx: Context) -> list[Finding]:
+def check_document_type(document_type: str, ctx: Context, *, mrz_found: bool = False) -> list[Finding]:
+    """A document that is not what its slot asks for. Only where the classifier knows what the slot's
+    document looks like (classify.DOCUMENT_TYPES), or is sure what this one is (an identity document
+    with its machine-readable zone): a visa application form or an employer's declaration names the
+    passport, the salary and the university, and would otherwise be taken for one of those."""
     if not document_type or document_type == "unknown":
         return []
-    if ctx.expected_document_type and document_type != ctx.expected_document_type:
+    expected = ctx.expected_document_type
+    if expected and expected not in DOCUMENT_TYPES and not mrz_found:
+        return []
+    if expected and document_type != expected:
         return [finding("document_type_unexpected", field="document_type",
                         expected=ctx.expected_document_type, found=document_type, confidence=0.7)]
     if ctx.required_document_types and document_type not in ctx.required_document_types:

@@ -75,6 +75,33 @@ def test_degree_pdf_and_wrong_slot():
     assert [f.code for f in result.findings] == ["document_type_unexpected"]
 
 
+def test_a_form_that_names_the_passport_is_not_taken_for_one_in_a_slot_the_classifier_cannot_read():
+    """A visa application form or the employer's declaration names the passport number, the salary and
+    the university: in those slots, words alone never make it "the wrong document"."""
+    form = docs.text_pdf([["Application for a national visa", "", "Passport: Z1234567", "Nationality: IND",
+                           "Date of expiry: 01.01.2031", "Purpose: employment"]])
+    result = inspect_bytes(form, "videx.pdf", context={"expected_document_type": "visa_application_form"})
+    assert "document_type_unexpected" not in [f.code for f in result.findings]
+    declaration = docs.text_pdf([["Erklärung zum Beschäftigungsverhältnis", "Arbeitgeber: Muster GmbH",
+                                  "Arbeitnehmerin: Anna Muster", "Bruttogehalt: 68.000 EUR jährlich"]])
+    result = inspect_bytes(declaration, "erklaerung.pdf", context={"expected_document_type": "employment_declaration"})
+    assert "document_type_unexpected" not in [f.code for f in result.findings]
+    # In a slot the classifier knows, the same form is still the wrong document.
+    result = inspect_bytes(docs.make_degree_pdf(), "degree.pdf",
+                           context={"expected_document_type": "employment_contract"})
+    assert [f.code for f in result.findings] == ["document_type_unexpected"]
+
+
+@needs_tesseract
+def test_a_scanned_visa_application_form_raises_no_passport_findings():
+    lines = ["Application for a national visa", "", "Passport number: Z1234567", "Nationality: India",
+             "Date of expiry: 01.01.2031", "Purpose of stay: employment"]
+    result = inspect_bytes(docs.make_text_image(lines, fmt="jpeg"), "form.jpg",
+                           context={"expected_document_type": "visa_application_form"})
+    assert result.ocr_used
+    assert not {"mrz_not_found", "document_type_unexpected"} & {f.code for f in result.findings}
+
+
 @needs_tesseract
 @needs_ocrb
 def test_passport_png_with_context():
