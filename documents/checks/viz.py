@@ -1,5 +1,7 @@
 """The visual inspection zone (VIZ): the printed fields of a passport page, as a second witness
-for the MRZ's name line, which has no check digit (ICAO 9303 Part 3 §4.6, Part 4 §4.2).
+for the MRZ's name line, which has no check digit (ICAO 9303 Part 3 §4.6, Part 4 §4.2), and for
+the cells of checked fields that the check digits cannot settle (a letter and a digit whose values
+differ by 10, such as S and 8 or G and 6, weigh the same in every check digit).
 
 A name read uncertainly from the MRZ is only taken when the printed page shows the same name:
 every surname and given-name part of the MRZ reading must appear as a word of the page's text
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import numpy as np
 
@@ -109,10 +112,46 @@ def confirm_name(found: mrz.Mrz, text: str) -> mrz.Mrz | None:
     return mrz.with_name_field(found, agreeing[0], "name: settled with the printed page")
 
 
-def read_and_confirm(found: mrz.Mrz, upright: np.ndarray | None, text_layer: str, *,
-                     deadline: float) -> mrz.Mrz | None:
-    """Confirm with the text layer when there is one, else with OCR of the page above the MRZ."""
-    text = text_layer
-    if not text and upright is not None:
-        text = page_text(upright, timeout=deadline - time.monotonic())
-    return confirm_name(found, text)
+def settle_fields(found: mrz.Mrz, text: str, *, today: date | None = None) -> mrz.Mrz | None:
+    """``found`` with its doubtful checked cells settled when exactly one of the readings that pass
+    the check digits shows its document number and dates on the page; ``None`` otherwise (the
+    printed number unread, read otherwise, or agreeing with two readings)."""
+    if not found.field_alternatives or not text:
+        return None
+    tokens, dates = _tokens(text), printed_dates(text)
+    fields = found.uncertain_fields
+    agreeing = [c for c in mrz.field_candidates(found, today=today) if _printed(c, fields, tokens, dates)]
+    if len(agreeing) != 1:
+        return None
+    return mrz.with_fields(found, agreeing[0], "settled with the printed page")
+
+
+def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set[tuple[int, int, int]]) -> bool:
+    for name in fields:
+        if name == "document_number":
+            if candidate.document_number.replace(" ", "") not in tokens:
+                return False
+        elif name in ("birth_date", "expiry_date"):
+            value = getattr(candidate, name)
+            if value is None or (value.day, value.month, value.year % 100) not in dates:
+                return False
+        else:  # optional data, composite: not printed on the page
+            return False
+    return True
+
+
+class PrintedPage:
+    """The printed page's text, read once when first asked for: the text layer when there is one,
+    else OCR of the page above the MRZ within what is left of the page's time."""
+
+    def __init__(self, upright: np.ndarray | None, text_layer: str, *, deadline: float) -> None:
+        self._upright, self._text, self._deadline = upright, text_layer, deadline
+        self._read = bool(text_layer)
+
+    @property
+    def text(self) -> str:
+        if not self._read:
+            self._read = True
+            if self._upright is not None:
+                self._text = page_text(self._upright, timeout=self._deadline - time.monotonic())
+        return self._text
