@@ -120,16 +120,38 @@ def settle_fields(found: mrz.Mrz, text: str, *, today: date | None = None) -> mr
         return None
     tokens, dates = _tokens(text), printed_dates(text)
     fields = found.uncertain_fields
-    agreeing = [c for c in mrz.field_candidates(found, today=today) if _printed(c, fields, tokens, dates)]
+    doubtful = {pos for (ln, pos), _ in found.field_alternatives if ln == _NUMBER_CELLS[found.format][0]}
+    agreeing = [c for c in mrz.field_candidates(found, today=today)
+                if _printed(c, fields, tokens, dates, doubtful)]
     if len(agreeing) != 1:
         return None
     return mrz.with_fields(found, agreeing[0], "settled with the printed page")
 
 
-def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set[tuple[int, int, int]]) -> bool:
+_NUMBER_CELLS = {"TD3": (1, 0), "TD1": (0, 5)}  # line and first position of the document number
+NUMBER_SLIPS = 1  # characters of the printed number the page's OCR may misread away from the doubtful cells
+
+
+def number_printed(number: str, doubtful: set[int], tokens: set[str]) -> bool:
+    """A token of the page is the printed ``number``: equal at every doubtful position (indices into
+    the number) and at all but ``NUMBER_SLIPS`` of the others (the page's OCR reads a J as ")"), for
+    numbers of six characters or more; shorter ones must be equal."""
+    slips = NUMBER_SLIPS if len(number) >= 6 else 0
+    for token in tokens:
+        if len(token) != len(number) or any(token[i] != number[i] for i in doubtful if i < len(number)):
+            continue
+        if sum(a != b for a, b in zip(token, number, strict=True)) <= slips:
+            return True
+    return False
+
+
+def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set[tuple[int, int, int]],
+             doubtful: set[int]) -> bool:
+    start = _NUMBER_CELLS[candidate.format][1]
     for name in fields:
         if name == "document_number":
-            if candidate.document_number.replace(" ", "") not in tokens:
+            number = candidate.document_number.replace(" ", "")
+            if not number_printed(number, {pos - start for pos in doubtful}, tokens):
                 return False
         elif name in ("birth_date", "expiry_date"):
             value = getattr(candidate, name)

@@ -46,10 +46,16 @@ def test_the_printed_number_keeps_the_first_reading_when_it_shows_that_one():
     assert settled is not None and settled.lines == SWAPPED and settled.corrections == ()
 
 
+def test_one_slip_of_the_page_s_ocr_away_from_the_doubtful_cell_is_tolerated():
+    settled = viz.settle_fields(_read_with_twin(), PRINTED.format(number="L898)02C3"))
+    assert settled is not None and settled.lines == GOLDEN
+
+
 @pytest.mark.parametrize("text", [
     "",  # nothing read on the page
     PRINTED.format(number=""),  # the number covered
-    PRINTED.format(number="L89B902C3"),  # read otherwise: no witness
+    PRINTED.format(number="LB98902C3"),  # the doubtful character read as neither: no witness
+    PRINTED.format(number="L8989O2C8"),  # two other characters read otherwise: not the number
     PRINTED.format(number="L898902C3\nLS98902C3"),  # both printed: as bad as none
 ])
 def test_a_page_that_does_not_show_the_number_clearly_settles_nothing(text):
