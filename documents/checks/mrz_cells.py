@@ -23,7 +23,7 @@ _LETTERS, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
 ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MFX<",
            "x": _LETTERS + _DIGITS + "<"}
 CLOSE = 0.10  # score a character may give up on the cell's best and stay a live alternative
-UNCHECKED_CLOSE = 0.08  # names and codes: a runner-up this close makes the cell doubtful
+UNCHECKED_CLOSE = 0.06  # names and codes: a runner-up this close makes the cell doubtful
 # A letter and a digit whose values differ by a multiple of 10 (S and 8, G and 6, D and 3, B and 1)
 # are the same to every check digit, the composite's included: when such a twin scores this close,
 # nothing but the glyph tells them apart, so the cell stays doubtful and the zone invalid.
