@@ -35,7 +35,8 @@ SURE = 0.75  # every cell at least this good, and none with a live runner-up: a 
 OWN_SIZE = (32, 24)
 REFERENCE_GAP = 0.04  # a cell whose best beats its runner-up by this much is a reference of its character
 SELF_REACH = 0.10
-OWN_WEIGHT = 2.0  # the zone's own print is a closer witness than the bank's renderings  # candidates this close to the cell's best are compared with the zone's own glyphs
+OWN_WEIGHT = 2.0
+OWN_TOLERANCE = 0.02  # the zone's own print is a closer witness than the bank's renderings  # candidates this close to the cell's best are compared with the zone's own glyphs
 MAX_LIVE = 3
 MAX_NODES = 4000
 
@@ -110,18 +111,37 @@ def _compare_with_own_glyphs(layout: mrz.Layout, cut: dict[Cell, np.ndarray | No
     if not references:
         return scored
     stacked = {char: np.stack(rows) for char, rows in references.items()}
+    typical = {char: _typical_match(rows) for char, rows in stacked.items()}
     out = dict(scored)
     for cell, scores in scored.items():
         allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
         ranked = sorted(allowed, key=scores.get, reverse=True)
         contested = [c for c in ranked[:MAX_LIVE] if c in stacked and scores[ranked[0]] - scores[c] <= SELF_REACH]
-        if len(contested) < 2:
+        if not contested:
             continue
         glyph = _own(cut[cell])
         own = {c: float((stacked[c] @ glyph).max()) for c in contested}
-        top = max(own.values())
-        out[cell] = scores | {c: scores[c] - OWN_WEIGHT * (top - own[c]) for c in contested}
+        adjusted = dict(scores)
+        if len(contested) > 1:
+            top = max(own.values())
+            adjusted |= {c: scores[c] - OWN_WEIGHT * (top - own[c]) for c in contested}
+        # A runner-up that looks like the zone's own print of it as much as those prints look like each
+        # other is as likely as the bank's favourite: the cell is left for the check digits to decide.
+        best = ranked[0]
+        for c in contested:
+            if c != best and best not in stacked and typical[c] is not None and own[c] >= typical[c] - OWN_TOLERANCE:
+                adjusted[c] = max(adjusted[c], adjusted[best])
+        out[cell] = adjusted
     return out
+
+
+def _typical_match(rows: np.ndarray) -> float | None:
+    """How well one of the zone's prints of a character matches its others (median of the best)."""
+    if len(rows) < 2:
+        return None
+    similarity = rows @ rows.T
+    np.fill_diagonal(similarity, -1.0)
+    return float(np.median(similarity.max(axis=1)))
 
 
 def _own(glyph: np.ndarray) -> np.ndarray:

@@ -200,7 +200,7 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
     no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
     returned for the caseworker but never as valid."""
     classifier.bank()  # built once per process, before the page's time starts
-    result = _read(gray, today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
+    result = _read(im.even_light(gray), today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
     if result.timed_out and not (result.mrz is not None and result.mrz.valid):
         result.findings.append(finding("ocr_failed", found=f"MRZ not read within {budget:g} s", confidence=0.0))
     if result.mrz is not None and not templates.available():

@@ -102,3 +102,41 @@ def test_the_pipeline_reports_twins_the_page_cannot_settle(monkeypatch):
     assert "passport_number" not in result.fields
     uncertain = [f for f in result.findings if f.code == "mrz_characters_uncertain"]
     assert len(uncertain) == 1 and uncertain[0].field == "document_number"
+
+
+def test_uneven_light_is_evened_out_and_even_light_left_alone():
+    import numpy as np
+
+    from documents.checks import image
+
+    even = np.full((400, 600), 230, np.uint8)
+    even[180:200, 100:500] = 20  # a line of text
+    assert image.even_light(even) is even
+    ramp = (even.astype(np.float32) * np.linspace(1.0, 0.5, 600)[None, :]).astype(np.uint8)
+    flat = image.even_light(ramp)
+    paper, before = np.concatenate([flat[:150], flat[250:]]), np.concatenate([ramp[:150], ramp[250:]])
+    assert int(before.max()) - int(before.min()) > 100
+    assert int(paper.max()) - int(paper.min()) < 30
+    assert flat[190, 450] < 60  # the text stays dark where the light was poorest
+
+
+def test_a_look_alike_is_scored_against_the_zone_s_own_print():
+    # Two cells of a date (digits only) print 0 clearly; a contested cell that looks just like them is
+    # no longer left to the bank's favourite O: the check digits decide.
+    import numpy as np
+
+    zero = np.zeros((24, 20), np.float32)
+    zero[2:22, 3:17] = 1.0
+    zero[5:19, 6:14] = 0.0
+    wide = np.zeros((24, 24), np.float32)
+    wide[2:22, 1:23] = 1.0
+    wide[5:19, 4:20] = 0.0
+    digits = {c: 0.1 for c in mrz_cells.ALLOWED["n"]} | {"0": 0.95}
+    contested = {c: 0.1 for c in mrz_cells.ALLOWED["x"]} | {"O": 0.96, "0": 0.90}
+    cut = {(1, 13): zero, (1, 14): zero.copy(), (1, 0): zero.copy()}
+    scored = {(1, 13): dict(digits), (1, 14): dict(digits), (1, 0): dict(contested)}
+    out = mrz_cells._compare_with_own_glyphs(mrz.TD3, cut, scored)
+    assert out[(1, 0)]["0"] >= out[(1, 0)]["O"]
+    cut[(1, 0)] = wide  # wider than the zone's own zeros: the bank's reading stands
+    out = mrz_cells._compare_with_own_glyphs(mrz.TD3, cut, scored)
+    assert out[(1, 0)]["0"] < out[(1, 0)]["O"]
