@@ -12,7 +12,8 @@ Three splits, never mixed:
   whole page, rotation ±4° and upside down, scale 0.75–1.3, blur, noise, salt, JPEG 55–90, perspective,
   uneven light, moiré, crops, a thumb or clip over the printed fields, every fifth page an image-only
   PDF) on its own seed and names, with the MRZ in the OCR-B cuts the glyph bank learns from (regular,
-  regular printed heavier, outline) for even pages and in monospace faces not in the held-out split for odd pages. Tune on it too.
+  regular printed heavier, outline) for even pages and in monospace faces not in the held-out split
+  for odd pages. Tune on it too.
 * ``heldout``: ``passports.make_heldout`` — other seeds, other names, other conditions: several OCR-B
   cuts and other monospace fonts (half the pages each), guilloche over the whole page, rotation ±4°,
   scale 0.75–1.3, blur, sensor and salt noise, JPEG quality 55–90, perspective, uneven light, moiré,

@@ -32,11 +32,12 @@ WEAK = 0.6  # a best score below this is a blot or a cut glyph: the cell is doub
 FIELD_BUDGET = 0.16  # total score a check-digit repair may give up
 UNIQUE_MARGIN = 0.09  # the next fitting combination must cost this much more
 SURE = 0.75  # every cell at least this good, and none with a live runner-up: a sure reading
-OWN_SIZE = (32, 24)
-REFERENCE_GAP = 0.04  # a cell whose best beats its runner-up by this much is a reference of its character
-SELF_REACH = 0.10
-OWN_WEIGHT = 2.0
-OWN_TOLERANCE = 0.02  # the zone's own print is a closer witness than the bank's renderings  # candidates this close to the cell's best are compared with the zone's own glyphs
+# Look-alikes compared with the zone's own print (``_compare_with_own_glyphs``):
+OWN_SIZE = (32, 24)  # width, height of a glyph normalised for that comparison (its width kept)
+REFERENCE_GAP = 0.04  # a sure cell whose best beats its runner-up by this much is a reference of its character
+SELF_REACH = 0.10  # candidates this close to the cell's best are compared with the zone's own glyphs
+OWN_WEIGHT = 2.0  # the zone's own print is a closer witness than the bank's renderings
+OWN_TOLERANCE = 0.02  # a match this close to how the references match each other counts as one of them
 MAX_LIVE = 3
 MAX_NODES = 4000
 
