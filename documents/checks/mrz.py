@@ -7,7 +7,8 @@ References: ICAO 9303 Part 3 §4.9 (check digits) and §5 (codes), Part 4 §4.2.
 Part 5 §4.2.2 (TD1, ID cards).
 
 The rule that everything here serves: an MRZ is only reported ``valid`` when every check digit
-fits, every date exists, every code is known and the sex is a legal value. OCR errors are
+fits, every date exists, every code is known, the sex is a legal value and no cell of a checked
+field has another reading that fits the check digits as well (``field_alternatives``). OCR errors are
 corrected only where the correction is forced by the character class of the position, or where
 exactly one candidate substitution makes a check digit fit (and the composite still fits).
 
