@@ -115,6 +115,10 @@ CATALOGUE: dict[str, Spec] = {
     "mrz_name_uncertain": Spec(W, gettext_noop(
         "The name in the machine-readable zone could not be read with certainty. Please check it "
         "against the printed page; a caseworker will compare it too.")),
+    "mrz_characters_uncertain": Spec(W, gettext_noop(
+        "Some characters of the machine-readable zone (%(field)s) can be read in two ways that its "
+        "check digits cannot tell apart, and the printed page did not settle it. Please check the "
+        "printed page against the zone; a caseworker will compare them too.")),
     "mrz_name_truncated": Spec(I_, gettext_noop(
         "The name in the machine-readable zone is shortened because it is too long for the zone. "
         "This is normal.")),

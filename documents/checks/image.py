@@ -52,6 +52,24 @@ def limit_size(gray: np.ndarray, max_side: int) -> np.ndarray:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
+UNEVEN_LIGHT = 40  # grey levels between the brightest and the darkest part of the paper
+
+
+def even_light(gray: np.ndarray) -> np.ndarray:
+    """A page photographed under uneven light, with its paper brought to one brightness: each pixel
+    divided by the paper's brightness around it (the brightest level within a few millimetres, which
+    text does not fill). Pages lit evenly are returned as they are, so nothing changes for them."""
+    h, w = gray.shape
+    factor = 8
+    small = cv2.resize(gray, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
+    paper = cv2.GaussianBlur(cv2.dilate(small, np.ones((9, 9), np.uint8)), (0, 0), 4)
+    if int(np.percentile(paper, 98)) - int(np.percentile(paper, 2)) < UNEVEN_LIGHT:
+        return gray
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    level = float(np.percentile(paper, 98))
+    return np.clip(gray.astype(np.float32) * (level / np.maximum(paper, 1.0)), 0, 255).astype(np.uint8)
+
+
 def binarise(gray: np.ndarray) -> np.ndarray:
     """Otsu's threshold after a light blur, which keeps scanner noise out of the glyphs."""
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)

@@ -7,7 +7,8 @@ References: ICAO 9303 Part 3 §4.9 (check digits) and §5 (codes), Part 4 §4.2.
 Part 5 §4.2.2 (TD1, ID cards).
 
 The rule that everything here serves: an MRZ is only reported ``valid`` when every check digit
-fits, every date exists, every code is known and the sex is a legal value. OCR errors are
+fits, every date exists, every code is known, the sex is a legal value and no cell of a checked
+field has another reading that fits the check digits as well (``field_alternatives``). OCR errors are
 corrected only where the correction is forced by the character class of the position, or where
 exactly one candidate substitution makes a check digit fit (and the composite still fits).
 
@@ -156,6 +157,10 @@ class Mrz:
     name_doubts: tuple[str, ...] = ()  # why the name line is uncertain (operator-facing notes)
     name_alternatives: tuple[tuple[int, str], ...] = ()  # (position in the name field, readings)
     second_opinion: bool = True  # False: plain OCR text, no per-cell check (templates, grid)
+    # Cells of checked fields read in more than one way that pass every check digit alike (a letter
+    # and a digit whose values differ by 10, or two repairs that fit equally well): ((line, position),
+    # readings, the reading taken first). Only the printed page can settle them (``viz``).
+    field_alternatives: tuple[tuple[tuple[int, int], str], ...] = ()
 
     @property
     def name_certain(self) -> bool:
@@ -168,7 +173,15 @@ class Mrz:
 
     @property
     def valid(self) -> bool:
-        return bool(self.checks) and all(self.checks.values()) and not self.problems
+        return bool(self.checks) and all(self.checks.values()) and not self.problems and not self.field_alternatives
+
+    @property
+    def uncertain_fields(self) -> list[str]:
+        """Names of the checked fields whose reading the check digits cannot settle."""
+        layout = TD3 if self.format == "TD3" else TD1
+        names = [next(s.name for s in layout.checks if s.name != "composite" and _covers(s, *cell))
+                 for cell, _ in self.field_alternatives]
+        return list(dict.fromkeys(names))
 
     @property
     def score(self) -> float:
@@ -422,7 +435,9 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
             continue
         name_alts = _name_alternatives(layout, alts)
         alts = {cell: chars for cell, chars in alts.items() if not _in_name_field(layout, cell)}
-        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw),
+        doubts = field_doubts(layout, lines, alts)
+        alts = {cell: chars for cell, chars in alts.items() if cell not in dict(doubts)}
+        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw), field_alternatives=doubts,
                       problems=mrz.problems + tuple(ambiguities(layout, lines, alts)),
                       name_alternatives=name_alts, second_opinion=alternatives is not None,
                       name_doubts=tuple(name_doubts(layout, cleaned, lines, name_alts,
@@ -745,6 +760,73 @@ def ambiguities(layout: Layout, lines: tuple[str, ...], alternatives: Alternativ
             all(_check_passes(s, _substitute(lines, ln, pos, alt)) for s in covering) for alt in others
         ):
             yield "mrz_unreadable", f"line {ln + 1} position {pos + 1}", alts
+
+
+def field_doubts(layout: Layout, lines: tuple[str, ...], alternatives: Alternatives,
+                 ) -> tuple[tuple[tuple[int, int], str], ...]:
+    """Uncertain cells of checked fields whose doubt the check digits do not settle: another
+    combination of the field's uncertain readings passes the field's check digit and the composite
+    as well (a letter and a digit whose values differ by 10 in one cell, or two swaps whose weights
+    cancel). Each such cell with its readings, the one taken first ahead."""
+    doubts: dict[tuple[int, int], str] = {}
+    composite = next(s for s in layout.checks if s.name == "composite")
+    for spec in layout.checks:
+        if spec is composite:
+            continue
+        cells = [c for c in _positions(spec) if c in alternatives and "?" not in alternatives[c]]
+        options = [dict.fromkeys(lines[ln][pos] + alternatives[(ln, pos)]) for ln, pos in cells]
+        for combo in itertools.islice(itertools.product(*options), 1, 512):  # the first is the reading itself
+            candidate = lines
+            for (ln, pos), char in zip(cells, combo, strict=True):
+                candidate = _substitute(candidate, ln, pos, char)
+            if _check_passes(spec, candidate) and _check_passes(composite, candidate):
+                for (ln, pos), char in zip(cells, combo, strict=True):
+                    if char != lines[ln][pos]:
+                        doubts[(ln, pos)] = "".join(dict.fromkeys(doubts.get((ln, pos), lines[ln][pos]) + char))
+    return tuple(sorted(doubts.items()))
+
+
+def with_doubts(found: Mrz, alternatives: Alternatives) -> Mrz:
+    """``found`` (a reading by another reader) keeping the doubts of checked cells that an earlier
+    reading left: a second reader that picks one of two readings the check digits cannot tell
+    apart is no witness for it (only the printed page is)."""
+    if not alternatives:
+        return found
+    layout = TD3 if found.format == "TD3" else TD1
+    merged = {(ln, pos): found.lines[ln][pos] + chars for (ln, pos), chars in alternatives.items()
+              if ln < len(found.lines) and pos < len(found.lines[ln])}
+    doubts = dict(found.field_alternatives)
+    for cell, chars in field_doubts(layout, found.lines, merged):
+        doubts[cell] = "".join(dict.fromkeys(doubts.get(cell, "") + chars))
+    return replace(found, field_alternatives=tuple(sorted(doubts.items())))
+
+
+def field_candidates(found: Mrz, *, today: date | None = None, limit: int = 256) -> Iterable[Mrz]:
+    """Every reading of the zone (parsed alone, for ``with_fields``) that combines its doubtful
+    checked cells' readings and passes all check digits, the reading taken first among them."""
+    cells = [cell for cell, _ in found.field_alternatives]
+    options = [chars for _, chars in found.field_alternatives]
+    for combo in itertools.islice(itertools.product(*options), limit):
+        lines = found.lines
+        for (ln, pos), char in zip(cells, combo, strict=True):
+            lines = _substitute(lines, ln, pos, char)
+        parsed = parse(lines, today=today)
+        if parsed is not None and all(parsed.checks.values()):
+            yield parsed
+
+
+def with_fields(found: Mrz, parsed: Mrz, note: str = "") -> Mrz:
+    """``found`` with the checked fields of another reading ``parsed`` of the same zone (its doubts
+    settled; ``note`` says how). The name line and the reader's notes stay those of ``found``."""
+    own = parse(found.lines)
+    kept = tuple(p for p in found.problems if own is None or p not in own.problems)
+    changed = [f"{found.lines[ln][pos]}→{parsed.lines[ln][pos]} at line {ln + 1} position {pos + 1}"
+               for (ln, pos), _ in found.field_alternatives if found.lines[ln][pos] != parsed.lines[ln][pos]]
+    corrections = found.corrections + ((f"{note}: " + "; ".join(changed),) if note and changed else ())
+    return replace(found, lines=parsed.lines, document_number=parsed.document_number,
+                   birth_date=parsed.birth_date, expiry_date=parsed.expiry_date, optional_data=parsed.optional_data,
+                   optional_data_2=parsed.optional_data_2, checks=parsed.checks, problems=parsed.problems + kept,
+                   corrections=corrections, field_alternatives=())
 
 
 def _covers(spec: CheckSpec, ln: int, pos: int) -> bool:

@@ -16,22 +16,28 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from . import glyphs, mrz
+from . import glyphs, mrz, templates
 from .grid import Grid
 
 _LETTERS, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
 ALLOWED = {"a": _LETTERS + "<", "n": _DIGITS + "<", "c": _DIGITS + "<", "s": "MFX<",
            "x": _LETTERS + _DIGITS + "<"}
 CLOSE = 0.10  # score a character may give up on the cell's best and stay a live alternative
-UNCHECKED_CLOSE = 0.05  # names and codes: a runner-up this close makes the cell doubtful
+UNCHECKED_CLOSE = 0.06  # names and codes: a runner-up this close makes the cell doubtful
 # A letter and a digit whose values differ by a multiple of 10 (S and 8, G and 6, D and 3, B and 1)
 # are the same to every check digit, the composite's included: when such a twin scores this close,
 # nothing but the glyph tells them apart, so the cell stays doubtful and the zone invalid.
-TWIN_CLOSE = 0.04
+TWIN_CLOSE = 0.08
 WEAK = 0.6  # a best score below this is a blot or a cut glyph: the cell is doubtful whatever it reads
 FIELD_BUDGET = 0.16  # total score a check-digit repair may give up
-UNIQUE_MARGIN = 0.03  # the next fitting combination must cost this much more
+UNIQUE_MARGIN = 0.09  # the next fitting combination must cost this much more
 SURE = 0.75  # every cell at least this good, and none with a live runner-up: a sure reading
+# Look-alikes compared with the zone's own print (``_compare_with_own_glyphs``):
+OWN_SIZE = (32, 24)  # width, height of a glyph normalised for that comparison (its width kept)
+REFERENCE_GAP = 0.04  # a sure cell whose best beats its runner-up by this much is a reference of its character
+SELF_REACH = 0.10  # candidates this close to the cell's best are compared with the zone's own glyphs
+OWN_WEIGHT = 2.0  # the zone's own print is a closer witness than the bank's renderings
+OWN_TOLERANCE = 0.02  # a match this close to how the references match each other counts as one of them
 MAX_LIVE = 3
 MAX_NODES = 4000
 
@@ -48,6 +54,7 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
     cut = {cell: cell_glyph(grids[cell[0]], ink, darkness, cell[1]) for cell in cells}
     present = [cell for cell in cells if cut[cell] is not None]
     scored = dict(zip(present, glyphs.classify_many([cut[c] for c in present]), strict=True))
+    scored = _compare_with_own_glyphs(layout, cut, scored)
     live: dict[Cell, list[tuple[str, float]]] = {}
     for cell in cells:
         allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
@@ -85,6 +92,63 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         if len(close) > 1 or scored[cell][options[0][0]] < WEAK:
             alternatives[cell] = "".join(dict.fromkeys(close + [c for c, _ in options[:2]]))
     return "\n".join("".join(line) for line in lines), alternatives, sure
+
+
+def _compare_with_own_glyphs(layout: mrz.Layout, cut: dict[Cell, np.ndarray | None],
+                             scored: dict[Cell, dict[str, float]]) -> dict[Cell, dict[str, float]]:
+    """Look-alikes (O and 0, B and 8, S and 8, G and 6) that the bank scores alike are told apart by
+    the zone's own print: the same character stands clearly elsewhere in the zone, where its
+    position allows no look-alike (0 in a date, O in a name). A contested cell's candidates that have
+    such references of their own are scored by how well the cell matches them: each gives up twice
+    what it falls short of the best of them."""
+    references: dict[str, list[np.ndarray]] = {}
+    for cell, scores in scored.items():
+        allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
+        if allowed not in (ALLOWED["a"], ALLOWED["n"]):
+            continue
+        ranked = sorted(allowed, key=scores.get, reverse=True)
+        if scores[ranked[0]] >= SURE and scores[ranked[0]] - scores[ranked[1]] > REFERENCE_GAP and ranked[0] != "<":
+            references.setdefault(ranked[0], []).append(_own(cut[cell]))
+    if not references:
+        return scored
+    stacked = {char: np.stack(rows) for char, rows in references.items()}
+    typical = {char: _typical_match(rows) for char, rows in stacked.items()}
+    out = dict(scored)
+    for cell, scores in scored.items():
+        allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
+        ranked = sorted(allowed, key=scores.get, reverse=True)
+        contested = [c for c in ranked[:MAX_LIVE] if c in stacked and scores[ranked[0]] - scores[c] <= SELF_REACH]
+        if not contested:
+            continue
+        glyph = _own(cut[cell])
+        own = {c: float((stacked[c] @ glyph).max()) for c in contested}
+        adjusted = dict(scores)
+        if len(contested) > 1:
+            top = max(own.values())
+            adjusted |= {c: scores[c] - OWN_WEIGHT * (top - own[c]) for c in contested}
+        # A runner-up that looks like the zone's own print of it as much as those prints look like each
+        # other is as likely as the bank's favourite: the cell is left for the check digits to decide.
+        best = ranked[0]
+        for c in contested:
+            if c != best and best not in stacked and typical[c] is not None and own[c] >= typical[c] - OWN_TOLERANCE:
+                adjusted[c] = max(adjusted[c], adjusted[best])
+        out[cell] = adjusted
+    return out
+
+
+def _typical_match(rows: np.ndarray) -> float | None:
+    """How well one of the zone's prints of a character matches its others (median of the best)."""
+    if len(rows) < 2:
+        return None
+    similarity = rows @ rows.T
+    np.fill_diagonal(similarity, -1.0)
+    return float(np.median(similarity.max(axis=1)))
+
+
+def _own(glyph: np.ndarray) -> np.ndarray:
+    """A glyph normalised for comparison with others of the same zone: its width is kept (the bank's
+    box cuts OCR-B's round letters to one width, and O is wider than 0, B than 8)."""
+    return templates.normalise(glyph, OWN_SIZE).ravel()
 
 
 def _close_twin(char: str, scores: dict[str, float] | None, allowed: str) -> str:
@@ -142,11 +206,14 @@ def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[
     cost, text = fitting[0]
     for (n, i), char in text.items():
         lines[n][i] = char
-    if len(fitting) > 1 and fitting[1][0] - cost < UNIQUE_MARGIN:
-        rival = fitting[1][1]
+    # Every other fitting choice nearly as cheap is a rival: its cells stay doubtful with all their
+    # rivals' readings (two swaps whose weights cancel, O and 0 twice, fit as well as one).
+    for rival_cost, rival in fitting[1:]:
+        if rival_cost - cost >= UNIQUE_MARGIN:
+            break
         for cell, char in text.items():
             if rival[cell] != char:
-                alternatives[cell] = char + rival[cell]
+                alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, char) + rival[cell]))
 
 
 def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], lines: list[list[str]],

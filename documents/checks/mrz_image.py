@@ -60,6 +60,9 @@ class MrzRead:
     page_turns: int = 0  # quarter turns that make the page of the best reading upright
     timed_out: bool = False
     name_line: np.ndarray | None = field(default=None, repr=False)  # image of the best reading's names line
+    # Checked cells the classifier read in ways the check digits cannot tell apart: they stay
+    # doubtful in any later reading (Tesseract's), for the printed page to settle.
+    field_doubts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
 
 # Seconds the MRZ reader may spend on one page image; past it, it stops and says so (ocr_failed).
@@ -197,7 +200,7 @@ def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
     no check digit), and Tesseract alone misreads it often enough to matter: such a reading is
     returned for the caseworker but never as valid."""
     classifier.bank()  # built once per process, before the page's time starts
-    result = _read(gray, today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
+    result = _read(im.even_light(gray), today=today, max_attempts=max_attempts, deadline=time.monotonic() + budget)
     if result.timed_out and not (result.mrz is not None and result.mrz.valid):
         result.findings.append(finding("ocr_failed", found=f"MRZ not read within {budget:g} s", confidence=0.0))
     if result.mrz is not None and not templates.available():
@@ -253,6 +256,11 @@ def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
               alternatives: dict[tuple[int, int], str] | None, *, today: date | None) -> bool:
     """Keep the reading if it ranks above the best so far; True when it is valid (done)."""
     parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
+    if parsed is not None:
+        parsed = mrz.with_doubts(parsed, result.field_doubts)
+        if all(parsed.checks.values()):
+            for cell, chars in parsed.field_alternatives:
+                result.field_doubts[cell] = "".join(dict.fromkeys(result.field_doubts.get(cell, "") + chars))
     if parsed is not None and (result.mrz is None or mrz.rank(parsed) > mrz.rank(result.mrz)):
         result.mrz, result.text, result.method = parsed, text, band.method
         result.page_turns = band.turns + (2 if ready.flipped else 0)

@@ -195,9 +195,12 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
             break
     if found is None:
         return
+    printed = viz.PrintedPage(upright, result.text, deadline=deadline)
+    if found.field_alternatives and not found.problems and all(found.checks.values()):
+        found = viz.settle_fields(found, printed.text, today=ctx.today) or found
     if found.valid and not found.name_certain:
         found = (mrz_image.confirm_name_line(found, name_line, deadline=deadline)
-                 or viz.read_and_confirm(found, upright, result.text, deadline=deadline) or found)
+                 or viz.confirm_name(found, printed.text) or found)
     result.mrz_result = found
     result.mrz = list(found.lines)
     result.mrz_valid = found.valid and found.name_certain
@@ -231,6 +234,11 @@ def mrz_findings(found: mrz.Mrz) -> list[Finding]:
     unreadable = [f for code, f, _ in found.problems if code == "mrz_unreadable"]
     if unreadable and not failed:
         out.append(finding("mrz_unreadable", field=", ".join(unreadable)[:200], confidence=0.7, evidence=evidence))
+    if found.field_alternatives and not failed:
+        readings = "; ".join(f"line {ln + 1} position {pos + 1}: {' or '.join(chars)}"
+                             for (ln, pos), chars in found.field_alternatives)
+        out.append(finding("mrz_characters_uncertain", field=", ".join(found.uncertain_fields), found=readings[:200],
+                           confidence=0.6, evidence=evidence))
     return out
 
 

@@ -1,5 +1,7 @@
 """The visual inspection zone (VIZ): the printed fields of a passport page, as a second witness
-for the MRZ's name line, which has no check digit (ICAO 9303 Part 3 §4.6, Part 4 §4.2).
+for the MRZ's name line, which has no check digit (ICAO 9303 Part 3 §4.6, Part 4 §4.2), and for
+the cells of checked fields that the check digits cannot settle (a letter and a digit whose values
+differ by 10, such as S and 8 or G and 6, weigh the same in every check digit).
 
 A name read uncertainly from the MRZ is only taken when the printed page shows the same name:
 every surname and given-name part of the MRZ reading must appear as a word of the page's text
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import numpy as np
 
@@ -109,10 +112,68 @@ def confirm_name(found: mrz.Mrz, text: str) -> mrz.Mrz | None:
     return mrz.with_name_field(found, agreeing[0], "name: settled with the printed page")
 
 
-def read_and_confirm(found: mrz.Mrz, upright: np.ndarray | None, text_layer: str, *,
-                     deadline: float) -> mrz.Mrz | None:
-    """Confirm with the text layer when there is one, else with OCR of the page above the MRZ."""
-    text = text_layer
-    if not text and upright is not None:
-        text = page_text(upright, timeout=deadline - time.monotonic())
-    return confirm_name(found, text)
+def settle_fields(found: mrz.Mrz, text: str, *, today: date | None = None) -> mrz.Mrz | None:
+    """``found`` with its doubtful checked cells settled when exactly one of the readings that pass
+    the check digits shows its document number and dates on the page; ``None`` otherwise (the
+    printed number unread, read otherwise, or agreeing with two readings)."""
+    if not found.field_alternatives or not text:
+        return None
+    tokens, dates = _tokens(text), printed_dates(text)
+    fields = found.uncertain_fields
+    doubtful = {pos for (ln, pos), _ in found.field_alternatives if ln == _NUMBER_CELLS[found.format][0]}
+    agreeing = [c for c in mrz.field_candidates(found, today=today)
+                if _printed(c, fields, tokens, dates, doubtful)]
+    if len(agreeing) != 1:
+        return None
+    return mrz.with_fields(found, agreeing[0], "settled with the printed page")
+
+
+_NUMBER_CELLS = {"TD3": (1, 0), "TD1": (0, 5)}  # line and first position of the document number
+NUMBER_SLIPS = 1  # characters of the printed number the page's OCR may misread away from the doubtful cells
+
+
+def number_printed(number: str, doubtful: set[int], tokens: set[str]) -> bool:
+    """A token of the page is the printed ``number``: equal at every doubtful position (indices into
+    the number) and at all but ``NUMBER_SLIPS`` of the others (the page's OCR reads a J as ")"), for
+    numbers of six characters or more; shorter ones must be equal."""
+    slips = NUMBER_SLIPS if len(number) >= 6 else 0
+    for token in tokens:
+        if len(token) != len(number) or any(token[i] != number[i] for i in doubtful if i < len(number)):
+            continue
+        if sum(a != b for a, b in zip(token, number, strict=True)) <= slips:
+            return True
+    return False
+
+
+def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set[tuple[int, int, int]],
+             doubtful: set[int]) -> bool:
+    start = _NUMBER_CELLS[candidate.format][1]
+    for name in fields:
+        if name == "document_number":
+            number = candidate.document_number.replace(" ", "")
+            if not number_printed(number, {pos - start for pos in doubtful}, tokens):
+                return False
+        elif name in ("birth_date", "expiry_date"):
+            value = getattr(candidate, name)
+            if value is None or (value.day, value.month, value.year % 100) not in dates:
+                return False
+        else:  # optional data, composite: not printed on the page
+            return False
+    return True
+
+
+class PrintedPage:
+    """The printed page's text, read once when first asked for: the text layer when there is one,
+    else OCR of the page above the MRZ within what is left of the page's time."""
+
+    def __init__(self, upright: np.ndarray | None, text_layer: str, *, deadline: float) -> None:
+        self._upright, self._text, self._deadline = upright, text_layer, deadline
+        self._read = bool(text_layer)
+
+    @property
+    def text(self) -> str:
+        if not self._read:
+            self._read = True
+            if self._upright is not None:
+                self._text = page_text(self._upright, timeout=self._deadline - time.monotonic())
+        return self._text

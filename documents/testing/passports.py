@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -95,6 +95,7 @@ class Options:
     salt: float = 0.0  # share of pixels turned black or white
     crop: float = 0.0  # share of the page cut away at the top and the sides
     occlusion: bool = False  # a thumb or clip over part of the printed fields (not the MRZ)
+    mrz_stroke: int = 0  # px of extra ink around the MRZ glyphs: a heavier print of the same cut
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def make_passport(truth: PassportData | None = None, *, seed: int = 0, fmt: str 
     options = options or Options()
     truth = truth or random_passport(seed, expired=options.expired)
     lines = _tamper(truth.mrz_lines(), options.wrong_check_digit)
-    image = render_page(truth, lines, font=options.font, seed=seed, guilloche=options.guilloche)
+    image = render_page(truth, lines, font=options.font, seed=seed, guilloche=options.guilloche,
+                        mrz_stroke=options.mrz_stroke)
     image = degrade(image, options, seed=seed)
     data, content_type = encode(image, fmt, quality=options.jpeg_quality)
     return GeneratedPassport(data, f"passport-{seed}.{fmt}", content_type, truth, lines, options)
@@ -164,7 +166,7 @@ def mrz_font_name() -> str:
 
 
 def render_page(truth: PassportData, lines: tuple[str, str], *, font: str = "ocrb", seed: int = 0,
-                guilloche: bool = False) -> Image.Image:
+                guilloche: bool = False, mrz_stroke: int = 0) -> Image.Image:
     width, height = PAGE_MM[0] * PX_PER_MM, PAGE_MM[1] * PX_PER_MM
     page = Image.new("L", (width, height), 236)
     draw = ImageDraw.Draw(page)
@@ -173,7 +175,7 @@ def render_page(truth: PassportData, lines: tuple[str, str], *, font: str = "ocr
         _guilloche(draw, width, height, seed)
     _photo(draw)
     _labels(draw, truth)
-    _mrz(draw, lines, font, height)
+    _mrz(draw, lines, font, height, stroke=mrz_stroke)
     return page
 
 
@@ -231,7 +233,7 @@ def _labels(draw: ImageDraw.ImageDraw, truth: PassportData) -> None:
         y += 65
 
 
-def _mrz(draw: ImageDraw.ImageDraw, lines: tuple[str, str], kind: str, height: int) -> None:
+def _mrz(draw: ImageDraw.ImageDraw, lines: tuple[str, str], kind: str, height: int, *, stroke: int = 0) -> None:
     """ICAO 9303 Part 3 §4.2: 10 characters per 25.4 mm, lines about 4 mm apart near the bottom."""
     pitch = 2.54 * PX_PER_MM
     size = _font_size_for_pitch(kind, pitch)
@@ -240,7 +242,7 @@ def _mrz(draw: ImageDraw.ImageDraw, lines: tuple[str, str], kind: str, height: i
     baselines = (height - 14 * PX_PER_MM, height - 6 * PX_PER_MM)
     for line, y in zip(lines, baselines, strict=True):
         for i, char in enumerate(line):
-            draw.text((x0 + i * pitch, y), char, font=face, fill=10, anchor="ls")
+            draw.text((x0 + i * pitch, y), char, font=face, fill=10, anchor="ls", stroke_width=stroke, stroke_fill=10)
 
 
 @cache
@@ -361,6 +363,90 @@ def variants(seed: int, *, harsh: bool = False) -> Options:
         jpeg_quality=rng.choice([95, 80, 60]),
         scale=rng.choice(scale),
     )
+
+
+# --- the hard development split -------------------------------------------------------------------
+# The held-out split's kinds of damage, on other seeds, other names and the faces the reader may be
+# tuned on (the OCR-B cuts the glyph bank learns from, plus OCRBX, and monospace faces not in the
+# held-out split): the development split reads almost perfectly, so this one shows the reader's
+# weaknesses. Tune on it, like on ``variants``. The OCR-B group is the regular cut, the same cut
+# printed heavier, and the outline cut (OCRBF), which a blurred scan turns into a light print; the
+# inverted cuts (OCRBE, OCRBX: white on black) are no MRZ print.
+
+DEV_HARD_SEED = 4_400_009
+_OCRB_DIR = "/usr/share/fonts/opentype/ocr-b"
+DEV_HARD_OCRB = (f"{_OCRB_DIR}/OCRB.otf", f"{_OCRB_DIR}/OCRB.otf+bold", f"{_OCRB_DIR}/OCRBF.otf")
+DEV_HARD_MONO = (
+    "/usr/share/fonts/truetype/noto/NotoMono-Regular.ttf",
+    "/usr/share/fonts/fonts-go/Go-Mono.ttf",
+    "/usr/share/fonts/truetype/jetbrains-mono/JetBrainsMono-Medium.ttf",
+    "/usr/share/fonts/truetype/firacode/FiraCode-Light.ttf",
+    "/usr/share/fonts/opentype/courier-prime/Courier Prime Sans.otf",
+    "/usr/share/fonts/truetype/inconsolata/Inconsolata.otf",
+)
+DEV_HARD_NAMES = [
+    ("Lê", "Hoàng Bảo", "VNM"), ("Schäfer", "Günther", "DEU"), ("Håkansson", "Sölve", "SWE"),
+    ("Conceição", "Luís Filipe", "PRT"), ("Muñoz", "Iñaki", "ESP"), ("Wiśniewska", "Małgorzata", "POL"),
+    ("Yıldız", "Gülşen", "TUR"), ("Novák", "Tomáš", "SVK"), ("Reddy", "Venkata Lakshmi", "IND"),
+    ("Adeyemi", "Oluwaseun", "NGA"), ("MacDonald", "Eilidh", "GBR"), ("García Márquez", "Gabriel José", "COL"),
+    ("Park", "Seo Yeon", "KOR"), ("Zhou", "Xiaoming", "CHN"), ("Khoury", "Rania", "LBN"),
+    ("Quispe", "Wilfredo", "PER"), ("Shevchenko", "Taras", "UKR"), ("Kazantzakis", "Eleni", "GRC"),
+    ("Bach", "Quynh", "VNM"), ("Dela Cruz", "Jose Rizal", "PHL"), ("Otieno", "Achieng", "KEN"),
+    ("Farouk", "Youssef", "EGY"), ("Qureshi", "Zainab", "PAK"), ("Tanaka", "Hiroshi", "JPN"),
+    ("Bouazizi", "Mohamed Amine", "TUN"), ("Xu", "Bo", "SGP"), ("Virtanen", "Aino", "FIN"),
+    ("Esposito", "Vincenzo", "ITA"), ("Popescu", "Ioana", "ROU"), ("Van der Berg", "Pieter", "NLD"),
+]
+
+
+def dev_hard_fonts() -> tuple[list[str], list[str]]:
+    """(OCR-B cuts, other monospace faces) of the hard development split that are installed."""
+    def installed(faces: tuple[str, ...]) -> list[str]:
+        return [face for face in faces if Path(face.removesuffix("+bold")).exists()]
+
+    return installed(DEV_HARD_OCRB), installed(DEV_HARD_MONO)
+
+
+def dev_hard_passport(index: int, *, expired: bool = False, today: date | None = None) -> PassportData:
+    rng = random.Random(DEV_HARD_SEED + index)
+    today = today or date.today()
+    surname, given, nationality = DEV_HARD_NAMES[rng.randrange(len(DEV_HARD_NAMES))]
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    number = rng.choice(letters) + "".join(rng.choice(letters + "0123456789" * 2) for _ in range(rng.choice([7, 8])))
+    birth = date(1958, 1, 1) + timedelta(days=rng.randrange(365 * 47))
+    expiry = today - timedelta(days=rng.randrange(1, 1500)) if expired else today + timedelta(
+        days=rng.randrange(120, 3650))
+    personal = "".join(rng.choice("0123456789") for _ in range(rng.choice([0, 0, 9, 12])))
+    sex = "X" if rng.random() < 0.05 else rng.choice("MF")
+    return PassportData(surname, given, nationality, number, birth, sex, expiry, personal_number=personal)
+
+
+def dev_hard_variants(index: int, face: str) -> Options:
+    """``face``: a font path, or a path + ``+bold`` for the same cut printed heavier."""
+    rng = random.Random(DEV_HARD_SEED * 3 + index)
+    return Options(
+        rotation=rng.choice([rng.uniform(-4, 4), rng.uniform(-4, 4), rng.uniform(-4, 4), 180 + rng.uniform(-2, 2)]),
+        blur=rng.choice([0, 0.4, 0.8, 1.2, 1.6]),
+        noise=rng.choice([0, 4, 8, 14]),
+        jpeg_quality=rng.randrange(55, 91),
+        scale=rng.uniform(0.75, 1.3),
+        font=face.removesuffix("+bold"),
+        mrz_stroke=int(face.endswith("+bold")),
+        guilloche=True,
+        perspective=rng.choice([0, 0, rng.uniform(0.005, 0.03)]),
+        lighting=rng.choice([0, rng.uniform(0.1, 0.45)]),
+        moire=rng.choice([0, 0, rng.uniform(4, 12)]),
+        salt=rng.choice([0, 0, 0.001, 0.004]),
+        crop=rng.choice([0, 0, rng.uniform(0.01, 0.05)]),
+        occlusion=rng.random() < 0.3,
+    )
+
+
+def make_dev_hard(index: int, font_path: str, *, wrong_check_digit: str = "", expired: bool = False,
+                  ) -> GeneratedPassport:
+    truth = dev_hard_passport(index, expired=expired)
+    options = replace(dev_hard_variants(index, font_path), wrong_check_digit=wrong_check_digit, expired=expired)
+    fmt = "pdf" if index % 5 == 4 else ("jpeg", "png")[index % 2]
+    return make_passport(truth, seed=DEV_HARD_SEED + index, fmt=fmt, options=options)
 
 
 # --- the held-out split ---------------------------------------------------------------------------

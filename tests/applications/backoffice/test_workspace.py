@@ -67,6 +67,7 @@ FINDING_VALUES = {
     "mrz_invalid_date": {"field": "expiry_date", "found": "991332"},
     "mrz_unreadable": {"field": "document_number"},
     "mrz_name_uncertain": {"field": "surname, given_names"},
+    "mrz_characters_uncertain": {"field": "document_number", "found": "line 2 position 4: S or 8"},
     "document_type_unexpected": {"field": "document_type", "expected": "employment_contract, passport",
                                  "found": "degree_certificate"},
     "name_mismatch": {"field": "surname", "expected": "SHARMA", "found": "SHARNA"},

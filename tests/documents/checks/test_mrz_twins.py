@@ -1,0 +1,145 @@
+"""A letter and a digit whose values differ by 10 (S = 28 and 8, G = 16 and 6, B = 11 and 1) weigh
+the same in every check digit, the composite's included: a document number read with the wrong one
+passes every check. Such a cell is never reported valid unless the printed page shows which it is."""
+
+from dataclasses import replace
+
+import pytest
+
+from documents.checks import mrz, mrz_cells, viz
+from documents.checks.limits import Limits
+from documents.checks.pipeline import inspect_bytes, mrz_findings
+from documents.testing import passports
+
+from .conftest import GOLDEN, needs_ocrb, needs_tesseract
+
+# The document number L898902C3 read with S for the 8 at position 2: every check digit still fits.
+SWAPPED = (GOLDEN[0], GOLDEN[1][:1] + "S" + GOLDEN[1][2:])
+PRINTED = "Name / Surname\nERIKSSON\nVornamen / Given names\nANNA MARIA\nPass-Nr. / Passport No.\n{number}"
+
+
+def _read_with_twin() -> mrz.Mrz:
+    return mrz.read(list(SWAPPED), alternatives={(1, 1): "S8"})
+
+
+def test_the_swapped_number_passes_every_check_digit():
+    assert all(mrz.parse(SWAPPED).checks.values())
+
+
+def test_a_twin_swap_in_the_document_number_is_not_valid():
+    found = _read_with_twin()
+    assert not found.valid
+    assert found.field_alternatives == (((1, 1), "S8"),)
+    assert found.uncertain_fields == ["document_number"]
+    codes = [f.code for f in mrz_findings(found)]
+    assert codes == ["mrz_characters_uncertain"]  # not "unreadable", not a wrong check digit
+
+
+def test_the_printed_number_settles_the_twin():
+    settled = viz.settle_fields(_read_with_twin(), PRINTED.format(number="L898902C3"))
+    assert settled is not None and settled.valid
+    assert settled.lines == GOLDEN and settled.document_number == "L898902C3"
+    assert settled.corrections[-1] == "settled with the printed page: S→8 at line 2 position 2"
+
+
+def test_the_printed_number_keeps_the_first_reading_when_it_shows_that_one():
+    settled = viz.settle_fields(_read_with_twin(), PRINTED.format(number="LS98902C3"))
+    assert settled is not None and settled.lines == SWAPPED and settled.corrections == ()
+
+
+def test_one_slip_of_the_page_s_ocr_away_from_the_doubtful_cell_is_tolerated():
+    settled = viz.settle_fields(_read_with_twin(), PRINTED.format(number="L898)02C3"))
+    assert settled is not None and settled.lines == GOLDEN
+
+
+@pytest.mark.parametrize("text", [
+    "",  # nothing read on the page
+    PRINTED.format(number=""),  # the number covered
+    PRINTED.format(number="LB98902C3"),  # the doubtful character read as neither: no witness
+    PRINTED.format(number="L8989O2C8"),  # two other characters read otherwise: not the number
+    PRINTED.format(number="L898902C3\nLS98902C3"),  # both printed: as bad as none
+])
+def test_a_page_that_does_not_show_the_number_clearly_settles_nothing(text):
+    assert viz.settle_fields(_read_with_twin(), text) is None
+
+
+def test_a_doubt_in_a_field_the_page_does_not_print_is_not_settled():
+    # The optional data (personal number) is not among the printed fields compared.
+    line2 = GOLDEN[1][:28] + "ZE184226B<<<<<" + GOLDEN[1][42:]
+    found = mrz.read([GOLDEN[0], line2], alternatives={(1, 28): "Z5"})
+    assert found.uncertain_fields == ["optional_data"]
+    assert viz.settle_fields(found, PRINTED.format(number="L898902C3")) is None
+
+
+def test_a_twin_scoring_within_the_margin_makes_the_cell_doubtful():
+    allowed = mrz_cells.ALLOWED["x"]
+    scores = dict.fromkeys(allowed, 0.1) | {"8": 0.90, "S": 0.90 - mrz_cells.TWIN_CLOSE + 0.005}
+    assert mrz_cells._close_twin("8", scores, allowed) == "S"
+    assert mrz_cells._close_twin("8", scores | {"S": 0.90 - mrz_cells.TWIN_CLOSE - 0.005}, allowed) == ""
+
+
+def _number_with_twins() -> passports.GeneratedPassport:
+    truth = replace(passports.random_passport(3), number="C8S61GB5D")
+    return passports.make_passport(truth, seed=3)
+
+
+@needs_ocrb
+@needs_tesseract
+def test_the_pipeline_settles_doubtful_twins_with_the_printed_number(monkeypatch):
+    monkeypatch.setattr(mrz_cells, "TWIN_CLOSE", 1.0)  # every twin doubtful, however clear the glyph
+    page = _number_with_twins()
+    # Every cell doubtful sends Tesseract through the whole band first: a page budget that a loaded
+    # test machine cannot eat up before the printed page is read.
+    result = inspect_bytes(page.data, page.filename, limits=Limits(mrz_seconds=30.0, page_seconds=30.0))
+    assert tuple(result.mrz) == page.mrz_lines
+    assert result.mrz_valid is True and result.fields["passport_number"] == "C8S61GB5D"
+
+
+@needs_ocrb
+def test_the_pipeline_reports_twins_the_page_cannot_settle(monkeypatch):
+    monkeypatch.setattr(mrz_cells, "TWIN_CLOSE", 1.0)
+    monkeypatch.setattr(viz, "page_text", lambda upright, *, timeout: "")  # the printed number unreadable
+    page = _number_with_twins()
+    result = inspect_bytes(page.data, page.filename)
+    assert result.mrz_valid is False
+    assert "passport_number" not in result.fields
+    uncertain = [f for f in result.findings if f.code == "mrz_characters_uncertain"]
+    assert len(uncertain) == 1 and uncertain[0].field == "document_number"
+
+
+def test_uneven_light_is_evened_out_and_even_light_left_alone():
+    import numpy as np
+
+    from documents.checks import image
+
+    even = np.full((400, 600), 230, np.uint8)
+    even[180:200, 100:500] = 20  # a line of text
+    assert image.even_light(even) is even
+    ramp = (even.astype(np.float32) * np.linspace(1.0, 0.5, 600)[None, :]).astype(np.uint8)
+    flat = image.even_light(ramp)
+    paper, before = np.concatenate([flat[:150], flat[250:]]), np.concatenate([ramp[:150], ramp[250:]])
+    assert int(before.max()) - int(before.min()) > 100
+    assert int(paper.max()) - int(paper.min()) < 30
+    assert flat[190, 450] < 60  # the text stays dark where the light was poorest
+
+
+def test_a_look_alike_is_scored_against_the_zone_s_own_print():
+    # Two cells of a date (digits only) print 0 clearly; a contested cell that looks just like them is
+    # no longer left to the bank's favourite O: the check digits decide.
+    import numpy as np
+
+    zero = np.zeros((24, 20), np.float32)
+    zero[2:22, 3:17] = 1.0
+    zero[5:19, 6:14] = 0.0
+    wide = np.zeros((24, 24), np.float32)
+    wide[2:22, 1:23] = 1.0
+    wide[5:19, 4:20] = 0.0
+    digits = {c: 0.1 for c in mrz_cells.ALLOWED["n"]} | {"0": 0.95}
+    contested = {c: 0.1 for c in mrz_cells.ALLOWED["x"]} | {"O": 0.96, "0": 0.90}
+    cut = {(1, 13): zero, (1, 14): zero.copy(), (1, 0): zero.copy()}
+    scored = {(1, 13): dict(digits), (1, 14): dict(digits), (1, 0): dict(contested)}
+    out = mrz_cells._compare_with_own_glyphs(mrz.TD3, cut, scored)
+    assert out[(1, 0)]["0"] >= out[(1, 0)]["O"]
+    cut[(1, 0)] = wide  # wider than the zone's own zeros: the bank's reading stands
+    out = mrz_cells._compare_with_own_glyphs(mrz.TD3, cut, scored)
+    assert out[(1, 0)]["0"] < out[(1, 0)]["O"]
