@@ -274,26 +274,44 @@ def run(layout: str, env: dict, args) -> dict:
                 with lock:
                     work["case pages"] += 1
 
-            def each_round(open_ids) -> None:
-                now = time.monotonic()
-                for pk in list(open_ids):
-                    if now - polled.get(pk, 0.0) < args.polls_every or pk not in cookies:
-                        continue
-                    polled[pk] = now
-                    headers = {"If-None-Match": etags[pk]} if pk in etags else {}
-                    response, _body = portal.get(f"/applicant/cases/{public_ids[pk]}/status/", cookie=cookies[pk],
-                                                 headers={"HX-Request": "true", **headers})
-                    if response.getheader("ETag"):
-                        etags[pk] = response.getheader("ETag")
-                    work["polls (304)" if response.status == 304 else "polls (rendered)"] += 1
+            open_now: set[int] = set()
+            stop_polling = threading.Event()
 
+            def poll_statuses() -> None:
+                """The applicants' open case pages polling their status, on their own clock (a thread of
+                its own: the script's rounds must not wait for them, nor they for the rounds)."""
+                while not stop_polling.is_set():
+                    now = time.monotonic()
+                    for pk in list(open_now):
+                        if now - polled.get(pk, 0.0) < args.polls_every or pk not in cookies:
+                            continue
+                        polled[pk] = now
+                        headers = {"If-None-Match": etags[pk]} if pk in etags else {}
+                        response, _body = portal.get(f"/applicant/cases/{public_ids[pk]}/status/",
+                                                     cookie=cookies[pk], headers={"HX-Request": "true", **headers})
+                        if response.getheader("ETag"):
+                            etags[pk] = response.getheader("ETag")
+                        with lock:
+                            work["polls (304)" if response.status == 304 else "polls (rendered)"] += 1
+                    stop_polling.wait(0.2)
+
+            def each_round(open_ids) -> None:
+                open_now.clear()
+                open_now.update(open_ids)
+
+            poller = threading.Thread(target=poll_statuses, daemon=True)
+            poller.start()
             hooks = Hooks(prepare=make_case_documents, ready_for_review=ready_for_review,
                           caseworker_looks=caseworker_looks, applicant_looks=applicant_looks, each_round=each_round)
             web_pids = [web.process.pid]
             before = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(web_pids),
                       [cpu_seconds([pid]) for pid in celery.pids()], postgres_cpu_seconds(), machine_cpu_seconds())
-            ids, seconds = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight, people=args.people,
-                                 timeout=args.timeout, hooks=hooks)
+            try:
+                ids, seconds = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight,
+                                     people=args.people, timeout=args.timeout, hooks=hooks)
+            finally:
+                stop_polling.set()
+                poller.join()
             usage = resource.getrusage(resource.RUSAGE_SELF)
             cpu = {"web (gunicorn)": cpu_seconds(web_pids) - before[1]}
             for (queues, _pool, _concurrency), pid, earlier in zip(workers, celery.pids(), before[2], strict=True):
