@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from . import countries
+from . import countries, mrz_length
 
 ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 WEIGHTS = (7, 3, 1)
@@ -423,7 +423,7 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
     """Clean-up by position, length fixing and check-digit-guided substitution, then parse.
     An uncertain cell that the check digits cannot settle makes the MRZ invalid."""
     best: Mrz | None = None
-    for lines, notes in _length_variants(layout, raw):
+    for lines, notes in mrz_length.length_variants(layout, raw):
         alts = dict(alternatives or {}) if not notes else {}
         lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
         cleaned = lines
@@ -527,70 +527,6 @@ def fill_after_names(layout: Layout, index: int, line: str) -> str:
     if second < 0:
         return line
     return line[:second] + "<" * (len(line) - second)
-
-
-# --- length fixing ------------------------------------------------------------------------------
-
-def _length_variants(layout: Layout, raw: Sequence[str]) -> list[tuple[tuple[str, ...], list[str]]]:
-    """OCR often miscounts long filler runs. Names line: pad or trim trailing fillers. Lines with
-    check digits: every way of adding or removing fillers inside runs (the checks choose)."""
-    per_line: list[list[tuple[str, str]]] = []
-    for i, line in enumerate(raw):
-        per_line.append(list(_fix_length(line, layout.width, names=_is_names_line(layout, i))))
-    variants = []
-    for combo in itertools.islice(itertools.product(*per_line), 64):
-        lines = tuple(x for x, _ in combo)
-        notes = [f"line {i + 1}: {note}" for i, (_, note) in enumerate(combo) if note]
-        variants.append((lines, notes))
-    return variants
-
-
-def _is_names_line(layout: Layout, index: int) -> bool:
-    return layout.templates[index] == "a" * layout.width
-
-
-def _fix_length(line: str, width: int, *, names: bool) -> Iterable[tuple[str, str]]:
-    diff = len(line) - width
-    if diff == 0:
-        yield line, ""
-        return
-    if names:
-        fixed = (line + "<" * width)[:width] if diff < 0 else _trim_fillers(line, width)
-        if fixed is not None:
-            yield fixed, "filler count adjusted"
-        return
-    seen: set[str] = set()
-    for fixed in _filler_edits(line, width):
-        if fixed not in seen:
-            seen.add(fixed)
-            yield fixed, "filler count adjusted"
-
-
-def _trim_fillers(line: str, width: int) -> str | None:
-    """Too long: only trailing fillers may go; dropping letters would invent a name."""
-    trimmed = line[:width]
-    return trimmed if set(line[width:]) <= {"<"} else None
-
-
-def _filler_edits(line: str, width: int, depth: int = 2) -> Iterable[str]:
-    if len(line) == width:
-        yield line
-        return
-    if depth == 0 or abs(len(line) - width) > depth:
-        return
-    grow = len(line) < width
-    positions = {m.start() for m in re.finditer("<+", line)} | {m.end() for m in re.finditer("<+", line)}
-    positions |= {len(line)} if grow else set()
-    for pos in sorted(positions):
-        if grow:
-            edited = line[:pos] + "<" + line[pos:]
-        elif pos < len(line) and line[pos] == "<":
-            edited = line[:pos] + line[pos + 1:]
-        elif pos > 0 and line[pos - 1] == "<":
-            edited = line[:pos - 1] + line[pos:]
-        else:
-            continue
-        yield from _filler_edits(edited, width, depth - 1)
 
 
 # --- check-digit-guided correction ---------------------------------------------------------------
