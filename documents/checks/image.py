@@ -59,6 +59,18 @@ def binarise(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+def flatten_background(gray: np.ndarray) -> np.ndarray:
+    """The page with its light made even: each pixel divided by the paper's brightness around it (the
+    text closed away, then smoothed). A scan darker at one side or corner otherwise loses that part to
+    one global threshold."""
+    if gray.size == 0:
+        return gray
+    side = max(15, (min(gray.shape) // 60) | 1)  # wider than a stroke, narrower than a shadow
+    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    paper = cv2.GaussianBlur(paper, (0, 0), side / 2)
+    return cv2.divide(gray, np.maximum(paper, 1), scale=255)
+
+
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     """Rotate counter-clockwise by ``angle`` degrees around the centre, growing the canvas and
     filling with white so that no text is cut off."""
