@@ -276,13 +276,9 @@ def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
 
 
-def _evened_and_thresholded(page: np.ndarray) -> np.ndarray:
-    return im.binarise(im.flatten_background(page))
-
-
 # The image variants a scan is read in, in order: as scanned; with its light evened and thresholded
 # (the most different from the first: its misreads are other ones); with its light evened only.
-SCAN_VARIANTS = (_as_scanned, _evened_and_thresholded, im.flatten_background)
+SCAN_VARIANTS = (_as_scanned, im.evened_threshold, im.flatten_background)
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 

@@ -90,8 +90,17 @@ def test_uneven_light_is_evened_out():
 
 
 @pytest.mark.parametrize("shape", [(0, 0), (1, 1), (3, 500), (40, 40)])
-def test_flattening_odd_sizes_never_raises(shape):
-    assert im.flatten_background(np.zeros(shape, np.uint8)).shape == shape
+@pytest.mark.parametrize("variant", pipeline.SCAN_VARIANTS)
+def test_odd_sizes_never_raise(shape, variant):
+    assert variant(np.zeros(shape, np.uint8)).shape == shape
+
+
+def test_the_threshold_keeps_ink_and_paper_apart():
+    page = np.full((200, 200), 180, np.uint8)  # grey paper
+    page[90:100, 20:180] = 60
+    out = im.evened_threshold(page)
+    assert set(np.unique(out)) == {0, 255}
+    assert out[95, 100] == 0 and out[20, 20] == 255
 
 
 def _jpeg() -> bytes:
