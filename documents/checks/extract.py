@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from . import contract_fields
@@ -20,6 +21,9 @@ class Extracted:
     evidence: dict[str, str] = field(default_factory=dict)
     # Fields the text speaks of but leaves open (a base salary in doubt): "not found" as an answer.
     declined: set[str] = field(default_factory=set)
+    # Every euro amount of the text, in order: two OCR readings of a page that differ in them read its
+    # digits unsteadily.
+    amounts: tuple[Decimal, ...] = ()
 
     def put(self, name: str, value: Any, evidence: str) -> None:
         self.fields[name] = value
@@ -31,6 +35,7 @@ class Extracted:
 
 def extract_contract(text: str) -> Extracted:
     out = Extracted()
+    out.amounts = tuple(a.value for a in contract_fields.amounts(contract_fields.plain(text)))
     salary, names_salary = contract_fields.salary_verdict(text)
     if names_salary and not salary:
         out.declined.add("annual_gross_salary")
@@ -58,7 +63,8 @@ CONTRACT_FIELDS = (("annual_gross_salary", "salary_period", "salary_amount"), ("
 @dataclass
 class Agreement:
     extracted: Extracted
-    # Found by one reading only, with no other reading against it: another reading may confirm it.
+    # Found by one reading only, or not by every reading of an unsteady page, with no reading against
+    # it: another reading may confirm it.
     unconfirmed: set[str] = field(default_factory=set)
 
 
@@ -66,15 +72,19 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
     """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
     ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
     a field counts only when at least two readings found it and no reading found another value or, for
-    the salary, left one open (a doubt the other readings did not see). "Not found" is the safe side."""
+    the salary, left one open (a doubt the other readings did not see). When the readings differ in any
+    euro amount of the page, its digits are read unsteadily (a fax, strong JPEG): then every reading
+    with amounts must have found the field. "Not found" is the safe side."""
     out, unconfirmed = Extracted(), set()
+    with_amounts = [r for r in readings if r.amounts]
+    unsteady = len({r.amounts for r in with_amounts}) > 1
     for group in CONTRACT_FIELDS:
         name = group[0]
         found = [r for r in readings if name in r.fields]
         values = {r.fields[name] for r in found}
         if len(values) != 1 or any(name in r.declined for r in readings):
             continue
-        if len(found) == 1:
+        if len(found) == 1 or (unsteady and any(name not in r.fields for r in with_amounts)):
             unconfirmed.add(name)
             continue
         first = found[0]

@@ -276,17 +276,17 @@ def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
 
 
-# The image variants a scan is read in, in order: as scanned; with its light evened and thresholded
-# (the most different from the first: its misreads are other ones); with its light evened only.
-SCAN_VARIANTS = (_as_scanned, im.evened_threshold, im.flatten_background)
+# The image variants a scan is read in, in order: as scanned; with its light evened (a page dark at one
+# side reads again); evened and thresholded half way, whose misreads differ most from the others'.
+SCAN_VARIANTS = (_as_scanned, im.flatten_background, im.evened_threshold)
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 
 
 def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
-    """A scan uploaded as a contract, or read as one, is read a second time from a cleaned image: its
-    figures count only when two readings agree (``extract.agree_contract``), and a page the first
-    reading lost to uneven light may come out of the second."""
+    """A scan uploaded as a contract, or read as one, is read a second time with its light evened: its
+    figures count only when readings agree (``extract.agree_contract``), and a page the first reading
+    lost to uneven light may come out of the second."""
     if len(result.readings) != 1:
         return
     if ctx.expected_document_type != cls.CONTRACT and _kind(result, result.text) != cls.CONTRACT:
@@ -352,7 +352,7 @@ def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limit
 
 def _contract_fields(result: InspectionResult) -> extract.Extracted:
     """From a text layer, what it says; from a scan, what the readings agree on, with one more reading
-    when a field was found by one reading only."""
+    when a field is not confirmed yet."""
     if not result.readings:
         return extract.extract_contract(result.text)
     extracted = [extract.extract_contract(text) for text in result.readings]

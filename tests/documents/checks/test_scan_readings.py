@@ -57,6 +57,20 @@ def test_a_reading_that_sees_a_doubt_outweighs_two_that_do_not():
     assert "annual_gross_salary" not in agreed.unconfirmed
 
 
+def test_on_an_unsteady_page_every_reading_must_find_the_figure():
+    extra = "\nZusätzlich wird ein Fahrtkostenzuschuss von {} EUR monatlich gewährt."
+    steady, unsteady = MONTHLY.format(amount="4.000,00") + extra.format("50,00"), \
+        MONTHLY.format(amount="4.000,00") + extra.format("58,88")
+    cut_off = extract.extract_contract("Arbeitsvertrag. Fahrtkostenzuschuss von 50,00 EUR monatlich.")
+    as_steady = [extract.extract_contract(t) for t in (steady, steady)]
+    assert extract.agree_contract(as_steady).extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    two = [extract.extract_contract(t) for t in (steady, unsteady)]
+    assert extract.agree_contract(two).extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    agreed = extract.agree_contract(two + [cut_off])  # a third reading with amounts but no salary
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" in agreed.unconfirmed
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
