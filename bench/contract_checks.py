@@ -1,6 +1,7 @@
 """Salary, weekly hours and start date read from employment contracts, against known answers.
 
-    uv run python bench/contract_checks.py [--split dev|dev2|dev3|dev-scans|heldout] [--count 64]
+    uv run python bench/contract_checks.py [--split dev|dev2|dev3|dev-scans|heldout] \
+        [--count 64]
 
 The contracts come from ``documents.testing.contracts``, ``contracts_dev2`` and ``contracts_dev3``
 (German and English, text PDFs and scans, the salary stated monthly, annually, in instalments, with a
@@ -8,8 +9,8 @@ The contracts come from ``documents.testing.contracts``, ``contracts_dev2`` and 
 bonuses). ``dev``, ``dev2`` and ``dev3`` (wider sets of wordings, number styles and scan fonts) are the
 splits to tune on; ``dev-scans`` (``documents.testing.contracts_scans``) is their contracts again, every
 one a scan under harder conditions (low resolution, strong JPEG, blur, rotation, noise, uneven light, fax,
-two columns, ruled tables), also to tune on; ``heldout`` has other wordings, number styles, scan fonts and seeds: only ever run it
-to measure.
+two columns, ruled tables), also to tune on; ``heldout`` has other wordings, number styles, scan fonts
+and seeds: only ever run it to measure.
 
 Each file goes through the whole check pipeline as the portal's worker runs it (``inspect_isolated``: a
 forked child with one OpenMP thread for tesseract; sniffing, text layer or OCR, classification,
@@ -91,7 +92,8 @@ def main() -> None:
         start_ok += start_right
         if args.show_misses and (found != contract.annual or not hours_right or not start_right):
             conditions = ",".join(getattr(contract, "conditions", ()))
-            print(f"MISS {index} {contract.kind} {contract.language} scan={contract.scan} {conditions}: truth {contract.annual}, "
+            print(f"MISS {index} {contract.kind} {contract.language} scan={contract.scan} {conditions}: "
+                  f"truth {contract.annual}, "
                   f"{contract.weekly_hours} h, {contract.start}; found {found} ({result.document_type}); "
                   f"{result.fields}; {[f.code for f in result.findings]}")
 

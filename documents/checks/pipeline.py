@@ -2,8 +2,8 @@
 
 Steps: size -> content type -> structure limits (PDF or image header) -> text layer or page
 images -> MRZ -> OCR (only when there is no text layer and no MRZ) -> a second reading of a scanned
-contract -> type -> fields -> cross-checks. Each step is a small function on an ``InspectionResult`` being filled in; a step
-that finds a blocking error stops the run, and any unexpected exception becomes a
+contract -> type -> fields -> cross-checks. Each step is a small function on an ``InspectionResult``
+being filled in; a step that finds a blocking error stops the run, and any unexpected exception becomes a
 ``check_failed`` finding, so hostile bytes end in findings, never in a crashed worker.
 
 Called from the Celery task (under a hard time limit) and from ``manage.py inspect_document``.

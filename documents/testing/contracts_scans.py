@@ -131,7 +131,8 @@ def _finish(page: Image.Image, conditions: tuple[str, ...], rng: random.Random) 
         page = page.resize((WIDTH * dpi // 200, HEIGHT * dpi // 200), Image.BILINEAR)
     if "fax" in conditions:  # 1-bit at half the vertical resolution, as a standard-mode fax
         width, height = page.size
-        page = page.resize((width, height // 2), Image.BILINEAR).point(lambda v: 255 if v > rng.randint(120, 150) else 0)
+        level = rng.randint(120, 150)
+        page = page.resize((width, height // 2), Image.BILINEAR).point(lambda v: 255 if v > level else 0)
         page = page.resize((width, height), Image.NEAREST)
     buf = io.BytesIO()
     quality = rng.randint(20, 40) if "jpeg" in conditions else rng.randint(60, 85)
