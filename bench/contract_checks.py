@@ -1,13 +1,16 @@
 """Salary, weekly hours and start date read from employment contracts, against known answers.
 
-    uv run python bench/contract_checks.py [--split dev|dev2|dev3|heldout] [--count 64]
+    uv run python bench/contract_checks.py [--split dev|dev2|dev3|dev-scans|heldout] \
+        [--count 64]
 
 The contracts come from ``documents.testing.contracts``, ``contracts_dev2`` and ``contracts_dev3``
 (German and English, text PDFs and scans, the salary stated monthly, annually, in instalments, with a
 13th salary, in 13 parts, part-time, as an hourly wage or changing after probation, among allowances and
 bonuses). ``dev``, ``dev2`` and ``dev3`` (wider sets of wordings, number styles and scan fonts) are the
-splits to tune on; ``heldout`` has other wordings, number styles, scan fonts and seeds: only ever run it
-to measure.
+splits to tune on; ``dev-scans`` (``documents.testing.contracts_scans``) is their contracts again, every
+one a scan under harder conditions (low resolution, strong JPEG, blur, rotation, noise, uneven light, fax,
+two columns, ruled tables), also to tune on; ``heldout`` has other wordings, number styles, scan fonts
+and seeds: only ever run it to measure.
 
 Each file goes through the whole check pipeline as the portal's worker runs it (``inspect_isolated``: a
 forked child with one OpenMP thread for tesseract; sniffing, text layer or OCR, classification,
@@ -39,6 +42,7 @@ from documents.checks.sandbox import inspect_isolated
 from documents.testing.contracts import make_contracts
 from documents.testing.contracts_dev2 import make_contracts_dev2
 from documents.testing.contracts_dev3 import make_contracts_dev3
+from documents.testing.contracts_scans import make_contracts_dev_scans
 
 
 def _decimal(value) -> Decimal | None:
@@ -47,7 +51,7 @@ def _decimal(value) -> Decimal | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "dev2", "dev3", "heldout"], default="dev")
+    parser.add_argument("--split", choices=["dev", "dev2", "dev3", "dev-scans", "heldout"], default="dev")
     parser.add_argument("--count", type=int, default=64)
     parser.add_argument("--show-misses", action="store_true",
                         help="print the misses (only ever on a dev split)")
@@ -55,7 +59,7 @@ def main() -> None:
     if args.show_misses and args.split == "heldout":
         parser.error("misses are shown only for the dev splits: the held-out split is never tuned on")
 
-    generators = {"dev2": make_contracts_dev2, "dev3": make_contracts_dev3}
+    generators = {"dev2": make_contracts_dev2, "dev3": make_contracts_dev3, "dev-scans": make_contracts_dev_scans}
     contracts = (generators[args.split](args.count) if args.split in generators
                  else make_contracts(args.split, args.count))
     fixed = exact = wrong = unfixed = cautious = thirteenth = noticed = hours_ok = start_ok = out_of_time = 0
@@ -87,7 +91,9 @@ def main() -> None:
         hours_ok += hours_right
         start_ok += start_right
         if args.show_misses and (found != contract.annual or not hours_right or not start_right):
-            print(f"MISS {index} {contract.kind} {contract.language} scan={contract.scan}: truth {contract.annual}, "
+            conditions = ",".join(getattr(contract, "conditions", ()))
+            print(f"MISS {index} {contract.kind} {contract.language} scan={contract.scan} {conditions}: "
+                  f"truth {contract.annual}, "
                   f"{contract.weekly_hours} h, {contract.start}; found {found} ({result.document_type}); "
                   f"{result.fields}; {[f.code for f in result.findings]}")
 

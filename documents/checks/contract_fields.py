@@ -212,10 +212,21 @@ def find_salary(text: str) -> Salary | None:
     estimate, sits in a clause of doubt (the salary changes after probation or with a raise, a share
     of a full-time salary, a band, a legal threshold cited), or disagrees with another base figure;
     an annual figure agrees with monthly instalments of a twelfth or a thirteenth of it."""
+    return salary_verdict(text)[0]
+
+
+def salary_verdict(text: str) -> tuple[Salary | None, bool]:
+    """``find_salary``'s answer, and whether the text names a base salary at all: "not found" after a
+    base figure was read (a doubt, a disagreement, no period) is an answer about the contract, "not
+    found" without one may only be a page the OCR could not read."""
     source, text = text, plain(text)
     spans = clauses(text)
     readings = _readings(text, spans)
     base = [r for r in readings if r.label == BASE]
+    return _decide(source, readings, base), bool(base) or any(r.label == HOURLY for r in readings)
+
+
+def _decide(source: str, readings: list[_Reading], base: list[_Reading]) -> Salary | None:
     if not base or any(r.doubtful or r.period in (HOUR, OTHER) for r in base) \
             or any(r.label == HOURLY for r in readings):
         return None

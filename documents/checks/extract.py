@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from . import contract_fields
@@ -18,6 +19,11 @@ from .textutil import find_dates, first_date, fold, snippet
 class Extracted:
     fields: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, str] = field(default_factory=dict)
+    # Fields the text speaks of but leaves open (a base salary in doubt): "not found" as an answer.
+    declined: set[str] = field(default_factory=set)
+    # Every euro amount of the text, in order: two OCR readings of a page that differ in them read its
+    # digits unsteadily.
+    amounts: tuple[Decimal, ...] = ()
 
     def put(self, name: str, value: Any, evidence: str) -> None:
         self.fields[name] = value
@@ -29,7 +35,10 @@ class Extracted:
 
 def extract_contract(text: str) -> Extracted:
     out = Extracted()
-    salary = contract_fields.find_salary(text)
+    out.amounts = tuple(a.value for a in contract_fields.amounts(contract_fields.plain(text)))
+    salary, names_salary = contract_fields.salary_verdict(text)
+    if names_salary and not salary:
+        out.declined.add("annual_gross_salary")
     if salary:
         out.put("annual_gross_salary", salary.annual, salary.evidence)
         out.fields["salary_period"] = salary.period
@@ -44,6 +53,47 @@ def extract_contract(text: str) -> Extracted:
     if start:
         out.put("start_date", *start)
     return out
+
+
+# The fields of one reading that stand or fall together, named by the first.
+CONTRACT_FIELDS = (("annual_gross_salary", "salary_period", "salary_amount"), ("thirteenth_salary",),
+                   ("weekly_hours",), ("start_date",))
+
+
+@dataclass
+class Agreement:
+    extracted: Extracted
+    # Found by one reading only, or not by every reading of an unsteady page, with no reading against
+    # it: another reading may confirm it.
+    unconfirmed: set[str] = field(default_factory=set)
+
+
+def agree_contract(readings: list[Extracted]) -> Agreement:
+    """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
+    ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
+    a field counts only when at least two readings found it and no reading found another value or, for
+    the salary, left one open (a doubt the other readings did not see). When the readings differ in any
+    euro amount of the page, its digits are read unsteadily (a fax, strong JPEG): then every reading
+    with amounts must have found the field. "Not found" is the safe side."""
+    out, unconfirmed = Extracted(), set()
+    with_amounts = [r for r in readings if r.amounts]
+    unsteady = len({r.amounts for r in with_amounts}) > 1
+    for group in CONTRACT_FIELDS:
+        name = group[0]
+        found = [r for r in readings if name in r.fields]
+        values = {r.fields[name] for r in found}
+        if len(values) != 1 or any(name in r.declined for r in readings):
+            continue
+        if len(found) == 1 or (unsteady and any(name not in r.fields for r in with_amounts)):
+            unconfirmed.add(name)
+            continue
+        first = found[0]
+        for member in group:
+            if member in first.fields:
+                out.fields[member] = first.fields[member]
+            if member in first.evidence:
+                out.evidence[member] = first.evidence[member]
+    return Agreement(out, unconfirmed)
 
 
 # --- degree certificate ----------------------------------------------------------------------

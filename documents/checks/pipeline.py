@@ -1,9 +1,9 @@
 """The document check pipeline: ``inspect_bytes`` runs the steps in order and never raises.
 
 Steps: size -> content type -> structure limits (PDF or image header) -> text layer or page
-images -> MRZ -> OCR (only when there is no text layer and no MRZ) -> type -> fields ->
-cross-checks. Each step is a small function on an ``InspectionResult`` being filled in; a step
-that finds a blocking error stops the run, and any unexpected exception becomes a
+images -> MRZ -> OCR (only when there is no text layer and no MRZ) -> a second reading of a scanned
+contract -> type -> fields -> cross-checks. Each step is a small function on an ``InspectionResult``
+being filled in; a step that finds a blocking error stops the run, and any unexpected exception becomes a
 ``check_failed`` finding, so hostile bytes end in findings, never in a crashed worker.
 
 Called from the Celery task (under a hard time limit) and from ``manage.py inspect_document``.
@@ -57,6 +57,11 @@ class InspectionResult:
     # The MRZ search ran out of time on an image: "unreadable" only if the page turns out to be an
     # identity document or no text at all, not when it is a scanned contract (see step_classify).
     mrz_unread: list[Finding] = field(default_factory=list, repr=False)
+    # OCR of scanned pages: the deskewed pages, the time the reading must end by, and the text of the
+    # pages under each image variant read so far (the first is ``text``; see step_reread)
+    ocr_pages: list[np.ndarray] = field(default_factory=list, repr=False)
+    ocr_deadline: float = 0.0
+    readings: list[str] = field(default_factory=list, repr=False)
     # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
     memory: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -108,6 +113,7 @@ def inspect_bytes(data: bytes, filename: str, *, context: Context | dict | None 
         log.exception("document check failed")
         result.findings.append(finding("check_failed", found=type(exc).__name__, confidence=0.0))
     result.images = []
+    result.ocr_pages = []
     result.seconds = time.perf_counter() - started
     return result
 
@@ -247,18 +253,62 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     described by its MRZ; OCR of the whole page would only cost time)."""
     if result.text or result.mrz_result is not None or not result.images or _ocr_down(result):
         return
-    texts = []
     pages = result.images[: lim.ocr_pages]
-    deadline = result.started + lim.page_seconds * len(pages)
-    for gray in pages:
-        deskewed, _ = im.deskew(gray)
-        read = ocr.recognise(deskewed, psm=3, timeout=max(0.5, deadline - time.monotonic()))
+    result.ocr_deadline = result.started + lim.page_seconds * len(pages)
+    result.ocr_pages = [im.deskew(gray)[0] for gray in pages]
+    text = _read_pages(result, SCAN_VARIANTS[0], first=True)
+    if text is not None:
+        result.text = text
+        result.readings = [text]
+
+
+def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> str | None:
+    """The pages' text under one image variant, or None when the OCR failed or the time ran out (for
+    the first reading that is a finding; a further reading is only not there)."""
+    texts = []
+    for page in result.ocr_pages:
+        remaining = result.ocr_deadline - time.monotonic()
+        if not first and remaining < MIN_REREAD_SECONDS:
+            return None
+        read = ocr.recognise(variant(page), psm=3, timeout=max(0.5, remaining))
         result.ocr_used = True
         if not read.ok:
-            result.findings += read.findings
-            return
+            if first:
+                result.findings += read.findings
+            return None
         texts.append(read.text)
-    result.text = "\n".join(texts)[:MAX_TEXT]
+    return "\n".join(texts)[:MAX_TEXT]
+
+
+def _as_scanned(page: np.ndarray) -> np.ndarray:
+    return page
+
+
+# The image variants a scan is read in, in order: as scanned; with its light evened (a page dark at one
+# side reads again); evened and thresholded half way, whose misreads differ most from the others'.
+SCAN_VARIANTS = (_as_scanned, im.flatten_background, im.evened_threshold)
+# A further reading is not started with less time than this left on the page budget.
+MIN_REREAD_SECONDS = 1.0
+
+
+def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
+    """A scan uploaded as a contract, or read as one, is read a second time with its light evened: its
+    figures count only when readings agree (``extract.agree_contract``), and a page the first reading
+    lost to uneven light may come out of the second."""
+    if len(result.readings) != 1:
+        return
+    if ctx.expected_document_type != cls.CONTRACT and _kind(result, result.text) != cls.CONTRACT:
+        return
+    second = _read_pages(result, SCAN_VARIANTS[1])
+    if second is None:
+        return
+    result.readings.append(second)
+    if _kind(result, result.text) != cls.CONTRACT and _kind(result, second) == cls.CONTRACT:
+        result.text = second
+
+
+def _kind(result: InspectionResult, text: str) -> str:
+    return cls.classify(text, is_image=result.content_type in (sniff.JPEG, sniff.PNG)).document_type
 
 
 def _ocr_down(result: InspectionResult) -> bool:
@@ -296,7 +346,7 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
 def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
     kind = result.document_type
     if kind == cls.CONTRACT:
-        got = extract.extract_contract(result.text)
+        got = _contract_fields(result)
         result.fields.update(got.fields)
         for name, code in (("annual_gross_salary", "salary_not_found"), ("weekly_hours", "hours_not_found"),
                            ("start_date", "start_date_not_found")):
@@ -314,6 +364,25 @@ def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limit
             result.findings.append(finding("language_level_not_found", field="language_level", confidence=0.6))
 
 
+def _contract_fields(result: InspectionResult) -> extract.Extracted:
+    """From a text layer, what it says; from a scan, what the readings agree on, with one more reading
+    when a field is not confirmed yet."""
+    if not result.readings:
+        return extract.extract_contract(result.text)
+    extracted = [extract.extract_contract(text) for text in result.readings]
+    agreed = extract.agree_contract(extracted)
+    for variant in SCAN_VARIANTS[len(result.readings):]:
+        if not agreed.unconfirmed:
+            break
+        text = _read_pages(result, variant)
+        if text is None:
+            break
+        result.readings.append(text)
+        extracted.append(extract.extract_contract(text))
+        agreed = extract.agree_contract(extracted)
+    return agreed.extracted
+
+
 def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
     found = result.mrz_result
     if found is not None and found.valid:
@@ -329,7 +398,7 @@ def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Li
 
 # Upload slots whose images are searched for a machine-readable zone.
 IDENTITY_TYPES = (cls.PASSPORT, cls.ID_CARD, cls.PHOTO, cls.UNKNOWN, "other")
-STEPS = (step_size, step_sniff, step_structure, step_mrz, step_ocr, step_classify, step_extract,
+STEPS = (step_size, step_sniff, step_structure, step_mrz, step_ocr, step_reread, step_classify, step_extract,
          step_crosscheck)
 # After these, an error means there is nothing (safe) left to read.
 BLOCKING_STEPS = (step_size, step_sniff, step_structure)

@@ -1,0 +1,208 @@
+"""Scanned contracts: read more than once, a figure counts only when two readings agree."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from documents.checks import contract_fields, extract, ocr, pipeline
+from documents.checks import image as im
+from documents.checks.pipeline import inspect_bytes
+from documents.testing.contracts_scans import CONDITIONS, make_contracts_dev_scans
+
+from .conftest import needs_tesseract
+
+CONTRACT = "employment_contract"
+MONTHLY = ("Arbeitsvertrag zwischen Arbeitgeber und Arbeitnehmer.\n"
+           "Der Arbeitnehmer erhält ein monatliches Bruttogehalt von {amount} EUR.\n"
+           "Die Arbeitszeit beträgt 40 Stunden pro Woche. Das Arbeitsverhältnis beginnt am 01.04.2027.")
+
+
+def reading(amount: str = "4.000,00") -> extract.Extracted:
+    return extract.extract_contract(MONTHLY.format(amount=amount))
+
+
+def test_two_readings_that_agree_give_the_figures():
+    agreed = extract.agree_contract([reading(), reading()])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert agreed.extracted.fields["weekly_hours"] == Decimal("40")
+    assert agreed.extracted.fields["start_date"] == date(2027, 4, 1)
+    assert agreed.extracted.evidence["annual_gross_salary"]
+    assert not agreed.unconfirmed
+
+
+def test_a_misread_digit_in_one_reading_leaves_the_salary_open():
+    agreed = extract.agree_contract([reading("4.000,00"), reading("4.000,90"), reading("4.000,00")])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "salary_amount" not in agreed.extracted.fields
+    assert agreed.extracted.fields["weekly_hours"] == Decimal("40")  # the other fields still agree
+
+
+def test_one_reading_alone_is_unconfirmed():
+    garbled = extract.extract_contract("Arbeitsvertrag ~~ ;; 4O0O,OO")
+    agreed = extract.agree_contract([reading(), garbled])
+    assert agreed.extracted.fields == {}
+    assert agreed.unconfirmed == {"annual_gross_salary", "weekly_hours", "start_date"}
+
+
+def test_a_reading_that_sees_a_doubt_outweighs_two_that_do_not():
+    doubt = extract.extract_contract("Während der Probezeit beträgt das monatliche Bruttogehalt 4.000,00 EUR, "
+                                     "danach 4.400,00 EUR.")
+    assert "annual_gross_salary" in doubt.declined
+    agreed = extract.agree_contract([reading(), reading(), doubt])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" not in agreed.unconfirmed
+
+
+def test_on_an_unsteady_page_every_reading_must_find_the_figure():
+    extra = "\nZusätzlich wird ein Fahrtkostenzuschuss von {} EUR monatlich gewährt."
+    steady, unsteady = MONTHLY.format(amount="4.000,00") + extra.format("50,00"), \
+        MONTHLY.format(amount="4.000,00") + extra.format("58,88")
+    cut_off = extract.extract_contract("Arbeitsvertrag. Fahrtkostenzuschuss von 50,00 EUR monatlich.")
+    as_steady = [extract.extract_contract(t) for t in (steady, steady)]
+    assert extract.agree_contract(as_steady).extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    two = [extract.extract_contract(t) for t in (steady, unsteady)]
+    assert extract.agree_contract(two).extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    agreed = extract.agree_contract(two + [cut_off])  # a third reading with amounts but no salary
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" in agreed.unconfirmed
+
+
+@pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
+def test_no_readings_or_empty_ones_give_nothing(readings):
+    agreed = extract.agree_contract(readings)
+    assert agreed.extracted.fields == {} and not agreed.unconfirmed
+
+
+@pytest.mark.parametrize("text, names_salary", [
+    ("Der Arbeitnehmer erhält ein monatliches Bruttogehalt von 4.000,00 EUR.", True),
+    ("Während der Probezeit beträgt das Gehalt 4.000 € im Monat, danach 4.400 €.", True),
+    ("The Employee is paid an hourly wage of EUR 25.50 gross.", True),
+    ("Urlaubsgeld: 500,00 € jährlich", False),
+    ("", False),
+    ("\x00\ufffd€€€ ,,, 4O0O", False),
+])
+def test_the_salary_verdict_says_whether_the_text_names_a_base_salary(text, names_salary):
+    salary, named = contract_fields.salary_verdict(text)
+    assert named is names_salary
+    assert (salary is not None) == (text.startswith("Der Arbeitnehmer"))
+
+
+def test_uneven_light_is_evened_out():
+    rng = np.random.default_rng(7)
+    shade = np.linspace(90, 240, 400)[None, :].repeat(300, axis=0)
+    page = shade.copy()
+    page[100:110, 20:380] = shade[100:110, 20:380] * 0.2  # a dark stroke across both sides
+    page = (page + rng.normal(0, 2, page.shape)).clip(0, 255).astype(np.uint8)
+    flat = im.flatten_background(page)
+    paper = np.concatenate([flat[:80].ravel(), flat[130:].ravel()])
+    assert paper.min() > 200  # the dark side's paper is paper again
+    assert flat[103:107, 30:60].max() < 100 and flat[103:107, 340:370].max() < 100  # the stroke stays dark
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (3, 500), (40, 40)])
+@pytest.mark.parametrize("variant", pipeline.SCAN_VARIANTS)
+def test_odd_sizes_never_raise(shape, variant):
+    assert variant(np.zeros(shape, np.uint8)).shape == shape
+
+
+def test_the_threshold_keeps_ink_and_paper_apart():
+    page = np.full((200, 200), 180, np.uint8)  # grey paper
+    page[90:100, 20:180] = 60
+    out = im.evened_threshold(page)
+    assert set(np.unique(out)) == {0, 255}
+    assert out[95, 100] == 0 and out[20, 20] == 255
+
+
+def _jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (600, 800), 240).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _fake_ocr(monkeypatch, texts):
+    calls = []
+
+    def recognise(image, **kwargs):
+        calls.append(image)
+        return ocr.OcrText(text=texts[min(len(calls), len(texts)) - 1])
+
+    monkeypatch.setattr(pipeline.ocr, "recognise", recognise)
+    return calls
+
+
+def test_a_scanned_contract_is_read_twice_and_agreeing_figures_count(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 3)
+    result = inspect_bytes(_jpeg(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert len(calls) == 2
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert "salary_not_found" not in [f.code for f in result.findings]
+
+
+def test_readings_that_disagree_give_no_salary(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount=a) for a in ("4.000,00", "4.080,00", "4.000,00")])
+    result = inspect_bytes(_jpeg(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert len(calls) == 2  # a conflict is not outvoted: no third reading
+    assert "annual_gross_salary" not in result.fields
+    assert "salary_not_found" in [f.code for f in result.findings]
+    assert result.fields["weekly_hours"] == Decimal("40")
+
+
+def test_a_third_reading_confirms_what_one_reading_found(monkeypatch):
+    calls = _fake_ocr(monkeypatch, ["Arbeitsvertrag ~~ unreadable", MONTHLY.format(amount="4.000,00"),
+                                    MONTHLY.format(amount="4.000,00")])
+    result = inspect_bytes(_jpeg(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert len(calls) == 3
+    assert result.document_type == CONTRACT  # the second reading is the one classified
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_no_time_left_for_a_second_reading_means_no_figure(monkeypatch):
+    _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")])
+    monkeypatch.setattr(pipeline, "MIN_REREAD_SECONDS", 1e9)
+    result = inspect_bytes(_jpeg(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert result.document_type == CONTRACT
+    assert "annual_gross_salary" not in result.fields
+    assert not any(f.code == "ocr_failed" for f in result.findings)  # the page was read once: not lost
+
+
+def test_a_failing_second_reading_is_no_finding(monkeypatch):
+    texts = iter([ocr.OcrText(text=MONTHLY.format(amount="4.000,00"))])
+    monkeypatch.setattr(pipeline.ocr, "recognise", lambda image, **kwargs: next(
+        texts, ocr.OcrText(findings=[ocr.finding("ocr_failed", found="timeout", confidence=0.0)])))
+    result = inspect_bytes(_jpeg(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert "annual_gross_salary" not in result.fields
+    assert not any(f.code == "ocr_failed" for f in result.findings)
+
+
+def test_other_scans_are_read_once(monkeypatch):
+    calls = _fake_ocr(monkeypatch, ["Bachelor of Science, Universität Heidelberg, verliehen am 01.07.2020"])
+    result = inspect_bytes(_jpeg(), "degree.jpg", context={"expected_document_type": "degree"})
+    assert len(calls) == 1 and result.document_type != CONTRACT
+
+
+def test_a_text_pdf_contract_is_not_read_twice(monkeypatch):
+    from documents.testing.documents import text_pdf
+    calls = _fake_ocr(monkeypatch, [""])
+    result = inspect_bytes(text_pdf([MONTHLY.format(amount="4.000,00").splitlines()]), "contract.pdf",
+                           context={"expected_document_type": CONTRACT})
+    assert not calls and result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_the_harder_scans_use_the_development_fonts_only():
+    from documents.testing.contracts import scan_fonts
+    contracts = make_contracts_dev_scans(12)
+    assert all(c.scan and set(c.conditions) <= set(CONDITIONS) and 2 <= len(c.conditions) <= 3 for c in contracts)
+    assert not {c.scan_font for c in contracts} & set(scan_fonts("heldout"))
+
+
+@needs_tesseract
+def test_a_scan_in_uneven_light_reads_as_a_contract():
+    contract = next(c for c in make_contracts_dev_scans(24) if "uneven_light" in c.conditions and c.annual)
+    data, name = contract.file(seed=3)
+    result = inspect_bytes(data, name, context={"expected_document_type": CONTRACT})
+    assert result.document_type == CONTRACT
+    assert result.fields.get("annual_gross_salary") in (None, contract.annual)  # never a wrong figure
