@@ -3,16 +3,16 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale \
         uv run python bench/lifecycle.py [--cases 10000] [--batch 50] [--in-flight 400]
 
-Every case goes draft → submitted → completeness check → authority review → (the simulated offices
-approve recognition, BA, register check; the visa office asks for an appointment, the applicant books
-one and pays the visa fee, the office records the attendance, then it decides) → visa decision
-→ visa granted → entered (the residence permit is requested from the foreigners' authority, which
-answers; the applicant pays its fee) → permit issued → closed. No documents: bench/lifecycle_documents.py
-runs the same procedure with the documents uploaded over HTTP and checked. The caseworkers' and the
-applicant's steps are taken by this script through the services (as the views would), a steady stream of
---batch new cases per round; the authority communication runs in two Celery workers (production
-settings, Redis database of BENCH_REDIS_URL, default /14): the outbox relay, the answers' fetches and the e-mail notifications of every public
-event, as in production. The clock runs from the first draft to the last closed case.
+Every case goes draft → submitted → completeness check → authority review → (the simulated offices approve
+recognition, BA, register check; the visa office asks for an appointment, the applicant books one and pays the
+visa fee, the office records the attendance, then it decides) → visa decision → visa granted → entered (the
+residence permit is requested from the foreigners' authority, which answers; the applicant pays its fee) →
+permit issued → closed. No documents: bench/lifecycle_documents.py runs the same procedure with the documents
+uploaded over HTTP and checked. The caseworkers' and the applicant's steps are taken by this script through
+the services (as the views would), a steady stream of --batch new cases per round; the authority communication
+runs in two Celery workers (production settings, Redis database of BENCH_REDIS_URL, default /14): the outbox
+relay, the answers' fetches and the e-mail notifications of every public event, as in production. The clock
+runs from the first draft to the last closed case.
 
 Baseline in the same run: how many tasks that do nothing (bench.noop) the two workers pass per
 second, so that "cases per hour" can be read against the machine of the day. Target: 10,000 cases
