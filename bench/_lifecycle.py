@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -220,3 +221,72 @@ def drive(*, cases: int, batch: int, in_flight: int, people: int, timeout: float
             if not progressed:
                 time.sleep(0.5)
     return all_ids, time.perf_counter() - began
+
+
+def http_transport_environment() -> dict:
+    """The bench environment with the authority communication over the real HTTP transport (JWE to the
+    authority simulator, whose signed callbacks reach the bench's gunicorn); Django set up with it."""
+    import os
+    import secrets
+
+    from bench._common import bench_environment, setup_django
+
+    env = bench_environment()
+    env.update({
+        "WSA_AUTHORITY_TRANSPORT": "http",
+        "WSA_AUTHORITY_CALLBACK_SECRET": secrets.token_urlsafe(32),
+        "SECURE_SSL_REDIRECT": "false",  # the simulator calls back over plain HTTP on loopback
+    })
+    os.environ.update({key: env[key] for key in ("WSA_AUTHORITY_TRANSPORT", "WSA_AUTHORITY_CALLBACK_SECRET",
+                                                 "SECURE_SSL_REDIRECT", "SITE_URL")})
+    setup_django(env)
+    return env
+
+
+@contextmanager
+def authority_simulator(env: dict, web_port: int):
+    """Every office's endpoint and key: one authority simulator on loopback, calling back to `web_port`."""
+    import threading
+
+    from jwcrypto import jwk
+
+    from authorities.management.commands.run_authority_simulator import Command as SimulatorCommand
+    from authorities.simulator.server import SimulatorServer
+
+    simulator = SimulatorServer(("127.0.0.1", 0), private_key=jwk.JWK.generate(kty="RSA", size=4096),
+                                callback_url=f"http://127.0.0.1:{web_port}/authorities/callback/",
+                                callback_secret=env["WSA_AUTHORITY_CALLBACK_SECRET"])
+    SimulatorCommand()._configure(simulator)
+    threading.Thread(target=simulator.serve_forever, daemon=True).start()
+    try:
+        yield simulator
+    finally:
+        simulator.shutdown()
+        simulator.server_close()
+
+
+def deliveries_checked(case_ids: list[int], simulator) -> dict:
+    """Every authority request of these cases sent exactly once: one outbox row, delivered; one
+    submission at the simulator (its idempotency key once, one delivery, one announcement), nothing else."""
+    from collections import Counter
+
+    from django.db.models import Count
+
+    from authorities.models import AuthorityRequest, Outbox, OutboxState
+
+    requests = dict(AuthorityRequest.objects.filter(case_id__in=case_ids).values_list("pk", "idempotency_key"))
+    outbox = Counter(dict(Outbox.objects.filter(request_id__in=requests).values_list("request_id")
+                          .annotate(n=Count("pk"))))
+    delivered = set(Outbox.objects.filter(request_id__in=requests, state=OutboxState.DELIVERED)
+                    .values_list("request_id", flat=True))
+    received = Counter(record["idempotency_key"] for record in simulator.submissions())
+    deliveries = {record["idempotency_key"]: record["deliveries"] for record in simulator.submissions()}
+    announcements = sum(1 for method, path in simulator.requests_seen if method == "POST" and path == "/v1/submissions")
+    keys = set(requests.values())
+    lost = sum(1 for pk, key in requests.items() if outbox[pk] == 0 or pk not in delivered or received[key] == 0)
+    duplicated = (sum(1 for pk in requests if outbox[pk] > 1)
+                  + sum(1 for key in keys if received[key] > 1 or deliveries.get(key, 1) > 1)
+                  + len(set(received) - keys) + max(0, announcements - len(requests)))
+    return {"requests": len(requests), "outbox rows": sum(outbox.values()), "delivered": len(delivered),
+            "submissions": len(received), "deliveries": sum(deliveries.values()), "announcements": announcements,
+            "lost": lost, "duplicated": duplicated}

@@ -27,10 +27,8 @@ Checked after each run: every case closed, every document checked, every authori
 exactly once (one outbox row, delivered; one submission at the simulator), no HTTP error.
 """
 
-import os
 import re
 import resource
-import secrets
 import sys
 import threading
 import time
@@ -43,13 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import (
     Celery,
     Server,
-    bench_environment,
     cpu_seconds,
     machine_cpu_seconds,
     postgres_cpu_seconds,
-    setup_django,
 )
-from bench._lifecycle import lifecycle_arguments
+from bench._lifecycle import authority_simulator, deliveries_checked, http_transport_environment, lifecycle_arguments
 
 LAYOUTS = {
     "pooled": ("two web processes, two workers on all queues", [("documents,hub,default", "prefork", 1)] * 2),
@@ -206,15 +202,10 @@ def passports(count: int) -> list:
 
 
 def run(layout: str, env: dict, args) -> dict:
-    from django.db.models import Count
-    from jwcrypto import jwk
 
     from accounts.models import User
     from applications.lifecycle import CaseState
     from applications.models import Case
-    from authorities.management.commands.run_authority_simulator import Command as SimulatorCommand
-    from authorities.models import AuthorityRequest, Outbox, OutboxState
-    from authorities.simulator.server import SimulatorServer
     from bench._common import session_cookie
     from bench._lifecycle import Hooks, drive
     from documents.models import Document
@@ -224,12 +215,6 @@ def run(layout: str, env: dict, args) -> dict:
     people = passports(POOL)
     caseworker = User.objects.get(email="caseworker.wsa@demo.wsa.example")
     web = Server(env, workers=2)
-    simulator = SimulatorServer(("127.0.0.1", 0), private_key=jwk.JWK.generate(kty="RSA", size=4096),
-                                callback_url=f"http://127.0.0.1:{web.port}/authorities/callback/",
-                                callback_secret=env["WSA_AUTHORITY_CALLBACK_SECRET"])
-    SimulatorCommand()._configure(simulator)
-    serving = threading.Thread(target=simulator.serve_forever, daemon=True)
-    serving.start()
     cookies: dict[int, str] = {}
     etags: dict[int, str] = {}
     polled: dict[int, float] = {}
@@ -237,111 +222,101 @@ def run(layout: str, env: dict, args) -> dict:
     counter = iter(range(10**9))
     lock = threading.Lock()
     work = Counter()
-    try:
-        with web, Celery(env, layout=workers) as celery:
-            portal = Portal(web.port)
-            staff_cookie = session_cookie(caseworker)
+    with web, authority_simulator(env, web.port) as simulator, Celery(env, layout=workers) as celery:
+        portal = Portal(web.port)
+        staff_cookie = session_cookie(caseworker)
 
-            def make_case_documents(case) -> None:
+        def make_case_documents(case) -> None:
+            with lock:
+                index = next(counter)
+            cookie = session_cookie(case.person.user)
+            cookies[case.pk], public_ids[case.pk] = cookie, str(case.public_id)
+            step = f"/applicant/apply/{case.public_id}/documents/"
+            token, with_csrf = portal.form_token(step, cookie=cookie)
+            for requirement, (filename, data, content_type) in document_files(index, people[index % POOL]).items():
+                response, _body = portal.post_files(step, cookie=with_csrf, token=token,
+                                                    fields={"action": "upload", "requirement": requirement},
+                                                    files=[("files", filename, data, content_type)])
+                if response.status != 302:
+                    raise RuntimeError(f"upload of {requirement} answered {response.status}")
                 with lock:
-                    index = next(counter)
-                cookie = session_cookie(case.person.user)
-                cookies[case.pk], public_ids[case.pk] = cookie, str(case.public_id)
-                step = f"/applicant/apply/{case.public_id}/documents/"
-                token, with_csrf = portal.form_token(step, cookie=cookie)
-                for requirement, (filename, data, content_type) in document_files(index, people[index % POOL]).items():
-                    response, _body = portal.post_files(step, cookie=with_csrf, token=token,
-                                                        fields={"action": "upload", "requirement": requirement},
-                                                        files=[("files", filename, data, content_type)])
-                    if response.status != 302:
-                        raise RuntimeError(f"upload of {requirement} answered {response.status}")
+                    work["uploads"] += 1
+
+        def ready_for_review(case_ids: list[int]) -> list[int]:
+            waiting = set(Document.objects.filter(case_id__in=case_ids, checked_at__isnull=True)
+                          .values_list("case_id", flat=True))
+            return [pk for pk in case_ids if pk not in waiting]
+
+        def caseworker_looks(case) -> None:
+            portal.get("/backoffice/", cookie=staff_cookie)
+            portal.get(f"/backoffice/cases/{case.public_id}/", cookie=staff_cookie)
+            with lock:
+                work["task lists and workspaces"] += 1
+
+        def applicant_looks(case) -> None:
+            portal.get(f"/applicant/cases/{case.public_id}/", cookie=cookies[case.pk])
+            with lock:
+                work["case pages"] += 1
+
+        open_now: set[int] = set()
+        stop_polling = threading.Event()
+
+        def poll_statuses() -> None:
+            """The applicants' open case pages polling their status, on their own clock (a thread of
+            its own: the script's rounds must not wait for them, nor they for the rounds)."""
+            while not stop_polling.is_set():
+                now = time.monotonic()
+                for pk in list(open_now):
+                    if now - polled.get(pk, 0.0) < args.polls_every or pk not in cookies:
+                        continue
+                    polled[pk] = now
+                    headers = {"If-None-Match": etags[pk]} if pk in etags else {}
+                    response, _body = portal.get(f"/applicant/cases/{public_ids[pk]}/status/",
+                                                 cookie=cookies[pk], headers={"HX-Request": "true", **headers})
+                    if response.getheader("ETag"):
+                        etags[pk] = response.getheader("ETag")
                     with lock:
-                        work["uploads"] += 1
+                        work["polls (304)" if response.status == 304 else "polls (rendered)"] += 1
+                stop_polling.wait(0.2)
 
-            def ready_for_review(case_ids: list[int]) -> list[int]:
-                waiting = set(Document.objects.filter(case_id__in=case_ids, checked_at__isnull=True)
-                              .values_list("case_id", flat=True))
-                return [pk for pk in case_ids if pk not in waiting]
+        def each_round(open_ids) -> None:
+            open_now.clear()
+            open_now.update(open_ids)
 
-            def caseworker_looks(case) -> None:
-                portal.get("/backoffice/", cookie=staff_cookie)
-                portal.get(f"/backoffice/cases/{case.public_id}/", cookie=staff_cookie)
-                with lock:
-                    work["task lists and workspaces"] += 1
-
-            def applicant_looks(case) -> None:
-                portal.get(f"/applicant/cases/{case.public_id}/", cookie=cookies[case.pk])
-                with lock:
-                    work["case pages"] += 1
-
-            open_now: set[int] = set()
-            stop_polling = threading.Event()
-
-            def poll_statuses() -> None:
-                """The applicants' open case pages polling their status, on their own clock (a thread of
-                its own: the script's rounds must not wait for them, nor they for the rounds)."""
-                while not stop_polling.is_set():
-                    now = time.monotonic()
-                    for pk in list(open_now):
-                        if now - polled.get(pk, 0.0) < args.polls_every or pk not in cookies:
-                            continue
-                        polled[pk] = now
-                        headers = {"If-None-Match": etags[pk]} if pk in etags else {}
-                        response, _body = portal.get(f"/applicant/cases/{public_ids[pk]}/status/",
-                                                     cookie=cookies[pk], headers={"HX-Request": "true", **headers})
-                        if response.getheader("ETag"):
-                            etags[pk] = response.getheader("ETag")
-                        with lock:
-                            work["polls (304)" if response.status == 304 else "polls (rendered)"] += 1
-                    stop_polling.wait(0.2)
-
-            def each_round(open_ids) -> None:
-                open_now.clear()
-                open_now.update(open_ids)
-
-            poller = threading.Thread(target=poll_statuses, daemon=True)
-            poller.start()
-            hooks = Hooks(prepare=make_case_documents, ready_for_review=ready_for_review,
-                          caseworker_looks=caseworker_looks, applicant_looks=applicant_looks, each_round=each_round)
-            web_pids = [web.process.pid]
-            before = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(web_pids),
-                      [cpu_seconds([pid]) for pid in celery.pids()], postgres_cpu_seconds(), machine_cpu_seconds())
-            try:
-                ids, seconds = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight,
-                                     people=args.people, timeout=args.timeout, hooks=hooks)
-            finally:
-                stop_polling.set()
-                poller.join()
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            cpu = {"web (gunicorn)": cpu_seconds(web_pids) - before[1]}
-            for (queues, _pool, _concurrency), pid, earlier in zip(workers, celery.pids(), before[2], strict=True):
-                name = f"worker on {queues}"
-                cpu[name] = cpu.get(name, 0.0) + cpu_seconds([pid]) - earlier
-            cpu["PostgreSQL"] = postgres_cpu_seconds() - before[3]
-            cpu["this script (applicants, caseworkers, offices' slots)"] = (
-                usage.ru_utime + usage.ru_stime - before[0].ru_utime - before[0].ru_stime)
-            machine = machine_cpu_seconds() - before[4]
-    finally:
-        simulator.shutdown()
-        simulator.server_close()
+        poller = threading.Thread(target=poll_statuses, daemon=True)
+        poller.start()
+        hooks = Hooks(prepare=make_case_documents, ready_for_review=ready_for_review,
+                      caseworker_looks=caseworker_looks, applicant_looks=applicant_looks, each_round=each_round)
+        web_pids = [web.process.pid]
+        before = (resource.getrusage(resource.RUSAGE_SELF), cpu_seconds(web_pids),
+                  [cpu_seconds([pid]) for pid in celery.pids()], postgres_cpu_seconds(), machine_cpu_seconds())
+        try:
+            ids, seconds = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight,
+                                 people=args.people, timeout=args.timeout, hooks=hooks)
+        finally:
+            stop_polling.set()
+            poller.join()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = {"web (gunicorn)": cpu_seconds(web_pids) - before[1]}
+        for (queues, _pool, _concurrency), pid, earlier in zip(workers, celery.pids(), before[2], strict=True):
+            name = f"worker on {queues}"
+            cpu[name] = cpu.get(name, 0.0) + cpu_seconds([pid]) - earlier
+        cpu["PostgreSQL"] = postgres_cpu_seconds() - before[3]
+        cpu["this script (applicants, caseworkers, offices' slots)"] = (
+            usage.ru_utime + usage.ru_stime - before[0].ru_utime - before[0].ru_stime)
+        machine = machine_cpu_seconds() - before[4]
 
     closed = Case.objects.filter(pk__in=ids, state=CaseState.CLOSED).count()
-    requests = dict(AuthorityRequest.objects.filter(case_id__in=ids).values_list("pk", "idempotency_key"))
-    outbox = Counter(dict(Outbox.objects.filter(request_id__in=requests).values_list("request_id")
-                          .annotate(n=Count("pk"))))
-    delivered = set(Outbox.objects.filter(request_id__in=requests, state=OutboxState.DELIVERED)
-                    .values_list("request_id", flat=True))
-    received = Counter(record["idempotency_key"] for record in simulator.submissions())
-    lost = sum(1 for pk, key in requests.items() if outbox[pk] == 0 or pk not in delivered or received[key] == 0)
-    duplicated = sum(1 for pk in requests if outbox[pk] > 1) + sum(1 for key in received.values() if key > 1)
+    delivery = deliveries_checked(ids, simulator)
+    lost, duplicated = delivery["lost"], delivery["duplicated"]
     documents = Document.objects.filter(case_id__in=ids)
     unchecked = documents.filter(checked_at__isnull=True).count()
     per_case = {name: seconds_ / max(closed, 1) * 1000 for name, seconds_ in cpu.items()}
     print(f"[{layout}] {closed} of {args.cases} cases closed in {seconds:.0f} s = {closed / seconds * 3600:,.0f} "
           f"cases per hour; {args.cases} cases would take {args.cases / max(closed, 1) * seconds / 60:.1f} min "
           f"(target for 2,000: <= 60 min)")
-    print(f"[{layout}] documents: {documents.count()} uploaded, {unchecked} not checked; requests: {len(requests)}, "
-          f"lost {lost}, duplicated {duplicated}; HTTP: {dict(sorted(portal.statuses.items()))}, "
+    print(f"[{layout}] documents: {documents.count()} uploaded, {unchecked} not checked; requests: {delivery}; "
+          f"HTTP: {dict(sorted(portal.statuses.items()))}, "
           f"errors {len(portal.errors)} {portal.errors[:3]}")
     print(f"[{layout}] work: {dict(work)}, procedure: {hooks.counts}")
     print(f"[{layout}] CPU per closed case: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in per_case.items())
@@ -353,15 +328,7 @@ def run(layout: str, env: dict, args) -> dict:
 def main() -> None:
     global PHOTO
     args = lifecycle_arguments(__doc__.splitlines()[0], timeout=2 * 3600.0, extra=options)
-    env = bench_environment()
-    env.update({
-        "WSA_AUTHORITY_TRANSPORT": "http",
-        "WSA_AUTHORITY_CALLBACK_SECRET": secrets.token_urlsafe(32),
-        "SECURE_SSL_REDIRECT": "false",  # the simulator calls back over plain HTTP on loopback
-    })
-    os.environ.update({key: env[key] for key in ("WSA_AUTHORITY_TRANSPORT", "WSA_AUTHORITY_CALLBACK_SECRET",
-                                                 "SECURE_SSL_REDIRECT", "SITE_URL")})
-    setup_django(env)
+    env = http_transport_environment()
     PHOTO = make_photo()
     results = {layout: run(layout, env, args) for layout in args.layouts.split(",")}
     if any(r["lost"] or r["duplicated"] or r["errors"] or r["closed"] < args.cases for r in results.values()):

@@ -20,18 +20,14 @@ simulator received each request's submission exactly once (its idempotency key o
 one announcement), and nothing else. Production settings; Redis database of BENCH_REDIS_URL (/14).
 """
 
-import os
-import secrets
 import sys
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import Celery, Server, bench_environment, setup_django
-from bench._lifecycle import lifecycle_arguments
+from bench._common import Celery, Server
+from bench._lifecycle import authority_simulator, deliveries_checked, http_transport_environment, lifecycle_arguments
 
 CONFIGURATIONS = {
     "a": ("one worker process on all queues, one web process", 1, [("documents,hub,default", "prefork", 1)]),
@@ -42,15 +38,7 @@ CONFIGURATIONS = {
 
 def main() -> None:
     args = lifecycle_arguments(__doc__.splitlines()[0], timeout=3 * 3600.0)
-    env = bench_environment()
-    env.update({
-        "WSA_AUTHORITY_TRANSPORT": "http",
-        "WSA_AUTHORITY_CALLBACK_SECRET": secrets.token_urlsafe(32),
-        "SECURE_SSL_REDIRECT": "false",  # the simulator calls back over plain HTTP on loopback
-    })
-    os.environ.update({key: env[key] for key in ("WSA_AUTHORITY_TRANSPORT", "WSA_AUTHORITY_CALLBACK_SECRET",
-                                                 "SECURE_SSL_REDIRECT", "SITE_URL")})
-    setup_django(env)
+    env = http_transport_environment()
 
     results = {key: run(key, env, args) for key in CONFIGURATIONS}
     print()
@@ -66,12 +54,7 @@ def main() -> None:
 
 def run(key: str, env: dict, args) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db.models import Count
-    from jwcrypto import jwk
 
-    from authorities.management.commands.run_authority_simulator import Command as SimulatorCommand
-    from authorities.models import AuthorityRequest, Outbox, OutboxState
-    from authorities.simulator.server import SimulatorServer
     from bench._lifecycle import drive
     from documents import services as documents
     from documents.models import Document
@@ -87,49 +70,24 @@ def run(key: str, env: dict, args) -> dict:
                                   document_type="employment_contract")
 
     web = Server(env, workers=web_processes)
-    simulator = SimulatorServer(("127.0.0.1", 0), private_key=jwk.JWK.generate(kty="RSA", size=4096),
-                                callback_url=f"http://127.0.0.1:{web.port}/authorities/callback/",
-                                callback_secret=env["WSA_AUTHORITY_CALLBACK_SECRET"])
-    SimulatorCommand()._configure(simulator)  # every office's endpoint and key: this simulator
-    serving = threading.Thread(target=simulator.serve_forever, daemon=True)
-    serving.start()
-    try:
-        with web, Celery(env, layout=layout):
-            began = time.perf_counter()
-            ids, _ = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight, people=args.people,
-                           timeout=args.timeout, prepare=upload_contract)
-            unchecked = Document.objects.filter(case_id__in=ids, checked_at__isnull=True)
-            deadline = time.monotonic() + 600
-            while unchecked.exists() and time.monotonic() < deadline:
-                time.sleep(0.5)
-            seconds = time.perf_counter() - began
-    finally:
-        simulator.shutdown()
-        simulator.server_close()
+    with web, authority_simulator(env, web.port) as simulator, Celery(env, layout=layout):
+        began = time.perf_counter()
+        ids, _ = drive(cases=args.cases, batch=args.batch, in_flight=args.in_flight, people=args.people,
+                       timeout=args.timeout, prepare=upload_contract)
+        unchecked = Document.objects.filter(case_id__in=ids, checked_at__isnull=True)
+        deadline = time.monotonic() + 600
+        while unchecked.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        seconds = time.perf_counter() - began
 
     from applications.models import Case
 
     closed = Case.objects.filter(pk__in=ids, state="closed").count()
-    requests = dict(AuthorityRequest.objects.filter(case_id__in=ids).values_list("pk", "idempotency_key"))
-    outbox = Counter(dict(Outbox.objects.filter(request_id__in=requests).values_list("request_id")
-                          .annotate(n=Count("pk"))))
-    delivered = set(Outbox.objects.filter(request_id__in=requests, state=OutboxState.DELIVERED)
-                    .values_list("request_id", flat=True))
-    received = Counter(record["idempotency_key"] for record in simulator.submissions())
-    deliveries = {record["idempotency_key"]: record["deliveries"] for record in simulator.submissions()}
-    announcements = sum(1 for method, path in simulator.requests_seen if method == "POST" and path == "/v1/submissions")
-    keys = set(requests.values())
-    lost = sum(1 for pk, key_ in requests.items()
-               if outbox[pk] == 0 or pk not in delivered or received[key_] == 0)
-    duplicated = (sum(1 for pk in requests if outbox[pk] > 1)
-                  + sum(1 for key_ in keys if received[key_] > 1 or deliveries.get(key_, 1) > 1)
-                  + len(set(received) - keys) + max(0, announcements - len(requests)))
+    delivery = deliveries_checked(ids, simulator)
     undone = Document.objects.filter(case_id__in=ids, checked_at__isnull=True).count()
-    print(f"  {len(requests)} requests: outbox rows {sum(outbox.values())}, delivered {len(delivered)}; simulator: "
-          f"{len(received)} submissions, {sum(deliveries.values())} deliveries, {announcements} announcements; "
-          f"documents not checked: {undone}", flush=True)
-    return {"closed": closed, "seconds": seconds, "per_hour": closed / seconds * 3600, "requests": len(requests),
-            "lost": lost + undone, "duplicated": duplicated}
+    print(f"  {delivery}; documents not checked: {undone}", flush=True)
+    return {"closed": closed, "seconds": seconds, "per_hour": closed / seconds * 3600, "requests": delivery["requests"],
+            "lost": delivery["lost"] + undone, "duplicated": delivery["duplicated"]}
 
 
 if __name__ == "__main__":
