@@ -32,6 +32,7 @@ def test_an_employer_checks_the_right_to_work(live_server, page, browser, axe_vi
     sign_in(page, live_server, "holder@e2e.example", "en")
     page.goto(live_server.url + "/applicant/")
     page.get_by_role("link", name="My residence titles").click()
+    page.wait_for_url("**/applicant/titles/")  # measured on the new page, not mid-navigation
     assert no_horizontal_scroll(page)
     page.get_by_role("link", name="Make a share code").click()
     page.get_by_label("Right to work (for an employer)").check()
