@@ -73,6 +73,11 @@ class Layout:
     templates: tuple[str, ...]
     checks: tuple[CheckSpec, ...]
 
+    @property
+    def names_lines(self) -> tuple[bool, ...]:
+        """Per line: letters and fillers only (the name field's line), no check digit on it."""
+        return tuple(template == "a" * self.width for template in self.templates)
+
 
 TD3 = Layout(
     name="TD3",
@@ -423,7 +428,7 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
     """Clean-up by position, length fixing and check-digit-guided substitution, then parse.
     An uncertain cell that the check digits cannot settle makes the MRZ invalid."""
     best: Mrz | None = None
-    for lines, notes in mrz_length.length_variants(layout, raw):
+    for lines, notes in mrz_length.length_variants(raw, layout.width, layout.names_lines):
         alts = dict(alternatives or {}) if not notes else {}
         lines = tuple(clean_by_position(layout, i, x) for i, x in enumerate(lines))
         cleaned = lines
@@ -517,7 +522,7 @@ def clean_by_position(layout: Layout, index: int, line: str) -> str:
 def fill_after_names(layout: Layout, index: int, line: str) -> str:
     """In a name field ``<<`` occurs once, between surname and given names; from the next ``<<``
     on only fillers may follow, so any letter there is noise read from the filler run."""
-    if layout.templates[index] != "a" * layout.width:
+    if not layout.names_lines[index]:
         return line
     start = 5 if layout is TD3 else 0
     first = line.find("<<", start)

@@ -6,28 +6,22 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .mrz import Layout
 
 
-def length_variants(layout: Layout, raw: Sequence[str]) -> list[tuple[tuple[str, ...], list[str]]]:
-    """OCR often miscounts long filler runs. Names line: pad or trim trailing fillers. Lines with
-    check digits: every way of adding or removing fillers inside runs (the checks choose)."""
+def length_variants(raw: Sequence[str], width: int,
+                    names_lines: Sequence[bool]) -> list[tuple[tuple[str, ...], list[str]]]:
+    """OCR often miscounts long filler runs. Names line (``names_lines[i]``): pad or trim trailing
+    fillers. Lines with check digits: every way of adding or removing fillers inside runs (the checks
+    choose)."""
     per_line: list[list[tuple[str, str]]] = []
-    for i, line in enumerate(raw):
-        per_line.append(list(_fix_length(line, layout.width, names=_is_names_line(layout, i))))
+    for line, names in zip(raw, names_lines, strict=False):
+        per_line.append(list(_fix_length(line, width, names=names)))
     variants = []
     for combo in itertools.islice(itertools.product(*per_line), 64):
         lines = tuple(x for x, _ in combo)
         notes = [f"line {i + 1}: {note}" for i, (_, note) in enumerate(combo) if note]
         variants.append((lines, notes))
     return variants
-
-
-def _is_names_line(layout: Layout, index: int) -> bool:
-    return layout.templates[index] == "a" * layout.width
 
 
 def _fix_length(line: str, width: int, *, names: bool) -> Iterable[tuple[str, str]]:
