@@ -71,11 +71,9 @@ def _visa_offices_slot(authority_id: int):
 
     now = timezone.now() + timedelta(seconds=SLOT_LEAD_SECONDS)
     starts = now.replace(microsecond=0) + timedelta(seconds=SLOT_SECONDS - now.second % SLOT_SECONDS)
-    slot = AppointmentSlot.objects.filter(authority_id=authority_id, starts_at=starts, cancelled_at=None).first()
-    if slot is None:
-        slot, _created = AppointmentSlot.objects.get_or_create(
-            authority_id=authority_id, starts_at=starts, cancelled_at=None,
-            defaults={"ends_at": starts + timedelta(minutes=30), "capacity": 30_000})
+    slot, _created = AppointmentSlot.objects.get_or_create(
+        authority_id=authority_id, starts_at=starts, cancelled_at=None,
+        defaults={"ends_at": starts + timedelta(minutes=30), "capacity": 30_000})
     return slot
 
 

@@ -196,8 +196,7 @@ def passports(count: int) -> list:
         page = make_passport(truth, seed=index, fmt="jpeg", options=Options(
             rotation=rng.uniform(-2, 2), blur=rng.uniform(0, 0.6), noise=rng.uniform(0, 6),
             jpeg_quality=rng.randrange(70, 92), scale=rng.uniform(0.85, 1.15)))
-        made.append(SimpleNamespace(**vars(truth), file=(f"passport-{index}.jpg", page.data, page.content_type),
-                                    surname_=surname))
+        made.append(SimpleNamespace(**vars(truth), file=(f"passport-{index}.jpg", page.data, page.content_type)))
     return made
 
 
