@@ -162,6 +162,10 @@ class AuthorityRequest(models.Model):
             models.Index(fields=["due_at", "case"], name="authreq_open_due_any",
                          condition=models.Q(state__in=["pending", "sent", "acknowledged"])),
             models.Index(fields=["authority", "case"], name="authreq_authority_case"),
+            # The WSA's landing: steps an office answered "information needed" (applications.offices),
+            # oldest answer first; a handful among millions of answered requests.
+            models.Index(fields=["answered_at", "id"], name="authreq_information_needed",
+                         condition=models.Q(state="answered", outcome="information_needed")),
         ]
 
     def __str__(self):

@@ -169,3 +169,16 @@ def test_the_visa_office_records_the_attendance_from_its_task_list(client, make_
     response = client.post(reverse("authorities:appointment_attendance", args=[early.public_id]), follow=True)
     early.refresh_from_db()
     assert early.attended_at is None and response.status_code == 200
+
+
+def test_decisions_without_a_deadline_come_longest_waiting_application_first(make_case, make_staff, add_request):
+    """No period runs for the permit decision after entry: the application submitted first comes first,
+    whatever order the cases were created or entered in."""
+    recent, waiting_longest = make_case("entered", surname="RECENT"), make_case("entered", surname="LONGEST")
+    now = timezone.now()
+    type(recent).objects.filter(pk=recent.pk).update(submitted_at=now - timedelta(days=20))
+    type(recent).objects.filter(pk=waiting_longest.pk).update(submitted_at=now - timedelta(days=90))
+    for case in (recent, waiting_longest):
+        add_request(case, "abh", purpose="residence_permit", state="answered")
+    assert tasks_of(make_staff("abh")) == [("decide_permit", waiting_longest.reference),
+                                           ("decide_permit", recent.reference)]
