@@ -97,10 +97,13 @@ def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime 
     kinds = {office.kind for office in offices}
     visa_offices = [o for o in offices if o.kind == AuthorityKind.VISA_OFFICE]
     tasks: list[OfficeTask] = []
-    # Requests the office owes an answer to; the visa request is answered with the appointment.
+    # Requests the office owes an answer to; the visa request is answered with the appointment, and the
+    # residence permit after entry with the permit's decision (below): only an extension's permit step,
+    # applied for in Germany, is answered during the authority review.
     if kinds - {AuthorityKind.VISA_OFFICE}:
         requests = (AuthorityRequest.objects.filter(authority__in=offices, state__in=RequestState.open_states())
                     .exclude(purpose=Purpose.VISA).exclude(case__state__in=closed)
+                    .exclude(Q(purpose=Purpose.RESIDENCE_PERMIT) & ~Q(case__state=CaseState.AUTHORITY_REVIEW))
                     .select_related("case", "authority").defer("request_body", "response_body")
                     # due_at, case: the order of the index authreq_open_due, so a page stops after `limit`
                     # rows (ordered by due_at and pk, 1 M cases read 29,000 requests: 163 ms against 1.4)

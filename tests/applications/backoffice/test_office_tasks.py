@@ -182,3 +182,17 @@ def test_decisions_without_a_deadline_come_longest_waiting_application_first(mak
         add_request(case, "abh", purpose="residence_permit", state="answered")
     assert tasks_of(make_staff("abh")) == [("decide_permit", waiting_longest.reference),
                                            ("decide_permit", recent.reference)]
+
+
+def test_the_permit_after_entry_is_one_task_to_decide_not_also_a_request_to_answer(make_case, make_staff,
+                                                                                    add_request):
+    """The permit step sent at the entry report stays open until the office decides; the landing shows
+    the decision, once, and nothing once the permit is issued. An extension's permit step (sent during
+    the authority review) is answered like any other step."""
+    entered, issued = make_case("entered", surname="ENTERED"), make_case("entered", surname="ISSUED")
+    extension = make_case("authority_review", surname="EXTENDS")
+    for case in (entered, issued, extension):
+        add_request(case, "abh", purpose="residence_permit")
+    type(issued).objects.filter(pk=issued.pk).update(state="permit_issued")
+    assert sorted(tasks_of(make_staff("abh"))) == [("answer_step", extension.reference),
+                                                   ("decide_permit", entered.reference)]
