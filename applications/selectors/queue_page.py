@@ -96,13 +96,20 @@ def _queue_page_general(*, viewer, filters: QueueFilters, limit: int, position) 
     return QueuePage(cases=page, next_cursor=next_cursor, now=timezone.now())
 
 
+# What a row of the queue shows (templates/backoffice/home.html): whole case rows with their search text,
+# person and employer cost more to build than the query to read them.
+_QUEUE_ROW_COLUMNS = ("public_id", "reference", "title_code", "state", "submitted_at", "person__surname",
+                      "person__given_names", "person__nationality", "assignment__user__full_name",
+                      "assignment__user__email")
+
+
 def _queue_cases(pks: list[int], *, viewer) -> dict[int, Case]:
     """The page's cases with what the queue shows (deadline, person, claim), in one query."""
     if not pks:
         return {}
     scope = staff_scope(viewer=viewer)
     cases = (Case.objects.filter(pk__in=pks).annotate(deadline_at=deadline_expression(scope=scope))
-             .select_related("person", "employer", "assignment__user"))
+             .select_related("person", "assignment__user").only(*_QUEUE_ROW_COLUMNS))
     return {case.pk: case for case in cases}
 
 
