@@ -122,3 +122,50 @@ def test_too_many_pages():
     data = docs.text_pdf([["page"]] * 4)
     info = limits.open_pdf(data, limits.Limits(max_pages=3))
     assert [f.code for f in info.findings] == ["too_many_pages"]
+
+
+def _image_pdf(jpeg: bytes, *, copy_outside: bytes = b"") -> bytes:
+    """One page showing one JPEG image; ``copy_outside``: bytes also written between two objects."""
+    content = b"q 595 0 0 842 0 0 cm /Im1 Do Q"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 40 /Height 40 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Filter /DCTDecode /Length %d >>\nstream\n" % len(jpeg) + jpeg + b"\nendstream",
+    ]
+    data = docs._assemble(objects)  # noqa: SLF001 - the test documents' own PDF writer
+    if copy_outside:
+        marker = b"5 0 obj"
+        data = data.replace(marker, copy_outside + b"\n" + marker, 1)
+    return data
+
+
+def _jpeg_spelling(name: bytes) -> bytes:
+    """A real JPEG whose compressed bytes happen to spell ``name`` (a comment segment stands in for
+    the one JPEG in thirty whose entropy-coded data does)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (40, 40), 200).save(out, "JPEG")
+    jpeg = out.getvalue()
+    comment = b"\x9c\x90" + name + b"\x9c\x90\x18"
+    return jpeg[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + jpeg[2:]
+
+
+def test_a_scanned_pdf_whose_image_bytes_spell_a_script_name_is_accepted():
+    """Found with the generated passport scans: one image PDF in thirty was refused as "active
+    content" because its JPEG data spelled /JS; a viewer never reads those bytes as PDF syntax."""
+    info = limits.open_pdf(_image_pdf(_jpeg_spelling(b"/JS")))
+    assert info.findings == [] and info.usable
+
+
+def test_the_same_bytes_outside_a_stream_are_still_refused():
+    jpeg = _jpeg_spelling(b"/JS")
+    info = limits.open_pdf(_image_pdf(jpeg, copy_outside=jpeg))
+    assert [f.code for f in info.findings] == ["pdf_active_content"]
+    assert limits.raw_active_content(b"<< /S /JavaScript /JS (app.alert(1)) >>") == ["JavaScript"]
