@@ -37,12 +37,16 @@ def broker_circuit_reset() -> None:
     _broker_down_until = 0.0
 
 
+def _task(task):
+    """The task itself; a name that no task bears raises NotRegistered (in the caller, not after a commit)."""
+    return app.tasks[task] if isinstance(task, str) else task
+
+
 def enqueue(task, args: tuple = (), **options) -> bool:
     """Hands a task (or the task of that name) to the broker now; when the broker is down, logs, counts
     and leaves it to the sweeps."""
     global _broker_down_until
-    if isinstance(task, str):
-        task = app.tasks[task]
+    task = _task(task)
     args = tuple(args)
     eager = app.conf.task_always_eager
     if not eager and monotonic() < _broker_down_until:
@@ -76,7 +80,7 @@ def enqueue_on_commit(task, args: tuple = (), **options) -> None:
     """Hands a task (or the task of that name) to the broker once the current transaction commits (at
     once outside one): never for a change that was rolled back, and never an error for the committed
     one (see enqueue)."""
-    transaction.on_commit(partial(enqueue, task, tuple(args), **options), robust=True)
+    transaction.on_commit(partial(enqueue, _task(task), tuple(args), **options), robust=True)
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
