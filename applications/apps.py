@@ -14,7 +14,8 @@ class ApplicationsConfig(AppConfig):
 
         from documents.selectors import case_reader_register
 
-        from . import procedure, receivers, site_info, status_poll  # noqa: F401 - site_info registers the operator's deploy check
+        # site_info registers the operator's deploy check; tasks the tasks that the services enqueue by name.
+        from . import procedure, receivers, site_info, status_poll, tasks  # noqa: F401
         from .selectors.visibility import case_list
 
         # Staff read the documents of the cases they may read: documents stands below the case store.

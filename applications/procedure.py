@@ -36,11 +36,12 @@ from .payments import selectors as payment_selectors
 from .payments import services as payment_services
 from .payments import signals as payment_signals
 from .selectors.deadlines import case_due_expression
+from .services.cases import case_transitioned
 from .titles import issuance as title_issuance
 
 
 def after_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> None:
-    """Called by `services.case_transition` after the move and its timeline entry, in its transaction
+    """Run for `services.case_transition` after the move and its timeline entry, in its transaction
     (`case` is locked and already in its new state). By transition:
 
     - documents_provided: the open document requests count as fulfilled;
@@ -199,7 +200,12 @@ def case_send_to_authorities(*, case: Case, actor=None) -> Case:
     return case
 
 
-# --- what the authority hub tells the case store --------------------------------------------
+# --- what the case store and the authority hub tell the procedure ---------------------------
+
+
+def case_moved(sender, *, case: Case, transition: str, actor=None, payload: dict | None = None, **kwargs) -> None:
+    """A case was moved (services.cases.case_transitioned): what the move sets off."""
+    after_transition(case=case, transition=transition, actor=actor, payload=payload)
 
 
 def authority_event_record(sender, *, request: AuthorityRequest, status: str, internal: bool, actor=None,
@@ -268,6 +274,7 @@ def refunds_retry_on_sweep(sender, **kwargs) -> int:
 
 def receivers_connect() -> None:
     """From ApplicationsConfig.ready()."""
+    case_transitioned.connect(case_moved, dispatch_uid="procedure_case_moved")
     authority_signals.request_event.connect(authority_event_record, dispatch_uid="procedure_authority_event")
     authority_signals.procedure_step_done.connect(case_advance_after_step, dispatch_uid="procedure_step_done")
     authority_signals.deadlines_swept.connect(cases_advance_missed, dispatch_uid="procedure_deadlines_swept")

@@ -7,4 +7,5 @@ class AuthoritiesConfig(AppConfig):
     verbose_name = _("Authorities")
 
     def ready(self):
+        from . import tasks  # noqa: F401 - registers the tasks that the services enqueue by name
         from .adapters import contrib  # noqa: F401 - registers the adapters

@@ -46,7 +46,6 @@ from .models import (
     Purpose,
     RequestState,
 )
-from .tasks import authority_answer_fetch, outbox_relay
 from .transports import Envelope, Receipt, TransportError, get_transport
 
 logger = logging.getLogger("authorities")
@@ -80,6 +79,9 @@ def case_model():
 # One task carries up to this many rows or requests: a case's fan-out is one relay task, and the
 # answers it calls for are one fetch task (a task costs the broker and the worker more than a row).
 TASK_BATCH_SIZE = 20
+# The tasks that run this module's relay and fetch, by name: authorities.tasks imports this module.
+OUTBOX_RELAY_TASK = "authorities.tasks.outbox_relay"
+ANSWER_FETCH_TASK = "authorities.tasks.authority_answer_fetch"
 _fetch_batch = threading.local()
 
 
@@ -91,7 +93,7 @@ def _batches(ids: list[int]):
 def outbox_enqueue(outbox_ids: list[int], *, after_commit: bool = False) -> None:
     queue = queueing.enqueue_on_commit if after_commit else queueing.enqueue
     for batch in _batches(list(outbox_ids)):
-        queue(outbox_relay, (batch,))
+        queue(OUTBOX_RELAY_TASK, (batch,))
 
 
 def _answer_fetches_after_delivery(request_id: int, delays: tuple[float | None, ...]) -> None:
@@ -105,7 +107,7 @@ def answer_fetch_enqueue(request_id: int, countdown: float | None = None) -> Non
     if pending is not None and not countdown:
         pending.append(request_id)
         return
-    queueing.enqueue(authority_answer_fetch, ([request_id],), **({"countdown": countdown} if countdown else {}))
+    queueing.enqueue(ANSWER_FETCH_TASK, ([request_id],), **({"countdown": countdown} if countdown else {}))
 
 
 @contextmanager
@@ -120,7 +122,7 @@ def answer_fetches_batched():
     finally:
         ids, _fetch_batch.ids = _fetch_batch.ids, None
         for batch in _batches(list(dict.fromkeys(ids))):
-            queueing.enqueue(authority_answer_fetch, (batch,))
+            queueing.enqueue(ANSWER_FETCH_TASK, (batch,))
 
 
 def _locked_case(pk: int):

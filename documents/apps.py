@@ -7,4 +7,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents and checks")
 
     def ready(self):
-        from . import system_checks  # noqa: F401 - registers the deploy check of the virus scanner
+        # system_checks registers the deploy check of the virus scanner; tasks the check that the services
+        # enqueue by name.
+        from . import system_checks, tasks  # noqa: F401

@@ -222,10 +222,9 @@ def _store(*, document: Document, data: bytes) -> None:
 
 def _queue_check(document_id: int, *, after_commit: bool = False) -> None:
     """Queues the check. A broker that is down must not turn a stored upload into an error page:
-    the document stays "uploaded" and ``document_check_sweep`` (beat) queues it later."""
-    from .tasks import check_document  # (documents.tasks imports this module)
-
-    (enqueue_on_commit if after_commit else enqueue)(check_document, (document_id,))
+    the document stays "uploaded" and ``document_check_sweep`` (beat) queues it later. The task is
+    named: documents.tasks imports this module."""
+    (enqueue_on_commit if after_commit else enqueue)("documents.tasks.check_document", (document_id,))
 
 
 def document_upload(*, person, uploaded_by, file, case=None, document_type: str = DocumentType.UNKNOWN,

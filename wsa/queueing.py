@@ -6,6 +6,10 @@ what is still due. So a broker that cannot be reached is logged and counted, nev
 that was committed must not turn into an error page.
 
 Below every app: imports no app, so that each of them may use it.
+
+A task is given as itself or by its registered name. A service names the task that runs it (the
+tasks module imports the service, so the service cannot import the tasks module back); each app
+loads its tasks module in its AppConfig.ready(), so the name is registered in every process.
 """
 
 from __future__ import annotations
@@ -33,9 +37,16 @@ def broker_circuit_reset() -> None:
     _broker_down_until = 0.0
 
 
+def _task(task):
+    """The task itself; a name that no task bears raises NotRegistered (in the caller, not after a commit)."""
+    return app.tasks[task] if isinstance(task, str) else task
+
+
 def enqueue(task, args: tuple = (), **options) -> bool:
-    """Hands a task to the broker now; when the broker is down, logs, counts and leaves it to the sweeps."""
+    """Hands a task (or the task of that name) to the broker now; when the broker is down, logs, counts
+    and leaves it to the sweeps."""
     global _broker_down_until
+    task = _task(task)
     args = tuple(args)
     eager = app.conf.task_always_eager
     if not eager and monotonic() < _broker_down_until:
@@ -66,9 +77,10 @@ def _ids_only(args: tuple) -> tuple:
 
 
 def enqueue_on_commit(task, args: tuple = (), **options) -> None:
-    """Hands a task to the broker once the current transaction commits (at once outside one): never
-    for a change that was rolled back, and never an error for the committed one (see enqueue)."""
-    transaction.on_commit(partial(enqueue, task, tuple(args), **options), robust=True)
+    """Hands a task (or the task of that name) to the broker once the current transaction commits (at
+    once outside one): never for a change that was rolled back, and never an error for the committed
+    one (see enqueue)."""
+    transaction.on_commit(partial(enqueue, _task(task), tuple(args), **options), robust=True)
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:

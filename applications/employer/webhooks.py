@@ -123,10 +123,9 @@ def deliveries_create(*, case, transition: str) -> list[int]:
     ids = [WebhookDelivery.objects.create(endpoint=endpoint, event_type=EVENT_STATUS_CHANGED, payload=payload).pk
            for endpoint in endpoints]
     if _sent_by_a_worker():
-        from ..tasks import webhook_deliver
-
         for delivery_id in ids:
-            enqueue_on_commit(webhook_deliver, (delivery_id,))
+            # By name: applications.tasks imports this module.
+            enqueue_on_commit("applications.tasks.webhook_deliver", (delivery_id,))
     return ids
 
 

@@ -10,18 +10,26 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from wsa.celery import app
 from wsa.queueing import enqueue
 
-from .. import procedure, status_poll
+from .. import status_poll
 from ..lifecycle import CaseState, transition_for
 from ..models import Case, Employment, Event, EventKind, Message, Person, ProcedureLanguage, ReferenceCounter
 from ..selectors.deadlines import DATED_STATES, case_due_expression
-from ..tasks import notify_case
 
 logger = logging.getLogger(__name__)
+
+# By name: applications.tasks imports these services.
+NOTIFY_CASE_TASK = "applications.tasks.notify_case"
+
+# Sent by case_transition after the move and its timeline entry, inside its transaction with the case
+# locked (kwargs: case, transition, actor, payload). applications.procedure receives it and runs what
+# the move sets off; what a receiver raises undoes the move.
+case_transitioned = Signal()
 
 
 def reference_allocate(*, today: date | None = None) -> str:
@@ -74,7 +82,7 @@ def _notify(case_id: int) -> None:
             return
     except Exception:
         logger.warning("No cache to mark the notification of case %s as queued; queueing it anyway.", case_id)
-    enqueue(notify_case, (case_id,), countdown=delay or None)
+    enqueue(NOTIFY_CASE_TASK, (case_id,), countdown=delay or None)
     if waiting > 0:
         if len(_notify_queued_here) > 10_000:
             _notify_queued_here.clear()
@@ -109,7 +117,7 @@ def case_create(*, person: Person, actor=None, employer=None, title_code: str = 
 def case_transition(*, case: Case, transition: str, actor=None, payload: dict | None = None) -> Case:
     """Applies one transition of the lifecycle table, or raises IllegalTransition and changes nothing.
     What the move sets off (webhooks, requests to the offices, the procedure's guards) is
-    procedure.after_transition, in this transaction."""
+    procedure.after_transition, which receives case_transitioned, in this transaction."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
     move = transition_for(transition, locked.state)
     from_state = locked.state
@@ -125,7 +133,7 @@ def case_transition(*, case: Case, transition: str, actor=None, payload: dict | 
         payload={"transition": transition, **(payload or {})}, case_changes={**changes, "due_at": due},
     )
     locked.__dict__.update(changes)
-    procedure.after_transition(case=locked, transition=transition, actor=actor, payload=payload or {})
+    case_transitioned.send(sender=Case, case=locked, transition=transition, actor=actor, payload=payload or {})
     # What the UPDATEs counted and what the procedure moved (an approval already in: the next state).
     locked.refresh_from_db(fields=["state", "version", "updated_at", "submitted_at", "closed_at", "due_at"])
     case.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})

@@ -20,7 +20,6 @@ from wsa.site import site_url
 from .. import audit, retention
 from ..models import Case, Mandate, Person
 from ..selectors.own_data import account_deletion_overview
-from ..tasks import mail_send
 from .consent import case_consent_revoke
 
 logger = logging.getLogger(__name__)
@@ -110,6 +109,7 @@ def account_delete(*, user) -> AccountDeletionResult:
     audit.account_deletion_record(user=user, drafts=result.drafts, documents=documents,
                                   retained_cases=len(overview.retained), retained_until=overview.retained_until)
     # The address is gone from the database: the message goes out rendered, once the deletion is committed.
-    enqueue_on_commit(mail_send, (address, subject, body))
+    # By name: applications.tasks imports these services.
+    enqueue_on_commit("applications.tasks.mail_send", (address, subject, body))
     logger.info("Account %s deleted by its holder", user.public_id)
     return result

@@ -196,16 +196,22 @@ def check_salary(annual_gross: Decimal | None, ctx: Context) -> list[Finding]:
                     expected=f"{ctx.salary_threshold:.2f}", found=f"{annual_gross:.2f}")]
 
 
+def words_tell_the_type(ctx: Context, *, mrz_found: bool) -> bool:
+    """Whether the classifier may say what a document is from its words. Not in a slot whose documents it
+    cannot tell (classify.DOCUMENT_TYPES lacks the slot's type) unless the machine-readable zone was
+    found: a visa application form or an employer's declaration names the passport, the salary and the
+    university, and would otherwise be taken for one of those."""
+    expected = ctx.expected_document_type
+    return mrz_found or not expected or expected in DOCUMENT_TYPES
+
+
 def check_document_type(document_type: str, ctx: Context, *, mrz_found: bool = False) -> list[Finding]:
-    """A document that is not what its slot asks for. Only where the classifier knows what the slot's
-    document looks like (classify.DOCUMENT_TYPES), or is sure what this one is (an identity document
-    with its machine-readable zone): a visa application form or an employer's declaration names the
-    passport, the salary and the university, and would otherwise be taken for one of those."""
+    """A document that is not what its slot asks for, where its type was told (words_tell_the_type)."""
     if not document_type or document_type == "unknown":
         return []
-    expected = ctx.expected_document_type
-    if expected and expected not in DOCUMENT_TYPES and not mrz_found:
+    if not words_tell_the_type(ctx, mrz_found=mrz_found):
         return []
+    expected = ctx.expected_document_type
     if expected and document_type != expected:
         return [finding("document_type_unexpected", field="document_type",
                         expected=ctx.expected_document_type, found=document_type, confidence=0.7)]

@@ -324,10 +324,8 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
     )
     result.document_type = classification.document_type
     result.document_type_confidence = classification.confidence
-    if (found is None and result.document_type in (cls.PASSPORT, cls.ID_CARD) and ctx.expected_document_type
-            and ctx.expected_document_type not in cls.DOCUMENT_TYPES):
-        # A visa application form or a declaration names the passport: without the machine-readable
-        # zone, words do not make it one in a slot whose documents the classifier cannot tell.
+    if (result.document_type in (cls.PASSPORT, cls.ID_CARD)
+            and not crosscheck.words_tell_the_type(ctx, mrz_found=found is not None)):
         result.document_type, result.document_type_confidence = cls.UNKNOWN, 0.0
     if result.document_type in (cls.PASSPORT, cls.ID_CARD, cls.PHOTO, cls.UNKNOWN):
         result.findings += result.mrz_unread
@@ -339,8 +337,7 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
             result.findings.append(finding("no_text", confidence=0.8))
         else:
             result.findings.append(finding("document_type_unknown", confidence=0.6))
-    result.findings += crosscheck.check_document_type(result.document_type, ctx,
-                                                     mrz_found=result.mrz_result is not None)
+    result.findings += crosscheck.check_document_type(result.document_type, ctx, mrz_found=found is not None)
 
 
 def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:

@@ -220,7 +220,8 @@ def test_submit_with_the_broker_down_is_stored_and_delivered_by_the_sweep_later(
     case = make_case("18b")
     with django_capture_on_commit_callbacks() as callbacks:
         confirm_complete(case)
-    ours = [c for c in callbacks if getattr(c, "func", None) is queueing.enqueue and c.args[0] is tasks.outbox_relay]
+    ours = [c for c in callbacks
+            if getattr(c, "func", None) is queueing.enqueue and c.args[0].name == tasks.outbox_relay.name]
     assert len(ours) == 1
     with caplog.at_level(logging.WARNING, logger="authorities"):
         for callback in ours:
