@@ -38,10 +38,13 @@ from ...selectors.tracker import CaseRows, applicant_case_stages
 from ...selectors.visibility import case_timeline
 from .helpers import GET_OR_POST, posted
 
+_UNREAD = object()
 
-def _status_context(request, case, rows: CaseRows | None = None) -> dict:
+
+def _status_context(request, case, rows: CaseRows | None = None, document_request=_UNREAD) -> dict:
     rows = rows or CaseRows(case)
-    document_request = applicant_document_request(viewer=request.user, case=case)
+    if document_request is _UNREAD:
+        document_request = applicant_document_request(viewer=request.user, case=case)
     actions = []
     if case.state == CaseState.DRAFT:
         actions.append({"text": _("Complete and submit your application."),
@@ -114,11 +117,12 @@ def _status_key(public_id, version, announce: bool) -> str:
     return f"wsa:case-status:{public_id}:{version}:{get_language()}:{int(announce)}"
 
 
-def _status_fragment(request, case, *, announce: bool, rows: CaseRows | None = None) -> str:
+def _status_fragment(request, case, *, announce: bool, rows: CaseRows | None = None,
+                     document_request=_UNREAD) -> str:
     key = _status_key(case.public_id, case.version, announce)
     html = cache.get(key)
     if html is None:
-        context = _status_context(request, case, rows)
+        context = _status_context(request, case, rows, document_request)
         context.update(announce=announce, etag=_etag(case.public_id, case.version))
         html = render_to_string("applicant/partials/case_status.html", context)
         cache.set(key, html, STATUS_FRAGMENT_CACHE_SECONDS)
@@ -133,7 +137,7 @@ def case_detail(request, public_id):
     rows = CaseRows(case)
     return render(request, "applicant/case_detail.html", {
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
-        "status_html": _status_fragment(request, case, announce=False, rows=rows),
+        "status_html": _status_fragment(request, case, announce=False, rows=rows, document_request=document_request),
         "etag": _etag(case.public_id, case.version),
         "provide_form": forms.ProvideDocumentForm() if document_request else None,
         **_fee_context(case, rows),
