@@ -17,15 +17,28 @@ from .models import (
 )
 
 
+def user_memberships(*, user) -> tuple[tuple[str, int | None, str | None, str | None], ...]:
+    """(role, organisation id, organisation name, organisation kind) of each of the user's memberships,
+    by organisation name and role. Asked many times per request (decorators, middleware, context
+    processor, the staff scope, selectors): read once per user object, i.e. once per request
+    (request.user is loaded afresh for every request). Code that changes memberships and asks again
+    about the same object calls user_roles_forget()."""
+    if not user.is_authenticated:
+        return ()
+    cached = user.__dict__.get("_wsa_memberships")
+    if cached is None:
+        cached = tuple(user.memberships.order_by("organisation__name", "role")
+                       .values_list("role", "organisation_id", "organisation__name", "organisation__kind"))
+        user.__dict__["_wsa_memberships"] = cached
+    return cached
+
+
 def user_roles(*, user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    # Asked many times per request (decorators, middleware, context processor, selectors): read
-    # once per user object, i.e. once per request (request.user is loaded afresh for every request).
-    # Code that changes memberships and asks again about the same object calls user_roles_forget().
     cached = user.__dict__.get("_wsa_roles")
     if cached is None:
-        cached = frozenset(user.memberships.values_list("role", flat=True))
+        cached = frozenset(role for role, *_ in user_memberships(user=user))
         user.__dict__["_wsa_roles"] = cached
     roles = set(cached)
     if user.is_superuser:
@@ -36,6 +49,7 @@ def user_roles(*, user) -> set[str]:
 def user_roles_forget(*, user) -> None:
     """After a change of the user's memberships: the next user_roles() reads them again."""
     if user is not None:
+        user.__dict__.pop("_wsa_memberships", None)
         user.__dict__.pop("_wsa_roles", None)
         user.__dict__.pop("_wsa_staff_scope", None)
         user.__dict__.pop("_wsa_authority_ids", None)

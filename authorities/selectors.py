@@ -195,12 +195,19 @@ APPOINTMENT_CUTOFF = timedelta(hours=24)
 OFFICE_SLOT_DAYS = 28
 
 
-def appointment_request(*, case) -> AuthorityRequest | None:
+def appointment_request(*, case, requests: list[AuthorityRequest] | None = None) -> AuthorityRequest | None:
     """The visa step for which the applicant of `case` may book an appointment now: the visa office
     has the request (sent, receipt confirmed, or answered without a refusal) and the visa is not
-    decided yet. None otherwise. The services check it again under the case's row lock."""
+    decided yet. None otherwise. The services check it again under the case's row lock. `requests`:
+    every request of the case, already read with its office (no query then)."""
     if not case.awaits_visa_appointment:
         return None
+    if requests is not None:
+        bookable = {*RequestState.open_states(), RequestState.ANSWERED}
+        return min((r for r in requests if r.case_id == case.pk and r.purpose == Purpose.VISA
+                    and r.authority_id is not None and r.authority.kind == AuthorityKind.VISA_OFFICE
+                    and r.state in bookable and r.outcome != Outcome.REJECTED),
+                   key=lambda r: r.pk, default=None)
     return (AuthorityRequest.objects.select_related("authority")
             .filter(case=case, purpose=Purpose.VISA, authority__kind=AuthorityKind.VISA_OFFICE,
                     state__in=[*RequestState.open_states(), RequestState.ANSWERED])
@@ -234,12 +241,15 @@ APPROVALS_REFUSED = "refused"
 APPROVALS_PENDING = "pending"
 
 
-def case_approvals_state(*, case) -> str:
+def case_approvals_state(*, case, requests: list[AuthorityRequest] | None = None) -> str:
     """`refused` as soon as one approval step is answered `rejected`; `granted` when every approval
-    step is approved (or the case has none); `pending` otherwise."""
-    outcomes = list(
-        AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS).values_list("state", "outcome")
-    )
+    step is approved (or the case has none); `pending` otherwise. `requests`: every request of the
+    case, already read (no query then)."""
+    if requests is not None:
+        outcomes = [(r.state, r.outcome) for r in requests if r.purpose in routing.APPROVAL_STEPS]
+    else:
+        outcomes = list(AuthorityRequest.objects.filter(case=case, purpose__in=routing.APPROVAL_STEPS)
+                        .values_list("state", "outcome"))
     if any(state == RequestState.ANSWERED and outcome == Outcome.REJECTED for state, outcome in outcomes):
         return APPROVALS_REFUSED
     if all(state == RequestState.ANSWERED and outcome == Outcome.APPROVED for state, outcome in outcomes):
@@ -286,14 +296,22 @@ def _own_case(viewer, case) -> bool:
     return viewer.is_authenticated and case.person.user_id == viewer.pk
 
 
-def applicant_appointment(*, viewer, case) -> dict | None:
+def case_active_booking(*, case) -> AppointmentBooking | None:
+    """The case's active booking (at most one: a unique constraint) with its slot and office."""
+    return (AppointmentBooking.objects.select_related("slot__authority")
+            .filter(case=case, state=BookingState.ACTIVE).first())
+
+
+def applicant_appointment(*, viewer, case, requests: list[AuthorityRequest] | None = None,
+                          active_booking=None) -> dict | None:
     """For the applicant's own case: the visa step to book for (or None: not at that step) and the
-    active booking. Two queries. None for anyone else's case."""
+    active booking. Two queries, none with what the caller already read: `requests` (every request of
+    the case with its office) and `active_booking` (a callable returning case_active_booking's answer).
+    None for anyone else's case."""
     if not _own_case(viewer, case) or case.never_submitted:
         return None
-    request = appointment_request(case=case)
-    booking = (AppointmentBooking.objects.select_related("slot__authority")
-               .filter(case=case, state=BookingState.ACTIVE).first())
+    request = appointment_request(case=case, requests=requests)
+    booking = active_booking() if active_booking is not None else case_active_booking(case=case)
     if request is None and booking is None:
         return None
     changeable = booking is not None and booking.slot.starts_at - timezone.now() > APPOINTMENT_CUTOFF

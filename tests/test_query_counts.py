@@ -37,6 +37,14 @@ PAGE_QUERY_BOUND = 18
 # file had (the employment and the extension come with the case's own row); still constant in the data.
 WORKSPACE_QUERY_BOUND = PAGE_QUERY_BOUND + 2
 SUBMITTED_PATH = ["submit", "start_completeness_check", "start_authority_review"]
+# The first rendering after a change (issue #25), sessions and authentication included: the case page
+# (the case with its extension link, the requests with their offices, the active booking, the fees —
+# each read once for the tracker, the appointment and the fee sections —, the viewer's memberships,
+# the timeline), the status fragment (the same, without the page's own sections, plus the version
+# before and after its cache entry is written) and the caseworker workspace.
+CASE_PAGE_FIRST_RENDERING = 7
+STATUS_FIRST_RENDERING = 9
+WORKSPACE_FIRST_RENDERING = 19
 
 
 @pytest.fixture(autouse=True)
@@ -338,5 +346,27 @@ def test_the_first_uncached_view_of_the_case_page_after_a_change_needs_the_same_
     before = [first_view(url) for url in urls]
     world.grow_a_lot()
     after = [first_view(url) for url in urls]
-    for url, cold, cold_later in zip(urls, before, after, strict=True):
-        assert cold <= PAGE_QUERY_BOUND and cold_later <= cold, (url, cold, cold_later)
+    bounds = [CASE_PAGE_FIRST_RENDERING, STATUS_FIRST_RENDERING]
+    for url, bound, cold, cold_later in zip(urls, bounds, before, after, strict=True):
+        assert cold <= bound and cold_later <= cold, (url, cold, cold_later)
+
+
+def test_the_caseworker_workspace_after_a_change_needs_the_same_few_queries(client, world):
+    """The workspace caches nothing: every view of it is a first rendering. Pinned after a change of
+    the case, on the small and on the grown data set."""
+    case = world.cases[0]
+    url = reverse("backoffice:case_detail", args=[case.public_id])
+
+    def first_view() -> int:
+        login(client, world, "caseworker")
+        client.get(reverse("backoffice:home"))  # the first request after login may write the session
+        services.message_post(case=case, author=world.applicant, body="News")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200 and b"News" in response.content
+        return len(queries)
+
+    cold = first_view()
+    world.grow_a_lot()
+    cold_later = first_view()
+    assert cold <= WORKSPACE_FIRST_RENDERING and cold_later <= cold, (cold, cold_later)

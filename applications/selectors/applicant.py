@@ -38,9 +38,10 @@ def applicant_case_list(*, viewer) -> QuerySet[Case]:
 
 
 def applicant_case_get(*, viewer, public_id) -> Case:
-    """One of the viewer's own cases, or 404 (also for cases they could see as employer or staff)."""
+    """One of the viewer's own cases, or 404 (also for cases they could see as employer or staff). With
+    its extension link (the status tracker and the case pages ask whether it extends a title)."""
     try:
-        return bind_case(applicant_case_list(viewer=viewer).get(public_id=public_id))
+        return bind_case(applicant_case_list(viewer=viewer).select_related("extension").get(public_id=public_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 

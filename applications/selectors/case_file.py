@@ -87,7 +87,9 @@ def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
     """Every authority request of the case (the case file is shared by all offices that work it)."""
     scope = staff_scope(viewer=viewer)
     # Which of them still wait for an answer, in the same query (not one per request).
+    # Not the request documents sent nor the delivery errors: no page of the case file shows them.
     requests = (AuthorityRequest.objects.filter(case=case).select_related("authority")
+                .defer("request_body", "last_error")
                 .annotate(wsa_open=DbCase(When(state__in=WAITING_STATES, then=Value(True)), default=Value(False))))
     steps = []
     for request in requests.order_by("pk"):

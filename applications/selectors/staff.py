@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from accounts.models import Membership, OrganisationKind, Role
+from accounts.models import OrganisationKind, Role
+from accounts.selectors import user_memberships
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,9 @@ def staff_scope(*, viewer) -> StaffScope:
         return cached
     if not viewer.is_authenticated:
         return StaffScope(user_id=None)
-    rows = tuple(
-        Membership.objects.filter(user=viewer, organisation__isnull=False, role__in=Role.staff_roles(),
-                                  organisation__kind__in=OrganisationKind.authority_kinds())
-        .order_by("organisation__name", "role")
-        .values_list("organisation_id", "organisation__name", "organisation__kind", "role")
-    )
+    staff_roles, authority_kinds = Role.staff_roles(), OrganisationKind.authority_kinds()
+    rows = tuple((org, name, kind, role) for role, org, name, kind in user_memberships(user=viewer)
+                 if org is not None and role in staff_roles and kind in authority_kinds)
     is_admin = viewer.is_superuser or any(role == Role.ADMIN for *_, role in rows)
     sees_all = is_admin or any(kind == OrganisationKind.WSA for _, _, kind, _ in rows)
     offices = frozenset(org for org, _, kind, _ in rows if kind != OrganisationKind.WSA)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -25,10 +26,11 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from authorities import routing
 from authorities import selectors as authority_selectors
 from authorities.events import information_needed_reason
-from authorities.models import AppointmentBooking, AuthorityRequest, BookingState, Outcome, Purpose, RequestState
+from authorities.models import AppointmentBooking, AuthorityRequest, Outcome, Purpose, RequestState
 
 from ..lifecycle import CaseState
 from ..models import Case, EventKind, FeeDue
+from ..payments.selectors import case_fees
 from .deadlines import COMPLETENESS_CHECK_DAYS
 
 DONE, CURRENT, NEXT = "done", "current", "next"
@@ -99,18 +101,52 @@ class Facts:
         return next((r for r in self.requests if r.purpose == purpose), None)
 
 
-def _facts(case: Case) -> Facts:
-    transitions = [((payload or {}).get("transition", ""), source, target, at) for payload, source, target, at in
-                   case.events.filter(kind=EventKind.TRANSITION).order_by("created_at", "pk")
-                   .values_list("payload", "from_state", "to_state", "created_at")]
-    requests = list(case.authority_requests.select_related("authority").defer("request_body", "last_error")
+class CaseRows:
+    """What several sections of one page read of the same case the viewer may already see (the tracker,
+    the appointment, the fees), read once and only when a section asks. One per response: never kept
+    beyond it, so never stale."""
+
+    def __init__(self, case: Case):
+        self.case = case
+
+    @cached_property
+    def requests(self) -> list[AuthorityRequest]:
+        """Every authority request with its office, oldest first (not the request documents sent, nor
+        the delivery errors)."""
+        return list(self.case.authority_requests.select_related("authority").defer("request_body", "last_error")
                     .order_by("pk"))
-    facts = Facts(state=case.state, transitions=transitions, requests=requests)
+
+    @cached_property
+    def booking(self) -> AppointmentBooking | None:
+        return authority_selectors.case_active_booking(case=self.case)
+
+    def active_booking(self) -> AppointmentBooking | None:
+        return self.booking
+
+    @cached_property
+    def fees(self) -> list[FeeDue]:
+        """Every fee of the case with the state of its latest payment (payments.selectors.case_fees)."""
+        return case_fees(case=self.case)
+
+    def requests_if_read(self) -> list[AuthorityRequest] | None:
+        """The requests if a section read them already, else None (the caller then asks for less)."""
+        return self.__dict__.get("requests")
+
+
+def _facts(case: Case, *, rows: CaseRows, events) -> Facts:
+    if events is None:
+        transitions = [((payload or {}).get("transition", ""), source, target, at)
+                       for payload, source, target, at in
+                       case.events.filter(kind=EventKind.TRANSITION).order_by("created_at", "pk")
+                       .values_list("payload", "from_state", "to_state", "created_at")]
+    else:  # transitions are public events (case_transition), so the viewer's timeline holds them all
+        transitions = [((e.payload or {}).get("transition", ""), e.from_state, e.to_state, e.created_at)
+                       for e in sorted(events, key=lambda e: (e.created_at, e.pk)) if e.kind == EventKind.TRANSITION]
+    facts = Facts(state=case.state, transitions=transitions, requests=rows.requests)
     if facts.request(Purpose.VISA) is not None:
-        facts.attended_at = (AppointmentBooking.objects.filter(case=case, state=BookingState.ACTIVE,
-                                                               attended_at__isnull=False)
-                             .values_list("attended_at", flat=True).first())
-        facts.fee = FeeDue.objects.filter(case=case).first()
+        booking = rows.booking
+        facts.attended_at = booking.attended_at if booking is not None else None
+        facts.fee = min(rows.fees, key=lambda fee: fee.pk, default=None)
     return facts
 
 
@@ -286,12 +322,16 @@ def _finish(stages: list[Stage], facts: Facts) -> list[Stage]:
     return stages
 
 
-def applicant_case_stages(*, viewer, case: Case) -> dict:
+def applicant_case_stages(*, viewer, case: Case, rows: CaseRows | None = None, events=None) -> dict:
     """The stage tracker of the viewer's own case: {"kind": "visa" | "extension", "stages": [...],
-    "current": the first stage in progress or None}. Empty for anyone else's case and for drafts."""
+    "current": the first stage in progress or None}. Empty for anyone else's case and for drafts.
+    What the caller already read of the case is not read again: `rows` (shared with the page's other
+    sections) and `events` (the viewer's timeline of the case, case_timeline)."""
     if not viewer.is_authenticated or case.person.user_id != viewer.pk or case.state == CaseState.DRAFT:
         return {"kind": "", "stages": [], "current": None}
-    facts = _facts(case)
+    if rows is not None and rows.case.pk != case.pk:
+        raise ValueError("rows of another case")
+    facts = _facts(case, rows=rows or CaseRows(case), events=events)
     state = _effective_state(facts)
     if state == CaseState.DRAFT:
         return {"kind": "", "stages": [], "current": None}

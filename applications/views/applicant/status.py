@@ -23,7 +23,8 @@ from documents.views import attachment_response
 from ... import forms, rules, services, status_poll
 from ...lifecycle import CaseState, IllegalTransition
 from ...models import FeeKind
-from ...payments.selectors import applicant_fees, fees_view
+from ...payments.selectors import APPLICANT_KINDS as APPLICANT_FEE_KINDS
+from ...payments.selectors import fees_view
 from ...selectors.applicant import (
     applicant_case_get,
     applicant_document_request,
@@ -33,13 +34,17 @@ from ...selectors.applicant import (
     case_version_and_owner_hash,
     decision_get,
 )
-from ...selectors.tracker import applicant_case_stages
+from ...selectors.tracker import CaseRows, applicant_case_stages
 from ...selectors.visibility import case_timeline
 from .helpers import GET_OR_POST, posted
 
+_UNREAD = object()
 
-def _status_context(request, case) -> dict:
-    document_request = applicant_document_request(viewer=request.user, case=case)
+
+def _status_context(request, case, rows: CaseRows | None = None, document_request=_UNREAD) -> dict:
+    rows = rows or CaseRows(case)
+    if document_request is _UNREAD:
+        document_request = applicant_document_request(viewer=request.user, case=case)
     actions = []
     if case.state == CaseState.DRAFT:
         actions.append({"text": _("Complete and submit your application."),
@@ -48,26 +53,30 @@ def _status_context(request, case) -> dict:
     if document_request is not None:
         actions.append({"text": _("Your case team needs documents from you."), "url": "#provide",
                         "label": _("Send documents")})
-    actions += _appointment_actions(request, case)
+    actions += _appointment_actions(request, case, rows)
     if case.state == CaseState.VISA_GRANTED:
         actions.append({"text": _("Your visa was granted. When you have entered Germany, tell us your date of "
                                   "entry and your address here."),
                         "url": reverse("applicant:case_entry", args=[case.public_id]),
                         "label": _("Report your entry")})
+    events = list(case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
+                  .select_related(None))  # the timeline's sentences do not name the actor
     return {
         "case": case,
-        "events": case_timeline(viewer=request.user, case=case).order_by("-created_at", "-pk")
-        .select_related(None),  # the timeline's sentences do not name the actor
-        "tracker": applicant_case_stages(viewer=request.user, case=case),
+        "events": events,
+        "tracker": applicant_case_stages(viewer=request.user, case=case, rows=rows, events=events),
         "document_request": document_request,
         "actions": actions,
         "title": _title_or_none(case.title_code),
     }
 
 
-def _appointment_actions(request, case) -> list[dict]:
+def _appointment_actions(request, case, rows: CaseRows) -> list[dict]:
     """The in-person appointment at the visa office: book it, or the booked one (change or cancel)."""
-    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case)
+    appointment = authority_selectors.applicant_appointment(
+        viewer=request.user, case=case, active_booking=rows.active_booking,
+        # Only then does it look at the requests: a draft's page reads none.
+        requests=rows.requests if case.awaits_visa_appointment else None)
     if appointment is None:
         return []
     url = reverse("applicant:case_appointment", args=[case.public_id])
@@ -108,11 +117,12 @@ def _status_key(public_id, version, announce: bool) -> str:
     return f"wsa:case-status:{public_id}:{version}:{get_language()}:{int(announce)}"
 
 
-def _status_fragment(request, case, *, announce: bool) -> str:
+def _status_fragment(request, case, *, announce: bool, rows: CaseRows | None = None,
+                     document_request=_UNREAD) -> str:
     key = _status_key(case.public_id, case.version, announce)
     html = cache.get(key)
     if html is None:
-        context = _status_context(request, case)
+        context = _status_context(request, case, rows, document_request)
         context.update(announce=announce, etag=_etag(case.public_id, case.version))
         html = render_to_string("applicant/partials/case_status.html", context)
         cache.set(key, html, STATUS_FRAGMENT_CACHE_SECONDS)
@@ -124,21 +134,24 @@ def _status_fragment(request, case, *, announce: bool) -> str:
 def case_detail(request, public_id):
     case = applicant_case_get(viewer=request.user, public_id=public_id)
     document_request = applicant_document_request(viewer=request.user, case=case)
+    rows = CaseRows(case)
     return render(request, "applicant/case_detail.html", {
         "case": case, "title": _title_or_none(case.title_code), "document_request": document_request,
-        "status_html": _status_fragment(request, case, announce=False), "etag": _etag(case.public_id, case.version),
+        "status_html": _status_fragment(request, case, announce=False, rows=rows, document_request=document_request),
+        "etag": _etag(case.public_id, case.version),
         "provide_form": forms.ProvideDocumentForm() if document_request else None,
-        **_fee_context(case),
+        **_fee_context(case, rows),
     })
 
 
-def _fee_context(case) -> dict:
+def _fee_context(case, rows: CaseRows) -> dict:
     """The fee sections: the visa fee makes sense only while the visa is still to be decided, and not
     after a refused approval (then only a rejection follows, which does not wait for the fee); an unpaid
     visa fee of an application that ended is not shown at all."""
     visa_payable = case.awaits_visa_appointment and (
-        authority_selectors.case_approvals_state(case=case) != authority_selectors.APPROVALS_REFUSED)
-    fees = [view for view in fees_view(fees=applicant_fees(case=case))
+        authority_selectors.case_approvals_state(case=case, requests=rows.requests_if_read())
+        != authority_selectors.APPROVALS_REFUSED)
+    fees = [view for view in fees_view(fees=[fee for fee in rows.fees if fee.kind in APPLICANT_FEE_KINDS])
             if view["fee"].kind != FeeKind.VISA or view["state"] == "paid" or visa_payable]
     return {"fees": fees}
 
