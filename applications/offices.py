@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from accounts.selectors import authority_organisations_for_user
+from accounts.models import OrganisationKind
 from authorities.events import information_needed_reason
 from authorities.models import (
     AppointmentBooking,
@@ -90,12 +90,18 @@ def _undecided(kind: str) -> Q:
         Decision.Status.AWAITING_APPROVAL, Decision.Status.ISSUED])))
 
 
-def office_open_tasks(*, viewer, limit: int = OFFICE_TASKS_SHOWN, now: datetime | None = None) -> list[OfficeTask]:
+def office_open_tasks(*, viewer, scope=None, limit: int = OFFICE_TASKS_SHOWN,
+                      now: datetime | None = None) -> list[OfficeTask]:
     """The open tasks of the offices the viewer is staff of (their memberships only: the WSA and
-    admins who see every request have no office tasks), ordered by legal deadline (none: last)."""
+    admins who see every request have no office tasks), ordered by legal deadline (none: last).
+    `scope`: the viewer's staff_scope if already read."""
     if not viewer.is_authenticated:
         return []
-    offices = list(Authority.objects.filter(organisation__in=authority_organisations_for_user(user=viewer)))
+    scope = scope or staff_scope(viewer=viewer)
+    organisations = [org for org, _name, kind, _role in scope.memberships if kind != OrganisationKind.WSA]
+    if not organisations:
+        return []
+    offices = list(Authority.objects.filter(organisation__in=organisations))
     if not offices:
         return []
     now = now or timezone.now()

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -135,10 +136,26 @@ def _search_q(term: str) -> Q:
     return Q(search_text__contains=term)
 
 
+# The filter's choices change when a title or a nationality first appears or a colleague joins: a minute
+# late is harmless, and reading them took three statements on every queue page.
+FILTER_OPTIONS_SECONDS = 60
+
+
 def queue_filter_options(*, viewer) -> dict:
     """Choices for the queue's filter form: the residence titles and nationalities on record (two
-    index skip scans on PostgreSQL, whatever the number of cases), the offices and the colleagues."""
+    index skip scans on PostgreSQL, whatever the number of cases), the offices and the colleagues;
+    kept for FILTER_OPTIONS_SECONDS per set of offices the viewer works for."""
     scope = staff_scope(viewer=viewer)
+    key = "queue-filter-options:" + ("all" if scope.sees_all else ",".join(map(str, sorted(scope.office_ids)))) + (
+        ":" + ",".join(str(org) for org in sorted({org for org, *_ in scope.memberships})))
+    options = cache.get(key)
+    if options is None:
+        options = _filter_options(scope)
+        cache.set(key, options, FILTER_OPTIONS_SECONDS)
+    return options
+
+
+def _filter_options(scope) -> dict:
     titles, countries = _distinct_values([(Case, "title_code"), (Person, "nationality")])
 
     offices = Organisation.objects.filter(kind__in=OrganisationKind.authority_kinds()).exclude(

@@ -316,7 +316,8 @@ def home(request):
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
             (task, _task_label(task)) for task in
-            offices.wsa_information_needed_tasks(viewer=user, scope=scope) + offices.office_open_tasks(viewer=user)
+            offices.wsa_information_needed_tasks(viewer=user, scope=scope)
+            + offices.office_open_tasks(viewer=user, scope=scope)
         ],
     })
 

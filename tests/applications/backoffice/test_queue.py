@@ -164,3 +164,24 @@ def test_queue_query_count_is_constant(client, make_case, make_staff, add_reques
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = queue(client)
     assert len(response.context["rows"]) == 22
+
+
+def test_the_filter_choices_are_read_once_a_minute_per_set_of_offices(make_case, make_staff,
+                                                                      django_assert_num_queries):
+    from django.core.cache import cache
+
+    from applications.selectors.queue import queue_filter_options
+    from applications.selectors.staff import staff_scope
+
+    make_case("submitted")
+    wsa, ba = make_staff("wsa"), make_staff("ba")
+    first = queue_filter_options(viewer=wsa)
+    staff_scope(viewer=wsa)
+    with django_assert_num_queries(0):
+        assert queue_filter_options(viewer=wsa) == first
+    # Another office has its own choices (its own offices and colleagues), never the WSA's.
+    staff_scope(viewer=ba)
+    assert queue_filter_options(viewer=ba)["offices"] != first["offices"]
+    cache.clear()
+    with django_assert_num_queries(3):
+        queue_filter_options(viewer=wsa)
