@@ -335,29 +335,33 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
     elif result.document_type == cls.UNKNOWN and not ocr_down:
         if not pdf.has_text(result.text):
             result.findings.append(finding("no_text", confidence=0.8))
-        else:
+        elif crosscheck.words_tell_the_type(ctx, mrz_found=found is not None):
+            # In a slot whose documents the classifier cannot tell, "not recognised" is no news.
             result.findings.append(finding("document_type_unknown", confidence=0.6))
     result.findings += crosscheck.check_document_type(result.document_type, ctx, mrz_found=found is not None)
 
 
 def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
     kind = result.document_type
+    # A figure missing is news only where the document is what its words say: an employer's declaration
+    # reads like a contract, but nobody asks it for the weekly hours (words_tell_the_type).
+    missing_matters = crosscheck.words_tell_the_type(ctx, mrz_found=result.mrz_result is not None)
     if kind == cls.CONTRACT:
         got = _contract_fields(result)
         result.fields.update(got.fields)
         for name, code in (("annual_gross_salary", "salary_not_found"), ("weekly_hours", "hours_not_found"),
                            ("start_date", "start_date_not_found")):
-            if name not in got.fields:
+            if name not in got.fields and missing_matters:
                 result.findings.append(finding(code, field=name, confidence=0.6))
     elif kind == cls.DEGREE:
         got = extract.extract_degree(result.text)
         result.fields.update(got.fields)
-        if "degree" not in got.fields:
+        if "degree" not in got.fields and missing_matters:
             result.findings.append(finding("degree_not_found", field="degree", confidence=0.6))
     elif kind == cls.LANGUAGE:
         got = extract.extract_language(result.text)
         result.fields.update({k: v for k, v in got.fields.items() if v})
-        if "language_level" not in got.fields:
+        if "language_level" not in got.fields and missing_matters:
             result.findings.append(finding("language_level_not_found", field="language_level", confidence=0.6))
 
 

@@ -86,6 +86,10 @@ def test_a_form_that_names_the_passport_is_not_taken_for_one_in_a_slot_the_class
                                   "Arbeitnehmerin: Anna Muster", "Bruttogehalt: 68.000 EUR jährlich"]])
     result = inspect_bytes(declaration, "erklaerung.pdf", context={"expected_document_type": "employment_declaration"})
     assert "document_type_unexpected" not in [f.code for f in result.findings]
+    # Nor is it asked for what a contract holds, and a form is not "a document we could not recognise".
+    assert not {"hours_not_found", "start_date_not_found", "salary_not_found"} & {f.code for f in result.findings}
+    result = inspect_bytes(form, "videx.pdf", context={"expected_document_type": "visa_application_form"})
+    assert "document_type_unknown" not in [f.code for f in result.findings]
     # In a slot the classifier knows, the same form is still the wrong document.
     result = inspect_bytes(docs.make_degree_pdf(), "degree.pdf",
                            context={"expected_document_type": "employment_contract"})
