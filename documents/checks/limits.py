@@ -177,7 +177,8 @@ def open_pdf(data: bytes, limits: Limits = DEFAULT) -> PdfInfo:
         info.findings.append(finding("content_too_large", found=f"> {limits.max_pdf_objects:,} objects",
                                      expected=f"{limits.max_pdf_objects:,} objects"))
         return info
-    active = sorted(set(raw_active_content(data, encoded_streams=encoded_stream_bodies(reader))) | set(structural))
+    active = sorted(set(raw_active_content(data, encoded_streams=encoded_stream_spans(reader, data)))
+                    | set(structural))
     if active:
         info.findings.append(finding("pdf_active_content", found=", ".join(active)))
     return info
@@ -309,12 +310,12 @@ def _decrypt(reader: PdfReader, info: PdfInfo) -> bool:
     return True
 
 
-def raw_active_content(data: bytes, *, encoded_streams: list[bytes] = ()) -> list[str]:
+def raw_active_content(data: bytes, *, encoded_streams: list[tuple[int, int]] = ()) -> list[str]:
     """Names anywhere in the file, with ``#xx`` escapes undone (``/J#61vaScript``), except inside the
-    bodies of ``encoded_streams`` (encoded_stream_bodies). Objects inside compressed object streams
-    are covered by the structural walk instead."""
+    ``encoded_streams`` spans (encoded_stream_spans). Objects inside compressed object streams are
+    covered by the structural walk instead."""
     found = set()
-    for match in _NAME_RE.finditer(_without_stream_bodies(data, encoded_streams)):
+    for match in _NAME_RE.finditer(_blanked(data, encoded_streams)):
         name = _unescape(match.group())
         if name in _ACTIVE_NAMES:
             found.add(_ACTIVE_NAMES[name])
@@ -325,39 +326,40 @@ _STREAM_START = re.compile(rb"stream(\r\n|\n|\r)$")
 _STREAM_END = re.compile(rb"^(\r\n|\n|\r)?endstream")
 
 
-def encoded_stream_bodies(reader: PdfReader) -> list[bytes]:
-    """The bodies, as written in the file, of the streams that carry a filter (images, fonts,
-    compressed page content and object streams). A viewer reads them only through their filter, never
-    as PDF syntax, and the bytes of a JPEG or deflate stream spell ``/JS`` in about one scanned PDF of
-    thirty: the byte scan must not refuse the file for them. What an object stream holds is read by the
-    structural walk."""
-    bodies = []
-    for idnum in sorted({idnum for by_number in reader.xref.values() for idnum in by_number}):
-        try:
-            obj = reader.get_object(idnum)
-        except PASS_THROUGH:
-            raise
-        except Exception:  # noqa: BLE001,S112 - a broken object has no body to leave out
-            continue
-        if isinstance(obj, StreamObject) and "/Filter" in obj and len(obj._data) >= 16:  # noqa: SLF001
-            bodies.append(bytes(obj._data))  # noqa: SLF001 - the encoded bytes as read from the file
-    return bodies
+def encoded_stream_spans(reader: PdfReader, data: bytes) -> list[tuple[int, int]]:
+    """Where the bodies of the streams that carry a filter (images, fonts, compressed page content and
+    object streams) stand in the file: each looked for from its own object's offset in the cross-reference
+    table, and taken only framed as a body (right after ``stream`` and its end of line, right before
+    ``endstream``), so a copy of the same bytes anywhere else is still read. A viewer reads these bytes
+    only through their filter, never as PDF syntax, and the bytes of a JPEG or deflate stream spell
+    ``/JS`` in about one scanned PDF of thirty: the byte scan must not refuse the file for them. What an
+    object stream holds is read by the structural walk."""
+    spans = []
+    for by_number in reader.xref.values():
+        for idnum, offset in by_number.items():
+            try:
+                obj = reader.get_object(idnum)
+            except PASS_THROUGH:
+                raise
+            except Exception:  # noqa: BLE001,S112 - a broken object has no body to leave out
+                continue
+            if not (isinstance(obj, StreamObject) and "/Filter" in obj and len(obj._data) >= 16):  # noqa: SLF001
+                continue
+            body = bytes(obj._data)  # noqa: SLF001 - the encoded bytes as read from the file
+            start = data.find(body, offset)
+            end = start + len(body)
+            if start != -1 and _STREAM_START.search(data[max(0, start - 8):start]) and _STREAM_END.match(
+                    data[end:end + 12]):
+                spans.append((start, end))
+    return spans
 
 
-def _without_stream_bodies(data: bytes, bodies: list[bytes]) -> bytes:
-    """``data`` with each of ``bodies`` blanked where it stands framed as a stream's body (right after
-    ``stream`` and its end of line, right before ``endstream``): a copy of the same bytes anywhere
-    else is still read."""
-    if not bodies:
+def _blanked(data: bytes, spans: list[tuple[int, int]]) -> bytes:
+    if not spans:
         return data
     blanked = bytearray(data)
-    for body in bodies:
-        start = data.find(body)
-        while start != -1:
-            end = start + len(body)
-            if _STREAM_START.search(data[max(0, start - 8):start]) and _STREAM_END.match(data[end:end + 12]):
-                blanked[start:end] = bytes(len(body))
-            start = data.find(body, start + 1)
+    for start, end in spans:
+        blanked[start:end] = bytes(end - start)
     return bytes(blanked)
 
 
