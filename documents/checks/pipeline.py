@@ -324,8 +324,8 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
     )
     result.document_type = classification.document_type
     result.document_type_confidence = classification.confidence
-    if (result.document_type in (cls.PASSPORT, cls.ID_CARD)
-            and not crosscheck.words_tell_the_type(ctx, mrz_found=found is not None)):
+    words_tell = crosscheck.words_tell_the_type(ctx, mrz_found=found is not None)
+    if result.document_type in (cls.PASSPORT, cls.ID_CARD) and not words_tell:
         result.document_type, result.document_type_confidence = cls.UNKNOWN, 0.0
     if result.document_type in (cls.PASSPORT, cls.ID_CARD, cls.PHOTO, cls.UNKNOWN):
         result.findings += result.mrz_unread
@@ -335,7 +335,7 @@ def step_classify(result: InspectionResult, data: bytes, ctx: Context, lim: Limi
     elif result.document_type == cls.UNKNOWN and not ocr_down:
         if not pdf.has_text(result.text):
             result.findings.append(finding("no_text", confidence=0.8))
-        elif crosscheck.words_tell_the_type(ctx, mrz_found=found is not None):
+        elif words_tell:
             # In a slot whose documents the classifier cannot tell, "not recognised" is no news.
             result.findings.append(finding("document_type_unknown", confidence=0.6))
     result.findings += crosscheck.check_document_type(result.document_type, ctx, mrz_found=found is not None)
