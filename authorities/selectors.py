@@ -202,18 +202,14 @@ def appointment_request(*, case, requests: list[AuthorityRequest] | None = None)
     every request of the case, already read with its office (no query then)."""
     if not case.awaits_visa_appointment:
         return None
-    if requests is not None:
-        bookable = {*RequestState.open_states(), RequestState.ANSWERED}
-        return min((r for r in requests if r.case_id == case.pk and r.purpose == Purpose.VISA
-                    and r.authority_id is not None and r.authority.kind == AuthorityKind.VISA_OFFICE
-                    and r.state in bookable and r.outcome != Outcome.REJECTED),
-                   key=lambda r: r.pk, default=None)
-    return (AuthorityRequest.objects.select_related("authority")
-            .filter(case=case, purpose=Purpose.VISA, authority__kind=AuthorityKind.VISA_OFFICE,
-                    state__in=[*RequestState.open_states(), RequestState.ANSWERED])
-            .exclude(outcome=Outcome.REJECTED)
-            .defer("request_body", "response_body", "last_error")
-            .order_by("pk").first())
+    if requests is None:
+        requests = (AuthorityRequest.objects.select_related("authority").filter(case=case, purpose=Purpose.VISA)
+                    .defer("request_body", "response_body", "last_error"))
+    bookable = {*RequestState.open_states(), RequestState.ANSWERED}
+    return min((r for r in requests if r.case_id == case.pk and r.purpose == Purpose.VISA
+                and r.authority_id is not None and r.authority.kind == AuthorityKind.VISA_OFFICE
+                and r.state in bookable and r.outcome != Outcome.REJECTED),
+               key=lambda r: r.pk, default=None)
 
 
 def appointment_target(*, case, request: AuthorityRequest | None) -> dict | None:
