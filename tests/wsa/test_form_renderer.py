@@ -50,3 +50,29 @@ def test_a_select_with_its_own_option_template_is_left_to_the_templates():
         pick = forms.ChoiceField(choices=[("a", "A")], widget=Custom)
 
     assert "<option" not in str(WithCustom(renderer=FormRenderer())["pick"])
+
+
+def test_cached_options_follow_the_language_of_each_request():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    class Lazy(forms.Form):
+        pick = forms.ChoiceField(choices=[("", gettext_lazy("Any")), ("x", "X")], required=False)
+
+    with translation.override("de"):
+        german = str(Lazy(renderer=FormRenderer())["pick"])
+    with translation.override("en"):
+        english = str(Lazy(renderer=FormRenderer())["pick"])
+    assert '<option value="" selected>Any</option>' in english
+    assert "Any" not in german and '<option value="x">X</option>' in german
+
+
+def test_a_label_marked_safe_is_not_escaped_twice_and_a_plain_one_always_is():
+    from django.utils.safestring import mark_safe
+
+    class Marked(forms.Form):
+        pick = forms.ChoiceField(choices=[("a", mark_safe("A &amp; B")), ("b", "A & B")])
+
+    for _ in range(2):  # the second rendering comes from the cache
+        html = str(Marked(renderer=FormRenderer())["pick"])
+        assert html.count("A &amp; B") == 2 and "&amp;amp;" not in html
