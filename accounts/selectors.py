@@ -52,7 +52,7 @@ def user_roles_forget(*, user) -> None:
         user.__dict__.pop("_wsa_memberships", None)
         user.__dict__.pop("_wsa_roles", None)
         user.__dict__.pop("_wsa_staff_scope", None)
-        user.__dict__.pop("_wsa_authority_ids", None)
+        user.__dict__.pop("_wsa_authorities", None)
 
 
 def user_is_staff_member(*, user) -> bool:

@@ -19,7 +19,7 @@ from ..models import DUE_LAST, Case, CaseAssignment, DocumentRequest, Person
 from .deadlines import COMPLETENESS_CHECK_DAYS, DATED_STATES, DUE_SOON_DAYS, deadline_expression
 from .office_requests import WAITING_STATES
 from .queue import FAR_PAST, QUEUE_PAGE_SIZE, SORTS, WSA_QUEUE_STATES, QueueFilters, QueuePage, case_list_for_staff
-from .staff import StaffScope, staff_scope
+from .staff import StaffScope, staff_scope, viewer_authorities
 
 
 def _encode_cursor(value: datetime, pk: int) -> str:
@@ -438,12 +438,8 @@ def _request_lane(rows):
 
 
 def _viewer_authority_ids(*, viewer, scope: StaffScope) -> list[int]:
-    """The authorities (offices) of the viewer's organisations, read once per request."""
-    cached = getattr(viewer, "_wsa_authority_ids", None)
-    if cached is None:
-        cached = list(Authority.objects.filter(organisation_id__in=list(scope.office_ids)).values_list("pk", flat=True))
-        viewer._wsa_authority_ids = cached
-    return cached
+    """The ids of the viewer's authorities (offices), read once per request."""
+    return [office.pk for office in viewer_authorities(viewer=viewer, scope=scope)]
 
 
 def _merge_lanes(lanes: list[_Lane], *, position, limit: int, descending: bool) -> list[tuple[datetime, int]]:

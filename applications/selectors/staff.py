@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from accounts.models import OrganisationKind, Role
 from accounts.selectors import user_memberships
+from authorities.models import Authority
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,15 @@ def staff_scope(*, viewer) -> StaffScope:
                        office_ids=offices)
     viewer._wsa_staff_scope = scope
     return scope
+
+
+def viewer_authorities(*, viewer, scope: StaffScope | None = None) -> list[Authority]:
+    """The authorities (offices) of the viewer's organisations, by id: what the task lists and the
+    queue's lanes need of them. Read once per request (cached on the user object like the scope)."""
+    cached = getattr(viewer, "_wsa_authorities", None)
+    if cached is None:
+        office_ids = (scope or staff_scope(viewer=viewer)).office_ids
+        cached = list(Authority.objects.filter(organisation_id__in=list(office_ids))
+                      .only("kind", "name", "organisation_id").order_by("pk")) if office_ids else []
+        viewer._wsa_authorities = cached
+    return cached

@@ -196,3 +196,22 @@ def test_the_permit_after_entry_is_one_task_to_decide_not_also_a_request_to_answ
     type(issued).objects.filter(pk=issued.pk).update(state="permit_issued")
     assert sorted(tasks_of(make_staff("abh"))) == [("answer_step", extension.reference),
                                                    ("decide_permit", entered.reference)]
+
+
+def test_a_page_full_of_dated_tasks_is_not_followed_by_decisions_without_a_deadline(make_case, make_staff,
+                                                                                    add_request,
+                                                                                    django_assert_num_queries):
+    """Decisions carry no deadline, so they come after every dated step; when the dated steps fill the
+    page, the page is the same without reading the decisions, and with one more place it shows them."""
+    first, second = (make_case("authority_review", surname=f"DATED{i}") for i in range(2))
+    add_request(first, "abh", purpose="pre_approval_81a", due_in=timedelta(days=3))
+    add_request(second, "abh", purpose="pre_approval_81a", due_in=timedelta(days=4))
+    entered = make_case("entered", surname="ENTERED")
+    add_request(entered, "abh", purpose="residence_permit", state="answered")
+    abh = make_staff("abh")
+    dated = [("answer_step", first.reference), ("answer_step", second.reference)]
+    assert [(t.kind, t.case.reference) for t in office_open_tasks(viewer=abh, limit=3)] == [
+        *dated, ("decide_permit", entered.reference)]
+    abh = type(abh).objects.get(pk=abh.pk)  # a new request: nothing read yet
+    with django_assert_num_queries(3):  # memberships, the office, its steps: no decisions read
+        assert [(t.kind, t.case.reference) for t in office_open_tasks(viewer=abh, limit=2)] == dated
