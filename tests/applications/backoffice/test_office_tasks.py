@@ -215,3 +215,36 @@ def test_a_page_full_of_dated_tasks_is_not_followed_by_decisions_without_a_deadl
     abh = type(abh).objects.get(pk=abh.pk)  # a new request: nothing read yet
     with django_assert_num_queries(3):  # memberships, the office, its steps: no decisions read
         assert [(t.kind, t.case.reference) for t in office_open_tasks(viewer=abh, limit=2)] == dated
+
+
+def _parallel_workers_setting() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif("not __import__('django.db').db.connection.vendor == 'postgresql'")
+@pytest.mark.parametrize("in_a_transaction", [
+    True, pytest.param(False, marks=pytest.mark.django_db(transaction=True))])
+def test_the_task_list_leaves_the_planner_settings_as_it_found_them(make_case, make_staff, add_request,
+                                                                     in_a_transaction):
+    """The decisions are read without parallel workers; the setting must not outlive that read, in the
+    caller's transaction or in the next statement of a request without one."""
+    from django.db import transaction
+
+    entered = make_case("entered", surname="ENTERED")
+    add_request(entered, "abh", purpose="residence_permit", state="answered")
+    abh = make_staff("abh")
+    before = _parallel_workers_setting()
+    if in_a_transaction:
+        with transaction.atomic():
+            assert [t.kind for t in office_open_tasks(viewer=abh)] == ["decide_permit"]
+            assert _parallel_workers_setting() == before
+    else:
+        from django.db import connection
+
+        assert not connection.in_atomic_block  # autocommit, as a view without ATOMIC_REQUESTS
+        assert [t.kind for t in office_open_tasks(viewer=abh)] == ["decide_permit"]
+    assert _parallel_workers_setting() == before
