@@ -207,7 +207,8 @@ def wsa_information_needed_tasks(*, viewer, scope=None, limit: int = OFFICE_TASK
                                             case__state__in=[CaseState.AUTHORITY_REVIEW,
                                                              CaseState.DOCUMENTS_REQUESTED,
                                                              CaseState.COMPLETENESS_CHECK])
-            .select_related("case", "authority").defer("request_body")
+            .select_related("case", "authority")
+            .only("public_id", "answered_at", "response_body", "authority__name", *_TASK_COLUMNS)
             .order_by("answered_at", "pk")[:limit])
     return [OfficeTask(TASK_INFORMATION_NEEDED, r.case, r.authority,
                        r.answered_at + timedelta(days=COMPLETENESS_CHECK_DAYS) if r.answered_at else None,
