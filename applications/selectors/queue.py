@@ -146,13 +146,18 @@ def queue_filter_options(*, viewer) -> dict:
     index skip scans on PostgreSQL, whatever the number of cases), the offices and the colleagues;
     kept for FILTER_OPTIONS_SECONDS per set of offices the viewer works for."""
     scope = staff_scope(viewer=viewer)
-    key = "queue-filter-options:" + ("all" if scope.sees_all else ",".join(map(str, sorted(scope.office_ids)))) + (
-        ":" + ",".join(str(org) for org in sorted({org for org, *_ in scope.memberships})))
+    key = filter_options_key(scope)
     options = cache.get(key)
     if options is None:
         options = _filter_options(scope)
         cache.set(key, options, FILTER_OPTIONS_SECONDS)
     return options
+
+
+def filter_options_key(scope) -> str:
+    """The cache key of the filter's choices: one set per set of offices (and the viewer's organisations)."""
+    return "queue-filter-options:" + ("all" if scope.sees_all else ",".join(map(str, sorted(scope.office_ids)))) + (
+        ":" + ",".join(str(org) for org in sorted({org for org, *_ in scope.memberships})))
 
 
 def _filter_options(scope) -> dict:

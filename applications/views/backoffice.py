@@ -311,6 +311,8 @@ def home(request):
         query["cursor"] = page.next_cursor
     return render(request, "backoffice/home.html", {
         "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
+        # The filter's fields are drawn from these alone (with the language): their HTML is cached by them.
+        "filter_fields_key": (scope.sees_all, options, _without_cursor(request.GET)),
         "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
         "awaiting_approval": decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
         # The landing (no filter chosen) starts with what the viewer's own office has to do.

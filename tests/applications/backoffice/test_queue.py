@@ -185,3 +185,38 @@ def test_the_filter_choices_are_read_once_a_minute_per_set_of_offices(make_case,
     cache.clear()
     with django_assert_num_queries(3):
         queue_filter_options(viewer=wsa)
+
+
+def test_the_cached_filter_fields_follow_language_query_choices_and_office(client, make_case, make_staff):
+    """The filter's fields are drawn once per language, query and set of choices: a German page after an
+    English one is German, the value asked for is the one selected, an invalid value shows its error, a
+    nationality that appears is offered once the choices are read again, and an office's caseworker
+    never gets the WSA's fields."""
+    from django.core.cache import cache
+
+    from applications.selectors.queue import filter_options_key
+    from applications.selectors.staff import staff_scope
+
+    cache.clear()
+    make_case("submitted", nationality="IND")
+    wsa = make_staff("wsa")
+    login(client, wsa)
+
+    def filters(language="en", **params):
+        response = client.get(reverse("backoffice:home"), params, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        return response.content.decode().split('class="wsa-queue-filters"')[1].split("</form>")[0]
+
+    english = filters()
+    assert "Nationality" in english and "My queue: completeness check" in english
+    german = filters("de")
+    assert "Staatsangehörigkeit" in german and "Nationality" not in german
+    assert 'value="all" selected' in filters(state="all") and 'value="all" selected' not in filters()
+    assert "kern-error" in filters(q="ab") and "kern-error" not in filters(q="abc")
+    make_case("submitted", nationality="ISL")
+    assert 'value="ISL"' not in filters()  # the choices are kept a minute (queue_filter_options) ...
+    cache.delete(filter_options_key(staff_scope(viewer=wsa)))  # ... then read again: the fields follow them
+    assert 'value="ISL"' in filters()
+    login(client, make_staff("ba"))
+    office = filters()
+    assert "My queue: open requests to my office" in office and "My queue: completeness check" not in office
