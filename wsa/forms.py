@@ -28,18 +28,16 @@ def _attrs_html(attrs) -> str:
                    for name, value in attrs if value is not False)
 
 
-# The queue's filters draw the same few hundred options on every page; only the selected one changes.
-# Its key is what the markup shows, as strings (a lazy label translated, the label already escaped),
-# so one language's labels never reach another.
-@lru_cache(maxsize=1024)
+# The same few hundred options are drawn on every page that has them; only the selected one changes.
+# The key is the markup's parts already escaped (a lazy label translated first), so one language's
+# labels never reach another and a value marked safe never shares an entry with the same plain text.
+@lru_cache(maxsize=256)
 def _options_html(options: tuple) -> str:
-    return "".join(f'<option value="{_escape(value)}"{_attrs_html(attrs)}>{label}</option>'
-                   for value, attrs, label in options)
+    return "".join(f'<option value="{value}"{attrs}>{label}</option>' for value, attrs, label in options)
 
 
 def _option_key(option: dict) -> tuple:
-    attrs = tuple((name, value if isinstance(value, bool) else str(value)) for name, value in option["attrs"].items())
-    return str(option["value"]), attrs, _escape(option["label"])
+    return _escape(option["value"]), _attrs_html(option["attrs"].items()), _escape(option["label"])
 
 
 def select_html(widget: dict) -> str | None:

@@ -1,8 +1,7 @@
 """``{% state_badge case %}``, ``{% deadline_badge deadline status %}``, ``{{ moment|date_element }}``: the
 case's state and a deadline as KERN badges (the words carry the meaning, the colour only supports it),
-and a date as a ``<time>`` element; ``{% queue_row case status %}``: one row of the back-office queue.
-Python rather than included templates: they are drawn on every row of the queues, where an include
-per row cost more than the rest of the row, and the row's template as much as the queue's queries."""
+and a date as a ``<time>`` element. Python rather than included templates: they are drawn on every row
+of the queues, where an include per row cost more than the rest of the row."""
 
 from datetime import date, datetime
 from functools import lru_cache
@@ -64,4 +63,3 @@ def deadline_badge(deadline, status: str = "") -> str:
         badge = format_html(' <span class="kern-badge kern-badge--{}">' + _ICON +
                             '<span class="kern-label kern-label--small">{}</span></span>', kind, kind, label)
     return format_html("{}{}", date_element(deadline), badge)
-

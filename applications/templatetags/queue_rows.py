@@ -58,8 +58,7 @@ _CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 @register.simple_tag(takes_context=True)
 def office_task_row(context, task, label) -> str:
     """Reference, the task (with the form that does it where it is one click), the office, the deadline."""
-    csrf_value = str(context.get("csrf_token") or "")
-    csrf = format_html(_CSRF, csrf_value) if csrf_value and csrf_value != "NOTPROVIDED" else ""  # as {% csrf_token %}
+    office = task.office.name if task.office is not None else gettext("the authority")
     if task.people > 1:
         # As {% blocktranslate %}: the values escaped, the translator's sentence as written.
         people = ngettext("%(people)s person", "%(people)s persons", task.people) % {"people": task.people}
@@ -70,7 +69,7 @@ def office_task_row(context, task, label) -> str:
         work = format_html("{}", label)
     if task.booking:
         work += format_html('<form method="post" action="{}">{}' + _BUTTON + "</form>",
-                            reverse("authorities:appointment_attendance", args=[task.booking]), csrf,
+                            reverse("authorities:appointment_attendance", args=[task.booking]), _csrf_input(context),
                             gettext("The applicant attended"))
     if task.request:
         work += format_html(
@@ -78,8 +77,14 @@ def office_task_row(context, task, label) -> str:
             '<input type="hidden" name="next" value="home">' + _BUTTON + "</form>",
             gettext("Ask the applicant in the case file (request documents), or send the request again once the "
                     "file has what is missing."),
-            reverse("backoffice:step_resend", args=[task.case.public_id, task.request]), csrf,
+            reverse("backoffice:step_resend", args=[task.case.public_id, task.request]), _csrf_input(context),
             mark_safe(gettext("Send again to %(office)s")  # noqa: S308 - as {% blocktranslate %}
-                      % {"office": conditional_escape(task.office.name)}))
+                      % {"office": conditional_escape(office)}))
     return format_html('<tr class="kern-table__row">' + _CELL * 4 + "</tr>", _case_link(task.case), work,
-                       task.office.name, date_element(task.due_at) if task.due_at else "—")
+                       office, date_element(task.due_at) if task.due_at else "—")
+
+
+def _csrf_input(context) -> str:
+    """As {% csrf_token %}, and like it only where a row has a form (reading the token sets the cookie)."""
+    csrf_value = str(context.get("csrf_token") or "")
+    return format_html(_CSRF, csrf_value) if csrf_value and csrf_value != "NOTPROVIDED" else ""

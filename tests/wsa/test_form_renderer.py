@@ -76,3 +76,17 @@ def test_a_label_marked_safe_is_not_escaped_twice_and_a_plain_one_always_is():
     for _ in range(2):  # the second rendering comes from the cache
         html = str(Marked(renderer=FormRenderer())["pick"])
         assert html.count("A &amp; B") == 2 and "&amp;amp;" not in html
+
+
+def test_a_value_marked_safe_and_the_same_plain_text_are_cached_apart():
+    from django.utils.safestring import mark_safe
+
+    def rendered(value):
+        class One(forms.Form):
+            pick = forms.ChoiceField(choices=[(value, "X")])
+
+        return str(One(renderer=FormRenderer())["pick"])
+
+    for _ in range(2):
+        assert '<option value="a&amp;amp;b">' in rendered("a&amp;b")
+        assert '<option value="a&amp;b">' in rendered(mark_safe("a&amp;b"))

@@ -248,3 +248,39 @@ def test_the_task_list_leaves_the_planner_settings_as_it_found_them(make_case, m
         assert not connection.in_atomic_block  # autocommit, as a view without ATOMIC_REQUESTS
         assert [t.kind for t in office_open_tasks(viewer=abh)] == ["decide_permit"]
     assert _parallel_workers_setting() == before
+
+
+def test_a_task_whose_office_is_unknown_names_the_authority_and_keeps_its_form(rf):
+    """An answer can be on record without its office (AuthorityRequest.authority may be empty): the row
+    still draws, says "the authority" and offers to send the step again."""
+    import uuid
+    from types import SimpleNamespace
+
+    from django.middleware.csrf import get_token
+    from django.template import Context
+
+    from applications.offices import TASK_INFORMATION_NEEDED, OfficeTask
+    from applications.templatetags.queue_rows import office_task_row
+
+    request = rf.get("/")
+    case = SimpleNamespace(public_id=uuid.uuid4(), reference="WSA-2026-000001")
+    task = OfficeTask(TASK_INFORMATION_NEEDED, case, None, None, request=str(uuid.uuid4()), reason="passport")
+    with translation.override("en"):
+        row = office_task_row(Context({"csrf_token": get_token(request)}), task, "Information needed")
+    assert "Send again to the authority" in row and 'name="csrfmiddlewaretoken"' in row
+    assert '<td class="kern-table__cell">the authority</td>' in row
+
+
+def test_rows_without_a_form_leave_the_csrf_token_unread(make_case, make_staff, add_request):
+    from django.template import Context
+    from django.utils.functional import SimpleLazyObject
+
+    from applications.templatetags.queue_rows import office_task_row
+
+    case = make_case("authority_review", surname="PLAIN")
+    add_request(case, "ba", due_in=timedelta(days=3))
+    task = office_open_tasks(viewer=make_staff("ba"))[0]
+    read = []
+    token = SimpleLazyObject(lambda: read.append(1) or "token")
+    assert "<form" not in office_task_row(Context({"csrf_token": token}), task, "Answer the request")
+    assert not read
