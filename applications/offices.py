@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from authorities.events import information_needed_reason
 from authorities.models import (
@@ -70,6 +71,11 @@ class OfficeTask:
     people: int = 1  # how many persons' decisions the task covers (a family's permits)
     request: str = ""  # public id of the request an office answered "information needed" (the WSA's task)
     reason: str = ""  # what that office says is missing, in plain words
+
+    @property
+    def office_name(self) -> str:
+        """The office's name; an answer can be on record without its office (AuthorityRequest.authority)."""
+        return self.office.name if self.office is not None else _("the authority")
 
     @property
     def sort_key(self) -> tuple:

@@ -7,7 +7,6 @@ use Django's own option template is built here instead, with the same markup and
 """
 
 import html
-from functools import lru_cache
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -28,16 +27,9 @@ def _attrs_html(attrs) -> str:
                    for name, value in attrs if value is not False)
 
 
-# The same few hundred options are drawn on every page that has them; only the selected one changes.
-# The key is the markup's parts already escaped (a lazy label translated first), so one language's
-# labels never reach another and a value marked safe never shares an entry with the same plain text.
-@lru_cache(maxsize=256)
-def _options_html(options: tuple) -> str:
-    return "".join(f'<option value="{value}"{attrs}>{label}</option>' for value, attrs, label in options)
-
-
-def _option_key(option: dict) -> tuple:
-    return _escape(option["value"]), _attrs_html(option["attrs"].items()), _escape(option["label"])
+def _options_html(options) -> str:
+    return "".join(f'<option value="{_escape(option["value"])}"{_attrs_html(option["attrs"].items())}>'
+                   f'{_escape(option["label"])}</option>' for option in options)
 
 
 def select_html(widget: dict) -> str | None:
@@ -46,7 +38,7 @@ def select_html(widget: dict) -> str | None:
     for group_name, options, _index in widget["optgroups"]:
         if any(option["template_name"] != OPTION_TEMPLATE for option in options):
             return None
-        markup = _options_html(tuple(_option_key(option) for option in options))
+        markup = _options_html(options)
         parts.append(f'<optgroup label="{_escape(group_name)}">{markup}</optgroup>' if group_name else markup)
     return mark_safe(f'<select name="{_escape(widget["name"])}"{_attrs_html(widget["attrs"].items())}>'  # noqa: S308
                      f'{"".join(parts)}</select>')  # every part above escaped

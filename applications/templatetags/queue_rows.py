@@ -58,7 +58,7 @@ _CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 @register.simple_tag(takes_context=True)
 def office_task_row(context, task, label) -> str:
     """Reference, the task (with the form that does it where it is one click), the office, the deadline."""
-    office = task.office.name if task.office is not None else gettext("the authority")
+    office = task.office_name
     if task.people > 1:
         # As {% blocktranslate %}: the values escaped, the translator's sentence as written.
         people = ngettext("%(people)s person", "%(people)s persons", task.people) % {"people": task.people}

@@ -309,11 +309,12 @@ def home(request):
     query.pop("cursor", None)
     if page.next_cursor:
         query["cursor"] = page.next_cursor
+    without_cursor = _without_cursor(request.GET)
     return render(request, "backoffice/home.html", {
         "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
         # The filter's fields are drawn from these alone (with the language): their HTML is cached by them.
-        "filter_fields_key": (scope.sees_all, options, _without_cursor(request.GET)),
-        "first_query": "" if not request.GET.get("cursor") else _without_cursor(request.GET),
+        "filter_fields_key": (scope.sees_all, options, without_cursor),
+        "first_query": without_cursor if request.GET.get("cursor") else "",
         "awaiting_approval": decisions_awaiting_approval(viewer=user) if scope.is_supervisor else [],
         # The landing (no filter chosen) starts with what the viewer's own office has to do.
         "office_tasks": [] if form.is_bound else [
@@ -327,7 +328,7 @@ def home(request):
 def _task_label(task) -> str:
     if task.kind == offices.TASK_INFORMATION_NEEDED:
         return _("Information needed by %(office)s: %(reason)s") % {
-            "office": task.office.name if task.office else _("the authority"), "reason": task.reason}
+            "office": task.office_name, "reason": task.reason}
     return OFFICE_TASK_LABELS[task.kind]
 
 

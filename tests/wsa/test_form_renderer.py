@@ -52,7 +52,7 @@ def test_a_select_with_its_own_option_template_is_left_to_the_templates():
     assert "<option" not in str(WithCustom(renderer=FormRenderer())["pick"])
 
 
-def test_cached_options_follow_the_language_of_each_request():
+def test_options_follow_the_language_of_each_request():
     from django.utils import translation
     from django.utils.translation import gettext_lazy
 
@@ -78,7 +78,7 @@ def test_a_label_marked_safe_is_not_escaped_twice_and_a_plain_one_always_is():
         assert html.count("A &amp; B") == 2 and "&amp;amp;" not in html
 
 
-def test_a_value_marked_safe_and_the_same_plain_text_are_cached_apart():
+def test_a_value_marked_safe_and_the_same_plain_text_are_drawn_apart():
     from django.utils.safestring import mark_safe
 
     def rendered(value):
