@@ -189,6 +189,7 @@ MAX_UPSCALE = 4.0
 # no second opinion and the reading must be confirmed by the printed page like plain OCR text.
 TEMPLATE_FIT = 0.85
 MAX_BAND_WIDTH = 3000  # px after scaling: 44 cells of 30 px glyphs need about 1,700
+LOCAL_INK_SIDE = 15  # px: the paper around a stroke, half a glyph at CAP_HEIGHT_PX
 
 
 def read(gray: np.ndarray, *, today: date | None = None, max_attempts: int = 4,
@@ -320,6 +321,13 @@ def _prepare(band: Band) -> _Prepared:
     crop = _normalise_height(band.crop)
     ink = im.binarise(crop) == 0
     grids = _grids(ink, band.lines)
+    if not grids:
+        # A light print (a faint ribbon, an outline cut blurred) is no darker than the guilloche over
+        # it: one global threshold takes both, or the paper's shading, for ink, and no text line stands
+        # out. Strokes stand out against the paper around them, whatever its level.
+        crop = _normalise_height(band.crop, ink_of=_local_ink)
+        ink = _local_ink(crop)
+        grids = _grids(ink, band.lines)
     flipped = bool(grids) and _upside_down(ink, grids)
     if flipped:
         crop = im.rotate90(crop, 2)
@@ -361,8 +369,8 @@ def _tesseract_readings(ready: _Prepared, result: MrzRead, deadline: float,
     yield _plain_text(found.symbols), None
 
 
-def _normalise_height(crop: np.ndarray) -> np.ndarray:
-    rows = _text_rows(im.binarise(crop) == 0)
+def _normalise_height(crop: np.ndarray, *, ink_of=None) -> np.ndarray:
+    rows = _text_rows(ink_of(crop) if ink_of else im.binarise(crop) == 0)
     if not rows:
         return crop
     cap = float(np.median([b - a for a, b in rows]))
@@ -373,6 +381,18 @@ def _normalise_height(crop: np.ndarray) -> np.ndarray:
         return crop
     size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
     return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
+
+
+def _local_ink(crop: np.ndarray) -> np.ndarray:
+    """Ink as what is darker than the paper around it (black-hat wider than a stroke, then Otsu's
+    threshold): a light print over guilloche keeps its strokes and loses the paper's shading. The
+    window grows with a band not yet scaled to the glyph height (a twelfth of a two-line band is
+    about half a glyph)."""
+    side = max(LOCAL_INK_SIDE, (crop.shape[0] // 12) | 1)
+    blurred = cv2.GaussianBlur(crop, (3, 3), 0)
+    darker = cv2.morphologyEx(blurred, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    _, out = cv2.threshold(darker, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return out > 0
 
 
 def _text_rows(ink: np.ndarray) -> list[tuple[int, int]]:
