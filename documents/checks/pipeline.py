@@ -202,7 +202,7 @@ def step_mrz(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     if found is None:
         return
     printed = viz.PrintedPage(upright, result.text, deadline=deadline)
-    if found.field_alternatives and not found.problems and all(found.checks.values()):
+    if viz.settleable(found) and not found.problems and all(found.checks.values()):
         found = viz.settle_fields(found, printed.text, today=ctx.today) or found
     if found.valid and not found.name_certain:
         found = (mrz_image.confirm_name_line(found, name_line, deadline=deadline)

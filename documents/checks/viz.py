@@ -181,7 +181,7 @@ def settle_fields(found: mrz.Mrz, text: str, *, today: date | None = None) -> mr
     """``found`` with its doubtful checked cells settled when exactly one of the readings that pass
     the check digits shows its document number and dates on the page; ``None`` otherwise (the
     printed number unread, read otherwise, or agreeing with two readings)."""
-    if not found.field_alternatives or not text:
+    if not settleable(found) or not text:
         return None
     tokens, dates = _tokens(text), printed_dates(text)
     fields = found.uncertain_fields
@@ -193,6 +193,14 @@ def settle_fields(found: mrz.Mrz, text: str, *, today: date | None = None) -> mr
     return mrz.with_fields(found, agreeing[0], "settled with the printed page")
 
 
+def settleable(found: mrz.Mrz) -> bool:
+    """Whether the printed page can settle the zone's doubtful cells: all of them in fields the page
+    prints. A doubt in the optional data (a personal number) or the composite alone never is, and
+    the page's OCR is then not worth its time."""
+    return bool(found.field_alternatives) and all(name in PRINTED_FIELDS for name in found.uncertain_fields)
+
+
+PRINTED_FIELDS = ("document_number", "birth_date", "expiry_date")
 _NUMBER_CELLS = {"TD3": (1, 0), "TD1": (0, 5)}  # line and first position of the document number
 NUMBER_SLIPS = 1  # characters of the printed number the page's OCR may misread away from the doubtful cells
 
@@ -222,7 +230,7 @@ def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set
             value = getattr(candidate, name)
             if value is None or (value.day, value.month, value.year % 100) not in dates:
                 return False
-        else:  # optional data, composite: not printed on the page
+        else:  # not printed on the page (settleable() keeps such zones away)
             return False
     return True
 

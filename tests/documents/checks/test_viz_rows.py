@@ -7,11 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from documents.checks import image, ocr, viz
+from documents.checks import image, mrz, mrz_image, ocr, viz
+from documents.checks.pipeline import inspect_bytes
 from documents.testing import passports
 
-from .conftest import GOLDEN, needs_tesseract
-from .test_mrz_twins import PRINTED, _read_with_twin
+from .conftest import GOLDEN, needs_tesseract, passport
+from .test_mrz_twins import PRINTED, SWAPPED, _read_with_twin
 
 
 def _upright_page(seed: int, *, rotation: float = 0.0) -> tuple[np.ndarray, passports.PassportData]:
@@ -88,3 +89,26 @@ def test_the_zone_read_again_by_the_page_s_ocr_is_no_witness():
 def test_a_date_whose_dots_were_read_as_commas_is_still_a_date():
     assert viz.printed_dates("28,11,1982\n22.02.2032") == {(28, 11, 82), (22, 2, 32)}
     assert viz.printed_dates("28,1l,1982") == set()  # a letter in it: not a date
+
+
+def _doubt_in_optional_data() -> mrz.Mrz:
+    # Z (35) and 5 weigh alike in every check digit: only a printed personal number could tell them apart.
+    return mrz.read(list(GOLDEN), alternatives={(1, 28): "Z5"})
+
+
+def test_only_doubts_in_printed_fields_are_settleable():
+    assert viz.settleable(_read_with_twin())
+    assert not viz.settleable(_doubt_in_optional_data())
+    both = mrz.read(list(SWAPPED), alternatives={(1, 1): "S8", (1, 28): "Z5"})
+    assert both.uncertain_fields == ["document_number", "optional_data"] and not viz.settleable(both)
+    assert not viz.settleable(mrz.parse(GOLDEN))  # nothing doubtful
+
+
+def test_a_doubt_the_page_cannot_settle_costs_no_ocr_of_the_page(monkeypatch):
+    found = _doubt_in_optional_data()
+    monkeypatch.setattr(mrz_image, "read", lambda gray, **kw: mrz_image.MrzRead(mrz=found))
+    monkeypatch.setattr(viz, "page_text", lambda upright, *, timeout: pytest.fail("page read for nothing"))
+    page = passport(0)
+    result = inspect_bytes(page.data, page.filename)
+    assert result.mrz_valid is False
+    assert [f.field for f in result.findings if f.code == "mrz_characters_uncertain"] == ["optional_data"]
