@@ -71,6 +71,40 @@ def test_on_an_unsteady_page_every_reading_must_find_the_figure():
     assert "annual_gross_salary" in agreed.unconfirmed
 
 
+def test_a_reading_that_lost_lines_does_not_make_the_page_unsteady():
+    # The first reading of a page dark at one side keeps only the amounts it could see, read the same as
+    # the others: two readings that found the salary confirm it.
+    lost = extract.extract_contract("Arbeitsvertrag ... 4.000,00 EUR ...")
+    assert lost.amounts and "annual_gross_salary" not in lost.fields
+    full = extract.extract_contract(MONTHLY.format(amount="4.000,00") + "\nZuschuss: 50,00 EUR monatlich.")
+    assert len(full.amounts) == 2
+    agreed = extract.agree_contract([lost, full, full])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert not agreed.unconfirmed
+
+
+@pytest.mark.parametrize("lost_text, others", [
+    # its one amount is read differently
+    ("Arbeitsvertrag ... 4.000,80 EUR ...", MONTHLY.format(amount="4.000,00")),
+    # it and the others each have an amount the other has not (58 for 50)
+    ("Arbeitsvertrag ... 4.000,00 EUR ... Zuschuss 58,00 EUR",
+     MONTHLY.format(amount="4.000,00") + "\nZusätzlich ein Fahrtkostenzuschuss von 50,00 EUR monatlich."),
+])
+def test_a_reading_with_an_amount_of_its_own_still_makes_the_page_unsteady(lost_text, others):
+    lost = extract.extract_contract(lost_text)
+    assert "annual_gross_salary" not in lost.fields
+    agreed = extract.agree_contract([lost, extract.extract_contract(others), extract.extract_contract(others)])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" in agreed.unconfirmed
+
+
+def test_a_lost_reading_does_not_outvote_a_disagreement():
+    lost = extract.extract_contract("Arbeitsvertrag ... 4.000,00 EUR ...")
+    agreed = extract.agree_contract([lost, reading("4.000,00"), reading("4.000,90")])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" not in agreed.unconfirmed  # two values: no reading can settle it
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
