@@ -255,7 +255,7 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
         return
     pages = result.images[: lim.ocr_pages]
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
-    result.ocr_pages = [im.deskew(gray)[0] for gray in pages]
+    result.ocr_pages = [im.remove_rules(im.deskew(gray)[0]) for gray in pages]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from documents.checks import contract_fields, extract, ocr, pipeline
 from documents.checks import image as im
@@ -240,3 +240,61 @@ def test_a_scan_in_uneven_light_reads_as_a_contract():
     result = inspect_bytes(data, name, context={"expected_document_type": CONTRACT})
     assert result.document_type == CONTRACT
     assert result.fields.get("annual_gross_salary") in (None, contract.annual)  # never a wrong figure
+
+
+def _ruled_page(*, rules: bool = True, size: int = 30) -> np.ndarray:
+    """A page with one "Label: value" row drawn as a ruled table cell, and a line of text below it."""
+    from documents.testing.passports import font
+    page = Image.new("L", (1400, 500), 238)
+    draw = ImageDraw.Draw(page)
+    face = font("sans", size)
+    if rules:
+        draw.rectangle((92, 94, 1300, 160), outline=40, width=2)
+        draw.line((690, 94, 690, 160), fill=60, width=2)
+    draw.text((100, 110), "Monthly base salary", font=face, fill=30)
+    draw.text((700, 110), "€ 4,100.00 gross", font=face, fill=30)
+    draw.text((100, 260), "The Employee works 40 hours a week (Monday to Friday).", font=face, fill=30)
+    return np.asarray(page)
+
+
+def test_a_tables_rules_are_painted_over_and_its_letters_kept():
+    page = _ruled_page()
+    out = im.remove_rules(page)
+    assert out[94:161, 688:693].min() > 200  # the vertical rule beside the figure
+    assert out[93:97, 300:600].min() > 200 and out[158:162, 300:600].min() > 200  # the horizontal ones
+    text = _ruled_page(rules=False)
+    letters = (text < 128) & (page < 128)
+    assert ((out < 128) & letters).sum() >= 0.97 * letters.sum()  # the letters are still there
+
+
+def test_a_page_without_rules_is_left_as_it_is():
+    page = _ruled_page(rules=False)
+    assert np.array_equal(im.remove_rules(page), page)
+
+
+def test_a_dark_area_is_no_rule():
+    page = _ruled_page(rules=False).copy()
+    page[300:500, 0:700] = 0  # a side a fax turned black
+    assert np.array_equal(im.remove_rules(page), page)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 900), (3, 500), (40, 40), (900, 2)])
+def test_removing_rules_never_raises_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        assert im.remove_rules(page).shape == shape
+
+
+@needs_tesseract
+def test_a_figure_in_a_ruled_table_stays_readable_without_its_rules():
+    page = _ruled_page()
+    read = ocr.recognise(im.remove_rules(page), psm=3)
+    found = contract_fields.amounts(contract_fields.plain(read.text))
+    assert [a.value for a in found] == [Decimal("4100.00")]
+
+
+def test_a_scans_pages_are_read_without_their_rules(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 3)
+    buf = io.BytesIO()
+    Image.fromarray(_ruled_page()).save(buf, "PNG")
+    inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
+    assert calls and all(image[94:161, 688:693].min() > 200 for image in calls)
