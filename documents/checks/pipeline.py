@@ -57,8 +57,9 @@ class InspectionResult:
     # The MRZ search ran out of time on an image: "unreadable" only if the page turns out to be an
     # identity document or no text at all, not when it is a scanned contract (see step_classify).
     mrz_unread: list[Finding] = field(default_factory=list, repr=False)
-    # OCR of scanned pages: the deskewed pages, the time the reading must end by, and the text of the
-    # pages under each image variant read so far (the first is ``text``; see step_reread)
+    # OCR of scanned pages: the deskewed pages (a page in two columns as two), the time the reading must
+    # end by, and the text of the pages under each image variant read so far (the first is ``text``; see
+    # step_reread)
     ocr_pages: list[np.ndarray] = field(default_factory=list, repr=False)
     ocr_deadline: float = 0.0
     readings: list[str] = field(default_factory=list, repr=False)
@@ -255,7 +256,8 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
         return
     pages = result.images[: lim.ocr_pages]
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
-    result.ocr_pages = [im.remove_rules(im.deskew(gray)[0]) for gray in pages]
+    # Each column of a page on its own, one after the other: the order a reader takes.
+    result.ocr_pages = [column for gray in pages for column in im.columns(im.remove_rules(im.deskew(gray)[0]))]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text

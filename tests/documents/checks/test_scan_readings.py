@@ -298,3 +298,68 @@ def test_a_scans_pages_are_read_without_their_rules(monkeypatch):
     Image.fromarray(_ruled_page()).save(buf, "PNG")
     inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
     assert calls and all(image[94:161, 688:693].min() > 200 for image in calls)
+
+
+_WORDS = ("Die monatliche Bruttovergütung beträgt 4.000,00 Euro und wird am Monatsende gezahlt. Der "
+          "Arbeitnehmer arbeitet 40 Stunden pro Woche. Das Arbeitsverhältnis beginnt am 01.04.2027.").split()
+
+
+def _text_page(columns: int, gutter: int = 60) -> np.ndarray:
+    """A page of wrapped sentences set in one column or in two, as a typesetter does it."""
+    from documents.testing.passports import font
+    page = Image.new("L", (1654, 1200), 240)
+    draw = ImageDraw.Draw(page)
+    face = font("sans", 28)
+    width = (1654 - 240 - gutter * (columns - 1)) // columns
+    for column in range(columns):
+        x, y, row = 120 + column * (width + gutter), 120, ""
+        for word in _WORDS * 3:
+            if draw.textlength(f"{row} {word}", font=face) > width:
+                draw.text((x, y), row, font=face, fill=30)
+                y, row = y + 40, word
+            else:
+                row = f"{row} {word}".strip()
+        draw.text((x, y), row, font=face, fill=30)
+    return np.asarray(page)
+
+
+def test_a_page_in_two_columns_is_cut_in_its_gutter():
+    page = _text_page(2)
+    left, right = im.columns(page)
+    assert left.shape[0] == right.shape[0] == page.shape[0]
+    assert 120 + 677 <= left.shape[1] <= 120 + 677 + 60  # the cut lies in the gutter
+    assert np.array_equal(np.hstack([left, right]), page)
+
+
+@pytest.mark.parametrize("page", [
+    _text_page(1),  # one column of full lines
+    _text_page(1)[:, :700],  # only short lines at the left: no second column
+    np.asarray(Image.new("L", (1654, 1200), 240)),  # no text at all
+], ids=["one_column", "short_lines", "blank"])
+def test_a_page_in_one_column_is_left_whole(page):
+    parts = im.columns(page)
+    assert len(parts) == 1 and parts[0] is page
+
+
+def test_a_page_with_a_sentence_across_its_middle_is_one_column():
+    page = _text_page(2).copy()
+    from documents.testing.passports import font
+    draw_on = Image.fromarray(page)
+    ImageDraw.Draw(draw_on).text((120, 1000), " ".join(_WORDS[:14]), font=font("sans", 28), fill=30)
+    assert len(im.columns(np.asarray(draw_on))) == 1
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (49, 2000), (2000, 49), (60, 60)])
+def test_columns_never_raise_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        parts = im.columns(page)
+        assert sum(p.shape[1] for p in parts) == shape[1]
+
+
+def test_a_two_column_scan_is_read_column_by_column(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 6)
+    buf = io.BytesIO()
+    Image.fromarray(_text_page(2)).save(buf, "PNG")
+    result = inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
+    assert [image.shape[1] < 1000 for image in calls] == [True] * 4  # two readings of two columns each
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
