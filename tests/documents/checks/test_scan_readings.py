@@ -105,6 +105,13 @@ def test_a_lost_reading_does_not_outvote_a_disagreement():
     assert "annual_gross_salary" not in agreed.unconfirmed  # two values: no reading can settle it
 
 
+def test_a_reading_that_lost_the_period_does_not_outweigh_two_that_read_it():
+    lost = extract.extract_contract("We are pleased to offer you a gross\n\nof 4.000,00 EUR.")
+    assert "annual_gross_salary" not in lost.fields and not lost.declined
+    agreed = extract.agree_contract([lost, reading(), reading()])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
@@ -116,6 +123,10 @@ def test_no_readings_or_empty_ones_give_nothing(readings):
     ("Während der Probezeit beträgt das Gehalt 4.000 € im Monat, danach 4.400 €.", True),
     ("The Employee is paid an hourly wage of EUR 25.50 gross.", True),
     ("Urlaubsgeld: 500,00 € jährlich", False),
+    # the figure without its period: the words the OCR lost say nothing against the other readings
+    ("We are pleased to offer you a gross\n\nof 6,850.00 EUR.", False),
+    ("Die Bruttovergütung beträgt 4.000,00 EUR.", False),
+    ("Die Bruttovergütung beträgt bis zu 4.000,00 EUR.", True),  # a ceiling is an answer
     ("", False),
     ("\x00\ufffd€€€ ,,, 4O0O", False),
 ])
