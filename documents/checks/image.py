@@ -177,8 +177,9 @@ def deskew(gray: np.ndarray, *, max_angle: float = 15.0) -> tuple[np.ndarray, fl
 
 
 def _glyph_height(ink: np.ndarray) -> float:
-    """The median height of the page's ink blobs the size of a letter: the scale of its type."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    """The median height of the page's ink blobs the size of a letter: the scale of its type. Specks of
+    noise are filtered out first, or their number would make the typical blob a speck."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.medianBlur(ink, 3), connectivity=8)
     heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = (heights >= 4) & (heights <= 120) & (widths <= 3 * heights)
     return float(np.median(heights[letters])) if letters.any() else 0.0
@@ -198,7 +199,9 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     if letter <= 0:
         return gray
     across = max(int(letter * 8), gray.shape[1] // 10)
-    down = max(8, int(letter * 2.2))
+    # Never shorter than a few millimetres on the page, whatever the letters measure: specks of noise
+    # can make the typical blob far smaller than a letter, and a stem must not pass for a rule.
+    down = max(8, int(letter * 2.2), max(gray.shape) // 90)
     thin = max(3, int(letter * 0.6))
     horizontal = _thin(cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1))),
                        thin, cv2.CC_STAT_HEIGHT)

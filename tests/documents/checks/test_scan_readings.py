@@ -374,3 +374,17 @@ def test_a_two_column_scan_is_read_column_by_column(monkeypatch):
     result = inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
     assert [image.shape[1] < 1000 for image in calls] == [True] * 4  # two readings of two columns each
     assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+@pytest.mark.parametrize("density", [0.01, 0.05])
+def test_specks_of_noise_do_not_turn_letters_into_rules(density):
+    page = _text_page(1).copy()
+    rng = np.random.default_rng(3)
+    ys = rng.integers(0, page.shape[0] - 2, int(page.size * density / 4))
+    xs = rng.integers(0, page.shape[1] - 2, ys.size)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            page[ys + dy, xs + dx] = 0
+    letters = _text_page(1) < 128
+    assert ((im.remove_rules(page) < 128) & letters).sum() >= 0.99 * letters.sum()
+    assert len(im.columns(page)) == 1
