@@ -256,7 +256,8 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
         return
     pages = result.images[: lim.ocr_pages]
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
-    # Each column of a page on its own, one after the other: the order a reader takes.
+    # A table's rules painted over and a page's two columns read one after the other: the OCR took the
+    # rules for characters and ran each line on across a narrow gutter.
     result.ocr_pages = [column for gray in pages for column in im.columns(im.remove_rules(im.deskew(gray)[0]))]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
@@ -286,15 +287,15 @@ def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
 
 
-# The image variants a scan is read in, in order: as scanned; with its light evened (a page dark at one
-# side reads again); evened and thresholded half way, whose misreads differ most from the others'.
-SCAN_VARIANTS = (_as_scanned, im.flatten_background, im.evened_threshold)
+# The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else
+# smoothed a little; evened and thresholded half way, whose misreads differ most from the others'.
+SCAN_VARIANTS = (_as_scanned, im.evened_or_smoothed, im.evened_threshold)
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 
 
 def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
-    """A scan uploaded as a contract, or read as one, is read a second time with its light evened: its
+    """A scan uploaded as a contract, or read as one, is read a second time (``SCAN_VARIANTS``): its
     figures count only when readings agree (``extract.agree_contract``), and a page the first reading
     lost to uneven light may come out of the second."""
     if len(result.readings) != 1:

@@ -388,3 +388,24 @@ def test_specks_of_noise_do_not_turn_letters_into_rules(density):
     letters = _text_page(1) < 128
     assert ((im.remove_rules(page) < 128) & letters).sum() >= 0.99 * letters.sum()
     assert len(im.columns(page)) == 1
+
+
+def _lit(page: np.ndarray, darkest: float) -> np.ndarray:
+    """The page under light falling off to ``darkest`` at its left side."""
+    ramp = np.linspace(darkest, 1.0, page.shape[1])[None, :]
+    return (page.astype(np.float32) * ramp).clip(0, 255).astype(np.uint8)
+
+
+def test_the_second_look_evens_a_page_lit_unevenly():
+    page = _lit(_text_page(1), 0.55)
+    assert im.lit_unevenly(page)
+    assert np.array_equal(im.evened_or_smoothed(page), im.flatten_background(page))
+
+
+def test_the_second_look_smooths_a_page_lit_evenly_without_evening_it():
+    page = _text_page(1)
+    assert not im.lit_unevenly(page)
+    out = im.evened_or_smoothed(page)
+    assert not np.array_equal(out, page)  # other pixels than the first reading's
+    assert abs(int(np.median(out)) - int(np.median(page))) <= 1  # the paper as it was, not brought to white
+    assert (out < 128).sum() >= 0.8 * (page < 128).sum()  # the letters still ink
