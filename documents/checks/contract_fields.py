@@ -217,13 +217,16 @@ def find_salary(text: str) -> Salary | None:
 
 def salary_verdict(text: str) -> tuple[Salary | None, bool]:
     """``find_salary``'s answer, and whether the text names a base salary at all: "not found" after a
-    base figure was read (a doubt, a disagreement, no period) is an answer about the contract, "not
-    found" without one may only be a page the OCR could not read."""
+    base figure was read (a doubt, a disagreement, an hourly wage) is an answer about the contract, "not
+    found" without one may only be a page the OCR could not read. Base figures none of which has a
+    period or a doubt are the second kind: on a scan the words around a figure are what the OCR loses
+    first ("a gross | of 6,850.00 EUR" with "monthly salary" on a line it dropped)."""
     source, text = text, plain(text)
     spans = clauses(text)
     readings = _readings(text, spans)
     base = [r for r in readings if r.label == BASE]
-    return _decide(source, readings, base), bool(base) or any(r.label == HOURLY for r in readings)
+    named = any(r.period is not None or r.doubtful for r in base) or any(r.label == HOURLY for r in readings)
+    return _decide(source, readings, base), named
 
 
 def _decide(source: str, readings: list[_Reading], base: list[_Reading]) -> Salary | None:

@@ -6,6 +6,7 @@ it found them in; nothing is guessed when the text is unclear (the contract's ru
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -72,12 +73,12 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
     """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
     ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
     a field counts only when at least two readings found it and no reading found another value or, for
-    the salary, left one open (a doubt the other readings did not see). When the readings differ in any
-    euro amount of the page, its digits are read unsteadily (a fax, strong JPEG): then every reading
-    with amounts must have found the field. "Not found" is the safe side."""
+    the salary, left one open (a doubt the other readings did not see). When two readings each have a
+    euro amount the other has not, the page's digits are read unsteadily (a fax, strong JPEG): then every
+    reading with amounts must have found the field. "Not found" is the safe side."""
     out, unconfirmed = Extracted(), set()
     with_amounts = [r for r in readings if r.amounts]
-    unsteady = len({r.amounts for r in with_amounts}) > 1
+    unsteady = _digits_unsteady(with_amounts)
     for group in CONTRACT_FIELDS:
         name = group[0]
         found = [r for r in readings if name in r.fields]
@@ -94,6 +95,14 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
             if member in first.evidence:
                 out.evidence[member] = first.evidence[member]
     return Agreement(out, unconfirmed)
+
+
+def _digits_unsteady(readings: list[Extracted]) -> bool:
+    """Two readings each with an amount the other has not: a figure came out differently, so the page's
+    digits are read unsteadily. A reading whose amounts are all in another's only lost lines (a side of
+    the page too dark, a clause cut off), which says nothing against the digits it did read."""
+    counted = [Counter(r.amounts) for r in readings]
+    return any(a - b and b - a for i, a in enumerate(counted) for b in counted[i + 1:])
 
 
 # --- degree certificate ----------------------------------------------------------------------

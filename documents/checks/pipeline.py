@@ -57,8 +57,9 @@ class InspectionResult:
     # The MRZ search ran out of time on an image: "unreadable" only if the page turns out to be an
     # identity document or no text at all, not when it is a scanned contract (see step_classify).
     mrz_unread: list[Finding] = field(default_factory=list, repr=False)
-    # OCR of scanned pages: the deskewed pages, the time the reading must end by, and the text of the
-    # pages under each image variant read so far (the first is ``text``; see step_reread)
+    # OCR of scanned pages: the deskewed pages (a page in two columns as two), the time the reading must
+    # end by, and the text of the pages under each image variant read so far (the first is ``text``; see
+    # step_reread)
     ocr_pages: list[np.ndarray] = field(default_factory=list, repr=False)
     ocr_deadline: float = 0.0
     readings: list[str] = field(default_factory=list, repr=False)
@@ -255,7 +256,9 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
         return
     pages = result.images[: lim.ocr_pages]
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
-    result.ocr_pages = [im.deskew(gray)[0] for gray in pages]
+    # A table's rules painted over and a page's two columns read one after the other: the OCR took the
+    # rules for characters and ran each line on across a narrow gutter.
+    result.ocr_pages = [column for gray in pages for column in im.columns(im.remove_rules(im.deskew(gray)[0]))]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text
@@ -284,15 +287,15 @@ def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
 
 
-# The image variants a scan is read in, in order: as scanned; with its light evened (a page dark at one
-# side reads again); evened and thresholded half way, whose misreads differ most from the others'.
-SCAN_VARIANTS = (_as_scanned, im.flatten_background, im.evened_threshold)
+# The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else
+# smoothed a little; evened and thresholded half way, whose misreads differ most from the others'.
+SCAN_VARIANTS = (_as_scanned, im.evened_or_smoothed, im.evened_threshold)
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 
 
 def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -> None:
-    """A scan uploaded as a contract, or read as one, is read a second time with its light evened: its
+    """A scan uploaded as a contract, or read as one, is read a second time (``SCAN_VARIANTS``): its
     figures count only when readings agree (``extract.agree_contract``), and a page the first reading
     lost to uneven light may come out of the second."""
     if len(result.readings) != 1:

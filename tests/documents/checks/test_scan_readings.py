@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from documents.checks import contract_fields, extract, ocr, pipeline
 from documents.checks import image as im
@@ -71,6 +71,47 @@ def test_on_an_unsteady_page_every_reading_must_find_the_figure():
     assert "annual_gross_salary" in agreed.unconfirmed
 
 
+def test_a_reading_that_lost_lines_does_not_make_the_page_unsteady():
+    # The first reading of a page dark at one side keeps only the amounts it could see, read the same as
+    # the others: two readings that found the salary confirm it.
+    lost = extract.extract_contract("Arbeitsvertrag ... 4.000,00 EUR ...")
+    assert lost.amounts and "annual_gross_salary" not in lost.fields
+    full = extract.extract_contract(MONTHLY.format(amount="4.000,00") + "\nZuschuss: 50,00 EUR monatlich.")
+    assert len(full.amounts) == 2
+    agreed = extract.agree_contract([lost, full, full])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert not agreed.unconfirmed
+
+
+@pytest.mark.parametrize("lost_text, others", [
+    # its one amount is read differently
+    ("Arbeitsvertrag ... 4.000,80 EUR ...", MONTHLY.format(amount="4.000,00")),
+    # it and the others each have an amount the other has not (58 for 50)
+    ("Arbeitsvertrag ... 4.000,00 EUR ... Zuschuss 58,00 EUR",
+     MONTHLY.format(amount="4.000,00") + "\nZusätzlich ein Fahrtkostenzuschuss von 50,00 EUR monatlich."),
+])
+def test_a_reading_with_an_amount_of_its_own_still_makes_the_page_unsteady(lost_text, others):
+    lost = extract.extract_contract(lost_text)
+    assert "annual_gross_salary" not in lost.fields
+    agreed = extract.agree_contract([lost, extract.extract_contract(others), extract.extract_contract(others)])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" in agreed.unconfirmed
+
+
+def test_a_lost_reading_does_not_outvote_a_disagreement():
+    lost = extract.extract_contract("Arbeitsvertrag ... 4.000,00 EUR ...")
+    agreed = extract.agree_contract([lost, reading("4.000,00"), reading("4.000,90")])
+    assert "annual_gross_salary" not in agreed.extracted.fields
+    assert "annual_gross_salary" not in agreed.unconfirmed  # two values: no reading can settle it
+
+
+def test_a_reading_that_lost_the_period_does_not_outweigh_two_that_read_it():
+    lost = extract.extract_contract("We are pleased to offer you a gross\n\nof 4.000,00 EUR.")
+    assert "annual_gross_salary" not in lost.fields and not lost.declined
+    agreed = extract.agree_contract([lost, reading(), reading()])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
@@ -82,6 +123,10 @@ def test_no_readings_or_empty_ones_give_nothing(readings):
     ("Während der Probezeit beträgt das Gehalt 4.000 € im Monat, danach 4.400 €.", True),
     ("The Employee is paid an hourly wage of EUR 25.50 gross.", True),
     ("Urlaubsgeld: 500,00 € jährlich", False),
+    # the figure without its period: the words the OCR lost say nothing against the other readings
+    ("We are pleased to offer you a gross\n\nof 6,850.00 EUR.", False),
+    ("Die Bruttovergütung beträgt 4.000,00 EUR.", False),
+    ("Die Bruttovergütung beträgt bis zu 4.000,00 EUR.", True),  # a ceiling is an answer
     ("", False),
     ("\x00\ufffd€€€ ,,, 4O0O", False),
 ])
@@ -206,3 +251,161 @@ def test_a_scan_in_uneven_light_reads_as_a_contract():
     result = inspect_bytes(data, name, context={"expected_document_type": CONTRACT})
     assert result.document_type == CONTRACT
     assert result.fields.get("annual_gross_salary") in (None, contract.annual)  # never a wrong figure
+
+
+def _ruled_page(*, rules: bool = True, size: int = 30) -> np.ndarray:
+    """A page with one "Label: value" row drawn as a ruled table cell, and a line of text below it."""
+    from documents.testing.passports import font
+    page = Image.new("L", (1400, 500), 238)
+    draw = ImageDraw.Draw(page)
+    face = font("sans", size)
+    if rules:
+        draw.rectangle((92, 94, 1300, 160), outline=40, width=2)
+        draw.line((690, 94, 690, 160), fill=60, width=2)
+    draw.text((100, 110), "Monthly base salary", font=face, fill=30)
+    draw.text((700, 110), "€ 4,100.00 gross", font=face, fill=30)
+    draw.text((100, 260), "The Employee works 40 hours a week (Monday to Friday).", font=face, fill=30)
+    return np.asarray(page)
+
+
+def test_a_tables_rules_are_painted_over_and_its_letters_kept():
+    page = _ruled_page()
+    out = im.remove_rules(page)
+    assert out[94:161, 688:693].min() > 200  # the vertical rule beside the figure
+    assert out[93:97, 300:600].min() > 200 and out[158:162, 300:600].min() > 200  # the horizontal ones
+    text = _ruled_page(rules=False)
+    letters = (text < 128) & (page < 128)
+    assert ((out < 128) & letters).sum() >= 0.97 * letters.sum()  # the letters are still there
+
+
+def test_a_page_without_rules_is_left_as_it_is():
+    page = _ruled_page(rules=False)
+    assert np.array_equal(im.remove_rules(page), page)
+
+
+def test_a_dark_area_is_no_rule():
+    page = _ruled_page(rules=False).copy()
+    page[300:500, 0:700] = 0  # a side a fax turned black
+    assert np.array_equal(im.remove_rules(page), page)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 900), (3, 500), (40, 40), (900, 2)])
+def test_removing_rules_never_raises_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        assert im.remove_rules(page).shape == shape
+
+
+@needs_tesseract
+def test_a_figure_in_a_ruled_table_stays_readable_without_its_rules():
+    page = _ruled_page()
+    read = ocr.recognise(im.remove_rules(page), psm=3)
+    found = contract_fields.amounts(contract_fields.plain(read.text))
+    assert [a.value for a in found] == [Decimal("4100.00")]
+
+
+def test_a_scans_pages_are_read_without_their_rules(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 3)
+    buf = io.BytesIO()
+    Image.fromarray(_ruled_page()).save(buf, "PNG")
+    inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
+    assert calls and all(image[94:161, 688:693].min() > 200 for image in calls)
+
+
+_WORDS = ("Die monatliche Bruttovergütung beträgt 4.000,00 Euro und wird am Monatsende gezahlt. Der "
+          "Arbeitnehmer arbeitet 40 Stunden pro Woche. Das Arbeitsverhältnis beginnt am 01.04.2027.").split()
+
+
+def _text_page(columns: int, gutter: int = 60) -> np.ndarray:
+    """A page of wrapped sentences set in one column or in two, as a typesetter does it."""
+    from documents.testing.passports import font
+    page = Image.new("L", (1654, 1200), 240)
+    draw = ImageDraw.Draw(page)
+    face = font("sans", 28)
+    width = (1654 - 240 - gutter * (columns - 1)) // columns
+    for column in range(columns):
+        x, y, row = 120 + column * (width + gutter), 120, ""
+        for word in _WORDS * 3:
+            if draw.textlength(f"{row} {word}", font=face) > width:
+                draw.text((x, y), row, font=face, fill=30)
+                y, row = y + 40, word
+            else:
+                row = f"{row} {word}".strip()
+        draw.text((x, y), row, font=face, fill=30)
+    return np.asarray(page)
+
+
+def test_a_page_in_two_columns_is_cut_in_its_gutter():
+    page = _text_page(2)
+    left, right = im.columns(page)
+    assert left.shape[0] == right.shape[0] == page.shape[0]
+    assert 120 + 677 <= left.shape[1] <= 120 + 677 + 60  # the cut lies in the gutter
+    assert np.array_equal(np.hstack([left, right]), page)
+
+
+@pytest.mark.parametrize("page", [
+    _text_page(1),  # one column of full lines
+    _text_page(1)[:, :700],  # only short lines at the left: no second column
+    np.asarray(Image.new("L", (1654, 1200), 240)),  # no text at all
+], ids=["one_column", "short_lines", "blank"])
+def test_a_page_in_one_column_is_left_whole(page):
+    parts = im.columns(page)
+    assert len(parts) == 1 and parts[0] is page
+
+
+def test_a_page_with_a_sentence_across_its_middle_is_one_column():
+    page = _text_page(2).copy()
+    from documents.testing.passports import font
+    draw_on = Image.fromarray(page)
+    ImageDraw.Draw(draw_on).text((120, 1000), " ".join(_WORDS[:14]), font=font("sans", 28), fill=30)
+    assert len(im.columns(np.asarray(draw_on))) == 1
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (49, 2000), (2000, 49), (60, 60)])
+def test_columns_never_raise_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        parts = im.columns(page)
+        assert sum(p.shape[1] for p in parts) == shape[1]
+
+
+def test_a_two_column_scan_is_read_column_by_column(monkeypatch):
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 6)
+    buf = io.BytesIO()
+    Image.fromarray(_text_page(2)).save(buf, "PNG")
+    result = inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
+    assert [image.shape[1] < 1000 for image in calls] == [True] * 4  # two readings of two columns each
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+@pytest.mark.parametrize("density", [0.01, 0.05])
+def test_specks_of_noise_do_not_turn_letters_into_rules(density):
+    page = _text_page(1).copy()
+    rng = np.random.default_rng(3)
+    ys = rng.integers(0, page.shape[0] - 2, int(page.size * density / 4))
+    xs = rng.integers(0, page.shape[1] - 2, ys.size)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            page[ys + dy, xs + dx] = 0
+    letters = _text_page(1) < 128
+    assert ((im.remove_rules(page) < 128) & letters).sum() >= 0.99 * letters.sum()
+    assert len(im.columns(page)) == 1
+
+
+def _lit(page: np.ndarray, darkest: float) -> np.ndarray:
+    """The page under light falling off to ``darkest`` at its left side."""
+    ramp = np.linspace(darkest, 1.0, page.shape[1])[None, :]
+    return (page.astype(np.float32) * ramp).clip(0, 255).astype(np.uint8)
+
+
+def test_the_second_look_evens_a_page_lit_unevenly():
+    page = _lit(_text_page(1), 0.55)
+    assert im.lit_unevenly(page)
+    assert np.array_equal(im.evened_or_smoothed(page), im.flatten_background(page))
+
+
+def test_the_second_look_smooths_a_page_lit_evenly_without_evening_it():
+    page = _text_page(1)
+    assert not im.lit_unevenly(page)
+    out = im.evened_or_smoothed(page)
+    assert not np.array_equal(out, page)  # other pixels than the first reading's
+    assert abs(int(np.median(out)) - int(np.median(page))) <= 1  # the paper as it was, not brought to white
+    assert (out < 128).sum() >= 0.8 * (page < 128).sum()  # the letters still ink
