@@ -57,3 +57,9 @@ def test_pages_are_not_dev_hard_pages_and_use_an_unseen_face_on_odd_indices():
     assert page.options.font == unseen[0] and page.options.guilloche
     again = passports.make_dev_unseen(1, unseen[0])
     assert again.data == page.data
+
+
+def test_setup_installs_every_unseen_face():
+    script = (Path(__file__).resolve().parents[3] / "scripts" / "ensure-system-packages.sh").read_text()
+    for face in passports.DEV_UNSEEN_MONO:
+        assert face in script, face
