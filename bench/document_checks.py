@@ -1,8 +1,8 @@
 """Document checks on generated passport pages, against the raw `tesseract` command on the same pages.
 
-    uv run python bench/document_checks.py [--split dev|dev-hard|heldout] [--count 150] [--harsh]
+    uv run python bench/document_checks.py [--split dev|dev-hard|dev-unseen|heldout] [--count 150] [--harsh]
 
-Three splits, never mixed:
+Four splits, never mixed:
 
 * ``dev`` (the default; the development split): ``documents.testing.passports.variants`` — names with
   diacritics from many countries, rotation, blur, noise, JPEG quality, scale, image-only PDFs; the MRZ
@@ -14,6 +14,9 @@ Three splits, never mixed:
   PDF) on its own seed and names, with the MRZ in the OCR-B cuts the glyph bank learns from (regular,
   regular printed heavier, outline) for even pages and in monospace faces not in the held-out split
   for odd pages. Tune on it too.
+* ``dev-unseen``: ``passports.make_dev_unseen`` — ``dev-hard``'s damage on other pages, the OCR-B cuts
+  for even pages and, for odd pages, monospace faces the glyph bank never learns from (and not the
+  held-out split's): how the reader does on a face it has not seen. Tune on it too.
 * ``heldout``: ``passports.make_heldout`` — other seeds, other names, other conditions: several OCR-B
   cuts and other monospace fonts (half the pages each), guilloche over the whole page, rotation ±4°,
   scale 0.75–1.3, blur, sensor and salt noise, JPEG quality 55–90, perspective, uneven light, moiré,
@@ -119,6 +122,18 @@ def dev_hard_pages(count: int):
         yield group, page
 
 
+def dev_unseen_pages(count: int):
+    ocrb, other = passports.dev_unseen_fonts()
+    for index in range(count):
+        fonts, group = (ocrb, "OCR-B") if index % 2 == 0 else (other, "unseen monospace")
+        if not fonts:
+            continue
+        font_path = fonts[(index // 2) % len(fonts)]
+        tamper = TAMPERED[(index // 7) % len(TAMPERED)] if index % 7 == 2 else ""
+        page = passports.make_dev_unseen(index, font_path, wrong_check_digit=tamper, expired=index % 7 == 5)
+        yield group, page
+
+
 def heldout_pages(count: int):
     ocrb, other = passports.heldout_fonts()
     for index in range(count):
@@ -134,7 +149,7 @@ def heldout_pages(count: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "dev-hard", "heldout"), default="dev")
+    parser.add_argument("--split", choices=("dev", "dev-hard", "dev-unseen", "heldout"), default="dev")
     parser.add_argument("--count", type=int, default=150)
     parser.add_argument("--harsh", action="store_true", help="dev split: heavier blur and noise and 165 dpi")
     parser.add_argument("--no-raw", action="store_true",
@@ -153,6 +168,10 @@ def main() -> None:
         ocrb, other = passports.dev_hard_fonts()
         print("dev-hard fonts: " + ", ".join(Path(f).name for f in ocrb + other))
         pages = dev_hard_pages(args.count)
+    elif args.split == "dev-unseen":
+        ocrb, other = passports.dev_unseen_fonts()
+        print("dev-unseen fonts: " + ", ".join(Path(f).name for f in ocrb + other))
+        pages = dev_unseen_pages(args.count)
     else:
         pages = dev_pages(args.count, args.harsh)
     glyphs.bank()  # built once per process (the check worker does it before forking), not per page

@@ -24,6 +24,7 @@ after turning each cell by 180 degrees.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,9 @@ class MrzRead:
     # Checked cells the classifier read in ways the check digits cannot tell apart: they stay
     # doubtful in any later reading (Tesseract's), for the printed page to settle.
     field_doubts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+    # Cells the classifier read without a doubt, and as what: a later reader's look-alike
+    # "correction" of such a cell overrules two readers that saw the same print (``_witnessed``).
+    clear_cells: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
 
 # Seconds the MRZ reader may spend on one page image; past it, it stops and says so (ocr_failed).
@@ -233,6 +237,7 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
             if not ready.grids:
                 continue
             text, alternatives, sure = mrz_cells.read(ready.crop, ready.ink, ready.grids)
+            _remember_clear_cells(result, text, alternatives)
             if _consider(result, band, ready, text, alternatives, today=today):
                 return result
             if sure and result.mrz is not None and result.text == text and not result.mrz.problems:
@@ -257,6 +262,8 @@ def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
               alternatives: dict[tuple[int, int], str] | None, *, today: date | None) -> bool:
     """Keep the reading if it ranks above the best so far; True when it is valid (done)."""
     parsed = mrz.read(text.splitlines(), today=today, alternatives=alternatives)
+    if parsed is not None and alternatives is None:
+        parsed = _witnessed(parsed, result.clear_cells, today=today)
     if parsed is not None:
         parsed = mrz.with_doubts(parsed, result.field_doubts)
         if all(parsed.checks.values()):
@@ -267,6 +274,39 @@ def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
         result.page_turns = band.turns + (2 if ready.flipped else 0)
         result.name_line = _line_image(ready, mrz.NAME_FIELD[parsed.format][0])
     return result.mrz is not None and result.mrz.valid
+
+
+_CORRECTION = re.compile(r"(.)→(.) at line (\d+) position (\d+)")
+
+
+def _remember_clear_cells(result: MrzRead, text: str, alternatives: dict[tuple[int, int], str]) -> None:
+    """The first classifier reading's clear cells (one band's: later bands may be other text)."""
+    if result.clear_cells:
+        return
+    for n, line in enumerate(text.splitlines()):
+        for pos, char in enumerate(line):
+            if (n, pos) not in alternatives and char != "?":
+                result.clear_cells[(n, pos)] = char
+
+
+def _witnessed(parsed: mrz.Mrz, clear_cells: dict[tuple[int, int], str], *, today: date | None) -> mrz.Mrz | None:
+    """A plain-text reading whose check digits fit only after a look-alike substitution in a cell
+    that the classifier read clearly as the character the text has too: the substitution is a
+    guess against both readers, and a check digit printed wrong on the document (a forgery, a
+    misprint) looks exactly like that. The cell keeps what both read, so the check fails and says so."""
+    if not parsed.corrections or not clear_cells:
+        return parsed
+    lines = parsed.lines
+    reverted = False
+    for note in parsed.corrections:
+        for was, now, line, position in _CORRECTION.findall(note):
+            cell = (int(line) - 1, int(position) - 1)
+            if clear_cells.get(cell) == was and lines[cell[0]][cell[1]] == now:
+                lines = mrz._substitute(lines, cell[0], cell[1], was)
+                reverted = True
+    if not reverted:
+        return parsed
+    return mrz.parse(lines, today=today)
 
 
 def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:

@@ -449,6 +449,35 @@ def make_dev_hard(index: int, font_path: str, *, wrong_check_digit: str = "", ex
     return make_passport(truth, seed=DEV_HARD_SEED + index, fmt=fmt, options=options)
 
 
+# --- the unseen-face development split ------------------------------------------------------------
+# ``dev-hard``'s other-font pages use faces the glyph bank learns from, so they say little about a
+# face the reader has never seen, which is what the held-out split's other-font group is. These faces
+# are kept out of the bank (a test holds that) and out of the held-out split's families, so a
+# development run can show how the reader does on an unseen face without looking at held-out pages.
+# The pages are ``dev-hard``'s kind of damage on other indices, so they are not ``dev-hard``'s pages.
+
+DEV_UNSEEN_OFFSET = 50_000
+DEV_UNSEEN_MONO = (
+    "/usr/share/fonts/truetype/anonymous-pro/Anonymous Pro.ttf",
+    "/usr/share/fonts/opentype/league-mono/LeagueMono-Regular.otf",
+    "/usr/share/fonts/truetype/oxygen/OxygenMono-Regular.ttf",
+    "/usr/share/fonts/truetype/monoid/Monoid-Regular.ttf",
+    "/usr/share/fonts/truetype/fantasque-sans/Normal/TTF/FantasqueSansMono-Regular.ttf",
+)
+
+
+def dev_unseen_fonts() -> tuple[list[str], list[str]]:
+    """(OCR-B cuts, monospace faces the glyph bank never learns from) that are installed."""
+    ocrb, _ = dev_hard_fonts()
+    return ocrb, [face for face in DEV_UNSEEN_MONO if Path(face).exists()]
+
+
+def make_dev_unseen(index: int, font_path: str, *, wrong_check_digit: str = "", expired: bool = False,
+                    ) -> GeneratedPassport:
+    return make_dev_hard(DEV_UNSEEN_OFFSET + index, font_path, wrong_check_digit=wrong_check_digit,
+                         expired=expired)
+
+
 # --- the held-out split ---------------------------------------------------------------------------
 # Made with other seeds, other names and other conditions than ``variants`` (the development split):
 # nothing in the reader may be tuned on it. Fonts that are missing on the machine are skipped.

@@ -77,3 +77,44 @@ def test_a_letter_and_a_digit_no_check_digit_can_tell_apart_stay_doubtful_when_c
     scores = dict.fromkeys(allowed, 0.1) | {"8": 0.90, "S": 0.88, "B": 0.87}
     assert mrz_cells._close_twin("8", scores, allowed) == "S"  # S = 28, 8 = 8: the same to a check digit
     assert mrz_cells._close_twin("8", scores | {"S": 0.70}, allowed) == ""
+
+
+def _band_of(page):
+    from documents.checks import image as im
+    from documents.checks import mrz_image
+    gray = im.load(page.data)
+    ready = mrz_image._prepare(mrz_image.locate(gray)[0])
+    assert len(ready.grids) == 2
+    return ready
+
+
+def _birth_digit_scored_flat(monkeypatch, truth_char: str):
+    """The first birth-date digit scored as in a face the bank has never seen: every digit alike,
+    three wrong ones ahead of the right one."""
+    real = glyphs.classify_many
+    wrong = [d for d in "0123456789" if d != truth_char][:3]
+
+    def flat(cut):
+        scores = real(cut)
+        k = 44 + 13  # line 2, position 14: every cell of a clean page is cut
+        scores[k] = dict.fromkeys(scores[k], 0.3) | {wrong[0]: 0.83, wrong[1]: 0.825, wrong[2]: 0.82,
+                                                     truth_char: 0.80}
+        return scores
+
+    monkeypatch.setattr(glyphs, "classify_many", flat)
+    # In such a face the zone's own prints of the digit are just as unfamiliar: no witness there.
+    monkeypatch.setattr(mrz_cells, "_compare_with_own_glyphs", lambda layout, cut, scored: scored)
+
+
+@needs_ocrb
+def test_a_cell_of_an_unfamiliar_face_keeps_enough_readings_for_its_check_digit(monkeypatch):
+    page = passports.make_passport(seed=7, options=passports.Options())
+    ready = _band_of(page)
+    truth_char = page.mrz_lines[1][13]
+    _birth_digit_scored_flat(monkeypatch, truth_char)
+    text, _, _ = mrz_cells.read(ready.crop, ready.ink, ready.grids)
+    assert text.splitlines()[1][13] == truth_char
+    # The same cell scored as high as a face the bank knows: three readings, none fits, left as read.
+    monkeypatch.setattr(mrz_cells, "FAMILIAR", 0.5)
+    text, _, _ = mrz_cells.read(ready.crop, ready.ink, ready.grids)
+    assert text.splitlines()[1][13] != truth_char

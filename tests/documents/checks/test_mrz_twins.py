@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from documents.checks import mrz, mrz_cells, viz
+from documents.checks import mrz, mrz_cells, mrz_image, viz
 from documents.checks.limits import Limits
 from documents.checks.pipeline import inspect_bytes, mrz_findings
 from documents.testing import passports
@@ -143,3 +143,28 @@ def test_a_look_alike_is_scored_against_the_zone_s_own_print():
     cut[(1, 0)] = wide  # wider than the zone's own zeros: the bank's reading stands
     out = mrz_cells._compare_with_own_glyphs(mrz.TD3, cut, scored)
     assert out[(1, 0)]["0"] < out[(1, 0)]["O"]
+
+
+def _expiry_digit_misread():
+    truth = mrz.build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="X7K4HW2T", nationality="UTO",
+                          birth="740812", sex="F", expiry="320415")
+    # A digit printed wrong on the document that happens to look like the right one.
+    printed = sorted(c for c in mrz.CONFUSABLE[truth[1][27]] if c.isdigit())[0]
+    return truth, (truth[0], truth[1][:27] + printed + truth[1][28:])
+
+
+def test_a_lookalike_correction_against_what_both_readers_saw_is_not_taken():
+    truth, text = _expiry_digit_misread()
+    corrected = mrz.read(list(text))
+    assert corrected.valid and corrected.corrections  # plain text alone: the look-alike is "repaired"
+    saw = {(1, 27): text[1][27]}
+    kept = mrz_image._witnessed(corrected, saw, today=None)
+    assert kept is not None and not kept.valid and kept.checks["expiry_date"] is False
+    assert kept.lines[1][27] == text[1][27]  # what was printed, for the caseworker
+
+
+def test_a_lookalike_correction_stands_when_the_classifier_read_otherwise_or_doubted():
+    truth, text = _expiry_digit_misread()
+    corrected = mrz.read(list(text))
+    assert mrz_image._witnessed(corrected, {(1, 27): truth[1][27]}, today=None) is corrected
+    assert mrz_image._witnessed(corrected, {}, today=None) is corrected
