@@ -110,28 +110,25 @@ def dev_pages(count: int, harsh: bool):
         yield group, page
 
 
-def dev_hard_pages(count: int):
-    ocrb, other = passports.dev_hard_fonts()
+def _development_pages(count: int, fonts: tuple, other_group: str, make):
+    """Even pages in the OCR-B cuts, odd ones in the split's other faces; one in seven with a wrong
+    check digit, one in seven expired."""
+    ocrb, other = fonts
     for index in range(count):
-        fonts, group = (ocrb, "OCR-B") if index % 2 == 0 else (other, "other monospace")
-        if not fonts:
+        faces, group = (ocrb, "OCR-B") if index % 2 == 0 else (other, other_group)
+        if not faces:
             continue
-        font_path = fonts[(index // 2) % len(fonts)]
+        font_path = faces[(index // 2) % len(faces)]
         tamper = TAMPERED[(index // 7) % len(TAMPERED)] if index % 7 == 2 else ""
-        page = passports.make_dev_hard(index, font_path, wrong_check_digit=tamper, expired=index % 7 == 5)
-        yield group, page
+        yield group, make(index, font_path, wrong_check_digit=tamper, expired=index % 7 == 5)
+
+
+def dev_hard_pages(count: int):
+    return _development_pages(count, passports.dev_hard_fonts(), "other monospace", passports.make_dev_hard)
 
 
 def dev_unseen_pages(count: int):
-    ocrb, other = passports.dev_unseen_fonts()
-    for index in range(count):
-        fonts, group = (ocrb, "OCR-B") if index % 2 == 0 else (other, "unseen monospace")
-        if not fonts:
-            continue
-        font_path = fonts[(index // 2) % len(fonts)]
-        tamper = TAMPERED[(index // 7) % len(TAMPERED)] if index % 7 == 2 else ""
-        page = passports.make_dev_unseen(index, font_path, wrong_check_digit=tamper, expired=index % 7 == 5)
-        yield group, page
+    return _development_pages(count, passports.dev_unseen_fonts(), "unseen monospace", passports.make_dev_unseen)
 
 
 def heldout_pages(count: int):
