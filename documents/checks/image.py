@@ -213,6 +213,12 @@ def _glyph_height(ink: np.ndarray) -> float:
     return float(np.median(heights[letters])) if letters.any() else 0.0
 
 
+def _ink_and_letter_height(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page's ink (255) with its light evened, and the height of its letters."""
+    ink = (flatten_background(gray) < 128).astype(np.uint8) * 255
+    return ink, _glyph_height(ink)
+
+
 def remove_rules(gray: np.ndarray) -> np.ndarray:
     """The page with the lines of a ruled table painted over as paper. The OCR reads a table's vertical
     rule as "1", "i" or "|" beside the figure ("1€ 4,100.00" is an amount of 1 euro) and its horizontal
@@ -222,8 +228,7 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     leaves specks that cost the OCR time."""
     if gray.size == 0 or min(gray.shape) < 3:
         return gray
-    ink = (flatten_background(gray) < 128).astype(np.uint8) * 255
-    letter = _glyph_height(ink)
+    ink, letter = _ink_and_letter_height(gray)
     if letter <= 0:
         return gray
     across = max(int(letter * 8), gray.shape[1] // 10)
@@ -261,8 +266,7 @@ def columns(gray: np.ndarray) -> list[np.ndarray]:
     or more on either side (a page of short lines has no second column)."""
     if gray.size == 0 or min(gray.shape) < 50:
         return [gray]
-    ink = (flatten_background(gray) < 128).astype(np.uint8)
-    letter = _glyph_height(ink)
+    ink, letter = _ink_and_letter_height(gray)
     if letter <= 0:
         return [gray]
     # Letter-sized blobs only: specks of noise and dark areas say nothing about where the text runs.
