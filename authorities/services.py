@@ -532,6 +532,24 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
     return request
 
 
+def authority_step_answer_by_decision(*, case, purpose: str, granted: bool, decision_id: str,
+                                      actor=None) -> AuthorityRequest | None:
+    """The deciding office issued its decision in the portal's back office: its own step of the case
+    (the visa office's visa step, the foreigners' authority's residence permit step) is answered by
+    it, so that it no longer waits for an answer, runs into its deadline or shows as open. A step the
+    office already answered through its own system keeps that answer. Returns the step answered."""
+    step = (AuthorityRequest.objects
+            .filter(case=case, purpose=purpose,
+                    state__in=[RequestState.PENDING, *RequestState.open_states()])
+            .order_by("-pk").first())
+    if step is None:
+        return None
+    return authority_request_record_answer(
+        request=step, outcome=Outcome.APPROVED if granted else Outcome.REJECTED, actor=actor,
+        body={"answered_in": "decision", "decision": decision_id},
+    )
+
+
 def _resend_key(request: AuthorityRequest) -> str:
     """A new idempotency key for each sending: the offices deduplicate on the key, and the completed
     case is a new submission to them ("wsa:<case>:<purpose>", then "…:2", "…:3")."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from authorities import services as authority_services
+from authorities.models import Purpose
 
 from ..decisions import (
     DECISION_OFFICE_KIND,
@@ -70,6 +71,8 @@ DECISION_TRANSITIONS = {
     # The lifecycle has no move for a refused residence permit: the decision is issued, the case stays "entered".
     Decision.Kind.RESIDENCE_PERMIT: (CaseState.ENTERED, "issue_permit", None),
 }
+# The deciding office's own authority step, answered by its decision.
+DECISION_STEP = {Decision.Kind.VISA: Purpose.VISA, Decision.Kind.RESIDENCE_PERMIT: Purpose.RESIDENCE_PERMIT}
 # An extension (§ 81 Abs. 4 AufenthG) is decided by the foreigners' authority from the authority review.
 EXTENSION_TRANSITIONS = (CaseState.AUTHORITY_REVIEW, "extend_permit", "refuse_extension")
 
@@ -186,6 +189,9 @@ def _decision_issue(*, decision: Decision, actor, letters: dict | None = None) -
     decision.save(update_fields=["issued_at", "verification_code", "status", "sha256", "pdf"])
     event_append(case=decision.case, kind=EventKind.DECISION, actor=actor,
                  payload={"decision": str(decision.public_id), "outcome": decision.outcome, "kind": decision.kind})
+    authority_services.authority_step_answer_by_decision(
+        case=decision.case, purpose=DECISION_STEP[decision.kind], actor=actor,
+        granted=decision.outcome == Decision.Outcome.GRANTED, decision_id=str(decision.public_id))
 
 
 class AuthorityAnswer:

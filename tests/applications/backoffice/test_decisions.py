@@ -250,3 +250,57 @@ def test_a_decision_is_sealed_also_where_the_thread_runs_an_event_loop():
         sealed, signed = pool.submit(asyncio.run, seal_inside_a_running_loop()).result()
     assert signed and b"/ByteRange" in sealed
     assert decisions.sign_pdf(make_contract_pdf())[1]
+
+
+def test_the_visa_decision_answers_the_visa_offices_own_step(visa_case, make_staff):
+    """The visa office decides in the back office: its step no longer waits for an answer, runs into
+    its deadline or shows as open; the answer says it came from the decision."""
+    from authorities.models import AuthorityRequest, Outcome, Purpose, RequestState
+
+    case = visa_case()
+    decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted",
+                                        legal_basis="§ 18b Abs. 1 AufenthG")
+    step = AuthorityRequest.objects.get(case=case, purpose=Purpose.VISA)
+    assert (step.state, step.outcome) == (RequestState.ANSWERED, Outcome.APPROVED)
+    assert step.answered_at is not None
+    assert step.response_body == {"answered_in": "decision", "decision": str(decision.public_id)}
+    assert not AuthorityRequest.objects.filter(case=case, state__in=RequestState.open_states()).exists()
+
+
+def test_an_issued_rejection_answers_the_step_only_once_approved(visa_case, make_staff):
+    from authorities.models import AuthorityRequest, Outcome, Purpose, RequestState
+
+    case = visa_case()
+    decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="rejected",
+                                        legal_basis="§ 18b Abs. 1 AufenthG", reasons="Kein Arbeitsvertrag.")
+    step = AuthorityRequest.objects.get(case=case, purpose=Purpose.VISA)
+    assert step.state == RequestState.ACKNOWLEDGED  # a rejection waits for the second pair of eyes
+    services.decision_approve(decision=decision, actor=make_staff("visa", Role.SUPERVISOR))
+    step.refresh_from_db()
+    assert (step.state, step.outcome) == (RequestState.ANSWERED, Outcome.REJECTED)
+
+
+def test_an_answer_the_office_already_sent_is_kept(visa_case, make_staff):
+    """The visa office answered through its own system first; the decision does not overwrite it."""
+    from authorities import services as authority_services
+    from authorities.models import AuthorityRequest, Outcome, Purpose
+
+    case = visa_case()
+    step = AuthorityRequest.objects.get(case=case, purpose=Purpose.VISA)
+    authority_services.authority_request_record_answer(request=step, outcome=Outcome.APPROVED,
+                                                       body={"reference": "VIS-1"})
+    services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted")
+    step.refresh_from_db()
+    assert step.response_body == {"reference": "VIS-1"}
+
+
+def test_the_permit_decision_answers_the_foreigners_authoritys_step(make_case, make_staff, add_request):
+    from authorities.models import Outcome, RequestState
+
+    case = make_case("entered")
+    step = add_request(case, "abh", purpose="residence_permit")
+    permit_fee_paid(case)
+    services.decision_create(case=case, actor=make_staff("abh"), kind="residence_permit", outcome="granted",
+                             legal_basis="§ 18b Abs. 1 AufenthG")
+    step.refresh_from_db()
+    assert (step.state, step.outcome) == (RequestState.ANSWERED, Outcome.APPROVED)
