@@ -61,9 +61,10 @@ def normalise(glyph: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Bank:
-    chars: str  # the character of each row
+    chars: str  # the character of each row; a character's rows are adjacent, in the order of CHARS
     matrix: np.ndarray  # one normalised glyph per row
     index: dict[str, np.ndarray]  # character -> its rows
+    starts: np.ndarray  # the first row of each character of CHARS: one maximum.reduceat scores them all
 
 
 def fonts() -> list[str]:
@@ -88,9 +89,11 @@ def bank() -> Bank | None:
                 if ink is not None:
                     chars.append(char)
                     rows.append(normalise(ink).ravel())
-    labels = "".join(chars)
+    order = sorted(range(len(chars)), key=lambda i: CHARS.index(chars[i]))
+    labels = "".join(chars[i] for i in order)
     index = {c: np.array([i for i, x in enumerate(labels) if x == c]) for c in CHARS}
-    return Bank(labels, np.stack(rows).astype(np.float32), index)
+    starts = np.array([index[c][0] for c in CHARS])
+    return Bank(labels, np.stack([rows[i] for i in order]).astype(np.float32), index, starts)
 
 
 def _render(face: ImageFont.FreeTypeFont, char: str) -> np.ndarray | None:
@@ -136,16 +139,17 @@ def classify(glyph: np.ndarray) -> dict[str, float]:
     found = bank()
     if found is None:
         return {}
-    values = found.matrix @ normalise(glyph).ravel()
-    return {c: float(values[rows].max()) for c, rows in found.index.items()}
+    return _best_per_character(found, (found.matrix @ normalise(glyph).ravel())[:, None])[0]
 
 
 def classify_many(glyphs: list[np.ndarray]) -> list[dict[str, float]]:
     found = bank()
     if found is None or not glyphs:
         return [{} for _ in glyphs]
-    values = found.matrix @ np.stack([normalise(g).ravel() for g in glyphs]).T
-    out = []
-    for column in values.T:
-        out.append({c: float(column[rows].max()) for c, rows in found.index.items()})
-    return out
+    return _best_per_character(found, found.matrix @ np.stack([normalise(g).ravel() for g in glyphs]).T)
+
+
+def _best_per_character(found: Bank, values: np.ndarray) -> list[dict[str, float]]:
+    """Each column's best correlation per character (its rows are adjacent in the bank)."""
+    best = np.maximum.reduceat(values, found.starts, axis=0).T.tolist()
+    return [dict(zip(CHARS, column, strict=True)) for column in best]

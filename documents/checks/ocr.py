@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytesseract
+from PIL import Image
 
 from .findings import Finding, finding
 
@@ -56,6 +57,15 @@ def availability(lang: str = DEFAULT_LANG) -> Availability:
     return Availability(True, version, languages)
 
 
+def _uncompressed(image: np.ndarray) -> Image.Image:
+    """The image handed to tesseract as a netpbm file: pytesseract writes PNG otherwise, whose
+    compression costs a third of a second and more for a scanned page, while tesseract reads the
+    same pixels either way (neither file carries a resolution)."""
+    picture = Image.fromarray(image)
+    picture.format = "PPM"
+    return picture
+
+
 def recognise(image: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3, config: str = "",
               timeout: float = 30) -> OcrText:
     """Plain text of an image. Never raises for OCR trouble: the trouble becomes a finding."""
@@ -64,7 +74,7 @@ def recognise(image: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3, conf
         return OcrText(findings=[finding("ocr_unavailable", found=status.reason, confidence=0.0)])
     options = f"--psm {psm} {config}".strip()
     try:
-        text = pytesseract.image_to_string(image, lang=lang, config=options, timeout=timeout)
+        text = pytesseract.image_to_string(_uncompressed(image), lang=lang, config=options, timeout=timeout)
     except RuntimeError as exc:  # pytesseract's timeout
         return OcrText(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
     except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:
@@ -101,7 +111,7 @@ def recognise_mrz_symbols(image: np.ndarray, *, psm: int = 6, timeout: float = 1
     if not status.ok:
         return OcrSymbols(findings=[finding("ocr_unavailable", found=status.reason, confidence=0.0)])
     try:
-        raw = pytesseract.image_to_boxes(image, lang="eng", config=f"--psm {psm} {MRZ_CONFIG}", timeout=timeout)
+        raw = pytesseract.image_to_boxes(_uncompressed(image), lang="eng", config=f"--psm {psm} {MRZ_CONFIG}", timeout=timeout)
     except RuntimeError as exc:
         return OcrSymbols(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
     except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:
