@@ -265,6 +265,17 @@ def test_the_visa_decision_answers_the_visa_offices_own_step(visa_case, make_sta
     assert step.answered_at is not None
     assert step.response_body == {"answered_in": "decision", "decision": str(decision.public_id)}
     assert not AuthorityRequest.objects.filter(case=case, state__in=RequestState.open_states()).exists()
+    # Its deadline no longer runs: the sweep a month later finds nothing overdue in this case.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authorities import services as authority_services
+
+    authority_services.deadlines_sweep_run(now=timezone.now() + timedelta(days=30))
+    step.refresh_from_db()
+    assert step.overdue_since is None
+    assert not case.events.filter(payload__status="overdue").exists()
 
 
 def test_an_issued_rejection_answers_the_step_only_once_approved(visa_case, make_staff):
