@@ -18,6 +18,7 @@ from PIL import Image
 from .findings import Finding, finding
 
 DEFAULT_LANG = "deu+eng"
+MRZ_LANG = "eng"
 MRZ_WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 # The dictionaries push the LSTM towards words; an MRZ is not language (PassportEye does this too).
 MRZ_CONFIG = f"-c tessedit_char_whitelist={MRZ_WHITELIST} -c load_system_dawg=0 -c load_freq_dawg=0"
@@ -107,11 +108,12 @@ class OcrSymbols:
 
 def recognise_mrz_symbols(image: np.ndarray, *, psm: int = 6, timeout: float = 15) -> OcrSymbols:
     """Characters with their boxes (top-left origin), for placing them on the MRZ's fixed grid."""
-    status = availability("eng")
+    status = availability(MRZ_LANG)
     if not status.ok:
         return OcrSymbols(findings=[finding("ocr_unavailable", found=status.reason, confidence=0.0)])
     try:
-        raw = pytesseract.image_to_boxes(_uncompressed(image), lang="eng", config=f"--psm {psm} {MRZ_CONFIG}", timeout=timeout)
+        raw = pytesseract.image_to_boxes(_uncompressed(image), lang=MRZ_LANG, config=f"--psm {psm} {MRZ_CONFIG}",
+                                         timeout=timeout)
     except RuntimeError as exc:
         return OcrSymbols(findings=[finding("ocr_failed", found=str(exc)[:200], confidence=0.0)])
     except (pytesseract.TesseractError, subprocess.SubprocessError, OSError) as exc:

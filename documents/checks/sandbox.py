@@ -26,7 +26,7 @@ import sys
 import time
 from typing import Any
 
-from . import glyphs, pipeline
+from . import glyphs, ocr, pipeline
 from .findings import Finding, Severity, finding
 from .limits import DEFAULT, Limits
 
@@ -51,7 +51,7 @@ def inspect_isolated(data: bytes, filename: str, *, context=None, limits: Limits
     if not available():  # pragma: no cover - every supported platform forks
         return pipeline.inspect_bytes(data, filename, context=context, limits=limits)
     started = time.perf_counter()
-    glyphs.bank()  # built once in this worker (about a second), inherited by every forked check
+    _prepare_worker()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -66,6 +66,15 @@ def inspect_isolated(data: bytes, filename: str, *, context=None, limits: Limits
     result = _result_from(payload, status, filename, data, timeout)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _prepare_worker() -> None:
+    """What every check would otherwise redo in its short-lived child, done once in this worker and
+    inherited by each fork: the glyph bank (about a second) and tesseract's version and languages
+    (two tesseract runs per language, 40-100 ms, in every child that reads text)."""
+    glyphs.bank()
+    for lang in (ocr.DEFAULT_LANG, ocr.MRZ_LANG):
+        ocr.availability(lang)
 
 
 # --- the child -------------------------------------------------------------------------------

@@ -88,3 +88,31 @@ def test_ocr_reads_german_text():
     page = np.full((120, 900), 255, np.uint8)
     cv2.putText(page, "Arbeitsvertrag Gehalt", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
     assert "Arbeitsvertrag" in ocr.recognise(page, psm=7).text
+
+
+@needs_tesseract
+def test_ocr_reads_every_kind_of_image_the_checks_hand_it():
+    """Tesseract gets the pixels as a netpbm file (no PNG compression): grey, black-and-white and
+    colour images all read the same text."""
+    page = np.full((120, 900), 255, np.uint8)
+    cv2.putText(page, "Arbeitsvertrag Gehalt", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    for image in (page, page > 127, cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)):
+        assert "Arbeitsvertrag" in ocr.recognise(image, psm=7).text
+    boxes = ocr.recognise_mrz_symbols(page > 127)
+    assert boxes.findings == [] and boxes.symbols
+
+
+@needs_tesseract
+def test_the_check_worker_asks_tesseract_once_not_in_every_check(monkeypatch):
+    """The worker learns tesseract's version and languages before it forks a check; a check then
+    does not start tesseract to ask them again."""
+    from documents.checks import sandbox
+
+    ocr.availability.cache_clear()
+    try:
+        sandbox.inspect_isolated(b"not a document", "note.txt")
+        calls = []
+        monkeypatch.setattr(ocr.pytesseract, "get_languages", lambda **kw: calls.append(kw) or [])
+        assert ocr.availability(ocr.DEFAULT_LANG).ok and ocr.availability(ocr.MRZ_LANG).ok and calls == []
+    finally:
+        ocr.availability.cache_clear()
