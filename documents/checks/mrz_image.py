@@ -24,7 +24,6 @@ after turning each cell by 180 degrees.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -276,9 +275,6 @@ def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
     return result.mrz is not None and result.mrz.valid
 
 
-_CORRECTION = re.compile(r"(.)→(.) at line (\d+) position (\d+)")
-
-
 def _remember_clear_cells(result: MrzRead, text: str, alternatives: dict[tuple[int, int], str]) -> None:
     """The first classifier reading's clear cells (one band's: later bands may be other text)."""
     if result.clear_cells:
@@ -289,24 +285,14 @@ def _remember_clear_cells(result: MrzRead, text: str, alternatives: dict[tuple[i
                 result.clear_cells[(n, pos)] = char
 
 
-def _witnessed(parsed: mrz.Mrz, clear_cells: dict[tuple[int, int], str], *, today: date | None) -> mrz.Mrz | None:
+def _witnessed(parsed: mrz.Mrz, clear_cells: dict[tuple[int, int], str], *, today: date | None) -> mrz.Mrz:
     """A plain-text reading whose check digits fit only after a look-alike substitution in a cell
     that the classifier read clearly as the character the text has too: the substitution is a
     guess against both readers, and a check digit printed wrong on the document (a forgery, a
     misprint) looks exactly like that. The cell keeps what both read, so the check fails and says so."""
-    if not parsed.corrections or not clear_cells:
+    if not parsed.fixes or not clear_cells:
         return parsed
-    lines = parsed.lines
-    reverted = False
-    for note in parsed.corrections:
-        for was, now, line, position in _CORRECTION.findall(note):
-            cell = (int(line) - 1, int(position) - 1)
-            if clear_cells.get(cell) == was and lines[cell[0]][cell[1]] == now:
-                lines = mrz._substitute(lines, cell[0], cell[1], was)
-                reverted = True
-    if not reverted:
-        return parsed
-    return mrz.parse(lines, today=today)
+    return mrz.without_fixes(parsed, lambda cell, read, _taken: clear_cells.get(cell) == read, today=today)
 
 
 def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:
