@@ -732,17 +732,30 @@ def field_doubts(layout: Layout, lines: tuple[str, ...], alternatives: Alternati
     for spec in layout.checks:
         if spec is composite:
             continue
-        cells = [c for c in _positions(spec) if c in alternatives and "?" not in alternatives[c]]
-        options = [dict.fromkeys(lines[ln][pos] + alternatives[(ln, pos)]) for ln, pos in cells]
-        for combo in itertools.islice(itertools.product(*options), 1, 512):  # the first is the reading itself
+        others = {c: [ch for ch in dict.fromkeys(alternatives[c]) if ch != lines[c[0]][c[1]]]
+                  for c in _positions(spec) if c in alternatives and "?" not in alternatives[c]}
+        for changed in itertools.islice(_changes(others), _MAX_DOUBT_CANDIDATES):
             candidate = lines
-            for (ln, pos), char in zip(cells, combo, strict=True):
+            for (ln, pos), char in changed:
                 candidate = _substitute(candidate, ln, pos, char)
             if _check_passes(spec, candidate) and _check_passes(composite, candidate):
-                for (ln, pos), char in zip(cells, combo, strict=True):
-                    if char != lines[ln][pos]:
-                        doubts[(ln, pos)] = "".join(dict.fromkeys(doubts.get((ln, pos), lines[ln][pos]) + char))
+                for (ln, pos), char in changed:
+                    doubts[(ln, pos)] = "".join(dict.fromkeys(doubts.get((ln, pos), lines[ln][pos]) + char))
     return tuple(sorted(doubts.items()))
+
+
+_MAX_DOUBT_CANDIDATES = 512
+
+
+def _changes(others: Mapping[Cell, Sequence[str]]) -> Iterable[tuple[tuple[Cell, str], ...]]:
+    """Other readings of a field's uncertain cells: every single change first, then every pair, then
+    more; so the swaps that can pass a check digit together (a twin alone, two that cancel) are all
+    tried before a bound on the candidates cuts the rest."""
+    cells = [c for c in sorted(others) if others[c]]
+    for size in range(1, len(cells) + 1):
+        for chosen in itertools.combinations(cells, size):
+            for chars in itertools.product(*(others[c] for c in chosen)):
+                yield tuple(zip(chosen, chars, strict=True))
 
 
 def with_doubts(found: Mrz, alternatives: Alternatives) -> Mrz:
@@ -804,6 +817,11 @@ def with_fields(found: Mrz, parsed: Mrz, note: str = "") -> Mrz:
 
 def _covers(spec: CheckSpec, ln: int, pos: int) -> bool:
     return spec.digit == (ln, pos) or any(line == ln and a <= pos < b for line, a, b in spec.data)
+
+
+def substitute(lines: tuple[str, ...], cell: Cell, char: str) -> tuple[str, ...]:
+    """``lines`` with ``char`` in ``cell`` (line, position)."""
+    return _substitute(lines, cell[0], cell[1], char)
 
 
 def _substitute(lines: tuple[str, ...], ln: int, pos: int, char: str) -> tuple[str, ...]:

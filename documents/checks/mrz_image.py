@@ -243,6 +243,8 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
                 # Every cell read clearly and only check digits fail: the document carries them so
                 # (Tesseract, a weaker reader of these glyphs, would only spend the page's time).
                 return result
+            if _only_field_doubts(result, text):
+                return result
     for band in bands:
         ready = prepared.get(id(band)) or _prepare(band)
         for text, alternatives in _tesseract_readings(ready, result, deadline):
@@ -255,6 +257,16 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
             result.timed_out = True
             break
     return result
+
+
+def _only_field_doubts(result: MrzRead, text: str) -> bool:
+    """The classifier's reading of this band passes every check digit and its only flaw is cells
+    that the check digits cannot tell apart (twins, cancelling pairs): Tesseract's choice between
+    such readings is no witness (``mrz.with_doubts`` keeps the doubt in any later reading), so only
+    the printed page can settle them, and the page's time is left for it."""
+    found = result.mrz
+    return (found is not None and result.text == text and bool(found.field_alternatives)
+            and not found.problems and all(found.checks.values()))
 
 
 def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
