@@ -25,8 +25,8 @@ def _scores(lines, near: dict) -> dict:
     return scored
 
 
-CLOSE = 0.95 - mrz_cells.PAIR_REACH + 0.01  # a rival's score within reach of the best (0.95)
-CLEAR = 0.95 - mrz_cells.PAIR_REACH - 0.01  # just out of reach
+CLOSE = 0.95 - mrz_cells.PAIR_MARGIN / 2 + 0.01  # two such rivals give up less than the margin together
+CLEAR = 0.95 - mrz_cells.PAIR_MARGIN / 2 - 0.01  # two such give up more
 
 
 def _alternatives(near: dict) -> dict:
@@ -55,9 +55,16 @@ def test_the_printed_number_settles_the_pair():
     assert viz.settle_fields(found, PRINTED.format(number="")) is None  # the number covered: stays uncertain
 
 
-def test_a_cell_read_clearly_is_no_part_of_a_pair():
-    assert _alternatives({(1, 2): ("0", CLEAR), (1, 4): ("4", CLOSE)}) == {}
+def test_a_pair_read_clearly_enough_is_no_doubt():
+    assert _alternatives({(1, 2): ("0", CLEAR), (1, 4): ("4", CLEAR)}) == {}
+    assert _alternatives({(1, 2): ("0", 0.95), (1, 4): ("4", 0.95 - mrz_cells.PAIR_MARGIN - 0.01)}) == {}
     assert _alternatives({(1, 2): ("0", CLOSE)}) == {}  # one close rival alone cannot pass the check
+
+
+def test_a_tie_and_a_rival_within_the_margin_make_a_pair():
+    # The zone's own print made 4 as likely as Q (a tie); O is 0.08 behind 0: together within the margin.
+    alternatives = _alternatives({(1, 2): ("0", 0.95 - mrz_cells.PAIR_MARGIN + 0.01), (1, 4): ("4", 0.95)})
+    assert alternatives == {(1, 2): "O0", (1, 4): "Q4"}
 
 
 def test_rivals_that_do_not_cancel_are_no_doubt():
