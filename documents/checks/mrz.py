@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -139,6 +139,22 @@ _FILLER_LOOKALIKES = str.maketrans({"«": "<<", "‹": "<", "(": "<", "[": "<", 
 
 # --- result -----------------------------------------------------------------------------------
 
+Cell = tuple[int, int]  # line, position
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One check-digit correction: the field whose check digit it made fit, and the cells it changed,
+    each with the character read and the one taken. ``note`` is the same for the caseworker."""
+    field: str
+    cells: tuple[tuple[Cell, str, str], ...]
+
+    @property
+    def note(self) -> str:
+        return "; ".join(f"{self.field}: {read}→{taken} at line {ln + 1} position {pos + 1}"
+                         for (ln, pos), read, taken in self.cells)
+
+
 @dataclass(frozen=True)
 class Mrz:
     format: str
@@ -157,6 +173,7 @@ class Mrz:
     checks: dict[str, bool] = field(default_factory=dict)
     problems: tuple[tuple[str, str, str], ...] = ()  # (finding code, field, found)
     corrections: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()  # the check-digit corrections among ``corrections``, as data
     name_truncated: bool = False
     raw_lines: tuple[str, ...] = ()
     name_doubts: tuple[str, ...] = ()  # why the name line is uncertain (operator-facing notes)
@@ -442,7 +459,8 @@ def repair(layout: Layout, raw: Sequence[str], *, today: date | None = None,
         alts = {cell: chars for cell, chars in alts.items() if not _in_name_field(layout, cell)}
         doubts = field_doubts(layout, lines, alts)
         alts = {cell: chars for cell, chars in alts.items() if cell not in dict(doubts)}
-        mrz = replace(mrz, corrections=tuple(notes) + fixes, raw_lines=tuple(raw), field_alternatives=doubts,
+        mrz = replace(mrz, corrections=tuple(notes) + tuple(f.note for f in fixes), fixes=fixes,
+                      raw_lines=tuple(raw), field_alternatives=doubts,
                       problems=mrz.problems + tuple(ambiguities(layout, lines, alts)),
                       name_alternatives=name_alts, second_opinion=alternatives is not None,
                       name_doubts=tuple(name_doubts(layout, cleaned, lines, name_alts,
@@ -537,30 +555,30 @@ def fill_after_names(layout: Layout, index: int, line: str) -> str:
 # --- check-digit-guided correction ---------------------------------------------------------------
 
 def correct_with_check_digits(layout: Layout, lines: tuple[str, ...], alternatives: Alternatives | None = None,
-                              *, blind: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                              *, blind: bool = True) -> tuple[tuple[str, ...], tuple[Fix, ...]]:
     """Settle each field with its check digit. First the reader's doubts: every combination of
     the uncertain cells' readings is tried and taken only if exactly one fits. Then, only for
     text without per-cell doubts (``blind``: plain OCR text), single substitutions of look-alike
     characters (``_unique_fix``); a grid reading is sure of its other cells, and "correcting"
     one of them would hide a check digit that is really wrong on the document. The composite
     must fit at the end, otherwise everything is undone. A wrong composite digit alone is
-    corrected only when all field checks fit unaided."""
-    fixes: list[str] = []
+    corrected only when all field checks fit unaided. Returns the lines and the corrections made."""
+    fixes: list[Fix] = []
     current = lines
     field_specs = [s for s in layout.checks if s.name != "composite"]
     composite = next(s for s in layout.checks if s.name == "composite")
     for spec in field_specs:
         settled = _settle_doubts(spec, current, layout, alternatives or {})
         if settled is not None:
-            current, notes = settled
-            fixes.extend(notes)
+            current, done = settled
+            fixes.extend(done)
         if _check_passes(spec, current):
             continue
         fixed = _unique_fix(spec, current, layout) if blind else None
         if fixed is None:
             return lines, ()
-        current, note = fixed
-        fixes.append(note)
+        current, fix = fixed
+        fixes.append(fix)
     if _check_passes(composite, current):
         return current, tuple(fixes)
     if fixes or not blind:
@@ -572,7 +590,7 @@ def correct_with_check_digits(layout: Layout, lines: tuple[str, ...], alternativ
 
 
 def _settle_doubts(spec: CheckSpec, lines: tuple[str, ...], layout: Layout, alternatives: Alternatives,
-                   ) -> tuple[tuple[str, ...], list[str]] | None:
+                   ) -> tuple[tuple[str, ...], list[Fix]] | None:
     cells = [c for c in _positions(spec) if c in alternatives]
     if not cells:
         return None
@@ -591,9 +609,10 @@ def _settle_doubts(spec: CheckSpec, lines: tuple[str, ...], layout: Layout, alte
     if len(fewest) != 1:
         return None
     chosen = fewest[0]
-    notes = [f"{spec.name}: {lines[ln][pos]}→{chosen[ln][pos]} at line {ln + 1} position {pos + 1}"
+    # One correction per changed cell: each is a reading of its own cell that the check digit chose.
+    fixes = [Fix(spec.name, (((ln, pos), lines[ln][pos], chosen[ln][pos]),))
              for ln, pos in cells if chosen[ln][pos] != lines[ln][pos]]
-    return chosen, notes
+    return chosen, fixes
 
 
 def _positions(spec: CheckSpec) -> list[tuple[int, int]]:
@@ -610,7 +629,7 @@ _MAX_CANDIDATES = 1500  # repairs tried per field; keeps plain-text OCR of a noi
 
 
 def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
-                data_too: bool = True, max_changes: int = 2) -> tuple[tuple[str, ...], str] | None:
+                data_too: bool = True, max_changes: int = 2) -> tuple[tuple[str, ...], Fix] | None:
     """For plain OCR text: look-alike substitutions (``CONFUSABLE``, restricted to what the
     position's alphabet allows; ``?`` may be anything allowed) that make the field's check digit
     fit, one changed character first, then two. The first number of changes with any fitting
@@ -634,7 +653,7 @@ def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
         itertools.combinations(options, changes) for changes in range(1, max_changes + 1)]
     tried = 0
     for attempt in attempts:
-        found: dict[tuple[str, ...], str] = {}
+        found: dict[tuple[str, ...], Fix] = {}
         for cells in attempt:
             for combo in itertools.product(*(alts for _, _, alts in cells)):
                 tried += 1
@@ -644,9 +663,8 @@ def _unique_fix(spec: CheckSpec, lines: tuple[str, ...], layout: Layout,
                 for (ln, pos, _), alt in zip(cells, combo, strict=True):
                     candidate = _substitute(candidate, ln, pos, alt)
                 if _check_passes(spec, candidate):
-                    found[candidate] = "; ".join(
-                        f"{spec.name}: {lines[ln][pos]}→{alt} at line {ln + 1} position {pos + 1}"
-                        for (ln, pos, _), alt in zip(cells, combo, strict=True))
+                    found[candidate] = Fix(spec.name, tuple(
+                        ((ln, pos), lines[ln][pos], alt) for (ln, pos, _), alt in zip(cells, combo, strict=True)))
                 if len(found) > 1:
                     return None
         if found:
@@ -714,17 +732,30 @@ def field_doubts(layout: Layout, lines: tuple[str, ...], alternatives: Alternati
     for spec in layout.checks:
         if spec is composite:
             continue
-        cells = [c for c in _positions(spec) if c in alternatives and "?" not in alternatives[c]]
-        options = [dict.fromkeys(lines[ln][pos] + alternatives[(ln, pos)]) for ln, pos in cells]
-        for combo in itertools.islice(itertools.product(*options), 1, 512):  # the first is the reading itself
+        others = {c: [ch for ch in dict.fromkeys(alternatives[c]) if ch != lines[c[0]][c[1]]]
+                  for c in _positions(spec) if c in alternatives and "?" not in alternatives[c]}
+        for changed in itertools.islice(_changes(others), _MAX_DOUBT_CANDIDATES):
             candidate = lines
-            for (ln, pos), char in zip(cells, combo, strict=True):
+            for (ln, pos), char in changed:
                 candidate = _substitute(candidate, ln, pos, char)
             if _check_passes(spec, candidate) and _check_passes(composite, candidate):
-                for (ln, pos), char in zip(cells, combo, strict=True):
-                    if char != lines[ln][pos]:
-                        doubts[(ln, pos)] = "".join(dict.fromkeys(doubts.get((ln, pos), lines[ln][pos]) + char))
+                for (ln, pos), char in changed:
+                    doubts[(ln, pos)] = "".join(dict.fromkeys(doubts.get((ln, pos), lines[ln][pos]) + char))
     return tuple(sorted(doubts.items()))
+
+
+_MAX_DOUBT_CANDIDATES = 512
+
+
+def _changes(others: Mapping[Cell, Sequence[str]]) -> Iterable[tuple[tuple[Cell, str], ...]]:
+    """Other readings of a field's uncertain cells: every single change first, then every pair, then
+    more; so the swaps that can pass a check digit together (a twin alone, two that cancel) are all
+    tried before a bound on the candidates cuts the rest."""
+    cells = [c for c in sorted(others) if others[c]]
+    for size in range(1, len(cells) + 1):
+        for chosen in itertools.combinations(cells, size):
+            for chars in itertools.product(*(others[c] for c in chosen)):
+                yield tuple(zip(chosen, chars, strict=True))
 
 
 def with_doubts(found: Mrz, alternatives: Alternatives) -> Mrz:
@@ -740,6 +771,20 @@ def with_doubts(found: Mrz, alternatives: Alternatives) -> Mrz:
     for cell, chars in field_doubts(layout, found.lines, merged):
         doubts[cell] = "".join(dict.fromkeys(doubts.get(cell, "") + chars))
     return replace(found, field_alternatives=tuple(sorted(doubts.items())))
+
+
+def without_fixes(found: Mrz, undo: Callable[[Cell, str, str], bool], *, today: date | None = None) -> Mrz:
+    """``found`` read again with the check-digit corrections that ``undo(cell, read, taken)`` picks
+    undone (each such cell as read); ``found`` itself when it picks none. The result is parsed
+    afresh: its check digits say what the undone cells leave."""
+    lines = found.lines
+    for fix in found.fixes:
+        for (ln, pos), read, taken in fix.cells:
+            if lines[ln][pos] == taken and undo((ln, pos), read, taken):
+                lines = _substitute(lines, ln, pos, read)
+    if lines == found.lines:
+        return found
+    return parse(lines, today=today) or found
 
 
 def field_candidates(found: Mrz, *, today: date | None = None, limit: int = 256) -> Iterable[Mrz]:
@@ -772,6 +817,11 @@ def with_fields(found: Mrz, parsed: Mrz, note: str = "") -> Mrz:
 
 def _covers(spec: CheckSpec, ln: int, pos: int) -> bool:
     return spec.digit == (ln, pos) or any(line == ln and a <= pos < b for line, a, b in spec.data)
+
+
+def substitute(lines: tuple[str, ...], cell: Cell, char: str) -> tuple[str, ...]:
+    """``lines`` with ``char`` in ``cell`` (line, position)."""
+    return _substitute(lines, cell[0], cell[1], char)
 
 
 def _substitute(lines: tuple[str, ...], ln: int, pos: int, char: str) -> tuple[str, ...]:

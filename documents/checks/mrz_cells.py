@@ -13,6 +13,8 @@ codes, the sex) keep their doubts for ``mrz`` and the printed page (``viz``) to 
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -44,6 +46,14 @@ MAX_LIVE = 3
 # 5 and 9), so the right one is often fourth, and one more reading stays live for the check digits.
 FAMILIAR = 0.90
 MAX_NODES = 4000
+# Two cells of one field whose other readings, together, give up no more than this on the readings
+# taken, and whose swaps together pass the field's check digit and the composite, cancel out: the check
+# digits are no witness for either (dev-unseen, a bank with two more faces: "C0B4" read "COBQ", O for 0
+# at weight 1 and Q for 4 at weight 3 add 24 + 66 = 90). Both stay doubtful, for the printed page to
+# settle. The margin is ``_settle``'s for a rival repair, which sees only three live readings per cell,
+# stops after ``MAX_NODES`` and asks the field's own check digit alone; here every reading within reach
+# counts, and the composite too.
+PAIR_MARGIN = UNIQUE_MARGIN
 
 Cell = tuple[int, int]  # line, position
 
@@ -83,6 +93,7 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
             continue
         _settle(spec, spec_cells, live, lines, alternatives)
     _composite(layout, live, lines, alternatives)
+    _cancelling_pairs(layout, scored, lines, alternatives)
     for cell in checked:
         twin = _close_twin(lines[cell[0]][cell[1]], scored.get(cell), ALLOWED[layout.templates[cell[0]][cell[1]]])
         if twin:
@@ -97,6 +108,39 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         if len(close) > 1 or scored[cell][options[0][0]] < WEAK:
             alternatives[cell] = "".join(dict.fromkeys(close + [c for c, _ in options[:2]]))
     return "\n".join("".join(line) for line in lines), alternatives, sure
+
+
+def _cancelling_pairs(layout: mrz.Layout, scored: dict[Cell, dict[str, float]], lines: list[list[str]],
+                      alternatives: dict[Cell, str]) -> None:
+    """Pairs of cells in one checked field whose other readings give up at most ``PAIR_MARGIN``
+    together on the readings taken, and whose two swaps together pass the field's check digit and
+    the composite: the reading taken passes its checks no better than the swapped one, so both cells
+    keep both readings. A cell read clearly (no other reading within the margin) is no part of a pair."""
+    composite = next(s for s in layout.checks if s.name == "composite")
+    as_lines = tuple("".join(line) for line in lines)
+    for spec in layout.checks:
+        if spec is composite:
+            continue
+        near: dict[Cell, list[tuple[str, float]]] = {}
+        for cell in _cells(spec):
+            scores = scored.get(cell)
+            taken = as_lines[cell[0]][cell[1]]
+            if not scores or taken not in scores:
+                continue
+            allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
+            others = [(c, scores[taken] - scores[c]) for c in allowed
+                      if c not in (taken, "<") and scores[taken] - scores[c] <= PAIR_MARGIN]
+            if others:
+                near[cell] = others
+        for (p, p_options), (q, q_options) in itertools.combinations(sorted(near.items()), 2):
+            for (a, a_cost), (b, b_cost) in itertools.product(p_options, q_options):
+                if a_cost + b_cost > PAIR_MARGIN:
+                    continue
+                swapped = mrz.substitute(mrz.substitute(as_lines, p, a), q, b)
+                if mrz._check_passes(spec, swapped) and mrz._check_passes(composite, swapped):
+                    for cell, char in ((p, a), (q, b)):
+                        taken = as_lines[cell[0]][cell[1]]
+                        alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, taken) + char))
 
 
 def _compare_with_own_glyphs(layout: mrz.Layout, cut: dict[Cell, np.ndarray | None],

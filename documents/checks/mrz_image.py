@@ -24,7 +24,6 @@ after turning each cell by 180 degrees.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -244,6 +243,8 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
                 # Every cell read clearly and only check digits fail: the document carries them so
                 # (Tesseract, a weaker reader of these glyphs, would only spend the page's time).
                 return result
+            if _only_field_doubts(result, text):
+                return result
     for band in bands:
         ready = prepared.get(id(band)) or _prepare(band)
         for text, alternatives in _tesseract_readings(ready, result, deadline):
@@ -256,6 +257,16 @@ def _read(gray: np.ndarray, *, today: date | None, max_attempts: int, deadline: 
             result.timed_out = True
             break
     return result
+
+
+def _only_field_doubts(result: MrzRead, text: str) -> bool:
+    """The classifier's reading of this band passes every check digit and its only flaw is cells
+    that the check digits cannot tell apart (twins, cancelling pairs): Tesseract's choice between
+    such readings is no witness (``mrz.with_doubts`` keeps the doubt in any later reading), so only
+    the printed page can settle them, and the page's time is left for it."""
+    found = result.mrz
+    return (found is not None and result.text == text and bool(found.field_alternatives)
+            and not found.problems and all(found.checks.values()))
 
 
 def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
@@ -276,9 +287,6 @@ def _consider(result: MrzRead, band: Band, ready: _Prepared, text: str,
     return result.mrz is not None and result.mrz.valid
 
 
-_CORRECTION = re.compile(r"(.)→(.) at line (\d+) position (\d+)")
-
-
 def _remember_clear_cells(result: MrzRead, text: str, alternatives: dict[tuple[int, int], str]) -> None:
     """The first classifier reading's clear cells (one band's: later bands may be other text)."""
     if result.clear_cells:
@@ -289,24 +297,14 @@ def _remember_clear_cells(result: MrzRead, text: str, alternatives: dict[tuple[i
                 result.clear_cells[(n, pos)] = char
 
 
-def _witnessed(parsed: mrz.Mrz, clear_cells: dict[tuple[int, int], str], *, today: date | None) -> mrz.Mrz | None:
+def _witnessed(parsed: mrz.Mrz, clear_cells: dict[tuple[int, int], str], *, today: date | None) -> mrz.Mrz:
     """A plain-text reading whose check digits fit only after a look-alike substitution in a cell
     that the classifier read clearly as the character the text has too: the substitution is a
     guess against both readers, and a check digit printed wrong on the document (a forgery, a
     misprint) looks exactly like that. The cell keeps what both read, so the check fails and says so."""
-    if not parsed.corrections or not clear_cells:
+    if not parsed.fixes or not clear_cells:
         return parsed
-    lines = parsed.lines
-    reverted = False
-    for note in parsed.corrections:
-        for was, now, line, position in _CORRECTION.findall(note):
-            cell = (int(line) - 1, int(position) - 1)
-            if clear_cells.get(cell) == was and lines[cell[0]][cell[1]] == now:
-                lines = mrz._substitute(lines, cell[0], cell[1], was)
-                reverted = True
-    if not reverted:
-        return parsed
-    return mrz.parse(lines, today=today)
+    return mrz.without_fixes(parsed, lambda cell, read, _taken: clear_cells.get(cell) == read, today=today)
 
 
 def _line_image(ready: _Prepared, line: int) -> np.ndarray | None:

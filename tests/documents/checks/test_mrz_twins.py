@@ -168,3 +168,19 @@ def test_a_lookalike_correction_stands_when_the_classifier_read_otherwise_or_dou
     corrected = mrz.read(list(text))
     assert mrz_image._witnessed(corrected, {(1, 27): truth[1][27]}, today=None) is corrected
     assert mrz_image._witnessed(corrected, {}, today=None) is corrected
+
+
+def test_a_correction_carries_the_cells_it_changed():
+    truth, text = _expiry_digit_misread()
+    corrected = mrz.read(list(text))
+    assert [fix.cells for fix in corrected.fixes] == [(((1, 27), text[1][27], truth[1][27]),)]
+    assert corrected.corrections == tuple(fix.note for fix in corrected.fixes)
+    assert corrected.corrections[0].endswith(f"{text[1][27]}→{truth[1][27]} at line 2 position 28")
+
+
+def test_undoing_no_correction_returns_the_reading_itself():
+    truth, text = _expiry_digit_misread()
+    corrected = mrz.read(list(text))
+    assert mrz.without_fixes(corrected, lambda cell, read, taken: False) is corrected
+    undone = mrz.without_fixes(corrected, lambda cell, read, taken: cell == (1, 27))
+    assert undone.lines == text and undone.checks["expiry_date"] is False
