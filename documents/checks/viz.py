@@ -206,16 +206,24 @@ NUMBER_SLIPS = 1  # characters of the printed number the page's OCR may misread 
 
 
 def number_printed(number: str, doubtful: set[int], tokens: set[str]) -> bool:
-    """A token of the page is the printed ``number``: equal at every doubtful position (indices into
+    """A token of the page is the printed ``number``: the same at every doubtful position (indices into
     the number) and at all but ``NUMBER_SLIPS`` of the others (the page's OCR reads a J as ")"), for
-    numbers of six characters or more; shorter ones must be equal."""
+    numbers of six characters or more; shorter ones must be the same. The page's OCR reads words and
+    gives a letter O for a zero as often as not: O and 0 are the same character here, so the page
+    tells no O/0 doubt apart (two readings that differ only there both agree, and stay unsettled)
+    but still tells the other doubtful cells of the same number."""
     slips = NUMBER_SLIPS if len(number) >= 6 else 0
-    for token in tokens:
+    number = _one_o(number)
+    for token in map(_one_o, tokens):
         if len(token) != len(number) or any(token[i] != number[i] for i in doubtful if i < len(number)):
             continue
         if sum(a != b for a, b in zip(token, number, strict=True)) <= slips:
             return True
     return False
+
+
+def _one_o(text: str) -> str:
+    return text.replace("O", "0")
 
 
 def _printed(candidate: mrz.Mrz, fields: list[str], tokens: set[str], dates: set[tuple[int, int, int]],

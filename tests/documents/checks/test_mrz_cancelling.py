@@ -55,6 +55,24 @@ def test_the_printed_number_settles_the_pair():
     assert viz.settle_fields(found, PRINTED.format(number="")) is None  # the number covered: stays uncertain
 
 
+def test_the_printed_number_settles_the_pair_though_its_ocr_reads_o_for_zero():
+    """The page's OCR reads words: "ACOB4DE12" for AC0B4DE12. It cannot tell O from 0, but the 4
+    it reads tells the pair apart."""
+    found = mrz.read(list(SWAPPED), alternatives=_alternatives({(1, 2): ("0", CLOSE), (1, 4): ("4", CLOSE)}))
+    settled = viz.settle_fields(found, PRINTED.format(number="ACOB4DE12"))
+    assert settled is not None and settled.valid and settled.lines == TRUTH
+    # Printed as the swapped reading ("COBQ"), the page settles on that one: the page is the witness.
+    wrong_print = viz.settle_fields(found, PRINTED.format(number="ACOBQDE12"))
+    assert wrong_print is not None and wrong_print.lines == SWAPPED
+
+
+def test_an_o_zero_doubt_alone_is_never_settled_by_the_page():
+    """Two readings that differ only by O and 0 both agree with whatever the page's OCR made of it."""
+    assert viz.number_printed("AC0B4DE12", {2}, {"ACOB4DE12"})
+    assert viz.number_printed("ACOB4DE12", {2}, {"AC0B4DE12"})
+    assert not viz.number_printed("AC0B4DE12", {2, 4}, {"ACOBQDE12"})  # the Q still tells
+
+
 def test_a_pair_read_clearly_enough_is_no_doubt():
     assert _alternatives({(1, 2): ("0", CLEAR), (1, 4): ("4", CLEAR)}) == {}
     assert _alternatives({(1, 2): ("0", 0.95), (1, 4): ("4", 0.95 - mrz_cells.PAIR_MARGIN - 0.01)}) == {}

@@ -52,11 +52,17 @@ def test_one_slip_of_the_page_s_ocr_away_from_the_doubtful_cell_is_tolerated():
     assert settled is not None and settled.lines == GOLDEN
 
 
+def test_an_o_read_for_a_zero_elsewhere_in_the_number_is_no_slip():
+    # The page's OCR reads words: O for the 0, and 8 for the 3 as its one slip.
+    settled = viz.settle_fields(_read_with_twin(), PRINTED.format(number="L8989O2C8"))
+    assert settled is not None and settled.lines == GOLDEN
+
+
 @pytest.mark.parametrize("text", [
     "",  # nothing read on the page
     PRINTED.format(number=""),  # the number covered
     PRINTED.format(number="LB98902C3"),  # the doubtful character read as neither: no witness
-    PRINTED.format(number="L8989O2C8"),  # two other characters read otherwise: not the number
+    PRINTED.format(number="L8989)2C8"),  # two other characters read otherwise: not the number
     PRINTED.format(number="L898902C3\nLS98902C3"),  # both printed: as bad as none
 ])
 def test_a_page_that_does_not_show_the_number_clearly_settles_nothing(text):
