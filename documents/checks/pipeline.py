@@ -258,7 +258,7 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
     # A table's rules painted over and a page's two columns read one after the other: the OCR took the
     # rules for characters and ran each line on across a narrow gutter.
-    result.ocr_pages = [column for gray in pages for column in im.columns(im.remove_rules(im.deskew(gray)[0]))]
+    result.ocr_pages = [column for gray in pages for column in im.rules_and_columns(im.deskew(gray)[0])]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text

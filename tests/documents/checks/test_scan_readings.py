@@ -367,6 +367,33 @@ def test_columns_never_raise_on_odd_sizes(shape):
         assert sum(p.shape[1] for p in parts) == shape[1]
 
 
+def _ruled_two_columns() -> np.ndarray:
+    """A page in two columns with a table's rules drawn in its left column."""
+    page = _text_page(2).copy()
+    page[600:603, 110:800] = 40  # horizontal rules
+    page[700:703, 110:800] = 40
+    page[600:703, 450:453] = 60  # a vertical one
+    return page
+
+
+@pytest.mark.parametrize("page", [
+    _ruled_two_columns(), _text_page(2), _text_page(1), _ruled_page(), _ruled_page(rules=False),
+    np.asarray(Image.new("L", (1654, 1200), 240)), np.zeros((300, 300), np.uint8),
+], ids=["ruled_two_columns", "two_columns", "one_column", "ruled_table", "plain", "blank", "black"])
+def test_rules_and_columns_measured_once_cut_the_page_as_the_two_steps_do(page):
+    expected = im.columns(im.remove_rules(page))
+    got = im.rules_and_columns(page)
+    assert len(got) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 900), (49, 2000), (2000, 49), (60, 60)])
+def test_rules_and_columns_never_raise_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        parts = im.rules_and_columns(page)
+        assert sum(p.shape[1] for p in parts) == shape[1] and all(p.shape[0] == shape[0] for p in parts)
+
+
 def test_a_two_column_scan_is_read_column_by_column(monkeypatch):
     calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 6)
     buf = io.BytesIO()
