@@ -436,3 +436,25 @@ def test_the_second_look_smooths_a_page_lit_evenly_without_evening_it():
     assert not np.array_equal(out, page)  # other pixels than the first reading's
     assert abs(int(np.median(out)) - int(np.median(page))) <= 1  # the paper as it was, not brought to white
     assert (out < 128).sum() >= 0.8 * (page < 128).sum()  # the letters still ink
+
+
+@pytest.mark.parametrize("text, values", [
+    ("of €3,.550..00.", ["3550.00"]),  # specks beside both separators
+    ("3.550,,00 € brutto", ["3550.00"]),
+    ("EUR 42,.600", ["42600"]),
+    ("of €3,550.00.", ["3550.00"]),  # a stop after the figure ends the sentence, not the number
+    ("EUR 4.200,-- brutto", ["4200"]),
+    ("€ 1.500,00, 2.000 €", ["1500.00", "2000"]),
+    ("€ ,., and EUR ..", []),  # separators without digits are no amount
+    ("€3...550", ["3"]),  # three in a row is no speck beside a separator: not read as 3,550
+])
+def test_a_speck_beside_a_separator_does_not_cut_the_amount(text, values):
+    assert [str(a.value) for a in contract_fields.amounts(text)] == values
+
+
+def test_a_reading_with_specks_in_a_figure_agrees_with_a_clean_one():
+    specked = extract.extract_contract(MONTHLY.format(amount="4.,000,,00"))
+    assert specked.amounts == (Decimal("4000.00"),)
+    agreed = extract.agree_contract([specked, reading("4.000,00")])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+
