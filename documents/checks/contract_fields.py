@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .textutil import NUMBER, first_date, parse_amount, snippet
+from .textutil import first_date, parse_amount, snippet
 
 _PLAIN = str.maketrans("äöüÄÖÜß", "aouAOUs")
 
@@ -85,7 +85,7 @@ def _clause_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
 # --- amounts ---------------------------------------------------------------------------------------
 
 _CURRENCY = r"(?:€|\beur(?:o|os)?\b)"
-# A number as ``NUMBER`` reads it, but each separator may come out doubled: a speck of a strongly
+# A number as ``textutil.NUMBER`` reads it, but each separator may come out doubled: a speck of a strongly
 # compressed scan read as a stop or comma beside it ("€3,.550..00"). The digits are all there; read
 # as "€3" the figure would be a wrong amount of three euros.
 _SPECK_NUMBER = (r"\d{1,3}(?:(?:[.,]{2}|[.,\u00a0\u202f ’'])\d{3})+(?:[.,]{1,2}\d{1,2})?"

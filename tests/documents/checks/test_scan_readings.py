@@ -384,7 +384,7 @@ def test_rules_and_columns_measured_once_cut_the_page_as_the_two_steps_do(page):
     expected = im.columns(im.remove_rules(page))
     got = im.rules_and_columns(page)
     assert len(got) == len(expected)
-    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
 
 
 @pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 900), (49, 2000), (2000, 49), (60, 60)])
