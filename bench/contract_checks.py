@@ -1,7 +1,7 @@
 """Salary, weekly hours and start date read from employment contracts, against known answers.
 
     uv run python bench/contract_checks.py [--split dev|dev2|dev3|dev-scans|heldout] \
-        [--count 64]
+        [--count 64] [--skip 0]
 
 The contracts come from ``documents.testing.contracts``, ``contracts_dev2`` and ``contracts_dev3``
 (German and English, text PDFs and scans, the salary stated monthly, annually, in instalments, with a
@@ -53,6 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "dev2", "dev3", "dev-scans", "heldout"], default="dev")
     parser.add_argument("--count", type=int, default=64)
+    parser.add_argument("--skip", type=int, default=0,
+                        help="leave out the split's first N contracts (pages already looked at): measures "
+                             "contracts N to N+count-1 of the same generator")
     parser.add_argument("--show-misses", action="store_true",
                         help="print the misses (only ever on a dev split)")
     args = parser.parse_args()
@@ -60,12 +63,13 @@ def main() -> None:
         parser.error("misses are shown only for the dev splits: the held-out split is never tuned on")
 
     generators = {"dev2": make_contracts_dev2, "dev3": make_contracts_dev3, "dev-scans": make_contracts_dev_scans}
-    contracts = (generators[args.split](args.count) if args.split in generators
-                 else make_contracts(args.split, args.count))
+    total = args.skip + args.count
+    contracts = (generators[args.split](total) if args.split in generators
+                 else make_contracts(args.split, total))[args.skip:]
     fixed = exact = wrong = unfixed = cautious = thirteenth = noticed = hours_ok = start_ok = out_of_time = 0
     by_form = {True: [0, 0], False: [0, 0]}
     seconds = []
-    for index, contract in enumerate(contracts):
+    for index, contract in enumerate(contracts, start=args.skip):
         data, name = contract.file(seed=index)
         result = inspect_isolated(data, name, context={"expected_document_type": "employment_contract"})
         seconds.append(result.seconds)
@@ -100,7 +104,8 @@ def main() -> None:
     def pct(part, whole):
         return f"{part}/{whole} = {100 * part / whole:.1f} %" if whole else "–"
 
-    print(f"split {args.split}, {len(contracts)} contracts ({sum(c.scan for c in contracts)} scans)")
+    window = f" (numbers {args.skip}–{total - 1})" if args.skip else ""
+    print(f"split {args.split}, {len(contracts)} contracts{window} ({sum(c.scan for c in contracts)} scans)")
     print(f"salary exact (contracts that fix one): {pct(exact, fixed)}"
           f"  [text PDFs {pct(*by_form[False])}, scans {pct(*by_form[True])}]")
     print(f"wrong salaries reported as found: {wrong} (target 0)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .textutil import NUMBER, first_date, parse_amount, snippet
+from .textutil import first_date, parse_amount, snippet
 
 _PLAIN = str.maketrans("äöüÄÖÜß", "aouAOUs")
 
@@ -85,10 +85,16 @@ def _clause_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
 # --- amounts ---------------------------------------------------------------------------------------
 
 _CURRENCY = r"(?:€|\beur(?:o|os)?\b)"
+# A number as ``textutil.NUMBER`` reads it, but each separator may come out doubled: a speck of a strongly
+# compressed scan read as a stop or comma beside it ("€3,.550..00"). The digits are all there; read
+# as "€3" the figure would be a wrong amount of three euros.
+_SPECK_NUMBER = (r"\d{1,3}(?:(?:[.,]{2}|[.,\u00a0\u202f ’'])\d{3})+(?:[.,]{1,2}\d{1,2})?"
+                 r"|\d+(?:[.,]{1,2}\d{1,2})?")
 _AMOUNT_RE = _re(
-    rf"{_CURRENCY}\s*(?P<a>{NUMBER})(?P<ak>\s?k\b)?(?:\s*,-+)?"
-    rf"|(?<![\d.,])(?P<b>{NUMBER})(?P<bk>\s?k\b)?(?:\s*,-+)?\s*{_CURRENCY}",
+    rf"{_CURRENCY}\s*(?P<a>{_SPECK_NUMBER})(?P<ak>\s?k\b)?(?:\s*,-+)?"
+    rf"|(?<![\d.,])(?P<b>{_SPECK_NUMBER})(?P<bk>\s?k\b)?(?:\s*,-+)?\s*{_CURRENCY}",
     re.IGNORECASE)
+_SPECK = re.compile(r"[.,](?=[.,])")
 # "(in Worten: viertausend Euro)", "(four thousand five hundred euros)": the words repeat the figure
 # beside them and would otherwise put "Euro" after the wrong number.
 _IN_WORDS = _re(r"\((?:in\s+worten|in\s+words|[a-zäöüß\s-]*(?:tausend|hundert|thousand|hundred))[^)]*\)",
@@ -106,7 +112,7 @@ def amounts(text: str) -> list[Amount]:
     blanked = _IN_WORDS.sub(lambda m: " " * len(m.group()), text)
     out = []
     for match in _AMOUNT_RE.finditer(blanked):
-        value = parse_amount(match.group("a") or match.group("b"))
+        value = parse_amount(_SPECK.sub("", match.group("a") or match.group("b")))
         if value is None or value <= 0:
             continue
         if match.group("ak") or match.group("bk"):

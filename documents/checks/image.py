@@ -229,8 +229,14 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     if gray.size == 0 or min(gray.shape) < 3:
         return gray
     ink, letter = _ink_and_letter_height(gray)
+    return _paint_rules(gray, ink, letter)[0]
+
+
+def _paint_rules(gray: np.ndarray, ink: np.ndarray, letter: float) -> tuple[np.ndarray, np.ndarray]:
+    """``remove_rules`` on a page whose ink and letter height are measured: the page and its ink, each
+    without the rules."""
     if letter <= 0:
-        return gray
+        return gray, ink
     across = max(int(letter * 8), gray.shape[1] // 10)
     # Never shorter than a few millimetres on the page, whatever the letters measure: specks of noise
     # can make the typical blob far smaller than a letter, and a stem must not pass for a rule.
@@ -242,10 +248,23 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
                      thin, cv2.CC_STAT_WIDTH)
     rules = horizontal | vertical
     if not rules.any():
-        return gray
-    out = gray.copy()
-    out[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
-    return out
+        return gray, ink
+    painted = cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0
+    out, ink = gray.copy(), ink.copy()
+    out[painted] = 255
+    ink[painted] = 0
+    return out, ink
+
+
+def rules_and_columns(gray: np.ndarray) -> list[np.ndarray]:
+    """``columns(remove_rules(gray))`` with the page's ink and letter height measured once (evening the
+    light and measuring the letters is a tenth of a second on a scanned page): the columns go by the ink
+    with the rules taken out, as they would by the ink of the page with the rules painted over."""
+    if gray.size == 0 or min(gray.shape) < 3:
+        return [gray]
+    ink, letter = _ink_and_letter_height(gray)
+    cleared, ink = _paint_rules(gray, ink, letter)
+    return _split_columns(cleared, ink, letter)
 
 
 def _thin(mask: np.ndarray, most: int, across: int) -> np.ndarray:
@@ -266,8 +285,11 @@ def columns(gray: np.ndarray) -> list[np.ndarray]:
     or more on either side (a page of short lines has no second column)."""
     if gray.size == 0 or min(gray.shape) < 50:
         return [gray]
-    ink, letter = _ink_and_letter_height(gray)
-    if letter <= 0:
+    return _split_columns(gray, *_ink_and_letter_height(gray))
+
+
+def _split_columns(gray: np.ndarray, ink: np.ndarray, letter: float) -> list[np.ndarray]:
+    if min(gray.shape) < 50 or letter <= 0:
         return [gray]
     # Letter-sized blobs only: specks of noise and dark areas say nothing about where the text runs.
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)

@@ -258,7 +258,7 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     result.ocr_deadline = result.started + lim.page_seconds * len(pages)
     # A table's rules painted over and a page's two columns read one after the other: the OCR took the
     # rules for characters and ran each line on across a narrow gutter.
-    result.ocr_pages = [column for gray in pages for column in im.columns(im.remove_rules(im.deskew(gray)[0]))]
+    result.ocr_pages = [column for gray in pages for column in im.rules_and_columns(im.deskew(gray)[0])]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text
@@ -273,7 +273,7 @@ def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> st
         remaining = result.ocr_deadline - time.monotonic()
         if not first and remaining < MIN_REREAD_SECONDS:
             return None
-        read = ocr.recognise(variant(page), psm=3, timeout=max(0.5, remaining))
+        read = ocr.recognise(variant(page), psm=3, config=_ocr_config(variant, page), timeout=max(0.5, remaining))
         result.ocr_used = True
         if not read.ok:
             if first:
@@ -285,6 +285,17 @@ def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> st
 
 def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
+
+
+# Tesseract's own threshold is one grey level for the whole page (Otsu): on a page lit unevenly it turns
+# the dark side black, and on a low-resolution page darker at one side the first reading came out empty.
+# Its local threshold (Sauvola: each pixel against the mean and spread of its neighbourhood) reads such a
+# page as scanned; the second reading, of the same page with its light evened, still differs in its pixels.
+LOCAL_THRESHOLD = "-c thresholding_method=2"
+
+
+def _ocr_config(variant, page: np.ndarray) -> str:
+    return LOCAL_THRESHOLD if variant is _as_scanned and im.lit_unevenly(page) else ""
 
 
 # The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else

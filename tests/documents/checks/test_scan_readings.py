@@ -367,6 +367,33 @@ def test_columns_never_raise_on_odd_sizes(shape):
         assert sum(p.shape[1] for p in parts) == shape[1]
 
 
+def _ruled_two_columns() -> np.ndarray:
+    """A page in two columns with a table's rules drawn in its left column."""
+    page = _text_page(2).copy()
+    page[600:603, 110:800] = 40  # horizontal rules
+    page[700:703, 110:800] = 40
+    page[600:703, 450:453] = 60  # a vertical one
+    return page
+
+
+@pytest.mark.parametrize("page", [
+    _ruled_two_columns(), _text_page(2), _text_page(1), _ruled_page(), _ruled_page(rules=False),
+    np.asarray(Image.new("L", (1654, 1200), 240)), np.zeros((300, 300), np.uint8),
+], ids=["ruled_two_columns", "two_columns", "one_column", "ruled_table", "plain", "blank", "black"])
+def test_rules_and_columns_measured_once_cut_the_page_as_the_two_steps_do(page):
+    expected = im.columns(im.remove_rules(page))
+    got = im.rules_and_columns(page)
+    assert len(got) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (1, 1), (2, 900), (49, 2000), (2000, 49), (60, 60)])
+def test_rules_and_columns_never_raise_on_odd_sizes(shape):
+    for page in (np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)):
+        parts = im.rules_and_columns(page)
+        assert sum(p.shape[1] for p in parts) == shape[1] and all(p.shape[0] == shape[0] for p in parts)
+
+
 def test_a_two_column_scan_is_read_column_by_column(monkeypatch):
     calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 6)
     buf = io.BytesIO()
@@ -409,3 +436,58 @@ def test_the_second_look_smooths_a_page_lit_evenly_without_evening_it():
     assert not np.array_equal(out, page)  # other pixels than the first reading's
     assert abs(int(np.median(out)) - int(np.median(page))) <= 1  # the paper as it was, not brought to white
     assert (out < 128).sum() >= 0.8 * (page < 128).sum()  # the letters still ink
+
+
+@pytest.mark.parametrize("text, values", [
+    ("of €3,.550..00.", ["3550.00"]),  # specks beside both separators
+    ("3.550,,00 € brutto", ["3550.00"]),
+    ("EUR 42,.600", ["42600"]),
+    ("of €3,550.00.", ["3550.00"]),  # a stop after the figure ends the sentence, not the number
+    ("EUR 4.200,-- brutto", ["4200"]),
+    ("€ 1.500,00, 2.000 €", ["1500.00", "2000"]),
+    ("€ ,., and EUR ..", []),  # separators without digits are no amount
+    ("€3...550", ["3"]),  # three in a row is no speck beside a separator: not read as 3,550
+])
+def test_a_speck_beside_a_separator_does_not_cut_the_amount(text, values):
+    assert [str(a.value) for a in contract_fields.amounts(text)] == values
+
+
+def test_a_reading_with_specks_in_a_figure_agrees_with_a_clean_one():
+    specked = extract.extract_contract(MONTHLY.format(amount="4.,000,,00"))
+    assert specked.amounts == (Decimal("4000.00"),)
+    agreed = extract.agree_contract([specked, reading("4.000,00")])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_a_page_lit_unevenly_is_read_first_with_a_local_threshold():
+    uneven, even = _lit(_text_page(1), 0.55), _text_page(1)
+    assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], uneven) == pipeline.LOCAL_THRESHOLD
+    assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], even) == ""  # an evenly lit page as before
+    for variant in pipeline.SCAN_VARIANTS[1:]:  # the evened readings keep tesseract's own threshold
+        assert pipeline._ocr_config(variant, uneven) == ""
+    for shape in [(0, 0), (1, 1), (3, 500)]:
+        assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], np.zeros(shape, np.uint8)) == ""
+
+
+def test_the_first_reading_of_a_scan_lit_unevenly_asks_for_the_local_threshold(monkeypatch):
+    configs = []
+
+    def recognise(image, **kwargs):
+        configs.append(kwargs.get("config", ""))
+        return ocr.OcrText(text=MONTHLY.format(amount="4.000,00"))
+
+    monkeypatch.setattr(pipeline.ocr, "recognise", recognise)
+    buf = io.BytesIO()
+    Image.fromarray(_lit(_text_page(1), 0.55)).save(buf, "PNG")
+    result = inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
+    assert configs == [pipeline.LOCAL_THRESHOLD, ""]
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+@needs_tesseract
+def test_a_low_resolution_page_darker_at_one_side_reads_with_the_local_threshold():
+    small = np.asarray(Image.fromarray(_text_page(1)).resize((827, 600), Image.BILINEAR))
+    page = _lit(small, 0.5)
+    read = ocr.recognise(page, psm=3, config=pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], page))
+    found = contract_fields.amounts(contract_fields.plain(read.text))
+    assert found and all(a.value == Decimal("4000.00") for a in found)
