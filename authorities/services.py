@@ -497,13 +497,14 @@ def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | Non
 @transaction.atomic
 def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, conditions: dict | None = None,
                                     body: dict | None = None, deemed_approval: bool = False,
-                                    actor=None, note: str = "") -> AuthorityRequest:
+                                    actor=None, note: str = "", internal: bool = False) -> AuthorityRequest:
     """Records the office's answer, appends the Event and moves the case on when every approval is in.
 
     Called for answers that come through a transport (body: the office's answer document), for
     deemed approvals, and by the back office when an office's caseworker answers there (actor, note).
     The first answer wins: a repeated answer (callback and poll, a redelivery) changes nothing.
     An answer is taken whatever our side thought of the delivery: the office evidently has it.
+    `internal`: the answer is told to the applicant otherwise (a decision's own event), not in the timeline.
     """
     if outcome not in Outcome.values:
         raise ValueError(f"Unknown outcome {outcome!r}.")
@@ -524,28 +525,31 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
             state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
         )
-    case_event(request=request, status=STATUS_ANSWERED, internal=False, actor=actor, deemed_approval=deemed_approval,
-           moves_deadline=True)
+    case_event(request=request, status=STATUS_ANSWERED, internal=internal, actor=actor,
+               deemed_approval=deemed_approval, moves_deadline=True)
     if request.purpose in routing.APPROVAL_STEPS:
         visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     return request
 
 
-def authority_step_answer_by_decision(*, case, purpose: str, granted: bool, decision_id: str,
+def authority_step_answer_by_decision(*, case, purpose: str, granted: bool, decision_id: str, authorities,
                                       actor=None) -> AuthorityRequest | None:
     """The deciding office issued its decision in the portal's back office: its own step of the case
     (the visa office's visa step, the foreigners' authority's residence permit step) is answered by
-    it, so that it no longer waits for an answer, runs into its deadline or shows as open. A step the
-    office already answered through its own system keeps that answer. Returns the step answered."""
+    it, so that it no longer waits for an answer, runs into its deadline, shows as open or goes out
+    later (a failed delivery retried). Only a step of one of `authorities` (the decider's offices);
+    a step the office already answered through its own system keeps that answer. The applicant
+    learns of the decision from its own event: the step's answer stays out of their timeline.
+    Returns the step answered."""
     step = (AuthorityRequest.objects
-            .filter(case=case, purpose=purpose,
-                    state__in=[RequestState.PENDING, *RequestState.open_states()])
+            .filter(case=case, purpose=purpose, authority__in=authorities,
+                    state__in=[RequestState.PENDING, RequestState.FAILED, *RequestState.open_states()])
             .order_by("-pk").first())
     if step is None:
         return None
     return authority_request_record_answer(
-        request=step, outcome=Outcome.APPROVED if granted else Outcome.REJECTED, actor=actor,
+        request=step, outcome=Outcome.APPROVED if granted else Outcome.REJECTED, actor=actor, internal=True,
         body={"answered_in": "decision", "decision": decision_id},
     )
 

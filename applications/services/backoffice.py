@@ -24,7 +24,7 @@ from ..letters import LetterRefused
 from ..lifecycle import CaseState
 from ..models import Case, CaseAssignment, Decision, Event, EventKind
 from ..selectors.case_file import conditions_text
-from ..selectors.staff import staff_scope
+from ..selectors.staff import staff_scope, viewer_authorities
 from .cases import case_transition, event_append, message_post
 
 
@@ -191,6 +191,7 @@ def _decision_issue(*, decision: Decision, actor, letters: dict | None = None) -
                  payload={"decision": str(decision.public_id), "outcome": decision.outcome, "kind": decision.kind})
     authority_services.authority_step_answer_by_decision(
         case=decision.case, purpose=DECISION_STEP[decision.kind], actor=actor,
+        authorities=viewer_authorities(viewer=decision.decided_by),
         granted=decision.outcome == Decision.Outcome.GRANTED, decision_id=str(decision.public_id))
 
 

@@ -88,8 +88,8 @@ _CURRENCY = r"(?:€|\beur(?:o|os)?\b)"
 # A number as ``textutil.NUMBER`` reads it, but each separator may come out doubled: a speck of a strongly
 # compressed scan read as a stop or comma beside it ("€3,.550..00"). The digits are all there; read
 # as "€3" the figure would be a wrong amount of three euros.
-_SPECK_NUMBER = (r"\d{1,3}(?:(?:[.,]{2}|[.,\u00a0\u202f ’'])\d{3})+(?:[.,]{1,2}\d{1,2})?"
-                 r"|\d+(?:[.,]{1,2}\d{1,2})?")
+_SPECK_NUMBER = (r"\d{1,3}(?:(?:[.,]{2}|[.,\u00a0\u202f ’'])\d{3})+(?:[.,]{1,2}\d{1,2}(?![.,]?\d))?"
+                 r"|\d+(?:[.,]{1,2}\d{1,2}(?![.,]?\d))?")
 _AMOUNT_RE = _re(
     rf"{_CURRENCY}\s*(?P<a>{_SPECK_NUMBER})(?P<ak>\s?k\b)?(?:\s*,-+)?"
     rf"|(?<![\d.,])(?P<b>{_SPECK_NUMBER})(?P<bk>\s?k\b)?(?:\s*,-+)?\s*{_CURRENCY}",

@@ -94,10 +94,7 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
         _settle(spec, spec_cells, live, lines, alternatives)
     _composite(layout, live, lines, alternatives)
     _cancelling_pairs(layout, scored, lines, alternatives)
-    for cell in checked:
-        twin = _close_twin(lines[cell[0]][cell[1]], scored.get(cell), ALLOWED[layout.templates[cell[0]][cell[1]]])
-        if twin:
-            alternatives[cell] = lines[cell[0]][cell[1]] + twin
+    _add_twins(layout, scored, lines, checked, alternatives)
     for cell in cells:
         if cell in checked or cell not in scored:
             if cell not in scored:
@@ -198,6 +195,16 @@ def _own(glyph: np.ndarray) -> np.ndarray:
     """A glyph normalised for comparison with others of the same zone: its width is kept (the bank's
     box cuts OCR-B's round letters to one width, and O is wider than 0, B than 8)."""
     return templates.normalise(glyph, OWN_SIZE).ravel()
+
+
+def _add_twins(layout: mrz.Layout, scored: dict, lines: list[list[str]], checked: set[Cell],
+               alternatives: dict[Cell, str]) -> None:
+    """A checked cell whose twin (a value 10 apart: no check digit tells them) scores close is doubtful
+    too, beside what the check digits or a cancelling pair already left doubtful there."""
+    for cell in checked:
+        twin = _close_twin(lines[cell[0]][cell[1]], scored.get(cell), ALLOWED[layout.templates[cell[0]][cell[1]]])
+        if twin:
+            alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, lines[cell[0]][cell[1]]) + twin))
 
 
 def _close_twin(char: str, scores: dict[str, float] | None, allowed: str) -> str:

@@ -73,8 +73,8 @@ def _prepare_worker() -> None:
     inherited by each fork: the glyph bank (about a second) and tesseract's version and languages
     (two tesseract runs per language, 40-100 ms, in every child that reads text)."""
     glyphs.bank()
-    for lang in (ocr.DEFAULT_LANG, ocr.MRZ_LANG):
-        ocr.availability(lang)
+    if not all(ocr.availability(lang).ok for lang in (ocr.DEFAULT_LANG, ocr.MRZ_LANG)):
+        ocr.availability.cache_clear()  # a passing failure must not stay with the worker: each check asks again
 
 
 # --- the child -------------------------------------------------------------------------------

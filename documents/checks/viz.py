@@ -209,17 +209,24 @@ def number_printed(number: str, doubtful: set[int], tokens: set[str]) -> bool:
     """A token of the page is the printed ``number``: the same at every doubtful position (indices into
     the number) and at all but ``NUMBER_SLIPS`` of the others (the page's OCR reads a J as ")"), for
     numbers of six characters or more; shorter ones must be the same. The page's OCR reads words and
-    gives a letter O for a zero as often as not: O and 0 are the same character here, so the page
-    tells no O/0 doubt apart (two readings that differ only there both agree, and stay unsettled)
-    but still tells the other doubtful cells of the same number."""
+    gives O for a zero as often as not, or a round D or Q for either: at a doubtful position a round
+    character of the page tells only that the cell is round, so it never chooses among O, 0, D and Q
+    (two readings that differ only there both agree, and stay unsettled) while the number's other
+    doubtful cells still choose; elsewhere O and 0 are one character and no slip."""
     slips = NUMBER_SLIPS if len(number) >= 6 else 0
-    number = _one_o(number)
-    for token in map(_one_o, tokens):
-        if len(token) != len(number) or any(token[i] != number[i] for i in doubtful if i < len(number)):
+    for token in tokens:
+        if len(token) != len(number) or not all(_same_cell(token[i], number[i]) for i in doubtful if i < len(number)):
             continue
-        if sum(a != b for a, b in zip(token, number, strict=True)) <= slips:
+        if sum(a != b for a, b in zip(_one_o(token), _one_o(number), strict=True)) <= slips:
             return True
     return False
+
+
+_ROUND = frozenset("O0DQ")
+
+
+def _same_cell(printed: str, read: str) -> bool:
+    return printed == read or (printed in _ROUND and read in _ROUND)
 
 
 def _one_o(text: str) -> str:

@@ -315,3 +315,47 @@ def test_the_permit_decision_answers_the_foreigners_authoritys_step(make_case, m
                              legal_basis="§ 18b Abs. 1 AufenthG")
     step.refresh_from_db()
     assert (step.state, step.outcome) == (RequestState.ANSWERED, Outcome.APPROVED)
+
+
+def test_the_applicant_hears_of_the_decision_once(visa_case, make_staff):
+    """The decision's own event tells the applicant; the step's answer stays out of their timeline."""
+    case = visa_case()
+    public_before = case.events.filter(internal=False).count()
+    services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted",
+                             legal_basis="§ 18b Abs. 1 AufenthG")
+    new_public = list(case.events.filter(internal=False).order_by("pk")[public_before:])
+    assert [e.kind for e in new_public].count("decision") == 1
+    assert not [e for e in new_public if e.kind == "authority" and e.payload.get("status") == "answered"]
+
+
+def test_a_failed_delivery_of_the_step_is_not_sent_after_the_decision(visa_case, make_staff):
+    from authorities.models import AuthorityRequest, Outbox, OutboxState, Purpose, RequestState
+
+    case = visa_case()
+    step = AuthorityRequest.objects.get(case=case, purpose=Purpose.VISA)
+    AuthorityRequest.objects.filter(pk=step.pk).update(state=RequestState.FAILED, error_code="delivery_failed")
+    Outbox.objects.create(request=step, state=OutboxState.DEAD)
+    services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted")
+    step.refresh_from_db()
+    assert step.state == RequestState.ANSWERED
+    assert not Outbox.objects.filter(request=step).exclude(state=OutboxState.DELIVERED).exists()
+
+
+def test_another_offices_step_is_not_answered_in_its_name(make_case, make_staff, add_request, offices):
+    """Only the decider's own office's step is answered by the decision."""
+    from accounts.models import OrganisationKind
+    from authorities.models import Authority, AuthorityRequest, RequestState
+    from tests.factories import OrganisationFactory
+
+    other = OrganisationFactory(kind=OrganisationKind.FOREIGNERS_AUTHORITY, name="Ausländerbehörde München")
+    other_authority = Authority.objects.create(kind=OrganisationKind.FOREIGNERS_AUTHORITY, name=other.name,
+                                               organisation=other)
+    case = make_case("entered")
+    add_request(case, "abh", purpose="pre_approval_81a")  # gives the decider's office sight of the case
+    step = add_request(case, "abh", purpose="residence_permit")
+    AuthorityRequest.objects.filter(pk=step.pk).update(authority=other_authority)
+    permit_fee_paid(case)
+    services.decision_create(case=case, actor=make_staff("abh"), kind="residence_permit", outcome="granted",
+                             legal_basis="§ 18b Abs. 1 AufenthG")
+    step.refresh_from_db()
+    assert step.state == RequestState.SENT and step.outcome == ""

@@ -71,6 +71,24 @@ def test_an_o_zero_doubt_alone_is_never_settled_by_the_page():
     assert viz.number_printed("AC0B4DE12", {2}, {"ACOB4DE12"})
     assert viz.number_printed("ACOB4DE12", {2}, {"AC0B4DE12"})
     assert not viz.number_printed("AC0B4DE12", {2, 4}, {"ACOBQDE12"})  # the Q still tells
+    # A round character of the page chooses among no round readings (D read as 0 happens): a D/O doubt
+    # agrees with both readings and stays unsettled; a letter that is not round still chooses.
+    assert viz.number_printed("ACDB4DE12", {2}, {"AC0B4DE12"})
+    assert viz.number_printed("ACOB4DE12", {2}, {"AC0B4DE12"})
+    assert viz.number_printed("ACSB4DE12", {2}, {"ACSB4DE12"})
+    assert not viz.number_printed("AC8B4DE12", {2}, {"ACSB4DE12"})
+
+
+def test_a_twin_adds_to_the_doubts_a_pair_left_in_its_cell():
+    """A cell doubtful as part of a cancelling pair and with a close twin keeps both doubts."""
+    scored = _scores(SWAPPED, {(1, 2): ("0", CLOSE), (1, 4): ("4", CLOSE)})
+    lines = [list(x) for x in SWAPPED]
+    alternatives: dict = {}
+    mrz_cells._cancelling_pairs(mrz.TD3, scored, lines, alternatives)
+    assert alternatives[(1, 4)] == "Q4"
+    scored[(1, 4)]["G"] = 0.95 - mrz_cells.TWIN_CLOSE / 2  # G (16) is Q's (26) twin, read nearly as well
+    mrz_cells._add_twins(mrz.TD3, scored, lines, {(1, 2), (1, 4)}, alternatives)
+    assert alternatives[(1, 4)] == "Q4G" and alternatives[(1, 2)] == "O0"
 
 
 def test_a_pair_read_clearly_enough_is_no_doubt():

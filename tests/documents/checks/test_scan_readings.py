@@ -447,6 +447,7 @@ def test_the_second_look_smooths_a_page_lit_evenly_without_evening_it():
     ("€ 1.500,00, 2.000 €", ["1500.00", "2000"]),
     ("€ ,., and EUR ..", []),  # separators without digits are no amount
     ("€3...550", ["3"]),  # three in a row is no speck beside a separator: not read as 3,550
+    ("€3.000..4.000", ["3000"]),  # a doubled stop takes no digits of the next number as its cents
 ])
 def test_a_speck_beside_a_separator_does_not_cut_the_amount(text, values):
     assert [str(a.value) for a in contract_fields.amounts(text)] == values
