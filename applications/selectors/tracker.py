@@ -303,7 +303,8 @@ def _after_entry_stage(facts: Facts, state: str) -> Stage:
                              "authority is asked for your residence permit."))
     elif state == CaseState.ENTERED:
         stage.status, stage.since = CURRENT, facts.last("report_entry")
-        if permit is not None and permit.due_at:
+        # A refused permit leaves the case entered: its answered step has no deadline left to show.
+        if permit is not None and permit.due_at and permit.state in RequestState.open_states():
             stage.deadline, stage.basis = permit.due_at, _deadline_basis(permit)
     return stage
 

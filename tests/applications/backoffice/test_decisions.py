@@ -359,3 +359,23 @@ def test_another_offices_step_is_not_answered_in_its_name(make_case, make_staff,
                              legal_basis="§ 18b Abs. 1 AufenthG")
     step.refresh_from_db()
     assert step.state == RequestState.SENT and step.outcome == ""
+
+
+def _after_entry(tracker):
+    return next(stage for stage in tracker["stages"] if stage.key == "after_entry")
+
+
+def test_a_refused_permit_shows_no_deadline_of_its_answered_step(make_case, make_staff, add_request):
+    from applications.selectors.tracker import applicant_case_stages
+
+    case = make_case("entered")
+    add_request(case, "abh", purpose="residence_permit")
+    permit_fee_paid(case)
+    decision = services.decision_create(case=case, actor=make_staff("abh"), kind="residence_permit",
+                                        outcome="rejected", reasons="Kein gesicherter Lebensunterhalt.")
+    stage = _after_entry(applicant_case_stages(viewer=case.person.user, case=case))
+    assert stage.deadline is not None  # the step still waits while the refusal awaits its second person
+    services.decision_approve(decision=decision, actor=make_staff("abh", Role.SUPERVISOR, name="Jonas Becker"))
+    case.refresh_from_db()
+    stage = _after_entry(applicant_case_stages(viewer=case.person.user, case=case))
+    assert case.state == "entered" and stage.deadline is None
