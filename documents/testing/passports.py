@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from documents.checks import mrz
 from documents.checks.crosscheck import transliterate
+from documents.testing.mrz_lines import build_td3
 
 OCRB_FONTS = ("/usr/share/fonts/opentype/ocr-b/OCRB.otf",)
 MONO_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",)
@@ -69,7 +69,7 @@ class PassportData:
         return transliterate(self.given_names)
 
     def mrz_lines(self) -> tuple[str, str]:
-        return mrz.build_td3(
+        return build_td3(
             surname=self.mrz_surname, given_names=self.mrz_given_names, number=self.number,
             nationality=self.nationality, birth=self.birth_date.strftime("%y%m%d"), sex=self.sex,
             expiry=self.expiry_date.strftime("%y%m%d"), issuing_state=self.issuing_state or self.nationality,

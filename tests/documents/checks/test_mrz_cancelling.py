@@ -6,8 +6,9 @@ uncertain."""
 
 from documents.checks import mrz, mrz_cells, mrz_image, viz
 from documents.checks.pipeline import mrz_findings
+from documents.testing.mrz_lines import build_td3
 
-TRUTH = mrz.build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="AC0B4DE12", nationality="UTO",
+TRUTH = build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="AC0B4DE12", nationality="UTO",
                       birth="740812", sex="F", expiry="320415")
 SWAPPED = (TRUTH[0], TRUTH[1][:2] + "O" + TRUTH[1][3] + "Q" + TRUTH[1][5:])
 PRINTED = "Name / Surname\nERIKSSON\nVornamen / Given names\nANNA MARIA\nPass-Nr. / Passport No.\n{number}"

@@ -12,6 +12,7 @@ from documents.checks.limits import Limits
 from documents.checks.pipeline import inspect_bytes
 from documents.testing import documents as docs
 from documents.testing import passports
+from documents.testing.mrz_lines import build_td3
 
 from .conftest import GOLDEN, needs_ocrb, needs_tesseract
 
@@ -51,10 +52,10 @@ def test_the_mrz_lines_on_the_page_are_no_witness_for_themselves():
 
 
 def test_printed_spellings_with_diacritics_and_truncation():
-    line1 = mrz.build_td3(surname="MUELLER", given_names="JUERGEN", number="L898902C3", nationality="AUT",
+    line1 = build_td3(surname="MUELLER", given_names="JUERGEN", number="L898902C3", nationality="AUT",
                           birth="740812", sex="M", expiry="320415")[0]
     assert viz.agrees(line1[5:], viz.words("Name / Surname\nMÜLLER\nGiven names\nJÜRGEN"))
-    long_name = mrz.build_td3(surname="WOLFESCHLEGELSTEINHAUSENBERGERDORFF", given_names="HUBERT BLAINE",
+    long_name = build_td3(surname="WOLFESCHLEGELSTEINHAUSENBERGERDORFF", given_names="HUBERT BLAINE",
                               number="L898902C3", nationality="USA", birth="740812", sex="M",
                               expiry="320415")[0]
     assert viz.agrees(long_name[5:], viz.words("WOLFESCHLEGELSTEINHAUSENBERGERDORFF\nHUBERT BLAINE"))

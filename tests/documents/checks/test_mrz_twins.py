@@ -10,6 +10,7 @@ from documents.checks import mrz, mrz_cells, mrz_image, viz
 from documents.checks.limits import Limits
 from documents.checks.pipeline import inspect_bytes, mrz_findings
 from documents.testing import passports
+from documents.testing.mrz_lines import build_td3
 
 from .conftest import GOLDEN, needs_ocrb, needs_tesseract
 
@@ -152,7 +153,7 @@ def test_a_look_alike_is_scored_against_the_zone_s_own_print():
 
 
 def _expiry_digit_misread():
-    truth = mrz.build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="X7K4HW2T", nationality="UTO",
+    truth = build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="X7K4HW2T", nationality="UTO",
                           birth="740812", sex="F", expiry="320415")
     # A digit printed wrong on the document that happens to look like the right one.
     printed = sorted(c for c in mrz.CONFUSABLE[truth[1][27]] if c.isdigit())[0]
