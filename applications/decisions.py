@@ -28,16 +28,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Membership, OrganisationKind, Role
+from authorities.models import Purpose
 from wsa.site import site_url
 
 from .letters import Letter, decision_letters, letter_blocks, letter_values
 
 logger = logging.getLogger(__name__)
 
-DECISION_OFFICE_KIND = {
-    "visa": OrganisationKind.VISA_OFFICE,
-    "residence_permit": OrganisationKind.FOREIGNERS_AUTHORITY,
+# Per decision kind: the kind of office that decides it and that office's own authority step, which its decision
+# answers.
+DECISION_OFFICES = {
+    "visa": (OrganisationKind.VISA_OFFICE, Purpose.VISA),
+    "residence_permit": (OrganisationKind.FOREIGNERS_AUTHORITY, Purpose.RESIDENCE_PERMIT),
 }
+DECISION_OFFICE_KIND = {kind: office_kind for kind, (office_kind, _step) in DECISION_OFFICES.items()}
+DECISION_STEP = {kind: step for kind, (_office_kind, step) in DECISION_OFFICES.items()}
 MAX_VERIFY_UPLOAD = 20 * 1024 * 1024
 
 

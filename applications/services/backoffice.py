@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from authorities import services as authority_services
-from authorities.models import Purpose
 
 from ..decisions import (
     DECISION_OFFICE_KIND,
+    DECISION_STEP,
     letters_for,
     new_verification_code,
     render_decision_pdf,
@@ -71,8 +71,6 @@ DECISION_TRANSITIONS = {
     # The lifecycle has no move for a refused residence permit: the decision is issued, the case stays "entered".
     Decision.Kind.RESIDENCE_PERMIT: (CaseState.ENTERED, "issue_permit", None),
 }
-# The deciding office's own authority step, answered by its decision.
-DECISION_STEP = {Decision.Kind.VISA: Purpose.VISA, Decision.Kind.RESIDENCE_PERMIT: Purpose.RESIDENCE_PERMIT}
 # An extension (§ 81 Abs. 4 AufenthG) is decided by the foreigners' authority from the authority review.
 EXTENSION_TRANSITIONS = (CaseState.AUTHORITY_REVIEW, "extend_permit", "refuse_extension")
 

@@ -329,7 +329,7 @@ def confirm_name_line(found: mrz.Mrz, line_image: np.ndarray | None, *, deadline
     remaining = deadline - time.monotonic()
     if line_image is None or remaining <= 0.3 or not found.name_alternatives:
         return None
-    read = ocr.recognise(line_image, lang="eng", psm=7, config=ocr.MRZ_CONFIG, timeout=remaining)
+    read = ocr.recognise(line_image, lang=ocr.MRZ_LANG, psm=7, config=ocr.MRZ_CONFIG, timeout=remaining)
     if not read.ok:
         return None
     line, start, _ = mrz.NAME_FIELD[found.format]
