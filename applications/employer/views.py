@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -214,7 +214,7 @@ def member_invite(request):
         else:
             messages.success(request, gettext("The invitation was sent to %(email)s. It is valid until %(date)s.")
                              % {"email": invitation.email,
-                                "date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d")})
+                                "date": formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")})
             return redirect("employer:organisation")
     return render(request, "employer/organisation.html", _context(
         request, organisation, members=account_selectors.organisation_members(organisation=organisation),

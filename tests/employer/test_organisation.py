@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 
 from accounts import services as account_services
 from accounts.models import ApiScope, MemberInvitation, Membership, Organisation, OrganisationKind, Role
@@ -209,3 +209,17 @@ def test_invitations_are_capped_per_hour_and_a_bulk_upload_is_refused_whole(sett
     with pytest.raises(account_services.EmployerError) as refused:
         start_case(email="fourth@example.org")
     assert refused.value.code == "rate_limited"
+
+
+@pytest.mark.django_db
+def test_invitation_message_gives_its_last_day_in_the_owners_language(client, owner, organisation):
+    client.force_login(owner)
+    response = client.post(reverse("employer:member_invite"), {"email": "colleague@example.org",
+                                                               "role": Role.EMPLOYER_MEMBER},
+                           HTTP_ACCEPT_LANGUAGE="de", follow=True)
+    expires = timezone.localtime(MemberInvitation.objects.get(organisation=organisation).expires_at)
+    shown = [str(message) for message in response.context["messages"]]
+    with translation.override("de"):
+        day = formats.date_format(expires, "DATE_FORMAT")
+    assert any(day in message for message in shown), shown
+    assert not any(expires.strftime("%Y-%m-%d") in message for message in shown)
