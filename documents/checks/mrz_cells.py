@@ -54,6 +54,23 @@ MAX_NODES = 4000
 # stops after ``MAX_NODES`` and asks the field's own check digit alone; here every reading within reach
 # counts, and the composite too.
 PAIR_MARGIN = UNIQUE_MARGIN
+# How many regions of paper a character encloses at most, in any face an MRZ is printed in: none for
+# a G, an S, a 7; one for a 6, a 9, an A (a 4 may be open or closed). A 0 or an O may be slashed or
+# dotted, a Q's tail may close a second region, an 8 and a B have two: no limit for those. A cell
+# that encloses more cannot be that character, whatever the bank's shapes make of it: in a face the
+# bank has never seen a 6 scores as close to G as to 6, an 8 as close to 6 or 9 as to 8, and no check
+# digit tells twins (G and 6, S and 8) apart.
+ENCLOSES_AT_MOST = dict.fromkeys("CEFGHIJKLMNSTUVWXYZ12357<", 0) | dict.fromkeys("469ADPR", 1)
+# Ink levels (share of the glyph's darkest) at which a hole must stay closed: a gap blurred or printed
+# shut closes only at the lowest (an OCR-B G printed heavier, 0.035 of its box at half its darkness).
+HOLE_LEVELS = (0.5, 0.6, 0.7)
+# Share of the glyph's box a hole must cover at every level. dev-unseen, dev-hard and dev: characters
+# enclosing more than ``ENCLOSES_AT_MOST`` allows in solid prints at most 0.013 of the box; 6, 8, 9, 0,
+# B, D, O, P, R enclose at least this much in 96 % of cells, 8 and B a second region in 60–90 %.
+HOLE = 0.04
+# A zone whose clear prints enclose this much more than their characters can is printed hollow (an
+# outline cut): every glyph there has holes, and none tells anything.
+HOLLOW = 0.01
 
 Cell = tuple[int, int]  # line, position
 
@@ -69,6 +86,7 @@ def read(crop: np.ndarray, ink: np.ndarray, grids: list[Grid]) -> tuple[str, dic
     present = [cell for cell in cells if cut[cell] is not None]
     scored = dict(zip(present, glyphs.classify_many([cut[c] for c in present]), strict=True))
     scored = _compare_with_own_glyphs(layout, cut, scored)
+    scored = _rule_out_by_holes(layout, cut, scored)
     live: dict[Cell, list[tuple[str, float]]] = {}
     for cell in cells:
         allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
@@ -180,6 +198,50 @@ def _compare_with_own_glyphs(layout: mrz.Layout, cut: dict[Cell, np.ndarray | No
                 adjusted[c] = max(adjusted[c], adjusted[best])
         out[cell] = adjusted
     return out
+
+
+def _rule_out_by_holes(layout: mrz.Layout, cut: dict[Cell, np.ndarray | None],
+                       scored: dict[Cell, dict[str, float]]) -> dict[Cell, dict[str, float]]:
+    """A cell that encloses more holes (``HOLE``) than a character can (``ENCLOSES_AT_MOST``) is not
+    that character: its score falls below the reach of every alternative, the check digits' and the
+    twins' included. Not in a zone printed hollow, where clear prints enclose more than they can."""
+    holes = {cell: enclosed_paper(cut[cell]) for cell in scored}
+    for cell, scores in scored.items():
+        allowed = ALLOWED[layout.templates[cell[0]][cell[1]]]
+        ranked = sorted(allowed, key=scores.get, reverse=True)
+        clear = scores[ranked[0]] >= SURE and scores[ranked[0]] - scores[ranked[1]] > REFERENCE_GAP
+        if clear and _holes(holes[cell], HOLLOW) > ENCLOSES_AT_MOST.get(ranked[0], len(holes[cell])):
+            return scored
+    out = dict(scored)
+    for cell, scores in scored.items():
+        count = _holes(holes[cell], HOLE)
+        if count:
+            out[cell] = {c: s - 1.0 if ENCLOSES_AT_MOST.get(c, count) < count else s for c, s in scores.items()}
+    return out
+
+
+def _holes(areas: tuple[float, ...], share: float) -> int:
+    return sum(area >= share for area in areas)
+
+
+def enclosed_paper(glyph: np.ndarray | None) -> tuple[float, ...]:
+    """The areas of paper the glyph's ink encloses, largest first, as shares of its box: each the
+    smallest over ``HOLE_LEVELS``, so that a gap closed only by blur or heavy ink does not count."""
+    if glyph is None or glyph.size == 0 or float(glyph.max()) <= 0:
+        return ()
+    per_level = []
+    for level in HOLE_LEVELS:
+        per_level.append(_hole_areas(glyph >= level * float(glyph.max())))
+        if not per_level[-1]:  # most cells: open at the first level already
+            return ()
+    return tuple(min(areas) for areas in itertools.zip_longest(*per_level, fillvalue=0.0))
+
+
+def _hole_areas(ink: np.ndarray) -> list[float]:
+    paper = np.pad(~ink, 1, constant_values=True).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    outside = labels[0, 0]
+    return sorted((stats[k, cv2.CC_STAT_AREA] / ink.size for k in range(1, count) if k != outside), reverse=True)
 
 
 def _typical_match(rows: np.ndarray) -> float | None:

@@ -212,21 +212,24 @@ def number_printed(number: str, doubtful: set[int], tokens: set[str]) -> bool:
     gives O for a zero as often as not, or a round D or Q for either: at a doubtful position a round
     character of the page tells only that the cell is round, so it never chooses among O, 0, D and Q
     (two readings that differ only there both agree, and stay unsettled) while the number's other
-    doubtful cells still choose; elsewhere O and 0 are one character and no slip."""
+    doubtful cells still choose; elsewhere O and 0 are one character and no slip. Likewise a B and an
+    8: among digits the page's OCR reads a printed B as 8 (dev-unseen: "B5125D25" read "85125025"), so
+    at a doubtful position either tells only that the cell is one of the two."""
     slips = NUMBER_SLIPS if len(number) >= 6 else 0
     for token in tokens:
         if len(token) != len(number) or not all(_same_cell(token[i], number[i]) for i in doubtful if i < len(number)):
             continue
-        if sum(a != b for a, b in zip(_one_o(token), _one_o(number), strict=True)) <= slips:
+        others = (i for i in range(len(number)) if i not in doubtful)
+        if sum(_one_o(token[i]) != _one_o(number[i]) for i in others) <= slips:
             return True
     return False
 
 
-_ROUND = frozenset("O0DQ")
+LOOK_ALIKES = (frozenset("O0DQ"), frozenset("B8"))  # what the page's OCR reads for one another
 
 
 def _same_cell(printed: str, read: str) -> bool:
-    return printed == read or (printed in _ROUND and read in _ROUND)
+    return printed == read or any(printed in group and read in group for group in LOOK_ALIKES)
 
 
 def _one_o(text: str) -> str:

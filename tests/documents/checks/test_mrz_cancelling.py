@@ -125,3 +125,18 @@ def test_a_classifier_reading_whose_only_flaw_is_such_doubts_is_left_to_the_prin
     wrong_digit = mrz.read([SWAPPED[0], SWAPPED[1][:9] + "0" + SWAPPED[1][10:]], alternatives={(1, 2): "O0"})
     result = mrz_image.MrzRead(mrz=wrong_digit, text="x")
     assert not mrz_image._only_field_doubts(result, "x")  # a check digit fails: other readers may help
+
+
+def test_a_b_or_an_8_of_the_page_chooses_neither():
+    """Among digits the page's OCR reads a printed B as 8: "B5125D25" read "85125025". Read "85125O25"
+    (8 for B at weight 7, O for D at weight 1: -21 + 11), the zone passes every check digit; the page's
+    8 must not settle the pair on the wrong reading."""
+    truth = build_td3(surname="SHEVCHENKO", given_names="TARAS", number="B5125D25", nationality="UKR",
+                      birth="650620", sex="M", expiry="320613")
+    misread = (truth[0], "85125O25" + truth[1][8:])
+    assert all(mrz.parse(misread).checks.values())
+    found = mrz.read(list(misread), alternatives={(1, 0): "8B", (1, 5): "OD"})
+    assert viz.settle_fields(found, PRINTED.format(number="85125025")) is None
+    assert viz.number_printed("B5125D25", {0, 5}, {"85125025"})
+    assert viz.number_printed("85125O25", {0, 5}, {"B5125D25"})
+    assert not viz.number_printed("85125O25", {0, 5}, {"S5125D25"})  # an S is no 8

@@ -62,7 +62,7 @@ def test_an_o_read_for_a_zero_elsewhere_in_the_number_is_no_slip():
 @pytest.mark.parametrize("text", [
     "",  # nothing read on the page
     PRINTED.format(number=""),  # the number covered
-    PRINTED.format(number="LB98902C3"),  # the doubtful character read as neither: no witness
+    PRINTED.format(number="LZ98902C3"),  # the doubtful character read as neither: no witness
     PRINTED.format(number="L8989)2C8"),  # two other characters read otherwise: not the number
     PRINTED.format(number="L898902C3\nLS98902C3"),  # both printed: as bad as none
 ])
