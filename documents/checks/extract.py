@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import contract_fields
-from .textutil import find_dates, first_date, fold, snippet
+from .textutil import find_dates, first_date, fold, join_broken_words, snippet
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Extracted:
 
 
 def extract_contract(text: str) -> Extracted:
+    text = join_broken_words(text)
     out = Extracted()
     out.amounts = tuple(a.value for a in contract_fields.amounts(contract_fields.plain(text)))
     salary, names_salary = contract_fields.salary_verdict(text)
