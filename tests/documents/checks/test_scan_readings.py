@@ -112,6 +112,36 @@ def test_a_reading_that_lost_the_period_does_not_outweigh_two_that_read_it():
     assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
 
 
+INSTALMENTS = ("Das Jahresbruttogehalt von 68.400,00 Euro wird in zwölf {parts} zu je\n5.700,00 Euro ausgezahlt.\n"
+               "Zum Deutschlandticket gibt der Arbeitgeber einen Zuschuss in Höhe von € 49,00.")
+
+
+def test_a_reading_that_lost_the_word_fitting_the_figures_together_does_not_veto():
+    # The instalments' word garbled: the monthly figure takes the annual period of the one before it, and
+    # the two no longer fit. The other readings read that word, and every reading read the same amounts.
+    garbled = extract.extract_contract(INSTALMENTS.format(parts="ee se"))
+    assert "annual_gross_salary" in garbled.declined and "annual_gross_salary" in garbled.unfitted
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    agreed = extract.agree_contract([garbled, clean, clean])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
+
+
+def test_an_unfitting_reading_with_other_amounts_or_against_one_reading_still_vetoes():
+    garbled = extract.extract_contract(INSTALMENTS.format(parts="ee se"))
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    other_amounts = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen") + " Bonus: 500,00 €.")
+    assert other_amounts.fields["annual_gross_salary"] == Decimal("68400.00")
+    for readings in ([garbled, clean, other_amounts], [garbled, clean]):
+        assert "annual_gross_salary" not in extract.agree_contract(readings).extracted.fields
+
+
+def test_a_doubt_vetoes_even_with_the_same_amounts():
+    doubt = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen nach der Probezeit"))
+    assert "annual_gross_salary" in doubt.declined and "annual_gross_salary" not in doubt.unfitted
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    assert "annual_gross_salary" not in extract.agree_contract([doubt, clean, clean]).extracted.fields
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
@@ -131,9 +161,9 @@ def test_no_readings_or_empty_ones_give_nothing(readings):
     ("\x00\ufffd€€€ ,,, 4O0O", False),
 ])
 def test_the_salary_verdict_says_whether_the_text_names_a_base_salary(text, names_salary):
-    salary, named = contract_fields.salary_verdict(text)
-    assert named is names_salary
-    assert (salary is not None) == (text.startswith("Der Arbeitnehmer"))
+    verdict = contract_fields.salary_verdict(text)
+    assert verdict.named is names_salary
+    assert (verdict.salary is not None) == (text.startswith("Der Arbeitnehmer"))
 
 
 def test_uneven_light_is_evened_out():
