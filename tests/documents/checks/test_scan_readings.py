@@ -494,7 +494,7 @@ def test_a_page_lit_unevenly_is_read_first_with_a_local_threshold():
     uneven, even = _lit(_text_page(1), 0.55), _text_page(1)
     assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], uneven) == pipeline.LOCAL_THRESHOLD
     assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], even) == ""  # an evenly lit page as before
-    for variant in pipeline.SCAN_VARIANTS[1:]:  # the evened readings keep tesseract's own threshold
+    for variant in (im.evened_or_smoothed, im.evened_threshold):  # the evened readings keep tesseract's own
         assert pipeline._ocr_config(variant, uneven) == ""
     for shape in [(0, 0), (1, 1), (3, 500)]:
         assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], np.zeros(shape, np.uint8)) == ""
@@ -522,3 +522,41 @@ def test_a_low_resolution_page_darker_at_one_side_reads_with_the_local_threshold
     read = ocr.recognise(page, psm=3, config=pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], page))
     found = contract_fields.amounts(contract_fields.plain(read.text))
     assert found and all(a.value == Decimal("4000.00") for a in found)
+
+
+def _read_in_turn(monkeypatch, texts: list[str]) -> list[str]:
+    """ocr.recognise answering each call with the next text; the configs it was asked for."""
+    configs, answers = [], iter(texts)
+
+    def recognise(image, **kwargs):
+        configs.append(kwargs.get("config", ""))
+        return ocr.OcrText(text=next(answers, ""))
+
+    monkeypatch.setattr(pipeline.ocr, "recognise", recognise)
+    return configs
+
+
+def _png(page: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "PNG")
+    return buf.getvalue()
+
+
+FOUND = MONTHLY.format(amount="4.000,00")
+LOST_SALARY = "Arbeitsvertrag zwischen Arbeitgeber und Arbeitnehmer. Die Arbeitszeit beträgt 40 Stunden pro Woche."
+
+
+def test_a_fourth_reading_under_the_local_threshold_can_confirm_a_figure_one_reading_found(monkeypatch):
+    configs = _read_in_turn(monkeypatch, [LOST_SALARY, FOUND, "", FOUND])
+    result = inspect_bytes(_png(_text_page(1)), "contract.png", context={"expected_document_type": CONTRACT})
+    assert configs == ["", "", "", pipeline.LOCAL_THRESHOLD]
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_a_page_first_read_under_the_local_threshold_is_not_read_so_again(monkeypatch):
+    # Its fourth reading would be its first again: a misread confirming itself.
+    configs = _read_in_turn(monkeypatch, [FOUND, LOST_SALARY, "", FOUND])
+    uneven = _png(_lit(_text_page(1), 0.55))
+    result = inspect_bytes(uneven, "contract.png", context={"expected_document_type": CONTRACT})
+    assert configs == [pipeline.LOCAL_THRESHOLD, "", ""]
+    assert "annual_gross_salary" not in result.fields
