@@ -104,6 +104,26 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
     return Agreement(out, unconfirmed)
 
 
+def keep_confirmed(before: Agreement, after: Agreement, last: Extracted) -> Agreement:
+    """``after`` (the readings with ``last`` added) with the fields ``before`` confirmed that ``last`` does
+    not speak against (another value, or the salary left open): a reading asked only for the fields still
+    unconfirmed, which lost a line the others read, takes nothing away."""
+    for group in CONTRACT_FIELDS:
+        name = group[0]
+        if name not in before.extracted.fields or name in after.extracted.fields:
+            continue
+        value = before.extracted.fields[name]
+        if name in last.declined or last.fields.get(name, value) != value:
+            continue
+        for member in group:
+            if member in before.extracted.fields:
+                after.extracted.fields[member] = before.extracted.fields[member]
+            if member in before.extracted.evidence:
+                after.extracted.evidence[member] = before.extracted.evidence[member]
+        after.unconfirmed.discard(name)
+    return after
+
+
 def _vetoes(reading: Extracted, name: str, found: list[Extracted]) -> bool:
     """A reading that left the field open speaks against the readings that found it, unless only its
     figures did not fit together while it read the very amounts they read: then it lost a word they

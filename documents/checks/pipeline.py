@@ -319,6 +319,9 @@ def _repeats_a_reading(variant, pages: list[np.ndarray]) -> bool:
 # scanned under the local threshold, which on an evenly lit page of blurred small type keeps lines the
 # others lose (a fourth witness when no two of three readings confirm a figure).
 SCAN_VARIANTS = (_as_scanned, im.evened_or_smoothed, im.evened_threshold, _locally_thresholded)
+# The readings that must all agree on a field of an unsteady page; a further one is asked only for the fields
+# they left unconfirmed, and takes none away unless it reads it otherwise.
+READINGS_ASKED_FOR_ALL = 3
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 
@@ -412,7 +415,9 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
             break
         result.readings.append(text)
         extracted.append(extract.extract_contract(text))
-        agreed = extract.agree_contract(extracted)
+        before, agreed = agreed, extract.agree_contract(extracted)
+        if len(extracted) > READINGS_ASKED_FOR_ALL:
+            agreed = extract.keep_confirmed(before, agreed, extracted[-1])
     return agreed.extracted
 
 

@@ -560,3 +560,18 @@ def test_a_page_first_read_under_the_local_threshold_is_not_read_so_again(monkey
     result = inspect_bytes(uneven, "contract.png", context={"expected_document_type": CONTRACT})
     assert configs == [pipeline.LOCAL_THRESHOLD, "", ""]
     assert "annual_gross_salary" not in result.fields
+
+
+def test_the_fourth_reading_takes_away_no_field_three_readings_confirmed(monkeypatch):
+    # An unsteady page (the allowance read "50,00" and "58,88"): every reading with amounts must find a
+    # field. The fourth is asked for the hours, loses the start date's line, and reads no other date.
+    allowance = "\nZusätzlich wird ein Fahrtkostenzuschuss von {} EUR monatlich gewährt."
+    first = FOUND + allowance.format("50,00")
+    second = FOUND.replace("Die Arbeitszeit beträgt 40 Stunden pro Woche. ", "") + allowance.format("58,88")
+    fourth = MONTHLY.format(amount="4.000,00").split(" Das Arbeitsverhältnis")[0]
+    configs = _read_in_turn(monkeypatch, [first, second, "", fourth])
+    result = inspect_bytes(_png(_text_page(1)), "contract.png", context={"expected_document_type": CONTRACT})
+    assert len(configs) == 4
+    assert result.fields["start_date"] == date(2027, 4, 1)
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert "weekly_hours" not in result.fields  # the second reading still lacks them
