@@ -218,26 +218,39 @@ def find_salary(text: str) -> Salary | None:
     estimate, sits in a clause of doubt (the salary changes after probation or with a raise, a share
     of a full-time salary, a band, a legal threshold cited), or disagrees with another base figure;
     an annual figure agrees with monthly instalments of a twelfth or a thirteenth of it."""
-    return salary_verdict(text)[0]
+    return salary_verdict(text).salary
 
 
-def salary_verdict(text: str) -> tuple[Salary | None, bool]:
-    """``find_salary``'s answer, and whether the text names a base salary at all: "not found" after a
-    base figure was read (a doubt, a disagreement, an hourly wage) is an answer about the contract, "not
-    found" without one may only be a page the OCR could not read. Base figures none of which has a
-    period or a doubt are the second kind: on a scan the words around a figure are what the OCR loses
-    first ("a gross | of 6,850.00 EUR" with "monthly salary" on a line it dropped)."""
+@dataclass(frozen=True)
+class Verdict:
+    salary: Salary | None
+    # The text names a base salary: "not found" after a base figure was read is an answer about the
+    # contract, "not found" without one may only be a page the OCR could not read.
+    named: bool
+    # The words cast a doubt on it (a doubt, a ceiling, a weekly or hourly figure): not only figures
+    # that do not fit together, which on a scan may be a period word the OCR lost.
+    doubted: bool
+
+
+def salary_verdict(text: str) -> Verdict:
+    """``find_salary``'s answer, whether the text names a base salary at all (a doubt, a disagreement, an
+    hourly wage), and whether its words doubt it. Base figures none of which has a period or a doubt do
+    not name one: on a scan the words around a figure are what the OCR loses first ("a gross | of
+    6,850.00 EUR" with "monthly salary" on a line it dropped)."""
     source, text = text, plain(text)
     spans = clauses(text)
     readings = _readings(text, spans)
     base = [r for r in readings if r.label == BASE]
     named = any(r.period is not None or r.doubtful for r in base) or any(r.label == HOURLY for r in readings)
-    return _decide(source, readings, base), named
+    return Verdict(_decide(source, readings, base), named, _doubted(readings, base))
+
+
+def _doubted(readings: list[_Reading], base: list[_Reading]) -> bool:
+    return any(r.doubtful or r.period in (HOUR, OTHER) for r in base) or any(r.label == HOURLY for r in readings)
 
 
 def _decide(source: str, readings: list[_Reading], base: list[_Reading]) -> Salary | None:
-    if not base or any(r.doubtful or r.period in (HOUR, OTHER) for r in base) \
-            or any(r.label == HOURLY for r in readings):
+    if not base or _doubted(readings, base):
         return None
     yearly = {r.amount.value for r in base if r.period == YEAR}
     monthly = {(r.amount.value, r.instalments) for r in base if r.period == MONTH}

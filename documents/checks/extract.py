@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import contract_fields
-from .textutil import find_dates, first_date, fold, snippet
+from .textutil import find_dates, first_date, fold, join_broken_words, snippet
 
 
 @dataclass
@@ -22,6 +22,9 @@ class Extracted:
     evidence: dict[str, str] = field(default_factory=dict)
     # Fields the text speaks of but leaves open (a base salary in doubt): "not found" as an answer.
     declined: set[str] = field(default_factory=set)
+    # Of those, the ones no word doubts: the figures did not fit together (a figure read with the period
+    # of the one before it), which on a scan may be a word the OCR lost.
+    unfitted: set[str] = field(default_factory=set)
     # Every euro amount of the text, in order: two OCR readings of a page that differ in them read its
     # digits unsteadily.
     amounts: tuple[Decimal, ...] = ()
@@ -35,11 +38,15 @@ class Extracted:
 
 
 def extract_contract(text: str) -> Extracted:
+    text = join_broken_words(text)
     out = Extracted()
     out.amounts = tuple(a.value for a in contract_fields.amounts(contract_fields.plain(text)))
-    salary, names_salary = contract_fields.salary_verdict(text)
-    if names_salary and not salary:
+    verdict = contract_fields.salary_verdict(text)
+    salary = verdict.salary
+    if verdict.named and not salary:
         out.declined.add("annual_gross_salary")
+        if not verdict.doubted:
+            out.unfitted.add("annual_gross_salary")
     if salary:
         out.put("annual_gross_salary", salary.annual, salary.evidence)
         out.fields["salary_period"] = salary.period
@@ -73,7 +80,7 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
     """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
     ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
     a field counts only when at least two readings found it and no reading found another value or, for
-    the salary, left one open (a doubt the other readings did not see). When two readings each have a
+    the salary, left one open (a doubt the other readings did not see; see ``_vetoes``). When two readings each have a
     euro amount the other has not, the page's digits are read unsteadily (a fax, strong JPEG): then every
     reading with amounts must have found the field. "Not found" is the safe side."""
     out, unconfirmed = Extracted(), set()
@@ -83,7 +90,7 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
         name = group[0]
         found = [r for r in readings if name in r.fields]
         values = {r.fields[name] for r in found}
-        if len(values) != 1 or any(name in r.declined for r in readings):
+        if len(values) != 1 or any(_vetoes(r, name, found) for r in readings):
             continue
         if len(found) == 1 or (unsteady and any(name not in r.fields for r in with_amounts)):
             unconfirmed.add(name)
@@ -95,6 +102,37 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
             if member in first.evidence:
                 out.evidence[member] = first.evidence[member]
     return Agreement(out, unconfirmed)
+
+
+def keep_confirmed(before: Agreement, after: Agreement, last: Extracted) -> Agreement:
+    """``after`` (the readings with ``last`` added) with the fields ``before`` confirmed that ``last`` does
+    not speak against (another value, or the salary left open): a reading asked only for the fields still
+    unconfirmed, which lost a line the others read, takes nothing away."""
+    for group in CONTRACT_FIELDS:
+        name = group[0]
+        if name not in before.extracted.fields or name in after.extracted.fields:
+            continue
+        value = before.extracted.fields[name]
+        if name in last.declined or last.fields.get(name, value) != value:
+            continue
+        for member in group:
+            if member in before.extracted.fields:
+                after.extracted.fields[member] = before.extracted.fields[member]
+            if member in before.extracted.evidence:
+                after.extracted.evidence[member] = before.extracted.evidence[member]
+        after.unconfirmed.discard(name)
+    return after
+
+
+def _vetoes(reading: Extracted, name: str, found: list[Extracted]) -> bool:
+    """A reading that left the field open speaks against the readings that found it, unless only its
+    figures did not fit together while it read the very amounts they read: then it lost a word they
+    read (the "Monatsbeträge" the instalments were named by), and no word of it doubts the figure."""
+    if name not in reading.declined:
+        return False
+    if name not in reading.unfitted or len(found) < 2:
+        return True
+    return any(Counter(reading.amounts) != Counter(other.amounts) for other in found)
 
 
 def _digits_unsteady(readings: list[Extracted]) -> bool:

@@ -267,7 +267,10 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
 
 def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> str | None:
     """The pages' text under one image variant, or None when the OCR failed or the time ran out (for
-    the first reading that is a finding; a further reading is only not there)."""
+    the first reading that is a finding; a further reading is only not there) or the variant would only
+    repeat a reading."""
+    if _repeats_a_reading(variant, result.ocr_pages):
+        return None
     texts = []
     for page in result.ocr_pages:
         remaining = result.ocr_deadline - time.monotonic()
@@ -287,6 +290,11 @@ def _as_scanned(page: np.ndarray) -> np.ndarray:
     return page
 
 
+def _locally_thresholded(page: np.ndarray) -> np.ndarray:
+    """The page as scanned, for tesseract's local threshold (``_ocr_config``)."""
+    return page
+
+
 # Tesseract's own threshold is one grey level for the whole page (Otsu): on a page lit unevenly it turns
 # the dark side black, and on a low-resolution page darker at one side the first reading came out empty.
 # Its local threshold (Sauvola: each pixel against the mean and spread of its neighbourhood) reads such a
@@ -295,12 +303,25 @@ LOCAL_THRESHOLD = "-c thresholding_method=2"
 
 
 def _ocr_config(variant, page: np.ndarray) -> str:
-    return LOCAL_THRESHOLD if variant is _as_scanned and im.lit_unevenly(page) else ""
+    if variant is _locally_thresholded or (variant is _as_scanned and im.lit_unevenly(page)):
+        return LOCAL_THRESHOLD
+    return ""
+
+
+def _repeats_a_reading(variant, pages: list[np.ndarray]) -> bool:
+    """The local threshold of a page lit unevenly is how its first reading saw it: read again the same
+    way, the page would confirm its own misreads."""
+    return variant is _locally_thresholded and any(im.lit_unevenly(page) for page in pages)
 
 
 # The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else
-# smoothed a little; evened and thresholded half way, whose misreads differ most from the others'.
-SCAN_VARIANTS = (_as_scanned, im.evened_or_smoothed, im.evened_threshold)
+# smoothed a little; evened and thresholded half way, whose misreads differ most from the others'; as
+# scanned under the local threshold, which on an evenly lit page of blurred small type keeps lines the
+# others lose (a fourth witness when no two of three readings confirm a figure).
+SCAN_VARIANTS = (_as_scanned, im.evened_or_smoothed, im.evened_threshold, _locally_thresholded)
+# The readings that must all agree on a field of an unsteady page; a further one is asked only for the fields
+# they left unconfirmed, and takes none away unless it reads it otherwise.
+READINGS_ASKED_FOR_ALL = 3
 # A further reading is not started with less time than this left on the page budget.
 MIN_REREAD_SECONDS = 1.0
 
@@ -394,7 +415,9 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
             break
         result.readings.append(text)
         extracted.append(extract.extract_contract(text))
-        agreed = extract.agree_contract(extracted)
+        before, agreed = agreed, extract.agree_contract(extracted)
+        if len(extracted) > READINGS_ASKED_FOR_ALL:
+            agreed = extract.keep_confirmed(before, agreed, extracted[-1])
     return agreed.extracted
 
 

@@ -39,6 +39,17 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+# A word broken at a line's end and carried on in lower case on the next line ("monat-\nliches Bruttogehalt"):
+# narrow columns hyphenate, and the halves hide the word a rule looks for (the salary's period).
+# "Kranken-\nund Pflegeversicherung" is two words that share an ending, not one.
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[a-zäöüß])(?!(?:und|oder|bzw|sowie|and|or)\b)")
+
+
+def join_broken_words(text: str) -> str:
+    """The text with words hyphenated across a line break put back together."""
+    return _BROKEN_WORD.sub("", text)
+
+
 def snippet(text: str, start: int, end: int) -> str:
     """The text around a finding, for the caseworker to see where it came from."""
     return text[max(0, start - 80):end + 40]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from documents.checks import contract_fields, extract, mrz
+from documents.checks import contract_fields, extract, mrz, textutil
 from documents.checks.pipeline import inspect_bytes
 from documents.testing import contracts
 from documents.testing.contracts_dev2 import make_contracts_dev2
@@ -336,3 +336,24 @@ def test_an_offer_letter_uploaded_as_a_contract_is_read_as_one():
 def test_an_extra_named_with_the_salary_word_is_still_an_extra(text, annual):
     found = contract_fields.find_salary(text)
     assert (found.annual if found else None) == annual
+
+
+def test_a_word_broken_at_the_end_of_a_line_is_read_whole():
+    # A narrow column hyphenates: "monat-" and "liches" alone name no period.
+    got = extract.extract_contract("Arbeitsvertrag\n\nDer Arbeitnehmer erhält ein monat-\nliches Brutto"
+                                   "gehalt von EUR 3.500,25.\nDie regelmäßige wöchentliche Arbei-\ntszeit "
+                                   "beträgt 40 Stunden.")
+    assert got.fields["annual_gross_salary"] == Decimal("42003.00")
+    assert got.fields["weekly_hours"] == Decimal("40")
+
+
+@pytest.mark.parametrize("text, joined", [
+    ("ein monat-\nliches Gehalt", "ein monatliches Gehalt"),
+    ("Fahrtkost- \n enzuschuss", "Fahrtkostenzuschuss"),
+    ("Kranken-\nund Pflegeversicherung", "Kranken-\nund Pflegeversicherung"),  # two words sharing an ending
+    ("Gehalt -\nmonatlich", "Gehalt -\nmonatlich"),  # a dash, not a broken word
+    ("2026-\n2027", "2026-\n2027"),
+    ("Anhang A-\nKündigung", "Anhang A-\nKündigung"),  # a capital starts a word of its own
+])
+def test_only_words_broken_at_a_line_end_are_joined(text, joined):
+    assert textutil.join_broken_words(text) == joined

@@ -112,6 +112,36 @@ def test_a_reading_that_lost_the_period_does_not_outweigh_two_that_read_it():
     assert agreed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
 
 
+INSTALMENTS = ("Das Jahresbruttogehalt von 68.400,00 Euro wird in zwölf {parts} zu je\n5.700,00 Euro ausgezahlt.\n"
+               "Zum Deutschlandticket gibt der Arbeitgeber einen Zuschuss in Höhe von € 49,00.")
+
+
+def test_a_reading_that_lost_the_word_fitting_the_figures_together_does_not_veto():
+    # The instalments' word garbled: the monthly figure takes the annual period of the one before it, and
+    # the two no longer fit. The other readings read that word, and every reading read the same amounts.
+    garbled = extract.extract_contract(INSTALMENTS.format(parts="ee se"))
+    assert "annual_gross_salary" in garbled.declined and "annual_gross_salary" in garbled.unfitted
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    agreed = extract.agree_contract([garbled, clean, clean])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
+
+
+def test_an_unfitting_reading_with_other_amounts_or_against_one_reading_still_vetoes():
+    garbled = extract.extract_contract(INSTALMENTS.format(parts="ee se"))
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    other_amounts = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen") + " Bonus: 500,00 €.")
+    assert other_amounts.fields["annual_gross_salary"] == Decimal("68400.00")
+    for readings in ([garbled, clean, other_amounts], [garbled, clean]):
+        assert "annual_gross_salary" not in extract.agree_contract(readings).extracted.fields
+
+
+def test_a_doubt_vetoes_even_with_the_same_amounts():
+    doubt = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen nach der Probezeit"))
+    assert "annual_gross_salary" in doubt.declined and "annual_gross_salary" not in doubt.unfitted
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    assert "annual_gross_salary" not in extract.agree_contract([doubt, clean, clean]).extracted.fields
+
+
 @pytest.mark.parametrize("readings", [[], [extract.Extracted()], [extract.Extracted(), extract.Extracted()]])
 def test_no_readings_or_empty_ones_give_nothing(readings):
     agreed = extract.agree_contract(readings)
@@ -131,9 +161,9 @@ def test_no_readings_or_empty_ones_give_nothing(readings):
     ("\x00\ufffd€€€ ,,, 4O0O", False),
 ])
 def test_the_salary_verdict_says_whether_the_text_names_a_base_salary(text, names_salary):
-    salary, named = contract_fields.salary_verdict(text)
-    assert named is names_salary
-    assert (salary is not None) == (text.startswith("Der Arbeitnehmer"))
+    verdict = contract_fields.salary_verdict(text)
+    assert verdict.named is names_salary
+    assert (verdict.salary is not None) == (text.startswith("Der Arbeitnehmer"))
 
 
 def test_uneven_light_is_evened_out():
@@ -464,7 +494,7 @@ def test_a_page_lit_unevenly_is_read_first_with_a_local_threshold():
     uneven, even = _lit(_text_page(1), 0.55), _text_page(1)
     assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], uneven) == pipeline.LOCAL_THRESHOLD
     assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], even) == ""  # an evenly lit page as before
-    for variant in pipeline.SCAN_VARIANTS[1:]:  # the evened readings keep tesseract's own threshold
+    for variant in (im.evened_or_smoothed, im.evened_threshold):  # the evened readings keep tesseract's own
         assert pipeline._ocr_config(variant, uneven) == ""
     for shape in [(0, 0), (1, 1), (3, 500)]:
         assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], np.zeros(shape, np.uint8)) == ""
@@ -492,3 +522,56 @@ def test_a_low_resolution_page_darker_at_one_side_reads_with_the_local_threshold
     read = ocr.recognise(page, psm=3, config=pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], page))
     found = contract_fields.amounts(contract_fields.plain(read.text))
     assert found and all(a.value == Decimal("4000.00") for a in found)
+
+
+def _read_in_turn(monkeypatch, texts: list[str]) -> list[str]:
+    """ocr.recognise answering each call with the next text; the configs it was asked for."""
+    configs, answers = [], iter(texts)
+
+    def recognise(image, **kwargs):
+        configs.append(kwargs.get("config", ""))
+        return ocr.OcrText(text=next(answers, ""))
+
+    monkeypatch.setattr(pipeline.ocr, "recognise", recognise)
+    return configs
+
+
+def _png(page: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "PNG")
+    return buf.getvalue()
+
+
+FOUND = MONTHLY.format(amount="4.000,00")
+LOST_SALARY = "Arbeitsvertrag zwischen Arbeitgeber und Arbeitnehmer. Die Arbeitszeit beträgt 40 Stunden pro Woche."
+
+
+def test_a_fourth_reading_under_the_local_threshold_can_confirm_a_figure_one_reading_found(monkeypatch):
+    configs = _read_in_turn(monkeypatch, [LOST_SALARY, FOUND, "", FOUND])
+    result = inspect_bytes(_png(_text_page(1)), "contract.png", context={"expected_document_type": CONTRACT})
+    assert configs == ["", "", "", pipeline.LOCAL_THRESHOLD]
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_a_page_first_read_under_the_local_threshold_is_not_read_so_again(monkeypatch):
+    # Its fourth reading would be its first again: a misread confirming itself.
+    configs = _read_in_turn(monkeypatch, [FOUND, LOST_SALARY, "", FOUND])
+    uneven = _png(_lit(_text_page(1), 0.55))
+    result = inspect_bytes(uneven, "contract.png", context={"expected_document_type": CONTRACT})
+    assert configs == [pipeline.LOCAL_THRESHOLD, "", ""]
+    assert "annual_gross_salary" not in result.fields
+
+
+def test_the_fourth_reading_takes_away_no_field_three_readings_confirmed(monkeypatch):
+    # An unsteady page (the allowance read "50,00" and "58,88"): every reading with amounts must find a
+    # field. The fourth is asked for the hours, loses the start date's line, and reads no other date.
+    allowance = "\nZusätzlich wird ein Fahrtkostenzuschuss von {} EUR monatlich gewährt."
+    first = FOUND + allowance.format("50,00")
+    second = FOUND.replace("Die Arbeitszeit beträgt 40 Stunden pro Woche. ", "") + allowance.format("58,88")
+    fourth = MONTHLY.format(amount="4.000,00").split(" Das Arbeitsverhältnis")[0]
+    configs = _read_in_turn(monkeypatch, [first, second, "", fourth])
+    result = inspect_bytes(_png(_text_page(1)), "contract.png", context={"expected_document_type": CONTRACT})
+    assert len(configs) == 4
+    assert result.fields["start_date"] == date(2027, 4, 1)
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert "weekly_hours" not in result.fields  # the second reading still lacks them
