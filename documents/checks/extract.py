@@ -63,6 +63,19 @@ def extract_contract(text: str) -> Extracted:
     return out
 
 
+# A start more than this many years after the upload is a misread year ("2077" for "2027"): a residence
+# title is applied for months before the work starts, and no contract is signed decades ahead.
+START_YEARS_AHEAD = 5
+
+
+def drop_far_start(extracted: Extracted, *, today: date) -> None:
+    """Leave out a start date too far ahead to be one (``START_YEARS_AHEAD``): "not found" instead."""
+    start = extracted.fields.get("start_date")
+    if start is not None and start.year > today.year + START_YEARS_AHEAD:
+        extracted.fields.pop("start_date")
+        extracted.evidence.pop("start_date", None)
+
+
 # The fields of one reading that stand or fall together, named by the first.
 CONTRACT_FIELDS = (("annual_gross_salary", "salary_period", "salary_amount"), ("thirteenth_salary",),
                    ("weekly_hours",), ("start_date",))
@@ -76,13 +89,15 @@ class Agreement:
     unconfirmed: set[str] = field(default_factory=set)
 
 
-def agree_contract(readings: list[Extracted]) -> Agreement:
+def agree_contract(readings: list[Extracted], *, first_two_alike: bool = False) -> Agreement:
     """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
     ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
     a field counts only when at least two readings found it and no reading found another value or, for
     the salary, left one open (a doubt the other readings did not see; see ``_vetoes``). When two readings each have a
     euro amount the other has not, the page's digits are read unsteadily (a fax, strong JPEG): then every
-    reading with amounts must have found the field. "Not found" is the safe side."""
+    reading with amounts must have found the field. ``first_two_alike``: the first two readings saw the
+    page alike (both with its light evened) and misread its digits alike ("2.900,00" as "2.908,00" twice,
+    the third reading "2.900,80"), so together they are one witness. "Not found" is the safe side."""
     out, unconfirmed = Extracted(), set()
     with_amounts = [r for r in readings if r.amounts]
     unsteady = _digits_unsteady(with_amounts)
@@ -92,7 +107,8 @@ def agree_contract(readings: list[Extracted]) -> Agreement:
         values = {r.fields[name] for r in found}
         if len(values) != 1 or any(_vetoes(r, name, found) for r in readings):
             continue
-        if len(found) == 1 or (unsteady and any(name not in r.fields for r in with_amounts)):
+        witnesses = len(found) - (first_two_alike and all(name in r.fields for r in readings[:2]))
+        if witnesses < 2 or (unsteady and any(name not in r.fields for r in with_amounts)):
             unconfirmed.add(name)
             continue
         first = found[0]

@@ -383,6 +383,7 @@ def step_extract(result: InspectionResult, data: bytes, ctx: Context, lim: Limit
     missing_matters = crosscheck.words_tell_the_type(ctx, mrz_found=result.mrz_result is not None)
     if kind == cls.CONTRACT:
         got = _contract_fields(result)
+        extract.drop_far_start(got, today=ctx.today or date.today())
         result.fields.update(got.fields)
         for name, code in (("annual_gross_salary", "salary_not_found"), ("weekly_hours", "hours_not_found"),
                            ("start_date", "start_date_not_found")):
@@ -406,7 +407,10 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
     if not result.readings:
         return extract.extract_contract(result.text)
     extracted = [extract.extract_contract(text) for text in result.readings]
-    agreed = extract.agree_contract(extracted)
+    # A page lit unevenly is read first under the local threshold and then with its light evened: two
+    # views of one evened page, which misread a digit alike.
+    alike = any(im.lit_unevenly(page) for page in result.ocr_pages)
+    agreed = extract.agree_contract(extracted, first_two_alike=alike)
     for variant in SCAN_VARIANTS[len(result.readings):]:
         if not agreed.unconfirmed:
             break
@@ -415,7 +419,7 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
             break
         result.readings.append(text)
         extracted.append(extract.extract_contract(text))
-        before, agreed = agreed, extract.agree_contract(extracted)
+        before, agreed = agreed, extract.agree_contract(extracted, first_two_alike=alike)
         if len(extracted) > READINGS_ASKED_FOR_ALL:
             agreed = extract.keep_confirmed(before, agreed, extracted[-1])
     return agreed.extracted

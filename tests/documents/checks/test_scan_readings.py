@@ -71,6 +71,21 @@ def test_on_an_unsteady_page_every_reading_must_find_the_figure():
     assert "annual_gross_salary" in agreed.unconfirmed
 
 
+def test_two_readings_that_saw_the_page_alike_are_one_witness():
+    misread = reading("2.908,00")
+    alone = extract.agree_contract([misread, misread], first_two_alike=True)
+    assert "annual_gross_salary" not in alone.extracted.fields
+    assert "annual_gross_salary" in alone.unconfirmed  # a third reading is asked for
+    third_against = extract.agree_contract([misread, misread, reading("2.900,80")], first_two_alike=True)
+    assert "annual_gross_salary" not in third_against.extracted.fields
+    third_lost = extract.agree_contract([misread, misread, extract.extract_contract("Arbeitsvertrag ~~")],
+                                        first_two_alike=True)
+    assert "annual_gross_salary" not in third_lost.extracted.fields
+    confirmed = extract.agree_contract([reading(), reading(), reading()], first_two_alike=True)
+    assert confirmed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
+    assert extract.agree_contract([misread, misread]).extracted.fields["annual_gross_salary"] == Decimal("34896.00")
+
+
 def test_a_reading_that_lost_lines_does_not_make_the_page_unsteady():
     # The first reading of a page dark at one side keeps only the amounts it could see, read the same as
     # the others: two readings that found the salary confirm it.
@@ -233,6 +248,39 @@ def test_a_third_reading_confirms_what_one_reading_found(monkeypatch):
     assert len(calls) == 3
     assert result.document_type == CONTRACT  # the second reading is the one classified
     assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def _jpeg_lit_unevenly() -> bytes:
+    shade = np.linspace(70, 245, 600)[None, :].repeat(800, axis=0).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(shade).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_page_lit_unevenly_needs_a_third_reading_to_confirm_its_first_two(monkeypatch):
+    assert im.lit_unevenly(im.load(_jpeg_lit_unevenly()))
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount=a) for a in ("2.908,00", "2.908,00", "2.900,80")])
+    result = inspect_bytes(_jpeg_lit_unevenly(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert len(calls) == 3
+    assert "annual_gross_salary" not in result.fields  # never the 2,908 both evened readings misread
+    assert "salary_not_found" in [f.code for f in result.findings]
+    calls = _fake_ocr(monkeypatch, [MONTHLY.format(amount="4.000,00")] * 3)
+    result = inspect_bytes(_jpeg_lit_unevenly(), "contract.jpg", context={"expected_document_type": CONTRACT})
+    assert len(calls) == 3 and result.fields["annual_gross_salary"] == Decimal("48000.00")
+
+
+def test_a_start_decades_ahead_is_a_misread_year_and_not_found(monkeypatch):
+    misread = MONTHLY.replace("01.04.2027", "01.04.2077").format(amount="4.000,00")
+    _fake_ocr(monkeypatch, [misread] * 3)
+    result = inspect_bytes(_jpeg(), "contract.jpg",
+                           context={"expected_document_type": CONTRACT, "today": "2026-12-07"})
+    assert "start_date" not in result.fields
+    assert "start_date_not_found" in [f.code for f in result.findings]
+    assert result.fields["annual_gross_salary"] == Decimal("48000.00")
+    _fake_ocr(monkeypatch, [MONTHLY.replace("01.04.2027", "01.04.2031").format(amount="4.000,00")] * 3)
+    result = inspect_bytes(_jpeg(), "contract.jpg",
+                           context={"expected_document_type": CONTRACT, "today": "2026-12-07"})
+    assert result.fields["start_date"] == date(2031, 4, 1)  # five years ahead may still be a start
 
 
 def test_no_time_left_for_a_second_reading_means_no_figure(monkeypatch):
@@ -511,7 +559,8 @@ def test_the_first_reading_of_a_scan_lit_unevenly_asks_for_the_local_threshold(m
     buf = io.BytesIO()
     Image.fromarray(_lit(_text_page(1), 0.55)).save(buf, "PNG")
     result = inspect_bytes(buf.getvalue(), "contract.png", context={"expected_document_type": CONTRACT})
-    assert configs == [pipeline.LOCAL_THRESHOLD, ""]
+    # The evened reading saw the page as the first did: a third one (evened and thresholded) confirms.
+    assert configs == [pipeline.LOCAL_THRESHOLD, "", ""]
     assert result.fields["annual_gross_salary"] == Decimal("48000.00")
 
 
