@@ -311,7 +311,11 @@ def _ocr_config(variant, page: np.ndarray) -> str:
 def _repeats_a_reading(variant, pages: list[np.ndarray]) -> bool:
     """The local threshold of a page lit unevenly is how its first reading saw it: read again the same
     way, the page would confirm its own misreads."""
-    return variant is _locally_thresholded and any(im.lit_unevenly(page) for page in pages)
+    return variant is _locally_thresholded and _any_lit_unevenly(pages)
+
+
+def _any_lit_unevenly(pages: list[np.ndarray]) -> bool:
+    return any(im.lit_unevenly(page) for page in pages)
 
 
 # The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else
@@ -409,7 +413,7 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
     extracted = [extract.extract_contract(text) for text in result.readings]
     # A page lit unevenly is read first under the local threshold and then with its light evened: two
     # views of one evened page, which misread a digit alike.
-    alike = any(im.lit_unevenly(page) for page in result.ocr_pages)
+    alike = _any_lit_unevenly(result.ocr_pages)
     agreed = extract.agree_contract(extracted, first_two_alike=alike)
     for variant in SCAN_VARIANTS[len(result.readings):]:
         if not agreed.unconfirmed:
