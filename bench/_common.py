@@ -27,6 +27,10 @@ sys.path.insert(0, str(ROOT))
 BASELINE_PATH = "/__bench__/baseline/"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wsa_scale"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+# The page benchmarks (status.py, cold_profile.py) empty their Redis database before they start, for cold
+# renderings: never the one whose queues a Celery benchmark's workers are draining at the time (a flush
+# drops every queued task: a lifecycle run then waits for document checks that were never run).
+PAGES_REDIS_URL = os.environ.get("BENCH_PAGES_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def bench_environment(*, database_url: str | None = None, redis_url: str | None = None) -> dict:

@@ -2,7 +2,7 @@
 HTTP: the authenticated baseline view, the status fragment's first rendering, the case page's first
 rendering and the caseworker workspace, interleaved request by request, each a different case.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale BENCH_REDIS_URL=redis://127.0.0.1:6379/14 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale BENCH_PAGES_REDIS_URL=redis://127.0.0.1:6379/13 \
         uv run python bench/cold_profile.py [--requests 40] [--profile workspace] [--queries]
 
 Same settings as bench/status.py (production, DEBUG off; `django.test.Client` instead of gunicorn).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import BASELINE_PATH, ROOT, bench_environment, session_cookie, setup_django
+from bench._common import BASELINE_PATH, PAGES_REDIS_URL, ROOT, bench_environment, session_cookie, setup_django
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
-    env = bench_environment()
+    env = bench_environment(redis_url=PAGES_REDIS_URL)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     setup_django(env)
 
@@ -47,7 +47,7 @@ def main() -> None:
     from applications.lifecycle import CaseState
     from applications.models import Case
 
-    cache.clear()  # the bench's own Redis database: every fragment is rendered anew
+    cache.clear()  # the page benchmarks' own Redis database (PAGES_REDIS_URL): every fragment is rendered anew
     cases = list(Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
                  .select_related("person__user").order_by("-pk")[:3 * args.requests + 3])
     if len(cases) < 3 * args.requests + 3:

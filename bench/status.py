@@ -30,7 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import BASELINE_PATH, Server, bench_environment, request, session_cookie, setup_django, throughput
+from bench._common import (
+    BASELINE_PATH,
+    PAGES_REDIS_URL,
+    Server,
+    bench_environment,
+    request,
+    session_cookie,
+    setup_django,
+    throughput,
+)
 
 
 def main() -> None:
@@ -40,7 +49,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--uncached", type=int, default=6000, help="Cases for the first-rendering scenario.")
     args = parser.parse_args()
-    env = bench_environment()
+    env = bench_environment(redis_url=PAGES_REDIS_URL)
     setup_django(env)
 
     from applications.lifecycle import CaseState
@@ -52,7 +61,7 @@ def main() -> None:
         sys.exit("No case in authority review with an applicant login: run seed_demo or seed_scale first.")
     from django.core.cache import cache
 
-    cache.clear()  # the bench's own Redis database: no fragment of an earlier run is cached
+    cache.clear()  # the page benchmarks' own Redis database (PAGES_REDIS_URL): no fragment of an earlier run is cached
     cookie = session_cookie(case.person.user)
     # For the fragment's first rendering (nothing cached yet): other applicants' cases, one request each.
     others = list(Case.objects.filter(state=CaseState.AUTHORITY_REVIEW, person__user__isnull=False)
