@@ -152,7 +152,8 @@ def _cancelling_pairs(layout: mrz.Layout, scored: dict[Cell, dict[str, float]], 
                 if a_cost + b_cost > PAIR_MARGIN:
                     continue
                 swapped = mrz.substitute(mrz.substitute(as_lines, p, a), q, b)
-                if mrz._check_passes(spec, swapped) and mrz._check_passes(composite, swapped):
+                if mrz._check_passes(spec, swapped) and mrz._check_passes(composite, swapped) \
+                        and _names_a_day(spec, swapped):
                     for cell, char in ((p, a), (q, b)):
                         taken = as_lines[cell[0]][cell[1]]
                         alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, taken) + char))
@@ -299,7 +300,7 @@ def _fitting(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple
         if k == len(cells):
             text = dict(zip(cells, chosen, strict=True))
             as_lines = ["".join(text.get((n, i), ch) for i, ch in enumerate(line)) for n, line in enumerate(lines)]
-            if mrz._check_passes(spec, as_lines):
+            if mrz._check_passes(spec, as_lines) and _names_a_day(spec, as_lines):
                 found.append((cost, text))
             return
         for char, extra in options[k]:
@@ -310,6 +311,22 @@ def _fitting(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple
 
     walk(0, 0.0)
     return sorted(found, key=lambda x: x[0])
+
+
+DATE_FIELDS = ("birth_date", "expiry_date")
+
+
+def _names_a_day(spec: mrz.CheckSpec, lines) -> bool:
+    """A date field's six digits name a day of the calendar (YYMMDD): a reading with month 81 is no
+    reading of a date, however well its check digit fits (an 8 for a slashed 0 in "360111"). A day or
+    month left unknown (fillers, or 00 as some states print it) is not judged here."""
+    if spec.name not in DATE_FIELDS:
+        return True
+    line, start, end = spec.data[0]
+    digits = lines[line][start:end]
+    if "<" in digits or digits[2:4] == "00" or digits[4:6] == "00":
+        return True
+    return mrz.expiry_date(digits) is not None  # the century does not matter here
 
 
 def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[str, float]]],
@@ -343,6 +360,9 @@ def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], li
     as_lines = ["".join(line) for line in lines]
     if mrz._check_passes(spec, as_lines):
         return
+    fields_hold = all(mrz._check_passes(s, as_lines) for s in layout.checks if s is not spec)
+    if fields_hold and _composite_digit_misread(spec, live, lines, alternatives):
+        return
     fits = []
     for field_spec in layout.checks:
         if field_spec.name == "composite":
@@ -357,6 +377,27 @@ def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], li
     if len(fits) == 1 or (len(fits) > 1 and fits[1][0] - fits[0][0] >= UNIQUE_MARGIN):
         for n, line in enumerate(fits[0][1]):
             lines[n][:] = line
+
+
+def _composite_digit_misread(spec: mrz.CheckSpec, live: dict[Cell, list[tuple[str, float]]],
+                             lines: list[list[str]], alternatives: dict[Cell, str]) -> bool:
+    """The fields the composite covers each pass their own check digit without a doubt (the caller
+    asks), and the digit the composite computes from them is a live reading of its cell that this very
+    zone is seen to print so: a field's check digit took it over the same best reading elsewhere (a
+    slashed zero the bank reads 8 in the dates, chosen 0 by their check digits, and read 8 again in the
+    composite's cell; dev-unseen). Then the composite's cell was misread and takes that digit. Any other
+    failing composite stays the witness against the fields that it is."""
+    covered = [(ln, p) for ln, a, b in spec.data for p in range(a, b)]
+    if any(cell in alternatives for cell in covered):
+        return False
+    seen_printed_so = {(live[(n, i)][0][0], lines[n][i]) for n, i in covered if lines[n][i] != live[(n, i)][0][0]}
+    computed = mrz.check_digit("".join("".join(lines[ln][a:b]) for ln, a, b in spec.data))
+    options = dict(live[spec.digit])
+    best = live[spec.digit][0][0]
+    if (best, computed) not in seen_printed_so or options.get(computed, 1.0) > TWIN_CLOSE:
+        return False
+    lines[spec.digit[0]][spec.digit[1]] = computed
+    return True
 
 
 def cell_glyph(grid: Grid, ink: np.ndarray, darkness: np.ndarray, index: int) -> np.ndarray | None:

@@ -152,6 +152,49 @@ def test_a_look_alike_is_scored_against_the_zone_s_own_print():
     assert out[(1, 0)]["0"] < out[(1, 0)]["O"]
 
 
+def _slashed_zero_zone(*, composite_read: str = "8", seen_in_dates: bool = True):
+    """GOLDEN as a cell reader with a slashed-zero face sees it: the birth date's 0 (line 2 position 16)
+    scores best as 8 and is chosen 0 by its check digit; the composite's 0 scores best as ``composite_read``."""
+    lines = [list(line) for line in GOLDEN]
+    live = {(n, i): [(char, 0.0)] for n, line in enumerate(lines) for i, char in enumerate(line)}
+    if seen_in_dates:
+        live[(1, 15)] = [("8", 0.0), ("0", 0.005)]
+    live[(1, 43)] = [(composite_read, 0.0), ("0", 0.001)]
+    lines[1][43] = composite_read
+    return lines, live
+
+
+def test_a_composite_digit_read_as_the_zone_misreads_that_digit_elsewhere_is_repaired():
+    lines, live = _slashed_zero_zone()
+    mrz_cells._composite(mrz.TD3, live, lines, {})
+    assert "".join(lines[1]) == GOLDEN[1]
+
+
+@pytest.mark.parametrize("case", ["not seen elsewhere", "another misreading", "a doubt in a field"])
+def test_a_failing_composite_is_otherwise_left_as_the_witness_it_is(case):
+    lines, live = _slashed_zero_zone(seen_in_dates=case != "not seen elsewhere",
+                                     composite_read="6" if case == "another misreading" else "8")
+    alternatives = {(1, 2): "89"} if case == "a doubt in a field" else {}
+    read = lines[1][43]
+    mrz_cells._composite(mrz.TD3, live, lines, alternatives)
+    assert lines[1][43] == read
+
+
+@pytest.mark.parametrize("cell, other, valid_day", [((1, 23), "8", False), ((1, 26), "3", True)])
+def test_a_rival_reading_of_a_date_must_name_a_day(cell, other, valid_day):
+    # GOLDEN's expiry 120415 with check digit 9. Reading the month's 0 as 8 and the check digit 9 as 7
+    # fits the check digit too, but "128415" names no day: no rival. The day's 5 read 3 ("120413") does.
+    lines = [list(line) for line in GOLDEN]
+    live = {(n, i): [(char, 0.0)] for n, line in enumerate(lines) for i, char in enumerate(line)}
+    live[cell] = [(lines[cell[0]][cell[1]], 0.0), (other, 0.01)]
+    live[(1, 27)] = [("9", 0.0), ("7", 0.01)]
+    spec = next(s for s in mrz.TD3.checks if s.name == "expiry_date")
+    alternatives = {}
+    mrz_cells._settle(spec, mrz_cells._cells(spec), live, lines, alternatives)
+    assert "".join(lines[1]) == GOLDEN[1]
+    assert bool(alternatives) is valid_day
+
+
 def _expiry_digit_misread():
     truth = build_td3(surname="ERIKSSON", given_names="ANNA MARIA", number="X7K4HW2T", nationality="UTO",
                           birth="740812", sex="F", expiry="320415")
