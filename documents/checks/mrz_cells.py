@@ -387,7 +387,7 @@ def _composite_digit_misread(spec: mrz.CheckSpec, live: dict[Cell, list[tuple[st
     slashed zero the bank reads 8 in the dates, chosen 0 by their check digits, and read 8 again in the
     composite's cell; dev-unseen). Then the composite's cell was misread and takes that digit. Any other
     failing composite stays the witness against the fields that it is."""
-    covered = [(ln, p) for ln, a, b in spec.data for p in range(a, b)]
+    covered = _cells(spec)[:-1]  # the fields, without the composite's own digit
     if any(cell in alternatives for cell in covered):
         return False
     seen_printed_so = {(live[(n, i)][0][0], lines[n][i]) for n, i in covered if lines[n][i] != live[(n, i)][0][0]}
