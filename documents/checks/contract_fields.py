@@ -197,6 +197,9 @@ class Salary:
     amount: Decimal
     period: str  # "annual", "monthly" or "instalments"
     evidence: str
+    # The annual figure and the instalments it is paid in were read as two figures that fit together: a
+    # misread digit in either breaks the fit, so the reading checks its own digits, as a check digit does.
+    self_checked: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,7 @@ def _decide(source: str, readings: list[_Reading], base: list[_Reading]) -> Sala
         # With a 13th salary promised, an annual figure of 13 monthly ones may hold it or not.
         counts = (12,) if find_thirteenth_salary(source) else (12, 13)
         if all(annual in {value * n for n in ((count,) if count else counts)} for value, count in monthly):
-            return Salary(annual, annual, "annual", evidence)
+            return Salary(annual, annual, "annual", evidence, self_checked=bool(monthly))
         return None
     values = {value for value, _ in monthly}
     counts = {count for _, count in monthly if count}

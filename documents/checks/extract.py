@@ -28,6 +28,9 @@ class Extracted:
     # Every euro amount of the text, in order: two OCR readings of a page that differ in them read its
     # digits unsteadily.
     amounts: tuple[Decimal, ...] = ()
+    # Fields read from two figures that fit together (``contract_fields.Salary.self_checked``): the reading
+    # is its own second witness.
+    self_checked: set[str] = field(default_factory=set)
 
     def put(self, name: str, value: Any, evidence: str) -> None:
         self.fields[name] = value
@@ -51,6 +54,8 @@ def extract_contract(text: str) -> Extracted:
         out.put("annual_gross_salary", salary.annual, salary.evidence)
         out.fields["salary_period"] = salary.period
         out.fields["salary_amount"] = salary.amount
+        if salary.self_checked:
+            out.self_checked.add("annual_gross_salary")
     thirteenth = contract_fields.find_thirteenth_salary(text)
     if thirteenth:
         out.put("thirteenth_salary", True, thirteenth)
@@ -107,8 +112,9 @@ def agree_contract(readings: list[Extracted], *, first_two_alike: bool = False) 
         values = {r.fields[name] for r in found}
         if len(values) != 1 or any(_vetoes(r, name, found) for r in readings):
             continue
-        witnesses = len(found) - (first_two_alike and all(name in r.fields for r in readings[:2]))
-        if witnesses < 2 or (unsteady and any(name not in r.fields for r in with_amounts)):
+        self_checked = any(name in r.self_checked for r in found)
+        witnesses = len(found) - (first_two_alike and all(name in r.fields for r in readings[:2])) + self_checked
+        if witnesses < 2 or (unsteady and not self_checked and any(name not in r.fields for r in with_amounts)):
             unconfirmed.add(name)
             continue
         first = found[0]
@@ -145,6 +151,8 @@ def _vetoes(reading: Extracted, name: str, found: list[Extracted]) -> bool:
     figures did not fit together while it read the very amounts they read: then it lost a word they
     read (the "Monatsbeträge" the instalments were named by), and no word of it doubts the figure."""
     if name not in reading.declined:
+        return False
+    if name in reading.unfitted and any(name in other.self_checked for other in found):
         return False
     if name not in reading.unfitted or len(found) < 2:
         return True

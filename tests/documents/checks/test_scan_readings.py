@@ -141,13 +141,49 @@ def test_a_reading_that_lost_the_word_fitting_the_figures_together_does_not_veto
     assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
 
 
+# The same clause with its annual figure lost: the salary from the instalments alone, one figure.
+INSTALMENTS_ONLY = "Das Gehalt wird in zwölf Monatsbeträgen zu je\n5.700,00 Euro ausgezahlt."
+
+
 def test_an_unfitting_reading_with_other_amounts_or_against_one_reading_still_vetoes():
     garbled = extract.extract_contract(INSTALMENTS.format(parts="ee se"))
-    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
-    other_amounts = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen") + " Bonus: 500,00 €.")
+    clean = extract.extract_contract(INSTALMENTS_ONLY)
+    other_amounts = extract.extract_contract(INSTALMENTS_ONLY + " Bonus: 500,00 €.")
     assert other_amounts.fields["annual_gross_salary"] == Decimal("68400.00")
+    assert not clean.self_checked and not other_amounts.self_checked
     for readings in ([garbled, clean, other_amounts], [garbled, clean]):
         assert "annual_gross_salary" not in extract.agree_contract(readings).extracted.fields
+
+
+def test_an_annual_figure_and_its_instalments_that_fit_are_their_own_second_witness():
+    # Two figures read apart that fit together (68,400 = 12 × 5,700): a misread digit in either breaks the
+    # fit, as it breaks a check digit. Seen on a scan lit unevenly: the first two readings (one witness, as
+    # they saw the page alike) read 39.600,00 and 3.300,00; the third read 39.600,08 and 3.300,90.
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    assert clean.self_checked == {"annual_gross_salary"}
+    misread = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen").replace("5.700,00", "5.700,90")
+                                       .replace("68.400,00", "68.400,08"))
+    assert "annual_gross_salary" in misread.unfitted
+    for readings, alike in (([clean, clean, misread], True), ([clean, misread], False), ([clean, clean], True)):
+        agreed = extract.agree_contract(readings, first_two_alike=alike)
+        assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
+        assert not agreed.unconfirmed
+    # A reading with amounts but without the salary does not make such a figure unconfirmed either.
+    cut_off = extract.extract_contract("Arbeitsvertrag. Fahrtkostenzuschuss von 50,00 EUR monatlich.")
+    agreed = extract.agree_contract([clean, cut_off])
+    assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
+
+
+def test_a_self_checked_figure_still_yields_to_another_value_or_a_doubt():
+    clean = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen"))
+    other_value = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen").replace("5.700,00", "5.800,00")
+                                           .replace("68.400,00", "69.600,00"))
+    assert other_value.self_checked and other_value.fields["annual_gross_salary"] == Decimal("69600.00")
+    doubt = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen nach der Probezeit"))
+    single_other = extract.extract_contract(INSTALMENTS_ONLY.replace("5.700,00", "5.708,00"))
+    for against in (other_value, doubt, single_other):
+        agreed = extract.agree_contract([clean, clean, against])
+        assert "annual_gross_salary" not in agreed.extracted.fields
 
 
 def test_a_doubt_vetoes_even_with_the_same_amounts():
