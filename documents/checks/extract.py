@@ -94,27 +94,31 @@ class Agreement:
     unconfirmed: set[str] = field(default_factory=set)
 
 
-def agree_contract(readings: list[Extracted], *, first_two_alike: bool = False) -> Agreement:
+def agree_contract(readings: list[Extracted], *, witnesses: list[str] | None = None) -> Agreement:
     """The fields that several OCR readings of one scan agree on. An OCR misreads a digit now and then
     ("3.300,00" as "3.300,90"), and a misread figure would go into the case file as read, so from a scan
-    a field counts only when at least two readings found it and no reading found another value or, for
-    the salary, left one open (a doubt the other readings did not see; see ``_vetoes``). When two readings each have a
+    a field counts only when two witnesses found it and no reading found another value or, for the salary,
+    left one open (a doubt the other readings did not see; see ``_vetoes``). When two readings each have a
     euro amount the other has not, the page's digits are read unsteadily (a fax, strong JPEG): then every
-    reading with amounts must have found the field. ``first_two_alike``: the first two readings saw the
-    page alike (both with its light evened) and misread its digits alike ("2.900,00" as "2.908,00" twice,
-    the third reading "2.900,80"), so together they are one witness. "Not found" is the safe side."""
+    reading with amounts must have found the field. ``witnesses`` names, per reading, the witness it is:
+    readings that saw the page alike (its light evened two ways) misread its digits alike ("2.900,00" as
+    "2.908,00" twice, the third reading "2.900,80"), so together they are one; without it each reading is
+    its own. A salary read as two figures that fit (``Extracted.self_checked``) is its own second witness
+    and stands on an unsteady page too. "Not found" is the safe side."""
+    witnesses = witnesses or [str(index) for index in range(len(readings))]
     out, unconfirmed = Extracted(), set()
     with_amounts = [r for r in readings if r.amounts]
     unsteady = _digits_unsteady(with_amounts)
     for group in CONTRACT_FIELDS:
         name = group[0]
         found = [r for r in readings if name in r.fields]
+        witnessed_by = {witness for r, witness in zip(readings, witnesses, strict=True) if name in r.fields}
         values = {r.fields[name] for r in found}
         if len(values) != 1 or any(_vetoes(r, name, found) for r in readings):
             continue
         self_checked = any(name in r.self_checked for r in found)
-        witnesses = len(found) - (first_two_alike and all(name in r.fields for r in readings[:2])) + self_checked
-        if witnesses < 2 or (unsteady and not self_checked and any(name not in r.fields for r in with_amounts)):
+        lost_on_unsteady_page = unsteady and any(name not in r.fields for r in with_amounts)
+        if len(witnessed_by) + self_checked < 2 or (lost_on_unsteady_page and not self_checked):
             unconfirmed.add(name)
             continue
         first = found[0]

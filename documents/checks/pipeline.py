@@ -63,6 +63,7 @@ class InspectionResult:
     ocr_pages: list[np.ndarray] = field(default_factory=list, repr=False)
     ocr_deadline: float = 0.0
     readings: list[str] = field(default_factory=list, repr=False)
+    reading_views: list[str] = field(default_factory=list, repr=False)  # what each reading saw (``_view``)
     # set by sandbox.inspect_isolated: the child's resident memory in kB ({start_rss_kb, peak_rss_kb})
     memory: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -262,14 +263,14 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text
-        result.readings = [text]
+        _add_reading(result, SCAN_VARIANTS[0], text)
 
 
 def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> str | None:
     """The pages' text under one image variant, or None when the OCR failed or the time ran out (for
     the first reading that is a finding; a further reading is only not there) or the variant would only
-    repeat a reading."""
-    if _repeats_a_reading(variant, result.ocr_pages):
+    repeat a reading: the page seen as an earlier reading saw it would confirm its own misreads."""
+    if _view(variant, result.ocr_pages) in result.reading_views:
         return None
     texts = []
     for page in result.ocr_pages:
@@ -284,6 +285,11 @@ def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> st
             return None
         texts.append(read.text)
     return "\n".join(texts)[:MAX_TEXT]
+
+
+def _add_reading(result: InspectionResult, variant, text: str) -> None:
+    result.readings.append(text)
+    result.reading_views.append(_view(variant, result.ocr_pages))
 
 
 def _as_scanned(page: np.ndarray) -> np.ndarray:
@@ -303,19 +309,31 @@ LOCAL_THRESHOLD = "-c thresholding_method=2"
 
 
 def _ocr_config(variant, page: np.ndarray) -> str:
-    if variant is _locally_thresholded or (variant is _as_scanned and im.lit_unevenly(page)):
-        return LOCAL_THRESHOLD
-    return ""
+    return LOCAL_THRESHOLD if _view(variant, [page]) == VIEW_LOCAL_THRESHOLD else ""
 
 
-def _repeats_a_reading(variant, pages: list[np.ndarray]) -> bool:
-    """The local threshold of a page lit unevenly is how its first reading saw it: read again the same
-    way, the page would confirm its own misreads."""
-    return variant is _locally_thresholded and _any_lit_unevenly(pages)
+# What a reading saw: the pages' treatment under tesseract's threshold. A page lit unevenly is read as
+# scanned under the local threshold (Otsu's would black out its dark side) and then with its light evened.
+VIEW_LOCAL_THRESHOLD, VIEW_EVENED = "as scanned, local threshold", "light evened"
+VIEW_AS_SCANNED, VIEW_SMOOTHED, VIEW_EVENED_THRESHOLD = "as scanned", "smoothed", "evened, thresholded half way"
+# The local threshold and the light evened are two ways of evening one page's light: they misread a digit
+# alike ("2.900,00" as "2.908,00" both), so readings under either are one witness.
+WITNESS_OF_VIEW = {VIEW_LOCAL_THRESHOLD: VIEW_EVENED}
 
 
-def _any_lit_unevenly(pages: list[np.ndarray]) -> bool:
-    return any(im.lit_unevenly(page) for page in pages)
+def _view(variant, pages: list[np.ndarray]) -> str:
+    uneven = any(im.lit_unevenly(page) for page in pages)
+    if variant is _locally_thresholded or (variant is _as_scanned and uneven):
+        return VIEW_LOCAL_THRESHOLD
+    if variant is _as_scanned:
+        return VIEW_AS_SCANNED
+    if variant is im.evened_or_smoothed:
+        return VIEW_EVENED if uneven else VIEW_SMOOTHED
+    return VIEW_EVENED_THRESHOLD
+
+
+def _witnesses(result: InspectionResult) -> list[str]:
+    return [WITNESS_OF_VIEW.get(view, view) for view in result.reading_views]
 
 
 # The image variants a scan is read in, in order: as scanned; with its light evened if it is uneven, else
@@ -341,7 +359,7 @@ def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits
     second = _read_pages(result, SCAN_VARIANTS[1])
     if second is None:
         return
-    result.readings.append(second)
+    _add_reading(result, SCAN_VARIANTS[1], second)
     if _kind(result, result.text) != cls.CONTRACT and _kind(result, second) == cls.CONTRACT:
         result.text = second
 
@@ -411,19 +429,16 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
     if not result.readings:
         return extract.extract_contract(result.text)
     extracted = [extract.extract_contract(text) for text in result.readings]
-    # A page lit unevenly is read first under the local threshold and then with its light evened: two
-    # views of one evened page, which misread a digit alike.
-    alike = _any_lit_unevenly(result.ocr_pages)
-    agreed = extract.agree_contract(extracted, first_two_alike=alike)
+    agreed = extract.agree_contract(extracted, witnesses=_witnesses(result))
     for variant in SCAN_VARIANTS[len(result.readings):]:
         if not agreed.unconfirmed:
             break
         text = _read_pages(result, variant)
         if text is None:
             break
-        result.readings.append(text)
+        _add_reading(result, variant, text)
         extracted.append(extract.extract_contract(text))
-        before, agreed = agreed, extract.agree_contract(extracted, first_two_alike=alike)
+        before, agreed = agreed, extract.agree_contract(extracted, witnesses=_witnesses(result))
         if len(extracted) > READINGS_ASKED_FOR_ALL:
             agreed = extract.keep_confirmed(before, agreed, extracted[-1])
     return agreed.extracted

@@ -71,17 +71,22 @@ def test_on_an_unsteady_page_every_reading_must_find_the_figure():
     assert "annual_gross_salary" in agreed.unconfirmed
 
 
+# The witnesses of a page lit unevenly (``pipeline._witnesses``): as scanned under the local threshold and
+# with its light evened are one, the third reading (evened and thresholded half way) another.
+ALIKE = [pipeline.VIEW_EVENED, pipeline.VIEW_EVENED, pipeline.VIEW_EVENED_THRESHOLD]
+
+
 def test_two_readings_that_saw_the_page_alike_are_one_witness():
     misread = reading("2.908,00")
-    alone = extract.agree_contract([misread, misread], first_two_alike=True)
+    alone = extract.agree_contract([misread, misread], witnesses=ALIKE[:2])
     assert "annual_gross_salary" not in alone.extracted.fields
     assert "annual_gross_salary" in alone.unconfirmed  # a third reading is asked for
-    third_against = extract.agree_contract([misread, misread, reading("2.900,80")], first_two_alike=True)
+    third_against = extract.agree_contract([misread, misread, reading("2.900,80")], witnesses=ALIKE)
     assert "annual_gross_salary" not in third_against.extracted.fields
     third_lost = extract.agree_contract([misread, misread, extract.extract_contract("Arbeitsvertrag ~~")],
-                                        first_two_alike=True)
+                                        witnesses=ALIKE)
     assert "annual_gross_salary" not in third_lost.extracted.fields
-    confirmed = extract.agree_contract([reading(), reading(), reading()], first_two_alike=True)
+    confirmed = extract.agree_contract([reading(), reading(), reading()], witnesses=ALIKE)
     assert confirmed.extracted.fields["annual_gross_salary"] == Decimal("48000.00")
     assert extract.agree_contract([misread, misread]).extracted.fields["annual_gross_salary"] == Decimal("34896.00")
 
@@ -164,8 +169,9 @@ def test_an_annual_figure_and_its_instalments_that_fit_are_their_own_second_witn
     misread = extract.extract_contract(INSTALMENTS.format(parts="Monatsbeträgen").replace("5.700,00", "5.700,90")
                                        .replace("68.400,00", "68.400,08"))
     assert "annual_gross_salary" in misread.unfitted
-    for readings, alike in (([clean, clean, misread], True), ([clean, misread], False), ([clean, clean], True)):
-        agreed = extract.agree_contract(readings, first_two_alike=alike)
+    for readings, witnesses in (([clean, clean, misread], ALIKE), ([clean, misread], None),
+                                ([clean, clean], ALIKE[:2])):
+        agreed = extract.agree_contract(readings, witnesses=witnesses)
         assert agreed.extracted.fields["annual_gross_salary"] == Decimal("68400.00")
         assert not agreed.unconfirmed
     # A reading with amounts but without the salary does not make such a figure unconfirmed either.
