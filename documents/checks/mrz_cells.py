@@ -360,8 +360,7 @@ def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], li
     as_lines = ["".join(line) for line in lines]
     if mrz._check_passes(spec, as_lines):
         return
-    fields_hold = all(mrz._check_passes(s, as_lines) for s in layout.checks if s is not spec)
-    if fields_hold and _composite_digit_misread(spec, live, lines, alternatives):
+    if _composite_digit_misread(layout, spec, live, lines, alternatives):
         return
     fits = []
     for field_spec in layout.checks:
@@ -379,16 +378,18 @@ def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], li
             lines[n][:] = line
 
 
-def _composite_digit_misread(spec: mrz.CheckSpec, live: dict[Cell, list[tuple[str, float]]],
+def _composite_digit_misread(layout: mrz.Layout, spec: mrz.CheckSpec, live: dict[Cell, list[tuple[str, float]]],
                              lines: list[list[str]], alternatives: dict[Cell, str]) -> bool:
-    """The fields the composite covers each pass their own check digit without a doubt (the caller
-    asks), and the digit the composite computes from them is a live reading of its cell that this very
-    zone is seen to print so: a field's check digit took it over the same best reading elsewhere (a
-    slashed zero the bank reads 8 in the dates, chosen 0 by their check digits, and read 8 again in the
-    composite's cell; dev-unseen). Then the composite's cell was misread and takes that digit. Any other
-    failing composite stays the witness against the fields that it is."""
+    """The fields the composite covers each pass their own check digit without a doubt, and the digit
+    the composite computes from them is a live reading of its cell that this very zone is seen to print
+    so: a field's check digit took it over the same best reading elsewhere (a slashed zero the bank reads
+    8 in the dates, chosen 0 by their check digits, and read 8 again in the composite's cell;
+    dev-unseen). Then the composite's cell was misread and takes that digit. Any other failing composite
+    stays the witness against the fields that it is."""
     covered = _cells(spec)[:-1]  # the fields, without the composite's own digit
-    if any(cell in alternatives for cell in covered):
+    as_lines = ["".join(line) for line in lines]
+    fields_hold = all(mrz._check_passes(s, as_lines) for s in layout.checks if s is not spec)
+    if not fields_hold or any(cell in alternatives for cell in covered):
         return False
     seen_printed_so = {(live[(n, i)][0][0], lines[n][i]) for n, i in covered if lines[n][i] != live[(n, i)][0][0]}
     computed = mrz.check_digit("".join("".join(lines[ln][a:b]) for ln, a, b in spec.data))
