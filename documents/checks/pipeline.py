@@ -61,6 +61,7 @@ class InspectionResult:
     # end by, and the text of the pages under each image variant read so far (the first is ``text``; see
     # step_reread)
     ocr_pages: list[np.ndarray] = field(default_factory=list, repr=False)
+    ocr_pages_uneven: list[bool] = field(default_factory=list, repr=False)  # each page lit unevenly, measured once
     ocr_deadline: float = 0.0
     readings: list[str] = field(default_factory=list, repr=False)
     reading_views: list[str] = field(default_factory=list, repr=False)  # what each reading saw (``_view``)
@@ -260,36 +261,36 @@ def step_ocr(result: InspectionResult, data: bytes, ctx: Context, lim: Limits) -
     # A table's rules painted over and a page's two columns read one after the other: the OCR took the
     # rules for characters and ran each line on across a narrow gutter.
     result.ocr_pages = [column for gray in pages for column in im.rules_and_columns(im.deskew(gray)[0])]
+    result.ocr_pages_uneven = [im.lit_unevenly(page) for page in result.ocr_pages]
     text = _read_pages(result, SCAN_VARIANTS[0], first=True)
     if text is not None:
         result.text = text
-        _add_reading(result, SCAN_VARIANTS[0], text)
 
 
 def _read_pages(result: InspectionResult, variant, *, first: bool = False) -> str | None:
-    """The pages' text under one image variant, or None when the OCR failed or the time ran out (for
-    the first reading that is a finding; a further reading is only not there) or the variant would only
-    repeat a reading: the page seen as an earlier reading saw it would confirm its own misreads."""
-    if _view(variant, result.ocr_pages) in result.reading_views:
+    """The pages' text under one image variant, kept as a reading with the view it was made under; None
+    when the OCR failed or the time ran out (for the first reading that is a finding; a further reading
+    is only not there) or the variant would only repeat a reading: the page seen as an earlier reading
+    saw it would confirm its own misreads."""
+    view = _view(variant, any(result.ocr_pages_uneven))
+    if view in result.reading_views:
         return None
     texts = []
-    for page in result.ocr_pages:
+    for page, uneven in zip(result.ocr_pages, result.ocr_pages_uneven, strict=True):
         remaining = result.ocr_deadline - time.monotonic()
         if not first and remaining < MIN_REREAD_SECONDS:
             return None
-        read = ocr.recognise(variant(page), psm=3, config=_ocr_config(variant, page), timeout=max(0.5, remaining))
+        read = ocr.recognise(variant(page), psm=3, config=_ocr_config(variant, uneven), timeout=max(0.5, remaining))
         result.ocr_used = True
         if not read.ok:
             if first:
                 result.findings += read.findings
             return None
         texts.append(read.text)
-    return "\n".join(texts)[:MAX_TEXT]
-
-
-def _add_reading(result: InspectionResult, variant, text: str) -> None:
+    text = "\n".join(texts)[:MAX_TEXT]
     result.readings.append(text)
-    result.reading_views.append(_view(variant, result.ocr_pages))
+    result.reading_views.append(view)
+    return text
 
 
 def _as_scanned(page: np.ndarray) -> np.ndarray:
@@ -308,8 +309,9 @@ def _locally_thresholded(page: np.ndarray) -> np.ndarray:
 LOCAL_THRESHOLD = "-c thresholding_method=2"
 
 
-def _ocr_config(variant, page: np.ndarray) -> str:
-    return LOCAL_THRESHOLD if _view(variant, [page]) == VIEW_LOCAL_THRESHOLD else ""
+def _ocr_config(variant, uneven: bool) -> str:
+    """Tesseract's options for a page under one variant (``uneven``: the page is lit unevenly)."""
+    return LOCAL_THRESHOLD if _view(variant, uneven) == VIEW_LOCAL_THRESHOLD else ""
 
 
 # What a reading saw: the pages' treatment under tesseract's threshold. A page lit unevenly is read as
@@ -321,8 +323,7 @@ VIEW_AS_SCANNED, VIEW_SMOOTHED, VIEW_EVENED_THRESHOLD = "as scanned", "smoothed"
 WITNESS_OF_VIEW = {VIEW_LOCAL_THRESHOLD: VIEW_EVENED}
 
 
-def _view(variant, pages: list[np.ndarray]) -> str:
-    uneven = any(im.lit_unevenly(page) for page in pages)
+def _view(variant, uneven: bool) -> str:
     if variant is _locally_thresholded or (variant is _as_scanned and uneven):
         return VIEW_LOCAL_THRESHOLD
     if variant is _as_scanned:
@@ -359,7 +360,6 @@ def step_reread(result: InspectionResult, data: bytes, ctx: Context, lim: Limits
     second = _read_pages(result, SCAN_VARIANTS[1])
     if second is None:
         return
-    _add_reading(result, SCAN_VARIANTS[1], second)
     if _kind(result, result.text) != cls.CONTRACT and _kind(result, second) == cls.CONTRACT:
         result.text = second
 
@@ -436,7 +436,6 @@ def _contract_fields(result: InspectionResult) -> extract.Extracted:
         text = _read_pages(result, variant)
         if text is None:
             break
-        _add_reading(result, variant, text)
         extracted.append(extract.extract_contract(text))
         before, agreed = agreed, extract.agree_contract(extracted, witnesses=_witnesses(result))
         if len(extracted) > READINGS_ASKED_FOR_ALL:

@@ -582,12 +582,13 @@ def test_a_reading_with_specks_in_a_figure_agrees_with_a_clean_one():
 
 def test_a_page_lit_unevenly_is_read_first_with_a_local_threshold():
     uneven, even = _lit(_text_page(1), 0.55), _text_page(1)
-    assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], uneven) == pipeline.LOCAL_THRESHOLD
-    assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], even) == ""  # an evenly lit page as before
+    first = pipeline.SCAN_VARIANTS[0]
+    assert pipeline._ocr_config(first, im.lit_unevenly(uneven)) == pipeline.LOCAL_THRESHOLD
+    assert pipeline._ocr_config(first, im.lit_unevenly(even)) == ""  # an evenly lit page as before
     for variant in (im.evened_or_smoothed, im.evened_threshold):  # the evened readings keep tesseract's own
-        assert pipeline._ocr_config(variant, uneven) == ""
+        assert pipeline._ocr_config(variant, im.lit_unevenly(uneven)) == ""
     for shape in [(0, 0), (1, 1), (3, 500)]:
-        assert pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], np.zeros(shape, np.uint8)) == ""
+        assert pipeline._ocr_config(first, im.lit_unevenly(np.zeros(shape, np.uint8))) == ""
 
 
 def test_the_first_reading_of_a_scan_lit_unevenly_asks_for_the_local_threshold(monkeypatch):
@@ -610,7 +611,7 @@ def test_the_first_reading_of_a_scan_lit_unevenly_asks_for_the_local_threshold(m
 def test_a_low_resolution_page_darker_at_one_side_reads_with_the_local_threshold():
     small = np.asarray(Image.fromarray(_text_page(1)).resize((827, 600), Image.BILINEAR))
     page = _lit(small, 0.5)
-    read = ocr.recognise(page, psm=3, config=pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], page))
+    read = ocr.recognise(page, psm=3, config=pipeline._ocr_config(pipeline.SCAN_VARIANTS[0], im.lit_unevenly(page)))
     found = contract_fields.amounts(contract_fields.plain(read.text))
     assert found and all(a.value == Decimal("4000.00") for a in found)
 
