@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -35,6 +35,7 @@ from ..lifecycle import CaseState, IllegalTransition
 from ..payments.selectors import EMPLOYER_KINDS, case_fees, fees_view
 from ..selectors.applicant import applicant_case_get
 from ..selectors.eligibility import case_eligibility
+from ..views import organisation_members
 from ..views.organisation_choice import organisation_chosen
 from . import forms
 from . import services as employer_services
@@ -204,21 +205,10 @@ def member_invite(request):
     organisation = _organisation(request)
     _require_owner(request, organisation)
     form = forms.MemberInviteForm(data=request.POST)
-    if form.is_valid():
-        try:
-            invitation = account_services.member_invitation_create(
-                organisation=organisation, actor=request.user, email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"])
-        except account_services.EmployerError as exc:
-            form.add_error("email", str(exc))
-        else:
-            messages.success(request, gettext("The invitation was sent to %(email)s. It is valid until %(date)s.")
-                             % {"email": invitation.email,
-                                "date": formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")})
-            return redirect("employer:organisation")
-    return render(request, "employer/organisation.html", _context(
-        request, organisation, members=account_selectors.organisation_members(organisation=organisation),
-        invitations=account_selectors.member_invitation_list(organisation=organisation), invite_form=form),
+    return organisation_members.invite(request, organisation, form, page="employer:organisation") or render(
+        request, "employer/organisation.html", _context(
+            request, organisation, members=account_selectors.organisation_members(organisation=organisation),
+            invitations=account_selectors.member_invitation_list(organisation=organisation), invite_form=form),
         status=400)
 
 
@@ -227,19 +217,7 @@ def member_invite(request):
 def member_remove(request, user_public_id):
     organisation = _organisation(request)
     _require_owner(request, organisation)
-    member = account_selectors.organisation_member_get(organisation=organisation, user_public_id=user_public_id)
-    if member is None:
-        raise Http404
-    try:
-        account_services.membership_remove(organisation=organisation, actor=request.user, user=member)
-    except account_services.EmployerError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, gettext("%(email)s no longer has access to the organisation.")
-                         % {"email": member.email})
-        if member.pk == request.user.pk:
-            return redirect("portal_home")
-    return redirect("employer:organisation")
+    return organisation_members.remove(request, organisation, user_public_id, page="employer:organisation")
 
 
 @employer_required
@@ -247,12 +225,7 @@ def member_remove(request, user_public_id):
 def member_invitation_revoke(request, public_id):
     organisation = _organisation(request)
     _require_owner(request, organisation)
-    invitation = account_selectors.member_invitation_get(organisation=organisation, public_id=public_id)
-    if invitation is None:
-        raise Http404
-    account_services.member_invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, gettext("The invitation was withdrawn."))
-    return redirect("employer:organisation")
+    return organisation_members.withdraw_invitation(request, organisation, public_id, page="employer:organisation")
 
 
 # --- Cases ------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ urlpatterns = [
     path("organisation/", representative.organisation, name="organisation"),
     path("organisation/invite/", representative.member_invite, name="member_invite"),
     path("organisation/members/<uuid:user_public_id>/remove/", representative.member_remove, name="member_remove"),
+    path("organisation/invitations/<uuid:public_id>/revoke/", representative.member_invitation_revoke,
+         name="member_invitation_revoke"),
     path("clients/new/", representative.client_new, name="client_new"),
     path(case, representative.case_detail, name="case_detail"),
     path(case + "messages/", representative.case_message, name="case_message"),

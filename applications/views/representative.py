@@ -46,6 +46,7 @@ from ..mandates.selectors import (
 )
 from ..mandates.tokens import client_invitation_from_token
 from ..selectors.applicant import application_missing
+from . import organisation_members
 from .organisation_choice import organisation_chosen
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -326,17 +327,8 @@ def member_invite(request):
     organisation = _organisation(request)
     _require_owner(request, organisation)
     form = forms.RepresentativeInviteForm(data=request.POST)
-    if form.is_valid():
-        try:
-            invitation = account_services.member_invitation_create(
-                organisation=organisation, actor=request.user, email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"])
-        except account_services.EmployerError as exc:
-            form.add_error("email", str(exc))
-        else:
-            messages.success(request, gettext("The invitation was sent to %(email)s.") % {"email": invitation.email})
-            return redirect("representative:organisation")
-    return _organisation_page(request, organisation, invite_form=form, status=400)
+    return (organisation_members.invite(request, organisation, form, page="representative:organisation")
+            or _organisation_page(request, organisation, invite_form=form, status=400))
 
 
 @representative_required
@@ -344,16 +336,13 @@ def member_invite(request):
 def member_remove(request, user_public_id):
     organisation = _organisation(request)
     _require_owner(request, organisation)
-    member = account_selectors.organisation_member_get(organisation=organisation, user_public_id=user_public_id)
-    if member is None:
-        raise Http404
-    try:
-        account_services.membership_remove(organisation=organisation, actor=request.user, user=member)
-    except account_services.EmployerError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, gettext("%(email)s no longer has access to the organisation.")
-                         % {"email": member.email})
-        if member.pk == request.user.pk:
-            return redirect("portal_home")
-    return redirect("representative:organisation")
+    return organisation_members.remove(request, organisation, user_public_id, page="representative:organisation")
+
+
+@representative_required
+@require_POST
+def member_invitation_revoke(request, public_id):
+    organisation = _organisation(request)
+    _require_owner(request, organisation)
+    return organisation_members.withdraw_invitation(request, organisation, public_id,
+                                                    page="representative:organisation")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from accounts.models import Membership, OrganisationKind, Role
+from accounts.models import MemberInvitation, Membership, OrganisationKind, Role
 from applications.mandates.models import Mandate
 from applications.models import Case, Message
 from tests.auth import give_totp
@@ -108,3 +108,20 @@ def walk_as_agency_and_client(live_server, page, guard, agency, language, width)
     page.goto(live_server.url + f"/applicant/cases/{case.public_id}/")
     page.locator("main").get_by_text("Move & Settle GmbH").first.wait_for(timeout=10_000)
     guard.check(f"{width} the client sees who acted")
+
+    # The agency's owner invites a colleague and withdraws the invitation, sent to a mistyped address.
+    sign_in(page, live_server, agent, language)
+    page.goto(live_server.url + "/representative/organisation/")
+    guard.check(f"{width} the agency's people")
+    mistyped = f"colleage.{language}.{width}@move.example"
+    page.fill("input[name=email]", mistyped)
+    page.check("input[name=role][value=representative_member]")
+    page.locator("form[action='/representative/organisation/invite/'] button[type=submit]").click()
+    page.wait_for_url("**/representative/organisation/")
+    guard.check(f"{width} invitation sent")
+    assert mistyped in page.content()
+    page.locator("form[action*='/representative/organisation/invitations/'] button[type=submit]").click()
+    page.wait_for_url("**/representative/organisation/")
+    guard.check(f"{width} invitation withdrawn")
+    assert mistyped not in page.content()
+    assert MemberInvitation.objects.get(email=mistyped).revoked_at is not None

@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -27,6 +26,8 @@ from tests.auth import give_totp
 from tests.factories import EmploymentFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
 from tests.procedure import walk
 
+from .conftest import login, verified_user
+
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -41,30 +42,6 @@ def private_storage(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def no_document_checks(monkeypatch):
     monkeypatch.setattr("documents.services._queue_check", lambda document_id, **options: None)
-
-
-def verified_user(email, **extra):
-    user = UserFactory(email=email, preferred_language="en", **extra)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
-def login(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def agency(db):
-    return OrganisationFactory(kind=OrganisationKind.RELOCATION_AGENCY, name="Move & Settle GmbH", city="Berlin")
-
-
-@pytest.fixture
-def agent(agency):
-    user = give_totp(verified_user("agent@move.example", full_name="Alex Agent"))
-    Membership.objects.create(user=user, organisation=agency, role=Role.REPRESENTATIVE_OWNER)
-    return user
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ class Side:
     member: object = None
     member_invitation: object = None
     member_invitation_token: str = ""
+    representative_invitation: object = None
     candidate_invitation_token: str = ""
     api_token: object = None
     api_token_raw: str = ""
@@ -281,6 +282,9 @@ def build_world() -> World:
                                                   name=f"Relocation {name} GmbH", city="Berlin")
         Membership.objects.create(user=side.representative_user, organisation=side.representative,
                                   role=Role.REPRESENTATIVE_OWNER)
+        side.representative_invitation = account_services.member_invitation_create(
+            organisation=side.representative, actor=side.representative_user,
+            email=f"colleague.{name.lower()}@nobody.example", role=Role.REPRESENTATIVE_MEMBER)
         side.mandate = mandate_services.mandate_grant(
             actor=applicant, person=person, representative=side.representative, scope=MandateScope.ACT,
             receives_decisions=True, cases=[case], confirmed=True)
