@@ -215,6 +215,14 @@ def client_invitations_pending(*, representative: Organisation) -> QuerySet[Clie
                                            ).select_related("case")
 
 
+def client_invitation_pending_get(*, representative: Organisation, public_id) -> ClientInvitation | None:
+    """One of this representative's invitations that no client has accepted yet; another's: None."""
+    try:
+        return client_invitations_pending(representative=representative).filter(public_id=public_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
 # --- The principal's side -------------------------------------------------------------------------
 
 

@@ -36,8 +36,8 @@ from accounts.services import (
 from documents.models import DocumentType
 from documents.services import document_upload
 
+from .. import retention, status_poll
 from .. import services as case_services
-from .. import status_poll
 from ..lifecycle import CaseState
 from ..models import Case, EventKind, Message, Person, ProcedureLanguage
 from .models import ClientInvitation, Mandate, MandateScope
@@ -250,6 +250,23 @@ def client_case_start(*, representative: Organisation, actor, given_names: str, 
         expires_at=timezone.now() + timedelta(days=client_invitation_days()))
     transaction.on_commit(lambda: _send(invitation.pk))
     return case, invitation
+
+
+@transaction.atomic
+def client_invitation_withdraw(*, invitation: ClientInvitation, actor) -> str:
+    """A member of the representative takes back an invitation no client has accepted (sent to a mistyped
+    address, or to the wrong person). The draft case it started goes with it, with the name typed for it:
+    nobody but the representative knew of that draft, and they start again with the right address. The
+    link then leads nowhere. Returns the draft's reference."""
+    _require_member(representative=invitation.representative, actor=actor)
+    invitation = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)  # against a parallel acceptance
+    case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
+    if invitation.accepted_at is not None or case.person.user_id is not None or not case.never_submitted:
+        raise MandateError(gettext("Your client has already accepted this invitation: the case is in their "
+                                   "portal now."))
+    reference = case.reference
+    retention.draft_delete(case)
+    return reference
 
 
 def _send(invitation_id: int) -> None:

@@ -32,6 +32,7 @@ from ..mandates.selectors import (
     REPRESENTATIVE_EXPORT_HEADER,
     REPRESENTATIVE_PAGE_SIZE,
     CaseFilters,
+    client_invitation_pending_get,
     client_invitations_pending,
     client_label,
     representative_case_decisions,
@@ -255,6 +256,25 @@ def client_new(request):
             return redirect("representative:home")
     return render(request, "representative/client_new.html", {"organisation": organisation, "form": form},
                   status=400 if form.is_bound and form.errors else 200)
+
+
+@representative_required
+@require_POST
+def client_invitation_withdraw(request, public_id):
+    organisation = _organisation(request)
+    invitation = client_invitation_pending_get(representative=organisation, public_id=public_id)
+    if invitation is None:
+        raise Http404
+    email = invitation.email
+    try:
+        reference = mandate_services.client_invitation_withdraw(invitation=invitation, actor=request.user)
+    except mandate_services.MandateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("The invitation to %(email)s was withdrawn and the draft case %(reference)s "
+                                          "deleted. Start the case again with the right address.")
+                         % {"email": email, "reference": reference})
+    return redirect("representative:home")
 
 
 @never_cache

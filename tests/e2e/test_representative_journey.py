@@ -125,3 +125,18 @@ def walk_as_agency_and_client(live_server, page, guard, agency, language, width)
     guard.check(f"{width} invitation withdrawn")
     assert mistyped not in page.content()
     assert MemberInvitation.objects.get(email=mistyped).revoked_at is not None
+
+    # A client invitation sent to a mistyped address is withdrawn from the agency's home, with its draft.
+    page.goto(live_server.url + "/representative/clients/new/")
+    page.fill("input[name=surname]", f"Typo{width}")
+    page.fill("input[name=email]", f"chen.wie.{language}.{width}@example.org")
+    page.select_option("select[name=procedure_language]", "en")
+    page.check("input[name=scope][value=act]")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/representative/")
+    guard.check(f"{width} client invitation waiting")
+    draft = Case.objects.get(person__surname=f"Typo{width}")
+    page.locator("form[action*='/representative/clients/invitations/'] button[type=submit]").click()
+    page.wait_for_url("**/representative/")
+    guard.check(f"{width} client invitation withdrawn")
+    assert draft.reference in page.content() and not Case.objects.filter(pk=draft.pk).exists()

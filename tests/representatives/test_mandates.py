@@ -396,6 +396,71 @@ def test_client_invitation_end_to_end(agency, agent, django_capture_on_commit_ca
     assert own.post(path, {"confirm": "on"}).status_code == 410  # single use
 
 
+def start_client_case(client, email, capture):
+    with capture(execute=True):
+        client.post("/representative/clients/new/", {
+            "given_names": "Chen", "surname": "Wei", "email": email, "title_code": "18b",
+            "procedure_language": "en", "scope": "act", "receives_decisions": "on"})
+    link = re.search(r"https?://\S+/invitation/client/\S+/", mail.outbox[-1].body).group(0)
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_an_invitation_sent_to_a_mistyped_address_is_withdrawn_with_its_draft(
+        agency, agent, django_capture_on_commit_callbacks):
+    from applications.mandates.models import ClientInvitation
+    from applications.models import Case, Person
+
+    client = login(agent)
+    path = start_client_case(client, "chen.wie@example.org", django_capture_on_commit_callbacks)
+    invitation = ClientInvitation.objects.get()
+    case = invitation.case
+    home = client.get("/representative/").content.decode()
+    withdraw = f"/representative/clients/invitations/{invitation.public_id}/withdraw/"
+    assert withdraw in home and "chen.wie@example.org" in home
+
+    colleague = give_totp(verified_user("colleague@move.example"))
+    Membership.objects.create(user=colleague, organisation=agency, role=Role.REPRESENTATIVE_MEMBER)
+    response = login(colleague).post(withdraw, follow=True)  # any member of the agency may, as any may invite
+    page = response.content.decode()
+    assert (f"The invitation to chen.wie@example.org was withdrawn and the draft case {case.reference} deleted."
+            in page)
+    assert "chen.wie@example.org" not in page.split("</main>")[0].split("was withdrawn")[1]
+    assert not Case.objects.filter(pk=case.pk).exists() and not ClientInvitation.objects.exists()
+    assert not Person.objects.filter(surname="Wei").exists()  # the name typed for the draft goes with it
+
+    # The mistaken recipient's link leads nowhere; a second withdrawal finds nothing.
+    stranger = verified_user("chen.wie@example.org")
+    refused = login(stranger).post(path, {"confirm": "on"})
+    assert refused.status_code == 400 and "This invitation link is not valid." in refused.content.decode()
+    assert not Mandate.objects.exists()
+    assert client.post(withdraw).status_code == 404
+
+
+def test_an_accepted_invitation_cannot_be_withdrawn_and_another_agency_finds_none(
+        agency, agent, django_capture_on_commit_callbacks):
+    from applications.mandates import services as mandate_services
+    from applications.mandates.models import ClientInvitation
+    from applications.models import Case
+
+    client = login(agent)
+    path = start_client_case(client, "chen.wei@example.org", django_capture_on_commit_callbacks)
+    invitation = ClientInvitation.objects.get()
+    withdraw = f"/representative/clients/invitations/{invitation.public_id}/withdraw/"
+
+    other_owner = give_totp(verified_user("owner@other.example"))
+    other = OrganisationFactory(kind=OrganisationKind.LAW_FIRM, name="Kanzlei Anders", city="Köln")
+    Membership.objects.create(user=other_owner, organisation=other, role=Role.REPRESENTATIVE_OWNER)
+    assert login(other_owner).post(withdraw).status_code == 404
+    with pytest.raises(PermissionDenied):
+        mandate_services.client_invitation_withdraw(invitation=invitation, actor=other_owner)
+
+    assert login(verified_user("chen.wei@example.org")).post(path, {"confirm": "on"}).status_code == 302
+    assert client.post(withdraw).status_code == 404  # no longer waiting: not listed, not withdrawn
+    with pytest.raises(mandate_services.MandateError):  # and the service refuses it too (a parallel acceptance)
+        mandate_services.client_invitation_withdraw(invitation=invitation, actor=agent)
+    assert Case.objects.filter(pk=invitation.case_id).exists()
+
+
 def test_unverified_representative_cannot_invite_clients(agent, agency):
     agency.verified_at = None
     agency.save()

@@ -73,6 +73,7 @@ class Side:
     member_invitation: object = None
     member_invitation_token: str = ""
     representative_invitation: object = None
+    client_invitation: object = None
     candidate_invitation_token: str = ""
     api_token: object = None
     api_token_raw: str = ""
@@ -295,6 +296,7 @@ def build_world() -> World:
             representative=side.representative, actor=side.representative_user, given_names="New",
             surname="Client", email=f"client.{name.lower()}@nobody.example", title_code="18b")
         side.client_invitation_token = client_invitation_token(invitation=client_invitation)
+        side.client_invitation = client_invitation
         sides[name] = side
     from applications.audit import access_record
 
