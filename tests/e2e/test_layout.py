@@ -28,3 +28,22 @@ def test_cards_keep_their_content_off_the_border(live_server, page, demo, width)
         paddings += page.eval_on_selector_all(
             ".kern-card.wsa-card", "cards => cards.map(c => parseFloat(getComputedStyle(c).paddingInlineStart))")
     assert paddings and min(paddings) >= 12, paddings
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_question_and_its_answers_read_from_the_right_in_arabic(live_server, page, demo, width):  # noqa: F811
+    """KERN floats a fieldset's legend left and spaces a radio's label on the left: in a right-to-left
+    page the question stood on the far side of its answers and each answer touched its box."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, "applicant@demo.wsa.example", "ar")
+    page.goto(live_server.url + "/applicant/apply/new/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    legends = page.eval_on_selector_all("fieldset", """sets => sets.filter(s => s.querySelector('legend'))
+        .map(s => s.getBoundingClientRect().right - s.querySelector('legend').getBoundingClientRect().right)""")
+    assert legends and max(legends) <= 1, legends
+    gaps = page.eval_on_selector_all(".kern-form-check", """checks => checks.map(c => {
+        const box = c.querySelector('input').getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(c.querySelector('.kern-label'));
+        return box.left - range.getBoundingClientRect().right; })""")
+    assert gaps and min(gaps) >= 12, gaps
