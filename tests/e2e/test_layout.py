@@ -47,3 +47,21 @@ def test_a_question_and_its_answers_read_from_the_right_in_arabic(live_server, p
         range.selectNodeContents(c.querySelector('.kern-label'));
         return box.left - range.getBoundingClientRect().right; })""")
     assert gaps and min(gaps) >= 12, gaps
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_checkbox_hint_runs_under_its_label_not_one_word_a_line(live_server, page, demo, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, "employer.owner@demo.wsa.example", "en")
+    page.goto(live_server.url + "/employer/cases/new/")
+    widths = page.eval_on_selector_all(".kern-form-check:has(> .kern-hint)", """checks => checks.map(c =>
+        c.querySelector(':scope > .kern-hint').getBoundingClientRect().width / c.getBoundingClientRect().width)""")
+    assert widths and min(widths) >= 0.6, widths
+    # A label whose text cites a law ("(§ 81a AufenthG, fee € 411)") reads as one run of text: KERN lays an
+    # optional field's label out as flex items, and a bare citation would stand apart with gaps around it.
+    gaps = page.eval_on_selector_all(".kern-label:has(.kern-label__optional) bdi", """marks => marks.map(m => {
+        const before = document.createRange();
+        before.setStart(m.previousSibling, m.previousSibling.length - 1);
+        before.setEnd(m.previousSibling, m.previousSibling.length);
+        return m.getBoundingClientRect().left - before.getBoundingClientRect().right; })""")
+    assert gaps and max(gaps) < 6, gaps
