@@ -160,6 +160,12 @@ def test_translated_sentences_with_citations_isolate_them_in_arabic(msgid):
     assert loose == [] and isolated == msgid.count("§")
 
 
+def test_a_chained_citation_is_isolated_as_one_reference():
+    html = str(citations("Skilled work by experience (§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV), fee € 75"))
+    assert '<bdi dir="ltr">§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV</bdi>' in html
+    assert html.endswith("), fee € 75") and loose_citations(html) == ([], 1)
+
+
 def test_every_template_sentence_with_a_citation_isolates_it():
     bare = []
     for name, source in templates():
