@@ -209,16 +209,17 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def client_invitations_pending(*, representative: Organisation) -> QuerySet[ClientInvitation]:
+def client_invitations_open(*, representative: Organisation) -> QuerySet[ClientInvitation]:
+    """The invitations no client has accepted, the expired ones too (the agency sends them again or
+    withdraws them): soonest expiry first."""
     return ClientInvitation.objects.filter(representative=representative, accepted_at__isnull=True,
-                                           revoked_at__isnull=True, expires_at__gt=timezone.now()
-                                           ).select_related("case")
+                                           revoked_at__isnull=True).select_related("case").order_by("expires_at")
 
 
-def client_invitation_pending_get(*, representative: Organisation, public_id) -> ClientInvitation | None:
-    """One of this representative's invitations that no client has accepted yet; another's: None."""
+def client_invitation_open_get(*, representative: Organisation, public_id) -> ClientInvitation | None:
+    """One of this representative's invitations that no client has accepted; another's: None."""
     try:
-        return client_invitations_pending(representative=representative).filter(public_id=public_id).first()
+        return client_invitations_open(representative=representative).filter(public_id=public_id).first()
     except (ValueError, TypeError, ValidationError):
         return None
 

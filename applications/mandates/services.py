@@ -220,6 +220,19 @@ def client_invitation_days() -> int:
     return int(getattr(settings, "WSA_CLIENT_INVITATION_DAYS", 14))
 
 
+def _invitation_allowed(representative: Organisation) -> None:
+    """Verified, and one hourly budget with the organisation's other invitations (MandateError if not)."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = ClientInvitation.objects.filter(representative=representative, created_at__gte=since).count()
+    try:
+        invitations_allowed(organisation=representative, count=1 + recent)
+    except EmployerError as exc:
+        raise MandateError(str(exc)) from exc
+
+
+ALREADY_ACCEPTED = _("Your client has already accepted this invitation: the case is in their portal now.")
+
+
 @transaction.atomic
 def client_case_start(*, representative: Organisation, actor, given_names: str, surname: str, email: str,
                       title_code: str = "", scope: str = MandateScope.ACT, receives_decisions: bool = True,
@@ -233,13 +246,7 @@ def client_case_start(*, representative: Organisation, actor, given_names: str, 
         raise ValueError("Not a mandate scope.")
     if valid_until is not None and valid_until < timezone.localdate():
         raise MandateError(gettext("The end of the mandate cannot lie in the past."))
-    since = timezone.now() - timedelta(hours=1)
-    recent = ClientInvitation.objects.filter(representative=representative, created_at__gte=since).count()
-    try:
-        # Verified, and one hourly budget with the organisation's other invitations.
-        invitations_allowed(organisation=representative, count=1 + recent)
-    except EmployerError as exc:
-        raise MandateError(str(exc)) from exc
+    _invitation_allowed(representative)
     person = Person.objects.create(user=None, surname=" ".join(surname.split()),
                                    given_names=" ".join(given_names.split()))
     case = case_services.case_create(person=person, actor=actor, title_code=title_code,
@@ -253,6 +260,30 @@ def client_case_start(*, representative: Organisation, actor, given_names: str, 
 
 
 @transaction.atomic
+def client_invitation_send_again(*, invitation: ClientInvitation, actor) -> ClientInvitation:
+    """A new link for an invitation no client has accepted (expired, or the e-mail got lost), valid for
+    ``client_invitation_days`` from now; the link carries the expiry, so the previous one stops working.
+    Counted in the organisation's hourly invitations, and at most once an hour for one invitation (the
+    expiry tells when it was last sent)."""
+    _require_member(representative=invitation.representative, actor=actor)
+    invitation = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise MandateError(str(ALREADY_ACCEPTED))
+    last_sent = invitation.expires_at - timedelta(days=client_invitation_days())
+    if last_sent > timezone.now() - timedelta(hours=1):  # an address is not to be flooded with the same link
+        raise MandateError(gettext("This invitation was sent less than an hour ago. Please wait before sending "
+                                   "it again."))
+    _invitation_allowed(invitation.representative)
+    expires_at = timezone.now() + timedelta(days=client_invitation_days())
+    if int(expires_at.timestamp()) == int(invitation.expires_at.timestamp()):
+        expires_at += timedelta(seconds=1)  # the old link must differ from the new one
+    invitation.expires_at = expires_at
+    invitation.save(update_fields=["expires_at"])
+    transaction.on_commit(lambda: _send(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
 def client_invitation_withdraw(*, invitation: ClientInvitation, actor) -> str:
     """A member of the representative takes back an invitation no client has accepted (sent to a mistyped
     address, or to the wrong person). The draft case it started goes with it, with the name typed for it:
@@ -262,8 +293,7 @@ def client_invitation_withdraw(*, invitation: ClientInvitation, actor) -> str:
     invitation = ClientInvitation.objects.select_for_update().get(pk=invitation.pk)  # against a parallel acceptance
     case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
     if invitation.accepted_at is not None or case.person.user_id is not None or not case.never_submitted:
-        raise MandateError(gettext("Your client has already accepted this invitation: the case is in their "
-                                   "portal now."))
+        raise MandateError(str(ALREADY_ACCEPTED))
     reference = case.reference
     retention.draft_delete(case)
     return reference

@@ -14,6 +14,8 @@ urlpatterns = [
     path("organisation/invitations/<uuid:public_id>/revoke/", representative.member_invitation_revoke,
          name="member_invitation_revoke"),
     path("clients/new/", representative.client_new, name="client_new"),
+    path("clients/invitations/<uuid:public_id>/send-again/", representative.client_invitation_send_again,
+         name="client_invitation_send_again"),
     path("clients/invitations/<uuid:public_id>/withdraw/", representative.client_invitation_withdraw,
          name="client_invitation_withdraw"),
     path(case, representative.case_detail, name="case_detail"),

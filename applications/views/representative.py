@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -32,8 +32,8 @@ from ..mandates.selectors import (
     REPRESENTATIVE_EXPORT_HEADER,
     REPRESENTATIVE_PAGE_SIZE,
     CaseFilters,
-    client_invitation_pending_get,
-    client_invitations_pending,
+    client_invitation_open_get,
+    client_invitations_open,
     client_label,
     representative_case_decisions,
     representative_case_documents,
@@ -95,7 +95,7 @@ def home(request):
             for case in page.object_list]
     return render(request, "representative/home.html", {
         "organisation": organisation, "form": form, "page": page, "rows": rows, "query": query.urlencode(),
-        "invitations": client_invitations_pending(representative=organisation),
+        "invitations": client_invitations_open(representative=organisation),
     })
 
 
@@ -260,9 +260,27 @@ def client_new(request):
 
 @representative_required
 @require_POST
+def client_invitation_send_again(request, public_id):
+    invitation = client_invitation_open_get(representative=_organisation(request), public_id=public_id)
+    if invitation is None:
+        raise Http404
+    try:
+        invitation = mandate_services.client_invitation_send_again(invitation=invitation, actor=request.user)
+    except mandate_services.MandateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("A new invitation was sent to %(email)s; it is valid until %(date)s and the "
+                                          "previous link no longer works.")
+                         % {"email": invitation.email,
+                            "date": formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")})
+    return redirect("representative:home")
+
+
+@representative_required
+@require_POST
 def client_invitation_withdraw(request, public_id):
     organisation = _organisation(request)
-    invitation = client_invitation_pending_get(representative=organisation, public_id=public_id)
+    invitation = client_invitation_open_get(representative=organisation, public_id=public_id)
     if invitation is None:
         raise Http404
     email = invitation.email

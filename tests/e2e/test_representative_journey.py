@@ -136,7 +136,11 @@ def walk_as_agency_and_client(live_server, page, guard, agency, language, width)
     page.wait_for_url("**/representative/")
     guard.check(f"{width} client invitation waiting")
     draft = Case.objects.get(person__surname=f"Typo{width}")
-    page.locator("form[action*='/representative/clients/invitations/'] button[type=submit]").click()
+    page.locator("form[action$='/send-again/'] button[type=submit]").click()  # just sent: not again yet
+    page.wait_for_url("**/representative/")
+    guard.check(f"{width} client invitation not sent again within the hour")
+    assert page.locator(".kern-alert--danger").count() == 1
+    page.locator("form[action$='/withdraw/'] button[type=submit]").click()
     page.wait_for_url("**/representative/")
     guard.check(f"{width} client invitation withdrawn")
     assert draft.reference in page.content() and not Case.objects.filter(pk=draft.pk).exists()

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from accounts.models import Membership, OrganisationKind, Role
 from applications import services
@@ -459,6 +459,50 @@ def test_an_accepted_invitation_cannot_be_withdrawn_and_another_agency_finds_non
     with pytest.raises(mandate_services.MandateError):  # and the service refuses it too (a parallel acceptance)
         mandate_services.client_invitation_withdraw(invitation=invitation, actor=agent)
     assert Case.objects.filter(pk=invitation.case_id).exists()
+
+
+def test_an_expired_invitation_is_shown_and_sent_again_with_a_new_link(
+        agency, agent, django_capture_on_commit_callbacks):
+    from datetime import timedelta as days_apart
+
+    from applications.mandates.models import ClientInvitation
+    from applications.mandates.tokens import client_invitation_token
+
+    client = login(agent)
+    start_client_case(client, "chen.wei@example.org", django_capture_on_commit_callbacks)
+    invitation = ClientInvitation.objects.get()
+    send_again = f"/representative/clients/invitations/{invitation.public_id}/send-again/"
+    # Sent a moment ago: not again within the hour (the address is not to be flooded).
+    response = client.post(send_again, follow=True)
+    assert "This invitation was sent less than an hour ago." in response.content.decode() and len(mail.outbox) == 1
+
+    # Fifteen days later it has expired: the agency sees so, instead of the invitation vanishing.
+    ClientInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - days_apart(days=1))
+    invitation.refresh_from_db()
+    old_path = f"/invitation/client/{client_invitation_token(invitation=invitation)}/"  # the link the client holds
+    chen = login(verified_user("chen.wei@example.org"))
+    assert chen.post(old_path, {"confirm": "on"}).status_code == 410  # expired
+    with translation.override("en"):
+        expired_on = formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")
+    home = client.get("/representative/").content.decode()
+    assert f"expired on {expired_on}" in home and send_again in home
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(send_again, follow=True)
+    invitation.refresh_from_db()
+    with translation.override("en"):
+        until = formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT")
+    assert (f"A new invitation was sent to chen.wei@example.org; it is valid until {until} and the previous link "
+            "no longer works." in response.content.decode())
+    assert [m.to for m in mail.outbox] == [["chen.wei@example.org"]] * 2
+    new_path = "/" + re.search(r"https?://\S+/invitation/client/\S+/", mail.outbox[-1].body).group(0).split(
+        "://", 1)[1].split("/", 1)[1]
+    assert new_path != old_path
+
+    assert chen.post(old_path, {"confirm": "on"}).status_code == 400  # the old link no longer works
+    assert chen.post(new_path, {"confirm": "on"}).status_code == 302
+    assert Mandate.objects.get().principal_person.user.email == "chen.wei@example.org"
+    assert client.post(send_again).status_code == 404  # accepted: nothing left to send
 
 
 def test_unverified_representative_cannot_invite_clients(agent, agency):

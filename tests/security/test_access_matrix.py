@@ -312,6 +312,8 @@ MATRIX: dict[str, Rule] = {
     "representative:client_new": Rule(REP_PAGE, post={"surname": "Eve", "email": "eve@nobody.example",
                                                       "procedure_language": "de", "scope": "act"},
                                       allowed=("rep", "other_rep")),
+    "representative:client_invitation_send_again": Rule(
+        POST_ONLY_REP, kw=lambda s: {"public_id": s.client_invitation.public_id}, post={}, allowed=("rep",)),
     "representative:client_invitation_withdraw": Rule(
         POST_ONLY_REP, kw=lambda s: {"public_id": s.client_invitation.public_id}, post={}, allowed=("rep",)),
     "representative:case_detail": Rule(REP_OWN, kw=case),

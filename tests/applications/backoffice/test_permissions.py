@@ -114,7 +114,7 @@ def test_the_note_and_the_message_to_the_applicant_are_separate_fields(client, m
     page = client.get(detail(case)).content.decode()
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
-    labels = dict(re.findall(r'<label class="kern-label" for="([^"]+)">([^<]+)', page))
+    labels = dict(re.findall(r'<label class="kern-label" for="([^"]+)">(?:<span>)?([^<]+)', page))
     assert labels["id_message-body"].strip() == "Nachricht an die antragstellende Person"
     assert labels["id_note-body"].strip() == "Interner Vermerk (nur für Mitarbeitende)"
     assert 'name="note-body"' in page and 'name="message-body"' in page
