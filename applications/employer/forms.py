@@ -242,6 +242,13 @@ class EmploymentForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.DETAIL_FIELDS}
 
 
+class CandidateInviteAgainForm(forms.Form):
+    """A new invitation for a candidate who has not accepted; the address can be corrected (mistyped)."""
+
+    email = forms.EmailField(label=_("Candidate: e-mail address"),
+                             help_text=_("The invitation goes to this address; only this address can accept it."))
+
+
 class CaseStartForm(EmploymentForm):
     given_names = forms.CharField(label=_("Candidate: given names"), max_length=150, required=False,
                                   help_text=_("As in the passport, if known."))

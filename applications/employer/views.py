@@ -58,6 +58,7 @@ from .selectors import (
     employer_cases,
     employer_export_rows,
     has_related,
+    latest_invitation,
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -267,9 +268,12 @@ def case_detail(request, public_id):
     return _render_case_detail(request, _case(request, public_id))
 
 
-def _render_case_detail(request, case, *, message_form=None, status=200):
+def _render_case_detail(request, case, *, message_form=None, invite_form=None, status=200):
     scope = case_consent_scope(case=case)
     full = scope == ConsentScope.FULL
+    if invite_form is None:
+        last = latest_invitation(case)  # the address the employer typed; shown so that a typo can be seen
+        invite_form = forms.CandidateInviteAgainForm(prefix="invite", initial={"email": last.email if last else ""})
     return render(request, "employer/case_detail.html", _context(
         request, case.employer, case=case, scope=scope, full=full,
         needs=case_needs(case=case),
@@ -284,7 +288,7 @@ def _render_case_detail(request, case, *, message_form=None, status=200):
         accelerated_documents=case_accelerated_documents(case=case) if case.accelerated else None,
         family=employer_case_family(case=case),
         eligibility=case_eligibility(case=case) if full else None,
-        message_form=message_form or forms.MessageForm(),
+        message_form=message_form or forms.MessageForm(), invite_form=invite_form,
     ), status=status)
 
 
@@ -369,8 +373,13 @@ def case_message(request, public_id):
 @require_POST
 def case_invite_again(request, public_id):
     case = _case(request, public_id)
+    form = forms.CandidateInviteAgainForm(data=request.POST, prefix="invite")
+    corrected = "invite-email" in request.POST  # without it (an older page): the previous address
+    if corrected and not form.is_valid():
+        return _render_case_detail(request, case, invite_form=form, status=400)
     try:
-        invitation = employer_services.candidate_invitation_create(case=case, actor=request.user)
+        invitation = employer_services.candidate_invitation_create(
+            case=case, actor=request.user, email=form.cleaned_data["email"] if corrected else None)
     except account_services.EmployerError as exc:
         _error(request, exc)
     else:

@@ -161,6 +161,32 @@ def test_member_token_is_no_candidate_token(client, start_case, candidate_user):
 
 
 @pytest.mark.django_db
+def test_a_mistyped_candidate_address_is_corrected_with_the_new_invitation(client, owner, start_case, candidate_user,
+                                                                          django_capture_on_commit_callbacks):
+    case, first = start_case(email="priya.sharma@exmaple.org")
+    client.force_login(owner)
+    page = client.get(reverse("employer:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    assert 'value="priya.sharma@exmaple.org"' in page.content.decode()  # the typo can be seen
+
+    response = client.post(reverse("employer:case_invite_again", args=[case.public_id]),
+                           {"invite-email": "priya.sharma@"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "Enter a valid email address." in response.content.decode()
+    assert CandidateInvitation.objects.filter(case=case).count() == 1
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("employer:case_invite_again", args=[case.public_id]),
+                               {"invite-email": " Priya.Sharma@Example.org "}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert ("A new invitation was sent to priya.sharma@example.org; the previous link no longer works."
+            in response.content.decode())
+    assert [m.to for m in mail.outbox] == [["priya.sharma@example.org"]]
+    second = CandidateInvitation.objects.filter(case=case).order_by("-created_at", "-pk").first()
+    client.force_login(candidate_user)
+    assert client.post(link(first), {"action": "accept", "scope": "full"}).status_code == 410
+    assert client.post(link(second), {"action": "accept", "scope": "full"}).status_code == 302
+
+
+@pytest.mark.django_db
 def test_resending_revokes_the_previous_link(client, owner, start_case, candidate_user):
     case, first = start_case()
     client.force_login(owner)
