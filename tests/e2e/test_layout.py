@@ -65,3 +65,18 @@ def test_a_checkbox_hint_runs_under_its_label_not_one_word_a_line(live_server, p
         before.setEnd(m.previousSibling, m.previousSibling.length);
         return m.getBoundingClientRect().left - before.getBoundingClientRect().right; })""")
     assert gaps and max(gaps) < 6, gaps
+
+
+def test_the_agencys_latin_name_stays_on_one_line_in_the_arabic_header(live_server, page):
+    """Wrapped at a hyphen, the right-to-left line put the hyphen and the parenthesis on the Latin name's
+    left ("(-Work-and-Stay" over "(Agentur"): the Arabic name keeps it whole (non-breaking hyphens)."""
+    page.set_viewport_size({"width": 360, "height": 900})
+    page.context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    page.goto(live_server.url + "/")
+    lines = page.eval_on_selector(".wsa-brand strong", """brand => {
+        const text = brand.firstChild, start = text.data.indexOf("Work");
+        const range = document.createRange();
+        range.setStart(text, start);
+        range.setEnd(text, text.data.indexOf("Agentur") + "Agentur".length);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }""")
+    assert lines == 1

@@ -93,7 +93,9 @@ MIRRORED_CITATIONS_JS = """
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.split())
+    """Spaces collapsed, and a non-breaking hyphen (which keeps a Latin name whole in an Arabic line) read
+    as the hyphen it is."""
+    return " ".join(text.replace("\u2011", "-").split())
 
 
 @cache
