@@ -1,7 +1,10 @@
 import socket
+import threading
+import weakref
 
 import pytest
 from django.conf import settings as django_settings
+from django.db.backends.signals import connection_created
 from django.test import Client
 
 from tests.auth import force_login_with_second_factor
@@ -12,6 +15,34 @@ from wsa.celery import app as celery_app
 # enter their areas otherwise); the sign-in itself is tested through its pages, and a password-only
 # session with tests.auth.force_login_password_only.
 Client.force_login = force_login_with_second_factor
+
+
+_connections_opened = weakref.WeakSet()
+
+
+def _remember_connection(sender, connection, **kwargs):
+    _connections_opened.add(connection)
+
+
+connection_created.connect(_remember_connection, weak=False, dispatch_uid="tests-remember-connection")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Closes every connection this process opened before the test database is dropped. While an event loop
+    runs in a thread, Django keeps that thread's connections per asyncio context, and Playwright's sync API
+    runs one in the test thread from the first browser test until Playwright stops: a connection a later
+    test opened is out of reach of the teardown's `close_all` once the loop has stopped, and the database
+    could not be dropped ("is being accessed by other users")."""
+    yield
+    this_thread = threading.get_ident()
+    for wrapper in list(_connections_opened):
+        if wrapper.connection is None:
+            continue
+        if wrapper._thread_ident == this_thread:
+            wrapper.close()
+        else:  # a live server's request thread, long finished: only its socket is left to close
+            wrapper.connection.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
