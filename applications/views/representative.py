@@ -258,12 +258,18 @@ def client_new(request):
                   status=400 if form.is_bound and form.errors else 200)
 
 
-@representative_required
-@require_POST
-def client_invitation_send_again(request, public_id):
+def _open_client_invitation(request, public_id):
+    """An open invitation of the viewer's agency to a client, or 404 (also an accepted one or another agency's)."""
     invitation = client_invitation_open_get(representative=_organisation(request), public_id=public_id)
     if invitation is None:
         raise Http404
+    return invitation
+
+
+@representative_required
+@require_POST
+def client_invitation_send_again(request, public_id):
+    invitation = _open_client_invitation(request, public_id)
     try:
         invitation = mandate_services.client_invitation_send_again(invitation=invitation, actor=request.user)
     except mandate_services.MandateError as exc:
@@ -279,10 +285,7 @@ def client_invitation_send_again(request, public_id):
 @representative_required
 @require_POST
 def client_invitation_withdraw(request, public_id):
-    organisation = _organisation(request)
-    invitation = client_invitation_open_get(representative=organisation, public_id=public_id)
-    if invitation is None:
-        raise Http404
+    invitation = _open_client_invitation(request, public_id)
     email = invitation.email
     try:
         reference = mandate_services.client_invitation_withdraw(invitation=invitation, actor=request.user)
