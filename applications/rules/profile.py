@@ -83,6 +83,9 @@ class Joining:
     relationship: str  # RELATIONSHIPS
     sponsor_title: str  # title code of the family member in Germany, e.g. "18g"
     sponsor_since: date  # since when the sponsor holds that title
+    # False while the sponsor's own title is still applied for (a family applying together): § 29 Abs. 1
+    # Nr. 1 AufenthG asks that the sponsor hold it, so the family's titles follow it.
+    sponsor_holds: bool = True
 
     def __post_init__(self) -> None:
         _check_choice("joining.relationship", self.relationship, RELATIONSHIPS)

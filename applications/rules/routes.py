@@ -396,11 +396,27 @@ def _sponsor(profile: Profile, relationship: str, source: str) -> list[Reason]:
                 fixable=False,
             )
         ]
+    title = catalogue.TITLES[joining.sponsor_title]
+    if not joining.sponsor_holds:
+        # Cautious: a family applying together is granted its titles with or after the sponsor's, never before.
+        return [
+            Reason(
+                "sponsor_title",
+                format_lazy(
+                    _("The main applicant does not hold their title yet ({name}, {section}); a family member's "
+                      "title can be granted once theirs is."),
+                    name=title.name, section=title.section,
+                ),
+                "§ 29 Abs. 1 Nr. 1 AufenthG",
+                met=False,
+            )
+        ]
     return [
         Reason(
             "sponsor_title",
-            format_lazy(_("The family member in Germany holds title {code}."), code=joining.sponsor_title),
-            "§ 29 Abs. 1 AufenthG",
+            format_lazy(_("The family member in Germany holds the title {name} ({section})."),
+                        name=title.name, section=title.section),
+            "§ 29 Abs. 1 Nr. 1 AufenthG",
             met=True,
         )
     ]
@@ -417,9 +433,10 @@ def _living_space(profile: Profile) -> list[Reason]:
     if joining is None or joining.sponsor_title not in catalogue.FAMILY_SPONSOR_TITLES:
         return []
     if not living_space_needed(joining.sponsor_title):
+        title = catalogue.TITLES[joining.sponsor_title]
         return [Reason("living_space",
-                       format_lazy(_("No proof of living space is needed to join a holder of title {code}."),
-                                   code=joining.sponsor_title),
+                       format_lazy(_("No proof of living space is needed to join a holder of the title {name} "
+                                     "({section})."), name=title.name, section=title.section),
                        "§ 29 Abs. 5 AufenthG", met=True)]
     # The portal cannot measure a flat: unmet but fixable, so the verdict says what to hand in.
     return [Reason("living_space",

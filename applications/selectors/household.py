@@ -125,11 +125,17 @@ def _age(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def sponsor_since(main_case: Case) -> date:
-    """Since when the main applicant holds the title: the issued title's start, or today for a family
-    applying together (the title is granted with or before theirs)."""
+# A granted national visa is already a residence title (§ 4 Abs. 1 S. 2 Nr. 1 AufenthG).
+SPONSOR_HOLDS_STATES = (CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSUED)
+
+
+def sponsor_title_held(main_case: Case) -> tuple[bool, date]:
+    """Whether the main applicant already holds the title, and since when: the issued title's start; for a
+    family applying together, not yet (the family's titles are granted with or after theirs) and today."""
     title = ResidenceTitle.objects.filter(case=main_case).order_by("valid_from").first()
-    return title.valid_from if title else timezone.localdate()
+    if title is not None:
+        return True, title.valid_from
+    return main_case.state in SPONSOR_HOLDS_STATES, timezone.localdate()
 
 
 def member_verdict(*, member: HouseholdMember, main_case: Case | None, today: date | None = None):
@@ -140,8 +146,9 @@ def member_verdict(*, member: HouseholdMember, main_case: Case | None, today: da
     if main_case is None or person.birth_date is None or not main_case.title_code:
         return None
     try:
+        holds, since = sponsor_title_held(main_case)
         joining = rules.Joining(relationship=member.relationship, sponsor_title=main_case.title_code,
-                                sponsor_since=sponsor_since(main_case))
+                                sponsor_since=since, sponsor_holds=holds)
         profile = rules.Profile(
             date_of_birth=person.birth_date, qualification="none", recognition="none", degree_comparable=False,
             job_offer=None, german_level=_german_level(person), english_level="none", years_experience=0,

@@ -69,10 +69,27 @@ def _complete_ties(family, *, with_main=True):
 def test_member_verdicts_come_from_the_rules_with_their_sources(family):
     spouse = household_selectors.member_verdict(member=family["spouse"], main_case=family["main"])
     child = household_selectors.member_verdict(member=family["child"], main_case=family["main"])
-    assert spouse.code == "30" and spouse.verdict == "eligible"
-    assert child.code == "32" and child.verdict == "eligible"
-    assert any("§ 29 Abs. 1" in reason.source for reason in spouse.reasons)
+    # The main applicant has only applied: a family member joins someone who holds a title (§ 29 Abs. 1
+    # Nr. 1 AufenthG), so the verdict waits for it instead of calling the condition met.
+    assert spouse.code == "30" and spouse.verdict == "eligible_if"
+    assert child.code == "32" and child.verdict == "eligible_if"
+    sponsor = next(reason for reason in spouse.reasons if reason.code == "sponsor_title")
+    assert not sponsor.met and sponsor.source == "§ 29 Abs. 1 Nr. 1 AufenthG"
+    with translation.override("en"):
+        assert str(sponsor.message) == (
+            "The main applicant does not hold their title yet (Skilled worker with academic training, § 18b Abs. 1 "
+            "AufenthG); a family member's title can be granted once theirs is.")
     assert any(reason.code == "minor_unmarried" and reason.met for reason in child.reasons)
+
+    Case.objects.filter(pk=family["main"].pk).update(state=CaseState.VISA_GRANTED)  # a visa is a title (§ 4 AufenthG)
+    family["main"].refresh_from_db()
+    spouse = household_selectors.member_verdict(member=family["spouse"], main_case=family["main"])
+    child = household_selectors.member_verdict(member=family["child"], main_case=family["main"])
+    assert spouse.verdict == "eligible" and child.verdict == "eligible"
+    sponsor = next(reason for reason in spouse.reasons if reason.code == "sponsor_title")
+    with translation.override("en"):
+        assert sponsor.met and str(sponsor.message) == ("The family member in Germany holds the title Skilled worker "
+                                                        "with academic training (§ 18b Abs. 1 AufenthG).")
 
 
 def test_an_adult_cannot_be_added_as_a_child(family):
