@@ -32,7 +32,8 @@ from .household_access import household_cases_q, member_q
 from .staff import staff_scope
 from .visibility import case_visibility_filter
 
-# The states of a main case in which its holder has (or is about to have) the title a family member joins.
+# The states of a main case in which its holder has the title a family member joins (a granted national visa
+# is a residence title already: § 4 Abs. 1 S. 2 Nr. 1 AufenthG).
 SPONSOR_GRANTED_STATES = (CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSUED)
 # A main case that ended without a title: nobody to join (§ 29 Abs. 1 Nr. 1 AufenthG).
 SPONSOR_FAILED_STATES = (CaseState.REJECTED, CaseState.WITHDRAWN)
@@ -125,17 +126,13 @@ def _age(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-# A granted national visa is already a residence title (§ 4 Abs. 1 S. 2 Nr. 1 AufenthG).
-SPONSOR_HOLDS_STATES = (CaseState.VISA_GRANTED, CaseState.ENTERED, CaseState.PERMIT_ISSUED)
-
-
 def sponsor_title_held(main_case: Case) -> tuple[bool, date]:
     """Whether the main applicant already holds the title, and since when: the issued title's start; for a
     family applying together, not yet (the family's titles are granted with or after theirs) and today."""
     title = ResidenceTitle.objects.filter(case=main_case).order_by("valid_from").first()
     if title is not None:
         return True, title.valid_from
-    return main_case.state in SPONSOR_HOLDS_STATES, timezone.localdate()
+    return main_case.state in SPONSOR_GRANTED_STATES, timezone.localdate()
 
 
 def member_verdict(*, member: HouseholdMember, main_case: Case | None, today: date | None = None):
@@ -210,6 +207,9 @@ def household_overview(*, viewer) -> dict | None:
         "household": household,
         "membership": membership,
         "main_cases": main_cases,
+        # The main cases that family drafts still wait to join: only these offer the family's submit button.
+        "family_drafts_join": {row["case"].joins_id for entry in members for row in entry["cases"]
+                               if row["case"].state == CaseState.DRAFT and row["case"].joins_id},
         "members": members,
         # § 29 Abs. 1 S. 1 Nr. 2 AufenthG, unless § 29 Abs. 5 waives it for the main applicant's title.
         "living_space_needed": any(c.title_code and rules.living_space_needed(c.title_code) for c in main_cases),

@@ -152,6 +152,8 @@ def family_submit(request, public_id):
             messages.warning(request, _("%(reference)s is not complete yet: %(missing)s.") % {
                 "reference": case.reference,
                 "missing": ", ".join(household_services.family_case_missing(case=case))})
+        if not submitted and not incomplete:
+            messages.info(request, _("No family member's application is waiting to be submitted."))
     return redirect("applicant:household")
 
 

@@ -257,3 +257,31 @@ def test_the_household_page_shows_members_cases_and_verdicts(client, family):
     assert response.status_code == 200
     assert family["spouse_case"].reference in body and "§ 30" in body and "§ 32" in body
     assert Document.objects.count() == 0
+
+
+def test_the_family_submit_button_is_offered_only_while_a_family_draft_waits(client, family):
+    """Once every family application went with the main one, the button would only reload the page."""
+    button = "Submit the family's complete applications joining"
+    client.force_login(family["head_user"])
+    services.case_submit(case=family["main"], actor=family["head_user"])  # the drafts lack their ties: they stay
+    page = client.get(reverse("applicant:household"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert button in page
+
+    _complete_ties(family, with_main=False)
+    response = client.post(reverse("applicant:household_submit", args=[family["main"].public_id]),
+                           HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "Submitted: " in response.content.decode()
+    assert button not in response.content.decode()
+
+    response = client.post(reverse("applicant:household_submit", args=[family["main"].public_id]),
+                           HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "No family member&#x27;s application is waiting to be submitted." in response.content.decode()
+
+
+def test_the_choice_of_the_application_to_join_looks_like_a_choice(client, family):
+    """KERN draws the select's frame and arrow from its wrapper, as every form field of the portal has it."""
+    family["spouse_case"].delete()
+    client.force_login(family["head_user"])
+    page = client.get(reverse("applicant:household"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    select = page.index(f'id="main-{family["spouse"].public_id}"')
+    assert page.rfind('<div class="kern-form-input__select-wrapper">', 0, select) > page.rfind("<label", 0, select)
