@@ -77,6 +77,8 @@ class PurposeChangeForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = list(choices)
+        for name in self.JOB_REQUIRED:  # not "optional": every title but the job search (§ 20 AufenthG) needs them
+            self.fields[name].required_for = _("required for work")
 
     def clean(self):
         data = super().clean()

@@ -198,3 +198,17 @@ def test_the_settlement_page_counts_two_years_after_a_german_degree(client, hold
     page = client.get(reverse("applicant:settlement"), {"pension_months": "24"}, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert "§ 18c Abs. 1 S. 2 AufenthG" in html and "24 of 24 months" in html
+
+
+def test_the_job_offer_fields_say_that_work_needs_them_instead_of_optional(client, holder, study_title):
+    """Every title but the job search refuses the application without them: "optional" would be untrue."""
+    import re
+
+    client.force_login(holder)
+    page = client.get(reverse("applicant:purpose_change", args=[study_title.public_id]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    marker = r'(?: <span class="kern-label__optional">– ([^<]*)</span>)?'
+    labels = dict(re.findall(r'<label class="kern-label" for="id_(\w+)"><span>[^<]*</span>' + marker, page))
+    for name in ("employer_name", "job_title", "annual_gross_salary", "weekly_hours", "workplace_state"):
+        assert labels[name] == "required for work", (name, labels.get(name))
+    assert labels["start_date"] == "optional" and labels["workplace_city"] == "optional"
