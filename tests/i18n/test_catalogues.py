@@ -77,3 +77,14 @@ def test_one_word_two_meanings_are_told_apart_by_context():
         assert translation.gettext("revoked") == "widerrufen"
         assert str(CaseConsent._meta.get_field("granted_at").verbose_name) == "erteilt am"
         assert str(ApiToken._meta.get_field("revoked_at").verbose_name) == "widerrufen am"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "switch"), [("vi", "Đổi"), ("ar", "تغيير"), ("de", "Wechseln")])
+def test_the_language_switchers_button_says_switch_not_edit(client, language, switch):
+    """The header's button changes the language; the profile's "Change" links edit data (Vietnamese "Sửa",
+    Arabic "تعديل": "edit", wrong on the switcher): one word, two meanings, told apart by context."""
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    form = page[page.index('class="wsa-language"'):]
+    button = form[form.index("<button"):form.index("</button>")]
+    assert f'<span class="kern-label">{switch}</span>' in button
