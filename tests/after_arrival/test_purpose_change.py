@@ -161,6 +161,9 @@ def test_the_page_shows_each_target_with_its_source_and_takes_the_application(cl
     detail = client.get(reverse("applicant:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     assert "A change of purpose was applied for: from § 16b Abs. 1 AufenthG to § 18b Abs. 1 AufenthG." in (
         detail.content.decode())
+    # The tracker's note names what was applied for neutrally: this is no extension.
+    assert "Your application is decided in Germany by the foreigners' authority" in detail.content.decode()
+    assert "extension" not in detail.content.decode().split('data-testid="tracker"', 1)[1].split("</section>", 1)[0]
 
 
 def test_the_switch_is_offered_only_to_holders_of_such_titles(client, holder, study_title, title):
