@@ -10,7 +10,7 @@ from babel.dates import get_timezone_name
 from django.conf import settings
 from django.utils import formats
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, pgettext, to_locale
 
 
 def office_zone(value) -> ZoneInfo:
@@ -35,7 +35,7 @@ def zone_label(zone: ZoneInfo, moment: datetime) -> str:
         name = get_timezone_name(local, width="long", locale=to_locale(get_language() or settings.LANGUAGE_CODE))
     except (UnknownLocaleError, LookupError, ValueError):
         name = zone.key
-    return f"{name}, {offset}"
+    return pgettext("time zone and its offset", "{name}, {offset}").format(name=name, offset=offset)
 
 
 def office_time(moment: datetime, office) -> str:

@@ -117,3 +117,11 @@ def test_a_title_kept_in_force_by_a_certificate_still_counts(holder, person, fir
     result = changes.address_change_report(person=person, actor=holder, street="A 1", postal_code="10117",
                                            city="Berlin", state="BE", moved_on=date.today(), today=later)
     assert result.case == first_case
+
+
+def test_the_title_s_legal_basis_is_kept_left_to_right_in_arabic(client, holder, title):
+    """Right-to-left text would mirror "(§ 18b Abs. 1 AufenthG)"; the page's form fields stand apart."""
+    client.force_login(holder)
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert f'(<bdi dir="ltr">{title.legal_basis}</bdi>)' in page
+    assert '<form method="post" class="wsa-stack" novalidate>' in page

@@ -2,6 +2,7 @@
 applies in Germany for work (§§ 18a, 18b, 18g) or job search (§ 20); like an extension, with the
 certificate of § 81 Abs. 4/5 AufenthG, no visa and the new title replacing the old one."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -159,8 +160,10 @@ def test_the_page_shows_each_target_with_its_source_and_takes_the_application(cl
     listing = client.get(reverse("applicant:after_arrival"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Your change of purpose has been applied for in time" in listing and "Download the certificate" in listing
     detail = client.get(reverse("applicant:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "A change of purpose was applied for: from § 16b Abs. 1 AufenthG to § 18b Abs. 1 AufenthG." in (
-        detail.content.decode())
+    detail_text = re.sub(r"<[^>]+>", "", detail.content.decode())  # the citations are isolated in <bdi>
+    assert "A change of purpose was applied for: from § 16b Abs. 1 AufenthG to § 18b Abs. 1 AufenthG." in detail_text
+    entry = re.search(r"<li><time[^>]*>[^<]*</time> — A change of purpose[^\n]*</li>", detail.content.decode())
+    assert entry and '<bdi dir="ltr">§ 18b Abs. 1 AufenthG</bdi>' in entry.group(0)  # kept left to right in Arabic
     # The tracker's note names what was applied for neutrally: this is no extension.
     assert "Your application is decided in Germany by the foreigners' authority" in detail.content.decode()
     assert "extension" not in detail.content.decode().split('data-testid="tracker"', 1)[1].split("</section>", 1)[0]
@@ -205,8 +208,6 @@ def test_the_settlement_page_counts_two_years_after_a_german_degree(client, hold
 
 def test_the_job_offer_fields_say_that_work_needs_them_instead_of_optional(client, holder, study_title):
     """Every title but the job search refuses the application without them: "optional" would be untrue."""
-    import re
-
     client.force_login(holder)
     page = client.get(reverse("applicant:purpose_change", args=[study_title.public_id]),
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()

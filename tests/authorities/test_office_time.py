@@ -35,6 +35,8 @@ def test_the_zone_is_named_in_the_readers_language():
         assert office_time(moment, kolkata).endswith("09:30 (Indische Normalzeit, UTC+5:30)")
     with translation.override("vi"):
         assert office_time(moment, kolkata).endswith("(Giờ chuẩn Ấn Độ, UTC+5:30)")
+    with translation.override("ar"):  # an Arabic comma between the zone's name and its offset
+        assert office_time(moment, kolkata).endswith("، UTC+5:30)")
 
 
 def test_an_unknown_time_zone_is_refused():

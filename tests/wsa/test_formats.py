@@ -23,3 +23,10 @@ def test_dates_are_never_month_first_and_times_use_the_24_hour_clock(language):
         assert not any(pattern in text for pattern in MONTH_FIRST), (name, text)
     assert "18:03" in dates["DATETIME_FORMAT"] and "18:03" in dates["SHORT_DATETIME_FORMAT"], dates
     assert time == "18:03"
+
+
+def test_vietnamese_dates_read_as_inside_a_sentence():
+    """Django's Vietnamese format wrote "Ngày 04 tháng 3 năm 2026" in the middle of sentences."""
+    with translation.override("vi"):
+        assert date_format(MOMENT, "DATE_FORMAT") == "ngày 4 tháng 3 năm 2026"
+        assert date_format(MOMENT, "DATETIME_FORMAT") == "18:03, ngày 4 tháng 3 năm 2026"
