@@ -144,6 +144,7 @@ def test_the_page_shows_each_target_with_its_source_and_takes_the_application(cl
     assert "§ 16b Abs. 4 AufenthG" in page and "§ 20 Abs. 1 Nr. 1, Abs. 2 AufenthG" in page
     assert "Not open to you" in page  # § 18a without vocational training
     assert "no exemption for graduates of German universities" in page
+    assert "Federal Employment Agency: The Federal Employment Agency" not in page  # said once, not twice
 
     bad = client.post(url, {"target": "18b"}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200 and "Please fill in the details of your job offer" in bad.content.decode()
