@@ -64,9 +64,10 @@ _CITED_LAWS = [
 # "§ 81a AufenthG", "§§ 18a, 18b AufenthG", "§ 29 Abs. 1 Nr. 2 AufenthG", "Art. 6(1)(e) GDPR": from the sign to the
 # law's name, never across another citation or a tag; "§ 81a" alone when no law follows.
 _ONE_CITATION = rf"(?:§§?|\bArt\.)\s?\d+[a-z]?(?:[^§<>]{{0,40}}?\b(?:{'|'.join(_CITED_LAWS)})\b)?"
-# "§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV" is one reference: isolated apart, "i. V. m." would stand
-# between the two in a right-to-left sentence in the wrong order.
-_CITATION = re.compile(rf"{_ONE_CITATION}(?:\s+i\.\s?V\.\s?m\.\s+{_ONE_CITATION})*")
+# "§ 19c Abs. 2 AufenthG i. V. m. § 6 BeschV" and "§ 18a, § 18 Abs. 3 Nr. 1 AufenthG" are one reference each:
+# isolated apart, "i. V. m." or the comma would stand between the two in a right-to-left sentence in the wrong
+# order, and a bare "§ 18a" apart from the law it belongs to.
+_CITATION = re.compile(rf"{_ONE_CITATION}(?:(?:\s+i\.\s?V\.\s?m\.\s+|,\s?){_ONE_CITATION})*")
 
 
 @register.filter

@@ -166,6 +166,11 @@ def test_a_chained_citation_is_isolated_as_one_reference():
     assert html.endswith("), fee € 75") and loose_citations(html) == ([], 1)
 
 
+def test_a_list_of_paragraphs_of_one_law_is_isolated_as_one_reference():
+    html = str(citations("Legal source: § 18a, § 18 Abs. 3 Nr. 1 AufenthG; more"))
+    assert '<bdi dir="ltr">§ 18a, § 18 Abs. 3 Nr. 1 AufenthG</bdi>' in html and loose_citations(html) == ([], 1)
+
+
 def test_every_template_sentence_with_a_citation_isolates_it():
     bare = []
     for name, source in templates():
