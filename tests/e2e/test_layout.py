@@ -80,3 +80,18 @@ def test_the_agencys_latin_name_stays_on_one_line_in_the_arabic_header(live_serv
         range.setEnd(text, text.data.indexOf("Agentur") + "Agentur".length);
         return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }""")
     assert lines == 1
+
+
+def test_a_reference_in_a_table_stays_on_one_line_and_the_table_shows_it_scrolls(live_server, page, demo):  # noqa: F811
+    """At 360 px "WSA-2026-000001" broke at each hyphen, and nothing showed that the table scrolls sideways."""
+    page.set_viewport_size({"width": 360, "height": 900})
+    sign_in(page, live_server, "applicant@demo.wsa.example", "uk")
+    page.goto(live_server.url + "/applicant/")
+    link = page.locator(".wsa-table-wrap .kern-table__cell:first-child a").first
+    assert link.evaluate("a => a.getClientRects().length") == 1
+    assert link.evaluate("a => a.getBoundingClientRect().height") < 2 * float(
+        link.evaluate("a => parseFloat(getComputedStyle(a).lineHeight) || 24"))
+    wrap = page.locator(".wsa-table-wrap").first
+    assert "radial-gradient" in wrap.evaluate("w => getComputedStyle(w).backgroundImage")
+    if shots := __import__("os").environ.get("WSA_E2E_SHOTS"):
+        page.screenshot(path=f"{shots}/uk-360-applicant-home-table.png", full_page=True)

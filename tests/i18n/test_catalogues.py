@@ -88,3 +88,11 @@ def test_the_language_switchers_button_says_switch_not_edit(client, language, sw
     form = page[page.index('class="wsa-language"'):]
     button = form[form.index("<button"):form.index("</button>")]
     assert f'<span class="kern-label">{switch}</span>' in button
+
+
+def test_a_gendered_ending_never_breaks_from_its_word():
+    """Ukrainian "партнер(-ка)", "подав(-ла)": at 360 px the line broke after "(-", leaving "ка)" alone on the
+    next line; the endings are written with a non-breaking hyphen (U+2011)."""
+    for language, _ in settings.LANGUAGES:
+        broken = [entry.msgstr for entry in catalogue(language) if "(-" in entry.msgstr]
+        assert not broken, (language, broken[:3])
