@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import applicant_required
 from documents.models import DocumentType
+from documents.selectors import documents_for_display
 
 from .. import household as household_services
 from ..forms import PersonalForm
@@ -224,6 +225,8 @@ def family_case(request, public_id):
         "case": case,
         "next_step": household_selectors.next_step(case),
         "missing": household_services.family_case_missing(case=case) if case.state == CaseState.DRAFT else [],
-        "documents": household_selectors.case_documents_linked(case=case),
+        # With each document's check state and findings: "Needs your attention" alone says nothing of why.
+        "documents": documents_for_display(household_selectors.case_documents_linked(case=case)
+                                           .prefetch_related("findings")),
         "document_types": DocumentType,
     })

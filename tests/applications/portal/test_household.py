@@ -285,3 +285,17 @@ def test_the_choice_of_the_application_to_join_looks_like_a_choice(client, famil
     page = client.get(reverse("applicant:household"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     select = page.index(f'id="main-{family["spouse"].public_id}"')
     assert page.rfind('<div class="kern-form-input__select-wrapper">', 0, select) > page.rfind("<label", 0, select)
+
+
+def test_a_family_members_case_page_says_why_a_document_needs_attention(client, family):
+    from documents.models import Finding
+
+    document = _share(family, DocumentType.BIRTH_CERTIFICATE, [family["child_case"]])
+    Document.objects.filter(pk=document.pk).update(state=Document.State.NEEDS_ATTENTION)
+    Finding.objects.create(document=document, code="name_mismatch", severity="warning", field="surname",
+                           expected="SHARMA", found="SHARNA")
+    client.force_login(family["head_user"])
+    page = client.get(reverse("applicant:household_case", args=[family["child_case"].public_id]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Needs your attention" in page
+    assert 'class="wsa-finding wsa-finding--warning"' in page and "SHARNA" in page
