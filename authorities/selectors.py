@@ -288,8 +288,10 @@ def booked_appointment(*, request) -> str:
     return starts.isoformat() if starts else ""
 
 
-def _own_case(viewer, case) -> bool:
-    return viewer.is_authenticated and case.person.user_id == viewer.pk
+def _may_book(viewer, case, for_household: bool) -> bool:
+    """The viewer books for their own case or, with `for_household`, for a family member's case the caller
+    found among those the viewer sees through the household (applications.selectors.household.family_case_get)."""
+    return viewer.is_authenticated and (for_household or case.person.user_id == viewer.pk)
 
 
 def case_active_booking(*, case) -> AppointmentBooking | None:
@@ -299,12 +301,12 @@ def case_active_booking(*, case) -> AppointmentBooking | None:
 
 
 def applicant_appointment(*, viewer, case, requests: list[AuthorityRequest] | None = None,
-                          active_booking=None) -> dict | None:
+                          active_booking=None, for_household: bool = False) -> dict | None:
     """For the applicant's own case: the visa step to book for (or None: not at that step) and the
     active booking. Two queries, none with what the caller already read: `requests` (every request of
     the case with its office) and `active_booking` (a callable returning case_active_booking's answer).
-    None for anyone else's case."""
-    if not _own_case(viewer, case) or case.never_submitted:
+    None for anyone else's case (see `_may_book` for a family member's)."""
+    if not _may_book(viewer, case, for_household) or case.never_submitted:
         return None
     request = appointment_request(case=case, requests=requests)
     booking = active_booking() if active_booking is not None else case_active_booking(case=case)
@@ -320,10 +322,11 @@ def _week_start(monday: date) -> datetime:
     return timezone.make_aware(datetime.combine(monday, time.min))
 
 
-def _free_slots_in_window(*, viewer, case, request: AuthorityRequest | None, now: datetime) -> QuerySet:
+def _free_slots_in_window(*, viewer, case, request: AuthorityRequest | None, now: datetime,
+                          for_household: bool = False) -> QuerySet:
     """The free slots of the next APPOINTMENT_DAYS_AHEAD days of the office responsible for the
-    viewer's own case (unordered); none for anyone else's case."""
-    if request is None or not _own_case(viewer, case) or request.case_id != case.pk:
+    viewer's own case (unordered); none for anyone else's case (see `_may_book`)."""
+    if request is None or not _may_book(viewer, case, for_household) or request.case_id != case.pk:
         return AppointmentSlot.objects.none()
     until = now + timedelta(days=APPOINTMENT_DAYS_AHEAD)
     return AppointmentSlot.objects.filter(authority_id=request.authority_id, cancelled_at__isnull=True,
@@ -331,38 +334,41 @@ def _free_slots_in_window(*, viewer, case, request: AuthorityRequest | None, now
 
 
 def applicant_free_slots(*, viewer, case, request: AuthorityRequest, now: datetime | None = None,
-                         week: date | None = None):
+                         week: date | None = None, for_household: bool = False):
     """The free, future slots of the office responsible for the viewer's own case, earliest first;
     with `week` (a Monday) only those of that week (Monday to Sunday in the portal's time zone)."""
-    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now())
+    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now(),
+                                  for_household=for_household)
     if week is not None:
         slots = slots.filter(starts_at__gte=_week_start(week), starts_at__lt=_week_start(week + timedelta(days=7)))
     return slots.order_by("starts_at", "pk")[:APPOINTMENT_SLOTS_SHOWN]
 
 
-def applicant_free_slot_weeks(*, viewer, case, request: AuthorityRequest, now: datetime | None = None) -> list[date]:
+def applicant_free_slot_weeks(*, viewer, case, request: AuthorityRequest, now: datetime | None = None,
+                              for_household: bool = False) -> list[date]:
     """The Mondays (portal's time zone) of the weeks with a free slot in the booking window, earliest
     first: at most seven, one query."""
-    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now())
+    slots = _free_slots_in_window(viewer=viewer, case=case, request=request, now=now or timezone.now(),
+                                  for_household=for_household)
     starts = (slots.annotate(week=Trunc("starts_at", "week")).order_by("week")
               .values_list("week", flat=True).distinct())
     return sorted({timezone.localtime(start).date() for start in starts})
 
 
 def applicant_slot_week(*, viewer, case, request: AuthorityRequest, week: date | None = None,
-                        now: datetime | None = None) -> dict:
+                        now: datetime | None = None, for_household: bool = False) -> dict:
     """One week of the applicant's free slots, for a short page: `week` if it has free slots in the
     window, else (none asked for, not a Monday, out of the window, nothing free) the earliest week
     with a free slot. {"week": Monday or None, "slots": [...], "earlier": / "later": the Monday of
     the neighbouring week with free slots or None}. Two queries (one when nothing is free)."""
     now = now or timezone.now()
-    weeks = applicant_free_slot_weeks(viewer=viewer, case=case, request=request, now=now)
+    weeks = applicant_free_slot_weeks(viewer=viewer, case=case, request=request, now=now, for_household=for_household)
     if not weeks:
         return {"week": None, "slots": [], "earlier": None, "later": None}
     index = weeks.index(week) if week in weeks else 0
     return {"week": weeks[index],
             "slots": list(applicant_free_slots(viewer=viewer, case=case, request=request, now=now,
-                                               week=weeks[index])),
+                                               week=weeks[index], for_household=for_household)),
             "earlier": weeks[index - 1] if index > 0 else None,
             "later": weeks[index + 1] if index + 1 < len(weeks) else None}
 

@@ -100,11 +100,18 @@ def head_main_cases(*, viewer) -> QuerySet[Case]:
 
 
 def family_cases_to_book(*, viewer, case: Case, office) -> list[Case]:
-    """The family's cases that may share the main applicant's appointment at `office`: joined to the
-    viewer's own main `case`, visible to the viewer through the household, waiting for their visa
-    appointment at the same office and not booked yet. Empty unless the office offers family
-    appointments. The booking service checks each again under lock."""
-    if office is None or not office.family_appointments or case.joins_id or case.person.user_id != viewer.pk:
+    """The family's cases that may share the main applicant's appointment at `office`: those of
+    `family_cases_awaiting_appointment`, if the office offers family appointments. The booking service
+    checks each again under lock."""
+    if office is None or not office.family_appointments:
+        return []
+    return family_cases_awaiting_appointment(viewer=viewer, case=case, office=office)
+
+
+def family_cases_awaiting_appointment(*, viewer, case: Case, office) -> list[Case]:
+    """The family's cases joined to the viewer's own main `case`, visible to the viewer through the
+    household, waiting for their visa appointment at the same `office` and not booked yet."""
+    if office is None or case.joins_id or case.person.user_id != viewer.pk:
         return []
     found = []
     for member_case in family_case_list(viewer=viewer).filter(joins=case).order_by("created_at"):

@@ -72,6 +72,10 @@ urlpatterns = [
     path("household/consent/", household.member_consent, name="household_consent"),
     path("household/documents/", household.document_share, name="household_document_share"),
     path("household/cases/<uuid:public_id>/", household.family_case, name="household_case"),
+    path("household/cases/<uuid:public_id>/appointment/", appointments.household_case_appointment,
+         name="household_case_appointment"),
+    path("household/cases/<uuid:public_id>/appointment/cancel/", appointments.household_case_appointment_cancel,
+         name="household_case_appointment_cancel"),
     path("household/cases/<uuid:public_id>/submit-family/", household.family_submit, name="household_submit"),
     # Representatives acting for the applicant (mandates)
     path("representatives/", mandates.applicant_representatives, name="representatives"),

@@ -9,6 +9,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
@@ -53,39 +54,87 @@ def case_appointment(request, public_id):
     slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
     one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
     slot of any week: the booking service checks it."""
-    case = applicant_case_get(viewer=request.user, public_id=public_id)
-    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case) or {}
+    return _appointment_page(request, _Booking(applicant_case_get(viewer=request.user, public_id=public_id)))
+
+
+@applicant_required
+@require_POST
+def case_appointment_cancel(request, public_id):
+    return _appointment_cancel(request, _Booking(applicant_case_get(viewer=request.user, public_id=public_id)))
+
+
+@applicant_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def household_case_appointment(request, public_id):
+    """The same page for a family member's case the viewer sees through the household: a child, or a
+    member without a login of their own, has nobody else to book for them, and an office without
+    family appointments (or a main applicant already booked) sees each person at their own."""
+    case = household_selectors.family_case_get(viewer=request.user, public_id=public_id)
+    return _appointment_page(request, _Booking(case, member=True))
+
+
+@applicant_required
+@require_POST
+def household_case_appointment_cancel(request, public_id):
+    case = household_selectors.family_case_get(viewer=request.user, public_id=public_id)
+    return _appointment_cancel(request, _Booking(case, member=True))
+
+
+class _Booking:
+    """Whose appointment a booking page is about: the viewer's own case, or (`member`) a family member's
+    case the caller found through the household. Names the page's addresses for either."""
+
+    def __init__(self, case, *, member: bool = False):
+        self.case, self.member = case, member
+        prefix = "applicant:household_case" if member else "applicant:case"
+        self.case_url = reverse(prefix if member else "applicant:case_detail", args=[case.public_id])
+        self.page_url = reverse(f"{prefix}_appointment", args=[case.public_id])
+        self.cancel_url = reverse(f"{prefix}_appointment_cancel", args=[case.public_id])
+
+
+def _appointment_page(request, booking_for: _Booking):
+    case, member = booking_for.case, booking_for.member
+    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case,
+                                                            for_household=member) or {}
     visa_request, booking = appointment.get("request"), appointment.get("booking")
     form = forms.BookingForm(request.POST if request.method == "POST" else None,
                              initial={"replaces": booking.public_id if booking else None})
     office = booking.slot.authority if booking else (visa_request.authority if visa_request else None)
-    family = household_selectors.family_cases_to_book(viewer=request.user, case=case, office=office) \
-        if booking is None else []
+    waiting = [] if member or booking is not None else household_selectors.family_cases_awaiting_appointment(
+        viewer=request.user, case=case, office=office)
+    family = waiting if office is not None and office.family_appointments else []
     if request.method == "POST" and form.is_valid():
         chosen = set(request.POST.getlist("family"))
         try:
             new = appointments.appointment_book(
                 case=case, slot_id=form.cleaned_data["slot"], actor=request.user,
                 replaces=form.cleaned_data["replaces"],
-                family=[member for member in family if str(member.public_id) in chosen])
+                family=[member_case for member_case in family if str(member_case.public_id) in chosen])
         except appointments.AppointmentError as exc:
             if exc.code in ("already_booked", "booking_changed", "same_slot"):  # e.g. the form sent twice
                 messages.info(request, str(exc))
-                return redirect("applicant:case_appointment", public_id=case.public_id)
+                return redirect(booking_for.page_url)
             form.add_error("slot", str(exc))
         else:
-            messages.success(request, gettext("Your appointment is booked: %(when)s at %(office)s. We have sent "
-                                              "you the details by e-mail.") % {
-                "when": _when(new.slot), "office": new.slot.authority.name})
-            return redirect("applicant:case_detail", public_id=case.public_id)
+            where = {"when": _when(new.slot), "office": new.slot.authority.name}
+            if member:
+                messages.success(request, gettext(
+                    "The appointment for %(name)s is booked: %(when)s at %(office)s. They must come in person "
+                    "and bring their passport.") % {**where, "name": case.person.full_name})
+            else:
+                messages.success(request, gettext("Your appointment is booked: %(when)s at %(office)s. We have sent "
+                                                  "you the details by e-mail.") % where)
+            return redirect(booking_for.case_url)
     may_choose = visa_request is not None and (booking is None or appointment.get("changeable"))
     shown = authority_selectors.applicant_slot_week(viewer=request.user, case=case, request=visa_request,
-                                          week=_monday(request.GET.get("week"))) if may_choose else {}
+                                                    week=_monday(request.GET.get("week")),
+                                                    for_household=member) if may_choose else {}
     week = shown.get("week")
     zone = office_zone(office)
     return render(request, "applicant/case_appointment.html", {
         "office": office, "office_zone": zone, "zone_label": zone_label(zone, timezone.now()),
-        "case": case, "visa_request": visa_request, "booking": booking, "form": form, "form_list": [form],
+        "case": case, "member": member, "urls": booking_for,
+        "visa_request": visa_request, "booking": booking, "form": form, "form_list": [form],
         "may_choose": may_choose, "week": week, "week_end": week + timedelta(days=6) if week else None,
         "earlier_week": shown.get("earlier"), "later_week": shown.get("later"),
         "days": _by_day(shown.get("slots", []), zone), "changeable": appointment.get("changeable", False),
@@ -94,27 +143,33 @@ def case_appointment(request, public_id):
         "target": authority_selectors.appointment_target(case=case, request=visa_request),
         "cancel_form": forms.BookingCancelForm(initial={"booking": booking.public_id}) if booking else None,
         "family": family, "family_chosen": set(request.POST.getlist("family")) if request.method == "POST"
-        else {str(member.public_id) for member in family},
+        else {str(member_case.public_id) for member_case in family},
+        # The office sees each person at their own appointment: the family books theirs from their pages.
+        "family_apart": [] if family else waiting,
     }, status=400 if form.is_bound and form.errors else 200)
 
 
-@applicant_required
-@require_POST
-def case_appointment_cancel(request, public_id):
-    case = applicant_case_get(viewer=request.user, public_id=public_id)
+def _appointment_cancel(request, booking_for: _Booking):
+    case = booking_for.case
     form = forms.BookingCancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(appointments.appointment_error("booking_changed")))
-        return redirect("applicant:case_appointment", public_id=case.public_id)
+        return redirect(booking_for.page_url)
     try:
         booking = appointments.appointment_cancel(case=case, booking_id=form.cleaned_data["booking"],
                                                   actor=request.user)
     except appointments.AppointmentError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, gettext("Your appointment on %(when)s was cancelled. Please book a new one: the "
-                                          "visa office needs to see you in person.") % {"when": _when(booking.slot)})
-    return redirect("applicant:case_appointment", public_id=case.public_id)
+        when = {"when": _when(booking.slot)}
+        if booking_for.member:
+            messages.success(request, gettext(
+                "The appointment for %(name)s on %(when)s was cancelled. Please book a new one: the visa office "
+                "needs to see them in person.") % {**when, "name": case.person.full_name})
+        else:
+            messages.success(request, gettext("Your appointment on %(when)s was cancelled. Please book a new one: "
+                                              "the visa office needs to see you in person.") % when)
+    return redirect(booking_for.page_url)
 
 
 # --- Appointments: the visa office publishes its slots ---------------------------------------

@@ -10,11 +10,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import applicant_required
+from authorities import selectors as authority_selectors
+from authorities.office_time import office_time
 from documents.models import DocumentType
 from documents.selectors import documents_for_display
 
@@ -229,4 +233,25 @@ def family_case(request, public_id):
         "documents": documents_for_display(household_selectors.case_documents_linked(case=case)
                                            .prefetch_related("findings")),
         "document_types": DocumentType,
+        "appointment": _member_appointment(request, case),
     })
+
+
+def _member_appointment(request, case) -> dict | None:
+    """The member's in-person appointment at the visa office, booked from their own booking page: what
+    to do (book it) or when it is, with the way to change it while that is still possible."""
+    appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case, for_household=True)
+    if appointment is None:
+        return None
+    url = reverse("applicant:household_case_appointment", args=[case.public_id])
+    booking = appointment["booking"]
+    if booking is None:
+        return {"text": gettext("The visa office needs to see %(name)s in person (identity check, fingerprints "
+                                "where the law asks for them, fee).") % {"name": case.person.full_name},
+                "url": url, "label": gettext("Book the appointment")}
+    if booking.attended_at is not None:
+        return None
+    office = booking.slot.authority
+    return {"text": gettext("Appointment at %(office)s: %(when)s.") % {
+                "office": office.name, "when": office_time(booking.slot.starts_at, office)},
+            "url": url if appointment["changeable"] else "", "label": gettext("Change or cancel the appointment")}

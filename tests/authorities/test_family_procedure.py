@@ -3,6 +3,7 @@ completeness, approvals, one appointment for the family at the visa office (atte
 the visa decisions, entry and the residence permits decided together by the foreigners' authority;
 the child is refused and blocks no one."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from applications.lifecycle import CaseState
 from applications.models import Case, CaseAccess, Decision, Relationship, ResidenceTitle
 from applications.selectors import household as household_selectors
 from authorities import appointments
+from authorities import selectors as authority_selectors
 from authorities.models import (
     AppointmentBooking,
     AppointmentSlot,
@@ -296,3 +298,69 @@ def test_the_family_is_included_in_the_employers_81a_procedure_and_the_employer_
     assert spouse.person.passport_number not in text and child.person.passport_number not in text
     assert "marriage_certificate" not in text and "birth_certificate" not in text
     assert client.get(reverse("applicant:household_case", args=[spouse.public_id])).status_code in (403, 404)
+
+
+def test_where_the_office_sees_each_person_apart_the_head_books_the_child_s_appointment_from_its_page(
+        client, household):
+    """A child has no login of its own: without family appointments (the default) its appointment is booked
+    from its page in the household — before, nobody could book it and its visa step waited for ever."""
+    main, spouse, child, head_user = household["main"], household["spouse"], household["child"], household["head_user"]
+    _to_the_visa_office(household)
+    office = AuthorityRequest.objects.get(case=main, purpose="visa").authority
+    assert not office.family_appointments
+    starts = timezone.now() + timedelta(days=3)
+    slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, capacity=3,
+                                          ends_at=starts + timedelta(minutes=30))
+    client.force_login(head_user)
+    child_page_url = reverse("applicant:household_case_appointment", args=[child.public_id])
+    main_page = client.get(reverse("applicant:case_appointment", args=[main.public_id]),
+                           HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Book the same appointment for your family" not in main_page
+    assert "This booking is for you alone; book one for each member of your family as well" in main_page
+    assert child_page_url in main_page
+    assert reverse("applicant:household_case_appointment", args=[spouse.public_id]) in main_page
+
+    child_case_page = client.get(reverse("applicant:household_case", args=[child.public_id]),
+                                 HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The visa office needs to see MIRA" in child_case_page and child_page_url in child_case_page
+    page = client.get(child_page_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Appointment at the visa office for MIRA" in page and "You are booking for MIRA" in page
+    assert str(slot.public_id) in page and "Book this appointment" in page
+
+    response = client.post(child_page_url, {"slot": str(slot.public_id)}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("applicant:household_case", args=[child.public_id])
+    booking = AppointmentBooking.objects.get(case=child, state=BookingState.ACTIVE)
+    assert booking.booked_by == head_user and booking.slot == slot
+    assert not AppointmentBooking.objects.filter(case__in=[main, spouse]).exists()  # each person apart
+    shown = response.content.decode()
+    assert "The appointment for MIRA" in shown and "is booked" in shown
+    assert "Change or cancel the appointment" in shown
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+    cancelled = client.post(reverse("applicant:household_case_appointment_cancel", args=[child.public_id]),
+                            {"booking": str(booking.public_id)}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    booking.refresh_from_db()
+    assert booking.state == BookingState.CANCELLED
+    assert "The appointment for MIRA" in cancelled.content.decode() and "was cancelled" in cancelled.content.decode()
+
+
+def test_nobody_outside_the_household_books_or_sees_a_family_member_s_appointment(client, household, make_case):
+    main, child = household["main"], household["child"]
+    _to_the_visa_office(household)
+    office = AuthorityRequest.objects.get(case=main, purpose="visa").authority
+    starts = timezone.now() + timedelta(days=3)
+    slot = AppointmentSlot.objects.create(authority=office, starts_at=starts, capacity=3,
+                                          ends_at=starts + timedelta(minutes=30))
+    stranger = make_case("18b").person.user
+    client.force_login(stranger)
+    url = reverse("applicant:household_case_appointment", args=[child.public_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"slot": str(slot.public_id)}).status_code == 404
+    assert client.post(reverse("applicant:household_case_appointment_cancel", args=[child.public_id]),
+                       {"booking": str(uuid.uuid4())}).status_code == 404
+    assert not AppointmentBooking.objects.exists()
+    # The hub's selectors answer nothing for another person's case unless the caller found it in the household.
+    request = AuthorityRequest.objects.get(case=child, purpose="visa")
+    assert authority_selectors.applicant_appointment(viewer=stranger, case=child) is None
+    assert authority_selectors.applicant_slot_week(viewer=stranger, case=child, request=request)["slots"] == []

@@ -174,6 +174,12 @@ MATRIX: dict[str, Rule] = {
     "applicant:household_consent": Rule(POST_ONLY_APPLICANT, post={"allowed": "yes"}, allowed=()),
     "applicant:household_document_share": Rule(POST_ONLY_APPLICANT, post={}, allowed=()),
     "applicant:household_case": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.family_case.public_id}),
+    "applicant:household_case_appointment": Rule(APPLICANT_OWN, kw=lambda s: {"public_id": s.family_case.public_id},
+                                                 post={"slot": "00000000-0000-0000-0000-000000000000"},
+                                                 allowed=("applicant",)),
+    "applicant:household_case_appointment_cancel": Rule(
+        POST_ONLY_APPLICANT, kw=lambda s: {"public_id": s.family_case.public_id},
+        post={"booking": "00000000-0000-0000-0000-000000000000"}, allowed=("applicant",)),
     "applicant:household_submit": Rule(POST_ONLY_APPLICANT, kw=case, post={}, allowed=("applicant",)),
     "applicant:profile": Rule(APPLICANT_PAGE),
     "applicant:profile_personal": Rule(APPLICANT_PAGE),
