@@ -43,6 +43,8 @@ DECISION_OFFICES = {
 }
 DECISION_OFFICE_KIND = {kind: office_kind for kind, (office_kind, _step) in DECISION_OFFICES.items()}
 DECISION_STEP = {kind: step for kind, (_office_kind, step) in DECISION_OFFICES.items()}
+# The steps an office answers with a decision of this kind, never with a bare approval or refusal.
+STEPS_DECIDED_BY_DECISION = {step: kind for kind, step in DECISION_STEP.items()}
 MAX_VERIFY_UPLOAD = 20 * 1024 * 1024
 
 

@@ -571,7 +571,7 @@ TITLES: dict[str, Title] = {
         Title(
             code="18c",
             name=_("Settlement permit for skilled workers"),
-            section="§ 18c Abs. 1 and 2 AufenthG",
+            section="§ 18c Abs. 1 und 2 AufenthG",
             ba_approval=BA_NEVER,
             ba_approval_source="§ 18c Abs. 1 AufenthG",
             accelerated_allowed=False,

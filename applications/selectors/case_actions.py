@@ -11,7 +11,7 @@ from authorities.models import Outcome, RequestState
 from ..lifecycle import TRANSITIONS, CaseState
 from ..models import Case, Decision
 from ..services.ba_approvals import OPEN_STATES as BA_APPROVAL_OPEN_STATES
-from ..services.backoffice import decision_may_approve, decision_may_decide
+from ..services.backoffice import STEPS_DECIDED_BY_DECISION, decision_may_approve, decision_may_decide
 from .case_file import case_information_needed
 from .staff import staff_scope
 
@@ -20,7 +20,6 @@ STAFF_TRANSITIONS = ("start_completeness_check", "start_authority_review", "refe
 REQUEST_DOCUMENTS_STATES = frozenset({CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK})
 # The steps an office settles with a decision (Bescheid) rather than an answer: once that decision is
 # issued (or waits for the four-eyes approval), the step is no longer answered through the step form.
-DECIDED_BY = {"visa": Decision.Kind.VISA, "residence_permit": Decision.Kind.RESIDENCE_PERMIT}
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def case_actions(*, viewer, case: Case, steps=None, decisions=()) -> CaseActions
         decide_permit=Decision.Kind.RESIDENCE_PERMIT not in decided and decision_may_decide(
             actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
         answer_steps=frozenset(s.pk for s in (steps or ()) if getattr(s, "wsa_answerable", False)
-                               and DECIDED_BY.get(s.purpose) not in decided),
+                               and STEPS_DECIDED_BY_DECISION.get(s.purpose) not in decided),
         approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL
                                     and decision_may_approve(actor=viewer, decision=d)),
     )

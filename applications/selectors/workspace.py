@@ -16,6 +16,7 @@ from authorities.answer_texts import answer_condition_lines, answer_outcome_text
 from documents.selectors import document_extracted_items, document_finding_items, document_is_pending
 
 from .. import rules
+from ..decisions import STEPS_DECIDED_BY_DECISION
 from ..lifecycle import CaseState
 from ..models import DUE_LAST, Case, Decision
 from .deadlines import deadline_status
@@ -102,6 +103,8 @@ def workspace_steps(steps) -> list:
         step.wsa_reason = answer_reason_text(str(body.get("reason") or ""))
         step.wsa_condition_lines = answer_condition_lines(step.conditions)
         step.wsa_note = str(body.get("note") or "")
+        # Answered by the visa or permit decision: the office's step itself only asks for information.
+        step.wsa_decided_by_decision = step.purpose in STEPS_DECIDED_BY_DECISION
     return steps
 
 

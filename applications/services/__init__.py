@@ -20,6 +20,7 @@ from .applicant import (
 )
 from .backoffice import (
     DECISION_TRANSITIONS,
+    STEPS_DECIDED_BY_DECISION,
     AuthorityAnswer,
     BackofficeError,
     authority_step_answer,
@@ -65,6 +66,7 @@ __all__ = [
     "AccountDeletionRefused",
     "AccountDeletionResult",
     "AuthorityAnswer",
+    "STEPS_DECIDED_BY_DECISION",
     "BackofficeError",
     "CaseNotEditable",
     "DECISION_TRANSITIONS",

@@ -14,6 +14,7 @@ from authorities import services as authority_services
 from ..decisions import (
     DECISION_OFFICE_KIND,
     DECISION_STEP,
+    STEPS_DECIDED_BY_DECISION,
     letters_for,
     new_verification_code,
     render_decision_pdf,
@@ -204,7 +205,11 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
 
     `conditions` is what an approval is limited to, e.g. {"employer": ..., "occupation": ...,
     "duration_months": 24, "other": "..."}; it is passed on in the shape AuthorityRequest.conditions has.
+    The visa and the residence permit are decided by a Decision (legal basis, letters, four-eyes rule for a
+    refusal): their steps take only "information needed" here.
     """
+    if request.purpose in STEPS_DECIDED_BY_DECISION and outcome != AuthorityAnswer.INFORMATION_NEEDED:
+        raise BackofficeError(gettext("This step is answered by the decision: use the button to decide."))
     outcome_value = _authority_outcome_value(request, outcome)
     conditions = {k: v for k, v in (conditions or {}).items() if v not in ("", None)}
     condition_field = next((f for f in request._meta.fields if f.name == "conditions"), None)

@@ -11,6 +11,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
+from ..rules.catalogue import UnknownTitle
+from ..rules.catalogue import title as catalogue_title
 from .badges import date_element, deadline_badge, state_badge
 from .countries import country_name
 
@@ -30,6 +32,16 @@ def case_detail_url(public_id) -> str:
     return _case_url_pattern(get_script_prefix()).replace(str(_ANY_CASE), str(public_id))
 
 
+@lru_cache(maxsize=64)
+def title_section(code: str) -> str:
+    """A residence title as its section of the law ("§ 18g AufenthG"), as caseworkers name it; never the
+    portal's bare code. A code the catalogue does not know is shown as it is."""
+    try:
+        return str(catalogue_title(code).section)
+    except UnknownTitle:
+        return code
+
+
 def _case_link(case) -> str:
     return format_html('<a class="kern-link" href="{}">{}</a>', case_detail_url(case.public_id), case.reference)
 
@@ -45,7 +57,8 @@ def queue_row(case, status: str = "") -> str:
                 else format_html('<span class="kern-body--small">{}</span>', gettext("nobody")))
     return format_html(
         _QUEUE_ROW, _case_link(case), str(case.person),
-        country_name(case.person.nationality) if case.person.nationality else "", case.title_code,
+        country_name(case.person.nationality) if case.person.nationality else "",
+        format_html('<bdi dir="ltr">{}</bdi>', title_section(case.title_code)) if case.title_code else "",
         state_badge(case), date_element(case.submitted_at) if case.submitted_at else "—",
         deadline_badge(case.deadline_at, status), assignee)
 

@@ -12,7 +12,7 @@ import re
 
 from django import template
 from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 register = template.Library()
 
@@ -81,3 +81,10 @@ def citations(text) -> str:
         position = match.end()
     html.append(escape(text[position:]))
     return mark_safe("".join(str(piece) for piece in html))  # noqa: S308 - every piece was escaped or built by format_html
+
+
+@register.filter
+def hint(text) -> str:
+    """A form field's help text: citations isolated as in ``citations``; a hint already built as HTML (Django's
+    password rules as a list) is kept as it is."""
+    return text if isinstance(text, SafeData) else citations(text)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import require_reauthentication, staff_required
+from authorities.models import Purpose
 from wsa.forms import CitationInput
 
 from .. import offices, services
@@ -28,6 +29,8 @@ from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
 from ..models import CaseAccess, Decision, DocumentRequestReason
 from ..payments.selectors import case_fees, fees_view
+from ..rules.catalogue import UnknownTitle
+from ..rules.catalogue import title as catalogue_title
 from ..selectors.case_actions import action_refused_text, case_actions
 from ..selectors.case_file import (
     case_authority_step_get,
@@ -81,11 +84,19 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         default = _("My queue: completeness check") if sees_all else _("My queue: open requests to my office")
         self.fields["state"].choices = [("", default), ("all", _("All cases"))] + list(CaseState.choices)
-        self.fields["title"].choices = [("", _("Any"))] + [(t, t) for t in options["titles"]]
+        self.fields["title"].choices = [("", _("Any"))] + [(code, _title_choice(code)) for code in options["titles"]]
         self.fields["country"].choices = [("", _("Any"))] + [(c, country_name(c)) for c in options["countries"]]
         self.fields["office"].choices = [("", _("Any"))] + options["offices"]
         self.fields["assignee"].choices = [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))] + [
             (str(public_id), name or email) for public_id, name, email in options["colleagues"]]
+
+
+def _title_choice(code: str) -> str:
+    try:
+        entry = catalogue_title(code)
+    except UnknownTitle:
+        return code
+    return f"{entry.name} ({entry.section})"
 
 
 # Every form of the case file has its own prefix, so that no two fields on the page share an id and
@@ -125,6 +136,11 @@ class NoteForm(forms.Form):
 
 
 class AuthorityAnswerForm(forms.Form):
+    """An office's answer to its step. What it may answer depends on the step (`purpose`): the recognition
+    body says whether the qualification is equivalent, and limits an approval to nothing; the visa and the
+    residence permit are decided by a decision (with its legal basis and the four-eyes rule for a
+    refusal), so their step only asks for information."""
+
     outcome = forms.ChoiceField(label=gettext_lazy("Answer"), widget=forms.RadioSelect, choices=[
         (services.AuthorityAnswer.APPROVED, gettext_lazy("Approve")),
         (services.AuthorityAnswer.REJECTED, gettext_lazy("Reject")),
@@ -138,6 +154,24 @@ class AuthorityAnswerForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 2}))
     note = forms.CharField(label=gettext_lazy("Reasons or questions"), required=False, max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, purpose: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if purpose in services.STEPS_DECIDED_BY_DECISION:
+            self.fields["outcome"].choices = [
+                (services.AuthorityAnswer.INFORMATION_NEEDED, _("Information needed"))]
+            self.fields["outcome"].initial = services.AuthorityAnswer.INFORMATION_NEEDED
+            self.fields["note"].label = _("Which information is needed")
+        elif purpose == Purpose.RECOGNITION:
+            self.fields["outcome"].choices = [
+                (services.AuthorityAnswer.APPROVED, _("Equivalent: the qualification is recognised")),
+                (services.AuthorityAnswer.REJECTED, _("Not equivalent")),
+                (services.AuthorityAnswer.INFORMATION_NEEDED, _("Information needed"))]
+        if purpose != Purpose.BA_APPROVAL:
+            for name in ("limit_employer", "limit_occupation", "limit_months"):
+                del self.fields[name]
+        if purpose in services.STEPS_DECIDED_BY_DECISION:
+            del self.fields["conditions"]
 
     def clean(self):
         data = super().clean()
@@ -179,7 +213,10 @@ class DecisionForm(forms.Form):
                                 help_text=gettext_lazy("A rejection needs a supervisor's approval before it is "
                                                        "issued (four-eyes rule)."))
     legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=200,
-                                  widget=CitationInput())
+                                  widget=CitationInput(), help_text=gettext_lazy(
+                                      "Filled in: the section of the title applied for. For a refusal, add the "
+                                      "provision whose condition is not met (for example § 5 Abs. 1 Nr. 1 "
+                                      "AufenthG)."))
     reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 5}))
     conditions = forms.CharField(label=gettext_lazy("Conditions"), required=False, max_length=4000,
@@ -467,7 +504,7 @@ def authority_step_answer(request, public_id, step_id):
     if not open_steps:
         messages.error(request, _("This authority step has already been answered."))
         return redirect("backoffice:case_detail", public_id=case.public_id)
-    form = AuthorityAnswerForm(request.POST or None)
+    form = AuthorityAnswerForm(request.POST or None, purpose=step.purpose)
     if request.method == "POST" and form.is_valid():
         try:
             services.authority_step_answer(request=step, actor=request.user, outcome=form.cleaned_data["outcome"],
@@ -491,8 +528,9 @@ def decision_create(request, public_id, kind):
     actions = case_actions(viewer=request.user, case=case, decisions=case_decisions(viewer=request.user, case=case))
     if not (actions.decide_visa if decision_kind == Decision.Kind.VISA else actions.decide_permit):
         return _refuse(request, case)
+    # No outcome is chosen in advance: a binding decision is the caseworker's own choice.
     form = DecisionForm(request.POST or None, initial={
-        "outcome": Decision.Outcome.GRANTED, "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
+        "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
         "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
     })
     if request.method == "POST":

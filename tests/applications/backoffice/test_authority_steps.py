@@ -57,3 +57,47 @@ def test_an_office_cannot_answer_for_another(client, make_case, make_staff, add_
     # WSA staff see the step but answer for no office.
     login(client, make_staff("wsa"))
     assert client.get(url).status_code == 404
+
+
+def test_the_visa_step_is_decided_by_the_decision_and_its_answer_form_only_asks_for_information(
+        client, make_case, make_staff, add_request):
+    """One button per decision: 'Answer: National visa' (approve or reject) beside 'Decide on the visa' let the
+    visa office record 'approved' without a decision, or a refusal without the four-eyes rule."""
+    from applications import services
+    from applications.services import BackofficeError
+
+    case = make_case("visa_decision")
+    request = add_request(case, "visa", purpose="visa")
+    login(client, make_staff("visa"))
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    html = html.content.decode()
+    assert "Ask for information: National visa" in html and "Answer: National visa" not in html
+    assert "Decide on the visa" in html
+    url = reverse("backoffice:step_answer", args=[case.public_id, request.public_id])
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="information_needed"' in form
+    assert 'value="approved"' not in form and 'value="rejected"' not in form and "limit_employer" not in form
+    for outcome in ("approved", "rejected"):
+        assert client.post(url, {"outcome": outcome, "note": "x"}).status_code == 400
+        with pytest.raises(BackofficeError):
+            services.authority_step_answer(request=request, actor=None, outcome=outcome, note="x")
+    request.refresh_from_db()
+    assert request.state == "sent"
+    answered = client.post(url, {"outcome": "information_needed", "note": "Bitte Reisepass nachreichen."})
+    assert answered.status_code == 302
+    request.refresh_from_db()
+    assert request.outcome == "information_needed"
+
+
+def test_the_recognition_body_answers_whether_the_qualification_is_equivalent(client, make_case, make_staff,
+                                                                               add_request):
+    case = make_case("authority_review")
+    request = add_request(case, "zab", purpose="recognition")
+    login(client, make_staff("zab"))
+    url = reverse("backoffice:step_answer", args=[case.public_id, request.public_id])
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Equivalent: the qualification is recognised" in form and "Not equivalent" in form
+    assert "limit_employer" not in form and "limit_months" not in form  # the BA's limits of an approval
+    assert client.post(url, {"outcome": "approved", "note": ""}).status_code == 302
+    request.refresh_from_db()
+    assert (request.state, request.outcome) == ("answered", "approved")

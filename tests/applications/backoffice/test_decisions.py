@@ -379,3 +379,27 @@ def test_a_refused_permit_shows_no_deadline_of_its_answered_step(make_case, make
     case.refresh_from_db()
     stage = _after_entry(applicant_case_stages(viewer=case.person.user, case=case))
     assert case.state == "entered" and stage.deadline is None
+
+
+def test_the_decision_form_chooses_no_outcome_in_advance_and_says_what_a_refusal_cites(client, visa_case,
+                                                                                       make_staff):
+    case = visa_case()
+    reauthenticated(login(client, make_staff("visa")))
+    url = reverse("backoffice:decision_create", args=[case.public_id, "visa"])
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "checked" not in form.split('name="outcome"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'value="§ 18g Abs. 1 AufenthG"' in form  # the title applied for, filled in
+    assert "For a refusal, add the provision whose condition is not met" in form
+    response = client.post(url, {"legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and not case.decisions.exists()
+
+
+def test_a_rejection_waiting_for_approval_is_drafted_not_decided(client, visa_case, make_staff):
+    case = visa_case()
+    caseworker = make_staff("visa", name="Anna Schulz")
+    services.decision_create(case=case, actor=caseworker, kind="visa", outcome="rejected",
+                             legal_basis="§ 5 Abs. 1 Nr. 1 AufenthG", reasons="Lebensunterhalt nicht gesichert.")
+    login(client, make_staff("visa", Role.SUPERVISOR, name="Jonas Becker"))
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    html = html.content.decode()
+    assert "drafted by Anna Schulz" in html and "decided by Anna Schulz" not in html

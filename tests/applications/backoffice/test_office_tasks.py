@@ -162,6 +162,10 @@ def test_the_visa_office_records_the_attendance_from_its_task_list(client, make_
     booking.refresh_from_db()
     assert booking.attended_at is not None and booking.attended_by == caseworker
     assert ("record_attendance", case.reference) not in tasks_of(caseworker)
+    # The case file says the person came, not that the appointment is still "booked".
+    section = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    section = section.content.decode().split("Appointment at the visa office", 1)[1].split("</ul>", 1)[0]
+    assert "attended" in section and "· booked" not in section
     # Too early: an appointment that has not begun is refused with a message, nothing recorded.
     later = make_case("authority_review", surname="LATER")
     early = booking_at(later, offices["visa"], add_request(later, "visa", purpose="visa", state="acknowledged"),

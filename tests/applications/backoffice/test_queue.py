@@ -220,3 +220,12 @@ def test_the_cached_filter_fields_follow_language_query_choices_and_office(clien
     login(client, make_staff("ba"))
     office = filters()
     assert "My queue: open requests to my office" in office and "My queue: completeness check" not in office
+
+
+def test_the_queue_names_a_title_by_its_section_never_by_the_portal_s_code(client, make_case, make_staff):
+    make_case("completeness_check", title="18g")
+    login(client, make_staff("wsa"))
+    html = queue(client, state="all").content.decode()
+    table = html.split("<tbody", 1)[1]
+    assert '<bdi dir="ltr">§ 18g AufenthG</bdi>' in table and ">18g<" not in table
+    assert 'value="18g">Blaue Karte EU (§ 18g AufenthG)</option>' in html  # German by default
