@@ -95,3 +95,20 @@ def test_a_reference_in_a_table_stays_on_one_line_and_the_table_shows_it_scrolls
     assert "radial-gradient" in wrap.evaluate("w => getComputedStyle(w).backgroundImage")
     if shots := __import__("os").environ.get("WSA_E2E_SHOTS"):
         page.screenshot(path=f"{shots}/uk-360-applicant-home-table.png", full_page=True)
+
+
+def test_a_table_s_one_line_message_wraps_and_a_button_in_a_table_keeps_its_words_whole(live_server, page):
+    """The first column's "one line" also held an empty table's message (it ran out of view, its link
+    unreachable), and a task's button in a table broke mid-word ("antragst|ellende … erschien|en")."""
+    page.set_viewport_size({"width": 360, "height": 900})
+    page.goto(live_server.url + "/")
+    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend',
+        '<div class="wsa-table-wrap"><table class="kern-table"><tbody>'
+        + '<tr class="kern-table__row"><td class="kern-table__cell" colspan="4" id="t-message">No cases yet. Start a '
+        + 'case for a new client and follow it here.</td></tr>'
+        + '<tr class="kern-table__row"><td class="kern-table__cell">WSA-2026-000001</td><td class="kern-table__cell">'
+        + '<button class="kern-btn" id="t-button"><span class="kern-label">Antragstellende Person erschienen'
+        + '</span></button></td></tr></tbody></table></div>')""")
+    assert page.locator("#t-message").evaluate("c => getComputedStyle(c).whiteSpace") != "nowrap"
+    label = page.locator("#t-button .kern-label")
+    assert label.evaluate("l => getComputedStyle(l).overflowWrap") == "normal"
