@@ -19,6 +19,11 @@ SCOPE_CHOICES = [
     (MandateScope.READ, _("Read only: the representative follows the case but does nothing in it")),
     (MandateScope.ACT, _("Act for me: upload documents, answer requests, write messages and submit")),
 ]
+# The same two scopes as the agency asks for them: in its own voice, not the client's ("Act for me").
+AGENCY_SCOPE_CHOICES = [
+    (MandateScope.READ, _("Read only: you follow the case but do nothing in it")),
+    (MandateScope.ACT, _("Act for the client: upload documents, answer requests, write messages and submit")),
+]
 
 
 class RepresentativeSearchForm(forms.Form):
@@ -129,7 +134,7 @@ class ClientStartForm(forms.Form):
     procedure_language = forms.ChoiceField(label=_("Language of the procedure"), choices=ProcedureLanguage.choices,
                                            initial=ProcedureLanguage.GERMAN)
     scope = forms.ChoiceField(label=_("What you ask to be allowed to do"), widget=forms.RadioSelect,
-                              choices=SCOPE_CHOICES, initial=MandateScope.ACT)
+                              choices=AGENCY_SCOPE_CHOICES, initial=MandateScope.ACT)
     receives_decisions = forms.BooleanField(label=_("Decisions are delivered to you too"), required=False,
                                             initial=True)
     valid_until = forms.DateField(label=_("Mandate valid until"), required=False, widget=DateInput)

@@ -130,9 +130,25 @@ def _render_case(request, represented, *, status=200, **forms_in_error):
             forms.UploadForm() if applicant_act and case.state == CaseState.DRAFT else None),
         "provide_form": forms_in_error.get("provide_form") or (
             forms.ProvideDocumentForm() if applicant_act and documents_requested else None),
-        "missing": application_missing(viewer=request.user, case=case)
+        "missing": _missing_for_agency(application_missing(viewer=request.user, case=case))
         if applicant_act and case.state == CaseState.DRAFT else None,
     }, status=status)
+
+
+def _missing_for_agency(missing: dict[str, list[str]]) -> list[str]:
+    """What a draft lacks, said to the agency: the documents it can upload here one by one; the data the
+    client enters in their own application, one line per step ("Enter your date of birth" spoke to the
+    client, and the agency has no form for it)."""
+    by_client = {
+        "title": gettext("The residence title: the client chooses it in their own application."),
+        "personal": gettext("Personal data: the client completes it in their own application."),
+        "qualification": gettext("The qualification: the client enters it in their own application."),
+        "employment": gettext("The job offer: the client enters it in their own application."),
+    }
+    lines = []
+    for step, items in missing.items():
+        lines.extend(items if step == "documents" else [by_client.get(step, items[0])])
+    return lines
 
 
 @representative_required

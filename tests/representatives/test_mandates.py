@@ -544,3 +544,19 @@ def test_a_deleted_account_represents_nobody(applicant, person, agency, agent, c
     mandate.refresh_from_db()
     assert mandate.revoked_at is not None
     assert login(agent).get(detail(case)).status_code == 404
+
+
+def test_the_agency_is_told_what_the_client_still_enters_and_what_it_can_upload_itself(
+        applicant, person, agency, agent, case):
+    """"Enter your date of birth" on the agency's page spoke to the client, and the agency has no form for it."""
+    type(person).objects.filter(pk=person.pk).update(birth_date=None)
+    grant(applicant, person, agency, cases=[case])
+    page = login(agent).get(detail(case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = page.split('id="submit-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Personal data: the client completes it in their own application." in section
+    assert "Enter your" not in section
+    assert "Upload: " in section  # the documents the agency can upload here, one by one
+    new_client_form = login(agent).get("/representative/clients/new/", HTTP_ACCEPT_LANGUAGE="en")
+    assert new_client_form.status_code == 200
+    form = new_client_form.content.decode()
+    assert "Act for the client" in form and "Act for me" not in form
