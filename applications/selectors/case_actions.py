@@ -16,10 +16,10 @@ from .case_file import case_information_needed
 from .staff import staff_scope
 
 # The lifecycle moves a WSA caseworker makes from the workspace, in the order of the procedure.
-STAFF_TRANSITIONS = ("start_completeness_check", "start_authority_review", "refer_to_visa_decision")
+# Not the move to the visa decision: the hub makes it once every office has answered (procedure.case_advance_if_ready,
+# and a sweep for a missed one); offered as a button it was refused whenever an office had not answered yet.
+STAFF_TRANSITIONS = ("start_completeness_check", "start_authority_review")
 REQUEST_DOCUMENTS_STATES = frozenset({CaseState.SUBMITTED, CaseState.COMPLETENESS_CHECK})
-# The steps an office settles with a decision (Bescheid) rather than an answer: once that decision is
-# issued (or waits for the four-eyes approval), the step is no longer answered through the step form.
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ def case_actions(*, viewer, case: Case, steps=None, decisions=()) -> CaseActions
             actor=viewer, case=case, kind=Decision.Kind.VISA),
         decide_permit=Decision.Kind.RESIDENCE_PERMIT not in decided and decision_may_decide(
             actor=viewer, case=case, kind=Decision.Kind.RESIDENCE_PERMIT),
+        # A step settled by a decision (Bescheid) is no longer answered once that decision is issued or waits
+        # for the four-eyes approval.
         answer_steps=frozenset(s.pk for s in (steps or ()) if getattr(s, "wsa_answerable", False)
                                and STEPS_DECIDED_BY_DECISION.get(s.purpose) not in decided),
         approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL

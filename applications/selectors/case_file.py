@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
 from authorities.answer_texts import answer_condition_lines
-from authorities.models import AuthorityRequest, Outcome, RequestState
+from authorities.models import AuthorityRequest, ErrorCode, Outcome, RequestState
 from documents.models import Document
 from wsa.observability.context import bind_case
 
@@ -95,6 +95,8 @@ def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
     for request in requests.order_by("pk"):
         office_id = request.authority.organisation_id if request.authority else None
         request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
+        request.wsa_reroutable = scope.is_wsa and request.authority_id is None and (
+            request.state == RequestState.FAILED and request.error_code == ErrorCode.NO_OFFICE)
         request.wsa_office_name = str(request.authority or "")
         steps.append(request)
     return steps
@@ -133,6 +135,24 @@ def case_information_needed_step_get(*, viewer, case: Case, public_id) -> Author
         raise Http404
     try:
         return _information_needed(case).select_related("authority").get(public_id=public_id)
+    except Exception as exc:
+        raise Http404 from exc
+
+
+def case_unrouted_steps(*, case: Case) -> list[AuthorityRequest]:
+    """The case's steps for which routing found no responsible office (they wait to be sent again)."""
+    return list(AuthorityRequest.objects.filter(case=case, state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE,
+                                                authority__isnull=True).order_by("pk"))
+
+
+def case_unrouted_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest:
+    """For WSA staff, who send the case to the authorities: a step of this case that found no responsible
+    office, or 404. The caller read the case through case_get_for_staff."""
+    if not staff_scope(viewer=viewer).is_wsa:
+        raise Http404
+    try:
+        return AuthorityRequest.objects.get(case=case, public_id=public_id, state=RequestState.FAILED,
+                                            error_code=ErrorCode.NO_OFFICE, authority__isnull=True)
     except Exception as exc:
         raise Http404 from exc
 

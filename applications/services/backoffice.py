@@ -240,6 +240,12 @@ def _authority_outcome_value(request, outcome: str) -> str:
     return outcome
 
 
+def authority_step_reroute(*, request) -> bool:
+    """A step that found no responsible office is routed again and sent (authorities.services); False if there
+    is still none."""
+    return authority_services.authority_request_reroute(request=request)
+
+
 def authority_step_resend(*, request, actor) -> bool:
     """The WSA sends a step that its office answered "information needed" again (authorities.services)."""
     return authority_services.authority_request_resend(request=request, actor=actor)

@@ -20,6 +20,7 @@ urlpatterns = [
     path(case + "notes/", backoffice.case_note, name="case_note"),
     path(case + "steps/<str:step_id>/answer/", backoffice.authority_step_answer, name="step_answer"),
     path(case + "steps/<str:step_id>/resend/", backoffice.authority_step_resend, name="step_resend"),
+    path(case + "steps/<str:step_id>/reroute/", backoffice.authority_step_reroute, name="step_reroute"),
     path(case + "decide/<slug:kind>/", backoffice.decision_create, name="decision_create"),
     path(case + "family-permits/", household_backoffice.family_permits, name="family_permits"),
     path(case + "decisions/<uuid:decision_id>/approve/", backoffice.decision_approve, name="decision_approve"),

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -43,6 +44,8 @@ from ..selectors.case_file import (
     case_get_for_staff,
     case_information_needed_step_get,
     case_messages,
+    case_unrouted_step_get,
+    case_unrouted_steps,
     decisions_awaiting_approval,
 )
 from ..selectors.deadlines import deadline_status
@@ -425,9 +428,17 @@ def case_transition(request, public_id, name):
         return _refuse(request, case)
     try:
         services.case_transition(case=case, transition=name, actor=request.user)
-        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
     except IllegalTransition as exc:
         messages.error(request, str(exc))
+    else:
+        unrouted = case_unrouted_steps(case=case) if name == "start_authority_review" else []
+        if unrouted:
+            messages.warning(request, _(
+                "The case went to the authorities, but no responsible office was found for: %(steps)s. Those "
+                "steps were not sent. Once the office is set up, send them again from the authority steps.") % {
+                "steps": ", ".join(str(step.get_purpose_display()) for step in unrouted)})
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
     return redirect("backoffice:case_detail", public_id=case.public_id)
 
 
@@ -464,6 +475,20 @@ def authority_step_resend(request, public_id, step_id):
     if request.POST.get("next") == "home":
         return redirect("backoffice:home")
     return redirect("backoffice:case_detail", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def authority_step_reroute(request, public_id, step_id):
+    """The WSA looks again for the office responsible for a step that found none, and sends it."""
+    case = _case(request, public_id)
+    step = case_unrouted_step_get(viewer=request.user, case=case, public_id=step_id)
+    if services.authority_step_reroute(request=step):
+        messages.success(request, _("The step was sent to %(office)s.") % {"office": step.authority.name})
+    else:
+        messages.warning(request, _("Still no office is responsible for this step here. The administrator must "
+                                    "first set up the office for the applicant's place."))
+    return redirect(reverse("backoffice:case_detail", kwargs={"public_id": case.public_id}) + "#authorities")
 
 
 @staff_required

@@ -154,3 +154,45 @@ def test_relay_and_fetch_batches_are_capped(monkeypatch):
             services.answer_fetch_enqueue(request_id)
         assert queued == []  # nothing leaves before the batch is complete
     assert [len(batch) for batch in queued] == [20, 5]
+
+
+@pytest.mark.django_db
+def test_the_wsa_is_told_which_steps_found_no_office_and_sends_them_again_from_the_case_file(client, offices,
+                                                                                              make_case):
+    """"Done: Send to the authorities" stood above steps that had gone nowhere, and only the admin could send
+    them again."""
+    from django.urls import reverse
+
+    from accounts.models import Membership, Role
+    from tests.auth import force_login_with_second_factor, give_totp
+    from tests.factories import UserFactory, wsa_caseworker
+
+    Authority.objects.filter(kind=AuthorityKind.REGISTER).delete()
+    case = make_case("18b")
+    submit(case)
+    case_services.case_transition(case=case, transition="start_completeness_check")
+    force_login_with_second_factor(client, wsa_caseworker())
+    sent = client.post(reverse("backoffice:case_transition", args=[case.public_id, "start_authority_review"]),
+                       HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
+    assert "no responsible office was found for: Register and security checks" in sent
+    assert "Done: " not in sent
+    assert "Look for the responsible office again and send" in sent
+    failed = AuthorityRequest.objects.get(case=case, purpose="register_check")
+    url = reverse("backoffice:step_reroute", args=[case.public_id, failed.public_id])
+    still = client.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
+    assert "Still no office is responsible for this step here" in still
+    register = Authority.objects.create(kind=AuthorityKind.REGISTER, name="BVA")
+    routed = client.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
+    assert "The step was sent to BVA." in routed
+    failed.refresh_from_db()
+    assert (failed.state, failed.authority) == (RequestState.PENDING, register)
+    assert client.post(url).status_code == 404  # routed: nothing left to route
+    # Only the WSA routes: another office's caseworker gets 404 for a step that still has no office.
+    AuthorityRequest.objects.filter(pk=failed.pk).update(state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE,
+                                                         authority=None)
+    other = give_totp(UserFactory())
+    Membership.objects.create(user=other, organisation=offices["ba"].organisation, role=Role.CASEWORKER)
+    force_login_with_second_factor(client, other)
+    assert client.post(url).status_code == 404
+    failed.refresh_from_db()
+    assert failed.authority is None

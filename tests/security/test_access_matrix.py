@@ -386,6 +386,9 @@ MATRIX: dict[str, Rule] = {
     # any, so even the WSA gets 404 there: every other POST must be refused.
     "backoffice:step_resend": Rule(POST_ONLY_STAFF, kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
                                    post={}, allowed=SEES_ALL),
+    # The WSA routes again a step that found no office; A's BA step has one: 404 for every staff member too.
+    "backoffice:step_reroute": Rule(POST_ONLY_STAFF, kw=lambda s: {**case(s), "step_id": str(s.ba_request.public_id)},
+                                    post={}, allowed=SEES_ALL),
     # The world's visa rejection waits for the four-eyes approval: one decision of a kind at a time, so
     # not even the visa office may open a new one here (selectors.case_actions; granting: test_decisions).
     "backoffice:decision_create": Rule(E(403, anon="L"), kw=lambda s: {**case(s), "kind": "visa"},
