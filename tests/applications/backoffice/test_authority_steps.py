@@ -98,6 +98,7 @@ def test_the_recognition_body_answers_whether_the_qualification_is_equivalent(cl
     form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Equivalent: the qualification is recognised" in form and "Not equivalent" in form
     assert "limit_employer" not in form and "limit_months" not in form  # the BA's limits of an approval
+    assert "required to reject or to ask" in form  # the reasons field is not simply "optional"
     assert client.post(url, {"outcome": "approved", "note": ""}).status_code == 302
     request.refresh_from_db()
     assert (request.state, request.outcome) == ("answered", "approved")
