@@ -24,6 +24,7 @@ from documents.testing.documents import text_pdf
 from tests.factories import PersonFactory, wsa_caseworker
 
 from .test_representative_journey import sign_in, verified
+from .walk_guard import WalkGuard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -106,13 +107,11 @@ def test_the_family_applies_together_and_follows_one_tracker(live_server, page, 
     assert errors == []
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
-def test_the_main_applicant_books_one_appointment_for_the_family(live_server, page, language, settings):
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+def _family_at_the_visa_office(language, *, family_appointments: bool):
+    """A main applicant with spouse and child, all three waiting for their appointment at one visa office."""
     office = Authority.objects.create(kind=AuthorityKind.VISA_OFFICE, name="Botschaft Neu-Delhi", countries=["IND"],
-                                      time_zone="Asia/Kolkata", family_appointments=True)
-    head_user = verified(f"asha.book.{language}@family.example")
+                                      time_zone="Asia/Kolkata", family_appointments=family_appointments)
+    head_user = verified(f"asha.book.{language}.{int(family_appointments)}@family.example")
     head = PersonFactory(user=head_user, surname="SHARMA", given_names="ASHA", nationality="IND")
     main = services.case_create(person=head, actor=head_user, title_code="18b")
     cases = [main]
@@ -135,6 +134,15 @@ def test_the_main_applicant_books_one_appointment_for_the_family(live_server, pa
     starts = timezone.now() + timedelta(days=4)
     AppointmentSlot.objects.create(authority=office, starts_at=starts, ends_at=starts + timedelta(minutes=30),
                                    capacity=3)
+    return office, head_user, cases
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_main_applicant_books_one_appointment_for_the_family(live_server, page, language, settings):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    office, head_user, cases = _family_at_the_visa_office(language, family_appointments=True)
+    main = cases[0]
     sign_in(page, live_server, head_user, language)
     page.goto(live_server.url + f"/applicant/cases/{main.public_id}/appointment/")
     assert page.locator("input[name=family]").count() == 2
@@ -145,3 +153,34 @@ def test_the_main_applicant_books_one_appointment_for_the_family(live_server, pa
     page.wait_for_load_state()
     assert AppointmentBooking.objects.filter(slot__authority=office).count() == 3
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_where_each_person_has_their_own_appointment_the_parent_books_the_child_s(live_server, page, language):
+    """The visa office sees each person apart (the default): the main booking page says so and links each
+    member; the child's page in the household books its appointment (before, nobody could)."""
+    guard = WalkGuard(page, language=language)  # untranslated text, axe, citations, console, overflow
+    office, head_user, cases = _family_at_the_visa_office(language, family_appointments=False)
+    main, child = cases[0], cases[2]
+    sign_in(page, live_server, head_user, language)
+    page.goto(live_server.url + f"/applicant/cases/{main.public_id}/appointment/")
+    assert page.locator("input[name=family]").count() == 0
+    assert page.locator(f"a[href$='/household/cases/{child.public_id}/appointment/']").count() == 1
+    _both_widths(page, guard, language, "own-appointments-main")
+    page.goto(live_server.url + f"/applicant/household/cases/{child.public_id}/")
+    _both_widths(page, guard, language, "child-case-book")
+    page.locator(f"a[href$='/household/cases/{child.public_id}/appointment/']").click()
+    page.wait_for_load_state()
+    _both_widths(page, guard, language, "child-appointment")
+    page.locator("input[name=slot]").first.check()
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert AppointmentBooking.objects.filter(case=child, slot__authority=office).count() == 1
+    assert not AppointmentBooking.objects.filter(case=main).exists()
+    _both_widths(page, guard, language, "child-case-booked")
+
+
+def _both_widths(page, guard, language, name):
+    for width in (1280, 360):
+        _look(page, language, name, width)
+        guard.check(name)
