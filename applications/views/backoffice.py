@@ -370,6 +370,9 @@ def _task_label(task) -> str:
     if task.kind == offices.TASK_INFORMATION_NEEDED:
         return _("Information needed by %(office)s: %(reason)s") % {
             "office": task.office_name, "reason": task.reason}
+    if task.kind == offices.TASK_ANSWER_STEP and task.step in services.STEPS_DECIDED_BY_DECISION:
+        # An extension's permit step: the office answers it with its decision, not with an approval.
+        return OFFICE_TASK_LABELS[offices.TASK_DECIDE_PERMIT]
     return OFFICE_TASK_LABELS[task.kind]
 
 

@@ -288,3 +288,16 @@ def test_rows_without_a_form_leave_the_csrf_token_unread(make_case, make_staff, 
     token = SimpleLazyObject(lambda: read.append(1) or "token")
     assert "<form" not in office_task_row(Context({"csrf_token": token}), task, "Answer the request")
     assert not read
+
+
+def test_an_extension_s_permit_step_is_a_decision_to_take_not_a_request_to_answer():
+    """Its answer form only asks for information (the permit is decided by the decision): the task says so."""
+    from django.utils import translation
+
+    from applications.offices import TASK_ANSWER_STEP, OfficeTask
+    from applications.views.backoffice import _task_label
+
+    with translation.override("en"):
+        assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="residence_permit")) == (
+            "Decide on the residence permit")
+        assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="ba_approval")) == "Answer the request"
