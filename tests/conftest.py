@@ -160,4 +160,5 @@ def _letter_templates(request):
 
     if not apps.get_model("applications", "LetterTemplate").objects.exists():
         import_module("applications.migrations.0021_letters_templates").seed_templates(apps, None)
+        import_module("applications.migrations.0024_blue_card_letters").seed_blue_card_letters(apps, None)
     yield

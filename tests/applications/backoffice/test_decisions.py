@@ -185,8 +185,21 @@ def test_foreigners_authority_issues_the_residence_permit(client, make_case, mak
     case.refresh_from_db()
     assert case.state == "permit_issued"
     text = pdf_text(case.decisions.get())
-    assert "Aufenthaltserlaubnis" in text and "Widerspruch" in text and "residence permit" in text
-    assert "objection (Widerspruch)" in text
+    # The EU Blue Card is a title of its own (§ 4 Abs. 1 S. 2 Nr. 2a AufenthG), never "Aufenthaltserlaubnis".
+    assert "Ihnen wird eine Blaue Karte EU erteilt." in text and "Aufenthaltserlaubnis" not in text
+    assert "You are granted an EU Blue Card." in text and "residence permit" not in text
+    assert "Widerspruch" in text and "objection (Widerspruch)" in text
+
+
+def test_a_permit_for_another_title_is_still_an_aufenthaltserlaubnis(client, make_case, make_staff, add_request):
+    case = make_case("entered", title="18b")
+    add_request(case, "abh", purpose="residence_permit")
+    permit_fee_paid(case)
+    services.decision_create(case=case, actor=make_staff("abh"), kind="residence_permit", outcome="granted",
+                             legal_basis="§ 18b Abs. 1 AufenthG")
+    text = pdf_text(case.decisions.get())
+    assert "Ihnen wird eine Aufenthaltserlaubnis zum Zweck der Beschäftigung erteilt." in text
+    assert "Blaue Karte" not in text
 
 
 def test_staff_download_of_the_decision_is_an_attachment_and_logged(client, visa_case, make_staff):
