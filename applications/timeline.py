@@ -48,6 +48,7 @@ AUTHORITY_KINDS = {
     "booking_cancelled": "appointment_cancelled",
     "slot_cancelled": "appointment_cancelled_by_office",
     "appointment_attended": "appointment_attended",
+    "appointment_missed": "appointment_missed",
     "on_file": "ba_approval_on_file",
     "on_file_removed": "ba_approval_on_file_removed",
 }

@@ -34,6 +34,7 @@ STATUS_REBOOKED = "rebooked"
 STATUS_BOOKING_CANCELLED = "booking_cancelled"
 STATUS_SLOT_CANCELLED = "slot_cancelled"
 STATUS_ATTENDED = "appointment_attended"
+STATUS_MISSED = "appointment_missed"
 
 # The applicant books the in-person appointment (biometrics, identity check, fee) from the slots
 # the visa office published. Locks: Case, then AppointmentBooking, then AppointmentSlot (by pk), as
@@ -71,6 +72,8 @@ def appointment_error(code: str) -> AppointmentError:
         "too_late": _("Appointments can only be changed or cancelled until %(hours)d hours before they start. "
                       "Please contact the visa office.") % {"hours": hours},
         "not_started": _("The appointment has not begun yet: attendance can be recorded from its start."),
+        "not_ended": _("The appointment has not ended yet: that the applicant did not come can be recorded from "
+                       "its end."),
         "no_family_appointments": _("This visa office sees each applicant at their own appointment. Please book "
                                     "an appointment for each family member's application."),
         "family_not_at_step": _("A family member's application is not at the step where an appointment is "
@@ -239,6 +242,32 @@ def appointment_attendance_record(*, booking: AppointmentBooking, actor,
     visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     booking.__dict__.update(attended_at=locked.attended_at, attended_by_id=locked.attended_by_id)
+    return locked
+
+
+@transaction.atomic
+def appointment_missed_record(*, booking: AppointmentBooking, actor,
+                              now: datetime | None = None) -> AppointmentBooking:
+    """The visa office records that the applicant did not come: the booking ends, the task leaves the office's
+    list and the applicant is asked to book a new appointment (until then an active booking in the past kept
+    them from booking again, and the office's task stayed for ever). Only its own staff, only once the slot
+    has ended, only for an active booking without an attendance record."""
+    now = now or timezone.now()
+    case = case_model().objects.select_for_update().get(pk=booking.case_id)
+    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
+              .get(pk=booking.pk))
+    if actor is not None:
+        _require_office_staff(actor=actor, authority=locked.slot.authority)
+    if locked.state != BookingState.ACTIVE or locked.attended_at is not None:
+        raise appointment_error("booking_changed")
+    if locked.slot.ends_at > now:
+        raise appointment_error("not_ended")
+    _locked_slots(locked.slot_id)
+    _booking_end(locked, state=BookingState.MISSED, actor=actor, now=now)
+    locked.request.case = case
+    case_event(request=locked.request, status=STATUS_MISSED, internal=False, actor=actor,
+               appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id), **_where(locked.slot))
+    booking.__dict__.update(state=locked.state, ended_at=locked.ended_at)
     return locked
 
 

@@ -103,6 +103,10 @@ def authority_event_text(payload: dict) -> str:
             **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "appointment_attended":
         return _("%(step)s: the applicant attended the appointment at %(office)s.") % values
+    if status == "appointment_missed":
+        return _("%(step)s: %(office)s recorded that nobody came to the appointment on %(when)s. Please book a new "
+                 "one: the visa office needs to see the applicant in person.") % {
+            **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "answered":
         if outcome == "approved" and payload.get("deemed_approval"):
             return _("%(step)s: deemed approved, because %(office)s did not answer within the legal deadline.") % values

@@ -280,6 +280,7 @@ class BookingState(models.TextChoices):
     REBOOKED = "rebooked", _("replaced by another appointment")
     CANCELLED = "cancelled", _("cancelled by the applicant")
     SLOT_CANCELLED = "slot_cancelled", _("cancelled by the visa office")
+    MISSED = "missed", _("the applicant did not come")
 
 
 class AppointmentBooking(models.Model):

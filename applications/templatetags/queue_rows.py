@@ -65,6 +65,8 @@ def queue_row(case, status: str = "") -> str:
 
 _BUTTON = ('<button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">{}</span>'
            "</button>")
+_BUTTON_QUIET = ('<button class="kern-btn kern-btn--tertiary" type="submit"><span class="kern-label">{}</span>'
+                 "</button>")
 _CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 
 
@@ -81,9 +83,12 @@ def office_task_row(context, task, label) -> str:
     else:
         work = format_html("{}", label)
     if task.booking:
-        work += format_html('<form method="post" action="{}">{}' + _BUTTON + "</form>",
+        work += format_html('<div class="wsa-task-buttons"><form method="post" action="{}">{}' + _BUTTON + "</form>"
+                            '<form method="post" action="{}">{}' + _BUTTON_QUIET + "</form></div>",
                             reverse("authorities:appointment_attendance", args=[task.booking]), _csrf_input(context),
-                            gettext("The applicant attended"))
+                            gettext("The applicant attended"),
+                            reverse("authorities:appointment_missed", args=[task.booking]), _csrf_input(context),
+                            gettext("Nobody came"))
     if task.request:
         work += format_html(
             '<p class="kern-body--small">{}</p><form method="post" action="{}">{}'

@@ -12,4 +12,6 @@ urlpatterns = [
          name="appointment_slot_cancel"),
     path("appointments/bookings/<uuid:public_id>/attended/", appointments.appointment_attendance,
          name="appointment_attendance"),
+    path("appointments/bookings/<uuid:public_id>/missed/", appointments.appointment_missed,
+         name="appointment_missed"),
 ]

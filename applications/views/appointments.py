@@ -247,3 +247,19 @@ def appointment_attendance(request, public_id):
     else:
         messages.success(request, gettext("The attendance was recorded."))
     return redirect("backoffice:home")
+
+
+@staff_required
+@require_POST
+def appointment_missed(request, public_id):
+    """The visa office records that nobody came: the applicant is asked to book again."""
+    _office_staff(request)
+    booking = authority_selectors.office_booking_get(viewer=request.user, public_id=public_id)
+    try:
+        appointments.appointment_missed_record(booking=booking, actor=request.user)
+    except appointments.AppointmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, gettext("Recorded: the applicant did not come. They are asked to book a new "
+                                          "appointment."))
+    return redirect("backoffice:home")

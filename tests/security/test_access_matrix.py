@@ -358,6 +358,9 @@ MATRIX: dict[str, Rule] = {
     # The visa office records that the applicant attended the booked appointment (issue 19).
     "authorities:appointment_attendance": Rule(POST_ONLY_STAFF, kw=lambda s: {"public_id": s.booking.public_id},
                                                post={}, allowed=("visa",)),
+    # ... or that nobody came (the world's booking has not begun: the office's own staff get the message, 302).
+    "authorities:appointment_missed": Rule(POST_ONLY_STAFF, kw=lambda s: {"public_id": s.booking.public_id},
+                                           post={}, allowed=("visa",)),
     "backoffice:home": Rule(STAFF_PAGE),
     "backoffice:statistics": Rule(E(403, anon="L", supervisor=200, admin=200)),
     "backoffice:case_detail": Rule(STAFF_PAGE, kw=case),

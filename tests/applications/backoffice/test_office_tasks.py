@@ -301,3 +301,38 @@ def test_an_extension_s_permit_step_is_a_decision_to_take_not_a_request_to_answe
         assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="residence_permit")) == (
             "Decide on the residence permit")
         assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="ba_approval")) == "Answer the request"
+
+
+def test_the_visa_office_records_that_nobody_came_and_the_applicant_can_book_again(client, make_case, make_staff,
+                                                                                   add_request, offices):
+    """A missed appointment stayed "booked" for ever: the office's task never left its list, and the applicant's
+    booking in the past kept them from booking again ("contact the visa office")."""
+    from authorities import selectors as authority_selectors
+    from authorities.models import BookingState
+
+    case = make_case("authority_review", surname="MISSED")
+    request = add_request(case, "visa", purpose="visa", state="acknowledged")
+    booking = booking_at(case, offices["visa"], request, starts_in=timedelta(minutes=-40))  # ended 10 min ago
+    url = reverse("authorities:appointment_missed", args=[booking.public_id])
+    assert login(client, make_staff("ba")).post(url).status_code == 403  # not a visa office
+    caseworker = make_staff("visa")
+    login(client, caseworker)
+    assert url in office_tasks_section(client)  # the task row's second button
+    response = client.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "Recorded: the applicant did not come." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.state == BookingState.MISSED and booking.ended_by == caseworker and booking.attended_at is None
+    assert ("record_attendance", case.reference) not in tasks_of(caseworker)
+    assert client.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True).status_code == 200  # twice: a message, no change
+    # The applicant is told and may book again.
+    event = case.events.filter(payload__status="appointment_missed").get()
+    assert not event.internal and "nobody came to the appointment" in event.text
+    assert authority_selectors.applicant_appointment(viewer=case.person.user, case=case)["booking"] is None
+    # An appointment still running cannot be marked as missed.
+    running_case = make_case("authority_review", surname="RUNNING")
+    running = booking_at(running_case, offices["visa"],
+                         add_request(running_case, "visa", purpose="visa", state="acknowledged"),
+                         starts_in=timedelta(minutes=-10))
+    client.post(reverse("authorities:appointment_missed", args=[running.public_id]))
+    running.refresh_from_db()
+    assert running.state == BookingState.ACTIVE
