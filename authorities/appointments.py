@@ -223,11 +223,7 @@ def appointment_attendance_record(*, booking: AppointmentBooking, actor,
     photo and fingerprints in person, § 49 AufenthG). Only its own staff, only for an active booking
     whose slot has begun; recorded once. Moves the case on when every approval is already in."""
     now = now or timezone.now()
-    case = case_model().objects.select_for_update().get(pk=booking.case_id)
-    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
-              .get(pk=booking.pk))
-    if actor is not None:
-        _require_office_staff(actor=actor, authority=locked.slot.authority)
+    case, locked = _office_booking_locked(booking, actor)
     if locked.attended_at is not None:
         return locked
     if locked.state != BookingState.ACTIVE:
@@ -253,11 +249,7 @@ def appointment_missed_record(*, booking: AppointmentBooking, actor,
     them from booking again, and the office's task stayed for ever). Only its own staff, only once the slot
     has ended, only for an active booking without an attendance record."""
     now = now or timezone.now()
-    case = case_model().objects.select_for_update().get(pk=booking.case_id)
-    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
-              .get(pk=booking.pk))
-    if actor is not None:
-        _require_office_staff(actor=actor, authority=locked.slot.authority)
+    case, locked = _office_booking_locked(booking, actor)
     if locked.state != BookingState.ACTIVE or locked.attended_at is not None:
         raise appointment_error("booking_changed")
     if locked.slot.ends_at > now:
@@ -278,6 +270,17 @@ def appointment_bookings_end(*, case, actor=None) -> None:
     for booking in AppointmentBooking.objects.select_for_update().filter(case=case, state=BookingState.ACTIVE):
         _locked_slots(booking.slot_id)  # bookings of a slot change under its lock (see appointment_slot_cancel)
         _booking_end(booking, state=BookingState.CANCELLED, actor=actor, now=now)
+
+
+def _office_booking_locked(booking: AppointmentBooking, actor):
+    """The booking's case and the booking, both locked, for what its visa office records about it; only the
+    office's own staff (`actor` None: the system)."""
+    case = case_model().objects.select_for_update().get(pk=booking.case_id)
+    locked = (AppointmentBooking.objects.select_for_update(of=("self",)).select_related("slot__authority", "request")
+              .get(pk=booking.pk))
+    if actor is not None:
+        _require_office_staff(actor=actor, authority=locked.slot.authority)
+    return case, locked
 
 
 def _require_office_staff(*, actor, authority) -> None:

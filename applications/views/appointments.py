@@ -238,28 +238,27 @@ def appointment_slot_cancel(request, public_id):
 @require_POST
 def appointment_attendance(request, public_id):
     """The visa office records that the applicant came to the appointment (identity, biometrics)."""
-    _office_staff(request)
-    booking = authority_selectors.office_booking_get(viewer=request.user, public_id=public_id)
-    try:
-        appointments.appointment_attendance_record(booking=booking, actor=request.user)
-    except appointments.AppointmentError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, gettext("The attendance was recorded."))
-    return redirect("backoffice:home")
+    return _booking_record(request, public_id, appointments.appointment_attendance_record,
+                           gettext("The attendance was recorded."))
 
 
 @staff_required
 @require_POST
 def appointment_missed(request, public_id):
     """The visa office records that nobody came: the applicant is asked to book again."""
+    return _booking_record(request, public_id, appointments.appointment_missed_record,
+                           gettext("Recorded: the applicant did not come. They are asked to book a new appointment."))
+
+
+def _booking_record(request, public_id, record, done: str):
+    """What the visa office records about one of its bookings (`record`: a service of authorities.appointments),
+    then back to its task list with `done` or the reason it was refused."""
     _office_staff(request)
     booking = authority_selectors.office_booking_get(viewer=request.user, public_id=public_id)
     try:
-        appointments.appointment_missed_record(booking=booking, actor=request.user)
+        record(booking=booking, actor=request.user)
     except appointments.AppointmentError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, gettext("Recorded: the applicant did not come. They are asked to book a new "
-                                          "appointment."))
+        messages.success(request, done)
     return redirect("backoffice:home")
