@@ -89,3 +89,17 @@ def test_the_portal_catalogue_wins_over_the_vendor_catalogue():
     assert mine != theirs
     with translation.override("hi"):
         assert translation.gettext("Forgot your password?") == mine
+
+
+@pytest.mark.parametrize(("language", "one", "other", "word"), [
+    ("tr", "Password", "Password (again)", "Şifre"),  # Django said "Parola", allauth "Şifre": on one form
+    ("fr", "Email", "Email address", "e-mail"),  # Django said "Courriel", allauth and the portal "e-mail"
+])
+def test_a_sign_up_form_names_one_thing_with_one_word(language, one, other, word):
+    with translation.override(language):
+        assert word.lower() in translation.gettext(one).lower() and word.lower() in translation.gettext(other).lower()
+
+
+def test_the_turkish_confirmation_message_is_spelt_right():
+    with translation.override("tr"):
+        assert "e-postası" in translation.gettext("Confirmation email sent to %(email)s.")
