@@ -230,6 +230,10 @@ class DecisionForm(forms.Form):
     valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False,
                                   widget=DateInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].required_for = _("required for a refusal")
+
     def clean(self):
         data = super().clean()
         if data.get("outcome") == Decision.Outcome.REJECTED and not (data.get("reasons") or "").strip():

@@ -403,6 +403,7 @@ def test_the_decision_form_chooses_no_outcome_in_advance_and_says_what_a_refusal
     assert "checked" not in form.split('name="outcome"', 1)[1].split("</fieldset>", 1)[0]
     assert 'value="§ 18g Abs. 1 AufenthG"' in form  # the title applied for, filled in
     assert "For a refusal, add the provision whose condition is not met" in form
+    assert "required for a refusal" in form  # the reasons field is not simply "optional"
     response = client.post(url, {"legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": ""}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and not case.decisions.exists()
 
