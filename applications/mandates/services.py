@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +40,7 @@ from .. import retention, status_poll
 from .. import services as case_services
 from ..lifecycle import CaseState
 from ..models import Case, EventKind, Message, Person, ProcedureLanguage
+from ..tasks import mail_send
 from .models import ClientInvitation, Mandate, MandateScope
 from .selectors import mandates_covering
 from .tasks import client_invitation_send
@@ -297,6 +298,28 @@ def client_invitation_withdraw(*, invitation: ClientInvitation, actor) -> str:
     reference = case.reference
     retention.draft_delete(case)
     return reference
+
+
+@transaction.atomic
+def client_invitation_decline(*, token: str, user) -> str:
+    """The invited client does not want to be represented: the draft the representative started for them goes,
+    with the name typed for it (nobody holds a mandate for it), the link leads nowhere, and the member who
+    invited is told by e-mail in their language. Returns the representative's name."""
+    invitation = client_invitation_from_token(token=token, lock=True)
+    invitation_check_user(invitation=invitation, user=user)
+    case = Case.objects.select_for_update().select_related("person").get(pk=invitation.case_id)
+    if case.person.user_id is not None or not case.never_submitted:
+        raise InvitationError("used")
+    representative, inviter, reference = invitation.representative, invitation.invited_by, case.reference
+    retention.draft_delete(case)
+    if inviter is not None and inviter.email:
+        with translation.override(inviter.preferred_language or settings.LANGUAGE_CODE):
+            subject = gettext("Invitation declined: %(reference)s") % {"reference": reference}
+            body = gettext("%(email)s declined the invitation of %(organisation)s to be represented in the application "
+                           "%(reference)s. The draft application was deleted.") % {
+                "email": invitation.email, "organisation": representative.name, "reference": reference}
+        transaction.on_commit(lambda: mail_send.delay(inviter.email, subject, body))
+    return representative.name
 
 
 def _send(invitation_id: int) -> None:

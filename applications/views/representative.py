@@ -331,6 +331,16 @@ def client_invitation(request, token):
     except account_services.InvitationError as exc:
         return render(request, "employer/invitation_error.html", {"error": exc},
                       status=INVITATION_ERROR_STATUS.get(exc.code, 400))
+    if request.method == "POST" and request.POST.get("action") == "decline":
+        try:
+            organisation = mandate_services.client_invitation_decline(token=token, user=request.user)
+        except account_services.InvitationError as exc:
+            return render(request, "employer/invitation_error.html", {"error": exc},
+                          status=INVITATION_ERROR_STATUS.get(exc.code, 400))
+        messages.success(request, gettext("You declined. %(organisation)s does not represent you, and the draft "
+                                          "application it started for you was deleted.") % {
+            "organisation": organisation})
+        return redirect("applicant:home")
     form = forms.ClientAcceptForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

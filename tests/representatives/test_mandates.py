@@ -560,3 +560,30 @@ def test_the_agency_is_told_what_the_client_still_enters_and_what_it_can_upload_
     assert new_client_form.status_code == 200
     form = new_client_form.content.decode()
     assert "Act for the client" in form and "Act for me" not in form
+
+
+def test_the_invited_client_declines_and_the_draft_goes_and_the_agency_is_told(
+        agency, agent, django_capture_on_commit_callbacks):
+    """The invitation offered only "Accept": a client who did not want the agency could not say so, and the draft
+    with their name stayed with the agency until it expired."""
+    from applications.mandates.models import ClientInvitation
+    from applications.models import Case, Person
+
+    client = login(agent)
+    path = start_client_case(client, "chen.wei@example.org", django_capture_on_commit_callbacks)
+    case = ClientInvitation.objects.get().case
+    chen = verified_user("chen.wei@example.org")
+    assert login(verified_user("someone.else@example.org")).post(path, {"action": "decline"}).status_code == 403
+    assert Case.objects.filter(pk=case.pk).exists()
+    own = login(chen)
+    page = own.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Decline the invitation" in page and 'value="decline"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = own.post(path, {"action": "decline"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "You declined. Move &amp; Settle GmbH does not represent you" in response.content.decode()
+    assert not Case.objects.filter(pk=case.pk).exists() and not ClientInvitation.objects.exists()
+    assert not Person.objects.filter(surname="Wei").exists() and not Mandate.objects.exists()
+    told = mail.outbox[-1]
+    assert told.to == [agent.email] and case.reference in told.subject
+    assert "chen.wei@example.org declined the invitation of Move & Settle GmbH" in told.body
+    assert own.post(path, {"action": "decline"}).status_code in (400, 404, 410)  # the link leads nowhere now
