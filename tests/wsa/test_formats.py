@@ -30,3 +30,13 @@ def test_vietnamese_dates_read_as_inside_a_sentence():
     with translation.override("vi"):
         assert date_format(MOMENT, "DATE_FORMAT") == "ngày 4 tháng 3 năm 2026"
         assert date_format(MOMENT, "DATETIME_FORMAT") == "18:03, ngày 4 tháng 3 năm 2026"
+
+
+def test_brazilian_portuguese_writes_the_month_in_lower_case():
+    """Django's catalogue capitalised it ("7 de Dezembro de 2026"); locale_vendor/pt_BR has the month names."""
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("pt-br"):
+        assert formats.date_format(datetime.date(2026, 12, 7), "DATE_FORMAT") == "7 de dezembro de 2026"
