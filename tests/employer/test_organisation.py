@@ -120,6 +120,9 @@ def test_removed_member_loses_access_at_once_and_their_tokens_are_revoked(client
 @pytest.mark.django_db
 def test_last_owner_cannot_be_removed(client, owner, member, organisation):
     client.force_login(owner)
+    page = client.get(reverse("employer:organisation")).content.decode()
+    assert reverse("employer:member_remove", args=[owner.public_id]) not in page  # no button to remove oneself
+    assert reverse("employer:member_remove", args=[member.public_id]) in page
     response = client.post(reverse("employer:member_remove", args=[owner.public_id]), follow=True)
     assert Membership.objects.filter(user=owner, organisation=organisation, role=Role.EMPLOYER_OWNER).exists()
     assert "last owner" in response.content.decode() or "letzte" in response.content.decode()

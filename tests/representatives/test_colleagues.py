@@ -86,3 +86,12 @@ def test_removing_a_colleague_and_the_last_owner_is_kept(agent, agency):
     assert response.redirect_chain[-1][0] == PAGE
     assert "The last owner cannot be removed." in response.content.decode()
     assert Membership.objects.filter(user=agent, organisation=agency, role=Role.REPRESENTATIVE_OWNER).exists()
+
+
+def test_the_organisation_page_has_no_lone_comma_and_no_button_to_remove_oneself(agent, agency):
+    """No address on record read "Address: ,"; the only owner was offered to remove their own access."""
+    type(agency).objects.filter(pk=agency.pk).update(street="", postal_code="", city="", contact_email="")
+    page = login(agent).get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    address = page.split("Address</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "," not in address and "—" in address
+    assert reverse("representative:member_remove", args=[agent.public_id]) not in page
