@@ -35,6 +35,7 @@ class CaseActions:
     decide_permit: bool = False
     answer_steps: frozenset = field(default_factory=frozenset)  # pks of the requests the viewer's office answers
     approve_decisions: frozenset = field(default_factory=frozenset)  # pks of the rejections the viewer may approve
+    reroute_steps: frozenset = field(default_factory=frozenset)  # pks of the steps that found no office (WSA)
 
     def allows_transition(self, name: str) -> bool:
         return any(t.name == name for t in self.transitions)
@@ -43,7 +44,7 @@ class CaseActions:
     def stage_actions(self) -> bool:
         """Whether the viewer has anything to do at this stage beyond notes and claims."""
         return bool(self.transitions or self.request_documents or self.record_ba_approval or self.decide_visa
-                    or self.decide_permit or self.answer_steps or self.approve_decisions)
+                    or self.decide_permit or self.answer_steps or self.approve_decisions or self.reroute_steps)
 
 
 def _information_needed(case: Case, steps) -> bool:
@@ -85,6 +86,7 @@ def case_actions(*, viewer, case: Case, steps=None, decisions=()) -> CaseActions
                                and STEPS_DECIDED_BY_DECISION.get(s.purpose) not in decided),
         approve_decisions=frozenset(d.pk for d in decisions if d.status == Decision.Status.AWAITING_APPROVAL
                                     and decision_may_approve(actor=viewer, decision=d)),
+        reroute_steps=frozenset(s.pk for s in (steps or ()) if getattr(s, "wsa_reroutable", False)),
     )
 
 

@@ -177,6 +177,8 @@ def test_the_wsa_is_told_which_steps_found_no_office_and_sends_them_again_from_t
     assert "no responsible office was found for: Register and security checks" in sent
     assert "Done: " not in sent
     assert "Look for the responsible office again and send" in sent
+    assert "Look for the responsible office again and send: Register and security checks" in sent  # what to do now
+    assert "there is nothing for you to decide" not in sent
     failed = AuthorityRequest.objects.get(case=case, purpose="register_check")
     url = reverse("backoffice:step_reroute", args=[case.public_id, failed.public_id])
     still = client.post(url, HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
