@@ -54,13 +54,13 @@ def case_appointment(request, public_id):
     slot first, `?week=<Monday>` for the others), earliest first and grouped by day (radio buttons and
     one button, no JavaScript needed); book, or move the booking to another slot. A POST may name a
     slot of any week: the booking service checks it."""
-    return _appointment_page(request, _Booking(applicant_case_get(viewer=request.user, public_id=public_id)))
+    return _appointment_page(request, _BookingFor(applicant_case_get(viewer=request.user, public_id=public_id)))
 
 
 @applicant_required
 @require_POST
 def case_appointment_cancel(request, public_id):
-    return _appointment_cancel(request, _Booking(applicant_case_get(viewer=request.user, public_id=public_id)))
+    return _appointment_cancel(request, _BookingFor(applicant_case_get(viewer=request.user, public_id=public_id)))
 
 
 @applicant_required
@@ -70,17 +70,17 @@ def household_case_appointment(request, public_id):
     member without a login of their own, has nobody else to book for them, and an office without
     family appointments (or a main applicant already booked) sees each person at their own."""
     case = household_selectors.family_case_get(viewer=request.user, public_id=public_id)
-    return _appointment_page(request, _Booking(case, member=True))
+    return _appointment_page(request, _BookingFor(case, member=True))
 
 
 @applicant_required
 @require_POST
 def household_case_appointment_cancel(request, public_id):
     case = household_selectors.family_case_get(viewer=request.user, public_id=public_id)
-    return _appointment_cancel(request, _Booking(case, member=True))
+    return _appointment_cancel(request, _BookingFor(case, member=True))
 
 
-class _Booking:
+class _BookingFor:
     """Whose appointment a booking page is about: the viewer's own case, or (`member`) a family member's
     case the caller found through the household. Names the page's addresses for either."""
 
@@ -92,7 +92,7 @@ class _Booking:
         self.cancel_url = reverse(f"{prefix}_appointment_cancel", args=[case.public_id])
 
 
-def _appointment_page(request, booking_for: _Booking):
+def _appointment_page(request, booking_for: _BookingFor):
     case, member = booking_for.case, booking_for.member
     appointment = authority_selectors.applicant_appointment(viewer=request.user, case=case,
                                                             for_household=member) or {}
@@ -149,7 +149,7 @@ def _appointment_page(request, booking_for: _Booking):
     }, status=400 if form.is_bound and form.errors else 200)
 
 
-def _appointment_cancel(request, booking_for: _Booking):
+def _appointment_cancel(request, booking_for: _BookingFor):
     case = booking_for.case
     form = forms.BookingCancelForm(request.POST)
     if not form.is_valid():
