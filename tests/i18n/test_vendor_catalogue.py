@@ -4,6 +4,7 @@ portal's locale/, locale_vendor/ or the library's own. The list of allauth's str
 allauth's own catalogue (the files each msgid is used in)."""
 
 import re
+import unicodedata
 from pathlib import Path
 
 import allauth
@@ -103,3 +104,51 @@ def test_a_sign_up_form_names_one_thing_with_one_word(language, one, other, word
 def test_the_turkish_confirmation_message_is_spelt_right():
     with translation.override("tr"):
         assert "e-postası" in translation.gettext("Confirmation email sent to %(email)s.")
+
+
+# Spanish: allauth's catalogue mostly says "tú", the portal says "usted" (one paragraph said both). "tu",
+# "te", "ti" and the like as words; second-person verb forms that have no other reading anywhere in a
+# sentence; imperatives that could be third person ("usa", "confirma") only where a clause starts.
+TU_WORDS = re.compile(
+    r"\b(tú|tu|tus|te|ti|contigo|tuy[oa]s?|has|estás|eres|puedes|quieres|deseas|tienes|ves|vas|debes|sabes|"
+    r"necesitas|hayas|puedas|quieras|tengas|desees|recibes|olvidaste|solicitaste|intentaste|recibiste|"
+    r"añadiste|hiciste|introdúcelo|guárdalos|regístrate|inténtalo|envíame|contáctanos|compruébalo|"
+    r"asegúrate|vete)\b", re.IGNORECASE)
+TU_IMPERATIVES = re.compile(
+    r"(?:^|[.!?¡¿:;,]\s*|\b(?:por favor|luego|después|primero)\s+)(haz|ten|ven|pon|di|introduce|"
+    r"comprueba|confirma|inicia|usa|utiliza|selecciona|envía|guarda|descarga|escribe|ingresa|elige|"
+    r"escanea|intenta|contacta|sigue|añade|agrega|revisa|verifica|cambia|crea|elimina|genera|abre|pulsa|"
+    r"espera|vuelve|recuerda|emite|solicita|registra)\b", re.IGNORECASE)
+
+
+def spanish_texts(entry):
+    """Every form of the entry as the "es" pages show it, without placeholders and HTML tags. English (no
+    translation) is left to test_every_account_string_has_a_translation: its "has" is no Spanish "has"."""
+    with translation.override("es"):
+        if entry.msgid_plural:
+            texts = [translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n) if entry.msgctxt
+                     else translation.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2, 1000000)]
+        else:
+            texts = [translation.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt
+                     else translation.gettext(entry.msgid)]
+    return [re.sub(r"<[^>]*>|%\(\w+\)[sd]|%[sd]|\{\w+\}", " ", unicodedata.normalize("NFC", text)) for text in texts
+            if text not in (entry.msgid, entry.msgid_plural)]
+
+
+def test_the_tu_forms_pattern_tells_tu_from_usted():
+    for text in ["Si no ves el correo, comprueba tu carpeta.", "Tu código", "aún puedes cambiar tu dirección",
+                 "Por favor, introdúcelo", "Ten paciencia, estás enviando", "Haz clic en el enlace",
+                 "Por favor, inicia sesión.", "Usa una clave", "Has añadido 2 claves.", "Te enviamos", "para ti"]:
+        assert TU_WORDS.search(text) or TU_IMPERATIVES.search(text), text
+    for text in ["Le hemos enviado un correo. Siga el enlace.", "Si no ve el correo, compruebe su carpeta.",
+                 "usted", "Su código", "Este sitio usa cookies.", "La autenticación está activa.",
+                 "Descargar", "Ingrese un código", "Utilice su contraseña", "Inténtelo más tarde.", "té",
+                 "¿Ve el correo?", "Su dirección sigue pendiente de verificación.",
+                 "Estructura actual", "Teléfono", "Restablecer contraseña"]:
+        assert not TU_WORDS.search(text) and not TU_IMPERATIVES.search(text), text
+
+
+def test_spanish_says_usted_on_every_account_string():
+    found = [text for entry in allauth_entries() for text in spanish_texts(entry)
+             if TU_WORDS.search(text) or TU_IMPERATIVES.search(text)]
+    assert found == [], f"{len(found)} strings say \"tú\", e.g. {found[:5]}"
