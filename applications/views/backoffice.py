@@ -165,12 +165,14 @@ class AuthorityAnswerForm(forms.Form):
                 (services.AuthorityAnswer.INFORMATION_NEEDED, _("Information needed"))]
             self.fields["outcome"].initial = services.AuthorityAnswer.INFORMATION_NEEDED
             self.fields["note"].label = _("Which information is needed")
-        elif purpose == Purpose.RECOGNITION:
+            self.fields["note"].required = True
+        else:
+            self.fields["note"].required_for = _("required to reject or to ask")
+        if purpose == Purpose.RECOGNITION:
             self.fields["outcome"].choices = [
                 (services.AuthorityAnswer.APPROVED, _("Equivalent: the qualification is recognised")),
                 (services.AuthorityAnswer.REJECTED, _("Not equivalent")),
                 (services.AuthorityAnswer.INFORMATION_NEEDED, _("Information needed"))]
-        self.fields["note"].required_for = _("required to reject or to ask")
         if purpose != Purpose.BA_APPROVAL:
             for name in ("limit_employer", "limit_occupation", "limit_months"):
                 del self.fields[name]
