@@ -82,7 +82,7 @@ def walk_as_agency_and_client(live_server, page, guard, agency, language, width)
     guard.check(f"{width} power of attorney")
     assert "Move &amp; Settle GmbH" in page.content() or "Move & Settle GmbH" in page.content()
     page.check("input[name=confirm]")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form:has(input[name=confirm]) button[type=submit]").click()  # not the "Decline" form
     page.wait_for_url(f"**/applicant/cases/{case.public_id}/")
     guard.check(f"{width} the client's case")
     mandate = Mandate.objects.get(principal_person__user=client_user)
