@@ -95,8 +95,7 @@ def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
     for request in requests.order_by("pk"):
         office_id = request.authority.organisation_id if request.authority else None
         request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
-        request.wsa_reroutable = scope.is_wsa and request.authority_id is None and (
-            request.state == RequestState.FAILED and request.error_code == ErrorCode.NO_OFFICE)
+        request.wsa_reroutable = scope.is_wsa and _unrouted(request)
         request.wsa_office_name = str(request.authority or "")
         steps.append(request)
     return steps
@@ -139,10 +138,18 @@ def case_information_needed_step_get(*, viewer, case: Case, public_id) -> Author
         raise Http404 from exc
 
 
+# A step for which routing found no responsible office: it waits to be sent again (as a query and as a test).
+_UNROUTED = {"state": RequestState.FAILED, "error_code": ErrorCode.NO_OFFICE, "authority__isnull": True}
+
+
+def _unrouted(request: AuthorityRequest) -> bool:
+    return (request.state == _UNROUTED["state"] and request.error_code == _UNROUTED["error_code"]
+            and request.authority_id is None)
+
+
 def case_unrouted_steps(*, case: Case) -> list[AuthorityRequest]:
     """The case's steps for which routing found no responsible office (they wait to be sent again)."""
-    return list(AuthorityRequest.objects.filter(case=case, state=RequestState.FAILED, error_code=ErrorCode.NO_OFFICE,
-                                                authority__isnull=True).order_by("pk"))
+    return list(AuthorityRequest.objects.filter(case=case, **_UNROUTED).order_by("pk"))
 
 
 def case_unrouted_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest:
@@ -151,8 +158,7 @@ def case_unrouted_step_get(*, viewer, case: Case, public_id) -> AuthorityRequest
     if not staff_scope(viewer=viewer).is_wsa:
         raise Http404
     try:
-        return AuthorityRequest.objects.get(case=case, public_id=public_id, state=RequestState.FAILED,
-                                            error_code=ErrorCode.NO_OFFICE, authority__isnull=True)
+        return AuthorityRequest.objects.get(case=case, public_id=public_id, **_UNROUTED)
     except Exception as exc:
         raise Http404 from exc
 

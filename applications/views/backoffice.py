@@ -166,6 +166,7 @@ class AuthorityAnswerForm(forms.Form):
             self.fields["outcome"].initial = services.AuthorityAnswer.INFORMATION_NEEDED
             self.fields["note"].label = _("Which information is needed")
             self.fields["note"].required = True
+            del self.fields["conditions"]
         else:
             self.fields["note"].required_for = _("required to reject or to ask")
         if purpose == Purpose.RECOGNITION:
@@ -176,8 +177,6 @@ class AuthorityAnswerForm(forms.Form):
         if purpose != Purpose.BA_APPROVAL:
             for name in ("limit_employer", "limit_occupation", "limit_months"):
                 del self.fields[name]
-        if purpose in services.STEPS_DECIDED_BY_DECISION:
-            del self.fields["conditions"]
 
     def clean(self):
         data = super().clean()
