@@ -145,21 +145,24 @@ def office_open_tasks(*, viewer, scope=None, limit: int = OFFICE_TASKS_SHOWN,
     ]:
         if office_kind not in kinds:
             continue
-        # A decision's task carries the case's deadline, which no state of a decision has (DATED_STATES):
-        # it comes after every dated task, so when those fill the page there is nothing to read.
-        if state not in DATED_STATES and sum(task.due_at is not None for task in tasks) >= limit:
+        # The permit's task carries the case's deadline, which no state of a decision has (DATED_STATES):
+        # it comes after every dated task, so when those fill the page there is nothing to read. The visa's
+        # carries its request's: three weeks from the attended appointment in the § 81a procedure
+        # (§ 31a Abs. 2 AufenthV), none in the regular one.
+        if (kind == TASK_DECIDE_PERMIT and state not in DATED_STATES
+                and sum(task.due_at is not None for task in tasks) >= limit):
             continue
-        # No legal deadline runs for these decisions (Case.due_at is empty in both states): the longest
-        # waiting application first, in the order of the index case_state_submitted_id, so that a page
-        # stops after `limit` cases (1 M cases: the office's every case in the state read and sorted
-        # by an empty deadline, 500-700 ms, against a few ms).
+        # The longest waiting application first, in the order of the index case_state_submitted_id, so
+        # that a page stops after `limit` cases (1 M cases: the office's every case in the state read and
+        # sorted by an empty deadline, 500-700 ms, against a few ms); applications waiting longer were
+        # at the appointment earlier, so their § 31a periods end earlier too.
         rows = _serial_plan(AuthorityRequest.objects.filter(authority__in=offices, purpose=purpose, case__state=state)
                             .filter(_undecided(decision_kind)).select_related("case")
                             .only(*_TASK_COLUMNS).order_by("case__submitted_at", "case_id")[:limit])
         if kind == TASK_DECIDE_PERMIT:
             tasks += _families_together(rows, office_of)
         else:
-            tasks += [OfficeTask(kind, r.case, office_of(r.authority_id), r.case.due_at, purpose) for r in rows]
+            tasks += [OfficeTask(kind, r.case, office_of(r.authority_id), r.due_at, purpose) for r in rows]
     return sorted(tasks, key=lambda task: task.sort_key)[:limit]
 
 

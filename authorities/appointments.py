@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from . import selectors, signals
 from .models import AppointmentBooking, AppointmentSlot, AuthorityRequest, BookingState, RequestState
 from .office_time import office_zone
-from .services import answer_fetch_enqueue, case_event, case_model, visa_office_ask_again
+from .services import (
+    answer_fetch_enqueue,
+    case_event,
+    case_model,
+    request_due_at_from_appointment,
+    visa_office_ask_again,
+)
 
 
 def _where(slot: AppointmentSlot) -> dict:
@@ -232,9 +238,15 @@ def appointment_attendance_record(*, booking: AppointmentBooking, actor,
         raise appointment_error("not_started")
     locked.attended_at, locked.attended_by = now, actor
     locked.save(update_fields=["attended_at", "attended_by"])
-    locked.request.case = case
-    case_event(request=locked.request, status=STATUS_ATTENDED, internal=False, actor=actor,
-           appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id), **_where(locked.slot))
+    request = locked.request
+    request.case = case
+    due = request_due_at_from_appointment(case, request, now)
+    if due is not None:
+        request.due_at, request.overdue_since = due, None
+        AuthorityRequest.objects.filter(pk=request.pk).update(
+            due_at=due, overdue_since=None, deadline_source=request.deadline_source, updated_at=now)
+    case_event(request=request, status=STATUS_ATTENDED, internal=False, actor=actor, moves_deadline=due is not None,
+               appointment=locked.slot.starts_at.isoformat(), booking=str(locked.public_id), **_where(locked.slot))
     visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)
     booking.__dict__.update(attended_at=locked.attended_at, attended_by_id=locked.attended_by_id)

@@ -327,14 +327,33 @@ def _outbox_mark_delivered(row: Outbox, request: AuthorityRequest, envelope: Env
 
 
 def request_due_at(case, request: AuthorityRequest, sent: datetime) -> datetime | None:
-    """End of the last day of the legal period, counted from delivery (rules engine deadlines)."""
+    """End of the last day of the legal period, counted from delivery (rules engine deadlines); none yet
+    for a period that runs from the attended appointment (request_due_at_from_appointment)."""
     step = routing.step_for(case, request.purpose)
     deadline = step.deadline if step else None
     if deadline is None:
         return None
     request.deadline_source = deadline.source
     request.deemed_approval_on_silence = step.deemed_approval
-    last_day = deadline.due(timezone.localdate(sent))
+    if deadline.from_appointment:
+        return None
+    return _end_of_period(deadline, sent)
+
+
+def request_due_at_from_appointment(case, request: AuthorityRequest, attended: datetime) -> datetime | None:
+    """The end of a period that runs from the complete application made in person (the visa decision in
+    the § 81a procedure: three weeks, § 31a Abs. 2 AufenthV), counted from the attended appointment; None
+    for a step whose period runs from delivery or that has none."""
+    step = routing.step_for(case, request.purpose)
+    deadline = step.deadline if step else None
+    if deadline is None or not deadline.from_appointment:
+        return None
+    request.deadline_source = deadline.source
+    return _end_of_period(deadline, attended)
+
+
+def _end_of_period(deadline, start: datetime) -> datetime:
+    last_day = deadline.due(timezone.localdate(start))
     return timezone.make_aware(datetime.combine(last_day, time(23, 59, 59)))
 
 

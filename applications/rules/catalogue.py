@@ -133,6 +133,8 @@ class Deadline:
 
     ``deemed_approval``: silence until the end of the period counts as approval
     (Zustimmungsfiktion), so the case may go on without an answer.
+    ``from_appointment``: the application is complete only when made in person at the appointment,
+    so the period runs from the attended appointment, not from the request's delivery.
     """
 
     amount: int
@@ -140,6 +142,7 @@ class Deadline:
     source: str
     deemed_approval: bool = False
     kind: str = DECISION
+    from_appointment: bool = False
 
     def due(self, start: date) -> date:
         """Last day of the period (§ 188 Abs. 2 and 3 BGB: same weekday / day of month, or the
@@ -168,10 +171,11 @@ RECOGNITION_ACCELERATED = Deadline(2, "months", "§ 14a BQFG")
 BA_REGULAR = Deadline(2, "weeks", "§ 36 Abs. 2 S. 1 BeschV", deemed_approval=True)
 # ... and after one week inside § 81a (§ 36 Abs. 2 S. 2 BeschV; DOMAIN.md 1.4 step 3).
 BA_ACCELERATED = Deadline(1, "weeks", "§ 36 Abs. 2 S. 2 BeschV", deemed_approval=True)
-# Mission abroad after a § 81a pre-approval: appointment within three weeks, decision normally
-# within three weeks of the complete application (§ 31a AufenthV; DOMAIN.md 1.4 step 5).
+# Mission abroad after a § 81a pre-approval: appointment within three weeks (§ 31a Abs. 1 AufenthV),
+# decision normally within three weeks "ab Stellung des vollständigen Visumantrags" (§ 31a Abs. 2
+# AufenthV), i.e. from the attended appointment (DOMAIN.md 1.4 step 5).
 VISA_APPOINTMENT_ACCELERATED = Deadline(3, "weeks", "§ 31a AufenthV", kind=APPOINTMENT)
-VISA_DECISION_ACCELERATED = Deadline(3, "weeks", "§ 31a AufenthV")
+VISA_DECISION_ACCELERATED = Deadline(3, "weeks", "§ 31a AufenthV", from_appointment=True)
 
 # --- Authority steps -------------------------------------------------------------------------
 

@@ -35,7 +35,9 @@ def expected_deadlines(accelerated: bool) -> dict:
     return {"recognition": (add_months(2), "§ 14a BQFG", False),
             "ba_approval": (due(7), "§ 36 Abs. 2 S. 2 BeschV", True),
             "pre_approval_81a": (None, "", False),
-            "visa": (due(21), "§ 31a AufenthV", False), "register_check": (None, "", False)}
+            # § 31a Abs. 2 AufenthV: the decision period runs from the complete application made in person
+            # at the appointment, not from delivery (test_the_visa_decision_period_runs_from_the_appointment).
+            "visa": (None, "§ 31a AufenthV", False), "register_check": (None, "", False)}
 
 
 @pytest.mark.django_db
@@ -121,12 +123,14 @@ def test_other_steps_are_marked_overdue_once(offices, make_case):
     recognition = AuthorityRequest.objects.get(case=case, purpose="recognition")
     later = recognition.due_at + timedelta(days=1)
     counts = services.deadlines_sweep_run(now=later)
-    assert counts["overdue"] == 2 and counts["deemed_approval"] == 1  # recognition + visa; the BA is deemed
+    # The recognition body; the BA is deemed. Not the visa office: its period has not begun before the
+    # appointment (§ 31a Abs. 2 AufenthV), so nobody is told it is late.
+    assert counts["overdue"] == 1 and counts["deemed_approval"] == 1
     recognition.refresh_from_db()
     assert recognition.state == RequestState.SENT and recognition.overdue_since == later
     assert services.deadlines_sweep_run(now=later + timedelta(days=1))["overdue"] == 0
     overdue = Event.objects.filter(case=case, kind="authority", payload__status="overdue")
-    assert sorted(overdue.values_list("payload__purpose", flat=True)) == ["recognition", "visa"]
+    assert sorted(overdue.values_list("payload__purpose", flat=True)) == ["recognition"]
     assert not overdue.filter(internal=True).exists()
 
 
@@ -142,3 +146,27 @@ def test_sweep_moves_a_case_whose_move_was_missed(offices, make_case):
     Case.objects.filter(pk=case.pk).update(state=CaseState.AUTHORITY_REVIEW)  # moved without the hook
     assert services.deadlines_sweep_run()["advanced"] == 1
     assert Case.objects.get(pk=case.pk).state == CaseState.VISA_DECISION
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accelerated", [False, True])
+def test_the_visa_decision_period_runs_from_the_appointment(offices, make_case, accelerated):
+    """§ 31a Abs. 2 AufenthV: in the § 81a procedure the mission decides "in der Regel innerhalb von drei
+    Wochen ab Stellung des vollständigen Visumantrags", and the application is made in person at the
+    appointment: the period starts when the office records the attendance. The regular procedure has none."""
+    case = make_case("18a", accelerated=accelerated, recognition="none", isco="3221")
+    confirm_complete(case)
+    deliver_all()
+    visa = AuthorityRequest.objects.get(case=case, purpose="visa")
+    assert visa.due_at is None
+    for request in AuthorityRequest.objects.filter(case=case).exclude(purpose="visa"):
+        services.authority_request_record_answer(request=request, outcome="approved")
+    attend_appointment(case)
+    visa.refresh_from_db()
+    assert visa.due_at == (due(21) if accelerated else None)
+    assert visa.deadline_source == ("§ 31a AufenthV" if accelerated else "")
+    # Not late the day before its end; late the day after, and the applicant is told so.
+    if accelerated:
+        assert services.deadlines_sweep_run(now=visa.due_at - timedelta(hours=1))["overdue"] == 0
+        assert (visa.state, Case.objects.get(pk=case.pk).state) == (RequestState.SENT, CaseState.VISA_DECISION)
+        assert services.deadlines_sweep_run(now=visa.due_at + timedelta(hours=1))["overdue"] == 1

@@ -188,6 +188,26 @@ def test_decisions_without_a_deadline_come_longest_waiting_application_first(mak
                                            ("decide_permit", recent.reference)]
 
 
+def test_the_visa_decision_task_shows_the_period_that_runs_from_the_appointment(client, make_case, make_staff,
+                                                                                 add_request):
+    """§ 31a Abs. 2 AufenthV: in the § 81a procedure the visa is decided normally within three weeks of
+    the appointment; the task carries that date (the header of the case file showed it, the list said
+    "—") and comes before the decisions no period binds, however long those have waited."""
+    regular, fast = make_case("visa_decision", surname="REGULAR"), make_case("visa_decision", surname="FAST")
+    type(regular).objects.filter(pk=regular.pk).update(submitted_at=timezone.now() - timedelta(days=90))
+    add_request(regular, "visa", purpose="visa", due_in=None)
+    visa = add_request(fast, "visa", purpose="visa", due_in=timedelta(days=12))
+    caseworker = make_staff("visa")
+    tasks = office_open_tasks(viewer=caseworker)
+    assert [(t.kind, t.case.reference, t.due_at) for t in tasks] == [
+        ("decide_visa", fast.reference, visa.due_at), ("decide_visa", regular.reference, None)]
+    login(client, caseworker)
+    with translation.override("de"):
+        section = office_tasks_section(client)
+        row = section.split(fast.reference)[1].split("</tr>")[0]
+        assert timezone.localtime(visa.due_at).strftime("%d.%m.%Y") in row
+
+
 def test_the_permit_after_entry_is_one_task_to_decide_not_also_a_request_to_answer(make_case, make_staff,
                                                                                     add_request):
     """The permit step sent at the entry report stays open until the office decides; the landing shows
