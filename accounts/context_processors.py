@@ -1,13 +1,8 @@
 from django.conf import settings
 
-from .selectors import user_is_employer, user_is_staff_member
-
 
 def portal(request):
-    """What the base template needs on every page: languages named in themselves and the user's portals."""
-    user = request.user
-    return {
-        "ui_languages": settings.LANGUAGES,
-        "is_staff_member": user_is_staff_member(user=user),
-        "is_employer": user_is_employer(user=user),
-    }
+    """What the base template needs on every page: the languages, each named in itself. Nothing about
+    the user's roles: reading them costs a statement on every page, and no template of the layout uses
+    them (the views that need them ask accounts.selectors)."""
+    return {"ui_languages": settings.LANGUAGES}

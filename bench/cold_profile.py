@@ -1,6 +1,7 @@
 """Milliseconds per request of the cold (first) renderings of issue #25, in one process, without
 HTTP: the authenticated baseline view, the status fragment's first rendering, the case page's first
-rendering and the caseworker workspace, interleaved request by request, each a different case.
+rendering and the caseworker workspace, interleaved request by request, each a different case; and the
+imprint ("layout": static text in the portal's layout, signed in), the floor of every page.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wsa_scale BENCH_PAGES_REDIS_URL=redis://127.0.0.1:6379/13 \
         uv run python bench/cold_profile.py [--requests 40] [--profile workspace] [--queries]
@@ -29,7 +30,7 @@ from bench._common import BASELINE_PATH, PAGES_REDIS_URL, ROOT, bench_environmen
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="Requests per scenario (each a new case).")
-    parser.add_argument("--profile", default="", help="baseline, status, page or workspace")
+    parser.add_argument("--profile", default="", help="baseline, layout, status, page or workspace")
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
@@ -42,6 +43,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from accounts.models import User
     from applications.lifecycle import CaseState
@@ -66,10 +68,11 @@ def main() -> None:
 
     base_session = session_for(cases[-1].person.user)
     staff_session = session_for(caseworker)
-    plans = {"baseline": [], "status": [], "page": [], "workspace": []}
+    plans = {"baseline": [], "layout": [], "status": [], "page": [], "workspace": []}
     for i in range(args.requests):
         status_case, page_case, work_case = cases[3 * i], cases[3 * i + 1], cases[3 * i + 2]
         plans["baseline"].append((base_session, BASELINE_PATH, {}))
+        plans["layout"].append((base_session, reverse("imprint"), {}))  # the portal's layout, no data: the floor
         plans["status"].append((session_for(status_case.person.user),
                                 f"/applicant/cases/{status_case.public_id}/status/", {"HTTP_HX_REQUEST": "true"}))
         plans["page"].append((session_for(page_case.person.user), f"/applicant/cases/{page_case.public_id}/", {}))

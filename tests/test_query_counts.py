@@ -370,3 +370,16 @@ def test_the_caseworker_workspace_after_a_change_needs_the_same_few_queries(clie
     world.grow_a_lot()
     cold_later = first_view()
     assert cold <= WORKSPACE_FIRST_RENDERING and cold_later <= cold, (cold, cold_later)
+
+
+@pytest.mark.parametrize("who", ["applicant", "owner", "caseworker"])
+def test_a_page_of_plain_text_reads_only_the_signed_in_user(client, world, who):
+    """The imprint in the portal's layout: the session and its user, nothing about the user's roles (the
+    layout shows none; reading the memberships for it cost every page a statement, issue #25)."""
+    login(client, world, who)
+    client.get(reverse("imprint"))  # the first request after login may write the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("imprint"))
+    assert response.status_code == 200
+    assert not any("accounts_membership" in query["sql"] for query in queries.captured_queries), [
+        query["sql"][:120] for query in queries.captured_queries]
