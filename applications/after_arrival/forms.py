@@ -3,22 +3,26 @@ from django.utils.translation import gettext_lazy as _
 
 from wsa.forms import DateInput
 
-from ..forms import GERMAN_STATES
+from ..forms import GERMAN_STATES, DeclarationForm
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class ExtensionForm(forms.Form):
-    """Once-only: the profile and the title already hold everything; only what may have changed."""
+    """Once-only: the profile and the title already hold everything; only what may have changed. Nothing
+    answered in advance: the submit files the application and issues the certificate at once, so an
+    answer the person did not give, or a click without the declaration, must not file it."""
 
     same_employment = forms.ChoiceField(
         label=_("Do you still work for the same employer in the same job?"), choices=YES_NO,
-        widget=forms.RadioSelect, initial="yes",
+        widget=forms.RadioSelect,
         help_text=_("If not, the foreigners' authority will ask you for the new employment contract."))
     address_changed = forms.BooleanField(label=_("My address has changed"), required=False)
     street = forms.CharField(label=_("New street and number"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("New postal code"), max_length=20, required=False)
     city = forms.CharField(label=_("New city"), max_length=100, required=False)
+    # The application's declaration (§ 95 AufenthG), as at the first application.
+    declaration = DeclarationForm.base_fields["declaration"]
 
     def clean(self):
         data = super().clean()
@@ -71,6 +75,7 @@ class PurposeChangeForm(forms.Form):
     workplace_city = forms.CharField(label=_("City of the workplace"), max_length=100, required=False)
     workplace_state = forms.ChoiceField(label=_("Federal state of the workplace"), choices=GERMAN_STATES,
                                         required=False)
+    declaration = DeclarationForm.base_fields["declaration"]
 
     JOB_REQUIRED = ("employer_name", "job_title", "annual_gross_salary", "weekly_hours", "workplace_state")
 

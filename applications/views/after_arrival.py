@@ -28,6 +28,7 @@ from ..rules import after_arrival as rules
 from ..rules import purpose_change as switch_rules
 from ..rules.catalogue import title as catalogue_title
 from ..selectors.applicant import person_for_user
+from .applicant.helpers import posted
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -49,7 +50,7 @@ def title_extend(request, public_id):
         return redirect("applicant:after_arrival")
     today = timezone.localdate()
     in_time = rules.extension_in_time(valid_until=title.valid_until, applied_on=today)
-    form = ExtensionForm(request.POST or None)
+    form = ExtensionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = services.title_extension_apply(
@@ -159,7 +160,7 @@ def job_change(request, public_id):
         kind=title.kind, code=title.title_code, work_permission=title.work_permission,
         bound_to_employer=title.employer_id is not None or bool(title.occupation),
         months_in_employment=selectors.months_in_employment(title=title, today=today))
-    form = JobChangeForm(request.POST or None)
+    form = JobChangeForm(posted(request))
     recorded = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -200,7 +201,7 @@ def settlement(request):
 def employment_end(request, public_id):
     case = employer_case_get(viewer=request.user, public_id=public_id)
     title = selectors.employer_report_title(case=case)
-    form = EmploymentEndForm(request.POST or None)
+    form = EmploymentEndForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             result = services.employment_end_report(case=case, actor=request.user, **form.cleaned_data)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_extension_in_time_issues_a_verifiable_certificate(client, holder, title, abh):
     client.force_login(holder)
     response = client.post(reverse("applicant:title_extend", args=[title.public_id]),
-                           {"same_employment": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+                           {"same_employment": "yes", "declaration": "on"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
     extension = TitleExtension.objects.get(title=title)
     case = extension.case
@@ -63,7 +63,7 @@ def test_late_extension_gets_no_certificate_and_a_clear_message(client, holder, 
     page = client.get(reverse("applicant:title_extend", args=[expired.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     assert "may still order that the title continues" in page.content.decode()
     response = client.post(reverse("applicant:title_extend", args=[expired.public_id]),
-                           {"same_employment": "yes"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+                           {"same_employment": "yes", "declaration": "on"}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert "no certificate can be issued" in response.content.decode()
     extension = TitleExtension.objects.get(title=expired)
     assert not extension.in_time
@@ -74,7 +74,7 @@ def test_late_extension_gets_no_certificate_and_a_clear_message(client, holder, 
 def test_address_change_updates_the_profile_once(client, holder, title, person):
     client.force_login(holder)
     response = client.post(reverse("applicant:title_extend", args=[title.public_id]), {
-        "same_employment": "yes", "address_changed": "on", "street": "Neue Straße 5", "postal_code": "10117",
+        "same_employment": "yes", "declaration": "on", "address_changed": "on", "street": "Neue Straße 5", "postal_code": "10117",
         "city": "Berlin"})
     assert response.status_code == 302
     person.refresh_from_db()
@@ -84,7 +84,7 @@ def test_address_change_updates_the_profile_once(client, holder, title, person):
 def test_address_change_without_an_address_is_refused(client, holder, title):
     client.force_login(holder)
     response = client.post(reverse("applicant:title_extend", args=[title.public_id]),
-                           {"same_employment": "yes", "address_changed": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+                           {"same_employment": "yes", "declaration": "on", "address_changed": "on"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Please enter your new address." in response.content.decode()
     assert not TitleExtension.objects.exists()
@@ -97,10 +97,26 @@ def test_a_second_extension_is_refused(holder, title):
     assert Case.objects.filter(extension__title=title).count() == 1
 
 
+def test_nothing_is_filed_without_an_answer_and_the_declaration(client, holder, title, abh):
+    """The submit files the application and issues the certificate at once: the answer about the job is not
+    given in advance, and the declaration (§ 95 AufenthG) is asked as at the first application."""
+    client.force_login(holder)
+    url = reverse("applicant:title_extend", args=[title.public_id])
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "checked" not in form.split('name="same_employment"', 1)[1].split("</fieldset>", 1)[0]
+    assert "§ 95 AufenthG" in form
+    empty = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert empty.status_code == 200
+    assert "Please confirm the declaration to submit your application." in empty.content.decode()
+    answered = client.post(url, {"same_employment": "yes"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answered.status_code == 200 and not TitleExtension.objects.exists()
+    assert not FictionCertificate.objects.exists()
+
+
 def test_a_national_visa_is_not_extended_here(client, holder, person):
     visa = make_title(person, kind="national_visa")
     client.force_login(holder)
-    response = client.post(reverse("applicant:title_extend", args=[visa.public_id]), {"same_employment": "yes"})
+    response = client.post(reverse("applicant:title_extend", args=[visa.public_id]), {"same_employment": "yes", "declaration": "on"})
     assert response.status_code == 302
     assert not TitleExtension.objects.exists()
 
@@ -112,7 +128,7 @@ def test_someone_elses_title_is_404(client, title):
     client.force_login(stranger)
     assert client.get(reverse("applicant:title_extend", args=[title.public_id])).status_code == 404
     assert client.post(reverse("applicant:title_extend", args=[title.public_id]),
-                       {"same_employment": "yes"}).status_code == 404
+                       {"same_employment": "yes", "declaration": "on"}).status_code == 404
     assert not TitleExtension.objects.exists()
 
 

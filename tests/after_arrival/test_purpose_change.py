@@ -152,9 +152,13 @@ def test_the_page_shows_each_target_with_its_source_and_takes_the_application(cl
     not_offered = client.post(url, {"target": "18a", **JOB, "employer_name": "X"}, HTTP_ACCEPT_LANGUAGE="en")
     assert not_offered.status_code == 200 and not Case.objects.filter(title_code="18a").exists()
 
-    response = client.post(url, {"target": "18b", "employer_name": "Daten AG", "job_title": "Engineer",
-                                 "annual_gross_salary": "62000", "weekly_hours": "40", "workplace_city": "Berlin",
-                                 "workplace_state": "BE"}, HTTP_ACCEPT_LANGUAGE="en")
+    job_offer = {"target": "18b", "employer_name": "Daten AG", "job_title": "Engineer",
+                 "annual_gross_salary": "62000", "weekly_hours": "40", "workplace_city": "Berlin",
+                 "workplace_state": "BE"}
+    undeclared = client.post(url, job_offer, HTTP_ACCEPT_LANGUAGE="en")
+    assert undeclared.status_code == 200 and not Case.objects.filter(title_code="18b").exists()
+    assert "Please confirm the declaration to submit your application." in undeclared.content.decode()
+    response = client.post(url, {**job_offer, "declaration": "on"}, HTTP_ACCEPT_LANGUAGE="en")
     case = Case.objects.get(title_code="18b")
     assert response.status_code == 302 and response["Location"] == reverse("applicant:case_detail",
                                                                            args=[case.public_id])

@@ -43,6 +43,7 @@ def test_a_graduate_switches_to_work_and_reports_a_move(live_server, page, axe_v
     page.get_by_label("Annual gross salary (EUR)").fill("62000")
     page.get_by_label("Weekly working hours").fill("40")
     page.get_by_label("Federal state of the workplace").select_option("BE")
+    page.get_by_label("I declare that the information I have given is correct and complete", exact=False).check()
     page.get_by_role("button", name="Submit the application").click()
     page.wait_for_url("**/applicant/cases/**")
     case = Case.objects.get(title_code="18b", person=person)
