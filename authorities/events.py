@@ -65,6 +65,8 @@ def information_needed_reason(body: dict | None, *, with_note: bool = False) -> 
 
 
 def authority_event_text(payload: dict) -> str:
+    """In the third person: the applicant, their employer, their representative and the offices read the
+    same timeline (what the applicant is to do stands in their own page's "what we need from you next")."""
     step = _label(Purpose, payload.get("purpose", ""))
     office = payload.get("authority") or _("the authority")
     status, outcome = payload.get("status", ""), payload.get("outcome", "")
@@ -85,21 +87,21 @@ def authority_event_text(payload: dict) -> str:
         return _("%(step)s: %(office)s offers an appointment on %(when)s.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "booking_requested":
-        return _("%(step)s: %(office)s expects you in person (fingerprints, identity check, fee). "
-                 "Please book your appointment in the portal.") % values
+        return _("%(step)s: %(office)s needs to see the applicant in person (fingerprints, identity check, "
+                 "fee); the appointment is booked in the portal.") % values
     if status == "booked":
-        return _with_address(_("%(step)s: you booked your appointment at %(office)s on %(when)s.") % {
+        return _with_address(_("%(step)s: appointment booked at %(office)s for %(when)s.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}, payload)
     if status == "rebooked":
-        moved = _("%(step)s: your appointment at %(office)s was moved from %(previous)s to %(when)s.") % {
+        moved = _("%(step)s: the appointment at %(office)s was moved from %(previous)s to %(when)s.") % {
             **values, "when": _when(payload.get("appointment", ""), zone),
             "previous": _when(payload.get("previous", ""), zone)}
         return _with_address(moved, payload)
     if status == "booking_cancelled":
-        return _("%(step)s: you cancelled your appointment at %(office)s on %(when)s.") % {
+        return _("%(step)s: the appointment at %(office)s on %(when)s was cancelled.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "slot_cancelled":
-        return _("%(step)s: %(office)s had to cancel your appointment on %(when)s. Please book a new one.") % {
+        return _("%(step)s: %(office)s had to cancel the appointment on %(when)s; a new one is to be booked.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "appointment_attended":
         return _("%(step)s: the applicant attended the appointment at %(office)s.") % values

@@ -34,3 +34,11 @@ def error_anchor(bound_field) -> str:
     if subwidgets:
         return subwidgets[0].id_for_label
     return bound_field.auto_id
+
+
+@register.simple_tag
+def address_line(street, postal_code, city) -> str:
+    """An address on one line ("Hauptstr. 1, 10115 Berlin") without the commas of parts left empty; a dash
+    when none is known."""
+    place = " ".join(part.strip() for part in (postal_code or "", city or "") if part.strip())
+    return ", ".join(part for part in ((street or "").strip(), place) if part) or "—"

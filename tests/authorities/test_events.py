@@ -36,20 +36,22 @@ def test_appointment_is_shown_as_a_local_date_and_time():
 
 
 @pytest.mark.parametrize(("payload", "start"), [
-    ({"status": "booking_requested"}, "National visa: Botschaft expects you in person"),
+    ({"status": "booking_requested"}, "National visa: Botschaft needs to see the applicant in person"),
     ({"status": "booked", "appointment": "2026-12-14T09:30:00+01:00"},
-     "National visa: you booked your appointment at Botschaft on "),
+     "National visa: appointment booked at Botschaft for "),
     ({"status": "rebooked", "appointment": "2026-12-14T09:30:00+01:00", "previous": "2026-12-10T10:00:00+01:00"},
-     "National visa: your appointment at Botschaft was moved from "),
+     "National visa: the appointment at Botschaft was moved from "),
     ({"status": "booking_cancelled", "appointment": "2026-12-14T09:30:00+01:00"},
-     "National visa: you cancelled your appointment at Botschaft on "),
+     "National visa: the appointment at Botschaft on "),
     ({"status": "slot_cancelled", "appointment": "2026-12-14T09:30:00+01:00"},
-     "National visa: Botschaft had to cancel your appointment on "),
+     "National visa: Botschaft had to cancel the appointment on "),
 ])
 def test_appointment_sentences(payload, start):
+    """Read by the applicant, the employer, the agency and the offices alike: nobody is addressed as "you"."""
     with translation.override("en"):
         text = authority_event_text({"purpose": "visa", "authority": "Botschaft", **payload})
     assert text.startswith(start)
+    assert " you" not in text.lower() and "your " not in text.lower()
     if "appointment" in payload:
         assert "9:30" in text
 

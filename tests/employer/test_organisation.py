@@ -226,3 +226,17 @@ def test_invitation_message_gives_its_last_day_in_the_owners_language(client, ow
         day = formats.date_format(expires, "DATE_FORMAT")
     assert any(day in message for message in shown), shown
     assert not any(expires.strftime("%Y-%m-%d") in message for message in shown)
+
+
+@pytest.mark.django_db
+def test_the_organisation_page_shows_no_lone_commas_and_says_how_to_correct_it(client, owner, organisation):
+    """An organisation with no address or contact on record read "Address: ," and an empty "Contact", and
+    nothing said how to have its details corrected (the page has no form: the WSA checked them)."""
+    type(organisation).objects.filter(pk=organisation.pk).update(street="", postal_code="", city="Berlin",
+                                                                 contact_email="")
+    client.force_login(owner)
+    page = client.get(reverse("employer:organisation"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    address = page.split("Address</dt>", 1)[1].split("</dd>", 1)[0]
+    contact = page.split("Contact</dt>", 1)[1].split("</dd>", 1)[0]
+    assert address.strip().removeprefix("<dd>") == "Berlin" and "—" in contact
+    assert "To have these details corrected, write to us:" in page and f'href="{reverse("contact")}"' in page

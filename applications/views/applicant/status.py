@@ -54,6 +54,7 @@ def _status_context(request, case, rows: CaseRows | None = None, document_reques
         actions.append({"text": _("Your case team needs documents from you."), "url": "#provide",
                         "label": _("Send documents")})
     actions += _appointment_actions(request, case, rows)
+    actions += _fee_actions(case, rows)
     if case.state == CaseState.VISA_GRANTED:
         actions.append({"text": _("Your visa was granted. When you have entered Germany, tell us your date of "
                                   "entry and your address here."),
@@ -145,15 +146,32 @@ def case_detail(request, public_id):
 
 
 def _fee_context(case, rows: CaseRows) -> dict:
+    return {"fees": _fees_shown(case, rows)}
+
+
+def _fees_shown(case, rows: CaseRows) -> list[dict]:
     """The fee sections: the visa fee makes sense only while the visa is still to be decided, and not
     after a refused approval (then only a rejection follows, which does not wait for the fee); an unpaid
     visa fee of an application that ended is not shown at all."""
     visa_payable = case.awaits_visa_appointment and (
         authority_selectors.case_approvals_state(case=case, requests=rows.requests_if_read())
         != authority_selectors.APPROVALS_REFUSED)
-    fees = [view for view in fees_view(fees=[fee for fee in rows.fees if fee.kind in APPLICANT_FEE_KINDS])
+    return [view for view in fees_view(fees=[fee for fee in rows.fees if fee.kind in APPLICANT_FEE_KINDS])
             if view["fee"].kind != FeeKind.VISA or view["state"] == "paid" or visa_payable]
-    return {"fees": fees}
+
+
+_FEE_HOLDS_UP = {
+    FeeKind.VISA: _("The visa office decides on your visa once its fee is paid."),
+    FeeKind.RESIDENCE_PERMIT: _("The foreigners' authority issues your residence permit once its fee is paid."),
+}
+
+
+def _fee_actions(case, rows: CaseRows) -> list[dict]:
+    """A fee to be paid online holds the decision up: said where the page says what is needed next (the
+    fee's own section below has the button). Not one paid, waiting for the bank, or taken at the office."""
+    return [{"text": _FEE_HOLDS_UP[view["fee"].kind], "url": f"#fee-heading-{view['fee'].kind}",
+             "label": _("Pay the fee")}
+            for view in _fees_shown(case, rows) if view["state"] in ("due", "failed")]
 
 
 @applicant_required
@@ -200,8 +218,10 @@ def case_provide_documents(request, public_id):
         else:
             messages.success(request, gettext("Thank you. Your document was sent to your case team."))
             return redirect("applicant:case_detail", public_id=case.public_id)
-    context = _status_context(request, case)
-    context.update(provide_form=form, provide_error_forms=[form], etag=_etag(case.public_id, case.version))
+    rows = CaseRows(case)
+    context = _status_context(request, case, rows)
+    context.update(provide_form=form, provide_error_forms=[form], etag=_etag(case.public_id, case.version),
+                   **_fee_context(case, rows))
     return render(request, "applicant/case_detail.html", context)
 
 
@@ -225,6 +245,10 @@ def case_messages(request, public_id):
 def case_entry(request, public_id):
     """ "I have entered Germany": date and German address, after the visa was granted."""
     case = applicant_case_get(viewer=request.user, public_id=public_id)
+    if case.state in (CaseState.ENTERED, CaseState.PERMIT_ISSUED):
+        messages.info(request, gettext("Your entry into Germany is already on record. You report a new address "
+                                       "under \"Extend, change, settle\" on your portal's start page."))
+        return redirect("applicant:case_detail", public_id=case.public_id)
     if case.state != CaseState.VISA_GRANTED:
         messages.info(request, gettext("You can report your entry once your visa has been granted."))
         return redirect("applicant:case_detail", public_id=case.public_id)

@@ -107,6 +107,30 @@ def test_the_residence_permit_fee_is_due_after_entry_and_holds_the_permit(entere
     assert case.state == CaseState.PERMIT_ISSUED
 
 
+def next_steps(html: str) -> str:
+    """The box "What we need from you next" of the case page."""
+    return html.split('id="next-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_an_unpaid_fee_is_what_the_applicant_is_asked_for_next(entered, client):
+    """The box that says what is needed next said "Nothing at the moment" above the fee that holds the
+    permit up; it names the fee and leads to its section until the fee is paid."""
+    case = entered
+    fee = FeeDue.objects.get(case=case, kind=FeeKind.RESIDENCE_PERMIT)
+    box = next_steps(case_page(as_user(client, case.person.user), case))
+    assert "The foreigners&#x27; authority issues your residence permit once its fee is paid." in box
+    assert 'href="#fee-heading-residence_permit"' in box and "Nothing at the moment" not in box
+    assert 'id="fee-heading-residence_permit"' in case_page(client, case)
+    pay_at_bank(client, case, fee)
+    box = next_steps(case_page(client, case))
+    assert "once its fee is paid" not in box and "Nothing at the moment" in box
+
+
+def test_a_fee_taken_at_the_appointment_is_not_a_button_to_press(offline_office, client):
+    case, _fee = offline_office
+    assert "once its fee is paid" not in next_steps(case_page(as_user(client, case.person.user), case))
+
+
 def test_a_minor_pays_half_the_residence_permit_fee(offices, make_case):
     case = make_case("18b")
     case.person.birth_date = date(timezone.localdate().year - 17, 1, 1)

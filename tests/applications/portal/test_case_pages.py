@@ -136,6 +136,9 @@ def test_entry_report_after_the_visa_was_granted(client_in, case):
         "Invalidenstraße 1", "10115", "Berlin", "DEU")
     event = case.events.filter(to_state="entered").get()
     assert event.payload["entry_date"] == date.today().isoformat()
+    # Back on the form: not "once your visa has been granted" (it was), but that the entry is on record.
+    again = client_in.get(url, follow=True).text
+    assert "already on record" in again and "once your visa has been granted" not in again
 
 
 def issued_decision(case, *, status=Decision.Status.ISSUED):
