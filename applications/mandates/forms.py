@@ -125,10 +125,10 @@ class RepresentativeInviteForm(forms.Form):
 
 
 class ClientStartForm(forms.Form):
-    given_names = forms.CharField(label=_("Client: given names"), max_length=150, required=False,
+    given_names = forms.CharField(label=_("Given names of the client"), max_length=150, required=False,
                                   help_text=_("As in the passport, if known."))
-    surname = forms.CharField(label=_("Client: surname"), max_length=100)
-    email = forms.EmailField(label=_("Client: e-mail address"),
+    surname = forms.CharField(label=_("Surname of the client"), max_length=100)
+    email = forms.EmailField(label=_("E-mail address of the client"),
                              help_text=_("The invitation goes to this address; only this address can accept it."))
     title_code = forms.ChoiceField(label=_("Residence title"), required=False, choices=title_choices)
     procedure_language = forms.ChoiceField(label=_("Language of the procedure"), choices=ProcedureLanguage.choices,
