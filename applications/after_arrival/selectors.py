@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from ..lifecycle import CaseState
-from ..models import FictionCertificate, LanguageSkill, Qualification, ResidenceTitle, TitleExtension
+from ..models import FictionCertificate, LanguageSkill, Qualification, ResidenceTitle, TitleExtension, TitleKind
 from ..rules import after_arrival as rules
 from ..rules import purpose_change as switch_rules
 
@@ -53,8 +53,22 @@ def title_rows(*, viewer, today: date) -> list[dict]:
             "extendable": extendable(title=title) and extension is None,
             "switchable": extension is None and switch_start(title=title, today=today).allowed,
             "extension": extension, "certificate": certificate,
+            # A national visa is not extended: before it expires the foreigners' authority issues the title for
+            # the stay in Germany (§ 6 Abs. 3 AufenthG, § 39 S. 1 Nr. 1 AufenthV), on the visa's own case once
+            # the entry is reported.
+            "visa_followed_by": _title_after_entry(title),
         })
     return rows
+
+
+def _title_after_entry(title: ResidenceTitle) -> str:
+    """For a national visa: "applied" when its case waits for the title after entry (entry reported),
+    "to_apply" when the entry is still to be reported; "" for any other title or a visa without a case."""
+    if title.kind != TitleKind.NATIONAL_VISA or title.case is None:
+        return ""
+    if title.case.state == CaseState.ENTERED:
+        return "applied"
+    return "to_apply" if title.case.state == CaseState.VISA_GRANTED else ""
 
 
 def switch_start(*, title: ResidenceTitle, today: date) -> switch_rules.SwitchStart:

@@ -74,8 +74,8 @@ def test_late_extension_gets_no_certificate_and_a_clear_message(client, holder, 
 def test_address_change_updates_the_profile_once(client, holder, title, person):
     client.force_login(holder)
     response = client.post(reverse("applicant:title_extend", args=[title.public_id]), {
-        "same_employment": "yes", "declaration": "on", "address_changed": "on", "street": "Neue Straße 5", "postal_code": "10117",
-        "city": "Berlin"})
+        "same_employment": "yes", "declaration": "on", "address_changed": "on", "street": "Neue Straße 5",
+        "postal_code": "10117", "city": "Berlin"})
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.street == "Neue Straße 5"
@@ -84,7 +84,8 @@ def test_address_change_updates_the_profile_once(client, holder, title, person):
 def test_address_change_without_an_address_is_refused(client, holder, title):
     client.force_login(holder)
     response = client.post(reverse("applicant:title_extend", args=[title.public_id]),
-                           {"same_employment": "yes", "declaration": "on", "address_changed": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+                           {"same_employment": "yes", "declaration": "on", "address_changed": "on"},
+                           HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Please enter your new address." in response.content.decode()
     assert not TitleExtension.objects.exists()
@@ -116,7 +117,8 @@ def test_nothing_is_filed_without_an_answer_and_the_declaration(client, holder, 
 def test_a_national_visa_is_not_extended_here(client, holder, person):
     visa = make_title(person, kind="national_visa")
     client.force_login(holder)
-    response = client.post(reverse("applicant:title_extend", args=[visa.public_id]), {"same_employment": "yes", "declaration": "on"})
+    response = client.post(reverse("applicant:title_extend", args=[visa.public_id]),
+                           {"same_employment": "yes", "declaration": "on"})
     assert response.status_code == 302
     assert not TitleExtension.objects.exists()
 

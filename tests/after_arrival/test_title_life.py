@@ -3,10 +3,12 @@ after entry → reminder before expiry → extension in time → Fiktionsbeschei
 by the foreigners' authority → job change → settlement permit readiness. And the late extension, and a
 student's change of purpose to work followed by a move."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -149,3 +151,21 @@ def test_a_student_switches_to_work_moves_and_the_new_title_follows(holder, pers
     moved = address_change_report(person=person, actor=holder, street="Elbchaussee 1", postal_code="22763",
                                   city="Hamburg", state="HH", moved_on=date.today())
     assert moved.moved_district and moved.authority == hamburg and moved.case == result.case
+
+
+@pytest.mark.parametrize(("state", "says"), [
+    ("visa_granted", "A national visa is not extended."),
+    ("entered", "The foreigners' authority is deciding on the residence title for your stay in Germany"),
+])
+def test_a_national_visa_says_what_follows_it_instead_of_an_extension(client, holder, person, first_case, state,
+                                                                       says):
+    """The visa's card had no button and no word (the page promises extensions): § 39 S. 1 Nr. 1 AufenthV, the
+    title for the stay comes from the foreigners' authority, started by the entry report on the visa's case."""
+    type(first_case).objects.filter(pk=first_case.pk).update(state=state)
+    make_title(person, case=first_case, kind="national_visa", code="18b")
+    client.force_login(holder)
+    page = client.get(reverse("applicant:after_arrival"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    text = re.sub(r"<[^>]+>", "", page).replace("&#x27;", "'")
+    assert says in text and "§ 39 S. 1 Nr. 1 AufenthV" in text
+    assert reverse("applicant:case_detail", args=[first_case.public_id]) in page
+    assert "Apply for an extension" not in page
