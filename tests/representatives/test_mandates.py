@@ -192,8 +192,8 @@ def test_another_representative_sees_nothing(applicant, person, agency, case):
     assert case.reference not in client.get("/representative/").content.decode()
 
 
-def _issued_decision(case, staff):
-    decision = Decision(case=case, kind=Decision.Kind.VISA, outcome="granted", status=Decision.Status.DRAFT,
+def _issued_decision(case, staff, outcome="granted"):
+    decision = Decision(case=case, kind=Decision.Kind.VISA, outcome=outcome, status=Decision.Status.DRAFT,
                         decided_by=staff, legal_basis="§ 18b AufenthG")
     decision.save()
     decision.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(PDF), save=False)
@@ -220,6 +220,21 @@ def test_decisions_reach_the_representative_only_with_receive_decisions(applican
     else:
         assert download.status_code == 404
         assert "A decision was issued." not in page
+
+
+def test_a_refusal_says_where_its_time_limit_to_challenge_it_is_written(applicant, person, agency, agent, case):
+    """The agency saw "Abgelehnt" and a PDF link, nothing of the remedy: the letter's Rechtsbehelfsbelehrung
+    says whether, how and by when; the time limit runs from delivery (§§ 70, 74 VwGO), so it is said here."""
+    grant(applicant, person, agency, receives_decisions=True)
+    _issued_decision(case, UserFactory(), outcome="rejected")
+    page = login(agent).get(detail(case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "notice of legal remedies (Rechtsbehelfsbelehrung)" in page and "runs from its delivery" in page
+
+
+def test_a_grant_carries_no_word_about_challenging_it(applicant, person, agency, agent, case):
+    grant(applicant, person, agency, receives_decisions=True)
+    _issued_decision(case, UserFactory())
+    assert "Rechtsbehelfsbelehrung" not in login(agent).get(detail(case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 # --- the list and its export ------------------------------------------------------------------------
