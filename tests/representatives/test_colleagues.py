@@ -25,6 +25,8 @@ def invite(client, email="colleague@move.example", role=Role.REPRESENTATIVE_MEMB
 
 def test_an_owner_invites_and_is_told_until_when_the_invitation_is_valid(agent, django_capture_on_commit_callbacks):
     client = login(agent)
+    assert "It works once, only for this e-mail address, and expires after seven days." in client.get(
+        PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # said before sending, as on the employer's page
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(client)
     assert response.status_code == 302 and response.url == PAGE
