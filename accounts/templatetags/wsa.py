@@ -42,3 +42,10 @@ def address_line(street, postal_code, city) -> str:
     when none is known."""
     place = " ".join(part.strip() for part in (postal_code or "", city or "") if part.strip())
     return ", ".join(part for part in ((street or "").strip(), place) if part) or "—"
+
+
+@register.filter
+def summary_label(label) -> str:
+    """A field's label as an error summary names it before the error: without its own closing full stop
+    or colon (a declaration ends with one), so that "label – error" reads as one line."""
+    return str(label).rstrip().rstrip(".:").rstrip()

@@ -1,0 +1,19 @@
+"""How an error summary names a field: "label – error", without the label's own closing punctuation."""
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from accounts.templatetags.wsa import summary_label
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("Surname of the client", "Surname of the client"),
+    ("I declare that … (§ 95 AufenthG).", "I declare that … (§ 95 AufenthG)"),
+    ("Same employer and job?", "Same employer and job?"),
+    ("Reason: ", "Reason"),
+    (gettext_lazy("Job title"), "Job title"),
+])
+def test_the_label_loses_only_its_closing_full_stop_or_colon(label, shown):
+    with translation.override("en"):
+        assert summary_label(label) == shown
