@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -49,3 +50,10 @@ def summary_label(label) -> str:
     """A field's label as an error summary names it before the error: without its own closing full stop
     or colon (a declaration ends with one), so that "label – error" reads as one line."""
     return str(label).rstrip().rstrip(".:").rstrip()
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label, as the page's language sets it: French puts a no-break space before it (which
+    also keeps it from starting a line on a phone)."""
+    return "\u00a0:" if (get_language() or "").startswith("fr") else ":"

@@ -17,3 +17,13 @@ from accounts.templatetags.wsa import summary_label
 def test_the_label_loses_only_its_closing_full_stop_or_colon(label, shown):
     with translation.override("en"):
         assert summary_label(label) == shown
+
+
+@pytest.mark.parametrize(("language", "text"), [("fr", "Statut\u00a0:"), ("de", "Status:"), ("ar", "الحالة:")])
+def test_a_label_s_colon_follows_the_page_s_language(language, text):
+    """French sets a no-break space before a colon (at 360 px a bare ":" started a line)."""
+    from django.template import Context, Template
+
+    with translation.override(language):
+        rendered = Template('{% load i18n wsa %}{% translate "Status" %}{% colon %}').render(Context())
+    assert rendered == text
