@@ -77,11 +77,12 @@ def office_fee_record(request, public_id, fee_id):
     return redirect(reverse("backoffice:case_detail", args=[case.public_id]) + "#fee-heading")
 
 
-def _receipt(request, *, case, fee_id, kinds):
+def _receipt(request, *, case, fee_id, kinds, back: str):
+    """The receipt of a paid fee; `back`: the page the reader came from (their own view of the case)."""
     fee = selectors.fee_get(case=case, public_id=fee_id, kinds=kinds)
     receipt = selectors.fee_receipt(fee=fee)
     access_record(actor=request.user, case=case)
-    response = render(request, "payments/receipt.html", receipt)
+    response = render(request, "payments/receipt.html", {**receipt, "back": back})
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -90,14 +91,16 @@ def _receipt(request, *, case, fee_id, kinds):
 @require_safe
 def applicant_fee_receipt(request, public_id, fee_id):
     case = applicant_case_get(viewer=request.user, public_id=public_id)
-    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.APPLICANT_KINDS)
+    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.APPLICANT_KINDS,
+                    back=reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
 
 
 @employer_required
 @require_safe
 def employer_fee_receipt(request, public_id, fee_id):
     case = employer_case_get(viewer=request.user, public_id=public_id)
-    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.EMPLOYER_KINDS)
+    return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.EMPLOYER_KINDS,
+                    back=reverse("employer:case_accelerated", args=[case.public_id]) + "#fee")
 
 
 @staff_required
@@ -105,7 +108,8 @@ def employer_fee_receipt(request, public_id, fee_id):
 def office_fee_receipt(request, public_id, fee_id):
     """The receipt for the staff who may see the case (an access-log entry)."""
     case = case_get_for_staff(viewer=request.user, public_id=public_id)
-    return _receipt(request, case=case, fee_id=fee_id, kinds=[kind for kind, _label in FeeKind.choices])
+    return _receipt(request, case=case, fee_id=fee_id, kinds=[kind for kind, _label in FeeKind.choices],
+                    back=reverse("backoffice:case_detail", args=[case.public_id]) + "#fee-heading")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -200,7 +200,8 @@ def test_the_employer_pays_the_81a_fee_and_the_applicant_never_sees_a_button_for
     assert pre_approval.authority_id == fee.office_id and pre_approval.outcome == "approved"
     assert fee.paid_at is not None and case.state == CaseState.VISA_DECISION
     receipt = client.get(reverse("employer:fee_receipt", args=[case.public_id, fee.public_id])).content.decode()
-    assert "411.00 EUR" in receipt and "Muster GmbH" in receipt and payment.reference in receipt
+    assert "€411.00" in receipt and "Muster GmbH" in receipt and payment.reference in receipt
+    assert f'href="{reverse("employer:case_accelerated", args=[case.public_id])}#fee"' in receipt  # the way back
 
 
 def fee_pay_visa_only(case):
@@ -266,7 +267,7 @@ def test_an_office_without_online_payment_takes_the_fee_at_the_appointment(offli
 
     receipt = as_user(client, case.person.user).get(
         reverse("applicant:fee_receipt", args=[case.public_id, fee.public_id])).content.decode()
-    assert "KA-2027-0042" in receipt and "in person at the office" in receipt and "75.00 EUR" in receipt
+    assert "KA-2027-0042" in receipt and "in person at the office" in receipt and "€75.00" in receipt
 
 
 # --- receipts and refunds --------------------------------------------------------------------
@@ -280,7 +281,8 @@ def test_receipt_only_for_a_paid_fee_and_only_for_the_payer(complete, client, ma
     fee_pay(case)
     html = client.get(url).content.decode()
     payment = Payment.objects.get(fee=fee)
-    assert "75.00 EUR" in html and "§ 46" in html and payment.reference in html and case.reference in html
+    assert "€75.00" in html and "§ 46" in html and payment.reference in html and case.reference in html
+    assert f'href="{reverse("applicant:case_detail", args=[case.public_id])}#fee"' in html  # the way back
     assert as_user(client, make_case("18b").person.user).get(url).status_code == 404
 
 
