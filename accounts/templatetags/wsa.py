@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -57,3 +58,9 @@ def colon() -> str:
     """The colon after a label, as the page's language sets it: French puts a no-break space before it (which
     also keeps it from starting a line on a phone)."""
     return "\u00a0:" if (get_language() or "").startswith("fr") else ":"
+
+
+@register.filter
+def unbroken(value):
+    """A reference kept on one line ("WSA-2026-000030" broke at its hyphens in a heading on a phone)."""
+    return format_html('<span class="wsa-nowrap">{}</span>', value)

@@ -27,3 +27,12 @@ def test_a_label_s_colon_follows_the_page_s_language(language, text):
     with translation.override(language):
         rendered = Template('{% load i18n wsa %}{% translate "Status" %}{% colon %}').render(Context())
     assert rendered == text
+
+
+def test_a_reference_in_a_heading_is_kept_on_one_line():
+    from django.template import Context, Template
+
+    with translation.override("en"):
+        html = Template('{% load i18n wsa %}<h1>{% blocktranslate with reference=ref|unbroken %}Application '
+                        '{{ reference }}{% endblocktranslate %}</h1>').render(Context({"ref": "WSA-2026-000030<"}))
+    assert html == '<h1>Application <span class="wsa-nowrap">WSA-2026-000030&lt;</span></h1>'
