@@ -77,6 +77,6 @@ def test_booking_page_case_page_and_e_mail_show_the_kolkata_time_and_the_address
     assert "Address: 6/50G Shanti Path, Chanakyapuri New Delhi 110021" in detail
     confirmation = [message for message in mail.outbox if case.reference in message.subject]
     assert len(confirmation) == 1  # the applicant's own booking is confirmed: their record of when and where
-    assert f"on {when}." in confirmation[0].body
+    assert f"appointment booked at {office.name} for {when}." in confirmation[0].body
     assert "Address: 6/50G Shanti Path, Chanakyapuri New Delhi 110021" in confirmation[0].body
     assert timezone.localtime(starts).strftime("%H:%M") not in confirmation[0].body  # no Berlin time
