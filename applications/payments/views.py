@@ -45,7 +45,7 @@ def case_fee_pay(request, public_id):
         fee = selectors.case_fee(case=case)
     if fee is None:
         raise Http404
-    return _pay(request, fee=fee, back=reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
+    return _pay(request, fee=fee, back=_fee_section("applicant", case))
 
 
 @employer_required
@@ -56,7 +56,7 @@ def employer_fee_pay(request, public_id):
     fee = next(iter(selectors.case_fees(case=case, kinds=selectors.EMPLOYER_KINDS)), None)
     if fee is None:
         raise Http404
-    return _pay(request, fee=fee, back=reverse("employer:case_accelerated", args=[case.public_id]) + "#fee")
+    return _pay(request, fee=fee, back=_fee_section("employer", case))
 
 
 @staff_required
@@ -74,7 +74,7 @@ def office_fee_record(request, public_id, fee_id):
         messages.error(request, str(exc))
     else:
         messages.success(request, gettext("The fee was recorded as paid at the office."))
-    return redirect(reverse("backoffice:case_detail", args=[case.public_id]) + "#fee-heading")
+    return redirect(_fee_section("office", case))
 
 
 def _receipt(request, *, case, fee_id, kinds, back: str):
@@ -92,7 +92,7 @@ def _receipt(request, *, case, fee_id, kinds, back: str):
 def applicant_fee_receipt(request, public_id, fee_id):
     case = applicant_case_get(viewer=request.user, public_id=public_id)
     return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.APPLICANT_KINDS,
-                    back=reverse("applicant:case_detail", args=[case.public_id]) + "#fee")
+                    back=_fee_section("applicant", case))
 
 
 @employer_required
@@ -100,7 +100,7 @@ def applicant_fee_receipt(request, public_id, fee_id):
 def employer_fee_receipt(request, public_id, fee_id):
     case = employer_case_get(viewer=request.user, public_id=public_id)
     return _receipt(request, case=case, fee_id=fee_id, kinds=selectors.EMPLOYER_KINDS,
-                    back=reverse("employer:case_accelerated", args=[case.public_id]) + "#fee")
+                    back=_fee_section("employer", case))
 
 
 @staff_required
@@ -109,7 +109,7 @@ def office_fee_receipt(request, public_id, fee_id):
     """The receipt for the staff who may see the case (an access-log entry)."""
     case = case_get_for_staff(viewer=request.user, public_id=public_id)
     return _receipt(request, case=case, fee_id=fee_id, kinds=[kind for kind, _label in FeeKind.choices],
-                    back=reverse("backoffice:case_detail", args=[case.public_id]) + "#fee-heading")
+                    back=_fee_section("office", case))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -130,9 +130,17 @@ def payment_simulator(request, reference):
 
 
 def _case_page(payment: Payment) -> str:
-    if payment.fee.employer_pays:
-        return reverse("employer:case_accelerated", args=[payment.fee.case.public_id]) + "#fee"
-    return reverse("applicant:case_detail", args=[payment.fee.case.public_id]) + "#fee"
+    return _fee_section("employer" if payment.fee.employer_pays else "applicant", payment.fee.case)
+
+
+# Where each reader finds a case's fees: the page and the anchor of its fee section.
+_FEE_SECTIONS = {"applicant": ("applicant:case_detail", "#fee"), "employer": ("employer:case_accelerated", "#fee"),
+                 "office": ("backoffice:case_detail", "#fee-heading")}
+
+
+def _fee_section(reader: str, case) -> str:
+    name, anchor = _FEE_SECTIONS[reader]
+    return reverse(name, args=[case.public_id]) + anchor
 
 
 @csrf_exempt  # server-to-server: the provider has no session; the HMAC signature authenticates it
