@@ -282,7 +282,7 @@ def _render_case_detail(request, case, *, message_form=None, invite_form=None, s
         employment=case.employment if has_related(case, "employment") else None,
         details=case.employer_details if has_related(case, "employer_details") else None,
         deadlines=case_authority_deadlines(case=case),
-        timeline=employer_case_timeline(case=case),
+        timeline=employer_case_timeline(case=case).order_by("-created_at", "-pk"),
         case_messages=employer_case_messages(viewer=request.user, case=case),
         documents=employer_case_documents(case=case),
         accelerated_documents=case_accelerated_documents(case=case) if case.accelerated else None,

@@ -121,7 +121,7 @@ def _render_case(request, represented, *, status=200, **forms_in_error):
     return render(request, "representative/case_detail.html", {
         "represented": represented, "case": case, "mandate": represented.mandate,
         "client": client_label(represented=represented),
-        "timeline": representative_case_timeline(represented=represented),
+        "timeline": representative_case_timeline(represented=represented).order_by("-created_at", "-pk"),
         "case_messages": representative_case_messages(viewer=request.user, represented=represented),
         "documents": representative_case_documents(represented=represented),
         "decisions": representative_case_decisions(represented=represented),

@@ -161,3 +161,20 @@ def test_the_candidate_finds_the_consent_page_from_the_application(client, accep
     own = services.case_create(person=case.person, actor=candidate_user, title_code="18g")
     page = client.get(reverse("applicant:case_detail", args=[own.public_id])).content.decode()
     assert "/invitation/consent/" not in page  # no employer, nothing to consent to
+
+
+@pytest.mark.django_db
+def test_employer_page_lists_the_timeline_newest_first_and_the_api_in_order(client, member, accepted_case,
+                                                                             api_token):
+    import re
+
+    case = accepted_case("full")
+    client.force_login(member)
+    client.post(reverse("employer:case_message", args=[case.public_id]), {"body": "Start date confirmed."})
+    page = client.get(reverse("employer:case_detail", args=[case.public_id])).content.decode()
+    section = page[page.index('id="timeline-heading"'):]
+    times = re.findall(r'<time datetime="([^"]+)"', section[:section.index("</section>")])
+    assert len(times) >= 2 and times == sorted(times, reverse=True)
+    _token, raw = api_token()
+    stamps = [e["created_at"] for e in client.get(f"/api/v1/cases/{case.public_id}/events", **bearer(raw)).json()]
+    assert len(stamps) >= 2 and stamps == sorted(stamps)

@@ -602,3 +602,20 @@ def test_the_invited_client_declines_and_the_draft_goes_and_the_agency_is_told(
     assert told.to == [agent.email] and case.reference in told.subject
     assert "chen.wei@example.org declined the invitation of Move & Settle GmbH" in told.body
     assert own.post(path, {"action": "decline"}).status_code in (400, 404, 410)  # the link leads nowhere now
+
+
+def _timeline_times(page: str) -> list[str]:
+    section = page[page.index('id="timeline-heading"'):]
+    section = section[:section.index("</section>")]
+    return re.findall(r'<time datetime="([^"]+)"', section)
+
+
+def test_the_representative_reads_the_case_timeline_newest_first_as_the_applicant_does(
+        applicant, person, agency, agent, case):
+    grant(applicant, person, agency, cases=[case])
+    client = login(agent)
+    client.post(detail(case) + "messages/", {"body": "The employment contract follows tomorrow."})
+    times = _timeline_times(client.get(detail(case)).content.decode())
+    assert len(times) >= 2 and times == sorted(times, reverse=True)
+    own = _timeline_times(login(applicant).get(f"/applicant/cases/{case.public_id}/").content.decode())
+    assert own == times
