@@ -228,7 +228,7 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=f"Bescheid {case.reference}", author=office_name, subject=str(decision.get_kind_display()),
+        title=f"Bescheid {case.reference}", author=office_name, subject=str(decision.kind_label),
         creator="WSA-Portal",
     )
     if any(letter.sample for letter in letters.values()):

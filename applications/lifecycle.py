@@ -21,7 +21,7 @@ class CaseState(models.TextChoices):
     VISA_GRANTED = "visa_granted", _("Visa granted")
     REJECTED = "rejected", _("Rejected")
     ENTERED = "entered", _("Entered Germany")
-    PERMIT_ISSUED = "permit_issued", _("Residence permit issued")
+    PERMIT_ISSUED = "permit_issued", _("Residence title issued")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 

@@ -86,7 +86,7 @@ class OfficeTask:
 
 # What a task shows and is ordered by (the task list, OfficeTask.sort_key, _families_together): a case row
 # carries its search text and much else, and building 100 whole rows cost more than the queries.
-_CASE_COLUMNS = ("public_id", "reference", "due_at", "submitted_at", "joins_id")
+_CASE_COLUMNS = ("public_id", "reference", "due_at", "submitted_at", "joins_id", "title_code")
 _TASK_COLUMNS = ("purpose", "due_at", "authority_id", *(f"case__{name}" for name in _CASE_COLUMNS))
 
 

@@ -450,6 +450,14 @@ class Decision(models.Model):
             raise AppendOnlyViolation("An issued decision is never deleted.")
         return super().delete(*args, **kwargs)
 
+    @property
+    def kind_label(self) -> str:
+        """What the decision is about, as the person reads it: a permit decision under § 18g is about an EU
+        Blue Card, not an Aufenthaltserlaubnis."""
+        if self.kind == self.Kind.RESIDENCE_PERMIT:
+            return permit_title_kind(self.case.title_code).label
+        return self.get_kind_display()
+
 
 # --- Back office -----------------------------------------------------------------------------
 
@@ -751,4 +759,4 @@ from .share_codes import (  # noqa: E402, F401 - the app's models
     SharePurpose,
     TitleReminder,
 )
-from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission  # noqa: E402, F401 - the app's models
+from .titles import ResidenceTitle, TitleEnd, TitleKind, WorkPermission, permit_title_kind  # noqa: E402, F401

@@ -15,6 +15,16 @@ class TitleKind(models.TextChoices):
     SETTLEMENT_PERMIT = "settlement_permit", _("Settlement permit")
 
 
+BLUE_CARD_TITLE_CODE = "18g"
+
+
+def permit_title_kind(title_code: str) -> TitleKind:
+    """The title a permit decision grants: under § 18g AufenthG an EU Blue Card, a residence title of its own
+    beside the Aufenthaltserlaubnis (§ 4 Abs. 1 S. 2 Nr. 2 and 2a AufenthG); every other purpose an
+    Aufenthaltserlaubnis."""
+    return TitleKind.EU_BLUE_CARD if title_code == BLUE_CARD_TITLE_CODE else TitleKind.RESIDENCE_PERMIT
+
+
 class WorkPermission(models.TextChoices):
     """What the title allows as work (§ 4a AufenthG): every employment, only what its conditions name,
     or none."""

@@ -29,7 +29,7 @@ from authorities.events import information_needed_reason
 from authorities.models import AppointmentBooking, AuthorityRequest, Outcome, Purpose, RequestState
 
 from ..lifecycle import CaseState
-from ..models import Case, EventKind, FeeDue
+from ..models import Case, EventKind, FeeDue, TitleKind, permit_title_kind
 from ..payments.selectors import case_fees
 from .deadlines import COMPLETENESS_CHECK_DAYS
 
@@ -291,16 +291,22 @@ def _decision_stage(facts: Facts, state: str, *, number: int, label: str, decide
     return stage
 
 
-def _after_entry_stage(facts: Facts, state: str) -> Stage:
+def _after_entry_stage(case: Case, facts: Facts, state: str) -> Stage:
     permit = facts.request(Purpose.RESIDENCE_PERMIT)
-    stage = Stage("after_entry", 5, _("After your entry: residence permit from the foreigners' authority"),
+    blue_card = permit_title_kind(case.title_code) == TitleKind.EU_BLUE_CARD
+    stage = Stage("after_entry", 5,
+                  _("After your entry: EU Blue Card from the foreigners' authority") if blue_card
+                  else _("After your entry: residence permit from the foreigners' authority"),
                   who=_office(permit) or _("the foreigners' authority at your place of residence"))
     if facts.last("issue_permit"):
         stage.status, stage.done_at = DONE, facts.last("issue_permit")
     elif state == CaseState.VISA_GRANTED:
         stage.status, stage.who = CURRENT, pgettext("who works on a stage", "you")
-        stage.notes.append(_("Travel to Germany and report your entry and address here; then the foreigners' "
-                             "authority is asked for your residence permit."))
+        stage.notes.append(
+            _("Travel to Germany and report your entry and address here; then the foreigners' authority is asked "
+              "for your EU Blue Card.") if blue_card
+            else _("Travel to Germany and report your entry and address here; then the foreigners' authority is "
+                   "asked for your residence permit."))
     elif state == CaseState.ENTERED:
         stage.status, stage.since = CURRENT, facts.last("report_entry")
         # A refused permit leaves the case entered: its answered step has no deadline left to show.
@@ -353,7 +359,7 @@ def applicant_case_stages(*, viewer, case: Case, rows: CaseRows | None = None, e
             _decision_stage(facts, state, number=4, label=_("Visa decision"),
                             decided_by=_office(facts.request(Purpose.VISA)), granted=("grant_visa",),
                             refused=("reject",), current_in=(CaseState.VISA_DECISION,)),
-            _after_entry_stage(facts, state),
+            _after_entry_stage(case, facts, state),
         ]
         kind = "visa"
     stages = _finish(stages, facts)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from authorities.models import AuthorityRequest, Purpose
 
 from ..models import Case, Decision, ResidenceTitle, TitleEnd, TitleKind, WorkPermission
+from ..models.titles import permit_title_kind
 from ..rules import catalogue, title_terms
 
 
@@ -115,7 +116,7 @@ def title_issue_permit(*, case: Case, payload: dict | None = None) -> ResidenceT
                 replaced.filter(case=case, kind=TitleKind.NATIONAL_VISA)).first()
     if replaced is not None:
         ResidenceTitle.objects.filter(pk=replaced.pk).update(ended_at=timezone.now(), end_reason=TitleEnd.REPLACED)
-    kind = TitleKind.EU_BLUE_CARD if case.title_code == "18g" else TitleKind.RESIDENCE_PERMIT
+    kind = permit_title_kind(case.title_code)
     basis = (decision.legal_basis if decision is not None and decision.legal_basis else
              _section(case.title_code) or "AufenthG")
     return ResidenceTitle.objects.create(

@@ -28,7 +28,7 @@ from ..audit import access_record
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
-from ..models import CaseAccess, Decision, DocumentRequestReason
+from ..models import CaseAccess, Decision, DocumentRequestReason, TitleKind, permit_title_kind
 from ..payments.selectors import case_fees, fees_view
 from ..rules.catalogue import UnknownTitle
 from ..rules.catalogue import title as catalogue_title
@@ -313,6 +313,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "send_back_form": SendBackForm(),
         "mandates": case_mandates_for_staff(case=case),
         "fees": fees_view(fees=case_fees(case=case), recorder=user),
+        "decide_permit_label": _decide_permit_label(case),
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
 
@@ -375,17 +376,23 @@ def _task_label(task) -> str:
     if task.kind == offices.TASK_INFORMATION_NEEDED:
         return _("Information needed by %(office)s: %(reason)s") % {
             "office": task.office_name, "reason": task.reason}
-    if task.kind == offices.TASK_ANSWER_STEP and task.step in services.STEPS_DECIDED_BY_DECISION:
-        # An extension's permit step: the office answers it with its decision, not with an approval.
-        return OFFICE_TASK_LABELS[offices.TASK_DECIDE_PERMIT]
+    if task.kind == offices.TASK_DECIDE_PERMIT or (
+            # An extension's permit step: the office answers it with its decision, not with an approval.
+            task.kind == offices.TASK_ANSWER_STEP and task.step in services.STEPS_DECIDED_BY_DECISION):
+        return _decide_permit_label(task.case)
     return OFFICE_TASK_LABELS[task.kind]
+
+
+def _decide_permit_label(case) -> str:
+    if permit_title_kind(case.title_code) == TitleKind.EU_BLUE_CARD:
+        return _("Decide on the EU Blue Card")
+    return _("Decide on the residence permit")
 
 
 OFFICE_TASK_LABELS = {
     offices.TASK_ANSWER_STEP: gettext_lazy("Answer the request"),
     offices.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
     offices.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
-    offices.TASK_DECIDE_PERMIT: gettext_lazy("Decide on the residence permit"),
     offices.TASK_DECIDE_FAMILY_PERMITS: gettext_lazy("Decide on the family's residence permits together"),
 }
 
@@ -581,7 +588,8 @@ def decision_create(request, public_id, kind):
                 messages.success(request, _("The rejection waits for a supervisor's approval (four-eyes rule)."))
             return redirect("backoffice:case_detail", public_id=case.public_id)
     return render(request, "backoffice/decision_form.html", {
-        "case": case, "form": form, "kind": decision_kind, "kind_label": Decision.Kind(decision_kind).label,
+        "case": case, "form": form, "kind": decision_kind,
+        "kind_label": Decision(kind=decision_kind, case=case).kind_label,
     }, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -248,7 +248,7 @@ def decision_download(request, public_id, decision_id):
         handle = decision.pdf.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
-    return attachment_response(handle, filename=f"{decision.case.reference}-{decision.get_kind_display()}.pdf",
+    return attachment_response(handle, filename=f"{decision.case.reference}-{decision.kind_label}.pdf",
                                content_type="application/pdf")
 
 

@@ -286,7 +286,7 @@ def decision_download(request, public_id):
         handle = decision.pdf.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
-    filename = f"{decision.case.reference}-{decision.get_kind_display()}-{decision.issued_at:%Y-%m-%d}.pdf" \
+    filename = f"{decision.case.reference}-{decision.kind_label}-{decision.issued_at:%Y-%m-%d}.pdf" \
         if decision.issued_at else f"{decision.case.reference}.pdf"
     return attachment_response(handle, filename=filename, content_type="application/pdf")
 

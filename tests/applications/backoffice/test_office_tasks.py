@@ -317,10 +317,31 @@ def test_an_extension_s_permit_step_is_a_decision_to_take_not_a_request_to_answe
     from applications.offices import TASK_ANSWER_STEP, OfficeTask
     from applications.views.backoffice import _task_label
 
+    from types import SimpleNamespace
+
+    permit_case = SimpleNamespace(title_code="18b")
     with translation.override("en"):
-        assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="residence_permit")) == (
+        assert _task_label(OfficeTask(TASK_ANSWER_STEP, permit_case, None, None, step="residence_permit")) == (
             "Decide on the residence permit")
-        assert _task_label(OfficeTask(TASK_ANSWER_STEP, None, None, None, step="ba_approval")) == "Answer the request"
+        assert _task_label(OfficeTask(TASK_ANSWER_STEP, permit_case, None, None, step="ba_approval")) == (
+            "Answer the request")
+
+
+def test_a_blue_card_case_s_permit_task_names_the_eu_blue_card(make_case, make_staff, add_request):
+    """§ 18g AufenthG grants an EU Blue Card, a title of its own beside the Aufenthaltserlaubnis (§ 4 Abs. 1
+    S. 2 Nr. 2a AufenthG): the foreigners' authority's list must not ask it to decide on a residence permit."""
+    from django.utils import translation
+
+    from applications.views.backoffice import _task_label
+
+    blue = make_case("entered", surname="BLUE", title="18g")
+    plain = make_case("entered", surname="PLAIN", title="18b")
+    for case in (blue, plain):
+        add_request(case, "abh", purpose="residence_permit", state="acknowledged")
+    tasks = {task.case.pk: task for task in office_open_tasks(viewer=make_staff("abh"))}
+    with translation.override("de"):
+        assert _task_label(tasks[blue.pk]) == "Über die Blaue Karte EU entscheiden"
+        assert _task_label(tasks[plain.pk]) == "Über die Aufenthaltserlaubnis entscheiden"
 
 
 def test_the_visa_office_records_that_nobody_came_and_the_applicant_can_book_again(client, make_case, make_staff,

@@ -164,6 +164,19 @@ def test_issued_decisions_are_listed_and_downloaded_as_attachment(client_in, cas
     assert client_in.get(reverse("applicant:decision_download", args=[draft.public_id])).status_code == 404
 
 
+def test_a_blue_card_case_names_its_title_an_eu_blue_card_not_a_residence_permit(client_in, case, private_storage):
+    """§ 18g AufenthG grants an EU Blue Card, a residence title of its own (§ 4 Abs. 1 S. 2 Nr. 2a AufenthG)."""
+    status_url = reverse("applicant:case_detail", args=[case.public_id])
+    assert "After your entry: EU Blue Card from the foreigners" in client_in.get(status_url).text
+    permit = issued_decision(case)
+    Decision.objects.filter(pk=permit.pk).update(kind=Decision.Kind.RESIDENCE_PERMIT)
+    page = client_in.get(reverse("applicant:case_decisions", args=[case.public_id])).text
+    assert "EU Blue Card: granted" in page and "Residence permit" not in page
+    type(case).objects.filter(pk=case.pk).update(title_code="18b")
+    page = client_in.get(reverse("applicant:case_decisions", args=[case.public_id])).text
+    assert "Residence permit: granted" in page and "EU Blue Card" not in page
+
+
 def test_withdraw_an_open_case_after_confirmation(client_in, case):
     url = reverse("applicant:case_withdraw", args=[case.public_id])
     page = client_in.get(url)
