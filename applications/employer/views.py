@@ -22,13 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.decorators import applicant_required, employer_required, require_reauthentication
 from accounts.models import ConsentScope, Role
 from documents.views import attachment_response
+from wsa.http import GET_OR_POST
 
 from .. import rules, services
 from ..lifecycle import CaseState, IllegalTransition
@@ -61,7 +62,6 @@ from .selectors import (
     latest_invitation,
 )
 
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_employer_organisation"
 
 

@@ -9,10 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import applicant_required, employer_required
 from documents.views import attachment_response
+from wsa.http import GET_OR_POST
 
 from ..after_arrival import changes, selectors, services
 from ..after_arrival.forms import (
@@ -29,8 +30,6 @@ from ..rules import purpose_change as switch_rules
 from ..rules.catalogue import title as catalogue_title
 from ..selectors.applicant import person_for_user
 from .applicant.helpers import posted
-
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 @applicant_required

@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import applicant_required, employer_required
+from wsa.http import GET_OR_POST
 
 from .. import services
 from ..employer.views import _organisation as _employer_organisation
@@ -24,8 +25,6 @@ from ..mandates.selectors import (
     representatives_search,
 )
 from ..models import Case
-
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _representatives_page(request, *, person=None, organisation=None, cases, template_base: str,

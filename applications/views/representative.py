@@ -15,13 +15,14 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.decorators import representative_required
 from accounts.models import Role
 from documents.views import attachment_response
+from wsa.http import GET_OR_POST
 
 from .. import services
 from ..employer.views import INVITATION_ERROR_STATUS, _csv_stream
@@ -50,7 +51,6 @@ from ..selectors.applicant import application_missing
 from . import organisation_members
 from .organisation_choice import organisation_chosen
 
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 ORGANISATION_SESSION_KEY = "wsa_representative_organisation"
 
 

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import applicant_required
 from accounts.security import client_ip
+from wsa.http import GET_OR_POST
 
 from ..models import SharePurpose
 from ..selectors.titles import (
@@ -31,7 +32,6 @@ from ..selectors.titles import (
 from ..titles import share_codes
 from ..titles.reminders import title_employer_reminders_set
 
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 # The code is shown once, right after it was made: kept in the session until that page reads it.
 SHOWN_ONCE_KEY = "wsa_share_code_once"
 

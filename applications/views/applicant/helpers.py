@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext
-from django.views.decorators.http import require_http_methods
 
 from documents import services as document_services
 from documents.models import DocumentType
@@ -16,8 +15,6 @@ from documents.models import DocumentType
 from ... import services
 from ...models import Person
 from ...selectors.applicant import person_for_user
-
-GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def posted(request):

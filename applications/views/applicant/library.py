@@ -11,10 +11,10 @@ from django.utils.translation import gettext
 from accounts.decorators import applicant_required
 from documents import selectors as document_selectors
 from documents import services as document_services
+from wsa.http import GET_OR_POST
 
 from ... import forms
 from .helpers import (
-    GET_OR_POST,
     announce_uploads,
     max_size_label,
     next_url,

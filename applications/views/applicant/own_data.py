@@ -10,11 +10,12 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import applicant_required, require_reauthentication
 from documents.views import attachment_response
+from wsa.http import GET_OR_POST
 
 from ... import forms, services
 from ...selectors.applicant import applicant_case_list
 from ...selectors.own_data import account_deletion_overview, applicant_data_export_zip
-from .helpers import GET_OR_POST, posted
+from .helpers import posted
 
 
 @applicant_required

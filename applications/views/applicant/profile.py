@@ -14,10 +14,11 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import applicant_required
 from documents import selectors as document_selectors
 from documents.models import DocumentType
+from wsa.http import GET_OR_POST
 
 from ... import forms, services
 from ...selectors.applicant import qualification_get, work_experience_get
-from .helpers import GET_OR_POST, next_url, person_to_show, person_to_write, posted
+from .helpers import next_url, person_to_show, person_to_write, posted
 
 
 @applicant_required

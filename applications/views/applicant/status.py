@@ -19,6 +19,7 @@ from accounts.decorators import applicant_required
 from authorities import selectors as authority_selectors
 from authorities.office_time import office_time
 from documents.views import attachment_response
+from wsa.http import GET_OR_POST
 
 from ... import forms, rules, services, status_poll
 from ...lifecycle import CaseState, IllegalTransition
@@ -36,7 +37,7 @@ from ...selectors.applicant import (
 )
 from ...selectors.tracker import CaseRows, applicant_case_stages
 from ...selectors.visibility import case_timeline
-from .helpers import GET_OR_POST, posted
+from .helpers import posted
 
 _UNREAD = object()
 

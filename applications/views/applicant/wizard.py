@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import applicant_required
 from documents import selectors as document_selectors
 from documents import services as document_services
+from wsa.http import GET_OR_POST
 
 from ... import forms, rules, services
 from ...finder import ANSWERS_SESSION_KEY
@@ -26,7 +27,6 @@ from ...selectors.applicant import (
     title_needs_job_offer,
 )
 from .helpers import (
-    GET_OR_POST,
     announce_uploads,
     max_size_label,
     person_to_show,

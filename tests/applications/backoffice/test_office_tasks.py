@@ -312,12 +312,12 @@ def test_rows_without_a_form_leave_the_csrf_token_unread(make_case, make_staff, 
 
 def test_an_extension_s_permit_step_is_a_decision_to_take_not_a_request_to_answer():
     """Its answer form only asks for information (the permit is decided by the decision): the task says so."""
+    from types import SimpleNamespace
+
     from django.utils import translation
 
     from applications.offices import TASK_ANSWER_STEP, OfficeTask
     from applications.views.backoffice import _task_label
-
-    from types import SimpleNamespace
 
     permit_case = SimpleNamespace(title_code="18b")
     with translation.override("en"):
