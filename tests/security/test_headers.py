@@ -45,3 +45,7 @@ def test_no_template_writes_inline_styles_the_policy_would_block():
     offenders = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
                  if " style=" in path.read_text(encoding="utf-8")]
     assert offenders == []
+    # A <style> element without the response's nonce is blocked as well (the statistics page's bars were).
+    blocks = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
+              if re.search(r"<style(?![^>]*\bnonce=)", path.read_text(encoding="utf-8"))]
+    assert blocks == []
