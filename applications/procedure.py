@@ -160,8 +160,8 @@ def permit_fee_guard(*, case: Case) -> None:
     by the foreigners' authority as paid in person. A case entered before the fee existed has no fee
     row and is not held up."""
     if payment_selectors.case_fee_unpaid(case=case, kind=FeeKind.RESIDENCE_PERMIT):
-        raise services.BackofficeError(_("The residence permit cannot be issued yet: its fee (§ 45 Nr. 1 AufenthV) "
-                                         "has not been paid online or recorded as paid at the office."))
+        raise services.BackofficeError(_("The residence title cannot be issued yet: the fee for it (§ 45 Nr. 1 "
+                                         "AufenthV) has not been paid online or recorded as paid at the office."))
 
 
 def extension_decision_guard(*, case: Case, granting: bool) -> None:

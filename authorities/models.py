@@ -83,7 +83,9 @@ class Purpose(models.TextChoices):
     BA_APPROVAL = "ba_approval", _("Approval of the Federal Employment Agency")
     PRE_APPROVAL_81A = "pre_approval_81a", _("Pre-approval (accelerated procedure)")
     VISA = "visa", _("National visa")
-    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+    # The foreigners' authority's step grants a residence title: an Aufenthaltserlaubnis or, under § 18g, an
+    # EU Blue Card (§ 4 Abs. 1 S. 2 AufenthG); the step's name covers both.
+    RESIDENCE_PERMIT = "residence_permit", _("Residence title")
     REGISTER_CHECK = "register_check", _("Register and security checks")
 
 

@@ -6,6 +6,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..models.titles import TitleKind, permit_title_kind
+
 
 class FeeKind(models.TextChoices):
     """The fees collected in the portal, one row of each kind at most per case."""
@@ -52,6 +54,14 @@ class FeeDue(models.Model):
         """The office charging the fee takes it online (Authority.accepts_online_payment); a fee without
         a known office can be paid online."""
         return self.office_id is None or self.office.accepts_online_payment
+
+    @property
+    def kind_label(self) -> str:
+        """The fee's name as the payer reads it: a § 18g case pays for an EU Blue Card (§ 45 Nr. 1 AufenthV names
+        both), not for an Aufenthaltserlaubnis."""
+        if self.kind == FeeKind.RESIDENCE_PERMIT and permit_title_kind(self.case.title_code) == TitleKind.EU_BLUE_CARD:
+            return _("EU Blue Card fee")
+        return self.get_kind_display()
 
     @property
     def employer_pays(self) -> bool:

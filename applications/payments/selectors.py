@@ -20,7 +20,8 @@ def case_fees(*, case: Case, kinds=None) -> list[FeeDue]:
     each with the state of its latest attempt (`latest_state`, None without one), in one query;
     `kinds` limits them (the applicant's page leaves out the employer's § 81a fee)."""
     latest = Payment.objects.filter(fee=OuterRef("pk")).order_by("-created_at", "-pk").values("state")[:1]
-    fees = FeeDue.objects.filter(case=case).select_related("office").annotate(latest_state=Subquery(latest))
+    # Through the case's own manager: each fee knows its case without reading it again (kind_label).
+    fees = case.fees.select_related("office").annotate(latest_state=Subquery(latest))
     if kinds is not None:
         fees = fees.filter(kind__in=kinds)
     return list(fees.order_by("created_at", "pk"))

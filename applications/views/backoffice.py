@@ -5,7 +5,7 @@ the acting user (404 for what the viewer may not see), writes through services, 
 read of a case, document or decision in the access log (applications.audit).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -274,10 +275,19 @@ def _timeline(events) -> list[tuple]:
         text = labels.get(payload.get("bo"), "") or event.text
         detail = ""
         if payload.get("transition") == "request_documents":
+            deadline = _written_date(payload.get("deadline", ""))
             detail = " · ".join(x for x in [str(reasons.get(payload.get("reason"), "")), payload.get("note", ""),
-                                            _("deadline %(date)s") % {"date": payload.get("deadline", "")}] if x)
+                                            _("deadline %(date)s") % {"date": deadline} if deadline else ""] if x)
         rows.append((event, text, detail))
     return rows
+
+
+def _written_date(stored: str) -> str:
+    """A date the timeline stored as ISO text ("2027-01-15"), as every page writes dates; "" for none."""
+    try:
+        return date_format(date.fromisoformat(stored), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return ""
 
 
 def _render_case(request, case, *, status=200, **forms_):
@@ -358,6 +368,7 @@ def home(request):
         query["cursor"] = page.next_cursor
     without_cursor = _without_cursor(request.GET)
     return render(request, "backoffice/home.html", {
+        "search_elsewhere": _search_elsewhere(request, form, filters),
         "form": form, "rows": rows, "scope": scope, "next_query": query.urlencode() if page.next_cursor else "",
         # The filter's fields are drawn from these alone (with the language): their HTML is cached by them.
         "filter_fields_key": (scope.sees_all, options, without_cursor),
@@ -370,6 +381,18 @@ def home(request):
             + offices.office_open_tasks(viewer=user, scope=scope)
         ],
     })
+
+
+def _search_elsewhere(request, form, filters: QueueFilters) -> dict | None:
+    """A search runs within the chosen status, by default the viewer's work list: the page says where it
+    looked and links the same search over every case the viewer may see, so that a name that is not in
+    the work list is not taken for a name that is nowhere."""
+    if not filters.q.strip() or filters.state == "all":
+        return None
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query["state"] = "all"
+    return {"where": dict(form.fields["state"].choices).get(filters.state, ""), "query": query.urlencode()}
 
 
 def _task_label(task) -> str:

@@ -163,7 +163,7 @@ def _fees_shown(case, rows: CaseRows) -> list[dict]:
 
 _FEE_HOLDS_UP = {
     FeeKind.VISA: _("The visa office decides on your visa once its fee is paid."),
-    FeeKind.RESIDENCE_PERMIT: _("The foreigners' authority issues your residence permit once its fee is paid."),
+    FeeKind.RESIDENCE_PERMIT: _("The foreigners' authority issues your residence title once its fee is paid."),
 }
 
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.models import Role
 from applications import services
@@ -129,6 +129,10 @@ def test_request_documents_notifies_the_applicant(client, make_case, make_staff,
                              "request": str(request.public_id)}
     assert not event.internal
     assert [m.to for m in mail.outbox] == [[applicant.email]]
+    # The workspace's timeline writes the deadline as every page writes a date, not as stored.
+    workspace = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    written = formats.date_format(timezone.localdate() + timedelta(days=14), "DATE_FORMAT")
+    assert written in workspace and f"deadline {deadline}" not in workspace and f"Frist {deadline}" not in workspace
     # The queue's deadline is now the request's (stored on the case for the search's order).
     assert case.due_at == request.due_at
     # The applicant reads the reason, not its code.

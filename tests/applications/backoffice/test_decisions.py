@@ -178,7 +178,7 @@ def test_foreigners_authority_issues_the_residence_permit(client, make_case, mak
     url = reverse("backoffice:decision_create", args=[case.public_id, "permit"])
     # Not before its fee is paid or recorded (§ 45 Nr. 1 AufenthV).
     response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 400 and "its fee" in response.content.decode()
+    assert response.status_code == 400 and "the fee for it" in response.content.decode()
     permit_fee_paid(case)
     response = client.post(url, form)
     assert response.status_code == 302

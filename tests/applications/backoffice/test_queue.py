@@ -64,6 +64,25 @@ def test_filters_and_search(client, make_case, make_staff, add_request):
     assert references(queue(client, assignee="me")) == []
 
 
+def test_a_search_in_the_work_list_says_so_and_links_the_same_search_over_all_cases(client, make_case, make_staff):
+    """A name outside the work list was answered "No cases." with no word that only the work list was searched."""
+    from django.utils import translation
+
+    later = make_case("authority_review", surname="SHARMA")
+    login(client, make_staff("wsa"))
+    response = queue(client, q="sharma")
+    assert references(response) == []
+    page = response.content.decode()
+    with translation.override("de"):
+        assert "Gesucht in: Mein Arbeitsvorrat" in page
+    link = response.context["search_elsewhere"]["query"]
+    assert "state=all" in link and "q=sharma" in link
+    everywhere = client.get(reverse("backoffice:home") + "?" + link)
+    assert references(everywhere) == [later.reference]
+    assert everywhere.context["search_elsewhere"] is None  # already over all cases: nothing to offer
+    assert queue(client).context["search_elsewhere"] is None  # no search: no line
+
+
 def test_search_follows_the_profile_and_forgets_anonymised_cases(client, make_case, make_staff, settings):
     from applications import services
     from applications.retention import purge_closed_cases

@@ -88,16 +88,26 @@ def pay_at_bank(client, case, fee):
 # --- the residence permit fee ---------------------------------------------------------------
 
 
+def test_a_blue_card_case_s_permit_fee_is_named_for_the_eu_blue_card(entered, client):
+    """§ 18g grants an EU Blue Card (§ 4 Abs. 1 S. 2 Nr. 2a AufenthG): its fee is not an Aufenthaltserlaubnis's."""
+    fee = FeeDue.objects.get(case=entered, kind=FeeKind.RESIDENCE_PERMIT)
+    with translation.override("de"):
+        assert fee.kind_label == "Gebühr für die Aufenthaltserlaubnis"
+        type(entered).objects.filter(pk=entered.pk).update(title_code="18g")
+        fee = FeeDue.objects.get(case=entered, kind=FeeKind.RESIDENCE_PERMIT)
+        assert fee.kind_label == "Gebühr für die Blaue Karte EU"
+
+
 def test_the_residence_permit_fee_is_due_after_entry_and_holds_the_permit(entered, client):
     case = entered
     fee = FeeDue.objects.get(case=case, kind=FeeKind.RESIDENCE_PERMIT)
     assert (fee.amount_cents, fee.source) == (10000, "§ 45 Nr. 1 AufenthV")
     assert fee.office.kind == "foreigners_authority"
-    with pytest.raises(case_services.BackofficeError, match="its fee"):
+    with pytest.raises(case_services.BackofficeError, match="the fee for it"):
         case_services.case_transition(case=case, transition="issue_permit")
 
     html = case_page(as_user(client, case.person.user), case)
-    assert "Residence permit fee" in html and "€100.00" in html and "issues your residence permit" in html
+    assert "Residence permit fee" in html and "€100.00" in html and "issues your residence title" in html
     back = pay_at_bank(client, case, fee)
     assert back["Location"].endswith("#fee")
     fee.refresh_from_db()
@@ -118,7 +128,7 @@ def test_an_unpaid_fee_is_what_the_applicant_is_asked_for_next(entered, client):
     case = entered
     fee = FeeDue.objects.get(case=case, kind=FeeKind.RESIDENCE_PERMIT)
     box = next_steps(case_page(as_user(client, case.person.user), case))
-    assert "The foreigners&#x27; authority issues your residence permit once its fee is paid." in box
+    assert "The foreigners&#x27; authority issues your residence title once its fee is paid." in box
     assert 'href="#fee-heading-residence_permit"' in box and "Nothing at the moment" not in box
     assert 'id="fee-heading-residence_permit"' in case_page(client, case)
     pay_at_bank(client, case, fee)
