@@ -6,6 +6,8 @@ Employers do not see an applicant's documents (passport, certificates): they see
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import formats
@@ -172,6 +174,18 @@ def _extracted_labels() -> dict[str, str]:
     }
 
 
+# Amounts and hours as the active language writes numbers ("58.200,00" in German, not "58200.00"): the
+# decimal places each is shown with.
+_NUMBERS = {"annual_gross_salary": 2, "weekly_hours": 1}
+
+
+def _number(value, places: int) -> str:
+    try:
+        return formats.number_format(Decimal(str(value)), decimal_pos=places, force_grouping=True)
+    except InvalidOperation:
+        return str(value)
+
+
 def document_extracted_items(document: Document) -> list[tuple[str, str]]:
     """What the checks read from a document, as (label, value) for a person: known fields only, dates in
     the active language's format; internal keys (the checklist item, codes) stay out."""
@@ -186,5 +200,7 @@ def document_extracted_items(document: Document) -> list[tuple[str, str]]:
         elif key.endswith("date"):
             parsed = parse_date(str(value)[:10])
             value = formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
+        elif key in _NUMBERS:
+            value = _number(value, _NUMBERS[key])
         items.append((label, str(value)))
     return items

@@ -95,6 +95,21 @@ def test_the_caseworker_reads_the_13th_salary_in_words():
     assert "True" not in items.values()
 
 
+def test_the_caseworker_reads_salary_and_hours_as_numbers_are_written_in_their_language():
+    from django.utils import translation
+
+    from documents.models import Document
+    from documents.selectors import document_extracted_items
+
+    document = Document(extracted={"annual_gross_salary": "58200.00", "weekly_hours": "40.0"})
+    with translation.override("de"):
+        items = dict(document_extracted_items(document))
+    assert items["Bruttojahresgehalt (EUR)"] == "58.200,00" and items["Wochenstunden"] == "40,0"
+    with translation.override("en"):
+        assert dict(document_extracted_items(document))["Annual gross salary (EUR)"] == "58,200.00"
+    assert dict(document_extracted_items(Document(extracted={"weekly_hours": "vierzig"})))  # kept, not lost
+
+
 # --- wordings the generators do not use: the rules go by the clause's structure ---------------------
 
 @pytest.mark.parametrize("text, annual, period", [
