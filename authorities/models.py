@@ -177,6 +177,11 @@ class AuthorityRequest(models.Model):
     def is_open(self) -> bool:
         return self.state in RequestState.open_states()
 
+    def approved_by_silence(self, now) -> bool:
+        """The office let its legal deadline pass where silence counts as approval (§ 36 Abs. 2 BeschV): the
+        approval is given by law from the deadline on, whether or not the sweep has recorded it yet."""
+        return self.deemed_approval_on_silence and self.is_open and self.due_at is not None and self.due_at <= now
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", _("pending")

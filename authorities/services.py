@@ -516,7 +516,8 @@ def authority_request_acknowledge(*, request: AuthorityRequest, body: dict | Non
 @transaction.atomic
 def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, conditions: dict | None = None,
                                     body: dict | None = None, deemed_approval: bool = False,
-                                    actor=None, note: str = "", internal: bool = False) -> AuthorityRequest:
+                                    actor=None, note: str = "", internal: bool = False,
+                                    answered_at: datetime | None = None) -> AuthorityRequest:
     """Records the office's answer, appends the Event and moves the case on when every approval is in.
 
     Called for answers that come through a transport (body: the office's answer document), for
@@ -524,6 +525,7 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
     The first answer wins: a repeated answer (callback and poll, a redelivery) changes nothing.
     An answer is taken whatever our side thought of the delivery: the office evidently has it.
     `internal`: the answer is told to the applicant otherwise (a decision's own event), not in the timeline.
+    `answered_at`: when the answer took effect, if not now (a deemed approval: its deadline).
     """
     if outcome not in Outcome.values:
         raise ValueError(f"Unknown outcome {outcome!r}.")
@@ -534,7 +536,8 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         return request
     now = timezone.now()
     _request_update(
-        request, state=RequestState.ANSWERED, outcome=outcome, answered_at=now, conditions=conditions or {},
+        request, state=RequestState.ANSWERED, outcome=outcome, answered_at=answered_at or now,
+        conditions=conditions or {},
         response_body={**(body or {}), **({"note": note.strip()} if note and note.strip() else {})},
         deemed_approval=deemed_approval, error_code="", updated_at=now,
     )
@@ -652,6 +655,15 @@ def authority_request_mark_overdue(*, request: AuthorityRequest, now: datetime |
     return True
 
 
+def authority_request_deem_approved(*, request: AuthorityRequest) -> AuthorityRequest:
+    """Records the approval the law gives on the office's silence (§ 36 Abs. 2 BeschV), as of the deadline:
+    it took effect when the deadline ended, not when the sweep or a caseworker noticed."""
+    return authority_request_record_answer(
+        request=request, outcome=Outcome.APPROVED, deemed_approval=True, answered_at=request.due_at,
+        body={"deemedApproval": True, "legalBasis": request.deadline_source, "dueAt": request.due_at.isoformat()},
+    )
+
+
 def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     """Steps past their legal deadline: deemed approval where silence counts as approval (BA,
     § 36 Abs. 2 BeschV), otherwise marked overdue once. Then the case store moves on cases whose
@@ -661,11 +673,7 @@ def deadlines_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     overdue = AuthorityRequest.objects.filter(state__in=RequestState.open_states(), due_at__lt=now).order_by("due_at")
     for request in overdue.select_related("case"):
         if request.deemed_approval_on_silence:
-            authority_request_record_answer(
-                request=request, outcome=Outcome.APPROVED, deemed_approval=True,
-                body={"deemedApproval": True, "legalBasis": request.deadline_source,
-                      "dueAt": request.due_at.isoformat()},
-            )
+            authority_request_deem_approved(request=request)
             counts["deemed_approval"] += 1
             ba_deemed_approvals.inc()
         elif request.overdue_since is None and authority_request_mark_overdue(request=request, now=now):

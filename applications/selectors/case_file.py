@@ -4,6 +4,7 @@
 from django.db.models import Case as DbCase
 from django.db.models import QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import OrganisationKind
 from accounts.selectors import user_is_staff_member
@@ -92,9 +93,12 @@ def case_authority_steps(*, viewer, case: Case) -> list[AuthorityRequest]:
                 .defer("request_body", "last_error")
                 .annotate(wsa_open=DbCase(When(state__in=WAITING_STATES, then=Value(True)), default=Value(False))))
     steps = []
+    now = timezone.now()
     for request in requests.order_by("pk"):
         office_id = request.authority.organisation_id if request.authority else None
-        request.wsa_answerable = office_id in scope.office_ids and request.wsa_open
+        # Past a deadline whose silence is approval, the law has answered: nothing is left to answer.
+        request.wsa_answerable = (office_id in scope.office_ids and request.wsa_open
+                                  and not request.approved_by_silence(now))
         request.wsa_reroutable = scope.is_wsa and _unrouted(request)
         request.wsa_office_name = str(request.authority or "")
         steps.append(request)

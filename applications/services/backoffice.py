@@ -223,6 +223,16 @@ def authority_step_answer(*, request, actor, outcome: str, conditions: dict | No
     )
 
 
+def authority_step_approved_by_silence(*, request) -> bool:
+    """If the office's deadline ended where silence counts as approval (§ 36 Abs. 2 BeschV), records that
+    approval as of the deadline (what the deadline sweep would do) and says so: an answer given later has
+    no effect in law, so none is taken."""
+    if not request.approved_by_silence(timezone.now()):
+        return False
+    authority_services.authority_request_deem_approved(request=request)
+    return True
+
+
 def _authority_outcome_value(request, outcome: str) -> str:
     """Maps approve/reject/information needed onto the choices of AuthorityRequest.outcome, if any."""
     field = next((f for f in request._meta.fields if f.name == "outcome"), None)

@@ -561,6 +561,12 @@ def case_note(request, public_id):
 def authority_step_answer(request, public_id, step_id):
     case = _case(request, public_id)
     step = case_authority_step_get(viewer=request.user, case=case, public_id=step_id)
+    if services.authority_step_approved_by_silence(request=step):
+        messages.info(request, _("The legal deadline ended on %(date)s without an answer, so the approval is "
+                                 "given by law (%(basis)s); an answer is no longer needed.") % {
+            "date": date_format(timezone.localtime(step.due_at), "DATE_FORMAT"),
+            "basis": step.deadline_source or "§ 36 Abs. 2 BeschV"})
+        return redirect("backoffice:case_detail", public_id=case.public_id)
     steps = case_authority_steps(viewer=request.user, case=case)
     actions = case_actions(viewer=request.user, case=case, steps=steps,
                            decisions=case_decisions(viewer=request.user, case=case))

@@ -107,6 +107,8 @@ def test_ba_silence_becomes_deemed_approval_and_moves_the_case(offices, make_cas
     ba.refresh_from_db()
     assert (ba.state, ba.outcome, ba.deemed_approval) == (RequestState.ANSWERED, "approved", True)
     assert ba.response_body["legalBasis"] == "§ 36 Abs. 2 S. 1 BeschV"
+    # The approval took effect when the two weeks ended, not when the sweep noticed.
+    assert ba.answered_at == ba.due_at
     event = Event.objects.get(case=case, kind="authority", payload__purpose="ba_approval", payload__status="answered")
     assert (event.payload["outcome"], event.payload["deemed_approval"], event.internal) == ("approved", True, False)
     # Deemed granted, but the visa decision also waits for the applicant at the visa office.

@@ -33,6 +33,34 @@ def test_ba_approves_with_conditions_and_the_case_moves_on(client, make_case, ma
     assert client.get(url).status_code == 302
 
 
+def test_after_the_two_weeks_the_ba_s_silence_is_the_answer_and_a_late_refusal_is_not_taken(
+        client, make_case, make_staff, add_request):
+    """§ 36 Abs. 2 BeschV: the approval is deemed given when the BA has not answered within the period. Until
+    the deadline sweep ran, the answer form still offered "Reject" after it."""
+    from datetime import timedelta
+
+    from django.utils import formats, timezone, translation
+
+    from authorities.models import AuthorityRequest
+
+    case = make_case("authority_review")
+    request = add_request(case, "ba", purpose="ba_approval", due_in=timedelta(days=-6))
+    AuthorityRequest.objects.filter(pk=request.pk).update(deemed_approval_on_silence=True,
+                                                           deadline_source="§ 36 Abs. 2 S. 1 BeschV")
+    login(client, make_staff("ba"))
+    workspace = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    url = reverse("backoffice:step_answer", args=[case.public_id, request.public_id])
+    assert url not in workspace  # nothing to answer
+    response = client.post(url, {"outcome": "rejected", "note": "Zu spät abgelehnt."}, follow=True)
+    request.refresh_from_db()
+    assert (request.state, request.outcome, request.deemed_approval) == ("answered", "approved", True)
+    assert request.answered_at == request.due_at
+    with translation.override("de"):
+        written = formats.date_format(timezone.localtime(request.due_at), "DATE_FORMAT")
+    page = response.content.decode()
+    assert written in page and "§ 36 Abs. 2 S. 1 BeschV" in page
+
+
 def test_information_needed_keeps_the_case_in_review(client, make_case, make_staff, add_request):
     case = make_case("authority_review")
     request = add_request(case, "ba")
