@@ -69,6 +69,12 @@ def _start(decision: Decision | None) -> date:
     return (decision.valid_from if decision is not None and decision.valid_from else None) or timezone.localdate()
 
 
+def visa_legal_basis(purpose_basis: str) -> str:
+    """A national visa is issued under § 6 Abs. 3 AufenthG by the rules of the title its purpose leads to
+    (S. 2: "nach den für die Aufenthaltserlaubnis, die Blaue Karte EU, … geltenden Vorschriften")."""
+    return f"§ 6 Abs. 3 AufenthG i. V. m. {purpose_basis}" if purpose_basis else "§ 6 Abs. 3 AufenthG"
+
+
 def title_issue_visa(*, case: Case, payload: dict | None = None) -> ResidenceTitle:
     """The national visa (§ 6 Abs. 3 AufenthG) for the purpose of the case's title. Its dates: the
     decision's; else the mission's term from its answer (condition `valid_months`); else
@@ -83,9 +89,8 @@ def title_issue_visa(*, case: Case, payload: dict | None = None) -> ResidenceTit
         until = decision.valid_until
     else:
         until = title_terms.visa_valid_until(start=start, mission_months=_months(_conditions(step).get("valid_months")))
-    section = _section(case.title_code)
-    basis = (decision.legal_basis if decision is not None and decision.legal_basis else
-             f"§ 6 Abs. 3 AufenthG i. V. m. {section}" if section else "§ 6 Abs. 3 AufenthG")
+    basis = (decision.legal_basis if decision is not None and decision.legal_basis
+             else visa_legal_basis(_section(case.title_code)))
     return ResidenceTitle.objects.create(
         **_common(case, decision), kind=TitleKind.NATIONAL_VISA, legal_basis=basis[:120], valid_from=start,
         valid_until=until, issued_by=step.authority if step is not None else None)

@@ -63,6 +63,7 @@ from ..selectors.workspace import (
     workspace_steps,
 )
 from ..templatetags.countries import country_name
+from ..titles.issuance import visa_legal_basis
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -599,8 +600,9 @@ def decision_create(request, public_id, kind):
     if not (actions.decide_visa if decision_kind == Decision.Kind.VISA else actions.decide_permit):
         return _refuse(request, case)
     # No outcome is chosen in advance: a binding decision is the caseworker's own choice.
+    purpose_basis = LEGAL_BASIS.get(case.title_code, "")
     form = DecisionForm(request.POST or None, initial={
-        "legal_basis": LEGAL_BASIS.get(case.title_code, ""),
+        "legal_basis": visa_legal_basis(purpose_basis) if decision_kind == Decision.Kind.VISA else purpose_basis,
         "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
     })
     if request.method == "POST":

@@ -49,6 +49,15 @@ def visa_case(make_case, add_request):
     return make
 
 
+def test_the_visa_form_proposes_the_visa_s_own_legal_basis(client, visa_case, make_staff):
+    """A national visa is issued under § 6 Abs. 3 AufenthG by the rules of its purpose's title (S. 2); the form
+    proposed the permit's provision alone ("§ 18g Abs. 1 AufenthG")."""
+    case = visa_case(language="de")
+    reauthenticated(login(client, make_staff("visa")))
+    form = client.get(reverse("backoffice:decision_create", args=[case.public_id, "visa"])).context["form"]
+    assert form.initial["legal_basis"] == "§ 6 Abs. 3 AufenthG i. V. m. § 18g Abs. 1 AufenthG"
+
+
 def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_staff):
     case = visa_case(language="de")
     caseworker = make_staff("visa", name="Anna Schulz")
@@ -401,7 +410,7 @@ def test_the_decision_form_chooses_no_outcome_in_advance_and_says_what_a_refusal
     url = reverse("backoffice:decision_create", args=[case.public_id, "visa"])
     form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "checked" not in form.split('name="outcome"', 1)[1].split("</fieldset>", 1)[0]
-    assert 'value="§ 18g Abs. 1 AufenthG"' in form  # the title applied for, filled in
+    assert 'value="§ 6 Abs. 3 AufenthG i. V. m. § 18g Abs. 1 AufenthG"' in form  # the visa by the title applied for
     assert "For a refusal, add the provision whose condition is not met" in form
     assert "required for a refusal" in form  # the reasons field is not simply "optional"
     response = client.post(url, {"legal_basis": "§ 18g Abs. 1 AufenthG", "reasons": ""}, HTTP_ACCEPT_LANGUAGE="en")
