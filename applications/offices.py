@@ -131,8 +131,10 @@ def office_open_tasks(*, viewer, scope=None, limit: int = OFFICE_TASKS_SHOWN,
         bookings = (AppointmentBooking.objects.filter(state=BookingState.ACTIVE, attended_at__isnull=True,
                                                       slot__authority__in=visa_offices,
                                                       slot__starts_at__lte=end_of_today)
-                    .exclude(case__state__in=closed).select_related("case", "slot__authority")
-                    .only("public_id", "slot__starts_at", "slot__authority__name",
+                    .exclude(case__state__in=closed).select_related("case__person", "slot__authority")
+                    # Whom the office is to have seen, and when: the row names both.
+                    .only("public_id", "slot__starts_at", "slot__authority__name", "slot__authority__time_zone",
+                          "case__person__surname", "case__person__given_names",
                           *(f"case__{name}" for name in _CASE_COLUMNS))
                     .order_by("slot__starts_at", "pk")[:limit])
         tasks += [OfficeTask(TASK_RECORD_ATTENDANCE, b.case, b.slot.authority, b.slot.starts_at, Purpose.VISA,

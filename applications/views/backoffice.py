@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import require_reauthentication, staff_required
 from authorities.models import Purpose
+from authorities.office_time import office_time
 from wsa.forms import CitationInput
 
 from .. import offices, services
@@ -397,6 +398,9 @@ def _search_elsewhere(request, form, filters: QueueFilters) -> dict | None:
 
 
 def _task_label(task) -> str:
+    if task.kind == offices.TASK_RECORD_ATTENDANCE:
+        return _("Record whether %(name)s attended the appointment of %(time)s") % {
+            "name": task.case.person.full_name, "time": office_time(task.due_at, task.office)}
     if task.kind == offices.TASK_INFORMATION_NEEDED:
         return _("Information needed by %(office)s: %(reason)s") % {
             "office": task.office_name, "reason": task.reason}
@@ -415,7 +419,6 @@ def _decide_permit_label(case) -> str:
 
 OFFICE_TASK_LABELS = {
     offices.TASK_ANSWER_STEP: gettext_lazy("Answer the request"),
-    offices.TASK_RECORD_ATTENDANCE: gettext_lazy("Record whether the applicant attended the appointment"),
     offices.TASK_DECIDE_VISA: gettext_lazy("Decide on the visa"),
     offices.TASK_DECIDE_FAMILY_PERMITS: gettext_lazy("Decide on the family's residence permits together"),
 }

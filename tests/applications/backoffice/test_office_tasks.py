@@ -12,6 +12,7 @@ from applications.models import Decision
 from applications.offices import office_open_tasks
 from applications.views.backoffice import OFFICE_TASK_LABELS
 from authorities.models import AppointmentBooking, AppointmentSlot
+from authorities.office_time import office_time
 from tests.applications.backoffice.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,10 @@ def test_the_visa_office_sees_cases_ready_for_its_decision_and_appointments_to_r
     page = login(client, supervisor).get(HOME).content.decode()
     assert 'id="approval-heading"' in page and decided.reference in page.split('id="approval-heading"')[1]
     assert ready.reference in office_tasks_section(client)
+    # The attendance row names whom the office was to see and when (it showed the reference alone).
+    with translation.override("de"):
+        when = office_time(AppointmentBooking.objects.get(case=waiting).slot.starts_at, offices["visa"].authority)
+    assert f"Erfassen, ob PRIYA TODAY zum Termin am {when} erschienen ist" in office_tasks_section(client)
     # The decider does not approve their own rejection.
     login(client, drafter)
     assert 'id="approval-heading"' not in client.get(HOME).content.decode()
