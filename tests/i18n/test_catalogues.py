@@ -96,3 +96,14 @@ def test_a_gendered_ending_never_breaks_from_its_word():
     for language, _ in settings.LANGUAGES:
         broken = [entry.msgstr for entry in catalogue(language) if "(-" in entry.msgstr]
         assert not broken, (language, broken[:3])
+
+
+def test_german_never_puts_a_preposition_before_an_office_s_name():
+    """An office's name carries its own article and case ("Deutsche Botschaft Neu-Delhi", "Bundesagentur für
+    Arbeit"): "bei Deutsche Botschaft", "von Bundesagentur" are wrong German. The name stands in brackets, after
+    a colon or after "Dienststelle" instead."""
+    import re
+
+    wrong = re.compile(r"\b(bei|von|an|mit|zu|für|durch|aus|vom|beim|zur|zum) %\((office|authority)\)s")
+    found = [entry.msgstr for entry in catalogue("de") if not entry.obsolete and wrong.search(entry.msgstr)]
+    assert found == []
