@@ -204,13 +204,21 @@ def title_needs_job_offer(title_code: str, accelerated: bool = False) -> bool:
 def case_checklist(*, viewer, case: Case) -> list[dict]:
     """The documents the case's title needs before the visa (rules.required_documents), each with
     the documents of the case uploaded for it. A rejected document does not count."""
+    documents = documents_for_display(document_list(viewer=viewer, case=case).order_by("created_at"))
+    return requirement_rows(case=case, documents=documents)
+
+
+def requirement_rows(*, case: Case, documents) -> list[dict]:
+    """`documents` (of `case`, already read) under the title's requirements before the visa: per requirement
+    its label, whether it is mandatory (else its condition), the documents uploaded for it and whether one of
+    them counts (`satisfied`: not rejected); then a row of the other documents. The applicant's checklist and
+    the caseworker's completeness check read the same rows."""
     try:
         requirements = [
             r for r in rules.required_documents(case.title_code, accelerated=case.accelerated) if r.stage == "visa"
         ]
     except rules.UnknownTitle:
         requirements = []
-    documents = documents_for_display(document_list(viewer=viewer, case=case).order_by("created_at"))
     by_code: dict[str, list] = {}
     for document in documents:
         by_code.setdefault((document.extracted or {}).get(REQUIREMENT_KEY, ""), []).append(document)

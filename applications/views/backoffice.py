@@ -34,6 +34,7 @@ from ..models import CaseAccess, Decision, DocumentRequestReason, TitleKind, per
 from ..payments.selectors import case_fees, fees_view
 from ..rules.catalogue import UnknownTitle
 from ..rules.catalogue import title as catalogue_title
+from ..selectors.applicant import requirement_rows
 from ..selectors.case_actions import action_refused_text, case_actions
 from ..selectors.case_file import (
     case_authority_step_get,
@@ -301,6 +302,8 @@ def _render_case(request, case, *, status=200, **forms_):
     actions = case_actions(viewer=user, case=case, steps=steps, decisions=decisions)
     for decision in decisions:
         decision.wsa_can_approve = decision.pk in actions.approve_decisions
+    documents = workspace_documents(case_documents(viewer=user, case=case))
+    required = [row for row in requirement_rows(case=case, documents=documents) if row["code"]]
     thread = list(case_messages(viewer=user, case=case))
     deadline, deadline_badge = viewer_deadline(scope=scope, case=case, steps=steps, actions=actions)
     context = {
@@ -308,7 +311,10 @@ def _render_case(request, case, *, status=200, **forms_):
         "assignment": getattr(case, "assignment", None), "scope": scope,
         "deadline": deadline, "deadline_status": deadline_badge,
         "checklist": case_checklist(case=case),
-        "documents": workspace_documents(case_documents(viewer=user, case=case)),
+        "documents": documents,
+        # What the completeness check compares: the title's documents before the visa, present or missing.
+        "required_documents": required,
+        "missing_documents": [row["label"] for row in required if row["mandatory"] and not row["satisfied"]],
         "steps": steps,
         "appointments": offices.case_appointments(viewer=user, case=case),
         "timeline": _timeline(case_timeline(viewer=user, case=case)),

@@ -135,7 +135,7 @@ def test_no_code_reaches_the_caseworker(client, make_case, make_staff, offices, 
                          "Deemed approved", "Date of birth", "Read from the document"]:
             assert sentence in text, sentence
         # What the checks keep for themselves (the checklist item, the salary period) is not shown.
-        assert "anabin" not in text and "month" not in text.split("Read from the document")[1][:200]
+        assert "anabin_or_zab" not in text and "month" not in text.split("Read from the document")[1][:200]
 
 
 def test_the_overview_puts_the_conditions_with_their_sources_beside_the_person(client, make_case, make_staff):
@@ -217,3 +217,21 @@ def test_a_draft_sent_back_is_not_the_decision_once_the_visa_is_granted(
                          HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 403 and "not possible for you at this stage" in refused.content.decode()
     assert Decision.objects.filter(case=case).count() == 2
+
+
+def test_the_completeness_check_sees_which_required_documents_are_missing(client, make_case, make_staff):
+    """The WSA confirmed completeness beside "Documents (0)" with nothing saying what the title requires."""
+    case = make_case("completeness_check")
+    login(client, make_staff("wsa"))
+    text = visible_text(page(client, case, language="en"))
+    required = text.split("What the residence title requires before the visa")[1].split("No documents yet")[0]
+    assert "missing Valid passport with two blank pages" in required
+    assert "Documents the residence title requires are missing: Valid passport with two blank pages" in text
+    passport = Document(owner=case.person, case=case, document_type="passport", original_name="pass.pdf",
+                        sha256="1" * 64, size=10, content_type="application/pdf", state="checked",
+                        extracted={"requirement": "passport"})
+    passport.file.save("p", ContentFile(b"%PDF-1.4 x"), save=False)
+    passport.save()
+    text = visible_text(page(client, case, language="en"))
+    assert "handed in Valid passport with two blank pages" in text
+    assert "missing: Valid passport" not in text and "missing: Two biometric passport photos" in text
