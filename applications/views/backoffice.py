@@ -250,7 +250,8 @@ class DecisionForm(forms.Form):
 
 class SendBackForm(forms.Form):
     prefix = "send_back"
-    note = forms.CharField(label=gettext_lazy("Why it goes back (internal)"), required=False, max_length=2000,
+    # The decider must learn what to change: a draft sent back without a word is a dead end for them.
+    note = forms.CharField(label=gettext_lazy("Why it goes back (internal)"), max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -328,7 +329,7 @@ def _render_case(request, case, *, status=200, **forms_):
             initial={"deadline": timezone.localdate() + timedelta(days=28)}),
         "message_form": forms_.get("message_form") or MessageForm(),
         "note_form": forms_.get("note_form") or NoteForm(),
-        "send_back_form": SendBackForm(),
+        "send_back_form": forms_.get("send_back_form") or SendBackForm(),
         "mandates": case_mandates_for_staff(case=case),
         "fees": fees_view(fees=case_fees(case=case), recorder=user),
         "decide_permit_label": _decide_permit_label(case),
@@ -660,9 +661,10 @@ def decision_send_back(request, public_id, decision_id):
     if not services.decision_may_approve(actor=request.user, decision=decision):
         return _refuse(request, case)
     form = SendBackForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _render_case(request, case, status=400, send_back_form=form)
     try:
-        services.decision_send_back(decision=decision, actor=request.user, note=note)
+        services.decision_send_back(decision=decision, actor=request.user, note=form.cleaned_data["note"])
     except services.BackofficeError as exc:
         messages.error(request, str(exc))
     else:

@@ -168,6 +168,22 @@ def test_a_supervisor_cannot_approve_their_own_rejection(visa_case, make_staff):
     assert case.messages.get().internal
 
 
+def test_a_draft_goes_back_only_with_a_reason(client, visa_case, make_staff):
+    """The decider must learn what to change: the reason was optional, a draft came back without a word."""
+    case = visa_case()
+    decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="rejected",
+                                        legal_basis="§ 18g AufenthG", reasons="Reasons.")
+    login(client, make_staff("visa", Role.SUPERVISOR, name="Other Supervisor"))
+    url = reverse("backoffice:decision_send_back", args=[case.public_id, decision.public_id])
+    refused = client.post(url, {"send_back-note": "  "}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.AWAITING_APPROVAL
+    assert client.post(url, {"send_back-note": "Bitte Begründung ergänzen."}).status_code == 302
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.DRAFT
+
+
 def test_only_the_deciding_office_in_the_right_state_may_decide(client, visa_case, make_staff, make_case, add_request):
     case = visa_case()
     login(client, make_staff("wsa"))
