@@ -235,3 +235,12 @@ def test_the_completeness_check_sees_which_required_documents_are_missing(client
     text = visible_text(page(client, case, language="en"))
     assert "handed in Valid passport with two blank pages" in text
     assert "missing: Valid passport" not in text and "missing: Two biometric passport photos" in text
+
+
+def test_the_address_reads_as_one_line_with_its_commas(client, make_case, make_staff):
+    case = make_case("completeness_check")
+    type(case.person).objects.filter(pk=case.person_id).update(
+        street="Khreshchatyk 22", postal_code="01001", city="Kyiv", country_of_residence="UKR")
+    login(client, make_staff("wsa"))
+    text = visible_text(page(client, case, language="en"))
+    assert "Khreshchatyk 22, 01001 Kyiv, Ukraine" in text
