@@ -415,6 +415,9 @@ def _task_label(task) -> str:
             # An extension's permit step: the office answers it with its decision, not with an approval.
             task.kind == offices.TASK_ANSWER_STEP and task.step in services.STEPS_DECIDED_BY_DECISION):
         return _decide_permit_label(task.case)
+    if task.kind == offices.TASK_ANSWER_STEP and task.step in Purpose.values:
+        # Which request: an office answering several kinds (the foreigners' authority) tells them apart.
+        return _("Answer: %(step)s") % {"step": Purpose(task.step).label}
     return OFFICE_TASK_LABELS[task.kind]
 
 

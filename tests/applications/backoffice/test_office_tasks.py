@@ -10,7 +10,6 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from applications.models import Decision
 from applications.offices import office_open_tasks
-from applications.views.backoffice import OFFICE_TASK_LABELS
 from authorities.models import AppointmentBooking, AppointmentSlot
 from authorities.office_time import office_time
 from tests.applications.backoffice.conftest import login
@@ -52,7 +51,9 @@ def test_the_ba_sees_its_open_approvals_most_urgent_first_and_nothing_else(clien
     assert section.index(sooner.reference) < section.index(later.reference)
     assert elsewhere.reference not in section and answered.reference not in section
     with translation.override(response.headers["Content-Language"]):
-        assert str(OFFICE_TASK_LABELS["answer_step"]) in section
+        # The task says which request it answers (every one read "Answer the request").
+        assert translation.gettext("Answer: %(step)s") % {
+            "step": translation.gettext("Approval of the Federal Employment Agency")} in section
 
 
 def test_the_visa_office_sees_cases_ready_for_its_decision_and_appointments_to_record(client, make_case, make_staff,
@@ -329,7 +330,7 @@ def test_an_extension_s_permit_step_is_a_decision_to_take_not_a_request_to_answe
         assert _task_label(OfficeTask(TASK_ANSWER_STEP, permit_case, None, None, step="residence_permit")) == (
             "Decide on the residence permit")
         assert _task_label(OfficeTask(TASK_ANSWER_STEP, permit_case, None, None, step="ba_approval")) == (
-            "Answer the request")
+            "Answer: Approval of the Federal Employment Agency")
 
 
 def test_a_blue_card_case_s_permit_task_names_the_eu_blue_card(make_case, make_staff, add_request):
