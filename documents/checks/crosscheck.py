@@ -173,6 +173,43 @@ def _check_name(field_name: str, entered: str, document: str, matcher, truncated
     return [finding("name_mismatch", field=field_name, expected=entered, found=document)]
 
 
+# Documents that name their holder in their text: a readable one that does not name the applicant is probably
+# someone else's (a contract made out to another employee, a colleague's certificate).
+NAMED_DOCUMENT_TYPES = frozenset({"employment_contract", "degree_certificate", "language_certificate"})
+# Fewer words than this read from a page: too little to say that a name is not on it.
+WORDS_TO_JUDGE = 40
+
+
+def check_name_in_text(text: str, ctx: Context, document_type: str) -> list[Finding]:
+    """A contract or certificate whose readable text does not contain the surname entered, in any spelling the
+    MRZ allows; one letter misread is forgiven in a name part of five letters or more (OCR of a scan), and one
+    part of a multi-part surname is enough (a contract may name only one). Names in other scripts are not
+    judged."""
+    if document_type not in NAMED_DOCUMENT_TYPES or not ctx.surname or not is_comparable(ctx.surname):
+        return []
+    words = set(transliterate(text).split())
+    if len(words) < WORDS_TO_JUDGE:
+        return []
+    parts = {part for variant in name_variants(ctx.surname) for part in variant.split() if len(part) >= 3}
+    if not parts or any(_occurs(part, words) for part in parts):
+        return []  # a surname of short parts only ("LI", "NG") occurs anywhere, so its absence says nothing
+    return [finding("name_not_in_document", field="surname", expected=ctx.surname)]
+
+
+def _occurs(part: str, words: set[str]) -> bool:
+    if part in words:
+        return True
+    return len(part) >= 5 and any(_one_letter_apart(part, word) for word in words if abs(len(word) - len(part)) <= 1)
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """One letter replaced, left out or added."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 def check_expiry(expiry: date | None, ctx: Context) -> list[Finding]:
     """Expired passports cannot be used; one that ends before the stay does not block the visa
     but the residence title can only run as long as the passport (§ 5 AufenthG, passport duty)."""

@@ -146,6 +146,9 @@ CATALOGUE: dict[str, Spec] = {
     "name_mismatch": Spec(W, gettext_noop(
         "The name in the document (%(found)s) does not match the name you entered (%(expected)s). "
         "Please enter your name exactly as in your passport, or upload the right document.")),
+    "name_not_in_document": Spec(W, gettext_noop(
+        "The surname you entered (%(expected)s) does not appear in this document. Please check that it is "
+        "your own document, or upload the right one.")),
     "name_not_comparable": Spec(I_, gettext_noop(
         "The name you entered (%(expected)s) uses a script that cannot be compared automatically "
         "with the document. A caseworker will compare it.")),

@@ -372,3 +372,17 @@ def test_a_word_broken_at_the_end_of_a_line_is_read_whole():
 ])
 def test_only_words_broken_at_a_line_end_are_joined(text, joined):
     assert textutil.join_broken_words(text) == joined
+
+
+def test_an_uploaded_contract_made_out_to_someone_else_says_so():
+    """A contract for "Anna Maria Eriksson" in Priya Sharma's case was "checked, no problems found"."""
+    contract = next(c for c in contracts.make_contracts("dev", 8) if not c.scan)
+    employee = next(line for line in contract.lines if "(Arbeitnehmer/in)" in line or "(the Employee)" in line)
+    own_surname = max(employee.split("(")[0].split()[1:], key=len)
+    data, name = contract.file(seed=1)
+    codes = {f.code for f in inspect_bytes(data, name, context={
+        "expected_document_type": "employment_contract", "surname": "Sharma"}).findings}
+    assert "name_not_in_document" in codes
+    codes = {f.code for f in inspect_bytes(data, name, context={
+        "expected_document_type": "employment_contract", "surname": own_surname}).findings}
+    assert "name_not_in_document" not in codes

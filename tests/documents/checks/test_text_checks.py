@@ -137,3 +137,35 @@ def test_context_from_a_dict():
 def test_a_speck_after_a_word_does_not_split_a_keyword():
     text = "Offer of. Employment\n\nDear Ana,\nYour start date is 1 April 2027."
     assert cls.classify(text).document_type == cls.CONTRACT
+
+
+# --- whose document: a contract or certificate names its holder ------------------------------------
+
+CONTRACT_TEXT = (
+    "Arbeitsvertrag zwischen der Muster Software GmbH, Hauptstraße 1, 10115 Berlin (Arbeitgeber) und {name} "
+    "(Arbeitnehmerin). § 1 Beginn und Tätigkeit: Das Arbeitsverhältnis beginnt am 1. April 2027. Die Einstellung "
+    "erfolgt als Softwareentwicklerin. § 2 Arbeitszeit: Die regelmäßige wöchentliche Arbeitszeit beträgt 40 "
+    "Stunden. § 3 Vergütung: Das Bruttojahresgehalt beträgt 58.200,00 EUR, zahlbar in zwölf Monatsraten. § 4 "
+    "Urlaub: Der Urlaubsanspruch beträgt 30 Arbeitstage im Kalenderjahr."
+)
+
+
+@pytest.mark.parametrize("name, surname, flagged", [
+    ("Anna Maria Eriksson", "Sharma", True),          # a contract made out to someone else
+    ("Priya Sharma", "Sharma", False),
+    ("Priya SHARNA", "Sharma", False),                 # one letter misread by OCR in a longer name
+    ("Jürgen Müller", "Mueller", False),               # the MRZ's spelling of Ü
+    ("Ana García", "García López", False),             # one part of a two-part surname is named
+    ("Anna Maria Eriksson", "Li", False),              # short parts occur anywhere: not judged
+    ("Anna Maria Eriksson", "शर्मा", False),            # another script: not judged
+])
+def test_a_contract_that_does_not_name_the_applicant_is_flagged(name, surname, flagged):
+    found = crosscheck.check_name_in_text(CONTRACT_TEXT.format(name=name), Context(surname=surname),
+                                          cls.CONTRACT)
+    assert ("name_not_in_document" in {f.code for f in found}) is flagged
+
+
+def test_too_little_text_or_another_kind_of_document_is_not_judged():
+    assert crosscheck.check_name_in_text("Arbeitsvertrag Anna Eriksson", Context(surname="Sharma"), cls.CONTRACT) == []
+    assert crosscheck.check_name_in_text(CONTRACT_TEXT.format(name="Anna Eriksson"), Context(surname="Sharma"),
+                                         cls.HEALTH) == []
