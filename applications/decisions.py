@@ -25,13 +25,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership, OrganisationKind, Role
 from authorities.models import Purpose
 from wsa.site import site_url
 
 from .letters import Letter, decision_letters, letter_blocks, letter_values
+from .templatetags.countries import country_name
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,9 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
     sample_style = ParagraphStyle("wsa-sample", parent=body, textColor=colors.HexColor("#b00020"), borderPadding=4,
                                   borderColor=colors.HexColor("#b00020"), borderWidth=1)
 
-    address = [person.full_name, person.street, f"{person.postal_code} {person.city}".strip(),
-               person.country_of_residence]
+    with translation.override("de"):  # a German authority's letter names the country in German ("Indien", not "IND")
+        country = country_name(person.country_of_residence) if person.country_of_residence else ""
+    address = [person.full_name, person.street, f"{person.postal_code} {person.city}".strip(), country]
     labels = {
         "de": {"reference": "Aktenzeichen", "date": "Datum", "to": "An", "verify": "Echtheit prüfen",
                "code": "Prüfcode", "sig": "Dieser Bescheid wurde elektronisch erstellt und ist ohne Unterschrift "

@@ -60,6 +60,7 @@ def test_the_visa_form_proposes_the_visa_s_own_legal_basis(client, visa_case, ma
 
 def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_staff):
     case = visa_case(language="de")
+    type(case.person).objects.filter(pk=case.person_id).update(country_of_residence="IND", city="Bengaluru")
     caseworker = make_staff("visa", name="Anna Schulz")
     reauthenticated(login(client, caseworker))
     response = client.post(reverse("backoffice:decision_create", args=[case.public_id, "visa"]), {
@@ -85,6 +86,8 @@ def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_
                      "Muster – nicht juristisch geprüft", "PRIYA SHARMA", "01.03.2027", decision.verification_code]:
         assert expected in text, expected
     assert "Notice of legal remedies" not in text
+    # The address names the country in words, in German (the profile holds "IND").
+    assert "Bengaluru" in text and "Indien" in text and "\nIND\n" not in text
 
 
 def test_english_procedure_gets_a_bilingual_pdf(visa_case, make_staff):
