@@ -49,8 +49,11 @@ def answer_reason_codes() -> list[str]:
     return list(_reasons())
 
 
-def answer_outcome_text(outcome: str, *, deemed: bool = False) -> str:
-    """The answer in words: approved (deemed approved), refused, information needed, or no answer yet."""
+def answer_outcome_text(outcome: str, *, deemed: bool = False, by_decision: bool = False) -> str:
+    """The answer in words: approved (deemed approved), refused, information needed, or no answer yet; for
+    the deciding office's own step answered by its decision, granted or refused by it."""
+    if by_decision:
+        return _("Granted by the decision") if outcome == Outcome.APPROVED else _("Refused by the decision")
     if outcome == Outcome.APPROVED and deemed:
         return _("Deemed approved: the office did not answer within the legal deadline.")
     return {

@@ -110,6 +110,11 @@ def authority_event_text(payload: dict) -> str:
                  "one: the visa office needs to see the applicant in person.") % {
             **values, "when": _when(payload.get("appointment", ""), zone)}
     if status == "answered":
+        if payload.get("by_decision"):
+            # The deciding office's own step, answered by its decision (Bescheid): granted, not "approved".
+            if outcome == "approved":
+                return _("%(step)s: granted by the decision of %(office)s.") % values
+            return _("%(step)s: refused by the decision of %(office)s.") % values
         if outcome == "approved" and payload.get("deemed_approval"):
             return _("%(step)s: deemed approved, because %(office)s did not answer within the legal deadline.") % values
         if outcome == "approved":

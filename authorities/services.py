@@ -547,8 +547,9 @@ def authority_request_record_answer(*, request: AuthorityRequest, outcome: str, 
         Outbox.objects.filter(request=request).exclude(state=OutboxState.DELIVERED).update(
             state=OutboxState.DELIVERED, delivered_at=now, next_attempt_at=None
         )
+    by_decision = {"by_decision": True} if (body or {}).get("answered_in") == "decision" else {}
     case_event(request=request, status=STATUS_ANSWERED, internal=internal, actor=actor,
-               deemed_approval=deemed_approval, moves_deadline=True)
+               deemed_approval=deemed_approval, moves_deadline=True, **by_decision)
     if request.purpose in routing.APPROVAL_STEPS:
         visa_office_ask_again(case)
     signals.procedure_step_done.send(sender=AuthorityRequest, case=case, actor=actor)

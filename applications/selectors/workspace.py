@@ -99,7 +99,9 @@ def workspace_steps(steps) -> list:
     """Authority steps with the answer, its reason, its conditions and the office's note in words."""
     for step in steps:
         body = step.response_body or {}
-        step.wsa_answer = answer_outcome_text(step.outcome, deemed=step.deemed_approval) if step.outcome else ""
+        step.wsa_answer = answer_outcome_text(
+            step.outcome, deemed=step.deemed_approval,
+            by_decision=body.get("answered_in") == "decision") if step.outcome else ""
         step.wsa_reason = answer_reason_text(str(body.get("reason") or ""))
         step.wsa_condition_lines = answer_condition_lines(step.conditions)
         step.wsa_note = str(body.get("note") or "")

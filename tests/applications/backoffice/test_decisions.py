@@ -90,6 +90,19 @@ def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_
     assert "Bengaluru" in text and "Indien" in text and "\nIND\n" not in text
 
 
+def test_the_office_s_own_step_reads_granted_by_its_decision_not_approved(client, visa_case, make_staff):
+    """The visa office's visa step, answered by its decision, read "Approved" ("Zugestimmt") like a BA consent."""
+    case = visa_case(language="de")
+    caseworker = make_staff("visa")
+    services.decision_create(case=case, actor=caseworker, kind="visa", outcome="granted",
+                             legal_basis="§ 6 Abs. 3 AufenthG i. V. m. § 18g Abs. 1 AufenthG")
+    login(client, caseworker)
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    text = html.content.decode()
+    assert "Granted by the decision" in text and "National visa: granted by the decision of" in text
+    assert "National visa: approved by" not in text
+
+
 def test_english_procedure_gets_a_bilingual_pdf(visa_case, make_staff):
     case = visa_case(language="en")
     decision = services.decision_create(case=case, actor=make_staff("visa"), kind="visa", outcome="granted",
