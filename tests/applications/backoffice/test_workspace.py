@@ -244,3 +244,16 @@ def test_the_address_reads_as_one_line_with_its_commas(client, make_case, make_s
     login(client, make_staff("wsa"))
     text = visible_text(page(client, case, language="en"))
     assert "Khreshchatyk 22, 01001 Kyiv, Ukraine" in text
+
+
+def test_a_document_still_being_checked_does_not_read_no_findings(client, make_case, make_staff):
+    """"The checks are still running" stood beside "No findings" for the same document."""
+    case = make_case("completeness_check")
+    document = Document(owner=case.person, case=case, document_type="cv", original_name="cv.pdf", sha256="2" * 64,
+                        size=10, content_type="application/pdf", state="uploaded")
+    document.file.save("c", ContentFile(b"%PDF-1.4 x"), save=False)
+    document.save()
+    login(client, make_staff("wsa"))
+    text = visible_text(page(client, case, language="en"))
+    section = text.split("cv.pdf")[1].split("Requests for documents")[0]
+    assert "The checks are still running." in section and "No findings." not in section
