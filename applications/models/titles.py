@@ -7,6 +7,8 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..rules.after_arrival import BLUE_CARD_CODE
+
 
 class TitleKind(models.TextChoices):
     NATIONAL_VISA = "national_visa", _("National visa (type D)")
@@ -15,14 +17,11 @@ class TitleKind(models.TextChoices):
     SETTLEMENT_PERMIT = "settlement_permit", _("Settlement permit")
 
 
-BLUE_CARD_TITLE_CODE = "18g"
-
-
 def permit_title_kind(title_code: str) -> TitleKind:
     """The title a permit decision grants: under § 18g AufenthG an EU Blue Card, a residence title of its own
     beside the Aufenthaltserlaubnis (§ 4 Abs. 1 S. 2 Nr. 2 and 2a AufenthG); every other purpose an
     Aufenthaltserlaubnis."""
-    return TitleKind.EU_BLUE_CARD if title_code == BLUE_CARD_TITLE_CODE else TitleKind.RESIDENCE_PERMIT
+    return TitleKind.EU_BLUE_CARD if title_code == BLUE_CARD_CODE else TitleKind.RESIDENCE_PERMIT
 
 
 class WorkPermission(models.TextChoices):
