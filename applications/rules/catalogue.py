@@ -46,7 +46,7 @@ DOCUMENT_LABELS: dict[str, Promise] = {
     "recognition_partnership_agreement": _("Written recognition-partnership agreement with the employer"),
     "power_of_attorney_81a": _("Power of attorney for the employer (accelerated procedure)"),
     "agreement_81a": _("Agreement between employer and foreigners' authority (§ 81a)"),
-    "ba_pre_approval": _("BA or foreigners' authority pre-approval, if already obtained"),
+    "ba_pre_approval": _("BA or foreigners' authority pre-approval"),
     "registration_certificate": _("Registration certificate (Meldebescheinigung)"),
     "rental_contract": _("Rental contract"),
     "training_contract": _("Training contract, or confirmation of a place in a school-based training"),
