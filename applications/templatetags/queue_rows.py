@@ -20,6 +20,7 @@ register = template.Library()
 
 _ANY_CASE = UUID(int=0)
 _CELL = '<td class="kern-table__cell">{}</td>'
+_LABELLED_CELL = '<td class="kern-table__cell" data-label="{}">{}</td>'
 
 
 @lru_cache(maxsize=16)
@@ -98,8 +99,11 @@ def office_task_row(context, task, label) -> str:
             reverse("backoffice:step_resend", args=[task.case.public_id, task.request]), _csrf_input(context),
             mark_safe(gettext("Send again to %(office)s")  # noqa: S308 - as {% blocktranslate %}
                       % {"office": conditional_escape(office)}))
-    return format_html('<tr class="kern-table__row">' + _CELL * 4 + "</tr>", _case_link(task.case), work,
-                       office, date_element(task.due_at) if task.due_at else "—")
+    # Each cell names its column (data-label): on a phone the rows stack and the labels stand before the values.
+    return format_html('<tr class="kern-table__row">' + _LABELLED_CELL * 4 + "</tr>",
+                       gettext("Reference"), _case_link(task.case), gettext("Task"), work,
+                       gettext("Office"), office,
+                       gettext("Deadline"), date_element(task.due_at) if task.due_at else "—")
 
 
 def _csrf_input(context) -> str:

@@ -298,7 +298,9 @@ def test_a_task_whose_office_is_unknown_names_the_authority_and_keeps_its_form(r
     with translation.override("en"):
         row = office_task_row(Context({"csrf_token": get_token(request)}), task, "Information needed")
     assert "Send again to the authority" in row and 'name="csrfmiddlewaretoken"' in row
-    assert '<td class="kern-table__cell">the authority</td>' in row
+    assert '<td class="kern-table__cell" data-label="Office">the authority</td>' in row
+    # On a phone the rows stack: every cell names its column.
+    assert row.count("data-label=") == 4 and 'data-label="Deadline">—</td>' in row
 
 
 def test_rows_without_a_form_leave_the_csrf_token_unread(make_case, make_staff, add_request):
