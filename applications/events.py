@@ -91,7 +91,8 @@ def _event_sentence(event) -> str:
     return event.get_kind_display()
 
 
-def _day(value: str) -> str:
+def written_date(value: str) -> str:
+    """A date the timeline stored as ISO text ("2027-01-15"), as every page writes dates ("15 January 2027")."""
     try:
         return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
     except (TypeError, ValueError):
@@ -109,14 +110,14 @@ def after_arrival_text(payload: dict) -> str:
                  "authority decides (Section 81 (4) Residence Act).")
     if what == "employment_end":
         text = _("The employer %(employer)s reported that the employment ended early on %(date)s.") % {
-            "employer": payload.get("organisation", ""), "date": _day(payload.get("ended_on", ""))}
+            "employer": payload.get("organisation", ""), "date": written_date(payload.get("ended_on", ""))}
         if payload.get("late"):
             text += " " + _("The report came later than four weeks after the end (Section 4a (5) Residence Act).")
         return text
     if what == "job_change":
         return _("A change of job was reported: %(job)s at %(employer)s from %(date)s.") % {
             "job": payload.get("job_title", ""), "employer": payload.get("employer", ""),
-            "date": _day(payload.get("starts_on", ""))}
+            "date": written_date(payload.get("starts_on", ""))}
     if what == "purpose_change_applied":
         text = _("A change of purpose was applied for: from %(from)s to %(to)s.") % {
             "from": _section(payload.get("from", "")), "to": _section(payload.get("to", ""))}
@@ -126,7 +127,7 @@ def after_arrival_text(payload: dict) -> str:
     if what == "address_changed":
         text = _("A new address in Germany was reported: %(postal_code)s %(city)s, moved in on %(date)s.") % {
             "postal_code": payload.get("postal_code", ""), "city": payload.get("city", ""),
-            "date": _day(payload.get("moved_on", ""))}
+            "date": written_date(payload.get("moved_on", ""))}
         if payload.get("moved_district"):
             text += " " + _("The foreigners' authority responsible is now %(office)s (before: %(previous)s).") % {
                 "office": payload.get("authority", ""), "previous": payload.get("previous", "")}

@@ -5,7 +5,7 @@ the acting user (404 for what the viewer may not see), writes through services, 
 read of a case, document or decision in the access log (applications.audit).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -27,6 +27,7 @@ from wsa.forms import CitationInput
 
 from .. import offices, services
 from ..audit import access_record
+from ..events import written_date
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
@@ -279,19 +280,11 @@ def _timeline(events) -> list[tuple]:
         text = labels.get(payload.get("bo"), "") or event.text
         detail = ""
         if payload.get("transition") == "request_documents":
-            deadline = _written_date(payload.get("deadline", ""))
+            deadline = written_date(payload.get("deadline", ""))
             detail = " · ".join(x for x in [str(reasons.get(payload.get("reason"), "")), payload.get("note", ""),
                                             _("deadline %(date)s") % {"date": deadline} if deadline else ""] if x)
         rows.append((event, text, detail))
     return rows
-
-
-def _written_date(stored: str) -> str:
-    """A date the timeline stored as ISO text ("2027-01-15"), as every page writes dates; "" for none."""
-    try:
-        return date_format(date.fromisoformat(stored), "DATE_FORMAT")
-    except (TypeError, ValueError):
-        return ""
 
 
 def _render_case(request, case, *, status=200, **forms_):
