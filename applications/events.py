@@ -1,10 +1,8 @@
 """Timeline sentences. Stored events keep only kind and data; the sentence is made when it is read,
 so every reader sees it in their own language."""
 
-from datetime import date
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from authorities.events import authority_event_text
@@ -13,7 +11,7 @@ from documents.models import Document
 from .lifecycle import TRANSITIONS, CaseState
 from .mandates.models import MandateScope
 from .rules.catalogue import UnknownTitle, title
-from .rules.formatting import eur
+from .rules.formatting import eur, written_date
 
 
 def _choice_label(choices, value: str) -> str:
@@ -89,14 +87,6 @@ def _event_sentence(event) -> str:
     if event.kind == "mandate" and payload.get("action") in MANDATE_ACTIONS:
         return MANDATE_ACTIONS[payload["action"]](payload)
     return event.get_kind_display()
-
-
-def written_date(value: str) -> str:
-    """A date the timeline stored as ISO text ("2027-01-15"), as every page writes dates ("15 January 2027")."""
-    try:
-        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
-    except (TypeError, ValueError):
-        return value or ""
 
 
 def after_arrival_text(payload: dict) -> str:

@@ -6,6 +6,7 @@ Employers do not see an applicant's documents (passport, certificates): they see
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -15,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 
 from accounts.selectors import user_is_staff_member
+from applications.rules.formatting import eur, written_date
 
 from .checks.findings import CATALOGUE, FIELD_LABELS
 from .models import Document, DocumentType, Finding
@@ -102,6 +104,24 @@ def _document_types_text(value: str) -> str:
     return ", ".join(str(labels.get(code.strip(), code.strip())) for code in value.split(",") if code.strip())
 
 
+# Findings whose expected and found values are amounts in euros, or weekly hours; every other finding's
+# ISO dates ("2025-03-04") are written as pages write dates.
+_AMOUNT_CODES = frozenset({"contract_salary_differs", "salary_below_threshold"})
+_HOURS_CODES = frozenset({"contract_hours_differ"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _amount_text(value: str) -> str:
+    try:
+        return str(eur(Decimal(value)))
+    except InvalidOperation:
+        return value
+
+
+def _date_text(value: str) -> str:
+    return written_date(value) if _ISO_DATE.fullmatch(value or "") else value
+
+
 def finding_message(finding: Finding) -> str:
     """The finding's message from the checks catalogue, in the active language. A code the catalogue does
     not know (a finding of an older version of the checks) gets a sentence that sends the reader to the
@@ -113,6 +133,12 @@ def finding_message(finding: Finding) -> str:
     expected, found = finding.expected, finding.found
     if finding.code == "document_type_unexpected":
         expected, found = _document_types_text(expected), _document_types_text(found)
+    elif finding.code in _AMOUNT_CODES:
+        expected, found = _amount_text(expected), _amount_text(found)
+    elif finding.code in _HOURS_CODES:
+        expected, found = _number(expected, 1), _number(found, 1)
+    else:
+        expected, found = _date_text(expected), _date_text(found)
     placeholders = _Placeholders(field=_field_text(finding.field), expected=expected, found=found)
     try:
         return gettext(spec.msgid) % placeholders

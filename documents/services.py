@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -375,6 +375,21 @@ def document_check_start(*, document_id: int) -> Document | None:
     return document
 
 
+def case_contracts_recheck(*, case_id: int) -> int:
+    """Checks a case's employment contracts again (after the commit): their comparison with the declared
+    employment (salary, hours, start date) is a finding of the check, so when the declaration changes the
+    finding must follow. Not a rejected file (nothing was read from it). Returns how many."""
+    ids = list(Document.objects.filter(
+        case_id=case_id, document_type=DocumentType.EMPLOYMENT_CONTRACT,
+        state__in=[Document.State.PASSED, Document.State.NEEDS_ATTENTION],
+    ).values_list("pk", flat=True))
+    if ids:
+        Document.objects.filter(pk__in=ids).update(state=Document.State.UPLOADED, check_attempts=0)
+        for document_id in ids:
+            _queue_check(document_id, after_commit=True)
+    return len(ids)
+
+
 def document_check_sweep_run(*, limit: int = 200) -> int:
     """Queues the check of every document stuck before a final state; returns how many."""
     now = timezone.now()
@@ -403,7 +418,22 @@ def check_context(document: Document) -> dict[str, Any]:
     }
     if document.document_type not in (DocumentType.UNKNOWN, DocumentType.OTHER):
         context["expected_document_type"] = document.document_type
+    context.update(_declared_work(document))
     return context
+
+
+def _declared_work(document: Document) -> dict[str, Any]:
+    """The employment the document's case declares, for a contract to be compared with; reached through the
+    case as the owner's names are through the owner (this app imports none of the case's models)."""
+    if document.case_id is None:
+        return {}
+    try:
+        employment = document.case.employment
+    except ObjectDoesNotExist:
+        return {}
+    return {"declared_annual_salary": employment.annual_gross_salary,
+            "declared_weekly_hours": employment.weekly_hours,
+            "declared_start_date": employment.start_date}
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,12 +1,14 @@
-"""Number formatting for rule messages (kept out of the rules themselves).
+"""How amounts and dates are written, for the rules' messages and every page (kept out of the rules themselves).
 
-Amounts are formatted when a message is rendered, in the language active then: "€48,300.00" in
-English, "48.300,00 €" in German.
+Formatted when a message is rendered, in the language active then: "€48,300.00" in English, "48.300,00 €" in
+German; "15 January 2027", "15. Januar 2027". A pure module, so the lower apps (the checks' findings) write
+them as the procedure's pages do.
 """
 
+from datetime import date
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.translation import pgettext
 
@@ -25,3 +27,13 @@ eur = lazy(_eur, str)
 def plain_number(number: Decimal) -> str:
     """2.0 -> "2", 2.50 -> "2.5"."""
     return format(number.normalize(), "f")
+
+
+def written_date(value) -> str:
+    """A date, or one stored as ISO text ("2027-01-15"), as pages write dates; other text unchanged."""
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    try:
+        return date_format(date.fromisoformat(value), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value or ""

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from documents import services as documents_services
 from wsa.celery import app
 from wsa.queueing import enqueue
 
@@ -153,11 +154,20 @@ def case_submit(*, case: Case, actor) -> Case:
     return case_transition(case=case, transition="submit", actor=actor)
 
 
+# What a contract is compared with (documents.checks.crosscheck.check_contract_terms).
+CONTRACT_TERMS = ("annual_gross_salary", "weekly_hours", "start_date")
+
+
 @transaction.atomic
 def employment_set(*, case: Case, actor=None, **fields) -> Employment:
+    """Writes the declared employment. When its salary, hours or start date change, the case's contracts
+    are checked again, so that their comparison with the declaration is the current one."""
+    before = Employment.objects.filter(case=case).values(*CONTRACT_TERMS).first()
     employment, _ = Employment.objects.update_or_create(case=case, defaults=fields)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
     status_poll.forget(case.public_id)
+    if Employment.objects.filter(case=case).values(*CONTRACT_TERMS).first() != before:
+        documents_services.case_contracts_recheck(case_id=case.pk)
     return employment
 
 

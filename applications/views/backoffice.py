@@ -27,7 +27,6 @@ from wsa.forms import CitationInput
 
 from .. import offices, services
 from ..audit import access_record
-from ..events import written_date
 from ..forms import DateInput
 from ..lifecycle import TRANSITIONS, CaseState, IllegalTransition
 from ..mandates.selectors import case_mandates_for_staff
@@ -35,6 +34,7 @@ from ..models import CaseAccess, Decision, DocumentRequestReason, TitleKind, per
 from ..payments.selectors import case_fees, fees_view
 from ..rules.catalogue import UnknownTitle
 from ..rules.catalogue import title as catalogue_title
+from ..rules.formatting import written_date
 from ..selectors.applicant import requirement_rows
 from ..selectors.case_actions import action_refused_text, case_actions
 from ..selectors.case_file import (

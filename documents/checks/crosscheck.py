@@ -121,6 +121,10 @@ class Context:
     nationality: str = ""  # ISO 3166-1 alpha-3 ("DEU"); ICAO "D" is accepted too
     intended_stay_end: date | None = None
     salary_threshold: Decimal | None = None  # annual gross EUR, from applications/rules
+    # The work as the application declares it (the employment step), for a contract to be compared with.
+    declared_annual_salary: Decimal | None = None
+    declared_weekly_hours: Decimal | None = None
+    declared_start_date: date | None = None
     expected_document_type: str = ""
     required_document_types: frozenset[str] = field(default_factory=frozenset)
     today: date | None = None
@@ -135,9 +139,10 @@ class Context:
         data = {k: v for k, v in value.items() if k in known}
         if "required_document_types" in data:
             data["required_document_types"] = frozenset(data["required_document_types"] or ())
-        if data.get("salary_threshold") is not None:
-            data["salary_threshold"] = Decimal(str(data["salary_threshold"]))
-        for key in ("birth_date", "intended_stay_end", "today"):
+        for key in ("salary_threshold", "declared_annual_salary", "declared_weekly_hours"):
+            if data.get(key) is not None:
+                data[key] = Decimal(str(data[key]))
+        for key in ("birth_date", "intended_stay_end", "today", "declared_start_date"):
             if isinstance(data.get(key), str):
                 data[key] = date.fromisoformat(data[key])
         return cls(**data)
@@ -231,6 +236,59 @@ def check_salary(annual_gross: Decimal | None, ctx: Context) -> list[Finding]:
         return []
     return [finding("salary_below_threshold", field="annual_gross_salary",
                     expected=f"{ctx.salary_threshold:.2f}", found=f"{annual_gross:.2f}")]
+
+
+# Weekly hours closer than this are the same hours written differently ("39,5" and "39.5", "40" and "40,0").
+HOURS_TOLERANCE = Decimal("0.05")
+
+
+def check_contract_terms(fields: Mapping[str, Any], ctx: Context) -> list[Finding]:
+    """A contract whose salary, weekly hours or start date differ from what the application declares. Only
+    what the contract's reading found is compared ("not found" compares nothing, and a guess is never
+    made): the application's figures are what the eligibility rules and the BA judge, the contract is what
+    binds the employer, so a difference is for the applicant to clear up before the case goes on.
+
+    The salary agrees to the cent; a contract paying a monthly salary with a 13th one promised agrees with
+    either twelve or thirteen times its monthly figure (the declaration may count the 13th salary or not)."""
+    found: list[Finding] = []
+    salary = _decimal(fields.get("annual_gross_salary"))
+    declared = ctx.declared_annual_salary
+    if salary is not None and declared is not None:
+        agreeing = {salary}
+        amount = _decimal(fields.get("salary_amount"))
+        if fields.get("thirteenth_salary") and fields.get("salary_period") == "monthly" and amount is not None:
+            agreeing.add(amount * 13)
+        if declared not in agreeing:
+            found.append(finding("contract_salary_differs", field="annual_gross_salary", expected=declared,
+                                 found=salary))
+    hours = _decimal(fields.get("weekly_hours"))
+    if hours is not None and ctx.declared_weekly_hours is not None \
+            and abs(hours - ctx.declared_weekly_hours) > HOURS_TOLERANCE:
+        found.append(finding("contract_hours_differ", field="weekly_hours", expected=ctx.declared_weekly_hours,
+                             found=hours))
+    start = fields.get("start_date")
+    if isinstance(start, str):
+        start = _iso_date(start)
+    if isinstance(start, date) and ctx.declared_start_date is not None and start != ctx.declared_start_date:
+        found.append(finding("contract_start_differs", field="start_date", expected=ctx.declared_start_date,
+                             found=start))
+    return found
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 def words_tell_the_type(ctx: Context, *, mrz_found: bool) -> bool:

@@ -149,6 +149,17 @@ CATALOGUE: dict[str, Spec] = {
     "name_not_in_document": Spec(W, gettext_noop(
         "The surname you entered (%(expected)s) does not appear in this document. Please check that it is "
         "your own document, or upload the right one.")),
+    # A contract's terms against the employment the application declares: amounts, hours and dates are
+    # written in the reader's language when the message is shown (documents.selectors.finding_message).
+    "contract_salary_differs": Spec(W, gettext_noop(
+        "The contract states an annual gross salary of %(found)s, but the application states %(expected)s. "
+        "Please correct the salary in the application, or upload the contract that applies.")),
+    "contract_hours_differ": Spec(W, gettext_noop(
+        "The contract states %(found)s working hours a week, but the application states %(expected)s. "
+        "Please correct the hours in the application, or upload the contract that applies.")),
+    "contract_start_differs": Spec(W, gettext_noop(
+        "The contract names %(found)s as the start date, but the application states %(expected)s. Please "
+        "correct the start date in the application, or upload the contract that applies.")),
     "name_not_comparable": Spec(I_, gettext_noop(
         "The name you entered (%(expected)s) uses a script that cannot be compared automatically "
         "with the document. A caseworker will compare it.")),

@@ -454,6 +454,7 @@ def step_crosscheck(result: InspectionResult, data: bytes, ctx: Context, lim: Li
         result.findings += crosscheck.check_expiry(found.expiry_date, ctx)
     if result.document_type == cls.CONTRACT:
         result.findings += crosscheck.check_salary(result.fields.get("annual_gross_salary"), ctx)
+        result.findings += crosscheck.check_contract_terms(result.fields, ctx)
     result.findings += crosscheck.check_name_in_text(result.text, ctx, result.document_type)
 
 
