@@ -8,7 +8,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from authorities.models import AuthorityRequest, Purpose
+from authorities.models import AuthorityRequest, Outcome, Purpose
 
 from ..models import Case, Decision, ResidenceTitle, TitleEnd, TitleKind, WorkPermission
 from ..models.titles import permit_title_kind
@@ -73,6 +73,40 @@ def visa_legal_basis(purpose_basis: str) -> str:
     """A national visa is issued under § 6 Abs. 3 AufenthG by the rules of the title its purpose leads to
     (S. 2: "nach den für die Aufenthaltserlaubnis, die Blaue Karte EU, … geltenden Vorschriften")."""
     return f"§ 6 Abs. 3 AufenthG i. V. m. {purpose_basis}" if purpose_basis else "§ 6 Abs. 3 AufenthG"
+
+
+def approval_restrictions_text(case: Case) -> str:
+    """The restrictions of the Federal Employment Agency's approval (§ 34 Abs. 1 BeschV: occupation, employer,
+    working time, duration) as the decision's condition, which must carry them into the title (§ 4a Abs. 3
+    AufenthG). In German, the official language the decision is written in (§ 23 Abs. 1 VwVfG); empty
+    without an approval, or for one that limits nothing (a deemed approval, § 36 Abs. 2 BeschV)."""
+    step = _step(case, Purpose.BA_APPROVAL)
+    if step is None or step.outcome != Outcome.APPROVED:
+        return ""
+    conditions = _conditions(step)
+    what = []
+    occupation = str(conditions.get("occupation") or "").strip()
+    isco = str(conditions.get("occupation_isco") or "").strip()
+    if occupation:
+        what.append(f"als {occupation}" + (f" (ISCO-08 {isco})" if isco and isco not in occupation else ""))
+    employer = str(conditions.get("employer") or "").strip()
+    number = str(conditions.get("employer_ba_number") or "").strip()
+    if employer:
+        what.append(f"bei {employer}" + (f" (Betriebsnummer {number})" if number else ""))
+    hours = str(conditions.get("weekly_hours") or "").strip()
+    if hours:
+        what.append(f"mit {hours.replace('.', ',')} Wochenstunden")
+    sentences = [f"Beschäftigung nur {' '.join(what)} gestattet."] if what else []
+    months = _months(conditions.get("duration_months"))
+    if months:
+        sentences.append(f"Die Zustimmung der Bundesagentur für Arbeit ist auf {months} "
+                         f"{'Monat' if months == 1 else 'Monate'} befristet.")
+    other = " ".join(str(conditions.get("other") or "").split())
+    if other:
+        sentences.append(f"Weitere Beschränkung der Bundesagentur für Arbeit: {other}")
+    if not sentences:
+        return ""
+    return " ".join(sentences) + " (§ 4a Abs. 3 AufenthG, § 34 Abs. 1 BeschV)"
 
 
 def title_issue_visa(*, case: Case, payload: dict | None = None) -> ResidenceTitle:

@@ -66,7 +66,7 @@ from ..selectors.workspace import (
     workspace_steps,
 )
 from ..templatetags.countries import country_name
-from ..titles.issuance import visa_legal_basis
+from ..titles.issuance import approval_restrictions_text, visa_legal_basis
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -607,10 +607,16 @@ def decision_create(request, public_id, kind):
         return _refuse(request, case)
     # No outcome is chosen in advance: a binding decision is the caseworker's own choice.
     purpose_basis = LEGAL_BASIS.get(case.title_code, "")
+    restrictions = approval_restrictions_text(case)
     form = DecisionForm(request.POST or None, initial={
         "legal_basis": visa_legal_basis(purpose_basis) if decision_kind == Decision.Kind.VISA else purpose_basis,
         "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
+        "conditions": restrictions,
     })
+    if restrictions:
+        form.fields["conditions"].help_text = _(
+            "Filled in: the restrictions of the Federal Employment Agency's approval, which the residence title "
+            "must carry (§ 4a Abs. 3 AufenthG). In German, as the decision is written.")
     if request.method == "POST":
         require_reauthentication(request)
     if request.method == "POST" and form.is_valid():

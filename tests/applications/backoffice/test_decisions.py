@@ -58,6 +58,34 @@ def test_the_visa_form_proposes_the_visa_s_own_legal_basis(client, visa_case, ma
     assert form.initial["legal_basis"] == "§ 6 Abs. 3 AufenthG i. V. m. § 18g Abs. 1 AufenthG"
 
 
+def test_the_federal_employment_agency_s_restrictions_are_proposed_as_the_decision_s_condition(
+        client, visa_case, make_staff, add_request):
+    """§ 4a Abs. 3 AufenthG: the BA's restrictions (§ 34 Abs. 1 BeschV) must be carried into the title; the form's
+    conditions were empty, so a decision without them could be issued by one click."""
+    from authorities.models import AuthorityRequest
+
+    case = visa_case(language="de")
+    approval = add_request(case, "ba", purpose="ba_approval")
+    AuthorityRequest.objects.filter(pk=approval.pk).update(
+        state="answered", outcome="approved", conditions={
+            "occupation": "Softwareentwickler", "occupation_isco": "2512", "employer": "Muster Software GmbH",
+            "weekly_hours": "38.5", "duration_months": 24, "other": "Nur am Standort Leipzig."})
+    reauthenticated(login(client, make_staff("visa")))
+    url = reverse("backoffice:decision_create", args=[case.public_id, "visa"])
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["form"].initial["conditions"] == (
+        "Beschäftigung nur als Softwareentwickler (ISCO-08 2512) bei Muster Software GmbH mit 38,5 Wochenstunden "
+        "gestattet. Die Zustimmung der Bundesagentur für Arbeit ist auf 24 Monate befristet. Weitere Beschränkung "
+        "der Bundesagentur für Arbeit: Nur am Standort Leipzig. (§ 4a Abs. 3 AufenthG, § 34 Abs. 1 BeschV)")
+    assert "restrictions of the Federal Employment Agency&#x27;s approval" in response.content.decode()
+
+    # An approval that limits nothing (deemed given by silence) or a refusal proposes none.
+    AuthorityRequest.objects.filter(pk=approval.pk).update(conditions={})
+    assert client.get(url).context["form"].initial["conditions"] == ""
+    AuthorityRequest.objects.filter(pk=approval.pk).update(outcome="rejected", conditions={"employer": "X"})
+    assert client.get(url).context["form"].initial["conditions"] == ""
+
+
 def test_visa_grant_is_issued_at_once_with_a_german_pdf(client, visa_case, make_staff):
     case = visa_case(language="de")
     type(case.person).objects.filter(pk=case.person_id).update(country_of_residence="IND", city="Bengaluru")
