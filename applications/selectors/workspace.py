@@ -34,7 +34,9 @@ class ChecklistItem:
 
     @property
     def status_label(self) -> str:
-        return {MET: _("met"), NOT_MET: _("not met"), TO_CHECK: _("to check")}[self.status]
+        # The engine judges what the application states (a degree "recognised" is the applicant's word until the
+        # certificate or the recognition body's answer shows it): the label says so.
+        return {MET: _("met as entered"), NOT_MET: _("not met as entered"), TO_CHECK: _("to check")}[self.status]
 
 
 def _general_conditions() -> list[ChecklistItem]:

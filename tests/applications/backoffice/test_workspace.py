@@ -145,7 +145,10 @@ def test_the_overview_puts_the_conditions_with_their_sources_beside_the_person(c
     overview = text.split("Conditions of the residence title")[1].split("Documents")[0]
     for expected in ["§ 5 Abs. 1 Nr. 2 AufenthG", "§ 5 Abs. 1 Nr. 4, § 3 AufenthG", "to check"]:
         assert expected in overview, expected
-    assert "met" in overview or "not met" in overview
+    # Judged on what the application states, and said so: a degree "recognised" is the applicant's word until the
+    # documents or the recognition body show it.
+    assert "met as entered" in overview
+    assert "“As entered” means judged on what the application states" in overview
     for anchor in ("#overview", "#documents", "#authorities", "#messages", "#timeline", "#decisions"):
         assert f'href="{anchor}"' in page(client, case, "en")
 
