@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from .catalogue import BLUE_CARD_CODE
 from .title_terms import add_months
 
 # The legal bases that count towards § 18c Abs. 1 Nr. 1 (§§ 18a, 18b, 18d, 18g) and Abs. 2 (§ 18g).
 SKILLED_CODES = ("18a", "18b", "18d", "18g")
-BLUE_CARD_CODE = "18g"
 LEVELS = ("none", "A1", "A2", "B1", "B2", "C1", "C2")
 
 # § 18c Abs. 1 S. 1 Nr. 1 and 3 AufenthG (as amended with effect from 1 March 2024): three years holding

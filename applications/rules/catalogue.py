@@ -267,6 +267,10 @@ FEE_NATIONAL_VISA_MINOR = Fee("national_visa", _("National visa (minor)"), Decim
 FEE_RESIDENCE_PERMIT = Fee(
     "residence_permit", _("Residence permit, first issuance"), Decimal("100.00"), "§ 45 Nr. 1 AufenthV"
 )
+# The EU Blue Card is a residence title of its own (§ 4 Abs. 1 S. 2 Nr. 2a AufenthG) with the same fee (§ 45 Nr. 1
+# AufenthV names it beside the residence permit): its fee is named as what it pays for.
+BLUE_CARD_CODE = "18g"
+FEE_BLUE_CARD = Fee("residence_permit", _("EU Blue Card, first issuance"), Decimal("100.00"), "§ 45 Nr. 1 AufenthV")
 
 # For a minor: half, EUR 50 (§ 50 Abs. 1 S. 1 AufenthV halves the fees of § 45; DOMAIN.md 8.2).
 FEE_RESIDENCE_PERMIT_MINOR = Fee(
@@ -763,5 +767,6 @@ def fees(code: str, *, accelerated: bool = False, minor: bool = False) -> tuple[
     if accelerated and entry.accelerated_allowed and code not in FAMILY_TITLE_CODES:
         items.append(FEE_ACCELERATED)
     if entry.residence_permit_after_entry:
-        items.append(FEE_RESIDENCE_PERMIT_MINOR if minor else FEE_RESIDENCE_PERMIT)
+        items.append(FEE_RESIDENCE_PERMIT_MINOR if minor else FEE_BLUE_CARD if code == BLUE_CARD_CODE
+                     else FEE_RESIDENCE_PERMIT)
     return tuple(items)

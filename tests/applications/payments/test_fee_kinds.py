@@ -98,6 +98,35 @@ def test_a_blue_card_case_s_permit_fee_is_named_for_the_eu_blue_card(entered, cl
         assert fee.kind_label == "Gebühr für die Blaue Karte EU"
 
 
+def test_a_blue_card_fee_s_line_names_the_blue_card_also_on_fees_fixed_before(entered):
+    """§ 45 Nr. 1 AufenthV names the Blue Card's fee beside the residence permit's; its line read "Aufenthaltserlaubnis,
+    Ersterteilung" under "Gebühr für die Blaue Karte EU". Fees fixed before are renamed by migration 0026."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from applications import rules
+
+    assert [str(fee.label) for fee in rules.fees("18g")][-1] == "EU Blue Card, first issuance"
+    assert [str(fee.label) for fee in rules.fees("18b")][-1] == "Residence permit, first issuance"
+    assert rules.fees("18g")[-1].amount_eur == rules.fees("18b")[-1].amount_eur == 100
+    fee = FeeDue.objects.get(case=entered, kind=FeeKind.RESIDENCE_PERMIT)
+    assert fee.label == "Residence permit, first issuance"  # a § 18b case: its fee is the residence permit's
+    migration = import_module("applications.migrations.0026_blue_card_fee_label")
+    migration.forward(apps, None)
+    fee.refresh_from_db()
+    assert fee.label == "Residence permit, first issuance"
+    type(entered).objects.filter(pk=entered.pk).update(title_code="18g")
+    migration.forward(apps, None)
+    fee.refresh_from_db()
+    assert fee.label == "EU Blue Card, first issuance"
+    with translation.override("de"):
+        assert translation.gettext(fee.label) == "Blaue Karte EU, Ersterteilung"
+    migration.backward(apps, None)
+    fee.refresh_from_db()
+    assert fee.label == "Residence permit, first issuance"
+
+
 def test_the_residence_permit_fee_is_due_after_entry_and_holds_the_permit(entered, client):
     case = entered
     fee = FeeDue.objects.get(case=case, kind=FeeKind.RESIDENCE_PERMIT)
