@@ -103,7 +103,17 @@ def office_task_row(context, task, label) -> str:
     return format_html('<tr class="kern-table__row">' + _LABELLED_CELL * 4 + "</tr>",
                        gettext("Reference"), _case_link(task.case), gettext("Task"), work,
                        gettext("Office"), office,
-                       gettext("Deadline"), date_element(task.due_at) if task.due_at else "—")
+                       gettext("Deadline"), _task_deadline(task))
+
+
+def _task_deadline(task) -> str:
+    """The task's deadline; an attendance is recorded on the appointment's day (its time is in the task's own
+    words), and where the law sets none the cell says so, as the case file's steps do."""
+    if task.booking:
+        return gettext("on the day of the appointment")
+    if task.due_at:
+        return date_element(task.due_at)
+    return format_html('<span class="kern-body--small">{}</span>', gettext("no deadline"))
 
 
 def _csrf_input(context) -> str:

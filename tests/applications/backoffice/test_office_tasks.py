@@ -92,6 +92,9 @@ def test_the_visa_office_sees_cases_ready_for_its_decision_and_appointments_to_r
     with translation.override("de"):
         when = office_time(AppointmentBooking.objects.get(case=waiting).slot.starts_at, offices["visa"].authority)
     assert f"Erfassen, ob PRIYA TODAY zum Termin am {when} erschienen ist" in office_tasks_section(client)
+    # Its deadline column does not repeat the appointment as a deadline; a task without one says so.
+    row = office_tasks_section(client).split(waiting.reference)[1].split("</tr>")[0]
+    assert "am Tag des Termins" in row and "—" not in office_tasks_section(client)
     # The decider does not approve their own rejection.
     login(client, drafter)
     assert 'id="approval-heading"' not in client.get(HOME).content.decode()
@@ -300,7 +303,8 @@ def test_a_task_whose_office_is_unknown_names_the_authority_and_keeps_its_form(r
     assert "Send again to the authority" in row and 'name="csrfmiddlewaretoken"' in row
     assert '<td class="kern-table__cell" data-label="Office">the authority</td>' in row
     # On a phone the rows stack: every cell names its column.
-    assert row.count("data-label=") == 4 and 'data-label="Deadline">—</td>' in row
+    assert row.count("data-label=") == 4
+    assert 'data-label="Deadline"><span class="kern-body--small">no deadline</span>' in row
 
 
 def test_rows_without_a_form_leave_the_csrf_token_unread(make_case, make_staff, add_request):
