@@ -238,6 +238,7 @@ def check_salary(annual_gross: Decimal | None, ctx: Context) -> list[Finding]:
                     expected=f"{ctx.salary_threshold:.2f}", found=f"{annual_gross:.2f}")]
 
 
+CENT = Decimal("0.01")
 # Weekly hours closer than this are the same hours written differently ("39,5" and "39.5", "40" and "40,0").
 HOURS_TOLERANCE = Decimal("0.05")
 
@@ -248,17 +249,16 @@ def check_contract_terms(fields: Mapping[str, Any], ctx: Context) -> list[Findin
     made): the application's figures are what the eligibility rules and the BA judge, the contract is what
     binds the employer, so a difference is for the applicant to clear up before the case goes on.
 
-    The salary agrees to the cent; a contract paying a monthly salary with a 13th one promised agrees with
-    either twelve or thirteen times its monthly figure (the declaration may count the 13th salary or not)."""
+    The salary agrees to the cent; a contract with a 13th salary promised agrees with either twelve or thirteen
+    monthly salaries (the declaration may count the 13th salary or not)."""
     found: list[Finding] = []
     salary = _decimal(fields.get("annual_gross_salary"))
     declared = ctx.declared_annual_salary
     if salary is not None and declared is not None:
         agreeing = {salary}
-        amount = _decimal(fields.get("salary_amount"))
-        if fields.get("thirteenth_salary") and fields.get("salary_period") == "monthly" and amount is not None:
-            agreeing.add(amount * 13)
-        if declared not in agreeing:
+        if fields.get("thirteenth_salary") and fields.get("salary_period") in ("monthly", "annual"):
+            agreeing.add((salary * 13 / 12).quantize(CENT))  # twelve monthly salaries and the 13th
+        if declared.quantize(CENT) not in {value.quantize(CENT) for value in agreeing}:
             found.append(finding("contract_salary_differs", field="annual_gross_salary", expected=declared,
                                  found=salary))
     hours = _decimal(fields.get("weekly_hours"))

@@ -55,6 +55,11 @@ def test_a_thirteenth_salary_may_be_counted_in_the_declaration_or_not():
     for declared in ("54000", "58500"):  # 12 × 4,500 or 13 × 4,500
         assert codes(contract, Context(declared_annual_salary=Decimal(declared))) == []
     assert codes(contract, Context(declared_annual_salary=Decimal("60000"))) == ["contract_salary_differs"]
+    # A 13th salary beside an annual figure: the annual figure, or it and a twelfth more.
+    annual = {"annual_gross_salary": Decimal("54000"), "salary_amount": Decimal("54000"), "salary_period": "annual",
+              "thirteenth_salary": True}
+    assert codes(annual, Context(declared_annual_salary=Decimal("58500.00"))) == []
+    assert codes(annual, Context(declared_annual_salary=Decimal("54000.00"))) == []
     # Without a 13th salary promised, thirteen times the monthly figure is not what the contract pays.
     assert codes({**contract, "thirteenth_salary": False},
                  Context(declared_annual_salary=Decimal("58500"))) == ["contract_salary_differs"]
