@@ -136,7 +136,7 @@ def finding_message(finding: Finding) -> str:
     elif finding.code in _AMOUNT_CODES:
         expected, found = _amount_text(expected), _amount_text(found)
     elif finding.code in _HOURS_CODES:
-        expected, found = _number(expected, 1), _number(found, 1)
+        expected, found = _hours(expected), _hours(found)
     else:
         expected, found = _date_text(expected), _date_text(found)
     placeholders = _Placeholders(field=_field_text(finding.field), expected=expected, found=found)
@@ -202,7 +202,15 @@ def _extracted_labels() -> dict[str, str]:
 
 # Amounts and hours as the active language writes numbers ("58.200,00" in German, not "58200.00"): the
 # decimal places each is shown with.
-_NUMBERS = {"annual_gross_salary": 2, "weekly_hours": 1}
+_NUMBERS = {"annual_gross_salary": 2}
+
+
+def _hours(value) -> str:
+    """Weekly hours as a person writes them: "40", "38,5" (not "40,0")."""
+    try:
+        return formats.number_format(Decimal(str(value)).normalize())
+    except InvalidOperation:
+        return str(value)
 
 
 def _number(value, places: int) -> str:
@@ -226,6 +234,8 @@ def document_extracted_items(document: Document) -> list[tuple[str, str]]:
         elif key.endswith("date"):
             parsed = parse_date(str(value)[:10])
             value = formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
+        elif key == "weekly_hours":
+            value = _hours(value)
         elif key in _NUMBERS:
             value = _number(value, _NUMBERS[key])
         items.append((label, str(value)))

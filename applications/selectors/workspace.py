@@ -62,11 +62,26 @@ class Checklist:
     assumptions: tuple = ()
 
 
-def case_checklist(*, case: Case) -> Checklist:
+# The checks' findings that a contract says other than the application (documents.checks.crosscheck).
+CONTRACT_DIFFERS = frozenset({"contract_salary_differs", "contract_hours_differ", "contract_start_differs"})
+
+
+def _contract_differs(documents) -> list[ChecklistItem]:
+    """The engine judges the application's salary, hours and start: where a contract (findings read with the
+    documents) states others, that judgement is only as good as the application, and the list says so."""
+    if not any(f.code in CONTRACT_DIFFERS for document in documents for f in document.findings.all()):
+        return []
+    return [ChecklistItem(_("The employment contract states other terms than the application (salary, weekly hours "
+                            "or start date): the conditions above are judged on the application's; see the "
+                            "documents."), "", TO_CHECK)]
+
+
+def case_checklist(*, case: Case, documents=()) -> Checklist:
     """The conditions of the case's residence title, each met / not met (from the rules engine) or to
-    check (the general conditions, and whatever the engine could not evaluate)."""
+    check (the general conditions, whatever the engine could not evaluate, and a contract that says other than
+    the application; `documents` with their findings, as the workspace reads them)."""
     eligibility = case_eligibility(case=case)
-    general = _general_conditions()
+    general = _contract_differs(documents) + _general_conditions()
     try:
         chosen = rules.title(case.title_code)
         title_name = f"{chosen.name} ({chosen.section})"

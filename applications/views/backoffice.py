@@ -230,7 +230,7 @@ class DecisionForm(forms.Form):
     reasons = forms.CharField(label=gettext_lazy("Reasons"), required=False, max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 5}))
     conditions = forms.CharField(label=gettext_lazy("Conditions"), required=False, max_length=4000,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+                                 widget=forms.Textarea(attrs={"rows": 5}))
     valid_from = forms.DateField(label=gettext_lazy("Valid from"), required=False,
                                  widget=DateInput())
     valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False,
@@ -304,7 +304,7 @@ def _render_case(request, case, *, status=200, **forms_):
         "case": case, "person": case.person, "employment": getattr(case, "employment", None),
         "assignment": getattr(case, "assignment", None), "scope": scope,
         "deadline": deadline, "deadline_status": deadline_badge,
-        "checklist": case_checklist(case=case),
+        "checklist": case_checklist(case=case, documents=documents),
         "documents": documents,
         # What the completeness check compares: the title's documents before the visa, present or missing.
         "required_documents": required,

@@ -153,13 +153,16 @@ CATALOGUE: dict[str, Spec] = {
     # written in the reader's language when the message is shown (documents.selectors.finding_message).
     "contract_salary_differs": Spec(W, gettext_noop(
         "The contract states an annual gross salary of %(found)s, but the application states %(expected)s. "
-        "Please correct the salary in the application, or upload the contract that applies.")),
+        "Please check which is right: while the application is a draft, correct it or upload the contract that "
+        "applies; once it is submitted, tell the case team in a message.")),
     "contract_hours_differ": Spec(W, gettext_noop(
         "The contract states %(found)s working hours a week, but the application states %(expected)s. "
-        "Please correct the hours in the application, or upload the contract that applies.")),
+        "Please check which is right: while the application is a draft, correct it or upload the contract that "
+        "applies; once it is submitted, tell the case team in a message.")),
     "contract_start_differs": Spec(W, gettext_noop(
-        "The contract names %(found)s as the start date, but the application states %(expected)s. Please "
-        "correct the start date in the application, or upload the contract that applies.")),
+        "The contract names %(found)s as the start date, but the application states %(expected)s. "
+        "Please check which is right: while the application is a draft, correct it or upload the contract that "
+        "applies; once it is submitted, tell the case team in a message.")),
     "name_not_comparable": Spec(I_, gettext_noop(
         "The name you entered (%(expected)s) uses a script that cannot be compared automatically "
         "with the document. A caseworker will compare it.")),

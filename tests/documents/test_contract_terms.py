@@ -66,9 +66,9 @@ def test_a_thirteenth_salary_may_be_counted_in_the_declaration_or_not():
 
 
 @pytest.mark.parametrize("language, salary, hours, start", [
-    ("de", "52.000,00 €", "30,0", "1. Juni 2027"),
-    ("en", "€52,000.00", "30.0", "1 June 2027"),
-    ("fr", "52\u00a0000,00 €", "30,0", "1 juin 2027"),
+    ("de", "52.000,00 €", "30 Stunden", "1. Juni 2027"),
+    ("en", "€52,000.00", "states 30 working hours", "1 June 2027"),
+    ("fr", "52\u00a0000,00 €", "indique 30 heures", "1 juin 2027"),
 ])
 def test_the_differences_read_as_sentences_in_the_readers_language(language, salary, hours, start):
     found = check_contract_terms({"annual_gross_salary": Decimal("52000"), "weekly_hours": Decimal("30"),

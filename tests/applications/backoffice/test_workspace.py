@@ -73,6 +73,9 @@ FINDING_VALUES = {
     "name_mismatch": {"field": "surname", "expected": "SHARMA", "found": "SHARNA"},
     "birth_date_mismatch": {"field": "birth_date", "expected": "1990-01-02", "found": "1990-02-01"},
     "salary_below_threshold": {"field": "annual_gross_salary", "expected": "50700.00", "found": "42000.00"},
+    "contract_salary_differs": {"field": "annual_gross_salary", "expected": "58200.00", "found": "52000.00"},
+    "contract_hours_differ": {"field": "weekly_hours", "expected": "40.0", "found": "38.5"},
+    "contract_start_differs": {"field": "start_date", "expected": "2027-04-01", "found": "2027-06-01"},
 }
 
 
@@ -247,6 +250,22 @@ def test_the_address_reads_as_one_line_with_its_commas(client, make_case, make_s
     login(client, make_staff("wsa"))
     text = visible_text(page(client, case, language="en"))
     assert "Khreshchatyk 22, 01001 Kyiv, Ukraine" in text
+
+
+def test_a_contract_saying_other_than_the_application_is_named_among_the_conditions(client, make_case, make_staff):
+    """The conditions read "met as entered" on the application's salary while the contract beside them said
+    another: the list names the difference, and its legend no longer says the documents confirm it."""
+    case = make_case("completeness_check")
+    login(client, make_staff("wsa"))
+    sentence = "The employment contract states other terms than the application"
+    overview = visible_text(page(client, case, "en")).split("Conditions of the residence title")[1]
+    assert sentence not in overview and "compare it with the documents" in overview
+    _document_with_every_finding(case)
+    overview = visible_text(page(client, case, "en")).split("Conditions of the residence title")[1]
+    assert sentence in overview.split("Documents")[0]
+    text = visible_text(page(client, case, "de"))
+    assert "52.000,00 €, im Antrag aber 58.200,00 €" in text and "38,5 Stunden, im Antrag aber 40" in text
+    assert "am 1. Juni 2027, laut Antrag am 1. April 2027" in text
 
 
 def test_a_document_still_being_checked_does_not_read_no_findings(client, make_case, make_staff):

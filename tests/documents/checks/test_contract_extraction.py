@@ -104,9 +104,10 @@ def test_the_caseworker_reads_salary_and_hours_as_numbers_are_written_in_their_l
     document = Document(extracted={"annual_gross_salary": "58200.00", "weekly_hours": "40.0"})
     with translation.override("de"):
         items = dict(document_extracted_items(document))
-    assert items["Bruttojahresgehalt (EUR)"] == "58.200,00" and items["Wochenstunden"] == "40,0"
+    assert items["Bruttojahresgehalt (EUR)"] == "58.200,00" and items["Wochenstunden"] == "40"  # not "40,0"
     with translation.override("en"):
         assert dict(document_extracted_items(document))["Annual gross salary (EUR)"] == "58,200.00"
+        assert dict(document_extracted_items(Document(extracted={"weekly_hours": "38.5"})))["Weekly hours"] == "38.5"
     assert dict(document_extracted_items(Document(extracted={"weekly_hours": "vierzig"})))  # kept, not lost
 
 
