@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import applicant_required
 from authorities import selectors as authority_selectors
 from authorities.office_time import office_time
+from documents.models import Document
 from documents.views import attachment_response
 from wsa.http import GET_OR_POST
 
@@ -70,6 +71,8 @@ def _status_context(request, case, rows: CaseRows | None = None, document_reques
         "document_request": document_request,
         "actions": actions,
         "title": _title_or_none(case.title_code),
+        # A document event in these states links to the findings (the timeline's sentence says only "Please check").
+        "attention_states": (Document.State.NEEDS_ATTENTION, Document.State.REJECTED),
     }
 
 

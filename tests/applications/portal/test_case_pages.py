@@ -43,6 +43,20 @@ def test_status_page_shows_state_timeline_and_what_is_needed_next(client_in, cas
     assert 'hx-trigger="every 5s"' in page
 
 
+def test_a_document_that_needs_attention_links_from_the_timeline_to_what_the_check_found(client_in, case):
+    """After submitting, "Document “contract.pdf”: Please check" stood in the timeline with no way to read why."""
+    page = client_in.get(reverse("applicant:case_detail", args=[case.public_id])).text
+    assert "See what the check found" not in page
+    for state in ("passed", "needs_attention"):
+        services.event_append(case=case, kind="document", actor=None,
+                     payload={"document": "x", "name": f"{state}.pdf", "state": state, "what": state})
+    page = client_in.get(reverse("applicant:case_detail", args=[case.public_id])).text
+    entries = {line.split("</time>")[1].split("</li>")[0] for line in page.split("<li><time")[1:]}
+    attention = next(entry for entry in entries if "needs_attention.pdf" in entry)
+    assert f'href="{reverse("applicant:documents")}"' in attention and "See what the check found" in attention
+    assert "See what the check found" not in next(entry for entry in entries if "passed.pdf" in entry)
+
+
 def test_status_fragment_answers_304_while_unchanged_and_200_after_a_change(
         client_in, case, django_assert_max_num_queries):
     url = reverse("applicant:case_status", args=[case.public_id])
