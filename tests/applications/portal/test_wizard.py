@@ -166,6 +166,24 @@ def complete_draft(person, title_code="20a"):
     return case
 
 
+def test_the_check_step_writes_out_what_the_document_checks_found(client_in, person):
+    """The last page before submitting said only "contract.pdf (Needs your attention)": one could submit without
+    having read why."""
+    from documents.models import Finding
+
+    case = complete_draft(person)
+    document = Document.objects.filter(case=case).first()
+    Document.objects.filter(pk=document.pk).update(state="needs_attention")
+    Finding.objects.create(document=document, code="contract_hours_differ", severity="warning", field="weekly_hours",
+                           expected="40.0", found="38.5")
+    page = client_in.get(step_url(case, "check"), HTTP_ACCEPT_LANGUAGE="en").text
+    section = page.split('id="a-documents"')[1].split("</section>")[0]
+    assert "The contract states 38.5 working hours a week, but the application states 40." in section
+    Document.objects.filter(pk=document.pk).update(state="passed")
+    page = client_in.get(step_url(case, "check"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "working hours a week" not in page.split('id="a-documents"')[1].split("</section>")[0]
+
+
 def test_double_submit_is_harmless(client_in, person):
     case = complete_draft(person)
     first = client_in.post(step_url(case, "check"), {"declaration": "on"})
