@@ -120,6 +120,23 @@ def approval_restrictions_text(case: Case) -> str:
     return " ".join(sentences) + " (§ 4a Abs. 3 AufenthG, § 34 Abs. 1 BeschV)"
 
 
+def visa_term_end(case: Case, start: date) -> date:
+    """The visa's last day when the decision names none: the mission's term from its answer (condition
+    `valid_months`), else title_terms.visa_valid_until's cautious default."""
+    return title_terms.visa_valid_until(
+        start=start, mission_months=_months(_conditions(_step(case, Purpose.VISA)).get("valid_months")))
+
+
+def permit_term_end(case: Case, start: date) -> date:
+    """The permit's last day when the decision names none: § 18 Abs. 4 AufenthG (title_terms.permit_valid_until)
+    from the contract's and the BA approval's terms."""
+    employment = getattr(case, "employment", None)
+    return title_terms.permit_valid_until(
+        title_code=case.title_code, start=start,
+        contract_months=employment.duration_months if employment is not None else None,
+        approval_months=_months(_conditions(_step(case, Purpose.BA_APPROVAL)).get("duration_months")))
+
+
 def title_issue_visa(*, case: Case, payload: dict | None = None) -> ResidenceTitle:
     """The national visa (§ 6 Abs. 3 AufenthG) for the purpose of the case's title. Its dates: the
     decision's; else the mission's term from its answer (condition `valid_months`); else
@@ -133,7 +150,7 @@ def title_issue_visa(*, case: Case, payload: dict | None = None) -> ResidenceTit
     if decision is not None and decision.valid_until and decision.valid_until >= start:
         until = decision.valid_until
     else:
-        until = title_terms.visa_valid_until(start=start, mission_months=_months(_conditions(step).get("valid_months")))
+        until = visa_term_end(case, start)
     basis = (decision.legal_basis if decision is not None and decision.legal_basis
              else visa_legal_basis(_section(case.title_code)))
     return ResidenceTitle.objects.create(
@@ -154,11 +171,7 @@ def title_issue_permit(*, case: Case, payload: dict | None = None) -> ResidenceT
     if decision is not None and decision.valid_until and decision.valid_until >= start:
         until = decision.valid_until
     else:
-        employment = getattr(case, "employment", None)
-        until = title_terms.permit_valid_until(
-            title_code=case.title_code, start=start,
-            contract_months=employment.duration_months if employment is not None else None,
-            approval_months=_months(_conditions(_step(case, Purpose.BA_APPROVAL)).get("duration_months")))
+        until = permit_term_end(case, start)
     # A first permit replaces the case's visa; an extension the title it extends (§ 81 Abs. 4 AufenthG).
     extended = getattr(getattr(case, "extension", None), "title_id", None)
     replaced = ResidenceTitle.objects.select_for_update().filter(ended_at__isnull=True)

@@ -66,7 +66,7 @@ from ..selectors.workspace import (
     workspace_steps,
 )
 from ..templatetags.countries import country_name
-from ..titles.issuance import approval_restrictions_text, visa_legal_basis
+from ..titles.issuance import approval_restrictions_text, permit_term_end, visa_legal_basis, visa_term_end
 
 # --- Forms ---------------------------------------------------------------------------------------
 
@@ -233,8 +233,12 @@ class DecisionForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 5}))
     valid_from = forms.DateField(label=gettext_lazy("Valid from"), required=False,
                                  widget=DateInput())
-    valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False,
-                                  widget=DateInput())
+    valid_until = forms.DateField(label=gettext_lazy("Valid until"), required=False, widget=DateInput(),
+                                  help_text=gettext_lazy(
+                                      "Filled in: the term the title gets when no date is given here (for a visa "
+                                      "the mission's term; for an employment title § 18 Abs. 4 AufenthG: the "
+                                      "shorter of four years and the contract's or the approval's term plus six "
+                                      "months)."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -608,9 +612,13 @@ def decision_create(request, public_id, kind):
     # No outcome is chosen in advance: a binding decision is the caseworker's own choice.
     purpose_basis = LEGAL_BASIS.get(case.title_code, "")
     restrictions = approval_restrictions_text(case)
+    # Proposed as the title would be issued without them: from the contract's start (else today), for the term
+    # the law and the offices' answers give (the mission's term, § 18 Abs. 4 AufenthG).
+    valid_from = getattr(getattr(case, "employment", None), "start_date", None) or timezone.localdate()
+    term_end = visa_term_end if decision_kind == Decision.Kind.VISA else permit_term_end
     form = DecisionForm(request.POST or None, initial={
         "legal_basis": visa_legal_basis(purpose_basis) if decision_kind == Decision.Kind.VISA else purpose_basis,
-        "valid_from": getattr(getattr(case, "employment", None), "start_date", None),
+        "valid_from": valid_from, "valid_until": term_end(case, valid_from),
         "conditions": restrictions,
     })
     if restrictions:

@@ -78,6 +78,12 @@ def test_the_federal_employment_agency_s_restrictions_are_proposed_as_the_decisi
         "gestattet. Die Zustimmung der Bundesagentur für Arbeit ist auf 24 Monate befristet. Weitere Beschränkung "
         "der Bundesagentur für Arbeit: Nur am Standort Leipzig. (§ 4a Abs. 3 AufenthG, § 34 Abs. 1 BeschV)")
     assert "restrictions of the Federal Employment Agency&#x27;s approval" in response.content.decode()
+    # The validity the visa would get without dates is proposed, not left empty beside the approval's 24 months:
+    # the mission named no term, so the cautious three months (title_terms.VISA_DEFAULT_MONTHS).
+    from applications.rules.title_terms import term_end
+
+    initial = response.context["form"].initial
+    assert initial["valid_until"] == term_end(initial["valid_from"], 3)
 
     # An approval that limits nothing (deemed given by silence) or a refusal proposes none.
     AuthorityRequest.objects.filter(pk=approval.pk).update(conditions={})
