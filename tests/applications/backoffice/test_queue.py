@@ -37,6 +37,22 @@ def test_wsa_queue_shows_cases_waiting_for_the_completeness_check(client, make_c
     assert references(queue(client, state="authority_review")) == [later.reference]
 
 
+def test_every_queue_cell_names_its_column_in_the_viewer_s_language(client, make_case, make_staff):
+    """On a phone the queue's rows stack (wsa-stacked-table): each value stands under its column's name, as in the
+    office's task list; the table scrolled sideways at 360 px."""
+    case = make_case("submitted")
+    login(client, make_staff("wsa"))
+    for language, labels in (("en", ["Reference", "Applicant", "Nationality", "Residence title", "Status",
+                                     "Submitted", "Deadline", "Assigned to"]),
+                             ("de", ["Aktenzeichen", "Antragsteller/in", "Staatsangehörigkeit", "Aufenthaltstitel",
+                                     "Status", "Eingereicht", "Frist", "Zugewiesen an"])):
+        page = client.get(reverse("backoffice:home"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        table = page.split('data-testid="queue"')[1].split("</table>")[0]
+        assert 'class="kern-table wsa-stacked-table"' in page
+        row = table.split(case.reference)[0].rsplit("<tr", 1)[1] + table.split(case.reference)[1].split("</tr>")[0]
+        assert [label for label in labels if f'data-label="{label}"' in row] == labels, language
+
+
 def test_authority_queue_shows_only_open_requests_to_the_office(client, make_case, make_staff, add_request):
     mine, answered, other = make_case("authority_review"), make_case("authority_review"), make_case("authority_review")
     add_request(mine, "ba")
