@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 
 from accounts.selectors import user_is_staff_member
-from applications.rules.formatting import eur, written_date
+from applications.rules.formatting import eur, written_date, written_number
 
 from .checks.findings import CATALOGUE, FIELD_LABELS
 from .models import Document, DocumentType, Finding
@@ -136,7 +136,7 @@ def finding_message(finding: Finding) -> str:
     elif finding.code in _AMOUNT_CODES:
         expected, found = _amount_text(expected), _amount_text(found)
     elif finding.code in _HOURS_CODES:
-        expected, found = _hours(expected), _hours(found)
+        expected, found = written_number(expected), written_number(found)
     else:
         expected, found = _date_text(expected), _date_text(found)
     placeholders = _Placeholders(field=_field_text(finding.field), expected=expected, found=found)
@@ -205,14 +205,6 @@ def _extracted_labels() -> dict[str, str]:
 _NUMBERS = {"annual_gross_salary": 2}
 
 
-def _hours(value) -> str:
-    """Weekly hours as a person writes them: "40", "38,5" (not "40,0")."""
-    try:
-        return formats.number_format(Decimal(str(value)).normalize())
-    except InvalidOperation:
-        return str(value)
-
-
 def _number(value, places: int) -> str:
     try:
         return formats.number_format(Decimal(str(value)), decimal_pos=places, force_grouping=True)
@@ -235,7 +227,7 @@ def document_extracted_items(document: Document) -> list[tuple[str, str]]:
             parsed = parse_date(str(value)[:10])
             value = formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
         elif key == "weekly_hours":
-            value = _hours(value)
+            value = written_number(value)
         elif key in _NUMBERS:
             value = _number(value, _NUMBERS[key])
         items.append((label, str(value)))

@@ -37,3 +37,12 @@ def written_date(value) -> str:
         return date_format(date.fromisoformat(value), "DATE_FORMAT")
     except (TypeError, ValueError):
         return value or ""
+
+
+def written_number(value) -> str:
+    """A figure as the active language writes it, without a needless decimal: "38,5", "40" (not "40,0"); text
+    that is no number unchanged."""
+    try:
+        return number_format(Decimal(str(value)).normalize())
+    except ArithmeticError:
+        return str(value)

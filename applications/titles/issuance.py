@@ -5,16 +5,15 @@ permit (or EU Blue Card) that replaces it."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 
 from authorities.models import AuthorityRequest, Outcome, Purpose
 
 from ..models import Case, Decision, ResidenceTitle, TitleEnd, TitleKind, WorkPermission
 from ..models.titles import permit_title_kind
 from ..rules import catalogue, title_terms
+from ..rules.formatting import written_number
 
 
 def _decision(case: Case, payload: dict | None, kind: str) -> Decision | None:
@@ -77,14 +76,6 @@ def visa_legal_basis(purpose_basis: str) -> str:
     return f"§ 6 Abs. 3 AufenthG i. V. m. {purpose_basis}" if purpose_basis else "§ 6 Abs. 3 AufenthG"
 
 
-def _plain_number(text: str) -> str:
-    """A figure as the active language writes it without a needless decimal: "38,5", "40" (not "40,0")."""
-    try:
-        return number_format(Decimal(text).normalize())
-    except ArithmeticError:
-        return text
-
-
 def approval_restrictions_text(case: Case) -> str:
     """The restrictions of the Federal Employment Agency's approval (§ 34 Abs. 1 BeschV: occupation, employer,
     working time, duration) as the decision's condition, which must carry them into the title (§ 4a Abs. 3
@@ -106,7 +97,7 @@ def approval_restrictions_text(case: Case) -> str:
     hours = str(conditions.get("weekly_hours") or "").strip()
     if hours:
         with translation.override("de"):
-            what.append(f"mit {_plain_number(hours)} Wochenstunden")
+            what.append(f"mit {written_number(hours)} Wochenstunden")
     sentences = [f"Beschäftigung nur {' '.join(what)} gestattet."] if what else []
     months = _months(conditions.get("duration_months"))
     if months:
