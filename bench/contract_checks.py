@@ -43,7 +43,7 @@ import django
 
 django.setup()
 
-from documents.checks.crosscheck import Context, check_contract_terms
+from documents.checks.crosscheck import CONTRACT_TERM_FINDINGS, Context, check_contract_terms
 from documents.checks.sandbox import inspect_isolated
 from documents.testing.contracts import make_contracts
 from documents.testing.contracts_dev2 import make_contracts_dev2
@@ -75,7 +75,7 @@ def main() -> None:
     fixed = exact = wrong = unfixed = cautious = thirteenth = noticed = hours_ok = start_ok = out_of_time = 0
     by_form = {True: [0, 0], False: [0, 0]}
     false_alarms = 0
-    caught = {"contract_salary_differs": [0, 0], "contract_hours_differ": [0, 0], "contract_start_differs": [0, 0]}
+    caught = {code: [0, 0] for code in CONTRACT_TERM_FINDINGS}
     seconds = []
     for index, contract in enumerate(contracts, start=args.skip):
         data, name = contract.file(seed=index)
@@ -83,7 +83,7 @@ def main() -> None:
             "expected_document_type": "employment_contract", "declared_annual_salary": contract.annual,
             "declared_weekly_hours": contract.weekly_hours, "declared_start_date": contract.start})
         seconds.append(result.seconds)
-        false_alarms += any(f.code in caught for f in result.findings)
+        false_alarms += any(f.code in CONTRACT_TERM_FINDINGS for f in result.findings)
         other = Context(declared_annual_salary=contract.annual * Decimal("1.1") if contract.annual else None,
                         declared_weekly_hours=contract.weekly_hours + 2,
                         declared_start_date=contract.start + timedelta(days=31))

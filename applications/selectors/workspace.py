@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from authorities.answer_texts import answer_condition_lines, answer_outcome_text, answer_reason_text
+from documents.checks.crosscheck import CONTRACT_TERM_FINDINGS
 from documents.selectors import document_extracted_items, document_finding_items, document_is_pending
 
 from .. import rules
@@ -62,14 +63,10 @@ class Checklist:
     assumptions: tuple = ()
 
 
-# The checks' findings that a contract says other than the application (documents.checks.crosscheck).
-CONTRACT_DIFFERS = frozenset({"contract_salary_differs", "contract_hours_differ", "contract_start_differs"})
-
-
 def _contract_differs(documents) -> list[ChecklistItem]:
     """The engine judges the application's salary, hours and start: where a contract (findings read with the
     documents) states others, that judgement is only as good as the application, and the list says so."""
-    if not any(f.code in CONTRACT_DIFFERS for document in documents for f in document.findings.all()):
+    if not any(f.code in CONTRACT_TERM_FINDINGS for document in documents for f in document.findings.all()):
         return []
     return [ChecklistItem(_("The employment contract states other terms than the application (salary, weekly hours "
                             "or start date): the conditions above are judged on the application's; see the "

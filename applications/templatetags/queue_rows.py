@@ -123,9 +123,7 @@ def _task_deadline(task) -> str:
     words), and where the law sets none the cell says so, as the case file's steps do."""
     if task.booking:
         return gettext("on the day of the appointment")
-    if task.due_at:
-        return date_element(task.due_at)
-    return format_html('<span class="kern-body--small">{}</span>', gettext("no deadline"))
+    return deadline_badge(task.due_at)
 
 
 def _csrf_input(context) -> str:

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -575,7 +574,7 @@ def authority_step_answer(request, public_id, step_id):
     if services.authority_step_approved_by_silence(request=step):
         messages.info(request, _("The legal deadline ended on %(date)s without an answer, so the approval is "
                                  "given by law (%(basis)s); an answer is no longer needed.") % {
-            "date": date_format(timezone.localtime(step.due_at), "DATE_FORMAT"),
+            "date": written_date(timezone.localtime(step.due_at).date()),
             "basis": step.deadline_source or "§ 36 Abs. 2 BeschV"})
         return redirect("backoffice:case_detail", public_id=case.public_id)
     steps = case_authority_steps(viewer=request.user, case=case)

@@ -239,6 +239,8 @@ def check_salary(annual_gross: Decimal | None, ctx: Context) -> list[Finding]:
 
 
 CENT = Decimal("0.01")
+# The findings of check_contract_terms: the contract says other than the application.
+CONTRACT_TERM_FINDINGS = frozenset({"contract_salary_differs", "contract_hours_differ", "contract_start_differs"})
 # Weekly hours closer than this are the same hours written differently ("39,5" and "39.5", "40" and "40,0").
 HOURS_TOLERANCE = Decimal("0.05")
 
