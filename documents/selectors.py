@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from accounts.selectors import user_is_staff_member
 from applications.rules.formatting import eur, written_date, written_number
 
-from .checks.findings import CATALOGUE, FIELD_LABELS
+from .checks.findings import CATALOGUE, FIELD_LABELS, STAFF_MESSAGES
 from .models import Document, DocumentType, Finding
 
 PASSPORT_FIELDS = ("surname", "given_names", "birth_date", "nationality", "sex", "passport_number",
@@ -122,10 +122,11 @@ def _date_text(value: str) -> str:
     return written_date(value) if _ISO_DATE.fullmatch(value or "") else value
 
 
-def finding_message(finding: Finding) -> str:
-    """The finding's message from the checks catalogue, in the active language. A code the catalogue does
-    not know (a finding of an older version of the checks) gets a sentence that sends the reader to the
-    document, never the code."""
+def finding_message(finding: Finding, *, for_staff: bool = False) -> str:
+    """The finding's message from the checks catalogue, in the active language: the applicant's, or with
+    `for_staff` the caseworker's (``STAFF_MESSAGES``: "The passport expired …", not "Your passport expired …
+    Please upload …"). A code the catalogue does not know (a finding of an older version of the checks) gets a
+    sentence that sends the reader to the document, never the code."""
     spec = CATALOGUE.get(finding.code)
     if spec is None:
         return gettext("An automatic check noted something about this document that has no description. "
@@ -140,10 +141,11 @@ def finding_message(finding: Finding) -> str:
     else:
         expected, found = _date_text(expected), _date_text(found)
     placeholders = _Placeholders(field=_field_text(finding.field), expected=expected, found=found)
+    msgid = STAFF_MESSAGES.get(finding.code, spec.msgid) if for_staff else spec.msgid
     try:
-        return gettext(spec.msgid) % placeholders
+        return gettext(msgid) % placeholders
     except (TypeError, ValueError, KeyError):
-        return gettext(spec.msgid)
+        return gettext(msgid)
 
 
 def passport_prefill_source(*, viewer) -> Document | None:
@@ -158,12 +160,13 @@ def passport_prefill_source(*, viewer) -> Document | None:
     return None
 
 
-def document_finding_items(document: Document) -> list[dict]:
-    """The findings of a document (prefetched) as severity, its label and the message, worst first."""
+def document_finding_items(document: Document, *, for_staff: bool = False) -> list[dict]:
+    """The findings of a document (prefetched) as severity, its label and the message (the caseworker's with
+    `for_staff`), worst first."""
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(document.findings.all(), key=lambda f: (order.get(f.severity, 3), f.code))
-    return [{"severity": f.severity, "label": f.get_severity_display(), "message": finding_message(f)}
-            for f in findings]
+    return [{"severity": f.severity, "label": f.get_severity_display(),
+             "message": finding_message(f, for_staff=for_staff)} for f in findings]
 
 
 def documents_for_display(documents) -> list[Document]:

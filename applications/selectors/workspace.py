@@ -103,7 +103,7 @@ def workspace_documents(documents) -> list:
     """Documents with their findings as sentences (worst first) and what the checks read from them."""
     shown = list(documents)
     for document in shown:
-        document.finding_items = document_finding_items(document)
+        document.finding_items = document_finding_items(document, for_staff=True)
         document.is_pending = document_is_pending(document)
         document.wsa_extracted = document_extracted_items(document)
     return shown

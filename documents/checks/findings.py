@@ -185,6 +185,90 @@ CATALOGUE: dict[str, Spec] = {
 }
 
 
+# The caseworker's sentence where the catalogue's speaks to the applicant ("your passport", "please upload"):
+# what the check found, in the third person, and what a caseworker checks. The same placeholders (a subset).
+# A code not listed here reads the same for both (its message addresses nobody).
+STAFF_MESSAGES: dict[str, str] = {
+    "empty_file": gettext_noop("The file is empty."),
+    "file_too_large": gettext_noop("The file is too large (%(found)s, at most %(expected)s allowed)."),
+    "content_too_large": gettext_noop("The file is too large (%(found)s, at most %(expected)s allowed)."),
+    "unsupported_type": gettext_noop("This file type is not accepted (%(found)s)."),
+    "too_many_pages": gettext_noop("The PDF has %(found)s pages, at most %(expected)s are allowed."),
+    "image_too_large": gettext_noop("The image is too large (%(found)s pixels, at most %(expected)s)."),
+    "image_too_small": gettext_noop(
+        "The image is very small (%(found)s pixels): its text may not be readable. Please look at the document "
+        "itself."),
+    "file_damaged": gettext_noop("The file is damaged and could not be opened."),
+    "pdf_encrypted": gettext_noop("The PDF is protected by a password and could not be read."),
+    "pdf_active_content": gettext_noop(
+        "The PDF contains active content (%(found)s) and was not accepted for security reasons."),
+    "no_text": gettext_noop("No text could be read from the document. Please look at the document itself."),
+    "ocr_unavailable": gettext_noop(
+        "The text recognition service was not available (%(found)s), so the document was not read automatically. "
+        "Please look at the document itself."),
+    "ocr_failed": gettext_noop(
+        "The text of the document could not be recognised in time. Please look at the document itself."),
+    "check_failed": gettext_noop(
+        "An automatic check could not be completed (%(found)s). Please look at the document itself."),
+    "mrz_not_found": gettext_noop(
+        "The machine-readable zone of the passport could not be found on the scan. Please compare the printed "
+        "data page with the application yourself."),
+    "mrz_unreadable": gettext_noop(
+        "The machine-readable zone of the passport could not be read. Please compare the printed data page with "
+        "the application yourself."),
+    "mrz_check_digit": gettext_noop(
+        "A check digit in the machine-readable zone does not match (%(field)s): the scan may have been misread, "
+        "or the zone does not match its data. Please compare the zone with the printed data page."),
+    "mrz_invalid_date": gettext_noop(
+        "The %(field)s in the machine-readable zone is not a valid date (%(found)s). Please compare it with the "
+        "printed data page."),
+    "mrz_name_uncertain": gettext_noop(
+        "The name in the machine-readable zone could not be read with certainty. Please compare it with the "
+        "printed data page."),
+    "mrz_characters_uncertain": gettext_noop(
+        "Some characters of the machine-readable zone (%(field)s) can be read in two ways that its check digits "
+        "cannot tell apart, and the printed page did not settle it. Please compare the zone with the printed "
+        "data page."),
+    "document_type_unknown": gettext_noop(
+        "The kind of document could not be recognised. Please check that it is the document expected here."),
+    "document_type_unexpected": gettext_noop(
+        "This looks like a %(found)s, but a %(expected)s was expected here."),
+    "salary_not_found": gettext_noop(
+        "The gross salary could not be found in the employment contract: some of its pages may be missing."),
+    "language_level_not_found": gettext_noop(
+        "The language level (A1 to C2) could not be found on the certificate."),
+    "name_mismatch": gettext_noop(
+        "The name in the document (%(found)s) does not match the name in the application (%(expected)s)."),
+    "name_not_in_document": gettext_noop(
+        "The applicant's surname (%(expected)s) does not appear in this document. Please check whose document it "
+        "is."),
+    "contract_salary_differs": gettext_noop(
+        "The contract states an annual gross salary of %(found)s, but the application states %(expected)s. The "
+        "conditions are judged on the application's figure: please clarify which applies."),
+    "contract_hours_differ": gettext_noop(
+        "The contract states %(found)s working hours a week, but the application states %(expected)s. The "
+        "conditions are judged on the application's figure: please clarify which applies."),
+    "contract_start_differs": gettext_noop(
+        "The contract names %(found)s as the start date, but the application states %(expected)s. Please clarify "
+        "which applies."),
+    "name_not_comparable": gettext_noop(
+        "The name in the application (%(expected)s) uses a script that cannot be compared automatically with the "
+        "document. Please compare it yourself."),
+    "birth_date_mismatch": gettext_noop(
+        "The date of birth in the document (%(found)s) does not match the one in the application (%(expected)s)."),
+    "nationality_mismatch": gettext_noop(
+        "The nationality in the passport (%(found)s) differs from the one in the application (%(expected)s). The "
+        "applicant may hold more than one nationality."),
+    "passport_expired": gettext_noop("The passport expired on %(found)s."),
+    "passport_expires_before_stay_end": gettext_noop(
+        "The passport expires on %(found)s, before the end of the intended stay (%(expected)s). The residence "
+        "title can only be issued while the passport is valid."),
+    "salary_below_threshold": gettext_noop(
+        "The annual gross salary in the contract (%(found)s EUR) is below the required minimum (%(expected)s EUR) "
+        "for the residence title applied for."),
+}
+
+
 # What a person reads for the fields a finding names (the codes stay in the JSON for the machines).
 FIELD_LABELS = {
     "document_number": gettext_noop("document number"),

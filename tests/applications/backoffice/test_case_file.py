@@ -47,6 +47,28 @@ def test_case_file_shows_data_documents_findings_steps_and_timeline(client, make
     assert "name_mismatch" not in html and "stimmt nicht mit dem" in html
 
 
+
+def test_findings_speak_to_the_caseworker_and_to_the_applicant_each_in_their_words(client, make_case, make_staff):
+    """The catalogue's message speaks to the applicant ("Your passport expired … Please upload …"); the caseworker
+    reads what the check found, in the third person (documents.checks.findings.STAFF_MESSAGES)."""
+    case = make_case("authority_review")
+    document = make_document(case)
+    Finding.objects.create(document=document, code="passport_expired", severity="error", field="expiry_date",
+                           found="2025-03-04", expected="2026-12-07")
+    login(client, make_staff("wsa"))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    html = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    assert "The passport expired on 4 March 2025." in html
+    assert "The name in the document (SHARNA) does not match the name in the application (SHARMA)." in html
+    for applicant_words in ("Your passport", "Please upload", "you entered", "your name"):
+        assert applicant_words not in html, applicant_words
+
+    client.logout()
+    login(client, case.person.user)
+    html = client.get(reverse("applicant:documents")).content.decode()
+    assert "Your passport expired on 4 March 2025. Please upload a valid passport." in html
+    assert "does not match the name you entered (SHARMA)" in html
+
 def test_download_is_an_attachment_and_preview_is_sandboxed(client, make_case, make_staff):
     case = make_case("completeness_check")
     pdf = make_document(case)

@@ -266,6 +266,8 @@ def test_a_contract_saying_other_than_the_application_is_named_among_the_conditi
     text = visible_text(page(client, case, "de"))
     assert "52.000,00 €, im Antrag aber 58.200,00 €" in text and "38,5 Stunden, im Antrag aber 40" in text
     assert "am 1. Juni 2027, laut Antrag am 1. April 2027" in text
+    # Said to the caseworker, not the applicant's advice ("correct the application … tell the case team").
+    assert "Bitte klären Sie, welcher Wert gilt." in text and "teilen Sie" not in text
 
 
 def test_a_document_still_being_checked_does_not_read_no_findings(client, make_case, make_staff):

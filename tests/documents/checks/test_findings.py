@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from django.utils.functional import Promise
 
-from documents.checks.findings import CATALOGUE, Severity, finding
+from documents.checks.findings import CATALOGUE, STAFF_MESSAGES, Severity, finding
 
 
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
@@ -47,3 +47,22 @@ def test_field_codes_read_as_words_in_the_users_language():
     with translation.override("de"):
         assert "document_number" not in check.text() and "birth_date" not in invalid.text()
     assert check.to_json_dict()["field"] == "document_number, expiry_date, composite"  # codes for machines
+
+
+# Refused at upload and never stored: no caseworker reads them.
+NEVER_STORED = {"virus_found", "scanner_unavailable"}
+_ADDRESSES_THE_APPLICANT = re.compile(r"\b(you|your|yours)\b|\bPlease (upload|enter|save|print|check your)\b", re.I)
+
+
+def test_every_message_that_speaks_to_the_applicant_has_the_caseworkers_sentence():
+    speaking = {code for code, spec in CATALOGUE.items() if _ADDRESSES_THE_APPLICANT.search(spec.msgid)}
+    assert speaking - NEVER_STORED <= set(STAFF_MESSAGES), sorted(speaking - NEVER_STORED - set(STAFF_MESSAGES))
+    assert set(STAFF_MESSAGES) <= set(CATALOGUE)
+
+
+@pytest.mark.parametrize("code", sorted(STAFF_MESSAGES))
+def test_the_caseworkers_sentence_speaks_of_the_applicant_and_uses_the_findings_own_values(code):
+    staff = STAFF_MESSAGES[code]
+    assert not _ADDRESSES_THE_APPLICANT.search(staff), staff
+    assert set(re.findall(r"%\((\w+)\)s", staff)) <= set(re.findall(r"%\((\w+)\)s", CATALOGUE[code].msgid))
+    assert staff.endswith(".") and staff != CATALOGUE[code].msgid
