@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from django.utils.translation import gettext, override
@@ -17,7 +18,11 @@ from django.utils.translation import gettext, override
 from accounts.models import Membership, OrganisationKind, Role
 from applications.demo_procedure import demo_fee_pay
 from applications.models import FEDERAL_STATES, FeeDue, FeeKind
+from applications.rules.formatting import written_date
 from authorities.models import AppointmentBooking, AppointmentSlot, Authority, AuthorityRequest
+from documents.checks.findings import CATALOGUE, STAFF_MESSAGES
+from documents.models import Document, Finding
+from documents.services import REQUIREMENT_KEY
 from tests.auth import give_totp, reauthenticated
 from tests.e2e.walk_guard import WalkGuard
 from tests.factories import CaseFactory, EmploymentFactory, OrganisationFactory, PersonFactory, UserFactory
@@ -64,6 +69,17 @@ def make_case(world, state, surname):
     walk(case, *PATH[state])
     AuthorityRequest.objects.filter(case=case).delete()  # each walk places the steps it needs
     return case
+
+
+def add_expired_passport(case):
+    """A passport whose check found it expired: the caseworker reads the finding in their words."""
+    document = Document(owner=case.person, case=case, document_type="passport", original_name="passport.pdf",
+                        sha256="0" * 64, size=13, content_type="application/pdf", state=Document.State.NEEDS_ATTENTION,
+                        extracted={REQUIREMENT_KEY: "passport"})
+    document.file.save("passport.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+    document.save()
+    Finding.objects.create(document=document, code="passport_expired", severity="error", field="expiry_date",
+                           found="2025-03-04", expected=str(timezone.localdate()))
 
 
 def add_request(world, case, key, purpose, state="sent", **fields):
@@ -125,8 +141,16 @@ def test_wsa_caseworker_checks_completeness_and_sends_to_the_authorities(live_se
     walker = Walk(page, live_server, "wsa")
     for width in WIDTHS:
         case = make_case(world, "submitted", f"WSA{width}{language.upper()}")
+        add_expired_passport(case)
         walker.sign_in(world["staff"][("wsa", Role.CASEWORKER)], language, width)
         walker.open_case(case)
+        with override(language):
+            found = written_date("2025-03-04")
+            staff_words = gettext(STAFF_MESSAGES["passport_expired"]) % {"found": found}
+            applicant_words = gettext(CATALOGUE["passport_expired"].msgid) % {"found": found}
+            applicant_state = gettext("Needs your attention")
+        assert staff_words in walker.text() and applicant_words not in walker.text()
+        assert applicant_state not in walker.text()
         walker.submit(transition_button(case, "start_completeness_check"), "completeness")
         walker.submit(transition_button(case, "start_authority_review"), "sent")
         case.refresh_from_db()

@@ -55,19 +55,21 @@ def test_findings_speak_to_the_caseworker_and_to_the_applicant_each_in_their_wor
     document = make_document(case)
     Finding.objects.create(document=document, code="passport_expired", severity="error", field="expiry_date",
                            found="2025-03-04", expected="2026-12-07")
+    Document.objects.filter(pk=document.pk).update(state=Document.State.NEEDS_ATTENTION)
     login(client, make_staff("wsa"))
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     html = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
     assert "The passport expired on 4 March 2025." in html
     assert "The name in the document (SHARNA) does not match the name in the application (SHARMA)." in html
-    for applicant_words in ("Your passport", "Please upload", "you entered", "your name"):
+    assert "Checked, with findings" in html
+    for applicant_words in ("Your passport", "Please upload", "you entered", "your name", "Needs your attention"):
         assert applicant_words not in html, applicant_words
 
     client.logout()
     login(client, case.person.user)
     html = client.get(reverse("applicant:documents")).content.decode()
     assert "Your passport expired on 4 March 2025. Please upload a valid passport." in html
-    assert "does not match the name you entered (SHARMA)" in html
+    assert "does not match the name you entered (SHARMA)" in html and "Needs your attention" in html
 
 def test_download_is_an_attachment_and_preview_is_sandboxed(client, make_case, make_staff):
     case = make_case("completeness_check")
