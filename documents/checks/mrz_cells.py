@@ -41,6 +41,8 @@ SELF_REACH = 0.10  # candidates this close to the cell's best are compared with 
 OWN_WEIGHT = 2.0  # the zone's own print is a closer witness than the bank's renderings
 OWN_TOLERANCE = 0.02  # a match this close to how the references match each other counts as one of them
 MAX_LIVE = 3
+TIED = 0.005  # readings this close are left for the check digits to choose
+OVERLOADED = 2  # tied cells in one field: the check digit has chosen among 2**2 combinations of ten residues
 # A cell whose best match is below this is printed in a face the bank knows only by its common
 # shapes: every digit scores alike there (dev-unseen: Monoid's 0 scored 0.81 against 0, 0.83 against 6,
 # 5 and 9), so the right one is often fourth, and one more reading stays live for the check digits.
@@ -341,6 +343,7 @@ def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[
     cost, text = fitting[0]
     for (n, i), char in text.items():
         lines[n][i] = char
+    _overloaded_check_digit(cells, live, text, alternatives)
     # Every other fitting choice nearly as cheap is a rival: its cells stay doubtful with all their
     # rivals' readings (two swaps whose weights cancel, O and 0 twice, fit as well as one).
     for rival_cost, rival in fitting[1:]:
@@ -349,6 +352,24 @@ def _settle(spec: mrz.CheckSpec, cells: list[Cell], live: dict[Cell, list[tuple[
         for cell, char in text.items():
             if rival[cell] != char:
                 alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, char) + rival[cell]))
+
+
+def _overloaded_check_digit(cells: list[Cell], live: dict[Cell, list[tuple[str, float]]], text: dict[Cell, str],
+                            alternatives: dict[Cell, str]) -> None:
+    """Cells whose readings score alike (``TIED``: left for the check digits, ``_compare_with_own_glyphs``) are
+    chosen by the field's one check digit; with ``OVERLOADED`` of them it has chosen among four or more
+    combinations, out of ten residues, and no longer witnesses the field's other cells. Then a cell that still
+    has a live rival is doubtful, and so are the tied cells (a personal number with three 0/8 ties settled beside
+    two zeros read O: all five checks passed on a wrong reading; dev-unseen)."""
+    tied = [cell for cell in cells if len(live[cell]) > 1 and live[cell][1][1] <= TIED]
+    if len(tied) < OVERLOADED:
+        return
+    rivals = [cell for cell in cells if cell not in tied and len(live[cell]) > 1]
+    if not rivals:
+        return
+    for cell in tied + rivals:
+        taken = text.get(cell, live[cell][0][0])
+        alternatives[cell] = "".join(dict.fromkeys(alternatives.get(cell, taken) + "".join(c for c, _ in live[cell])))
 
 
 def _composite(layout: mrz.Layout, live: dict[Cell, list[tuple[str, float]]], lines: list[list[str]],

@@ -234,3 +234,40 @@ def test_undoing_no_correction_returns_the_reading_itself():
     assert mrz.without_fixes(corrected, lambda cell, read, taken: False) is corrected
     undone = mrz.without_fixes(corrected, lambda cell, read, taken: cell == (1, 27))
     assert undone.lines == text and undone.checks["expiry_date"] is False
+
+
+# dev-unseen 4450217 as the cell reader saw it: the personal number 182541800383 (line 2, positions 28-41) with
+# its 8s and 0s at 29, 34 and 38 scoring exactly alike, and the zeros at 35 and 36 read O, the 0 of 36 a live rival.
+_TIED_ZONE = ("P<ROUPOPESCU<<IOANA<<<<<<<<<<<<<<<<<<<<<<<<<", "ZEP6NCT5<3ROU7911299X24030291825410OO383<<54")
+
+
+def _tied_personal_number(*, rival: bool, ties=(29, 34, 38)):
+    lines = [list(line) for line in _TIED_ZONE]
+    live = {(n, i): [(char, 0.0)] for n, line in enumerate(lines) for i, char in enumerate(line)}
+    for i in ties:
+        live[(1, i)] = [(lines[1][i], 0.0), ("0" if lines[1][i] == "8" else "8", 0.0)]
+    if rival:  # as traced on the page: the 0 of 36 within reach, D and G beside the O of 35
+        live[(1, 35)] = [("O", 0.0), ("D", 0.023), ("G", 0.081)]
+        live[(1, 36)] = [("O", 0.0), ("D", 0.033), ("0", 0.069)]
+    return lines, live
+
+
+def test_a_check_digit_that_chose_among_tied_cells_no_longer_witnesses_the_fields_other_cells():
+    """All five check digits passed on "1825410OO383": the field's one check digit had chosen among the eight
+    combinations of three tied cells, so a zero read O beside them went unwitnessed: a wrong "valid"."""
+    spec = next(s for s in mrz.TD3.checks if s.name == "optional_data")
+    assert all(mrz._check_passes(s, _TIED_ZONE) for s in mrz.TD3.checks)  # the wrong reading passes every check
+    lines, live = _tied_personal_number(rival=True)
+    alternatives = {}
+    mrz_cells._settle(spec, mrz_cells._cells(spec), live, lines, alternatives)
+    assert {(1, 29), (1, 34), (1, 35), (1, 36), (1, 38)} <= set(alternatives) and "0" in alternatives[(1, 36)]
+    assert not mrz.read(["".join(line) for line in lines], alternatives=alternatives).valid
+
+
+@pytest.mark.parametrize("rival, ties", [(False, (29, 34, 38)), (True, (34,))])
+def test_tied_cells_alone_or_one_tie_beside_a_rival_are_left_to_the_check_digit(rival, ties):
+    spec = next(s for s in mrz.TD3.checks if s.name == "optional_data")
+    lines, live = _tied_personal_number(rival=rival, ties=ties)
+    alternatives = {}
+    mrz_cells._overloaded_check_digit(mrz_cells._cells(spec), live, {}, alternatives)
+    assert alternatives == {}
