@@ -70,8 +70,8 @@ class Document(models.Model):
         return f"{self.get_document_type_display()} · {self.original_name}"
 
     def get_state_display_for_others(self) -> str:
-        """The state as a caseworker or an employer reads it: "Needs your attention" speaks to the person who
-        uploaded it."""
+        """The state as a caseworker, or an employer looking at the applicant's documents, reads it: "Needs your
+        attention" speaks to the person who uploaded it."""
         if self.state == self.State.NEEDS_ATTENTION:
             return str(_("Checked, with findings"))
         return self.get_state_display()
