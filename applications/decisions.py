@@ -146,9 +146,11 @@ def letters_for(decision) -> dict[str, Letter]:
                             languages=decision_languages(decision.case))
 
 
-def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> bytes:
+def render_decision_pdf(decision, letters: dict[str, Letter] | None = None, *, draft: bool = False) -> bytes:
     """The decision as PDF bytes (unsigned). German; German + English for English procedures. A letter
-    from an unreviewed template carries a "sample wording" mark on the page and in the footer."""
+    from an unreviewed template carries a "sample wording" mark on the page and in the footer. A `draft`
+    (the four-eyes review of a decision not yet issued) says so at the top and in the footer of every page and
+    has no verification code: it is not a decision."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -177,17 +179,23 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
         country = country_name(person.country_of_residence) if person.country_of_residence else ""
     address = [person.full_name, person.street, f"{person.postal_code} {person.city}".strip(), country]
     labels = {
-        "de": {"reference": "Aktenzeichen", "date": "Datum", "to": "An", "verify": "Echtheit prüfen",
+        "de": {"reference": "Aktenzeichen", "date": "Datum", "on_issue": "bei Erlass", "to": "An",
+               "verify": "Echtheit prüfen",
                "code": "Prüfcode", "sig": "Dieser Bescheid wurde elektronisch erstellt und ist ohne Unterschrift "
                "gültig. Die Echtheit können Sie über den QR-Code oder den Link prüfen.",
                "translation": "", "sample": "MUSTER – nicht juristisch geprüft. Dieser Text ist eine Vorlage, "
-               "die noch nicht juristisch geprüft wurde; er ist nur zur Erprobung bestimmt."},
-        "en": {"reference": "Reference", "date": "Date", "to": "To", "verify": "Check authenticity",
+               "die noch nicht juristisch geprüft wurde; er ist nur zur Erprobung bestimmt.",
+               "draft": "ENTWURF – nicht erlassen und nicht gültig. Zur Prüfung im Vier-Augen-Verfahren; Datum, "
+               "Prüfcode und Siegel erhält der Bescheid erst mit der Freigabe."},
+        "en": {"reference": "Reference", "date": "Date", "on_issue": "on issue", "to": "To",
+               "verify": "Check authenticity",
                "code": "Verification code", "sig": "This decision was created electronically and is valid without a "
                "signature. You can check that it is genuine with the QR code or the link.",
                "translation": "English translation. The German version above is authoritative.",
                "sample": "SAMPLE WORDING – not legally reviewed. This text is a template that has not yet been "
-               "reviewed by a lawyer; it is for trying the portal out only."},
+               "reviewed by a lawyer; it is for trying the portal out only.",
+               "draft": "DRAFT – not issued and not valid. For the four-eyes review; the decision gets its date, "
+               "verification code and seal only when it is approved."},
     }
 
     story = []
@@ -200,7 +208,7 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
         header = Table(
             [[Paragraph(f"<b>{escape(office_name)}</b>", body),
               Paragraph(f"{text['reference']}: {escape(case.reference)}<br/>"
-                        f"{text['date']}: {issued:%d.%m.%Y}", body)]],
+                        f"{text['date']}: {text['on_issue'] if draft else f'{issued:%d.%m.%Y}'}", body)]],
             colWidths=[100 * mm, 70 * mm],
         )
         header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -210,6 +218,9 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
                                body))
         story.append(Spacer(1, 6 * mm))
         letter = letters[language]
+        if draft:
+            story.append(Paragraph(f"<b>{escape(text['draft'])}</b>", sample_style))
+            story.append(Spacer(1, 4 * mm))
         if letter.sample:
             story.append(Paragraph(f"<b>{escape(text['sample'])}</b>", sample_style))
             story.append(Spacer(1, 4 * mm))
@@ -218,6 +229,8 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
             style = {"h1": h1, "h2": h2}.get(kind, body)
             story.append(Paragraph(escape(content), style))
         story.append(Spacer(1, 6 * mm))
+        if draft:
+            continue
         verify = Table(
             [[_qr_flowable(url), Paragraph(
                 f"<b>{text['verify']}</b>: {escape(url)}<br/>{text['code']}: {escape(decision.verification_code or '')}"
@@ -230,16 +243,19 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None) -> b
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=f"Bescheid {case.reference}", author=office_name, subject=str(decision.kind_label),
-        creator="WSA-Portal",
+        title=f"{'Entwurf ' if draft else ''}Bescheid {case.reference}", author=office_name,
+        subject=str(decision.kind_label), creator="WSA-Portal",
     )
-    if any(letter.sample for letter in letters.values()):
+    marks = (["Entwurf – nicht erlassen / Draft – not issued"] if draft else []) + (
+        ["Muster – nicht juristisch geprüft / Sample wording – not legally reviewed"]
+        if any(letter.sample for letter in letters.values()) else [])
+    if marks:
         def footer(canvas, _document):
             canvas.saveState()
             canvas.setFont("Helvetica-Bold", 8)
             canvas.setFillColor(colors.HexColor("#b00020"))
-            canvas.drawCentredString(A4[0] / 2, 10 * mm, "Muster – nicht juristisch geprüft / "
-                                                         "Sample wording – not legally reviewed")
+            for row, mark in enumerate(marks):
+                canvas.drawCentredString(A4[0] / 2, (10 + 4 * row) * mm, mark)
             canvas.restoreState()
 
         document.build(story, onFirstPage=footer, onLaterPages=footer)

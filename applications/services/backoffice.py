@@ -171,6 +171,15 @@ def _decision_letters(decision: Decision) -> dict:
         raise BackofficeError(str(refusal)) from refusal
 
 
+def decision_draft_pdf(*, decision: Decision) -> bytes:
+    """The letter a decision waiting for its approval (or sent back) would be issued as, marked as a draft and
+    without date of issue, verification code or seal: what the supervisor approves in the four-eyes review.
+    BackofficeError when no letter may be printed for it."""
+    if decision.status == Decision.Status.ISSUED:
+        raise BackofficeError(gettext("This decision has already been issued: download its PDF from the case."))
+    return render_decision_pdf(decision, _decision_letters(decision), draft=True)
+
+
 def _decision_issue(*, decision: Decision, actor, letters: dict | None = None) -> None:
     """Moves the case, renders, seals, hashes and stores the PDF and appends the public Event."""
     letters = letters if letters is not None else _decision_letters(decision)

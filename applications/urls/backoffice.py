@@ -26,6 +26,7 @@ urlpatterns = [
     path(case + "decisions/<uuid:decision_id>/approve/", backoffice.decision_approve, name="decision_approve"),
     path(case + "decisions/<uuid:decision_id>/send-back/", backoffice.decision_send_back, name="decision_send_back"),
     path(case + "decisions/<uuid:decision_id>/pdf/", backoffice.decision_pdf, name="decision_pdf"),
+    path(case + "decisions/<uuid:decision_id>/draft-pdf/", backoffice.decision_draft_pdf, name="decision_draft_pdf"),
     path(case + "documents/<uuid:document_id>/download/", backoffice.document_download, name="document_download"),
     path(case + "documents/<uuid:document_id>/preview/", backoffice.document_preview, name="document_preview"),
 ]

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -693,6 +693,25 @@ def decision_pdf(request, public_id, decision_id):
     response = FileResponse(decision.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
                             filename=f"Bescheid-{case.reference}.pdf")
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required
+@require_safe
+def decision_draft_pdf(request, public_id, decision_id):
+    """The letter of a decision before it is issued, for the four-eyes review (marked as a draft; not sealed)."""
+    case = _case(request, public_id)
+    decision = case_decision_get(viewer=request.user, case=case, public_id=decision_id)
+    try:
+        pdf = services.decision_draft_pdf(decision=decision)
+    except services.BackofficeError as exc:
+        return render(request, "backoffice/refused.html", {"case": case, "reason": str(exc)}, status=409)
+    access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DECISION, obj=decision,
+                  action=CaseAccess.Action.PREVIEW)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="Entwurf-Bescheid-{case.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -230,6 +230,11 @@ def test_a_visa_rejection_is_issued_after_the_supervisors_approval(live_server, 
         # Four eyes: the supervisor of the same office approves, and the rejection is issued.
         supervisor.sign_in(world["staff"][("visa", Role.SUPERVISOR)], language, width)
         supervisor.open_case(case)
+        # The supervisor reads the letter first: the draft PDF the workspace links to.
+        draft = page.locator('a[href$="/draft-pdf/"]')
+        assert draft.count() == 1
+        letter = page.request.get(supervisor.base + draft.first.get_attribute("href"))
+        assert letter.status == 200 and letter.headers["content-type"] == "application/pdf"
         supervisor.submit('form[action$="/approve/"] button', "approved")
         case.refresh_from_db()
         assert case.state == "rejected" and case.decisions.get().status == "issued"

@@ -408,6 +408,8 @@ MATRIX: dict[str, Rule] = {
                                           kw=lambda s: {**case(s), "decision_id": s.pending_decision.public_id},
                                           post={"send_back-note": "x"}, allowed=()),
     "backoffice:decision_pdf": Rule(STAFF_PAGE, kw=lambda s: {**case(s), "decision_id": s.issued_decision.public_id}),
+    "backoffice:decision_draft_pdf": Rule(STAFF_PAGE,
+                                          kw=lambda s: {**case(s), "decision_id": s.pending_decision.public_id}),
     "backoffice:document_download": Rule(STAFF_PAGE, kw=lambda s: {**case(s), "document_id": s.document.public_id}),
     "backoffice:document_preview": Rule(STAFF_PAGE, kw=lambda s: {**case(s), "document_id": s.document.public_id}),
 }

@@ -492,3 +492,38 @@ def test_a_rejection_waiting_for_approval_is_drafted_not_decided(client, visa_ca
     html = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     html = html.content.decode()
     assert "drafted by Anna Schulz" in html and "decided by Anna Schulz" not in html
+
+
+def test_the_supervisor_reads_the_letter_of_a_rejection_before_approving_it(client, visa_case, make_staff):
+    """Four eyes on the letter, not only on its reasons: the draft PDF is the letter as it would be issued, marked
+    as a draft, without verification code; it is logged; once issued, the decision's own PDF is the letter."""
+    case = visa_case()
+    caseworker = make_staff("visa", name="Anna Schulz")
+    supervisor = make_staff("visa", Role.SUPERVISOR, name="Jonas Becker")
+    decision = services.decision_create(case=case, actor=caseworker, kind="visa", outcome="rejected",
+                                        legal_basis="§ 18g Abs. 1 AufenthG",
+                                        reasons="Das Gehalt unterschreitet die Mindestgehaltsgrenze.")
+    assert decision.status == Decision.Status.AWAITING_APPROVAL
+    draft_url = reverse("backoffice:decision_draft_pdf", args=[case.public_id, decision.public_id])
+    login(client, supervisor)
+    page = client.get(reverse("backoffice:case_detail", args=[case.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    assert draft_url in page.content.decode()
+    response = client.get(draft_url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment") and response["Cache-Control"] == "private, no-store"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages).split())
+    assert "ENTWURF" in text and "nicht erlassen" in text
+    assert "wird abgelehnt" in text and "Mindestgehaltsgrenze" in text and "Remonstration" in text
+    assert "Prüfcode:" not in text and "Datum: bei Erlass" in text  # no code, no date: it is not a decision yet
+    assert case.accesses.filter(object_kind="decision", action="preview", actor=supervisor).exists()
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.AWAITING_APPROVAL and not decision.pdf  # reading it changes nothing
+
+    reauthenticated(login(client, supervisor))
+    client.post(reverse("backoffice:decision_approve", args=[case.public_id, decision.public_id]))
+    decision.refresh_from_db()
+    assert decision.status == Decision.Status.ISSUED
+    page = client.get(reverse("backoffice:case_detail", args=[case.public_id])).content.decode()
+    assert draft_url not in page
+    refused = client.get(draft_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409 and "download its PDF from the case" in refused.content.decode()
