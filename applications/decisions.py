@@ -150,7 +150,7 @@ def render_decision_pdf(decision, letters: dict[str, Letter] | None = None, *, d
     """The decision as PDF bytes (unsigned). German; German + English for English procedures. A letter
     from an unreviewed template carries a "sample wording" mark on the page and in the footer. A `draft`
     (the four-eyes review of a decision not yet issued) says so at the top and in the footer of every page and
-    has no verification code: it is not a decision."""
+    has no date of issue and no verification code: it is not a decision."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
