@@ -333,10 +333,12 @@ def _render_case(request, case, *, status=200, **forms_):
     return render(request, "backoffice/case_detail.html", context, status=status)
 
 
-def _refuse(request, case):
-    """An action the workspace does not offer to this viewer now: 403 with the reason and the way back to
-    the case. It writes nothing (no access record: it shows no personal data, no message in the session)."""
-    return render(request, "backoffice/refused.html", {"case": case, "reason": action_refused_text()}, status=403)
+def _refuse(request, case, *, reason: str = "", status: int = 403):
+    """An action the workspace does not offer to this viewer now (403), or not in the case's state (`reason`,
+    409): the reason and the way back to the case. It writes nothing (no access record: it shows no personal
+    data, no message in the session)."""
+    return render(request, "backoffice/refused.html", {"case": case, "reason": reason or action_refused_text()},
+                  status=status)
 
 
 def _actions(request, case):
@@ -705,7 +707,7 @@ def decision_draft_pdf(request, public_id, decision_id):
     try:
         pdf = services.decision_draft_pdf(decision=decision)
     except services.BackofficeError as exc:
-        return render(request, "backoffice/refused.html", {"case": case, "reason": str(exc)}, status=409)
+        return _refuse(request, case, reason=str(exc), status=409)
     access_record(actor=request.user, case=case, object_kind=CaseAccess.ObjectKind.DECISION, obj=decision,
                   action=CaseAccess.Action.PREVIEW)
     response = HttpResponse(pdf, content_type="application/pdf")
